@@ -1,0 +1,44 @@
+# The whole test suite: `make test`. It brings up the local primaries and
+# their replicas (scripts/dbup), checks formatting and vet, and runs every
+# test with the race detector against the real servers.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+DBENV := .athanor-db.env
+REPORT := .athanor-test-report
+
+.PHONY: test dbup fmt-check vet gotest quickstart bench
+
+test: dbup fmt-check vet gotest
+
+# Writes the DSN assignments to $(DBENV). When the servers are not
+# installed (exit 3) and this is not CI, go on: the tests then use Docker
+# through testcontainers-go if it is reachable, or skip saying why.
+dbup:
+	@rc=0; scripts/dbup > $(DBENV) || rc=$$?; \
+	if [ $$rc -ne 0 ]; then \
+		if [ $$rc -eq 3 ] && [ "$${CI:-}" != true ]; then \
+			echo "make: local database servers missing; tests will use Docker if reachable, else skip" >&2; : > $(DBENV); \
+		else exit $$rc; fi; \
+	fi
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	@echo "gofmt: clean"
+
+vet:
+	$(GO) vet ./...
+
+gotest:
+	@rm -f $(REPORT)
+	set -a; . ./$(DBENV); set +a; ATHANOR_TEST_REPORT=$$PWD/$(REPORT) $(GO) test -race -count=1 ./...
+	@echo "--- databases the integration tests ran against:"
+	@if [ -s $(REPORT) ]; then sort $(REPORT); else echo "(none: integration tests were skipped)"; \
+		if [ "$${CI:-}" = true ]; then exit 1; fi; fi
+
+quickstart:
+	$(GO) run ./examples/quickstart
+
+bench:
+	set -a; . ./$(DBENV); set +a; cd bench && $(GO) test -run '^$$' -bench . -benchmem -count 6

@@ -1,0 +1,251 @@
+package testdb
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Replication control: tests make replicas lag on purpose (pause replay on
+// a PostgreSQL standby, stop the SQL thread of a MariaDB replica) to check
+// read-your-writes against real lag.
+//
+// Pausing a replica affects every test binary running at the same time
+// (go test runs packages in parallel), so a test that pauses replication
+// holds an exclusive file lock for its duration (LockReplication), and
+// WaitCaughtUp holds a shared one: a test never waits for a replica that
+// another package has paused.
+
+const lockPath = "athanor-replication.lock"
+
+var (
+	// lockMu orders tests of one process; the file lock orders processes.
+	lockMu sync.RWMutex
+	// holder is the name of the test holding the exclusive lock, so that
+	// it and its subtests may still wait for catch-up. Guarded by holderMu.
+	holderMu sync.Mutex
+	holder   string
+)
+
+func flock(how int) (release func(), err error) {
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), lockPath), os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// LockReplication gives the test exclusive control of replication until it
+// ends. Call it before PauseReplay; tests that only read from replicas do
+// not need it.
+func LockReplication(t testing.TB) {
+	t.Helper()
+	lockMu.Lock()
+	release, err := flock(syscall.LOCK_EX)
+	if err != nil {
+		lockMu.Unlock()
+		t.Fatalf("testdb: replication lock: %v", err)
+	}
+	holderMu.Lock()
+	holder = t.Name()
+	holderMu.Unlock()
+	t.Cleanup(func() {
+		holderMu.Lock()
+		holder = ""
+		holderMu.Unlock()
+		release()
+		lockMu.Unlock()
+	})
+}
+
+// shareReplication holds the shared lock unless t (or its parent) holds
+// the exclusive one.
+func shareReplication(t testing.TB) (release func()) {
+	t.Helper()
+	holderMu.Lock()
+	h := holder
+	holderMu.Unlock()
+	if h != "" && (t.Name() == h || strings.HasPrefix(t.Name(), h+"/")) {
+		return func() {}
+	}
+	lockMu.RLock()
+	rel, err := flock(syscall.LOCK_SH)
+	if err != nil {
+		lockMu.RUnlock()
+		t.Fatalf("testdb: replication lock: %v", err)
+	}
+	return func() { rel(); lockMu.RUnlock() }
+}
+
+// PauseReplay stops a replica from applying changes: pg_wal_replay_pause()
+// on PostgreSQL, STOP SLAVE SQL_THREAD on MariaDB (the IO thread keeps
+// receiving, so the lag is in replay, as in production). Replay resumes
+// automatically when the test ends. The caller must hold LockReplication.
+func PauseReplay(t testing.TB, replica Endpoint) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := Pause(ctx, replica); err != nil {
+		t.Fatalf("testdb: pause replay on %s: %v", replica, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := Resume(ctx, replica); err != nil {
+			t.Errorf("testdb: resume replay on %s: %v", replica, err)
+		}
+	})
+}
+
+// Pause stops replay on replica (see PauseReplay).
+func Pause(ctx context.Context, replica Endpoint) error {
+	switch replica.Kind {
+	case KindPostgres:
+		c, err := ConnectPG(ctx, replica)
+		if err != nil {
+			return err
+		}
+		defer c.Close(context.Background())
+		if _, err := c.Exec(ctx, "SELECT pg_wal_replay_pause()"); err != nil {
+			return err
+		}
+		// Pausing is requested, not immediate: wait until replay stops.
+		for {
+			var state string
+			if err := c.QueryRow(ctx, "SELECT pg_get_wal_replay_pause_state()").Scan(&state); err != nil {
+				return err
+			}
+			if state == "paused" {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	default:
+		return exec(ctx, replica, "STOP SLAVE SQL_THREAD")
+	}
+}
+
+// Resume restarts replay on replica.
+func Resume(ctx context.Context, replica Endpoint) error {
+	if replica.Kind == KindPostgres {
+		return exec(ctx, replica, "SELECT pg_wal_replay_resume()")
+	}
+	return exec(ctx, replica, "START SLAVE SQL_THREAD")
+}
+
+// Position returns the primary's current replication position: the WAL
+// insert LSN on PostgreSQL, @@gtid_binlog_pos on MariaDB.
+func Position(ctx context.Context, primary Endpoint) (string, error) {
+	switch primary.Kind {
+	case KindPostgres:
+		c, err := ConnectPG(ctx, primary)
+		if err != nil {
+			return "", err
+		}
+		defer c.Close(context.Background())
+		var lsn string
+		err = c.QueryRow(ctx, "SELECT pg_current_wal_insert_lsn()::text").Scan(&lsn)
+		return lsn, err
+	default:
+		db, err := OpenMySQL(primary)
+		if err != nil {
+			return "", err
+		}
+		defer db.Close()
+		var pos string
+		err = db.QueryRowContext(ctx, "SELECT @@gtid_binlog_pos").Scan(&pos)
+		return pos, err
+	}
+}
+
+// WaitCaughtUp blocks until replica has replayed everything the primary had
+// written when it was called, or ctx ends.
+func WaitCaughtUp(ctx context.Context, primary, replica Endpoint) error {
+	pos, err := Position(ctx, primary)
+	if err != nil {
+		return fmt.Errorf("primary position: %w", err)
+	}
+	return WaitReplayed(ctx, replica, pos)
+}
+
+// WaitReplayed blocks until replica's replay position reaches pos (an LSN
+// on PostgreSQL, a GTID position on MariaDB).
+func WaitReplayed(ctx context.Context, replica Endpoint, pos string) error {
+	switch replica.Kind {
+	case KindPostgres:
+		c, err := ConnectPG(ctx, replica)
+		if err != nil {
+			return err
+		}
+		defer c.Close(context.Background())
+		for {
+			var ok bool
+			err := c.QueryRow(ctx, "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::text::pg_lsn, false)", pos).Scan(&ok)
+			if err != nil {
+				return err
+			}
+			if ok {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("replica %s has not replayed %s: %w", replica, pos, ctx.Err())
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	default:
+		db, err := OpenMySQL(replica)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		timeout := 30.0
+		if d, ok := ctx.Deadline(); ok {
+			timeout = time.Until(d).Seconds()
+		}
+		var res int
+		if err := db.QueryRowContext(ctx, "SELECT MASTER_GTID_WAIT(?, ?)", pos, timeout).Scan(&res); err != nil {
+			return err
+		}
+		if res != 0 {
+			return fmt.Errorf("replica %s has not replayed GTID %s within %.1fs", replica, pos, timeout)
+		}
+		return nil
+	}
+}
+
+// CaughtUp is WaitCaughtUp for tests: it waits (at most 30 s) for every
+// replica, holding the shared replication lock so it never waits on a
+// replica another test paused.
+func CaughtUp(t testing.TB, c Cluster) {
+	t.Helper()
+	defer shareReplication(t)()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pos, err := Position(ctx, c.Primary)
+	if err != nil {
+		t.Fatalf("testdb: primary position: %v", err)
+	}
+	for _, r := range c.Replicas {
+		if err := WaitReplayed(ctx, r, pos); err != nil {
+			t.Fatalf("testdb: %v", err)
+		}
+	}
+}

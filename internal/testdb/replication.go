@@ -48,11 +48,25 @@ func flock(how int) (release func(), err error) {
 	}, nil
 }
 
+// shared holds, per test name, the release of the shared lock taken by
+// PG/MySQL for the test's lifetime. Guarded by holderMu.
+var shared = map[string]func(){}
+
 // LockReplication gives the test exclusive control of replication until it
-// ends. Call it before PauseReplay; tests that only read from replicas do
-// not need it.
+// ends: no other test, in this binary or another, holds a per-test
+// database on the servers meanwhile. Call it before PauseReplay or before
+// stopping a replica. A shared hold the test took through PG or MySQL is
+// given up first.
 func LockReplication(t testing.TB) {
 	t.Helper()
+	holderMu.Lock()
+	if rel, ok := shared[t.Name()]; ok {
+		delete(shared, t.Name())
+		holderMu.Unlock()
+		rel()
+	} else {
+		holderMu.Unlock()
+	}
 	lockMu.Lock()
 	release, err := flock(syscall.LOCK_EX)
 	if err != nil {
@@ -71,23 +85,28 @@ func LockReplication(t testing.TB) {
 	})
 }
 
-// shareReplication holds the shared lock unless t (or its parent) holds
-// the exclusive one.
-func shareReplication(t testing.TB) (release func()) {
+// holdShared takes the shared replication lock for the rest of the test,
+// so that no other test pauses or stops a replica under it.
+func holdShared(t testing.TB) {
 	t.Helper()
+	rel := shareReplication(t)
 	holderMu.Lock()
-	h := holder
+	if _, dup := shared[t.Name()]; dup {
+		holderMu.Unlock()
+		rel()
+		return
+	}
+	shared[t.Name()] = rel
 	holderMu.Unlock()
-	if h != "" && (t.Name() == h || strings.HasPrefix(t.Name(), h+"/")) {
-		return func() {}
-	}
-	lockMu.RLock()
-	rel, err := flock(syscall.LOCK_SH)
-	if err != nil {
-		lockMu.RUnlock()
-		t.Fatalf("testdb: replication lock: %v", err)
-	}
-	return func() { rel(); lockMu.RUnlock() }
+	t.Cleanup(func() {
+		holderMu.Lock()
+		r, ok := shared[t.Name()]
+		delete(shared, t.Name())
+		holderMu.Unlock()
+		if ok {
+			r()
+		}
+	})
 }
 
 // PauseReplay stops a replica from applying changes: pg_wal_replay_pause()
@@ -248,4 +267,23 @@ func CaughtUp(t testing.TB, c Cluster) {
 			t.Fatalf("testdb: %v", err)
 		}
 	}
+}
+
+// shareReplication holds the shared lock unless t (or its parent) holds
+// the exclusive one.
+func shareReplication(t testing.TB) (release func()) {
+	t.Helper()
+	holderMu.Lock()
+	h := holder
+	holderMu.Unlock()
+	if h != "" && (t.Name() == h || strings.HasPrefix(t.Name(), h+"/")) {
+		return func() {}
+	}
+	lockMu.RLock()
+	rel, err := flock(syscall.LOCK_SH)
+	if err != nil {
+		lockMu.RUnlock()
+		t.Fatalf("testdb: replication lock: %v", err)
+	}
+	return func() { rel(); lockMu.RUnlock() }
 }

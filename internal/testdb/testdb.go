@@ -284,6 +284,11 @@ func DBName() string {
 func fresh(t testing.TB, kind Kind) Cluster {
 	t.Helper()
 	s := Require(t, kind)
+	if len(s.Replicas) > 0 {
+		// Keep other tests from pausing or stopping replicas under this one
+		// unless it asks for that itself (LockReplication).
+		holdShared(t)
+	}
 	name := DBName()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

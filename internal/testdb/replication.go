@@ -141,21 +141,20 @@ func Pause(ctx context.Context, replica Endpoint) error {
 		if _, err := c.Exec(ctx, "SELECT pg_wal_replay_pause()"); err != nil {
 			return err
 		}
-		// Pausing is requested, not immediate: wait until replay stops.
-		for {
-			var state string
-			if err := c.QueryRow(ctx, "SELECT pg_get_wal_replay_pause_state()").Scan(&state); err != nil {
-				return err
-			}
-			if state == "paused" {
-				return nil
-			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(10 * time.Millisecond):
-			}
+		// The startup process checks for a pause request before applying
+		// each WAL record, so once requested no further record is applied;
+		// the state reads "paused" only when the next record arrives, which
+		// on an idle primary can take many seconds. Wait briefly for a
+		// record being applied right now to finish.
+		var state string
+		if err := c.QueryRow(ctx, "SELECT pg_get_wal_replay_pause_state()").Scan(&state); err != nil {
+			return err
 		}
+		if state == "not paused" {
+			return fmt.Errorf("replay on %s did not accept the pause request", replica)
+		}
+		time.Sleep(20 * time.Millisecond)
+		return nil
 	default:
 		return exec(ctx, replica, "STOP SLAVE SQL_THREAD")
 	}

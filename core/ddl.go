@@ -1,0 +1,266 @@
+package core
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// CreateTableStmt is CREATE TABLE with columns and constraints (primary
+// key, unique, check, foreign keys) inline.
+type CreateTableStmt struct {
+	t           *Table
+	ifNotExists bool
+	omitFKs     []int // foreign keys added later by ALTER TABLE
+	m           memo
+}
+
+// CreateTable renders DDL for t. Values in defaults and checks are written
+// as literals by the dialect (DDL takes no parameters).
+func CreateTable(t *Table) *CreateTableStmt { return &CreateTableStmt{t: t} }
+
+// IfNotExists returns the statement with IF NOT EXISTS.
+func (s *CreateTableStmt) IfNotExists() *CreateTableStmt {
+	return &CreateTableStmt{t: s.t, ifNotExists: true, omitFKs: s.omitFKs}
+}
+
+// Writes implements Statement.
+func (s *CreateTableStmt) Writes() bool     { return true }
+func (s *CreateTableStmt) Tables() []string { return []string{s.t.FullName()} }
+func (s *CreateTableStmt) stmtMemo() *memo  { return &s.m }
+func (s *CreateTableStmt) writeStmt(w *writer) {
+	writeCreateTable(w, s.t.root(), s.ifNotExists, s.omitFKs)
+}
+
+func defaultName(prefix, table string, cols []string) string {
+	return prefix + "_" + table + "_" + strings.Join(cols, "_")
+}
+
+func writeCreateTable(w *writer, t *Table, ifNotExists bool, omitFKs []int) {
+	w.writes = true
+	w.inline = true
+	defer func() { w.inline = false }()
+	name := t.Name()
+	w.s("CREATE TABLE ")
+	if ifNotExists {
+		w.s("IF NOT EXISTS ")
+	}
+	t.writeFrom(w)
+	w.s(" (")
+	pkInline := false
+	for i, c := range t.cols {
+		if i > 0 {
+			w.s(", ")
+		}
+		w.ident(c.Name)
+		w.b(' ')
+		if w.mode == modeShape {
+			w.s(c.Type.Kind.String())
+		} else if typ, err := w.d.ColumnType(c); err != nil {
+			w.fail(fmt.Errorf("table %q: column %q: %w", name, c.Name, err))
+		} else {
+			w.s(typ)
+		}
+		if !c.Nullable {
+			w.s(" NOT NULL")
+		}
+		if c.ServerDefault != nil {
+			w.s(" DEFAULT ")
+			w.expr(c.ServerDefault, precPrimary)
+		}
+		if c.AutoIncrement && w.mode != modeShape {
+			clause, declaresPK, err := w.d.AutoIncrement(c)
+			if err != nil {
+				w.fail(fmt.Errorf("table %q: column %q: %w", name, c.Name, err))
+			}
+			if clause != "" {
+				w.b(' ')
+				w.s(clause)
+			}
+			pkInline = pkInline || declaresPK
+		}
+		if c.Unique {
+			w.s(" UNIQUE")
+		}
+	}
+	if pk := t.pk; len(pk) > 0 && !pkInline {
+		w.s(", PRIMARY KEY (")
+		writeIdentList(w, pk)
+		w.b(')')
+	}
+	for _, u := range t.def.Uniques {
+		w.s(", CONSTRAINT ")
+		w.ident(nameOr(u.Name, defaultName("uq", name, u.Columns)))
+		w.s(" UNIQUE (")
+		writeIdentList(w, u.Columns)
+		w.b(')')
+	}
+	for i, ck := range t.def.Checks {
+		w.s(", CONSTRAINT ")
+		w.ident(nameOr(ck.Name, fmt.Sprintf("ck_%s_%d", name, i+1)))
+		w.s(" CHECK (")
+		w.expr(ck.Expr, precLowest)
+		w.b(')')
+	}
+	for i, fk := range t.def.ForeignKeys {
+		if slices.Contains(omitFKs, i) {
+			continue
+		}
+		w.s(", ")
+		writeForeignKey(w, t, fk)
+	}
+	w.b(')')
+}
+
+func fkName(t *Table, fk ForeignKey) string {
+	return nameOr(fk.Name, defaultName("fk", t.Name(), fk.Columns))
+}
+
+func writeForeignKey(w *writer, t *Table, fk ForeignKey) {
+	w.s("CONSTRAINT ")
+	w.ident(fkName(t, fk))
+	w.s(" FOREIGN KEY (")
+	writeIdentList(w, fk.Columns)
+	w.s(") REFERENCES ")
+	w.qualified(t.def.Schema, fk.RefTable)
+	w.s(" (")
+	writeIdentList(w, fk.RefColumns)
+	w.b(')')
+	if fk.OnDelete != NoAction {
+		w.s(" ON DELETE ")
+		w.s(fkActionSQL[fk.OnDelete])
+	}
+	if fk.OnUpdate != NoAction {
+		w.s(" ON UPDATE ")
+		w.s(fkActionSQL[fk.OnUpdate])
+	}
+}
+
+// AlterForeignKeyStmt adds or drops one foreign key of an existing table;
+// MetaData uses it for foreign keys that close a dependency cycle.
+type AlterForeignKeyStmt struct {
+	t        *Table
+	fk       ForeignKey
+	drop     bool
+	ifExists bool
+	m        memo
+}
+
+// AddForeignKey is ALTER TABLE t ADD CONSTRAINT … FOREIGN KEY ….
+func AddForeignKey(t *Table, fk ForeignKey) *AlterForeignKeyStmt {
+	return &AlterForeignKeyStmt{t: t, fk: fk}
+}
+
+// DropForeignKey is ALTER TABLE t DROP CONSTRAINT (DROP FOREIGN KEY on
+// MySQL), with IF EXISTS where the dialect has it when ifExists is set.
+func DropForeignKey(t *Table, fk ForeignKey, ifExists bool) *AlterForeignKeyStmt {
+	return &AlterForeignKeyStmt{t: t, fk: fk, drop: true, ifExists: ifExists}
+}
+
+func (s *AlterForeignKeyStmt) Writes() bool     { return true }
+func (s *AlterForeignKeyStmt) Tables() []string { return []string{s.t.FullName()} }
+func (s *AlterForeignKeyStmt) stmtMemo() *memo  { return &s.m }
+func (s *AlterForeignKeyStmt) writeStmt(w *writer) {
+	w.writes = true
+	if w.f.DropForeignKey == "" {
+		w.unsupported("ALTER TABLE … FOREIGN KEY")
+	}
+	t := s.t.root()
+	ifExists := s.ifExists && w.f.AlterIfExists
+	w.s("ALTER TABLE ")
+	if ifExists {
+		w.s("IF EXISTS ")
+	}
+	t.writeFrom(w)
+	if !s.drop {
+		w.s(" ADD ")
+		writeForeignKey(w, t, s.fk)
+		return
+	}
+	w.b(' ')
+	w.s(w.f.DropForeignKey)
+	if ifExists {
+		w.s(" IF EXISTS")
+	}
+	w.b(' ')
+	w.ident(fkName(t, s.fk))
+}
+
+func nameOr(name, def string) string {
+	if name != "" {
+		return name
+	}
+	return def
+}
+
+func writeIdentList(w *writer, names []string) {
+	for i, n := range names {
+		if i > 0 {
+			w.s(", ")
+		}
+		w.ident(n)
+	}
+}
+
+// CreateIndexStmt is CREATE [UNIQUE] INDEX.
+type CreateIndexStmt struct {
+	t           *Table
+	ix          Index
+	ifNotExists bool
+	m           memo
+}
+
+// CreateIndex renders DDL for one index of t.
+func CreateIndex(t *Table, ix Index) *CreateIndexStmt { return &CreateIndexStmt{t: t, ix: ix} }
+
+// IfNotExists returns the statement with IF NOT EXISTS where the dialect
+// has it (it is left out elsewhere).
+func (s *CreateIndexStmt) IfNotExists() *CreateIndexStmt {
+	return &CreateIndexStmt{t: s.t, ix: s.ix, ifNotExists: true}
+}
+
+func (s *CreateIndexStmt) Writes() bool     { return true }
+func (s *CreateIndexStmt) Tables() []string { return []string{s.t.FullName()} }
+func (s *CreateIndexStmt) stmtMemo() *memo  { return &s.m }
+func (s *CreateIndexStmt) writeStmt(w *writer) {
+	w.writes = true
+	w.s("CREATE ")
+	if s.ix.Unique {
+		w.s("UNIQUE ")
+	}
+	w.s("INDEX ")
+	if s.ifNotExists && w.f.CreateIndexIfNotExists {
+		w.s("IF NOT EXISTS ")
+	}
+	w.ident(nameOr(s.ix.Name, defaultName("ix", s.t.Name(), s.ix.Columns)))
+	w.s(" ON ")
+	s.t.root().writeFrom(w)
+	w.s(" (")
+	writeIdentList(w, s.ix.Columns)
+	w.b(')')
+}
+
+// DropTableStmt is DROP TABLE [IF EXISTS].
+type DropTableStmt struct {
+	t        *Table
+	ifExists bool
+	m        memo
+}
+
+// DropTable renders DROP TABLE t.
+func DropTable(t *Table) *DropTableStmt { return &DropTableStmt{t: t} }
+
+// IfExists returns the statement with IF EXISTS.
+func (s *DropTableStmt) IfExists() *DropTableStmt { return &DropTableStmt{t: s.t, ifExists: true} }
+
+func (s *DropTableStmt) Writes() bool     { return true }
+func (s *DropTableStmt) Tables() []string { return []string{s.t.FullName()} }
+func (s *DropTableStmt) stmtMemo() *memo  { return &s.m }
+func (s *DropTableStmt) writeStmt(w *writer) {
+	w.writes = true
+	w.s("DROP TABLE ")
+	if s.ifExists {
+		w.s("IF EXISTS ")
+	}
+	s.t.root().writeFrom(w)
+}

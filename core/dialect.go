@@ -1,0 +1,127 @@
+package core
+
+import "errors"
+
+// Dialect is what core needs from a SQL dialect to render statements. The
+// packages under dialect/ implement it; core never imports them.
+//
+// A Dialect value must be comparable (core uses it as a cache key) and safe
+// for concurrent use.
+type Dialect interface {
+	// Name is a short lower-case name such as "postgres", used in errors.
+	Name() string
+	// Features describes the syntax the dialect accepts. Core calls it
+	// once per compilation; return a value, not a freshly built pointer.
+	Features() Features
+	// AppendPlaceholder appends the placeholder for the n-th bound
+	// argument (1-based): "$n" or "?".
+	AppendPlaceholder(b []byte, n int) []byte
+	// AppendIdent appends name quoted and escaped. It returns an error
+	// (wrapping ErrInvalidIdentifier) for a name the server would alter or
+	// reject: a NUL byte, invalid UTF-8, an over-long name.
+	AppendIdent(b []byte, name string) ([]byte, error)
+	// AppendLiteral appends v as a SQL literal. Core uses it only where the
+	// server accepts no parameters (DDL: server defaults, CHECK
+	// constraints). It supports nil, bool, integers, floats and strings.
+	AppendLiteral(b []byte, v any) ([]byte, error)
+	// ColumnType returns the DDL type of c, such as "BIGINT" or
+	// "VARCHAR(64)".
+	ColumnType(c *Column) (string, error)
+	// CastType returns the type name used in CAST(x AS <type>).
+	CastType(t Type) (string, error)
+	// AutoIncrement returns the clause written after the type of an
+	// autoincrement column, and whether that clause already declares the
+	// primary key (SQLite's "PRIMARY KEY AUTOINCREMENT").
+	AutoIncrement(c *Column) (clause string, declaresPK bool, err error)
+}
+
+// Features lists the syntax differences between dialects that core renders
+// itself. A zero Features is a conservative ANSI dialect.
+type Features struct {
+	// ReturningInsert, ReturningUpdate and ReturningDelete report support
+	// for a RETURNING clause on each statement.
+	ReturningInsert, ReturningUpdate, ReturningDelete bool
+	// Upsert selects the INSERT conflict syntax.
+	Upsert UpsertStyle
+	// NullsOrder reports native ORDER BY … NULLS FIRST/LAST. Without it
+	// core emulates them with a leading "x IS NULL" sort key.
+	NullsOrder bool
+	// ILike reports a native ILIKE operator; without it core writes
+	// LOWER(x) LIKE LOWER(y).
+	ILike bool
+	// AnyArray makes IN with a Go slice compile to "= ANY(?)" with the
+	// slice as one array argument (PostgreSQL).
+	AnyArray bool
+	// OffsetWithoutLimit is the LIMIT value written when a query has an
+	// OFFSET but no LIMIT and the dialect requires one ("-1" on SQLite,
+	// "18446744073709551615" on MySQL). Empty means OFFSET may stand alone.
+	OffsetWithoutLimit string
+	// Locking reports support for FOR UPDATE / FOR SHARE. Without it the
+	// locking clause is left out (SQLite locks the whole database on
+	// write); the statement still reports Writes.
+	Locking bool
+	// ShareLock is the shared-lock clause, "FOR SHARE" or
+	// "LOCK IN SHARE MODE".
+	ShareLock string
+	// SkipLocked and NoWait report support for those lock options.
+	SkipLocked, NoWait bool
+	// SetOpAll reports INTERSECT ALL and EXCEPT ALL.
+	SetOpAll bool
+	// FullJoin and RightJoin report those join kinds.
+	FullJoin, RightJoin bool
+	// UpdateFrom selects how UPDATE names extra tables.
+	UpdateFrom JoinStyle
+	// DeleteUsing selects how DELETE names extra tables.
+	DeleteUsing JoinStyle
+	// ModifyingCTE reports INSERT/UPDATE/DELETE bodies in WITH.
+	ModifyingCTE bool
+	// DMLWith reports a WITH clause in front of INSERT, UPDATE and DELETE.
+	DMLWith bool
+	// ConcatFunc makes string concatenation CONCAT(a, b) instead of a || b.
+	ConcatFunc bool
+	// CreateIndexIfNotExists reports CREATE INDEX IF NOT EXISTS.
+	CreateIndexIfNotExists bool
+	// DropForeignKey is the ALTER TABLE action that drops a foreign key
+	// ("DROP CONSTRAINT" or "DROP FOREIGN KEY"). Empty means foreign keys
+	// cannot be added or dropped after CREATE TABLE (SQLite), so
+	// MetaData keeps cycle-closing foreign keys inline, where SQLite
+	// accepts forward references.
+	DropForeignKey string
+	// AlterIfExists reports ALTER TABLE IF EXISTS … DROP … IF EXISTS.
+	AlterIfExists bool
+}
+
+// UpsertStyle is the syntax a dialect uses for INSERT … on conflict.
+type UpsertStyle uint8
+
+const (
+	// UpsertNone: the dialect has no upsert; compiling one is an error.
+	UpsertNone UpsertStyle = iota
+	// UpsertOnConflict: ON CONFLICT (target) DO UPDATE SET … / DO NOTHING,
+	// proposed row as EXCLUDED (PostgreSQL, SQLite).
+	UpsertOnConflict
+	// UpsertOnDuplicateKey: ON DUPLICATE KEY UPDATE …, proposed row as
+	// VALUES(col) (MySQL, MariaDB).
+	UpsertOnDuplicateKey
+)
+
+// JoinStyle is how UPDATE and DELETE name tables beyond their target.
+type JoinStyle uint8
+
+const (
+	// JoinNone: not supported natively. DELETE is rewritten to
+	// WHERE EXISTS (SELECT 1 FROM …); UPDATE with From is an error.
+	JoinNone JoinStyle = iota
+	// JoinFrom: UPDATE t SET … FROM o WHERE … / DELETE FROM t USING o WHERE …
+	JoinFrom
+	// JoinMulti: UPDATE t, o SET t.c = … WHERE … / DELETE t FROM t, o WHERE …
+	JoinMulti
+)
+
+// ErrInvalidIdentifier is wrapped by every error about an identifier a
+// dialect cannot quote faithfully.
+var ErrInvalidIdentifier = errors.New("invalid identifier")
+
+// ErrUnsupported is wrapped by every error about a construct the target
+// dialect does not support.
+var ErrUnsupported = errors.New("not supported by dialect")

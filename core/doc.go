@@ -1,0 +1,63 @@
+// Package core is Athanor's SQL expression language: schema metadata and an
+// immutable statement AST, compiled per dialect to SQL text plus bound
+// arguments.
+//
+// Core owns:
+//   - schema metadata: Table (NewTable/TableDef), Column, Type, ForeignKey,
+//     Unique, Check, Index, and MetaData with CreateAll/DropAll in
+//     foreign-key dependency order (a topological sort; foreign keys that
+//     close a cycle are added with ALTER TABLE afterwards);
+//   - statements: Select (joins, GROUP BY/HAVING, ORDER BY … NULLS
+//     FIRST/LAST, LIMIT/OFFSET, FOR UPDATE/SHARE), set operations (Union,
+//     Intersect, Except), CTEs (NewCTE, recursive and data-modifying),
+//     Insert (multi-row, INSERT … SELECT, RETURNING, upsert), Update and
+//     Delete (with joined tables, RETURNING), DDL, and Raw;
+//   - expressions: comparisons, IN with slices and subqueries, BETWEEN,
+//     LIKE/ILIKE, AND/OR/NOT, arithmetic, CASE, CAST, COALESCE, aggregates
+//     and window functions;
+//   - Compile and its caches.
+//
+// Core does not own SQL syntax differences (the Dialect interface, met by
+// dialect/postgres, dialect/mysql and dialect/sqlite), connections or
+// execution (engine), or routing (router).
+//
+// # Safety
+//
+// Values are always bound parameters: every operand that is not an Expr is
+// sent as an argument, never written into SQL text. Identifiers are always
+// quoted by the dialect, and an identifier the dialect cannot represent
+// faithfully (a NUL byte, invalid UTF-8, over-long) is a compile error.
+// Raw is the only way to write SQL text, and is named and documented as
+// the escape hatch.
+//
+// # Immutability
+//
+// Builder methods return a new statement and never modify their receiver,
+// so a base query can be shared by goroutines and extended independently.
+//
+// # Routing facts
+//
+// Every Statement reports Writes (INSERT/UPDATE/DELETE, DDL, FOR
+// UPDATE/SHARE, data-modifying CTEs, Raw unless ReadOnly) and the Tables it
+// touches, computed from the AST, never from SQL text.
+//
+// # Caching
+//
+// Compile memoises its result on the statement value per dialect, and keeps
+// a bounded cache of SQL text keyed by statement shape, so a rebuilt
+// statement that differs only in its values skips quoting and reuses the
+// SQL, only collecting its arguments.
+//
+// # Example
+//
+//	users := core.MustTable(core.TableDef{Name: "users", Columns: []core.Column{
+//		{Name: "id", Type: core.BigInt(), PrimaryKey: true, AutoIncrement: true},
+//		{Name: "email", Type: core.String(255)},
+//	}})
+//	q := core.Select(users.C("id")).From(users).
+//		Where(core.ILike(users.C("email"), "%@example.com")).
+//		OrderBy(core.Desc(users.C("id"))).Limit(10)
+//	c, err := core.Compile(postgres.Dialect, q)
+//	// c.SQL:  SELECT "users"."id" FROM "users" WHERE "users"."email" ILIKE $1 ORDER BY "users"."id" DESC LIMIT $2
+//	// c.Args: ["%@example.com" 10]
+package core

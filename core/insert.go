@@ -1,0 +1,259 @@
+package core
+
+// Assignment is one "column = value" of an UPDATE or upsert.
+type Assignment struct {
+	col *Column
+	v   Expr
+}
+
+// Set assigns v (a value, bound, or an Expr) to col.
+func Set(col *Column, v any) Assignment { return Assignment{col: col, v: toExpr(v)} }
+
+type conflict struct {
+	target    []*Column
+	doNothing bool
+	sets      []Assignment
+}
+
+type insertData struct {
+	ctes      []*CTE
+	table     *Table
+	cols      []*Column
+	rows      [][]Expr
+	sel       SelectQuery
+	returning []Expr
+	conflict  *conflict
+}
+
+// InsertStmt is an immutable INSERT.
+type InsertStmt struct {
+	q insertData
+	m memo
+}
+
+// Insert starts an INSERT INTO t.
+func Insert(t *Table) *InsertStmt { return &InsertStmt{q: insertData{table: t}} }
+
+func (s *InsertStmt) with(f func(q *insertData)) *InsertStmt {
+	n := &InsertStmt{q: s.q}
+	f(&n.q)
+	return n
+}
+
+// Columns sets the inserted columns, in the order Values gives them.
+func (s *InsertStmt) Columns(cols ...*Column) *InsertStmt {
+	return s.with(func(q *insertData) { q.cols = appendClip(q.cols, cols...) })
+}
+
+// Values adds one row; call it again for a multi-row insert. Values are
+// bound unless they are Exprs.
+func (s *InsertStmt) Values(vals ...any) *InsertStmt {
+	return s.with(func(q *insertData) { q.rows = appendClip(q.rows, toExprs(vals)) })
+}
+
+// Select makes it INSERT … SELECT.
+func (s *InsertStmt) Select(q SelectQuery) *InsertStmt {
+	return s.with(func(d *insertData) { d.sel = q })
+}
+
+// Returning adds a RETURNING clause (PostgreSQL, SQLite, MariaDB).
+func (s *InsertStmt) Returning(cols ...any) *InsertStmt {
+	return s.with(func(q *insertData) { q.returning = appendClip(q.returning, toExprs(cols)...) })
+}
+
+// OnConflictDoNothing skips rows that violate a unique constraint:
+// ON CONFLICT (target) DO NOTHING, or on MySQL a no-op
+// ON DUPLICATE KEY UPDATE. target may be empty except on SQLite upserts
+// that also update.
+func (s *InsertStmt) OnConflictDoNothing(target ...*Column) *InsertStmt {
+	return s.with(func(q *insertData) { q.conflict = &conflict{target: target, doNothing: true} })
+}
+
+// OnConflictDoUpdate updates the existing row instead: ON CONFLICT
+// (target) DO UPDATE SET … on PostgreSQL/SQLite, ON DUPLICATE KEY UPDATE on
+// MySQL (which ignores target and uses whichever unique key conflicts).
+// Use Excluded(col) for the value the insert proposed.
+func (s *InsertStmt) OnConflictDoUpdate(target []*Column, sets ...Assignment) *InsertStmt {
+	return s.with(func(q *insertData) { q.conflict = &conflict{target: target, sets: sets} })
+}
+
+// With attaches common table expressions: WITH … INSERT (PostgreSQL,
+// SQLite).
+func (s *InsertStmt) With(ctes ...*CTE) *InsertStmt {
+	return s.with(func(q *insertData) { q.ctes = appendClip(q.ctes, ctes...) })
+}
+
+// Writes implements Statement; an INSERT always writes.
+func (s *InsertStmt) Writes() bool { return true }
+
+// Tables implements Statement.
+func (s *InsertStmt) Tables() []string { return scan(s).tables }
+
+// String renders the statement in a generic dialect, for debugging.
+func (s *InsertStmt) String() string { return debugString(s) }
+
+func (s *InsertStmt) stmtMemo() *memo { return &s.m }
+
+func (s *InsertStmt) writeStmt(w *writer) {
+	q := &s.q
+	w.writes = true
+	if q.table == nil {
+		w.failf("core: insert without a table")
+		return
+	}
+	name := q.table.Name()
+	writeDMLWith(w, q.ctes)
+	w.s("INSERT INTO ")
+	q.table.writeFrom(w)
+	cols := q.cols
+	var defaults []*Column
+	if q.sel == nil {
+		for _, c := range q.table.Columns() {
+			if c.Default != nil && !containsCol(cols, c) {
+				defaults = append(defaults, c)
+			}
+		}
+	}
+	if len(cols)+len(defaults) > 0 {
+		w.s(" (")
+		for i, c := range append(cols[:len(cols):len(cols)], defaults...) {
+			if i > 0 {
+				w.s(", ")
+			}
+			switch {
+			case c == nil:
+				w.failf("core: insert into %q: nil column", name)
+				return
+			case c.table != nil && c.table.root() != q.table.root():
+				w.failf("core: insert into %q: column %q belongs to table %q", name, c.Name, c.table.Name())
+			case c.Type.Kind == TypeInvalid && c.table != nil:
+				w.failf("core: table %q has no column %q", c.table.Name(), c.Name)
+			}
+			w.ident(c.Name)
+		}
+		w.b(')')
+	}
+	switch {
+	case q.sel != nil:
+		if len(q.rows) > 0 {
+			w.failf("core: insert into %q: both Values and Select", name)
+		}
+		w.b(' ')
+		q.sel.writeQuery(w)
+	case len(q.rows) == 0:
+		w.failf("core: insert into %q: no values", name)
+	default:
+		w.s(" VALUES ")
+		for i, row := range q.rows {
+			if len(row) != len(cols) {
+				w.failf("core: insert into %q: row %d has %d values for %d columns", name, i, len(row), len(cols))
+				return
+			}
+			if i > 0 {
+				w.s(", ")
+			}
+			w.b('(')
+			w.list(row)
+			for j, c := range defaults {
+				if len(row) > 0 || j > 0 {
+					w.s(", ")
+				}
+				w.arg(c.Default)
+			}
+			w.b(')')
+		}
+	}
+	if q.conflict != nil {
+		writeConflict(w, name, q.conflict, cols)
+	}
+	if len(q.returning) > 0 {
+		if !w.f.ReturningInsert {
+			w.unsupported("INSERT … RETURNING")
+		}
+		w.s(" RETURNING ")
+		w.list(q.returning)
+	}
+}
+
+func containsCol(cols []*Column, c *Column) bool {
+	for _, x := range cols {
+		if x.Name == c.Name {
+			return true
+		}
+	}
+	return false
+}
+
+func writeConflict(w *writer, table string, c *conflict, cols []*Column) {
+	switch w.f.Upsert {
+	case UpsertOnConflict:
+		w.s(" ON CONFLICT")
+		if len(c.target) > 0 {
+			w.s(" (")
+			for i, t := range c.target {
+				if i > 0 {
+					w.s(", ")
+				}
+				w.ident(t.Name)
+			}
+			w.b(')')
+		} else if !c.doNothing {
+			w.failf("core: insert into %q: ON CONFLICT DO UPDATE needs conflict target columns", table)
+		}
+		if c.doNothing {
+			w.s(" DO NOTHING")
+			return
+		}
+		w.s(" DO UPDATE SET ")
+		writeSets(w, table, c.sets, false)
+	case UpsertOnDuplicateKey:
+		w.s(" ON DUPLICATE KEY UPDATE ")
+		if c.doNothing {
+			// A self-assignment changes nothing but swallows only
+			// duplicate-key errors (unlike INSERT IGNORE).
+			var col *Column
+			switch {
+			case len(c.target) > 0:
+				col = c.target[0]
+			case len(cols) > 0:
+				col = cols[0]
+			default:
+				w.failf("core: insert into %q: on conflict do nothing needs a column", table)
+				return
+			}
+			w.ident(col.Name)
+			w.s(" = ")
+			w.ident(col.Name)
+			return
+		}
+		writeSets(w, table, c.sets, false)
+	default:
+		w.unsupported("upsert")
+	}
+}
+
+func writeSets(w *writer, table string, sets []Assignment, qualify bool) {
+	if len(sets) == 0 {
+		w.failf("core: %q: no columns to set", table)
+		return
+	}
+	for i, a := range sets {
+		if i > 0 {
+			w.s(", ")
+		}
+		if a.col == nil {
+			w.failf("core: %q: assignment to a nil column", table)
+			return
+		}
+		if a.col.Type.Kind == TypeInvalid && a.col.table != nil {
+			w.failf("core: table %q has no column %q", a.col.table.Name(), a.col.Name)
+		}
+		if qualify && a.col.table != nil {
+			w.qualified(a.col.table.refName(), a.col.Name)
+		} else {
+			w.ident(a.col.Name)
+		}
+		w.s(" = ")
+		w.expr(a.v, precLowest)
+	}
+}

@@ -1,0 +1,14 @@
+// Package mysql is Athanor's MySQL and MariaDB dialect: the SQL syntax core
+// compiles to (? placeholders, `quoted` identifiers, ON DUPLICATE KEY
+// UPDATE upserts, multi-table UPDATE/DELETE, emulated ILIKE and NULLS
+// FIRST/LAST, LOCK IN SHARE MODE on MariaDB, RETURNING on MariaDB's INSERT
+// and DELETE), the DDL type names, and — in errors.go and types.go — error
+// classification and Go type mapping for go-sql-driver/mysql.
+//
+// Dialect targets MySQL 8.0; MariaDB targets MariaDB 10.6 and later.
+// Literal strings in DDL are written so they do not depend on the
+// NO_BACKSLASH_ESCAPES sql_mode; identifiers assume ANSI_QUOTES is off.
+//
+//	c, err := core.Compile(mysql.MariaDB, core.Select().From(users))
+//	rows, err := db.QueryContext(ctx, c.SQL, c.Args...)
+package mysql

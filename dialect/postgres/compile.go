@@ -1,0 +1,154 @@
+package postgres
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/athanor-orm/athanor/core"
+)
+
+// Dialect is the PostgreSQL dialect (PostgreSQL 12 and later).
+var Dialect = dialect{}
+
+var _ core.Dialect = Dialect
+
+// dialect implements core.Dialect. Its compiler hooks are in this file,
+// its DDL type names in ddl.go.
+type dialect struct{}
+
+// maxIdentLen is NAMEDATALEN-1: PostgreSQL silently truncates longer
+// names, so core refuses them instead.
+const maxIdentLen = 63
+
+func (dialect) Name() string { return "postgres" }
+
+func (dialect) Features() core.Features {
+	return core.Features{
+		ReturningInsert: true, ReturningUpdate: true, ReturningDelete: true,
+		Upsert:     core.UpsertOnConflict,
+		NullsOrder: true,
+		ILike:      true,
+		AnyArray:   true,
+		Locking:    true, ShareLock: "FOR SHARE", SkipLocked: true, NoWait: true,
+		SetOpAll: true, FullJoin: true, RightJoin: true,
+		UpdateFrom: core.JoinFrom, DeleteUsing: core.JoinFrom,
+		ModifyingCTE:           true,
+		DMLWith:                true,
+		DropForeignKey:         "DROP CONSTRAINT",
+		AlterIfExists:          true,
+		CreateIndexIfNotExists: true,
+	}
+}
+
+func (dialect) AppendPlaceholder(b []byte, n int) []byte {
+	b = append(b, '$')
+	return strconv.AppendInt(b, int64(n), 10)
+}
+
+// AppendIdent double-quotes name, doubling embedded double quotes.
+func (dialect) AppendIdent(b []byte, name string) ([]byte, error) {
+	switch {
+	case name == "":
+		return b, fmt.Errorf("postgres: empty identifier: %w", core.ErrInvalidIdentifier)
+	case len(name) > maxIdentLen:
+		return b, fmt.Errorf("postgres: identifier %q is longer than %d bytes: %w", name, maxIdentLen, core.ErrInvalidIdentifier)
+	case !utf8.ValidString(name):
+		return b, fmt.Errorf("postgres: identifier %q is not valid UTF-8: %w", name, core.ErrInvalidIdentifier)
+	}
+	b = append(b, '"')
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch c {
+		case 0:
+			return b, fmt.Errorf("postgres: identifier %q contains a NUL byte: %w", name, core.ErrInvalidIdentifier)
+		case '"':
+			b = append(b, '"')
+		}
+		b = append(b, c)
+	}
+	return append(b, '"'), nil
+}
+
+// AppendLiteral writes a DDL literal. Strings with a backslash use the
+// E” form so the result does not depend on standard_conforming_strings.
+func (dialect) AppendLiteral(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "NULL"...), nil
+	case bool:
+		if x {
+			return append(b, "TRUE"...), nil
+		}
+		return append(b, "FALSE"...), nil
+	case string:
+		return appendString(b, x)
+	}
+	return compileAppendNumber(b, v)
+}
+
+func appendString(b []byte, s string) ([]byte, error) {
+	if !utf8.ValidString(s) {
+		return b, fmt.Errorf("postgres: string literal is not valid UTF-8")
+	}
+	esc := false
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return b, fmt.Errorf("postgres: string literal contains a NUL byte")
+		}
+		if s[i] == '\\' {
+			esc = true
+		}
+	}
+	if esc {
+		b = append(b, 'E')
+	}
+	b = append(b, '\'')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\'' || (esc && c == '\\') {
+			b = append(b, c)
+		}
+		b = append(b, c)
+	}
+	return append(b, '\''), nil
+}
+
+// compileAppendNumber writes an integer or finite float literal.
+func compileAppendNumber(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int8:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int16:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case uint:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint8:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint16:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint32:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint64:
+		return strconv.AppendUint(b, x, 10), nil
+	case float32:
+		return appendFloat(b, float64(x), 32)
+	case float64:
+		return appendFloat(b, x, 64)
+	}
+	return b, fmt.Errorf("postgres: cannot write a %T as a DDL literal", v)
+}
+
+func appendFloat(b []byte, f float64, bits int) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return b, fmt.Errorf("postgres: cannot write a non-finite float as a DDL literal")
+	}
+	return strconv.AppendFloat(b, f, 'g', -1, bits), nil
+}

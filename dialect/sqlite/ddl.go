@@ -1,0 +1,66 @@
+package sqlite
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/athanor-orm/athanor/core"
+)
+
+// ColumnType names c's type in CREATE TABLE. Declared types are chosen for
+// SQLite's affinity rules: every integer is INTEGER (so an autoincrement
+// key is the rowid), UUID and JSON are TEXT (a name without TEXT would get
+// NUMERIC affinity and turn '123' into a number), and date/time names are
+// kept because the driver parses columns declared DATE/DATETIME/TIMESTAMP.
+func (dialect) ColumnType(c *core.Column) (string, error) {
+	if c.Type.Array {
+		return "", fmt.Errorf("sqlite: array columns are not supported")
+	}
+	return ddlTypeName(c.Type)
+}
+
+func ddlTypeName(t core.Type) (string, error) {
+	switch t.Kind {
+	case core.TypeSmallInt, core.TypeInt, core.TypeBigInt:
+		return "INTEGER", nil
+	case core.TypeFloat, core.TypeDouble:
+		return "REAL", nil
+	case core.TypeNumeric:
+		if t.Precision > 0 {
+			return "NUMERIC(" + strconv.Itoa(t.Precision) + "," + strconv.Itoa(t.Scale) + ")", nil
+		}
+		return "NUMERIC", nil
+	case core.TypeBool:
+		return "BOOLEAN", nil
+	case core.TypeString:
+		if t.Size > 0 {
+			return "VARCHAR(" + strconv.Itoa(t.Size) + ")", nil
+		}
+		return "TEXT", nil
+	case core.TypeText, core.TypeUUID, core.TypeJSON:
+		return "TEXT", nil
+	case core.TypeBytes:
+		return "BLOB", nil
+	case core.TypeDate:
+		return "DATE", nil
+	case core.TypeTime:
+		return "TIME", nil
+	case core.TypeTimestamp, core.TypeTimestampTZ:
+		return "TIMESTAMP", nil
+	}
+	return "", fmt.Errorf("sqlite: no type for %s", t.Kind)
+}
+
+// CastType names t in CAST(x AS t).
+func (dialect) CastType(t core.Type) (string, error) {
+	switch t.Kind {
+	case core.TypeDate, core.TypeTime, core.TypeTimestamp, core.TypeTimestampTZ:
+		return "TEXT", nil
+	}
+	return ddlTypeName(t)
+}
+
+// AutoIncrement declares the key inline: INTEGER PRIMARY KEY AUTOINCREMENT.
+func (dialect) AutoIncrement(*core.Column) (string, bool, error) {
+	return "PRIMARY KEY AUTOINCREMENT", true, nil
+}

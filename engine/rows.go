@@ -1,0 +1,499 @@
+package engine
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/puddle/v2"
+
+	"github.com/athanor-orm/athanor/core"
+)
+
+// Rows is the result of a query. Iterate with Next and Scan, then Close
+// (Next returning false closes it too); the connection goes back to the
+// pool on Close. A Rows is used by one goroutine.
+type Rows struct {
+	db  *DB
+	res *puddle.Resource[*conn] // nil inside a transaction or for batch results
+	c   *conn
+	ctx context.Context
+	tx  *Tx
+
+	pg  pgx.Rows     // PostgreSQL
+	sq  sqlRows      // MySQL, SQLite
+	buf *BatchResult // a batch's buffered rows
+	bi  int          // next row in buf
+
+	err    error
+	closed bool
+	n      int64
+
+	// dest is reused to hold field pointers while scanning a struct.
+	dest  [16]any
+	destS []any
+
+	// hook state (unused without hooks)
+	hctx  context.Context
+	began time.Time
+	sql   string
+}
+
+var rowsPool = sync.Pool{New: func() any { return new(Rows) }}
+
+func getRows() *Rows { return rowsPool.Get().(*Rows) }
+
+func putRows(r *Rows) {
+	*r = Rows{sq: sqlRows{vals: r.sq.vals[:0]}, destS: r.destS[:0]}
+	rowsPool.Put(r)
+}
+
+// start runs the query on r.c.
+func (r *Rows) run(stmt core.Statement, cs *core.Compiled, inTx bool) error {
+	db := r.db
+	if db.hooks.query != nil {
+		r.hctx = db.hooks.queryStart(r.ctx, QueryStartData{Statement: stmt, SQL: cs.SQL, Args: len(cs.Args), Writes: cs.Writes, InTx: inTx})
+		r.began = time.Now()
+		r.sql = cs.SQL
+	}
+	sql := cs.SQL
+	if db.driver == MySQL && !cs.Writes {
+		sql, r.c.bounded = db.boundRead(r.ctx, sql)
+	}
+	err := r.c.dc.query(r.ctx, sql, cs.Args, r)
+	if err != nil {
+		err = db.execError(r.ctx, r.c, err, false)
+		if db.hooks.query != nil {
+			db.hooks.queryEnd(r.hctx, QueryEndData{SQL: r.sql, Err: err, Duration: time.Since(r.began)})
+		}
+		r.closed = true
+		r.err = err
+		r.pg = nil
+		return err
+	}
+	return nil
+}
+
+// Next advances to the next row. It returns false at the end or on an
+// error (see Err), and then closes the rows.
+func (r *Rows) Next() bool {
+	if r.closed {
+		return false
+	}
+	var ok bool
+	switch {
+	case r.pg != nil:
+		ok = r.pg.Next()
+	case r.buf != nil:
+		ok = r.bi < r.buf.numRows()
+		if ok {
+			r.bi++
+		}
+	default:
+		ok = r.sq.next()
+	}
+	if ok {
+		r.n++
+		return true
+	}
+	r.Close()
+	return false
+}
+
+// Err returns the error met while iterating, if any.
+func (r *Rows) Err() error {
+	if r.closed {
+		return r.err
+	}
+	switch {
+	case r.pg != nil:
+		if err := r.pg.Err(); err != nil {
+			return r.db.classify(err)
+		}
+	case r.sq.err != nil:
+		return r.db.classify(r.sq.err)
+	}
+	return nil
+}
+
+// Close releases the rows and their connection. It is safe to call more
+// than once; it returns the iteration error, if any.
+func (r *Rows) Close() error {
+	if r.closed {
+		return r.err
+	}
+	r.closed = true
+	var err error
+	var affected int64
+	switch {
+	case r.pg != nil:
+		r.pg.Close()
+		err = r.pg.Err()
+		affected = r.pg.CommandTag().RowsAffected()
+	case r.buf != nil:
+	default:
+		err = r.sq.close()
+		affected = r.n
+	}
+	if err != nil && r.c != nil {
+		err = r.db.execError(r.ctx, r.c, err, false)
+	}
+	r.err = err
+	if r.db != nil && r.db.hooks.query != nil && r.buf == nil {
+		r.db.hooks.queryEnd(r.hctx, QueryEndData{SQL: r.sql, Rows: affected, Err: err, Duration: time.Since(r.began)})
+	}
+	if r.tx != nil {
+		r.tx.busy = false
+		if err != nil {
+			r.tx.failed(err)
+		}
+	}
+	if r.res != nil {
+		r.db.release(r.res, r.ctx)
+		r.res = nil
+	}
+	r.c = nil
+	return err
+}
+
+// Columns returns the column names.
+func (r *Rows) Columns() []string {
+	n := r.numCols()
+	cols := make([]string, n)
+	for i := range n {
+		cols[i] = r.colName(i)
+	}
+	return cols
+}
+
+func (r *Rows) numCols() int {
+	switch {
+	case r.pg != nil:
+		return len(r.pg.FieldDescriptions())
+	case r.buf != nil:
+		return r.buf.numCols()
+	}
+	return len(r.sq.cols)
+}
+
+func (r *Rows) colName(i int) string {
+	switch {
+	case r.pg != nil:
+		return r.pg.FieldDescriptions()[i].Name
+	case r.buf != nil:
+		return r.buf.colName(i)
+	}
+	return r.sq.cols[i]
+}
+
+// Scan copies the current row into dest. With one argument that points to
+// a struct, the columns are matched to its fields (see the package doc);
+// with one argument pointing to a map[string]any, each column is stored
+// under its name; otherwise dest holds one pointer per column, in order.
+func (r *Rows) Scan(dest ...any) error {
+	if r.closed {
+		if r.err != nil {
+			return r.err
+		}
+		return errors.New("engine: scan: rows are closed")
+	}
+	if len(dest) == 1 {
+		t := reflect.TypeOf(dest[0])
+		if t == nil || t.Kind() != reflect.Pointer {
+			return fmt.Errorf("engine: scan: destination %T is not a pointer", dest[0])
+		}
+		ti, err := typeInfoFor(t.Elem())
+		if err != nil {
+			return err
+		}
+		switch ti.kind {
+		case targetStruct:
+			return r.scanStruct(ti, (*eface)(unsafe.Pointer(&dest[0])).data)
+		case targetMap:
+			return r.scanMap(dest[0])
+		}
+	}
+	return r.scanValues(dest)
+}
+
+// scanInto scans the current row into *T at p, for the generic helpers.
+func (r *Rows) scanInto(ti *typeInfo, p unsafe.Pointer) error {
+	ref := fieldRef{ptrTyp: ti.ptrWord}
+	switch ti.kind {
+	case targetStruct:
+		return r.scanStruct(ti, p)
+	case targetMap:
+		return r.scanMap(ref.ptr(p))
+	case targetPtrStruct:
+		pp := (*unsafe.Pointer)(p)
+		if *pp == nil {
+			*pp = reflect.New(ti.elem.typ).UnsafePointer()
+		}
+		return r.scanStruct(ti.elem, *pp)
+	}
+	r.dest[0] = ref.ptr(p)
+	err := r.scanValues(r.dest[:1])
+	r.dest[0] = nil
+	return err
+}
+
+func (r *Rows) scanStruct(ti *typeInfo, base unsafe.Pointer) error {
+	p, err := ti.plan(r)
+	if err != nil {
+		return err
+	}
+	n := len(p.fields)
+	var dest []any
+	if n <= len(r.dest) {
+		dest = r.dest[:n]
+	} else {
+		if cap(r.destS) < n {
+			r.destS = make([]any, n)
+		}
+		dest = r.destS[:n]
+	}
+	for i := range p.fields {
+		dest[i] = p.fields[i].ptr(base)
+	}
+	err = r.scanValues(dest)
+	clear(dest)
+	return err
+}
+
+func (r *Rows) scanValues(dest []any) error {
+	var err error
+	switch {
+	case r.pg != nil:
+		err = r.pg.Scan(dest...)
+	case r.buf != nil:
+		err = r.buf.scanRow(r.bi-1, dest)
+	default:
+		if len(dest) != len(r.sq.vals) {
+			return fmt.Errorf("engine: scan: %d destinations for %d columns", len(dest), len(r.sq.vals))
+		}
+		for i, d := range dest {
+			if err = convertAssign(d, r.sq.vals[i]); err != nil {
+				err = fmt.Errorf("engine: scan column %q: %w", r.sq.cols[i], err)
+				break
+			}
+		}
+	}
+	if err != nil && r.db != nil {
+		return r.db.classify(err)
+	}
+	return err
+}
+
+func (r *Rows) scanMap(d any) error {
+	mp, ok := d.(*map[string]any)
+	if !ok {
+		rv := reflect.ValueOf(d).Elem()
+		if rv.IsNil() {
+			rv.Set(reflect.MakeMap(rv.Type()))
+		}
+		vals, err := r.values()
+		if err != nil {
+			return err
+		}
+		for i, v := range vals {
+			var ev reflect.Value
+			if v == nil {
+				ev = reflect.Zero(rv.Type().Elem())
+			} else {
+				ev = reflect.ValueOf(v)
+			}
+			rv.SetMapIndex(reflect.ValueOf(r.colName(i)).Convert(rv.Type().Key()), ev)
+		}
+		return nil
+	}
+	if *mp == nil {
+		*mp = make(map[string]any, r.numCols())
+	}
+	vals, err := r.values()
+	if err != nil {
+		return err
+	}
+	for i, v := range vals {
+		(*mp)[r.colName(i)] = v
+	}
+	return nil
+}
+
+// values returns the current row as Go values.
+func (r *Rows) values() ([]any, error) {
+	switch {
+	case r.pg != nil:
+		v, err := r.pg.Values()
+		if err != nil {
+			return nil, r.db.classify(err)
+		}
+		return v, nil
+	case r.buf != nil:
+		return r.buf.rowValues(r.bi - 1)
+	}
+	out := make([]any, len(r.sq.vals))
+	for i, v := range r.sq.vals {
+		out[i] = sqlValue(r.sq.rows, i, v)
+	}
+	return out, nil
+}
+
+// sqlValue turns a driver value into the Go value a map scan stores:
+// text columns become strings and integers sent as text become int64.
+func sqlValue(rows driver.Rows, i int, v driver.Value) any {
+	b, ok := v.([]byte)
+	if !ok {
+		return v
+	}
+	if tn, ok := rows.(driver.RowsColumnTypeDatabaseTypeName); ok {
+		switch tn.ColumnTypeDatabaseTypeName(i) {
+		case "BLOB", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB", "BINARY", "VARBINARY", "BIT", "GEOMETRY":
+			return append([]byte(nil), b...)
+		case "INT", "BIGINT", "TINYINT", "SMALLINT", "MEDIUMINT", "YEAR", "INTEGER":
+			var n int64
+			if err := convertAssign(&n, b); err == nil {
+				return n
+			}
+		case "UNSIGNED INT", "UNSIGNED BIGINT", "UNSIGNED TINYINT", "UNSIGNED SMALLINT", "UNSIGNED MEDIUMINT":
+			var n uint64
+			if err := convertAssign(&n, b); err == nil {
+				return n
+			}
+		case "FLOAT", "DOUBLE", "REAL":
+			var f float64
+			if err := convertAssign(&f, b); err == nil {
+				return f
+			}
+		}
+	}
+	return string(b)
+}
+
+// Row is the result of QueryRow.
+type Row struct {
+	rows *Rows
+	err  error
+}
+
+// Scan scans the first row like Rows.Scan and closes the rows. It returns
+// ErrNoRows when there is no row.
+func (r *Row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	rows := r.rows
+	r.rows = nil
+	if rows == nil {
+		return errors.New("engine: row already scanned")
+	}
+	defer putRows(rows)
+	if !rows.Next() {
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		return ErrNoRows
+	}
+	err := rows.Scan(dest...)
+	cerr := rows.Close()
+	if err != nil {
+		return err
+	}
+	return cerr
+}
+
+// Err returns the error of running the query, if it failed before any row.
+func (r *Row) Err() error { return r.err }
+
+// Querier runs queries: *DB and *Tx implement it (and so may a router).
+type Querier interface {
+	Query(ctx context.Context, stmt core.Statement) (*Rows, error)
+}
+
+// rowsQuerier is the allocation-free path of *DB and *Tx.
+type rowsQuerier interface {
+	queryInto(ctx context.Context, stmt core.Statement, r *Rows) error
+}
+
+// All runs stmt and scans every row into a T: a struct (columns matched to
+// fields), a map[string]any, or a single-column value.
+//
+//	users, err := engine.All[User](ctx, db, core.Select(users).Where(...))
+func All[T any](ctx context.Context, q Querier, stmt core.Statement) ([]T, error) {
+	if rq, ok := q.(rowsQuerier); ok {
+		r := getRows()
+		defer putRows(r)
+		if err := rq.queryInto(ctx, stmt, r); err != nil {
+			return nil, err
+		}
+		return Collect[T](r)
+	}
+	rows, err := q.Query(ctx, stmt)
+	if err != nil {
+		return nil, err
+	}
+	return Collect[T](rows)
+}
+
+// One runs stmt and scans its first row into a T (see All). It returns
+// ErrNoRows when there is no row.
+func One[T any](ctx context.Context, q Querier, stmt core.Statement) (T, error) {
+	var out T
+	var rows *Rows
+	if rq, ok := q.(rowsQuerier); ok {
+		rows = getRows()
+		defer putRows(rows)
+		if err := rq.queryInto(ctx, stmt, rows); err != nil {
+			return out, err
+		}
+	} else {
+		var err error
+		if rows, err = q.Query(ctx, stmt); err != nil {
+			return out, err
+		}
+	}
+	ti, err := typeInfoFor(reflect.TypeFor[T]())
+	if err != nil {
+		rows.Close()
+		return out, err
+	}
+	if !rows.Next() {
+		if err := rows.Close(); err != nil {
+			return out, err
+		}
+		return out, ErrNoRows
+	}
+	err = rows.scanInto(ti, unsafe.Pointer(&out))
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return out, err
+}
+
+// Collect scans every remaining row of rows into a T (see All) and closes
+// rows.
+func Collect[T any](rows *Rows) ([]T, error) {
+	defer rows.Close()
+	ti, err := typeInfoFor(reflect.TypeFor[T]())
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	for rows.Next() {
+		var zero T
+		out = append(out, zero)
+		p := &out[len(out)-1]
+		if err := rows.scanInto(ti, unsafe.Pointer(p)); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,269 @@
+package engine
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// sqlConn is a connection of a database/sql/driver driver (MySQL, SQLite)
+// used directly, without database/sql's pool.
+type sqlConn struct {
+	c   driver.Conn
+	pc  *conn
+	db  *DB
+	nvc driver.NamedValueChecker // nil if the driver has none
+	// stmts caches prepared statements by SQL for drivers that need a
+	// prepare to bind arguments (MySQL without client-side interpolation).
+	stmts     map[string]driver.Stmt
+	stmtOrder []string
+	// serverErr reports whether an error came from the server.
+	isServerErr func(error) bool
+	closed      bool
+	// rowCountSQL asks for the rows changed by the last statement.
+	rowCountSQL string
+	// argBuf is reused to convert arguments.
+	argBuf []driver.NamedValue
+}
+
+// stmtCacheSize bounds the per-connection prepared statement cache.
+const stmtCacheSize = 256
+
+func newSQLConn(db *DB, pc *conn, c driver.Conn, isServerErr func(error) bool) *sqlConn {
+	s := &sqlConn{c: c, pc: pc, db: db, isServerErr: isServerErr}
+	s.nvc, _ = c.(driver.NamedValueChecker)
+	return s
+}
+
+// namedArgs converts args to driver values the way database/sql does.
+func (s *sqlConn) namedArgs(args []any) ([]driver.NamedValue, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
+	nv := s.argBuf[:0]
+	for i, a := range args {
+		v := driver.NamedValue{Ordinal: i + 1, Value: a}
+		if s.nvc != nil {
+			err := s.nvc.CheckNamedValue(&v)
+			if err == nil {
+				nv = append(nv, v)
+				continue
+			}
+			if !errors.Is(err, driver.ErrSkip) {
+				return nil, fmt.Errorf("engine: argument %d (%T): %w", i+1, a, err)
+			}
+		}
+		if vr, ok := a.(driver.Valuer); ok {
+			dv, err := vr.Value()
+			if err != nil {
+				return nil, fmt.Errorf("engine: argument %d (%T): %w", i+1, a, err)
+			}
+			a = dv
+		}
+		dv, err := driver.DefaultParameterConverter.ConvertValue(a)
+		if err != nil {
+			return nil, fmt.Errorf("engine: argument %d (%T): %w", i+1, a, err)
+		}
+		v.Value = dv
+		nv = append(nv, v)
+	}
+	s.argBuf = nv
+	return nv, nil
+}
+
+func (s *sqlConn) stmt(ctx context.Context, sql string) (driver.Stmt, error) {
+	if st, ok := s.stmts[sql]; ok {
+		return st, nil
+	}
+	var st driver.Stmt
+	var err error
+	if pc, ok := s.c.(driver.ConnPrepareContext); ok {
+		st, err = pc.PrepareContext(ctx, sql)
+	} else {
+		st, err = s.c.Prepare(sql)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.stmts == nil {
+		s.stmts = make(map[string]driver.Stmt)
+	}
+	if len(s.stmtOrder) >= stmtCacheSize {
+		old := s.stmtOrder[0]
+		s.stmtOrder = s.stmtOrder[1:]
+		if o := s.stmts[old]; o != nil {
+			_ = o.Close()
+		}
+		delete(s.stmts, old)
+	}
+	s.stmts[sql] = st
+	s.stmtOrder = append(s.stmtOrder, sql)
+	return st, nil
+}
+
+func (s *sqlConn) exec(ctx context.Context, sql string, args []any) (Result, error) {
+	nv, err := s.namedArgs(args)
+	if err != nil {
+		return Result{}, err
+	}
+	var res driver.Result
+	if ex, ok := s.c.(driver.ExecerContext); ok {
+		res, err = ex.ExecContext(ctx, sql, nv)
+		if errors.Is(err, driver.ErrSkip) {
+			err = nil
+			res = nil
+		} else if err != nil {
+			return Result{}, err
+		}
+	}
+	if res == nil {
+		var st driver.Stmt
+		st, err = s.stmt(ctx, sql)
+		if err != nil {
+			return Result{}, err
+		}
+		se, ok := st.(driver.StmtExecContext)
+		if !ok {
+			return Result{}, fmt.Errorf("engine: driver statement %T cannot take a context", st)
+		}
+		res, err = se.ExecContext(ctx, nv)
+		if err != nil {
+			return Result{}, err
+		}
+	}
+	var r Result
+	if n, err := res.RowsAffected(); err == nil {
+		r.RowsAffected = n
+	}
+	if id, err := res.LastInsertId(); err == nil {
+		r.LastInsertID = id
+	}
+	return r, nil
+}
+
+func (s *sqlConn) query(ctx context.Context, sql string, args []any, r *Rows) error {
+	nv, err := s.namedArgs(args)
+	if err != nil {
+		return err
+	}
+	var rows driver.Rows
+	if q, ok := s.c.(driver.QueryerContext); ok {
+		rows, err = q.QueryContext(ctx, sql, nv)
+		if errors.Is(err, driver.ErrSkip) {
+			err = nil
+			rows = nil
+		} else if err != nil {
+			return err
+		}
+	}
+	if rows == nil {
+		st, err := s.stmt(ctx, sql)
+		if err != nil {
+			return err
+		}
+		sq, ok := st.(driver.StmtQueryContext)
+		if !ok {
+			return fmt.Errorf("engine: driver statement %T cannot take a context", st)
+		}
+		rows, err = sq.QueryContext(ctx, nv)
+		if err != nil {
+			return err
+		}
+	}
+	r.sq.init(rows)
+	return nil
+}
+
+// batch runs the statements one after another on this connection.
+func (s *sqlConn) batch(ctx context.Context, prefix string, items []batchItem, out []BatchResult) error {
+	return runBatchSequential(ctx, s, prefix, items, out)
+}
+
+func (s *sqlConn) ping(ctx context.Context) error {
+	if p, ok := s.c.(driver.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	_, err := s.exec(ctx, "SELECT 1", nil)
+	return err
+}
+
+func (s *sqlConn) alive() bool {
+	if v, ok := s.c.(driver.Validator); ok && !v.IsValid() {
+		return false
+	}
+	if r, ok := s.c.(driver.SessionResetter); ok {
+		// go-sql-driver/mysql checks the socket here without blocking.
+		if err := r.ResetSession(context.Background()); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *sqlConn) reusable() bool {
+	if v, ok := s.c.(driver.Validator); ok {
+		return v.IsValid()
+	}
+	return true
+}
+
+func (s *sqlConn) serverError(err error) bool { return s.isServerErr(err) }
+
+func (s *sqlConn) close(context.Context) error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	for _, st := range s.stmts {
+		_ = st.Close()
+	}
+	s.stmts = nil
+	return s.c.Close()
+}
+
+// sqlRows adapts driver.Rows.
+type sqlRows struct {
+	rows driver.Rows
+	cols []string
+	vals []driver.Value
+	err  error
+}
+
+func (r *sqlRows) init(rows driver.Rows) {
+	r.rows = rows
+	r.cols = rows.Columns()
+	if cap(r.vals) >= len(r.cols) {
+		r.vals = r.vals[:len(r.cols)]
+	} else {
+		r.vals = make([]driver.Value, len(r.cols))
+	}
+	r.err = nil
+}
+
+func (r *sqlRows) next() bool {
+	if r.rows == nil || r.err != nil {
+		return false
+	}
+	clear(r.vals)
+	if err := r.rows.Next(r.vals); err != nil {
+		if err != io.EOF {
+			r.err = err
+		}
+		return false
+	}
+	return true
+}
+
+func (r *sqlRows) close() error {
+	if r.rows == nil {
+		return r.err
+	}
+	err := r.rows.Close()
+	r.rows = nil
+	if r.err == nil {
+		r.err = err
+	}
+	return r.err
+}

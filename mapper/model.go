@@ -1,0 +1,385 @@
+package mapper
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"time"
+	"unsafe"
+
+	"github.com/athanor-orm/athanor/core"
+)
+
+// Model is a registered struct type mapped to a table. It is built once, at
+// registration, and is immutable afterwards: safe to share.
+type Model struct {
+	// Name is the Go struct name.
+	Name string
+	// Type is the struct type (not the pointer).
+	Type reflect.Type
+	// Bind is the bind group named by the `bind:` tag, or "" (the router's
+	// default group).
+	Bind string
+
+	table     *core.Table
+	fields    []*Field // column fields, in table column order
+	pk        []*Field
+	autoInc   *Field
+	version   *Field
+	rels      []*Relation
+	byColumn  map[string]*Field
+	byName    map[string]*Field
+	relByName map[string]*Relation
+	// selectCols is the column list of a SELECT of the whole model.
+	selectCols []any
+}
+
+// Table is the model's table metadata; pass it to core.NewMetaData (or use
+// Registry.MetaData) to create the schema.
+func (m *Model) Table() *core.Table { return m.table }
+
+// Fields returns the column fields in table column order.
+func (m *Model) Fields() []*Field { return m.fields }
+
+// PrimaryKey returns the primary-key fields in key order.
+func (m *Model) PrimaryKey() []*Field { return m.pk }
+
+// AutoIncrement returns the autoincrement primary-key field, or nil.
+func (m *Model) AutoIncrement() *Field { return m.autoInc }
+
+// Version returns the version (optimistic locking) field, or nil.
+func (m *Model) Version() *Field { return m.version }
+
+// Relations returns the relationships declared on the model.
+func (m *Model) Relations() []*Relation { return m.rels }
+
+// Relation returns the relationship declared on the Go field name.
+func (m *Model) Relation(field string) (*Relation, bool) {
+	r, ok := m.relByName[field]
+	return r, ok
+}
+
+// Field returns the column field by Go field name or by column name.
+func (m *Model) Field(name string) (*Field, bool) {
+	if f, ok := m.byName[name]; ok {
+		return f, true
+	}
+	f, ok := m.byColumn[name]
+	return f, ok
+}
+
+// C returns the table column for a Go field name or a column name, or an
+// error naming the model when there is none. Use it to build predicates
+// that are checked against the mapping.
+func (m *Model) C(name string) (*core.Column, error) {
+	f, ok := m.Field(name)
+	if !ok {
+		return nil, fmt.Errorf("mapper: model %s: no field or column %q: %w", m.Name, name, ErrUnknownColumn)
+	}
+	return f.Col, nil
+}
+
+// SelectColumns is the select list of every mapped column, in Fields order.
+func (m *Model) SelectColumns() []any { return m.selectCols }
+
+// New allocates a zero object of the model and returns it as a *T in an
+// interface, with its address.
+func (m *Model) New() (any, unsafe.Pointer) {
+	v := reflect.New(m.Type)
+	return v.Interface(), v.UnsafePointer()
+}
+
+// Ptr returns the address of the struct an object (a *T of this model)
+// points to. It panics if obj is not a *T of the model's type.
+func (m *Model) Ptr(obj any) unsafe.Pointer {
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.Type().Elem() != m.Type {
+		panic(fmt.Sprintf("mapper: model %s: object of type %T", m.Name, obj))
+	}
+	return v.UnsafePointer()
+}
+
+// Object rebuilds the *T interface value for an address of the model's
+// struct.
+func (m *Model) Object(p unsafe.Pointer) any {
+	return reflect.NewAt(m.Type, p).Interface()
+}
+
+// Field is one mapped column of a model, with the field's offset so values
+// are read and written without reflection lookups by name.
+type Field struct {
+	// Name is the Go field name; Column the column name.
+	Name   string
+	Column string
+	// Col is the column in the model's table.
+	Col *core.Column
+	// Type is the Go type of the field.
+	Type reflect.Type
+	// Index is the reflect field index path (embedded structs flattened).
+	Index []int
+
+	PrimaryKey    bool
+	AutoIncrement bool
+	Nullable      bool
+	Version       bool
+	// HasDefault reports a server default: an INSERT of a nil pointer
+	// field leaves the column out so the default applies.
+	HasDefault bool
+
+	offset uintptr
+	ptr    bool // Type is a pointer: nil is NULL
+	eq     func(a, b any) bool
+}
+
+// Addr returns a pointer to the field of the struct at obj, typed *F, for
+// scanning.
+func (f *Field) Addr(obj unsafe.Pointer) any {
+	return reflect.NewAt(f.Type, unsafe.Add(obj, f.offset)).Interface()
+}
+
+// Value returns the field's value for binding: nil for a nil pointer, the
+// pointed-to value otherwise.
+func (f *Field) Value(obj unsafe.Pointer) any {
+	v := reflect.NewAt(f.Type, unsafe.Add(obj, f.offset)).Elem()
+	if f.ptr {
+		if v.IsNil() {
+			return nil
+		}
+		v = v.Elem()
+	}
+	return v.Interface()
+}
+
+// IsNil reports whether a pointer field is nil (false for other fields).
+func (f *Field) IsNil(obj unsafe.Pointer) bool {
+	if !f.ptr {
+		return false
+	}
+	return *(*unsafe.Pointer)(unsafe.Add(obj, f.offset)) == nil
+}
+
+// IsZero reports whether the field holds its zero value.
+func (f *Field) IsZero(obj unsafe.Pointer) bool {
+	return reflect.NewAt(f.Type, unsafe.Add(obj, f.offset)).Elem().IsZero()
+}
+
+// Set stores v (a value as returned by Value, or nil) into the field,
+// converting between numeric types where needed.
+func (f *Field) Set(obj unsafe.Pointer, v any) error {
+	dst := reflect.NewAt(f.Type, unsafe.Add(obj, f.offset)).Elem()
+	if v == nil {
+		dst.SetZero()
+		return nil
+	}
+	target := dst
+	if f.ptr {
+		target = reflect.New(f.Type.Elem()).Elem()
+	}
+	sv := reflect.ValueOf(v)
+	switch {
+	case sv.Type().AssignableTo(target.Type()):
+		target.Set(sv)
+	case sv.Type().ConvertibleTo(target.Type()) && isNumber(sv.Kind()) == isNumber(target.Kind()):
+		target.Set(sv.Convert(target.Type()))
+	default:
+		return fmt.Errorf("mapper: field %s: cannot store %T in %s", f.Name, v, f.Type)
+	}
+	if f.ptr {
+		dst.Set(target.Addr())
+	}
+	return nil
+}
+
+// Snapshot returns a copy of the field's value that later changes to the
+// object cannot alter (byte slices are copied).
+func (f *Field) Snapshot(obj unsafe.Pointer) any {
+	v := f.Value(obj)
+	if b, ok := v.([]byte); ok && b != nil {
+		return bytes.Clone(b)
+	}
+	return v
+}
+
+// Equal compares two values returned by Value or Snapshot: times by
+// instant, byte slices by content, anything else by ==, or deeply.
+func (f *Field) Equal(a, b any) bool { return f.eq(a, b) }
+
+// Key converts v (a primary-key value given by a caller, such as an int
+// for an int64 key) to the field's value type, for identity lookups.
+func (f *Field) Key(v any) (any, error) {
+	t := f.Type
+	if f.ptr {
+		t = t.Elem()
+	}
+	sv := reflect.ValueOf(v)
+	if !sv.IsValid() {
+		return nil, fmt.Errorf("mapper: field %s: nil key", f.Name)
+	}
+	if sv.Type() == t {
+		return v, nil
+	}
+	if sv.Type().ConvertibleTo(t) && isNumber(sv.Kind()) == isNumber(t.Kind()) {
+		return sv.Convert(t).Interface(), nil
+	}
+	return nil, fmt.Errorf("mapper: field %s: key of type %T does not fit %s", f.Name, v, t)
+}
+
+func isNumber(k reflect.Kind) bool {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
+}
+
+func equalFunc(t reflect.Type) func(a, b any) bool {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == reflect.TypeFor[time.Time]():
+		return func(a, b any) bool {
+			if a == nil || b == nil {
+				return a == nil && b == nil
+			}
+			return a.(time.Time).Equal(b.(time.Time))
+		}
+	case t == reflect.TypeFor[[]byte]():
+		return func(a, b any) bool {
+			if a == nil || b == nil {
+				return a == nil && b == nil
+			}
+			ab, bb := a.([]byte), b.([]byte)
+			return (ab == nil) == (bb == nil) && bytes.Equal(ab, bb)
+		}
+	case t.Comparable():
+		return func(a, b any) bool { return a == b }
+	default:
+		return reflect.DeepEqual
+	}
+}
+
+// RelKind is the kind of a relationship.
+type RelKind uint8
+
+const (
+	// ManyToOne: a *T field; the foreign key is on this model's table.
+	ManyToOne RelKind = iota + 1
+	// OneToMany: a []*T field; the foreign key is on T's table.
+	OneToMany
+	// OneToOne: a *T field; the foreign key is on T's table.
+	OneToOne
+	// ManyToMany: a []*T field through a secondary table.
+	ManyToMany
+)
+
+func (k RelKind) String() string {
+	switch k {
+	case ManyToOne:
+		return "many-to-one"
+	case OneToMany:
+		return "one-to-many"
+	case OneToOne:
+		return "one-to-one"
+	case ManyToMany:
+		return "many-to-many"
+	}
+	return "invalid"
+}
+
+// Cascade is the set of operations a relationship passes on to its
+// targets.
+type Cascade uint8
+
+const (
+	// CascadeSaveUpdate: objects reachable through the relationship are
+	// added to the session with their owner (the default).
+	CascadeSaveUpdate Cascade = 1 << iota
+	// CascadeDelete: deleting the owner deletes the targets.
+	CascadeDelete
+	// CascadeDeleteOrphan: a target removed from the owner's collection
+	// (or replaced, for one-to-one) is deleted.
+	CascadeDeleteOrphan
+)
+
+// Has reports whether c includes all of x.
+func (c Cascade) Has(x Cascade) bool { return c&x == x }
+
+// Relation is a relationship field of a model.
+type Relation struct {
+	// Name is the Go field name.
+	Name string
+	Kind RelKind
+	// Owner is the model declaring the field, Target the related model.
+	Owner, Target *Model
+	// FK are the foreign-key fields: on Owner for ManyToOne, on Target for
+	// OneToMany and OneToOne, in the order of the referenced primary key.
+	FK []*Field
+	// Secondary is the association table of a ManyToMany, with the
+	// columns referencing the owner's and the target's primary keys.
+	Secondary              *core.Table
+	SecondaryOwnerCols     []*core.Column
+	SecondaryTargetColumns []*core.Column
+	// Backref is the inverse relationship on Target, or nil.
+	Backref *Relation
+	Cascade Cascade
+
+	fieldType reflect.Type
+	offset    uintptr
+	many      bool
+}
+
+// Many reports whether the field is a slice.
+func (r *Relation) Many() bool { return r.many }
+
+// Get returns the related objects of owner: for a *T field zero or one
+// object, for a []*T field the slice's elements (nil entries skipped).
+func (r *Relation) Get(owner unsafe.Pointer) []unsafe.Pointer {
+	p := unsafe.Add(owner, r.offset)
+	if !r.many {
+		t := *(*unsafe.Pointer)(p)
+		if t == nil {
+			return nil
+		}
+		return []unsafe.Pointer{t}
+	}
+	s := reflect.NewAt(r.fieldType, p).Elem()
+	out := make([]unsafe.Pointer, 0, s.Len())
+	for i := range s.Len() {
+		if e := s.Index(i); !e.IsNil() {
+			out = append(out, e.UnsafePointer())
+		}
+	}
+	return out
+}
+
+// IsNil reports whether the field is a nil pointer or a nil slice (not
+// loaded, for a collection).
+func (r *Relation) IsNil(owner unsafe.Pointer) bool {
+	p := unsafe.Add(owner, r.offset)
+	if !r.many {
+		return *(*unsafe.Pointer)(p) == nil
+	}
+	return reflect.NewAt(r.fieldType, p).Elem().IsNil()
+}
+
+// Set stores targets into the field of owner: the first (or nil) for a *T
+// field, a new slice for a []*T field.
+func (r *Relation) Set(owner unsafe.Pointer, targets []unsafe.Pointer) {
+	p := unsafe.Add(owner, r.offset)
+	if !r.many {
+		if len(targets) == 0 {
+			*(*unsafe.Pointer)(p) = nil
+		} else {
+			*(*unsafe.Pointer)(p) = targets[0]
+		}
+		return
+	}
+	s := reflect.MakeSlice(r.fieldType, len(targets), len(targets))
+	for i, t := range targets {
+		s.Index(i).Set(reflect.NewAt(r.Target.Type, t))
+	}
+	reflect.NewAt(r.fieldType, p).Elem().Set(s)
+}

@@ -1,0 +1,991 @@
+package mapper
+
+import (
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/athanor-orm/athanor/core"
+)
+
+// Registry holds registered models. The zero value is not usable; use
+// NewRegistry, or the package-level Default through Register and Of.
+type Registry struct {
+	mu        sync.RWMutex
+	byType    map[reflect.Type]*Model // guarded by mu
+	byTable   map[string]*Model       // guarded by mu
+	secondary map[string]*core.Table  // synthesized association tables; guarded by mu
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{byType: map[reflect.Type]*Model{}, byTable: map[string]*Model{}, secondary: map[string]*core.Table{}}
+}
+
+// Default is the registry used by Register, MustRegister and Of.
+var Default = NewRegistry()
+
+// Register maps T (a struct type) in the Default registry, together with
+// every model type its relationship fields reach, and returns T's model.
+// Registering twice returns the same model.
+func Register[T any]() (*Model, error) { return Default.Register(reflect.TypeFor[T]()) }
+
+// MustRegister is Register that panics on error, for package-level models.
+func MustRegister[T any]() *Model {
+	m, err := Register[T]()
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// Of returns T's model from the Default registry, registering T first if
+// needed.
+func Of[T any]() (*Model, error) { return Default.Of(reflect.TypeFor[T]()) }
+
+// RegisterIn is Register on a given registry.
+func RegisterIn[T any](r *Registry) (*Model, error) { return r.Register(reflect.TypeFor[T]()) }
+
+// Of returns the model of t (a struct or pointer-to-struct type),
+// registering it if needed.
+func (r *Registry) Of(t reflect.Type) (*Model, error) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	r.mu.RLock()
+	m := r.byType[t]
+	r.mu.RUnlock()
+	if m != nil {
+		return m, nil
+	}
+	return r.Register(t)
+}
+
+// Lookup returns the model of t if it is registered.
+func (r *Registry) Lookup(t reflect.Type) (*Model, bool) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	m, ok := r.byType[t]
+	return m, ok
+}
+
+// Models returns every registered model, ordered by table name.
+func (r *Registry) Models() []*Model {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]*Model, 0, len(r.byType))
+	for _, m := range r.byType {
+		out = append(out, m)
+	}
+	slices.SortFunc(out, func(a, b *Model) int { return strings.Compare(a.table.FullName(), b.table.FullName()) })
+	return out
+}
+
+// MetaData returns a core.MetaData with every registered model's table and
+// the association tables the mapper synthesized, for CreateAll.
+func (r *Registry) MetaData() (*core.MetaData, error) {
+	ms := r.Models()
+	r.mu.RLock()
+	tables := make([]*core.Table, 0, len(ms)+len(r.secondary))
+	for _, m := range ms {
+		tables = append(tables, m.table)
+	}
+	names := make([]string, 0, len(r.secondary))
+	for n := range r.secondary {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		tables = append(tables, r.secondary[n])
+	}
+	r.mu.RUnlock()
+	return core.NewMetaData(tables...)
+}
+
+// Binds maps each bound table (models with a `bind:` tag, and their
+// association tables) to its bind group, for router.Config.Binds.
+func (r *Registry) Binds() map[string]string {
+	out := map[string]string{}
+	for _, m := range r.Models() {
+		if m.Bind == "" {
+			continue
+		}
+		out[m.table.FullName()] = m.Bind
+		for _, rel := range m.rels {
+			if rel.Secondary != nil {
+				out[rel.Secondary.FullName()] = m.Bind
+			}
+		}
+	}
+	return out
+}
+
+// Register maps t and every model type its relationship fields reach. On
+// error nothing is registered.
+func (r *Registry) Register(t reflect.Type) (*Model, error) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("mapper: register %v: not a struct type", t)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m := r.byType[t]; m != nil {
+		return m, nil
+	}
+	b := &build{reg: r, pending: map[reflect.Type]*draft{}, secondary: map[string]*core.Table{}}
+	if _, err := b.parse(t); err != nil {
+		return nil, err
+	}
+	if err := b.resolve(); err != nil {
+		return nil, err
+	}
+	if err := b.tables(); err != nil {
+		return nil, err
+	}
+	for _, d := range b.order {
+		r.byType[d.m.Type] = d.m
+		r.byTable[d.m.table.FullName()] = d.m
+	}
+	for n, st := range b.secondary {
+		r.secondary[n] = st
+	}
+	return r.byType[t], nil
+}
+
+// draft is a model under construction.
+type draft struct {
+	m       *Model
+	table   string
+	schema  string
+	cols    []core.Column
+	colFK   []colFK
+	indexes map[string][]string
+	uniques map[string][]string
+	ixOrder []string
+	uqOrder []string
+	rels    []relDraft
+	fks     []core.ForeignKey
+}
+
+type colFK struct {
+	field    *Field
+	raw      string
+	ref      string // table.column
+	onDelete core.FKAction
+	onUpdate core.FKAction
+}
+
+type relDraft struct {
+	rel    *Relation
+	tag    tag
+	target reflect.Type
+}
+
+type build struct {
+	reg       *Registry
+	pending   map[reflect.Type]*draft
+	order     []*draft
+	secondary map[string]*core.Table
+}
+
+// model returns the registered or pending model of t.
+func (b *build) model(t reflect.Type) *Model {
+	if m := b.reg.byType[t]; m != nil {
+		return m
+	}
+	if d := b.pending[t]; d != nil {
+		return d.m
+	}
+	return nil
+}
+
+var (
+	scannerType = reflect.TypeFor[sql.Scanner]()
+	valuerType  = reflect.TypeFor[driver.Valuer]()
+	timeType    = reflect.TypeFor[time.Time]()
+	bytesType   = reflect.TypeFor[[]byte]()
+	tablerType  = reflect.TypeFor[interface{ TableName() string }]()
+)
+
+// isValueStruct reports a struct type stored in one column.
+func isValueStruct(t reflect.Type) bool {
+	return t == timeType || t.Implements(scannerType) || reflect.PointerTo(t).Implements(scannerType) || t.Implements(valuerType)
+}
+
+// relTarget returns the model struct type a relationship field points to:
+// *S or []*S with S a struct that is not a column value.
+func relTarget(t reflect.Type) (reflect.Type, bool, bool) {
+	switch {
+	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct && !isValueStruct(t.Elem()):
+		return t.Elem(), false, true
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Pointer && t.Elem().Elem().Kind() == reflect.Struct && !isValueStruct(t.Elem().Elem()):
+		return t.Elem().Elem(), true, true
+	}
+	return nil, false, false
+}
+
+func (b *build) parse(t reflect.Type) (*draft, error) {
+	if d := b.pending[t]; d != nil {
+		return d, nil
+	}
+	name := t.Name()
+	if name == "" {
+		return nil, fmt.Errorf("mapper: register %v: anonymous struct types cannot be models", t)
+	}
+	m := &Model{Name: name, Type: t, byColumn: map[string]*Field{}, byName: map[string]*Field{}, relByName: map[string]*Relation{}}
+	d := &draft{m: m, indexes: map[string][]string{}, uniques: map[string][]string{}}
+	b.pending[t] = d
+	b.order = append(b.order, d)
+	d.table = defaultTableName(name)
+	if t.Implements(tablerType) || reflect.PointerTo(t).Implements(tablerType) {
+		d.table = reflect.New(t).Interface().(interface{ TableName() string }).TableName()
+	}
+	if err := b.fields(d, t, nil, 0); err != nil {
+		return nil, err
+	}
+	if len(m.fields) == 0 {
+		return nil, fmt.Errorf("mapper: model %s: no mapped columns", name)
+	}
+	if len(m.pk) == 0 {
+		// Convention: a field named ID is the key when none is tagged.
+		if f, ok := m.byName["ID"]; ok && !f.Nullable {
+			i := slices.Index(m.fields, f)
+			d.cols[i].PrimaryKey = true
+			f.PrimaryKey = true
+			f.AutoIncrement = isIntKind(d.cols[i].Type.Kind)
+			m.pk = []*Field{f}
+		}
+	}
+	if len(m.pk) == 0 {
+		return nil, fmt.Errorf("mapper: model %s: no primary key (tag a field pk, or name it ID)", name)
+	}
+	// A single integer primary key is autoincrement unless told otherwise.
+	if len(m.pk) == 1 && m.autoInc == nil {
+		f := m.pk[0]
+		if i := slices.IndexFunc(d.cols, func(c core.Column) bool { return c.Name == f.Column }); i >= 0 && f.AutoIncrement {
+			d.cols[i].AutoIncrement = true
+			m.autoInc = f
+		}
+	}
+	for _, f := range m.pk {
+		if f != m.autoInc && f.AutoIncrement {
+			f.AutoIncrement = false // implicit, and the key is composite
+		}
+	}
+	for _, rd := range d.rels {
+		if _, err := b.parse(rd.target); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func (b *build) fields(d *draft, t reflect.Type, index []int, base uintptr) error {
+	m := d.m
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		raw, hasTag := sf.Tag.Lookup(TagName)
+		tg := parseTag(raw)
+		idx := append(slices.Clip(index), i)
+		if sf.Name == "_" {
+			if !hasTag {
+				continue
+			}
+			if k, ok := tg.check(nil, tableVals); !ok || tg.name != "" {
+				if tg.name != "" {
+					k = tg.name
+				}
+				return fieldError(m.Name, "_", raw, ErrBadTag, "unknown table option %q (want table:, bind:, schema:)", k)
+			}
+			if v, ok := tg.vals["table"]; ok {
+				if v == "" {
+					return fieldError(m.Name, "_", raw, ErrBadTag, "empty table name")
+				}
+				d.table = v
+			}
+			if v, ok := tg.vals["bind"]; ok {
+				m.Bind = v
+			}
+			if v, ok := tg.vals["schema"]; ok {
+				d.schema = v
+			}
+			continue
+		}
+		if tg.skip || !sf.IsExported() {
+			continue
+		}
+		if sf.Anonymous && sf.Type.Kind() == reflect.Struct && !isValueStruct(sf.Type) && !hasTag {
+			if err := b.fields(d, sf.Type, idx, base+sf.Offset); err != nil {
+				return err
+			}
+			continue
+		}
+		if target, many, ok := relTarget(sf.Type); ok {
+			if k, ok := tg.check(relationFlags, relationVals); !ok {
+				return fieldError(m.Name, sf.Name, raw, ErrBadTag, "unknown relationship option %q", k)
+			}
+			if tg.name != "" {
+				return fieldError(m.Name, sf.Name, raw, ErrBadTag, "a relationship has no column name")
+			}
+			rel := &Relation{Name: sf.Name, Owner: m, fieldType: sf.Type, offset: base + sf.Offset, many: many, Cascade: CascadeSaveUpdate}
+			if v, ok := tg.vals["cascade"]; ok {
+				c, ok := parseCascade(v)
+				if !ok {
+					return fieldError(m.Name, sf.Name, raw, ErrBadTag, "unknown cascade %q (want save-update, delete, delete-orphan, all, none joined by +)", v)
+				}
+				rel.Cascade = c
+			}
+			d.rels = append(d.rels, relDraft{rel: rel, tag: tg, target: target})
+			m.rels = append(m.rels, rel)
+			m.relByName[sf.Name] = rel
+			continue
+		}
+		if err := b.column(d, sf, tg, raw, idx, base); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *build) column(d *draft, sf reflect.StructField, tg tag, raw string, idx []int, base uintptr) error {
+	m := d.m
+	if k, ok := tg.check(columnFlags, columnVals); !ok {
+		return fieldError(m.Name, sf.Name, raw, ErrBadTag, "unknown option %q", k)
+	}
+	name := tg.name
+	if name == "" {
+		name = snakeCase(sf.Name)
+	}
+	if _, dup := m.byColumn[name]; dup {
+		return fieldError(m.Name, sf.Name, raw, ErrBadTag, "column %q is mapped twice", name)
+	}
+	ft := sf.Type
+	nullable := ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice || ft.Kind() == reflect.Map
+	elem := ft
+	if ft.Kind() == reflect.Pointer {
+		elem = ft.Elem()
+	}
+	if strings.HasPrefix(elem.PkgPath(), "database/sql") && strings.HasPrefix(elem.Name(), "Null") {
+		nullable = true
+	}
+	if tg.flags["nullable"] {
+		nullable = true
+	}
+	if tg.flags["notnull"] {
+		nullable = false
+	}
+	size := 0
+	if v, ok := tg.vals["size"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return fieldError(m.Name, sf.Name, raw, ErrBadTag, "size %q is not a positive integer", v)
+		}
+		size = n
+	}
+	pk := tg.flags["pk"]
+	keyed := pk || tg.has("unique") || tg.has("index") || tg.has("fk")
+	var ct core.Type
+	if v, ok := tg.vals["type"]; ok {
+		t, ok := parseTypeName(v, size)
+		if !ok {
+			return fieldError(m.Name, sf.Name, raw, ErrBadTag, "unknown type %q", v)
+		}
+		ct = t
+	} else {
+		t, ok := goType(elem, size, keyed)
+		if !ok {
+			return fieldError(m.Name, sf.Name, raw, ErrUnsupportedType, "no column type for %s (add type:, or tag it \"-\")", ft)
+		}
+		ct = t
+	}
+	if size > 0 && ct.Kind != core.TypeString {
+		return fieldError(m.Name, sf.Name, raw, ErrBadTag, "size applies to strings, not %s", ct.Kind)
+	}
+	if pk && nullable {
+		return fieldError(m.Name, sf.Name, raw, ErrBadTag, "primary key cannot be nullable")
+	}
+	isInt := ct.Kind == core.TypeSmallInt || ct.Kind == core.TypeInt || ct.Kind == core.TypeBigInt
+	col := core.Column{Name: name, Type: ct, Nullable: nullable, PrimaryKey: pk}
+	f := &Field{Name: sf.Name, Column: name, Type: ft, Index: idx, PrimaryKey: pk, Nullable: nullable,
+		offset: base + sf.Offset, ptr: ft.Kind() == reflect.Pointer, eq: equalFunc(ft)}
+	if tg.flags["autoincrement"] {
+		if !pk || !isInt {
+			return fieldError(m.Name, sf.Name, raw, ErrBadTag, "autoincrement needs an integer primary key")
+		}
+		col.AutoIncrement = true
+		f.AutoIncrement = true
+	} else if pk && isInt && !tg.flags["noautoincrement"] {
+		f.AutoIncrement = true // decided once all keys are known
+	}
+	if tg.flags["version"] {
+		if !isInt || nullable || pk {
+			return fieldError(m.Name, sf.Name, raw, ErrBadTag, "version column needs a non-null integer field that is not the key")
+		}
+		if m.version != nil {
+			return fieldError(m.Name, sf.Name, raw, ErrBadTag, "second version column (first is %s)", m.version.Name)
+		}
+		f.Version = true
+		m.version = f
+	}
+	if v, ok := tg.vals["default"]; ok {
+		col.ServerDefault = parseDefault(v)
+		f.HasDefault = true
+	}
+	if tg.flags["unique"] {
+		col.Unique = true
+	}
+	if v, ok := tg.vals["unique"]; ok {
+		if _, seen := d.uniques[v]; !seen {
+			d.uqOrder = append(d.uqOrder, v)
+		}
+		d.uniques[v] = append(d.uniques[v], name)
+	}
+	if tg.flags["index"] {
+		key := "\x00" + name
+		d.ixOrder = append(d.ixOrder, key)
+		d.indexes[key] = []string{name}
+	}
+	if v, ok := tg.vals["index"]; ok {
+		if _, seen := d.indexes[v]; !seen {
+			d.ixOrder = append(d.ixOrder, v)
+		}
+		d.indexes[v] = append(d.indexes[v], name)
+	}
+	if v, ok := tg.vals["fk"]; ok {
+		tbl, c, ok := strings.Cut(v, ".")
+		if !ok || tbl == "" || c == "" {
+			return fieldError(m.Name, sf.Name, raw, ErrBadTag, "fk %q: want table.column", v)
+		}
+		od, ok1 := parseAction(tg.vals["ondelete"])
+		ou, ok2 := parseAction(tg.vals["onupdate"])
+		if !ok1 || !ok2 {
+			return fieldError(m.Name, sf.Name, raw, ErrBadTag, "unknown ondelete/onupdate action")
+		}
+		d.colFK = append(d.colFK, colFK{field: f, raw: raw, ref: v, onDelete: od, onUpdate: ou})
+	} else if tg.has("ondelete") || tg.has("onupdate") {
+		return fieldError(m.Name, sf.Name, raw, ErrBadTag, "ondelete/onupdate without fk")
+	}
+	d.cols = append(d.cols, col)
+	m.fields = append(m.fields, f)
+	m.byColumn[name] = f
+	m.byName[sf.Name] = f
+	if pk {
+		m.pk = append(m.pk, f)
+	}
+	if f.AutoIncrement && col.AutoIncrement {
+		m.autoInc = f
+	}
+	return nil
+}
+
+// goType maps a Go type to a column type. keyed strings (keys, unique,
+// indexed, foreign keys) default to VARCHAR(255), others to TEXT.
+func goType(t reflect.Type, size int, keyed bool) (core.Type, bool) {
+	switch {
+	case t == timeType:
+		return core.TimestampTZ(), true
+	case t == bytesType:
+		return core.Bytes(), true
+	case t == reflect.TypeFor[sql.NullString]():
+		return stringType(size, keyed), true
+	case t == reflect.TypeFor[sql.NullInt64]():
+		return core.BigInt(), true
+	case t == reflect.TypeFor[sql.NullInt32]():
+		return core.Int(), true
+	case t == reflect.TypeFor[sql.NullInt16]():
+		return core.SmallInt(), true
+	case t == reflect.TypeFor[sql.NullFloat64]():
+		return core.Double(), true
+	case t == reflect.TypeFor[sql.NullBool]():
+		return core.Bool(), true
+	case t == reflect.TypeFor[sql.NullTime]():
+		return core.TimestampTZ(), true
+	}
+	switch t.Kind() {
+	case reflect.Int8, reflect.Int16, reflect.Uint8:
+		return core.SmallInt(), true
+	case reflect.Int32, reflect.Uint16:
+		return core.Int(), true
+	case reflect.Int, reflect.Int64, reflect.Uint32, reflect.Uint, reflect.Uint64:
+		return core.BigInt(), true
+	case reflect.Float32:
+		return core.Float(), true
+	case reflect.Float64:
+		return core.Double(), true
+	case reflect.Bool:
+		return core.Bool(), true
+	case reflect.String:
+		return stringType(size, keyed), true
+	case reflect.Array:
+		if t.Len() == 16 && t.Elem().Kind() == reflect.Uint8 {
+			return core.UUID(), true
+		}
+	}
+	return core.Type{}, false
+}
+
+func isIntKind(k core.TypeKind) bool {
+	return k == core.TypeSmallInt || k == core.TypeInt || k == core.TypeBigInt
+}
+
+func stringType(size int, keyed bool) core.Type {
+	if size > 0 {
+		return core.String(size)
+	}
+	if keyed {
+		return core.String(255)
+	}
+	return core.Text()
+}
+
+// resolve links relationships to their targets and foreign keys.
+func (b *build) resolve() error {
+	// To-one relationships first: a collection without fk: borrows the key
+	// of the many-to-one pointing back.
+	for _, many := range []bool{false, true} {
+		for _, d := range b.order {
+			for _, rd := range d.rels {
+				if rd.rel.many != many {
+					continue
+				}
+				if err := b.resolveRel(d, rd); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	// Pair back-references.
+	for _, d := range b.order {
+		for _, rd := range d.rels {
+			if err := b.pairBackref(rd); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (b *build) relErr(rd relDraft, format string, a ...any) error {
+	return fieldError(rd.rel.Owner.Name, rd.rel.Name, rd.tag.raw, ErrBadRelation, format, a...)
+}
+
+// fkFields resolves a `fk:` list (column or field names joined by +) on
+// model m.
+func fkFields(m *Model, spec string) ([]*Field, bool) {
+	var out []*Field
+	for _, n := range strings.Split(spec, "+") {
+		f, ok := m.Field(strings.TrimSpace(n))
+		if !ok {
+			return nil, false
+		}
+		out = append(out, f)
+	}
+	return out, len(out) > 0
+}
+
+// refersTo reports whether fields of d carry fk: tags to target's table.
+func (b *build) taggedFK(d *draft, target *Model) []*Field {
+	tname := b.tableNameOf(target)
+	var out []*Field
+	for _, c := range d.colFK {
+		if tbl, _, _ := strings.Cut(c.ref, "."); tbl == tname {
+			out = append(out, c.field)
+		}
+	}
+	return out
+}
+
+func (b *build) tableNameOf(m *Model) string {
+	if d := b.pending[m.Type]; d != nil {
+		return d.table
+	}
+	return m.table.Name()
+}
+
+func (b *build) draftOf(m *Model) *draft { return b.pending[m.Type] }
+
+func (b *build) resolveRel(d *draft, rd relDraft) error {
+	rel := rd.rel
+	owner := d.m
+	target := b.model(rd.target)
+	if target == nil {
+		return b.relErr(rd, "target %s is not a model", rd.target)
+	}
+	rel.Target = target
+	kind := RelKind(0)
+	if v, ok := rd.tag.vals["rel"]; ok {
+		switch strings.ToLower(strings.ReplaceAll(v, "_", "-")) {
+		case "many-to-one", "belongs-to":
+			kind = ManyToOne
+		case "one-to-many", "has-many":
+			kind = OneToMany
+		case "one-to-one", "has-one":
+			kind = OneToOne
+		case "many-to-many":
+			kind = ManyToMany
+		default:
+			return b.relErr(rd, "unknown rel %q (want many-to-one, one-to-many, one-to-one, many-to-many)", v)
+		}
+	}
+	_, hasSecondary := rd.tag.vals["secondary"]
+	if kind == 0 {
+		switch {
+		case hasSecondary:
+			kind = ManyToMany
+		case rel.many:
+			kind = OneToMany
+		default:
+			kind = ManyToOne // refined below when the fk lives on the target
+		}
+	}
+	if rel.many != (kind == OneToMany || kind == ManyToMany) {
+		return b.relErr(rd, "%s needs a %s field", kind, map[bool]string{true: "[]*T", false: "*T"}[kind == OneToMany || kind == ManyToMany])
+	}
+	if kind == ManyToMany {
+		rel.Kind = kind
+		return b.resolveM2M(d, rd)
+	}
+	if hasSecondary {
+		return b.relErr(rd, "secondary is only for many-to-many")
+	}
+	spec, hasFK := rd.tag.vals["fk"]
+	_, explicit := rd.tag.vals["rel"]
+	td := b.draftOf(target)
+	switch {
+	case kind == ManyToOne && hasFK:
+		if fs, ok := fkFields(owner, spec); ok {
+			rel.FK = fs
+		} else if fs, ok := fkFields(target, spec); ok && !explicit {
+			kind, rel.FK = OneToOne, fs
+		} else {
+			return b.relErr(rd, "fk %q is not a column of %s or %s", spec, owner.Name, target.Name)
+		}
+	case kind == ManyToOne:
+		if fs := b.taggedFK(d, target); len(fs) > 0 && len(fs) == len(target.pk) {
+			rel.FK = fs
+		} else if f, ok := owner.Field(rel.Name + "ID"); ok && len(target.pk) == 1 {
+			rel.FK = []*Field{f}
+		} else if f, ok := owner.Field(snakeCase(rel.Name) + "_id"); ok && len(target.pk) == 1 {
+			rel.FK = []*Field{f}
+		} else if td != nil && !explicit {
+			if fs := b.taggedFK(td, owner); len(fs) > 0 && len(fs) == len(owner.pk) && target != owner {
+				kind, rel.FK = OneToOne, fs
+			}
+		}
+		if rel.FK == nil {
+			return b.relErr(rd, "no foreign key from %s to %s (add fk:column)", owner.Name, target.Name)
+		}
+	default: // OneToMany, OneToOne: fk on the target
+		if hasFK {
+			fs, ok := fkFields(target, spec)
+			if !ok {
+				return b.relErr(rd, "fk %q is not a column of %s", spec, target.Name)
+			}
+			rel.FK = fs
+		} else if td != nil {
+			if fs := b.taggedFK(td, owner); len(fs) > 0 {
+				rel.FK = fs
+			}
+		}
+		if rel.FK == nil {
+			// A many-to-one on the target pointing back names the key.
+			var cands [][]*Field
+			for _, tr := range target.rels {
+				if tr.Target == owner && tr.Kind == ManyToOne && tr.FK != nil && tr != rel {
+					cands = append(cands, tr.FK)
+				}
+			}
+			if len(cands) == 1 {
+				rel.FK = cands[0]
+			}
+		}
+		if rel.FK == nil {
+			return b.relErr(rd, "no foreign key from %s to %s (add fk:column naming a column of %s)", target.Name, owner.Name, target.Name)
+		}
+	}
+	rel.Kind = kind
+	referenced := target
+	if kind != ManyToOne {
+		referenced = owner
+	}
+	if len(rel.FK) != len(referenced.pk) {
+		return b.relErr(rd, "%d foreign-key columns for the %d-column key of %s", len(rel.FK), len(referenced.pk), referenced.Name)
+	}
+	if rel.Cascade.Has(CascadeDeleteOrphan) && kind == ManyToOne {
+		return b.relErr(rd, "delete-orphan cascade on a many-to-one")
+	}
+	// Add the FOREIGN KEY constraint unless a column tag declared it.
+	holder := d
+	if kind != ManyToOne {
+		holder = b.draftOf(target)
+	}
+	if holder != nil {
+		od, ok := parseAction(rd.tag.vals["ondelete"])
+		if !ok {
+			return b.relErr(rd, "unknown ondelete %q", rd.tag.vals["ondelete"])
+		}
+		addFK(holder, rel.FK, b.tableNameOf(referenced), referenced.pk, od)
+	}
+	return nil
+}
+
+func addFK(d *draft, fs []*Field, refTable string, refPK []*Field, onDelete core.FKAction) {
+	cols := make([]string, len(fs))
+	for i, f := range fs {
+		cols[i] = f.Column
+	}
+	for _, c := range d.colFK {
+		if len(cols) == 1 && c.field == fs[0] {
+			return
+		}
+	}
+	for _, fk := range d.fks {
+		if slices.Equal(fk.Columns, cols) {
+			return
+		}
+	}
+	refs := make([]string, len(refPK))
+	for i, f := range refPK {
+		refs[i] = f.Column
+	}
+	d.fks = append(d.fks, core.ForeignKey{Columns: cols, RefTable: refTable, RefColumns: refs, OnDelete: onDelete})
+}
+
+func (b *build) resolveM2M(d *draft, rd relDraft) error {
+	rel := rd.rel
+	owner, target := rel.Owner, rel.Target
+	sec, ok := rd.tag.vals["secondary"]
+	if !ok || sec == "" {
+		return b.relErr(rd, "many-to-many needs secondary:table")
+	}
+	if _, ok := rd.tag.vals["fk"]; ok {
+		return b.relErr(rd, "many-to-many takes joincol/inversecol, not fk")
+	}
+	if rel.Cascade.Has(CascadeDelete) || rel.Cascade.Has(CascadeDeleteOrphan) {
+		return b.relErr(rd, "delete cascades are not supported on many-to-many (association rows are always removed)")
+	}
+	if len(owner.pk) != 1 || len(target.pk) != 1 {
+		return b.relErr(rd, "many-to-many needs single-column primary keys")
+	}
+	join := rd.tag.vals["joincol"]
+	if join == "" {
+		join = snakeCase(owner.Name) + "_" + owner.pk[0].Column
+	}
+	inverse := rd.tag.vals["inversecol"]
+	if inverse == "" {
+		inverse = snakeCase(target.Name) + "_" + target.pk[0].Column
+	}
+	if join == inverse {
+		return b.relErr(rd, "joincol and inversecol are both %q (name them for a self-referential many-to-many)", join)
+	}
+	var st *core.Table
+	if m := b.reg.byTable[sec]; m != nil {
+		st = m.table
+	} else if t := b.secondary[sec]; t != nil {
+		st = t
+	} else if t := b.reg.secondary[sec]; t != nil {
+		st = t
+	}
+	if st == nil {
+		for _, pd := range b.order {
+			if pd.table == sec {
+				return b.relErr(rd, "secondary %q is mapped by model %s; map the association without a model", sec, pd.m.Name)
+			}
+		}
+		colOf := func(name string, m *Model) core.Column {
+			f := m.pk[0]
+			var ty core.Type
+			if f.Col != nil {
+				ty = f.Col.Type
+			} else if pd := b.draftOf(m); pd != nil {
+				for _, c := range pd.cols {
+					if c.Name == f.Column {
+						ty = c.Type
+					}
+				}
+			}
+			return core.Column{Name: name, Type: ty, PrimaryKey: true}
+		}
+		def := core.TableDef{Name: sec, Columns: []core.Column{colOf(join, owner), colOf(inverse, target)}, ForeignKeys: []core.ForeignKey{
+			{Columns: []string{join}, RefTable: b.tableNameOf(owner), RefColumns: []string{owner.pk[0].Column}, OnDelete: core.Cascade},
+			{Columns: []string{inverse}, RefTable: b.tableNameOf(target), RefColumns: []string{target.pk[0].Column}, OnDelete: core.Cascade},
+		}}
+		// Index the inverse column for loads from the other side.
+		def.Indexes = []core.Index{{Columns: []string{inverse}}}
+		t, err := core.NewTable(def)
+		if err != nil {
+			return b.relErr(rd, "secondary %q: %v", sec, err)
+		}
+		b.secondary[sec] = t
+		st = t
+	}
+	jc, ok1 := st.Col(join)
+	ic, ok2 := st.Col(inverse)
+	if !ok1 || !ok2 {
+		return b.relErr(rd, "secondary %q has no columns %q and %q", sec, join, inverse)
+	}
+	rel.Secondary = st
+	rel.SecondaryOwnerCols = []*core.Column{jc}
+	rel.SecondaryTargetColumns = []*core.Column{ic}
+	return nil
+}
+
+// pairBackref links rd's relation with its inverse on the target: the one
+// named by backref:, or the only relationship there with the same keys.
+func (b *build) pairBackref(rd relDraft) error {
+	rel := rd.rel
+	name, named := rd.tag.vals["backref"]
+	if named {
+		inv, ok := rel.Target.relByName[name]
+		if !ok {
+			return b.relErr(rd, "backref %q is not a relationship field of %s", name, rel.Target.Name)
+		}
+		if !inverseOf(rel, inv) {
+			return b.relErr(rd, "backref %s.%s (%s) is not the inverse of this %s", rel.Target.Name, name, inv.Kind, rel.Kind)
+		}
+		if inv.Backref != nil && inv.Backref != rel {
+			return b.relErr(rd, "backref %s.%s is already paired with %s.%s", rel.Target.Name, name, inv.Backref.Owner.Name, inv.Backref.Name)
+		}
+		rel.Backref, inv.Backref = inv, rel
+		return nil
+	}
+	if rel.Backref != nil {
+		return nil
+	}
+	var found *Relation
+	for _, inv := range rel.Target.rels {
+		if inv != rel && inv.Backref == nil && inverseOf(rel, inv) {
+			if found != nil {
+				return nil // ambiguous: leave unpaired
+			}
+			found = inv
+		}
+	}
+	if found != nil {
+		rel.Backref, found.Backref = found, rel
+	}
+	return nil
+}
+
+func inverseOf(a, b *Relation) bool {
+	if a.Target != b.Owner || b.Target != a.Owner {
+		return false
+	}
+	switch a.Kind {
+	case ManyToOne:
+		return (b.Kind == OneToMany || b.Kind == OneToOne) && slices.Equal(a.FK, b.FK)
+	case OneToMany, OneToOne:
+		return b.Kind == ManyToOne && slices.Equal(a.FK, b.FK)
+	case ManyToMany:
+		return b.Kind == ManyToMany && b.Secondary == a.Secondary &&
+			a.SecondaryOwnerCols[0].Name == b.SecondaryTargetColumns[0].Name
+	}
+	return false
+}
+
+// tables builds every pending model's core.Table.
+func (b *build) tables() error {
+	for _, d := range b.order {
+		m := d.m
+		def := core.TableDef{Schema: d.schema, Name: d.table, Columns: d.cols, ForeignKeys: slices.Clone(d.fks)}
+		for _, c := range d.colFK {
+			tbl, col, _ := strings.Cut(c.ref, ".")
+			def.ForeignKeys = append(def.ForeignKeys, core.ForeignKey{Columns: []string{c.field.Column}, RefTable: tbl,
+				RefColumns: []string{col}, OnDelete: c.onDelete, OnUpdate: c.onUpdate})
+		}
+		for _, k := range d.ixOrder {
+			name := k
+			if strings.HasPrefix(k, "\x00") {
+				name = ""
+			}
+			def.Indexes = append(def.Indexes, core.Index{Name: name, Columns: d.indexes[k]})
+		}
+		for _, k := range d.uqOrder {
+			def.Uniques = append(def.Uniques, core.Unique{Name: k, Columns: d.uniques[k]})
+		}
+		t, err := core.NewTable(def)
+		if err != nil {
+			return fmt.Errorf("mapper: model %s: %w", m.Name, err)
+		}
+		if other := b.reg.byTable[t.FullName()]; other != nil {
+			return fmt.Errorf("mapper: model %s: table %q is already mapped by %s", m.Name, t.FullName(), other.Name)
+		}
+		for _, o := range b.order {
+			if o != d && o.table == d.table && o.schema == d.schema {
+				return fmt.Errorf("mapper: model %s: table %q is also mapped by %s", m.Name, d.table, o.m.Name)
+			}
+		}
+		m.table = t
+		m.selectCols = make([]any, len(m.fields))
+		for i, f := range m.fields {
+			f.Col = t.C(f.Column)
+			m.selectCols[i] = f.Col
+		}
+	}
+	// Referenced tables of column fk: tags must be known tables, and the
+	// referenced columns must exist.
+	for _, d := range b.order {
+		for _, c := range d.colFK {
+			tbl, col, _ := strings.Cut(c.ref, ".")
+			var t *core.Table
+			if m := b.reg.byTable[tbl]; m != nil {
+				t = m.table
+			}
+			for _, o := range b.order {
+				if o.table == tbl {
+					t = o.m.table
+				}
+			}
+			if t == nil {
+				continue // a table not mapped here (created elsewhere)
+			}
+			if _, ok := t.Col(col); !ok {
+				return fieldError(d.m.Name, c.field.Name, c.raw, ErrUnknownColumn, "fk %q: table %q has no column %q", c.ref, tbl, col)
+			}
+		}
+	}
+	return nil
+}
+
+// defaultTableName is the snake_case plural of a struct name: Book →
+// books, Category → categories, Address → addresses.
+func defaultTableName(name string) string {
+	s := snakeCase(name)
+	switch {
+	case strings.HasSuffix(s, "y") && len(s) > 1 && !strings.ContainsRune("aeiou", rune(s[len(s)-2])):
+		return s[:len(s)-1] + "ies"
+	case strings.HasSuffix(s, "s"), strings.HasSuffix(s, "x"), strings.HasSuffix(s, "ch"), strings.HasSuffix(s, "sh"):
+		return s + "es"
+	}
+	return s + "s"
+}
+
+// snakeCase turns a Go name into snake_case: AuthorID → author_id,
+// HTTPServer → http_server.
+func snakeCase(s string) string {
+	rs := []rune(s)
+	var b strings.Builder
+	for i, r := range rs {
+		if unicode.IsUpper(r) {
+			if i > 0 && (unicode.IsLower(rs[i-1]) || (i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(rs[i-1]))) {
+				b.WriteByte('_')
+			}
+			b.WriteRune(unicode.ToLower(r))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,464 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/athanor-orm/athanor"
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+)
+
+// DefaultGroup is the bind group of tables not bound to another.
+const DefaultGroup = "default"
+
+// Config describes a router. Durations left zero take the defaults
+// documented on each field.
+type Config struct {
+	// Groups are the bind groups; at least one. A group named
+	// DefaultGroup, or else the first group, receives unbound tables.
+	Groups []GroupConfig
+	// Binds maps table names to bind groups (SQLAlchemy's binds); the
+	// mapper fills it from the models' bind names.
+	Binds map[string]string
+	// Policy chooses among eligible replicas; default RoundRobin.
+	Policy Policy
+	// MaxLag takes a replica out of service while its lag exceeds it;
+	// default 5s. Negative disables the check.
+	MaxLag time.Duration
+	// CausalWait bounds how long a read with a causal token waits for a
+	// replica to reach it before falling back to the primary; default
+	// 100ms. Negative means never wait: go to the primary at once.
+	CausalWait time.Duration
+	// HealthInterval is the period of the health and lag monitor; default
+	// 500ms. A replica that fails a probe is out of service until one
+	// succeeds.
+	HealthInterval time.Duration
+	// Observer, if set, is told of every routing decision.
+	Observer Observer
+}
+
+// GroupConfig is one bind group: a primary and its replicas. The router
+// takes ownership of the engines: Router.Close closes them.
+type GroupConfig struct {
+	Name     string
+	Primary  *engine.DB
+	Replicas []*engine.DB
+	// ReplicaNames optionally names the replicas in decisions and traces
+	// (default: the engine's address).
+	ReplicaNames []string
+}
+
+// Errors returned by routing.
+var (
+	// ErrCrossGroup: a statement touches tables of two bind groups.
+	ErrCrossGroup = errors.New("router: statement touches tables of more than one bind group")
+	// ErrUnknownGroup: a bind names a group the router does not have.
+	ErrUnknownGroup = errors.New("router: unknown bind group")
+	// ErrClosed: the router has been closed.
+	ErrClosed = errors.New("router: closed")
+)
+
+// Router sends each statement to the right node of the right bind group.
+// It is safe for concurrent use.
+type Router struct {
+	cfg        Config
+	groups     map[string]*Group
+	order      []*Group
+	defaultGrp *Group
+	binds      map[string]*Group
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	done     sync.WaitGroup
+}
+
+// New builds a router and starts its health monitor (stopped by Close).
+func New(cfg Config) (*Router, error) {
+	if len(cfg.Groups) == 0 {
+		return nil, errors.New("router: config has no bind group")
+	}
+	if cfg.Policy == nil {
+		cfg.Policy = RoundRobin()
+	}
+	if cfg.MaxLag == 0 {
+		cfg.MaxLag = 5 * time.Second
+	}
+	if cfg.CausalWait == 0 {
+		cfg.CausalWait = 100 * time.Millisecond
+	}
+	if cfg.HealthInterval <= 0 {
+		cfg.HealthInterval = 500 * time.Millisecond
+	}
+	r := &Router{cfg: cfg, groups: map[string]*Group{}, binds: map[string]*Group{}, stop: make(chan struct{})}
+	for _, gc := range cfg.Groups {
+		g, err := newGroup(r, gc)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := r.groups[g.name]; dup {
+			return nil, fmt.Errorf("router: bind group %q declared twice", g.name)
+		}
+		r.groups[g.name] = g
+		r.order = append(r.order, g)
+	}
+	r.defaultGrp = r.groups[DefaultGroup]
+	if r.defaultGrp == nil {
+		r.defaultGrp = r.order[0]
+	}
+	for table, name := range cfg.Binds {
+		g, ok := r.groups[name]
+		if !ok {
+			return nil, fmt.Errorf("%w %q (bound to table %q)", ErrUnknownGroup, name, table)
+		}
+		r.binds[table] = g
+	}
+	for _, g := range r.order {
+		// Probe once before serving, so the first reads know who is up.
+		g.probe(context.Background())
+		if len(g.replicas) > 0 {
+			r.done.Add(1)
+			go r.monitor(g)
+		}
+	}
+	return r, nil
+}
+
+// Close stops the monitor, waits for it, and closes every engine.
+func (r *Router) Close() error {
+	var errs []error
+	r.stopOnce.Do(func() {
+		close(r.stop)
+		r.done.Wait()
+		for _, g := range r.order {
+			errs = append(errs, g.primary.db.Close())
+			for _, rep := range g.replicas {
+				errs = append(errs, rep.db.Close())
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// Group returns the bind group called name, or nil.
+func (r *Router) Group(name string) *Group { return r.groups[name] }
+
+// GroupFor returns the bind group of the tables stmt touches: the group
+// they are bound to, the default group for unbound tables, and
+// ErrCrossGroup when they span two groups.
+func (r *Router) GroupFor(stmt core.Statement) (*Group, error) {
+	var g *Group
+	for _, t := range stmt.Tables() {
+		tg, ok := r.binds[t]
+		if !ok {
+			tg = r.defaultGrp
+		}
+		if g != nil && g != tg {
+			return nil, fmt.Errorf("%w: table %q is in %q, another in %q", ErrCrossGroup, t, tg.name, g.name)
+		}
+		g = tg
+	}
+	if g == nil {
+		g = r.defaultGrp
+	}
+	return g, nil
+}
+
+// Exec runs a statement that returns no rows. Writes run on the primary
+// and, when ctx carries a Tracker, add the commit's position to it.
+func (r *Router) Exec(ctx context.Context, stmt core.Statement) (engine.Result, error) {
+	g, err := r.GroupFor(stmt)
+	if err != nil {
+		return engine.Result{}, err
+	}
+	if !stmt.Writes() {
+		var res engine.Result
+		err := g.read(ctx, func(db *engine.DB) error {
+			var err error
+			res, err = db.Exec(ctx, stmt)
+			return err
+		})
+		return res, err
+	}
+	g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
+	res, err := g.primary.db.Exec(ctx, stmt)
+	if err == nil || errors.Is(err, athanor.ErrOutcomeUnknown) {
+		g.wrote(ctx)
+	}
+	return res, err
+}
+
+// Query runs a statement that returns rows. Plain reads go to a replica
+// (honouring the causal token in ctx); writes such as INSERT … RETURNING
+// and locking reads go to the primary.
+func (r *Router) Query(ctx context.Context, stmt core.Statement) (*engine.Rows, error) {
+	g, err := r.GroupFor(stmt)
+	if err != nil {
+		return nil, err
+	}
+	if stmt.Writes() {
+		g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
+		rows, err := g.primary.db.Query(ctx, stmt)
+		// The write commits when its rows have been read; its position is
+		// asked for lazily, at the next read through ctx (see wrote).
+		if err == nil || errors.Is(err, athanor.ErrOutcomeUnknown) {
+			g.wrote(ctx)
+		}
+		return rows, err
+	}
+	var rows *engine.Rows
+	err = g.read(ctx, func(db *engine.DB) error {
+		var err error
+		rows, err = db.Query(ctx, stmt)
+		return err
+	})
+	return rows, err
+}
+
+// QueryRow runs a statement expected to return at most one row, routed
+// like Query. Errors are deferred to Row.Scan.
+func (r *Router) QueryRow(ctx context.Context, stmt core.Statement) *engine.Row {
+	g, err := r.GroupFor(stmt)
+	if err != nil {
+		return engine.ErrRow(err)
+	}
+	if stmt.Writes() {
+		g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
+		row := g.primary.db.QueryRow(ctx, stmt)
+		g.wrote(ctx)
+		return row
+	}
+	var row *engine.Row
+	_ = g.read(ctx, func(db *engine.DB) error {
+		row = db.QueryRow(ctx, stmt)
+		return row.Err()
+	})
+	return row
+}
+
+// Batch runs independent statements in one group: on the primary if any
+// of them writes, else on one replica chosen as for a read (see
+// engine.DB.Batch for pipelining).
+func (r *Router) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.BatchResult, error) {
+	if len(stmts) == 0 {
+		return nil, nil
+	}
+	var g *Group
+	writes := false
+	for _, s := range stmts {
+		sg, err := r.GroupFor(s)
+		if err != nil {
+			return nil, err
+		}
+		if g != nil && sg != g {
+			return nil, fmt.Errorf("%w: batch spans %q and %q", ErrCrossGroup, g.name, sg.name)
+		}
+		g = sg
+		writes = writes || s.Writes()
+	}
+	if writes {
+		g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
+		res, err := g.primary.db.Batch(ctx, stmts...)
+		g.wrote(ctx)
+		return res, err
+	}
+	var res []engine.BatchResult
+	err := g.read(ctx, func(db *engine.DB) error {
+		var err error
+		res, err = db.Batch(ctx, stmts...)
+		return err
+	})
+	return res, err
+}
+
+// Group is one bind group: a primary and its replicas.
+type Group struct {
+	r        *Router
+	name     string
+	kind     PositionKind
+	primary  *node
+	replicas []*node
+
+	histMu sync.Mutex
+	hist   []sample // primary positions over time, for lag; guarded by histMu
+}
+
+// sample is the primary's position at a time.
+type sample struct {
+	at  time.Time
+	pos Position
+}
+
+const historyLen = 64
+
+func newGroup(r *Router, gc GroupConfig) (*Group, error) {
+	if gc.Name == "" {
+		gc.Name = DefaultGroup
+	}
+	if gc.Primary == nil {
+		return nil, fmt.Errorf("router: bind group %q has no primary", gc.Name)
+	}
+	if len(gc.ReplicaNames) != 0 && len(gc.ReplicaNames) != len(gc.Replicas) {
+		return nil, fmt.Errorf("router: bind group %q: %d replica names for %d replicas", gc.Name, len(gc.ReplicaNames), len(gc.Replicas))
+	}
+	g := &Group{r: r, name: gc.Name}
+	kind, err := positionKind(gc.Primary)
+	if err != nil {
+		return nil, fmt.Errorf("router: bind group %q: %w", gc.Name, err)
+	}
+	g.kind = kind
+	g.primary = &node{db: gc.Primary, name: nodeName(gc.Primary), role: RolePrimary}
+	for i, db := range gc.Replicas {
+		if db == nil {
+			return nil, fmt.Errorf("router: bind group %q: replica %d is nil", gc.Name, i)
+		}
+		if db.Driver() != gc.Primary.Driver() {
+			return nil, fmt.Errorf("router: bind group %q: replica %d is %s, primary is %s", gc.Name, i, db.Driver(), gc.Primary.Driver())
+		}
+		n := &node{db: db, name: nodeName(db), role: RoleReplica}
+		if len(gc.ReplicaNames) > 0 {
+			n.name = gc.ReplicaNames[i]
+		}
+		g.replicas = append(g.replicas, n)
+	}
+	return g, nil
+}
+
+// Name is the group's name.
+func (g *Group) Name() string { return g.name }
+
+// Primary is the group's primary engine.
+func (g *Group) Primary() *engine.DB { return g.primary.db }
+
+// Replicas reports each replica's state, in configuration order.
+func (g *Group) Replicas() []ReplicaStatus {
+	out := make([]ReplicaStatus, len(g.replicas))
+	for i, n := range g.replicas {
+		out[i] = n.status()
+	}
+	return out
+}
+
+func (g *Group) decide(ctx context.Context, d Decision) {
+	recordDecision(ctx, d)
+	if g.r.cfg.Observer != nil {
+		g.r.cfg.Observer.Routed(ctx, d)
+	}
+}
+
+// read runs fn on the node chosen for a read, retrying on another node
+// (finally the primary) when a replica fails with a connection error.
+// Reads are safe to retry; fn must not write.
+func (g *Group) read(ctx context.Context, fn func(db *engine.DB) error) error {
+	tok, err := g.causalPosition(ctx)
+	if err != nil {
+		return err
+	}
+	var tried []*node
+	retried := false
+	for {
+		n, d := g.choose(ctx, tok, tried)
+		if retried {
+			d.Reason = ReasonRetry
+		}
+		g.decide(ctx, d)
+		n.inFlight.Add(1)
+		err := fn(n.db)
+		n.inFlight.Add(-1)
+		if err == nil || n.role == RolePrimary || !connectionFailure(err) || ctx.Err() != nil {
+			return err
+		}
+		// The replica is unreachable: take it out now rather than at the
+		// next probe, and try elsewhere.
+		n.markDown(err)
+		tried = append(tried, n)
+		retried = true
+	}
+}
+
+// choose picks the node for a read that needs position tok (zero: none),
+// never one of exclude.
+func (g *Group) choose(ctx context.Context, tok Position, exclude []*node) (*node, Decision) {
+	d := Decision{Group: g.name}
+	var cands []*node
+	for _, n := range g.replicas {
+		if slices.Contains(exclude, n) {
+			continue
+		}
+		if !n.inService(g.r.cfg.MaxLag) {
+			d.Skipped++
+			continue
+		}
+		cands = append(cands, n)
+	}
+	primary := func(reason Reason) (*node, Decision) {
+		d.Node, d.Role, d.Reason = g.primary.name, RolePrimary, reason
+		return g.primary, d
+	}
+	if len(cands) == 0 {
+		return primary(ReasonNoReplica)
+	}
+	if tok.IsZero() {
+		n := g.pick(cands)
+		d.Node, d.Role, d.Reason, d.Lag = n.name, RoleReplica, ReasonReplica, n.Lag()
+		return n, d
+	}
+	var ready []*node
+	for _, n := range cands {
+		if n.position().Covers(tok) {
+			ready = append(ready, n)
+		}
+	}
+	if len(ready) > 0 {
+		n := g.pick(ready)
+		d.Skipped += len(cands) - len(ready)
+		d.Node, d.Role, d.Reason, d.Lag = n.name, RoleReplica, ReasonCaughtUp, n.Lag()
+		return n, d
+	}
+	if g.r.cfg.CausalWait < 0 {
+		return primary(ReasonFallback)
+	}
+	start := time.Now()
+	n := g.waitFor(ctx, tok, cands)
+	d.Wait = time.Since(start)
+	if n == nil {
+		d.Skipped += len(cands)
+		return primary(ReasonFallback)
+	}
+	d.Skipped += len(cands) - 1
+	d.Node, d.Role, d.Reason, d.Lag = n.name, RoleReplica, ReasonCausalWait, n.Lag()
+	return n, d
+}
+
+func (g *Group) pick(cands []*node) *node {
+	cs := make([]Candidate, len(cands))
+	for i, n := range cands {
+		cs[i] = n
+	}
+	i := g.r.cfg.Policy.Pick(cs)
+	if i < 0 || i >= len(cands) {
+		i = 0 // a broken policy must not break routing
+	}
+	return cands[i]
+}
+
+// connectionFailure reports whether err means the node could not be
+// reached or the connection broke: the read may be retried elsewhere.
+func connectionFailure(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if athanor.IsConnectionError(err) {
+		return true
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne)
+}

@@ -1,0 +1,126 @@
+package session
+
+import (
+	"context"
+
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/router"
+)
+
+// Backend is what a Session runs on: reads outside a transaction, and a
+// read-write transaction on the primary for flushes. DB and Router adapt
+// an *engine.DB and a *router.Router; tests may supply their own.
+type Backend interface {
+	// Dialect is the dialect of the primary the session writes to.
+	Dialect() core.Dialect
+	Query(ctx context.Context, stmt core.Statement) (*engine.Rows, error)
+	Exec(ctx context.Context, stmt core.Statement) (engine.Result, error)
+	// Begin starts a read-write transaction on the primary.
+	Begin(ctx context.Context, opts engine.TxOptions) (Tx, error)
+}
+
+// Tx is a transaction of a Backend, used by one goroutine at a time (the
+// session serialises its statements).
+type Tx interface {
+	Query(ctx context.Context, stmt core.Statement) (*engine.Rows, error)
+	Exec(ctx context.Context, stmt core.Statement) (engine.Result, error)
+	// Savepoint starts a nested transaction.
+	Savepoint(ctx context.Context) (Tx, error)
+	// Commit commits and returns the causal token of the commit (zero
+	// where there is none: a single engine, a group without replicas, a
+	// savepoint).
+	Commit(ctx context.Context) (router.Token, error)
+	Rollback(ctx context.Context) error
+}
+
+// DB adapts a single engine.DB as a session backend.
+func DB(db *engine.DB) Backend { return engineBackend{db} }
+
+type engineBackend struct{ db *engine.DB }
+
+func (b engineBackend) Dialect() core.Dialect { return b.db.Dialect() }
+func (b engineBackend) Query(ctx context.Context, s core.Statement) (*engine.Rows, error) {
+	return b.db.Query(ctx, s)
+}
+func (b engineBackend) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
+	return b.db.Exec(ctx, s)
+}
+func (b engineBackend) Begin(ctx context.Context, opts engine.TxOptions) (Tx, error) {
+	tx, err := b.db.Begin(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return engineTx{tx}, nil
+}
+
+type engineTx struct{ tx *engine.Tx }
+
+func (t engineTx) Query(ctx context.Context, s core.Statement) (*engine.Rows, error) {
+	return t.tx.Query(ctx, s)
+}
+func (t engineTx) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
+	return t.tx.Exec(ctx, s)
+}
+func (t engineTx) Savepoint(ctx context.Context) (Tx, error) {
+	sp, err := t.tx.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return engineTx{sp}, nil
+}
+func (t engineTx) Commit(ctx context.Context) (router.Token, error) {
+	return router.Token{}, t.tx.Commit(ctx)
+}
+func (t engineTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }
+
+// Router adapts a router as a session backend: reads go to replicas (and
+// honour the session's causal token), flushes run in a transaction on the
+// primary of the default bind group, and Commit returns the causal token.
+func Router(r *router.Router) Backend { return routerBackend{r} }
+
+type routerBackend struct{ r *router.Router }
+
+func (b routerBackend) Dialect() core.Dialect {
+	g, err := b.r.GroupFor(core.Raw("SELECT 1").ReadOnly()) // no table: the default group
+	if err != nil || g == nil {
+		return nil
+	}
+	return g.Primary().Dialect()
+}
+func (b routerBackend) Query(ctx context.Context, s core.Statement) (*engine.Rows, error) {
+	return b.r.Query(ctx, s)
+}
+func (b routerBackend) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
+	return b.r.Exec(ctx, s)
+}
+func (b routerBackend) Begin(ctx context.Context, opts engine.TxOptions) (Tx, error) {
+	tx, err := b.r.Begin(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return routerTx{tx}, nil
+}
+
+type routerTx struct{ tx *router.Tx }
+
+func (t routerTx) Query(ctx context.Context, s core.Statement) (*engine.Rows, error) {
+	return t.tx.Query(ctx, s)
+}
+func (t routerTx) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
+	return t.tx.Exec(ctx, s)
+}
+func (t routerTx) Savepoint(ctx context.Context) (Tx, error) {
+	sp, err := t.tx.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return routerTx{sp}, nil
+}
+func (t routerTx) Commit(ctx context.Context) (router.Token, error) {
+	if err := t.tx.Commit(ctx); err != nil {
+		return router.Token{}, err
+	}
+	return t.tx.Token(), nil
+}
+func (t routerTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }

@@ -1,0 +1,62 @@
+// Package session is Athanor's unit of work: it owns object states
+// (transient, pending, persistent, deleted, detached), the identity map
+// that holds one object per primary key, the flush that writes what
+// changed in foreign-key order inside one transaction on the primary, and
+// the generic queries and Get that load mapped objects. It does not own
+// mapping (mapper), SQL rendering (core), connections (engine), node
+// choice (router) or batched relationship loading (loader).
+//
+// # Smallest use
+//
+//	db, _ := engine.Open(ctx, "sqlite:///tmp/shop.db")
+//	s := session.New(session.DB(db), session.Options{})
+//	a := &Author{Name: "Le Guin", Books: []*Book{{Title: "The Dispossessed"}}}
+//	s.Add(a)                              // the book follows (save-update cascade)
+//	tok, err := s.Commit(ctx)             // INSERT authors, then books, one transaction
+//	b, err := session.Get[Book](ctx, s, a.Books[0].ID) // from the identity map
+//	b.Title = "The Dispossessed: An Ambiguous Utopia"
+//	_, err = s.Commit(ctx)                // UPDATE "books" SET "title" = $1 … only
+//
+// Over a router, session.New(session.Router(r), …) reads from replicas,
+// flushes on the primary, and keeps the causal token of every commit so
+// the session's later reads see its writes (Token returns it for the next
+// request).
+//
+// # Identity map
+//
+// Within a session a row is one object. The map is sharded with a lock
+// per shard, so many goroutines may load through one session at once; a
+// row loaded for a key the map holds yields the held object, untouched —
+// a load never overwrites unflushed changes (Refresh does, on request).
+//
+// # Flush
+//
+// Flush (run by Commit, and before every query unless Options.NoAutoflush)
+// follows save-update cascades to new objects, delete cascades (loading
+// unloaded collections in the transaction) and delete-orphans, copies
+// parents' keys into foreign keys, and then writes:
+//
+//   - inserts, tables in foreign-key order and self-referencing rows
+//     parents first, as multi-row INSERT … RETURNING of at most
+//     Options.BatchSize rows (MySQL, without RETURNING: row by row with
+//     LAST_INSERT_ID, or multi-row with Options.ConsecutiveIDs);
+//   - updates of the columns that differ from the loaded snapshot (zero
+//     values are values), with the version column checked and bumped —
+//     no row matched is athanor.ErrStaleObject;
+//   - association rows, then deletes, dependents first.
+//
+// The session's transaction begins at the first flush that writes and
+// ends at Commit or Rollback; a flush inside it runs in a savepoint. A
+// flush that fails is rolled back and every object is restored — keys,
+// foreign keys and versions the flush assigned, states and snapshots — so
+// the caller can fix the data and commit again. Rollback restores the
+// objects to their pre-transaction states, keeping the caller's changes
+// as pending changes.
+//
+// # Concurrency
+//
+// Get, queries and Load may run from many goroutines. Flush, Commit,
+// Rollback and Refresh serialise; objects must not be modified while they
+// run. While a transaction is open, the session's statements share its
+// connection one at a time.
+package session

@@ -1,0 +1,1190 @@
+package session
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"github.com/athanor-orm/athanor"
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/mapper"
+)
+
+// journal records what a flush changed in the session, so a failed flush
+// (or a rolled-back transaction) can put everything back.
+type journal struct {
+	writes []fieldWrite     // field values the flush overwrote, in order
+	states map[*entry]saved // entry states before their first change
+	order  []*entry         // keys of states, in order
+}
+
+type fieldWrite struct {
+	p   unsafe.Pointer
+	f   *mapper.Field
+	old any
+}
+
+type saved struct {
+	state  State
+	key    idKey
+	snap   []any
+	coll   map[*mapper.Relation][]unsafe.Pointer
+	inObjs bool
+}
+
+func (j *journal) save(s *Session, e *entry) {
+	if j.states == nil {
+		j.states = map[*entry]saved{}
+	}
+	if _, ok := j.states[e]; ok {
+		return
+	}
+	j.states[e] = saved{state: e.State(), key: e.key, snap: e.snap, coll: e.coll, inObjs: s.objs.get(e.p) == e}
+	j.order = append(j.order, e)
+}
+
+// merge appends a later journal (whose first-touch states lose to j's).
+func (j *journal) merge(s *Session, later *journal) {
+	j.writes = append(j.writes, later.writes...)
+	for _, e := range later.order {
+		if _, ok := j.states[e]; !ok {
+			if j.states == nil {
+				j.states = map[*entry]saved{}
+			}
+			j.states[e] = later.states[e]
+			j.order = append(j.order, e)
+		}
+	}
+}
+
+// restore undoes the journal: field writes in reverse, then states.
+func (j *journal) restore(s *Session) {
+	for i := len(j.writes) - 1; i >= 0; i-- {
+		w := j.writes[i]
+		_ = w.f.Set(w.p, w.old)
+	}
+	for _, e := range j.order {
+		st := j.states[e]
+		s.ids.remove(e.key, e)
+		e.key, e.snap, e.coll = st.key, st.snap, st.coll
+		e.setState(st.state)
+		if st.state == Persistent || st.state == Deleted {
+			s.ids.putIfAbsent(e.key, e)
+		}
+		if st.inObjs {
+			s.objs.put(e)
+		} else {
+			s.objs.remove(e.p)
+		}
+	}
+}
+
+// Flush writes every pending change to the database in the session's
+// transaction (begun if needed): inserts in foreign-key order, batched per
+// table; updates of the changed columns only; deletes, dependents first.
+// If it fails, the database work of this flush is rolled back and every
+// object is as it was before the call.
+func (s *Session) Flush(ctx context.Context) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	return s.flushLocked(ctx)
+}
+
+// link says: child's fk fields take parent's key (or NULL for a nil
+// parent).
+type link struct {
+	child  *entry
+	fk     []*mapper.Field
+	parent *entry
+	rel    *mapper.Relation
+}
+
+// pair is one row of an association table, oriented by column name.
+type pair struct {
+	t    *core.Table
+	a, b *entry
+	ac   *core.Column
+	bc   *core.Column
+}
+
+type pairKey struct {
+	t    *core.Table
+	a, b *entry
+}
+
+type plan struct {
+	s       *Session
+	log     journal
+	known   map[unsafe.Pointer]*entry // session entries and cascaded ones
+	added   []*entry                  // cascaded from transient
+	inserts []*entry
+	deletes map[*entry]bool
+	persist []*entry // persistent, not deleted
+	links   map[*entry][]link
+	m2mAdd  map[pairKey]pair
+	m2mDel  map[pairKey]pair
+	tx      Tx
+}
+
+func (pl *plan) lookup(p unsafe.Pointer) *entry { return pl.known[p] }
+
+// set writes v into a field when it differs, journaling the old value.
+func (pl *plan) set(e *entry, f *mapper.Field, v any) error {
+	old := f.Value(e.p)
+	if f.Equal(old, v) && (v == nil) == (old == nil) {
+		return nil
+	}
+	if err := f.Set(e.p, v); err != nil {
+		return err
+	}
+	pl.log.writes = append(pl.log.writes, fieldWrite{p: e.p, f: f, old: old})
+	return nil
+}
+
+func (s *Session) flushLocked(ctx context.Context) (err error) {
+	pl := &plan{s: s, known: map[unsafe.Pointer]*entry{}, deletes: map[*entry]bool{}, links: map[*entry][]link{},
+		m2mAdd: map[pairKey]pair{}, m2mDel: map[pairKey]pair{}}
+	if err := pl.collect(); err != nil {
+		return err
+	}
+	if len(pl.inserts) == 0 && len(pl.deletes) == 0 && len(pl.m2mAdd) == 0 && len(pl.m2mDel) == 0 {
+		// Only updates are possible: apply links and diff.
+		if err := pl.applyLinks(pl.persist); err != nil {
+			pl.log.restore(s)
+			return err
+		}
+		if !slices.ContainsFunc(pl.persist, func(e *entry) bool { return len(changed(e)) > 0 }) {
+			pl.log.restore(s)
+			return nil
+		}
+	}
+
+	// The transaction: the session's, or a new one; a savepoint per flush
+	// inside an existing one.
+	began := false
+	if s.tx == nil {
+		tx, err := s.b.Begin(ctx, s.opts.Tx)
+		if err != nil {
+			pl.log.restore(s)
+			return fmt.Errorf("session: flush: begin: %w", err)
+		}
+		s.tx, s.txLog, began = tx, &journal{}, true
+		s.hasTx.Store(true)
+		pl.tx = tx
+	} else {
+		s.txMu.Lock()
+		sp, err := s.tx.Savepoint(ctx)
+		s.txMu.Unlock()
+		if err != nil {
+			pl.log.restore(s)
+			return fmt.Errorf("session: flush: savepoint: %w", err)
+		}
+		pl.tx = sp
+	}
+	top := s.tx
+	s.tx = pl.tx // statements of the flush run in the savepoint
+	defer func() { s.tx = top }()
+
+	if err := pl.execute(ctx); err != nil {
+		s.txMu.Lock()
+		rerr := pl.tx.Rollback(ctx)
+		s.txMu.Unlock()
+		pl.log.restore(s)
+		if began || rerr != nil {
+			s.tx = top
+			_ = top.Rollback(ctx)
+			top = nil
+			s.endTx(false)
+		}
+		return fmt.Errorf("session: flush: %w", err)
+	}
+	if !began {
+		s.txMu.Lock()
+		_, err := pl.tx.Commit(ctx) // RELEASE SAVEPOINT
+		s.txMu.Unlock()
+		if err != nil {
+			pl.log.restore(s)
+			s.tx = top
+			_ = top.Rollback(ctx)
+			top = nil
+			s.endTx(false)
+			return fmt.Errorf("session: flush: release savepoint: %w", err)
+		}
+	}
+	pl.finish()
+	s.txLog.merge(s, &pl.log)
+	return nil
+}
+
+// collect gathers the session's entries, follows save-update cascades,
+// delete cascades over loaded relationships and orphans, and builds the
+// links and association changes.
+func (pl *plan) collect() error {
+	s := pl.s
+	var all []*entry
+	s.objs.each(func(e *entry) { all = append(all, e) })
+	slices.SortFunc(all, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+	for _, e := range all {
+		pl.known[e.p] = e
+	}
+	// save-update cascade.
+	queue := slices.Clone(all)
+	for len(queue) > 0 {
+		e := queue[0]
+		queue = queue[1:]
+		if st := e.State(); st != Pending && st != Persistent {
+			continue
+		}
+		for _, r := range e.m.Relations() {
+			if !r.Cascade.Has(mapper.CascadeSaveUpdate) {
+				continue
+			}
+			for _, t := range r.Get(e.p) {
+				if pl.known[t] != nil {
+					continue
+				}
+				ne := &entry{m: r.Target, p: t, obj: r.Target.Object(t), seq: s.seq.Add(1)}
+				ne.setState(Pending)
+				pl.known[t] = ne
+				pl.added = append(pl.added, ne)
+				queue = append(queue, ne)
+			}
+		}
+	}
+	// Cascaded objects become pending; the journal remembers them as
+	// transient, outside the session.
+	for _, e := range pl.added {
+		pl.log.save(s, e)
+		st := pl.log.states[e]
+		st.state, st.inObjs = Transient, false
+		pl.log.states[e] = st
+	}
+	all = append(all, pl.added...)
+
+	// Deletes: marked ones, their delete cascades over loaded
+	// relationships, and orphans.
+	var del func(e *entry)
+	del = func(e *entry) {
+		if pl.deletes[e] {
+			return
+		}
+		pl.deletes[e] = true
+		for _, r := range e.m.Relations() {
+			if !r.Cascade.Has(mapper.CascadeDelete) || r.Kind == mapper.ManyToMany {
+				continue
+			}
+			targets := r.Get(e.p)
+			if r.IsNil(e.p) {
+				targets = e.coll[r] // the members last seen
+			}
+			for _, t := range targets {
+				if te := pl.lookup(t); te != nil && te.State() == Persistent {
+					del(te)
+				}
+			}
+		}
+	}
+	for _, e := range all {
+		if e.State() == Deleted {
+			del(e)
+		}
+	}
+	for _, e := range all {
+		if e.State() != Persistent || pl.deletes[e] {
+			continue
+		}
+		for _, r := range e.m.Relations() {
+			if r.Kind != mapper.OneToMany && r.Kind != mapper.OneToOne {
+				continue
+			}
+			prev, ok := e.coll[r]
+			if !ok {
+				continue
+			}
+			cur := r.Get(e.p)
+			for _, t := range prev {
+				if slices.Contains(cur, t) {
+					continue
+				}
+				te := pl.lookup(t)
+				if te == nil || te.State() != Persistent || pl.deletes[te] {
+					continue
+				}
+				if r.Backref != nil {
+					if bp := r.Backref.Get(te.p); len(bp) == 1 && bp[0] != e.p {
+						continue // moved to another parent
+					}
+				}
+				if r.Cascade.Has(mapper.CascadeDeleteOrphan) {
+					del(te)
+				} else if nullable(r.FK) {
+					pl.links[te] = append([]link{{child: te, fk: r.FK, rel: r}}, pl.links[te]...)
+				}
+			}
+		}
+	}
+
+	// Links, inserts, association changes.
+	for _, e := range all {
+		if pl.deletes[e] {
+			continue
+		}
+		switch e.State() {
+		case Pending:
+			pl.inserts = append(pl.inserts, e)
+		case Persistent:
+			pl.persist = append(pl.persist, e)
+		default:
+			continue
+		}
+		if err := pl.relLinks(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nullable(fs []*mapper.Field) bool {
+	for _, f := range fs {
+		if !f.Nullable {
+			return false
+		}
+	}
+	return true
+}
+
+func (pl *plan) relLinks(e *entry) error {
+	for _, r := range e.m.Relations() {
+		switch r.Kind {
+		case mapper.ManyToOne:
+			ts := r.Get(e.p)
+			if len(ts) == 0 {
+				if prev := e.coll[r]; len(prev) > 0 && nullable(r.FK) {
+					pl.links[e] = append(pl.links[e], link{child: e, fk: r.FK, rel: r})
+				}
+				continue
+			}
+			pe, err := pl.member(e, r, ts[0])
+			if err != nil {
+				return err
+			}
+			if pe != nil {
+				pl.links[e] = append(pl.links[e], link{child: e, fk: r.FK, parent: pe, rel: r})
+			}
+		case mapper.OneToMany, mapper.OneToOne:
+			for _, t := range r.Get(e.p) {
+				ce, err := pl.member(e, r, t)
+				if err != nil {
+					return err
+				}
+				if ce == nil {
+					continue
+				}
+				// The child's own many-to-one wins over the collection:
+				// insert before its links.
+				pl.links[ce] = append([]link{{child: ce, fk: r.FK, parent: e, rel: r}}, pl.links[ce]...)
+			}
+		case mapper.ManyToMany:
+			if r.IsNil(e.p) {
+				continue
+			}
+			cur := r.Get(e.p)
+			prev := e.coll[r]
+			for _, t := range cur {
+				if slices.Contains(prev, t) {
+					continue
+				}
+				te, err := pl.member(e, r, t)
+				if err != nil {
+					return err
+				}
+				if te != nil {
+					pl.addPair(pl.m2mAdd, r, e, te)
+				}
+			}
+			for _, t := range prev {
+				if slices.Contains(cur, t) {
+					continue
+				}
+				if te := pl.lookup(t); te != nil {
+					pl.addPair(pl.m2mDel, r, e, te)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// member returns the entry of a related object, or an error if it is not
+// in the session (no save-update cascade reached it). Deleted targets
+// yield nil.
+func (pl *plan) member(owner *entry, r *mapper.Relation, t unsafe.Pointer) (*entry, error) {
+	te := pl.lookup(t)
+	if te == nil {
+		return nil, fmt.Errorf("session: %s.%s refers to a %s that is not in the session (Add it, or cascade save-update)",
+			owner.m.Name, r.Name, r.Target.Name)
+	}
+	if pl.deletes[te] {
+		return nil, nil
+	}
+	switch te.State() {
+	case Pending, Persistent:
+		return te, nil
+	}
+	return nil, fmt.Errorf("session: %s.%s refers to a %s %s (Add or Merge it)", owner.m.Name, r.Name, te.State(), r.Target.Name)
+}
+
+func (pl *plan) addPair(set map[pairKey]pair, r *mapper.Relation, owner, target *entry) {
+	p := pair{t: r.Secondary, a: owner, b: target, ac: r.SecondaryOwnerCols[0], bc: r.SecondaryTargetColumns[0]}
+	if p.ac.Name > p.bc.Name {
+		p.a, p.b, p.ac, p.bc = p.b, p.a, p.bc, p.ac
+	}
+	set[pairKey{p.t, p.a, p.b}] = p
+}
+
+// applyLinks sets the foreign keys of es from their parents' keys.
+func (pl *plan) applyLinks(es []*entry) error {
+	for _, e := range es {
+		for _, l := range pl.links[e] {
+			pk := l.fk
+			for i, f := range pk {
+				var v any
+				if l.parent != nil {
+					v = l.parent.m.PrimaryKey()[i].Value(l.parent.p)
+				}
+				if err := pl.set(e, f, v); err != nil {
+					return fmt.Errorf("session: %s.%s: %w", l.rel.Owner.Name, l.rel.Name, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// changed returns the indexes of the fields of a persistent entry that
+// differ from its snapshot (every field without a snapshot). The version
+// field is never reported: the flush manages it.
+func changed(e *entry) []int {
+	var out []int
+	for i, f := range e.m.Fields() {
+		if f.Version {
+			continue
+		}
+		if e.snap == nil {
+			if !f.PrimaryKey {
+				out = append(out, i)
+			}
+			continue
+		}
+		if cur := f.Value(e.p); !f.Equal(e.snap[i], cur) || (cur == nil) != (e.snap[i] == nil) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// execute runs the flush's statements.
+func (pl *plan) execute(ctx context.Context) error {
+	if err := pl.loadCascades(ctx); err != nil {
+		return err
+	}
+	order, err := pl.s.modelOrder(pl)
+	if err != nil {
+		return err
+	}
+	// Inserts, parents first.
+	for _, m := range order {
+		var es []*entry
+		for _, e := range pl.inserts {
+			if e.m == m {
+				es = append(es, e)
+			}
+		}
+		for _, wave := range pl.waves(m, es) {
+			if err := pl.applyLinks(wave); err != nil {
+				return err
+			}
+			if err := pl.insert(ctx, m, wave); err != nil {
+				return err
+			}
+		}
+	}
+	// Updates.
+	if err := pl.applyLinks(pl.persist); err != nil {
+		return err
+	}
+	for _, m := range order {
+		for _, e := range pl.persist {
+			if e.m == m {
+				if err := pl.update(ctx, e); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	// Association rows.
+	if err := pl.associations(ctx); err != nil {
+		return err
+	}
+	// Deletes, dependents first.
+	for _, m := range slices.Backward(order) {
+		var es []*entry
+		for e := range pl.deletes {
+			if e.m == m {
+				es = append(es, e)
+			}
+		}
+		slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+		waves := pl.deleteWaves(m, es)
+		for _, wave := range slices.Backward(waves) {
+			if err := pl.delete(ctx, m, wave); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// loadCascades loads, in the transaction, the unloaded collections of
+// deleted objects whose relationship cascades deletes, and deletes them
+// too, recursively.
+func (pl *plan) loadCascades(ctx context.Context) error {
+	done := map[*entry]bool{}
+	for {
+		var todo []*entry
+		for e := range pl.deletes {
+			if !done[e] {
+				todo = append(todo, e)
+			}
+		}
+		if len(todo) == 0 {
+			return nil
+		}
+		slices.SortFunc(todo, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+		for _, e := range todo {
+			done[e] = true
+			for _, r := range e.m.Relations() {
+				if !r.Cascade.Has(mapper.CascadeDelete) || (r.Kind != mapper.OneToMany && r.Kind != mapper.OneToOne) {
+					continue
+				}
+				if !r.IsNil(e.p) {
+					continue // loaded: handled in collect
+				}
+				if _, seen := e.coll[r]; seen {
+					continue
+				}
+				var preds []core.Expr
+				for i, f := range r.FK {
+					preds = append(preds, core.Eq(f.Col, keyValue(e, i)))
+				}
+				stmt := core.Select(r.Target.SelectColumns()...).From(r.Target.Table()).Where(preds...)
+				ps, err := pl.s.load(ctx, r.Target, stmt)
+				if err != nil {
+					return fmt.Errorf("load %s.%s to cascade the delete: %w", e.m.Name, r.Name, err)
+				}
+				for _, p := range ps {
+					ce := pl.s.objs.get(p)
+					if ce == nil {
+						continue
+					}
+					pl.known[p] = ce
+					if ce.State() == Persistent && !pl.deletes[ce] {
+						pl.deletes[ce] = true
+						// Loaded children may be listed as persistent.
+						pl.persist = slices.DeleteFunc(pl.persist, func(x *entry) bool { return x == ce })
+					}
+				}
+			}
+		}
+	}
+}
+
+// keyValue is the i-th primary-key value of a persistent entry as the
+// database has it (its snapshot), or as the object holds it.
+func keyValue(e *entry, i int) any {
+	f := e.m.PrimaryKey()[i]
+	if e.snap != nil {
+		for j, g := range e.m.Fields() {
+			if g == f {
+				return e.snap[j]
+			}
+		}
+	}
+	return f.Value(e.p)
+}
+
+// waves splits the inserts of one model so that rows referencing other
+// new rows of the same table (self-references) come after them.
+func (pl *plan) waves(m *mapper.Model, es []*entry) [][]*entry {
+	if len(es) == 0 {
+		return nil
+	}
+	depth := map[*entry]int{}
+	in := map[*entry]bool{}
+	for _, e := range es {
+		in[e] = true
+	}
+	var d func(e *entry, guard int) int
+	d = func(e *entry, guard int) int {
+		if v, ok := depth[e]; ok {
+			return v
+		}
+		if guard > len(es) {
+			return 0 // a cycle of new rows; the database will refuse it
+		}
+		v := 0
+		for _, l := range pl.links[e] {
+			if l.parent != nil && l.parent != e && in[l.parent] {
+				v = max(v, d(l.parent, guard+1)+1)
+			}
+		}
+		depth[e] = v
+		return v
+	}
+	maxd := 0
+	for _, e := range es {
+		maxd = max(maxd, d(e, 0))
+	}
+	out := make([][]*entry, maxd+1)
+	for _, e := range es {
+		out[depth[e]] = append(out[depth[e]], e)
+	}
+	return out
+}
+
+// deleteWaves orders deletes of one model: rows referencing other
+// deleted rows of the same table (by their loaded key values) in later
+// waves, which run first.
+func (pl *plan) deleteWaves(m *mapper.Model, es []*entry) [][]*entry {
+	if len(es) == 0 {
+		return nil
+	}
+	var self []*mapper.Relation
+	for _, r := range m.Relations() {
+		if r.Kind == mapper.ManyToOne && r.Target == m {
+			self = append(self, r)
+		}
+	}
+	if len(self) == 0 {
+		return [][]*entry{es}
+	}
+	byKey := map[idKey]*entry{}
+	for _, e := range es {
+		byKey[e.key] = e
+	}
+	depth := map[*entry]int{}
+	var d func(e *entry, guard int) int
+	d = func(e *entry, guard int) int {
+		if v, ok := depth[e]; ok {
+			return v
+		}
+		v := 0
+		if guard <= len(es) {
+			for _, r := range self {
+				vals := make([]any, len(r.FK))
+				for i, f := range r.FK {
+					vals[i] = snapValue(e, f)
+				}
+				if slices.Contains(vals, nil) {
+					continue
+				}
+				if pe := byKey[makeKey(m, vals)]; pe != nil && pe != e {
+					v = max(v, d(pe, guard+1)+1)
+				}
+			}
+		}
+		depth[e] = v
+		return v
+	}
+	maxd := 0
+	for _, e := range es {
+		maxd = max(maxd, d(e, 0))
+	}
+	out := make([][]*entry, maxd+1)
+	for _, e := range es {
+		out[depth[e]] = append(out[depth[e]], e)
+	}
+	return out
+}
+
+func snapValue(e *entry, f *mapper.Field) any {
+	if e.snap != nil {
+		for j, g := range e.m.Fields() {
+			if g == f {
+				return e.snap[j]
+			}
+		}
+	}
+	return f.Value(e.p)
+}
+
+// exec runs a statement of the flush.
+func (pl *plan) exec(ctx context.Context, stmt core.Statement) (engine.Result, error) {
+	pl.s.txMu.Lock()
+	defer pl.s.txMu.Unlock()
+	return pl.tx.Exec(ctx, stmt)
+}
+
+// insert writes new rows of one model: grouped by the columns they set,
+// in multi-row INSERTs of at most BatchSize rows, reading generated keys
+// and server defaults back.
+func (pl *plan) insert(ctx context.Context, m *mapper.Model, es []*entry) error {
+	if v := m.Version(); v != nil {
+		for _, e := range es {
+			if v.IsZero(e.p) {
+				if err := pl.set(e, v, int64(1)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	fields := m.Fields()
+	groups := map[string][]*entry{}
+	var sigs []string
+	for _, e := range es {
+		var b strings.Builder
+		for _, f := range fields {
+			if omit(f, e.p) {
+				b.WriteByte('0')
+			} else {
+				b.WriteByte('1')
+			}
+		}
+		sig := b.String()
+		if _, ok := groups[sig]; !ok {
+			sigs = append(sigs, sig)
+		}
+		groups[sig] = append(groups[sig], e)
+	}
+	for _, sig := range sigs {
+		var cols []*mapper.Field
+		var ret []*mapper.Field
+		for i, f := range fields {
+			if sig[i] == '1' {
+				cols = append(cols, f)
+			} else {
+				ret = append(ret, f)
+			}
+		}
+		rows := groups[sig]
+		auto := m.AutoIncrement()
+		autoOmitted := auto != nil && slices.Contains(ret, auto)
+		if !pl.s.returning && autoOmitted && !pl.s.opts.ConsecutiveIDs {
+			for _, e := range rows {
+				if err := pl.insertChunk(ctx, m, cols, ret, []*entry{e}); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		for chunk := range slices.Chunk(rows, pl.s.opts.BatchSize) {
+			if err := pl.insertChunk(ctx, m, cols, ret, chunk); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// omit reports a column an INSERT leaves to the database: a zero
+// autoincrement key, or a nil pointer field with a server default.
+func omit(f *mapper.Field, p unsafe.Pointer) bool {
+	if f.AutoIncrement && f.IsZero(p) {
+		return true
+	}
+	return f.HasDefault && f.IsNil(p)
+}
+
+func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, cols, ret []*mapper.Field, es []*entry) error {
+	ccols := make([]*core.Column, len(cols))
+	for i, f := range cols {
+		ccols[i] = f.Col
+	}
+	stmt := core.Insert(m.Table()).Columns(ccols...)
+	for _, e := range es {
+		vals := make([]any, len(cols))
+		for i, f := range cols {
+			vals[i] = f.Value(e.p)
+		}
+		stmt = stmt.Values(vals...)
+	}
+	auto := m.AutoIncrement()
+	autoOmitted := auto != nil && slices.Contains(ret, auto)
+	if len(ret) == 0 || !pl.s.returning {
+		res, err := pl.exec(ctx, stmt)
+		if err != nil {
+			return fmt.Errorf("insert %s: %w", m.Name, err)
+		}
+		if autoOmitted {
+			// MySQL: the first generated key; consecutive for the rest
+			// (see Options.ConsecutiveIDs).
+			for i, e := range es {
+				if err := pl.set(e, auto, res.LastInsertID+int64(i)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	// RETURNING the generated columns, with the key to match rows.
+	retCols := slices.Clone(ret)
+	pkPos := make([]int, 0, len(m.PrimaryKey()))
+	for _, f := range m.PrimaryKey() {
+		i := slices.Index(retCols, f)
+		if i < 0 {
+			retCols = append(retCols, f)
+			i = len(retCols) - 1
+		}
+		pkPos = append(pkPos, i)
+	}
+	ra := make([]any, len(retCols))
+	for i, f := range retCols {
+		ra[i] = f.Col
+	}
+	stmt = stmt.Returning(ra...)
+	type row struct {
+		vals []any
+	}
+	var got []row
+	err := func() error {
+		pl.s.txMu.Lock()
+		defer pl.s.txMu.Unlock()
+		rs, err := pl.tx.Query(ctx, stmt)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		_, tp := m.New()
+		dest := make([]any, len(retCols))
+		for rs.Next() {
+			for i, f := range retCols {
+				f.Set(tp, nil) //nolint:errcheck // zeroing never fails
+				dest[i] = f.Addr(tp)
+			}
+			if err := rs.Scan(dest...); err != nil {
+				return err
+			}
+			vals := make([]any, len(retCols))
+			for i, f := range retCols {
+				vals[i] = f.Value(tp)
+			}
+			got = append(got, row{vals})
+		}
+		return rs.Close()
+	}()
+	if err != nil {
+		return fmt.Errorf("insert %s: %w", m.Name, err)
+	}
+	if len(got) != len(es) {
+		return fmt.Errorf("insert %s: %d rows returned for %d inserted", m.Name, len(got), len(es))
+	}
+	match := make([]int, len(es)) // entry i gets returned row match[i]
+	if autoOmitted {
+		// Generated keys are increasing in VALUES order; sort what came
+		// back (RETURNING promises no order) and hand them out in order.
+		idx := make([]int, len(got))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortFunc(idx, func(a, b int) int { return compareKey(got[a].vals[pkPos[0]], got[b].vals[pkPos[0]]) })
+		copy(match, idx)
+	} else {
+		byKey := map[idKey]int{}
+		for i, r := range got {
+			kv := make([]any, len(pkPos))
+			for j, p := range pkPos {
+				kv[j] = r.vals[p]
+			}
+			byKey[makeKey(m, kv)] = i
+		}
+		for i, e := range es {
+			j, ok := byKey[keyOf(m, e.p)]
+			if !ok {
+				return fmt.Errorf("insert %s: returned rows do not match the keys inserted", m.Name)
+			}
+			match[i] = j
+		}
+	}
+	for i, e := range es {
+		r := got[match[i]]
+		for j, f := range retCols {
+			if slices.Contains(ret, f) {
+				if err := pl.set(e, f, r.vals[j]); err != nil {
+					return fmt.Errorf("insert %s: %w", m.Name, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// compareKey orders integer (or string) key values.
+func compareKey(a, b any) int {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	switch va.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return cmp.Compare(va.Int(), vb.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return cmp.Compare(va.Uint(), vb.Uint())
+	}
+	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
+}
+
+// update writes the changed columns of a persistent entry, checking and
+// bumping its version column.
+func (pl *plan) update(ctx context.Context, e *entry) error {
+	ch := changed(e)
+	if len(ch) == 0 {
+		return nil
+	}
+	m := e.m
+	fields := m.Fields()
+	stmt := core.Update(m.Table())
+	for _, i := range ch {
+		stmt = stmt.Set(fields[i].Col, fields[i].Value(e.p))
+	}
+	for i, f := range m.PrimaryKey() {
+		stmt = stmt.Where(core.Eq(f.Col, keyValue(e, i)))
+	}
+	v := m.Version()
+	var next int64
+	if v != nil {
+		cur := snapValue(e, v)
+		n, err := toInt64(cur)
+		if err != nil {
+			return fmt.Errorf("update %s: version: %w", m.Name, err)
+		}
+		next = n + 1
+		stmt = stmt.Set(v.Col, next).Where(core.Eq(v.Col, cur))
+	}
+	res, err := pl.exec(ctx, stmt)
+	if err != nil {
+		return fmt.Errorf("update %s %s: %w", m.Name, e.key, err)
+	}
+	if v != nil {
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("update %s %s: version %v: %w", m.Name, e.key, snapValue(e, v), athanor.ErrStaleObject)
+		}
+		if err := pl.set(e, v, next); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func toInt64(v any) (int64, error) {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int(), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return int64(rv.Uint()), nil
+	}
+	return 0, fmt.Errorf("not an integer: %T", v)
+}
+
+// associations writes the association rows that appeared and removes
+// the ones that went, and those of deleted objects.
+func (pl *plan) associations(ctx context.Context) error {
+	keyOfEntry := func(e *entry) any { return e.m.PrimaryKey()[0].Value(e.p) }
+	var dels []pair
+	for k, p := range pl.m2mDel {
+		if _, readded := pl.m2mAdd[k]; readded {
+			delete(pl.m2mAdd, k)
+			continue
+		}
+		dels = append(dels, p)
+	}
+	slices.SortFunc(dels, func(x, y pair) int { return cmp.Or(cmp.Compare(x.a.seq, y.a.seq), cmp.Compare(x.b.seq, y.b.seq)) })
+	for _, p := range dels {
+		stmt := core.Delete(p.t).Where(core.Eq(p.ac, snapKey(p.a)), core.Eq(p.bc, snapKey(p.b)))
+		if _, err := pl.exec(ctx, stmt); err != nil {
+			return fmt.Errorf("delete from %s: %w", p.t.Name(), err)
+		}
+	}
+	// Rows of deleted objects.
+	var deleted []*entry
+	for e := range pl.deletes {
+		deleted = append(deleted, e)
+	}
+	slices.SortFunc(deleted, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+	for _, e := range deleted {
+		for _, r := range e.m.Relations() {
+			if r.Kind != mapper.ManyToMany {
+				continue
+			}
+			stmt := core.Delete(r.Secondary).Where(core.Eq(r.SecondaryOwnerCols[0], snapKey(e)))
+			if _, err := pl.exec(ctx, stmt); err != nil {
+				return fmt.Errorf("delete from %s: %w", r.Secondary.Name(), err)
+			}
+		}
+	}
+	// New rows, per table, batched.
+	byTable := map[*core.Table][]pair{}
+	var tables []*core.Table
+	for _, p := range pl.m2mAdd {
+		if pl.deletes[p.a] || pl.deletes[p.b] {
+			continue
+		}
+		if _, ok := byTable[p.t]; !ok {
+			tables = append(tables, p.t)
+		}
+		byTable[p.t] = append(byTable[p.t], p)
+	}
+	slices.SortFunc(tables, func(a, b *core.Table) int { return strings.Compare(a.Name(), b.Name()) })
+	for _, t := range tables {
+		ps := byTable[t]
+		slices.SortFunc(ps, func(x, y pair) int { return cmp.Or(cmp.Compare(x.a.seq, y.a.seq), cmp.Compare(x.b.seq, y.b.seq)) })
+		for chunk := range slices.Chunk(ps, pl.s.opts.BatchSize) {
+			stmt := core.Insert(t).Columns(chunk[0].ac, chunk[0].bc)
+			for _, p := range chunk {
+				stmt = stmt.Values(keyOfEntry(p.a), keyOfEntry(p.b))
+			}
+			if _, err := pl.exec(ctx, stmt); err != nil {
+				return fmt.Errorf("insert into %s: %w", t.Name(), err)
+			}
+		}
+	}
+	return nil
+}
+
+func snapKey(e *entry) any { return keyValue(e, 0) }
+
+// delete removes rows of one model: by key lists when unversioned, row by
+// row with the version checked otherwise.
+func (pl *plan) delete(ctx context.Context, m *mapper.Model, es []*entry) error {
+	v := m.Version()
+	pk := m.PrimaryKey()
+	if v == nil && len(pk) == 1 {
+		for chunk := range slices.Chunk(es, pl.s.opts.BatchSize) {
+			keys := make([]any, len(chunk))
+			for i, e := range chunk {
+				keys[i] = keyValue(e, 0)
+			}
+			if _, err := pl.exec(ctx, core.Delete(m.Table()).Where(core.In(pk[0].Col, keys...))); err != nil {
+				return fmt.Errorf("delete %s: %w", m.Name, err)
+			}
+		}
+		return nil
+	}
+	for _, e := range es {
+		stmt := core.Delete(m.Table())
+		for i, f := range pk {
+			stmt = stmt.Where(core.Eq(f.Col, keyValue(e, i)))
+		}
+		if v != nil {
+			stmt = stmt.Where(core.Eq(v.Col, snapValue(e, v)))
+		}
+		res, err := pl.exec(ctx, stmt)
+		if err != nil {
+			return fmt.Errorf("delete %s %s: %w", m.Name, e.key, err)
+		}
+		if v != nil && res.RowsAffected == 0 {
+			return fmt.Errorf("delete %s %s: version %v: %w", m.Name, e.key, snapValue(e, v), athanor.ErrStaleObject)
+		}
+	}
+	return nil
+}
+
+// finish applies the flush to the session: new objects persistent,
+// deleted ones detached, snapshots current. Every change is journaled
+// for a later rollback of the transaction.
+func (pl *plan) finish() {
+	s := pl.s
+	for _, e := range pl.inserts {
+		pl.log.save(s, e)
+		e.key = keyOf(e.m, e.p)
+		e.snap = snapshot(e.m, e.p)
+		e.coll = collections(e.m, e.p)
+		if e.State() != Pending {
+			continue
+		}
+		e.setState(Persistent)
+		s.ids.putIfAbsent(e.key, e)
+		s.objs.put(e)
+	}
+	for _, e := range pl.persist {
+		pl.log.save(s, e)
+		e.snap = snapshot(e.m, e.p)
+		e.coll = collections(e.m, e.p)
+		if k := keyOf(e.m, e.p); k != e.key {
+			s.ids.remove(e.key, e)
+			e.key = k
+			s.ids.putIfAbsent(k, e)
+		}
+	}
+	for e := range pl.deletes {
+		pl.log.save(s, e)
+		s.ids.remove(e.key, e)
+		s.objs.remove(e.p)
+		e.setState(Detached)
+	}
+}
+
+// modelOrder returns the models of the flush with every model after the
+// models its table's foreign keys reference.
+func (s *Session) modelOrder(pl *plan) ([]*mapper.Model, error) {
+	involved := map[*mapper.Model]bool{}
+	for _, e := range pl.inserts {
+		involved[e.m] = true
+	}
+	for _, e := range pl.persist {
+		involved[e.m] = true
+	}
+	for e := range pl.deletes {
+		involved[e.m] = true
+	}
+	byTable := map[string]*mapper.Model{}
+	for _, m := range s.reg.Models() {
+		byTable[m.Table().Name()] = m
+	}
+	ms := make([]*mapper.Model, 0, len(involved))
+	for m := range involved {
+		ms = append(ms, m)
+	}
+	slices.SortFunc(ms, func(a, b *mapper.Model) int { return strings.Compare(a.Table().FullName(), b.Table().FullName()) })
+	const (
+		visiting = 1
+		done     = 2
+	)
+	state := map[*mapper.Model]int{}
+	var out []*mapper.Model
+	var visit func(m *mapper.Model, path []string) error
+	visit = func(m *mapper.Model, path []string) error {
+		switch state[m] {
+		case done:
+			return nil
+		case visiting:
+			return fmt.Errorf("foreign-key cycle between models %s -> %s: not supported by the flush", strings.Join(path, " -> "), m.Name)
+		}
+		state[m] = visiting
+		for _, fk := range m.Table().ForeignKeys() {
+			dep := byTable[fk.RefTable]
+			if dep == nil || dep == m {
+				continue
+			}
+			if err := visit(dep, append(path, m.Name)); err != nil {
+				return err
+			}
+		}
+		state[m] = done
+		if involved[m] {
+			out = append(out, m)
+		}
+		return nil
+	}
+	for _, m := range ms {
+		if err := visit(m, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

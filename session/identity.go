@@ -1,0 +1,194 @@
+package session
+
+import (
+	"fmt"
+	"hash/maphash"
+	"reflect"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/athanor-orm/athanor/mapper"
+)
+
+// idKey identifies a row: its model and primary-key values (the first two
+// directly, more key columns joined into rest).
+type idKey struct {
+	m      *mapper.Model
+	k0, k1 any
+	rest   string
+}
+
+func makeKey(m *mapper.Model, vals []any) idKey {
+	k := idKey{m: m}
+	for i, v := range vals {
+		if b, ok := v.([]byte); ok {
+			v = string(b)
+		}
+		switch i {
+		case 0:
+			k.k0 = v
+		case 1:
+			k.k1 = v
+		default:
+			k.rest += fmt.Sprintf("\x00%T:%v", v, v)
+		}
+	}
+	return k
+}
+
+func keyOf(m *mapper.Model, p unsafe.Pointer) idKey {
+	fs := m.PrimaryKey()
+	vals := make([]any, len(fs))
+	for i, f := range fs {
+		vals[i] = f.Value(p)
+	}
+	return makeKey(m, vals)
+}
+
+func (k idKey) String() string {
+	parts := []string{fmt.Sprint(k.k0)}
+	if k.k1 != nil {
+		parts = append(parts, fmt.Sprint(k.k1))
+	}
+	if k.rest != "" {
+		parts = append(parts, strings.Split(k.rest[1:], "\x00")...)
+	}
+	return k.m.Name + "(" + strings.Join(parts, ", ") + ")"
+}
+
+const shards = 64
+
+var seed = maphash.MakeSeed()
+
+// identityMap maps keys to entries, in shards each behind its own lock,
+// so concurrent loads of different rows rarely contend.
+type identityMap struct {
+	shards [shards]struct {
+		mu sync.Mutex
+		m  map[idKey]*entry // guarded by mu
+	}
+}
+
+func (im *identityMap) init() {
+	for i := range im.shards {
+		im.shards[i].mu.Lock()
+		im.shards[i].m = map[idKey]*entry{}
+		im.shards[i].mu.Unlock()
+	}
+}
+
+func (im *identityMap) shard(k idKey) int {
+	return int(maphash.Comparable(seed, k) % shards)
+}
+
+func (im *identityMap) get(k idKey) *entry {
+	sh := &im.shards[im.shard(k)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return sh.m[k]
+}
+
+// putIfAbsent stores e under k unless the key is taken; it returns the
+// entry holding the key and whether it is e.
+func (im *identityMap) putIfAbsent(k idKey, e *entry) (*entry, bool) {
+	sh := &im.shards[im.shard(k)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if cur, ok := sh.m[k]; ok {
+		return cur, cur == e
+	}
+	sh.m[k] = e
+	return e, true
+}
+
+// remove deletes k if it maps to e.
+func (im *identityMap) remove(k idKey, e *entry) {
+	sh := &im.shards[im.shard(k)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.m[k] == e {
+		delete(sh.m, k)
+	}
+}
+
+func (im *identityMap) len() int {
+	n := 0
+	for i := range im.shards {
+		im.shards[i].mu.Lock()
+		n += len(im.shards[i].m)
+		im.shards[i].mu.Unlock()
+	}
+	return n
+}
+
+// objectSet maps object addresses to entries, sharded like identityMap.
+type objectSet struct {
+	shards [shards]struct {
+		mu sync.Mutex
+		m  map[unsafe.Pointer]*entry // guarded by mu
+	}
+}
+
+func (os *objectSet) init() {
+	for i := range os.shards {
+		os.shards[i].mu.Lock()
+		os.shards[i].m = map[unsafe.Pointer]*entry{}
+		os.shards[i].mu.Unlock()
+	}
+}
+
+func (os *objectSet) shard(p unsafe.Pointer) int {
+	return int((uintptr(p) >> 4) % shards)
+}
+
+func (os *objectSet) get(p unsafe.Pointer) *entry {
+	sh := &os.shards[os.shard(p)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return sh.m[p]
+}
+
+func (os *objectSet) put(e *entry) {
+	sh := &os.shards[os.shard(e.p)]
+	sh.mu.Lock()
+	sh.m[e.p] = e
+	sh.mu.Unlock()
+}
+
+func (os *objectSet) remove(p unsafe.Pointer) {
+	sh := &os.shards[os.shard(p)]
+	sh.mu.Lock()
+	delete(sh.m, p)
+	sh.mu.Unlock()
+}
+
+// each calls fn for every entry; fn must not call back into the set.
+func (os *objectSet) each(fn func(e *entry)) {
+	for i := range os.shards {
+		sh := &os.shards[i]
+		sh.mu.Lock()
+		es := make([]*entry, 0, len(sh.m))
+		for _, e := range sh.m {
+			es = append(es, e)
+		}
+		sh.mu.Unlock()
+		for _, e := range es {
+			fn(e)
+		}
+	}
+}
+
+func typeOf(obj any) reflect.Type { return reflect.TypeOf(obj) }
+
+func typeFor[T any]() reflect.Type { return reflect.TypeFor[T]() }
+
+// ptrOf returns the address a *T holds (nil for a nil pointer or a
+// non-pointer).
+func ptrOf(obj any) unsafe.Pointer {
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return nil
+	}
+	return v.UnsafePointer()
+}

@@ -1,0 +1,342 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/athanor-orm/athanor"
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/mapper"
+)
+
+// QueryOf is an immutable query for objects of type T: every method
+// returns a new query, so a base query can be shared and extended.
+// Predicates are core expressions over the models' tables; names given as
+// strings (Filter, OrderBy, Join) are checked against the mapping, and the
+// statement is compiled before anything is sent, so an unknown column is
+// an error without a round trip.
+type QueryOf[T any] struct {
+	s                   *Session
+	m                   *mapper.Model
+	err                 error
+	where               []core.Expr
+	order               []any
+	joins               []queryJoin
+	limit, offset       int64
+	hasLimit, hasOffset bool
+}
+
+type queryJoin struct {
+	item core.FromItem
+	on   core.Expr
+	left bool
+}
+
+// Query starts a query for T's objects.
+//
+//	books, err := session.Query[Book](s).Filter("AuthorID", id).OrderBy("-Title").Limit(10).All(ctx)
+func Query[T any](s *Session) *QueryOf[T] {
+	m, err := s.reg.Of(typeFor[T]())
+	return &QueryOf[T]{s: s, m: m, err: err}
+}
+
+func (q *QueryOf[T]) clone() *QueryOf[T] {
+	n := *q
+	n.where = q.where[:len(q.where):len(q.where)]
+	n.order = q.order[:len(q.order):len(q.order)]
+	n.joins = q.joins[:len(q.joins):len(q.joins)]
+	return &n
+}
+
+func (q *QueryOf[T]) fail(err error) *QueryOf[T] {
+	n := q.clone()
+	if n.err == nil {
+		n.err = err
+	}
+	return n
+}
+
+// Where adds predicates (ANDed).
+func (q *QueryOf[T]) Where(preds ...core.Expr) *QueryOf[T] {
+	n := q.clone()
+	n.where = append(n.where, preds...)
+	return n
+}
+
+// Filter adds field = value for a field or column name of T (nil: IS
+// NULL). An unknown name makes the query fail.
+func (q *QueryOf[T]) Filter(field string, value any) *QueryOf[T] {
+	if q.m == nil {
+		return q
+	}
+	c, err := q.m.C(field)
+	if err != nil {
+		return q.fail(fmt.Errorf("session: query %s: filter: %w", q.m.Name, err))
+	}
+	return q.Where(core.Eq(c, value))
+}
+
+// C returns T's column for a field or column name, for building
+// predicates; an unknown name fails when the query runs.
+func (q *QueryOf[T]) C(field string) *core.Column {
+	if q.m == nil {
+		return nil
+	}
+	if f, ok := q.m.Field(field); ok {
+		return f.Col
+	}
+	return q.m.Table().C(field) // compiles to an error naming table and column
+}
+
+// OrderBy adds ORDER BY terms: core.Asc/Desc items or expressions, or
+// field names of T ("Title", "-Title" for descending).
+func (q *QueryOf[T]) OrderBy(items ...any) *QueryOf[T] {
+	n := q.clone()
+	for _, it := range items {
+		name, ok := it.(string)
+		if !ok {
+			n.order = append(n.order, it)
+			continue
+		}
+		desc := strings.HasPrefix(name, "-")
+		c, err := q.m.C(strings.TrimPrefix(name, "-"))
+		if err != nil {
+			return q.fail(fmt.Errorf("session: query %s: order by: %w", q.m.Name, err))
+		}
+		if desc {
+			n.order = append(n.order, core.Desc(c))
+		} else {
+			n.order = append(n.order, core.Asc(c))
+		}
+	}
+	return n
+}
+
+// Limit sets LIMIT n.
+func (q *QueryOf[T]) Limit(n int64) *QueryOf[T] {
+	c := q.clone()
+	c.limit, c.hasLimit = n, true
+	return c
+}
+
+// Offset sets OFFSET n.
+func (q *QueryOf[T]) Offset(n int64) *QueryOf[T] {
+	c := q.clone()
+	c.offset, c.hasOffset = n, true
+	return c
+}
+
+// Join joins the target table of T's relationship field rel (ON its
+// foreign key), for predicates on it: Join("Author").Where(core.Eq(…)).
+func (q *QueryOf[T]) Join(rel string) *QueryOf[T] {
+	if q.m == nil {
+		return q
+	}
+	r, ok := q.m.Relation(rel)
+	if !ok {
+		return q.fail(fmt.Errorf("session: query %s: join: no relationship %q: %w", q.m.Name, rel, mapper.ErrUnknownColumn))
+	}
+	n := q.clone()
+	switch r.Kind {
+	case mapper.ManyToOne:
+		var on []core.Expr
+		for i, f := range r.FK {
+			on = append(on, core.Eq(f.Col, r.Target.PrimaryKey()[i].Col))
+		}
+		n.joins = append(n.joins, queryJoin{item: r.Target.Table(), on: core.And(on...)})
+	case mapper.OneToMany, mapper.OneToOne:
+		var on []core.Expr
+		for i, f := range r.FK {
+			on = append(on, core.Eq(f.Col, q.m.PrimaryKey()[i].Col))
+		}
+		n.joins = append(n.joins, queryJoin{item: r.Target.Table(), on: core.And(on...)})
+	case mapper.ManyToMany:
+		n.joins = append(n.joins,
+			queryJoin{item: r.Secondary, on: core.Eq(r.SecondaryOwnerCols[0], q.m.PrimaryKey()[0].Col)},
+			queryJoin{item: r.Target.Table(), on: core.Eq(r.SecondaryTargetColumns[0], r.Target.PrimaryKey()[0].Col)})
+	}
+	return n
+}
+
+// JoinOn adds an INNER JOIN of any table or derived table.
+func (q *QueryOf[T]) JoinOn(item core.FromItem, on core.Expr) *QueryOf[T] {
+	n := q.clone()
+	n.joins = append(n.joins, queryJoin{item: item, on: on})
+	return n
+}
+
+// Statement returns the SELECT the query runs.
+func (q *QueryOf[T]) Statement() (*core.SelectStmt, error) {
+	if q.err != nil {
+		return nil, q.err
+	}
+	return q.base(core.Select(q.m.SelectColumns()...), true), nil
+}
+
+func (q *QueryOf[T]) base(sel *core.SelectStmt, paging bool) *core.SelectStmt {
+	sel = sel.From(q.m.Table())
+	for _, j := range q.joins {
+		if j.left {
+			sel = sel.LeftJoin(j.item, j.on)
+		} else {
+			sel = sel.Join(j.item, j.on)
+		}
+	}
+	if len(q.where) > 0 {
+		sel = sel.Where(q.where...)
+	}
+	if paging {
+		if len(q.order) > 0 {
+			sel = sel.OrderBy(q.order...)
+		}
+		if q.hasLimit {
+			sel = sel.Limit(q.limit)
+		}
+		if q.hasOffset {
+			sel = sel.Offset(q.offset)
+		}
+	}
+	return sel
+}
+
+func (q *QueryOf[T]) prepare(ctx context.Context, stmt core.Statement) error {
+	if q.err != nil {
+		return q.err
+	}
+	if q.s.dialect != nil {
+		if _, err := core.Compile(q.s.dialect, stmt); err != nil {
+			return fmt.Errorf("session: query %s: %w", q.m.Name, err)
+		}
+	}
+	return q.s.autoflush(ctx)
+}
+
+// All returns every matching object, one per row (a row joined several
+// times yields its object once), from the identity map where present.
+func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
+	if q.err != nil {
+		return nil, q.err
+	}
+	stmt := q.base(core.Select(q.m.SelectColumns()...), true)
+	if len(q.joins) > 0 {
+		stmt = stmt.Distinct()
+	}
+	if err := q.prepare(ctx, stmt); err != nil {
+		return nil, err
+	}
+	ps, err := q.s.load(ctx, q.m, stmt)
+	if err != nil {
+		return nil, fmt.Errorf("session: query %s: %w", q.m.Name, err)
+	}
+	out := make([]*T, 0, len(ps))
+	seen := make(map[*T]bool, len(ps))
+	for _, p := range ps {
+		t := (*T)(p)
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// First returns the first object (add OrderBy for a defined one), or
+// athanor.ErrNoRows.
+func (q *QueryOf[T]) First(ctx context.Context) (*T, error) {
+	all, err := q.Limit(1).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("session: query %s: %w", q.m.Name, athanor.ErrNoRows)
+	}
+	return all[0], nil
+}
+
+// One returns the only matching object: athanor.ErrNoRows without one,
+// ErrMultipleRows with more.
+func (q *QueryOf[T]) One(ctx context.Context) (*T, error) {
+	all, err := q.Limit(2).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch len(all) {
+	case 0:
+		return nil, fmt.Errorf("session: query %s: %w", q.m.Name, athanor.ErrNoRows)
+	case 1:
+		return all[0], nil
+	}
+	return nil, fmt.Errorf("session: query %s: %w", q.m.Name, ErrMultipleRows)
+}
+
+// Count returns the number of matching rows (of distinct objects when
+// joined), ignoring order, and within Limit/Offset when set.
+func (q *QueryOf[T]) Count(ctx context.Context) (int64, error) {
+	if q.err != nil {
+		return 0, q.err
+	}
+	var stmt core.Statement
+	pk := make([]any, 0, len(q.m.PrimaryKey()))
+	for _, f := range q.m.PrimaryKey() {
+		pk = append(pk, f.Col)
+	}
+	switch {
+	case q.hasLimit || q.hasOffset || len(q.joins) > 0:
+		inner := q.base(core.Select(pk...), true)
+		if len(q.joins) > 0 {
+			inner = inner.Distinct()
+		}
+		stmt = core.Select(core.Count(core.Star())).From(inner.As("q"))
+	default:
+		stmt = q.base(core.Select(core.Count(core.Star())), false)
+	}
+	if err := q.prepare(ctx, stmt); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := q.s.query(ctx, stmt, func(rows *engine.Rows) error {
+		if rows.Next() {
+			return rows.Scan(&n)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("session: query %s: count: %w", q.m.Name, err)
+	}
+	return n, nil
+}
+
+// Exists reports whether any row matches.
+func (q *QueryOf[T]) Exists(ctx context.Context) (bool, error) {
+	if q.err != nil {
+		return false, q.err
+	}
+	stmt := core.Select(core.Exists(q.base(core.Select(core.Val(1)), false)))
+	if err := q.prepare(ctx, stmt); err != nil {
+		return false, err
+	}
+	var ok bool
+	err := q.s.query(ctx, stmt, func(rows *engine.Rows) error {
+		if rows.Next() {
+			var v any
+			if err := rows.Scan(&v); err != nil {
+				return err
+			}
+			switch x := v.(type) {
+			case bool:
+				ok = x
+			case int64:
+				ok = x != 0
+			default:
+				ok = fmt.Sprint(x) == "1" || fmt.Sprint(x) == "true"
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return false, fmt.Errorf("session: query %s: exists: %w", q.m.Name, err)
+	}
+	return ok, nil
+}

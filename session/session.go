@@ -1,0 +1,713 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/athanor-orm/athanor"
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/mapper"
+	"github.com/athanor-orm/athanor/router"
+)
+
+// State is the life-cycle state of an object in a session.
+type State uint32
+
+const (
+	// Transient: not in the session, never saved.
+	Transient State = iota
+	// Pending: added; inserted at the next flush.
+	Pending
+	// Persistent: has a row; loaded or flushed by the session.
+	Persistent
+	// Deleted: marked for deletion; deleted at the next flush.
+	Deleted
+	// Detached: had a row, but is no longer in the session (expunged,
+	// deleted and flushed, or the session was closed).
+	Detached
+)
+
+func (s State) String() string {
+	switch s {
+	case Transient:
+		return "transient"
+	case Pending:
+		return "pending"
+	case Persistent:
+		return "persistent"
+	case Deleted:
+		return "deleted"
+	case Detached:
+		return "detached"
+	}
+	return "invalid"
+}
+
+// Errors of the session; match with errors.Is.
+var (
+	// ErrNotMapped: the object's type is not a registered model.
+	ErrNotMapped = errors.New("session: type is not a mapped model")
+	// ErrMultipleRows: One found more than one row.
+	ErrMultipleRows = errors.New("session: more than one row")
+	// ErrDetached: an operation needs an object in the session.
+	ErrDetached = errors.New("session: object is not in the session")
+	// ErrClosed: the session was closed.
+	ErrClosed = errors.New("session: closed")
+)
+
+// Options configure a session. The zero value is ready to use.
+type Options struct {
+	// Registry holds the models; default mapper.Default.
+	Registry *mapper.Registry
+	// NoAutoflush turns off the flush that runs before every query.
+	NoAutoflush bool
+	// BatchSize bounds the rows of one multi-row INSERT; default 500.
+	BatchSize int
+	// Tx are the options of the session's transaction.
+	Tx engine.TxOptions
+	// ConsecutiveIDs lets a multi-row INSERT on MySQL (which has no
+	// RETURNING) derive its keys from LAST_INSERT_ID() as consecutive
+	// values. That holds with innodb_autoinc_lock_mode 0 or 1, and for
+	// "simple inserts" in practice with mode 2, but mode 2 does not
+	// promise it; without this option MySQL inserts row by row. MariaDB,
+	// PostgreSQL and SQLite use INSERT … RETURNING and need no option.
+	ConsecutiveIDs bool
+}
+
+// Session is a unit of work over a Backend: an identity map holding one
+// object per primary key, the objects added, changed and deleted since
+// the last flush, and the transaction flushes run in.
+//
+// Loads (Get, queries) are safe from many goroutines at once. Flush,
+// Commit and Rollback serialise with each other; while they run, the
+// caller must not modify the session's objects.
+type Session struct {
+	b         Backend
+	reg       *mapper.Registry
+	opts      Options
+	dialect   core.Dialect
+	returning bool
+	mysql     bool
+
+	ids  identityMap
+	objs objectSet
+
+	// flushMu serialises flushes, commits, rollbacks and refreshes; it
+	// guards tx, txLog and order.
+	flushMu sync.Mutex
+	// txMu serialises statements on tx.
+	txMu sync.Mutex
+	// hasTx is set while tx is open, for lock-free checks on reads.
+	hasTx  atomic.Bool
+	tx     Tx
+	txLog  *journal
+	closed atomic.Bool
+
+	tokMu sync.Mutex
+	token router.Token // guarded by tokMu
+
+	seq atomic.Int64 // Add order
+}
+
+// New returns a session over b.
+//
+//	s := session.New(session.DB(db), session.Options{})
+func New(b Backend, opts Options) *Session {
+	if opts.Registry == nil {
+		opts.Registry = mapper.Default
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 500
+	}
+	s := &Session{b: b, reg: opts.Registry, opts: opts}
+	s.dialect = b.Dialect()
+	if s.dialect != nil {
+		s.returning = s.dialect.Features().ReturningInsert
+		s.mysql = s.dialect.Name() == "mysql" || s.dialect.Name() == "mariadb"
+	}
+	s.ids.init()
+	s.objs.init()
+	return s
+}
+
+// entry is the session's record of one object.
+type entry struct {
+	m   *mapper.Model
+	p   unsafe.Pointer
+	obj any // the *T, holding the object alive
+
+	state atomic.Uint32
+	seq   int64
+
+	// The fields below are written by flushes (under flushMu) and before
+	// the entry is published.
+	key  idKey
+	snap []any                                 // column values at the last load or flush; nil for pending
+	coll map[*mapper.Relation][]unsafe.Pointer // relationship members at the last load or flush
+}
+
+func (e *entry) State() State     { return State(e.state.Load()) }
+func (e *entry) setState(s State) { e.state.Store(uint32(s)) }
+
+// model returns the model of obj, which must be a non-nil *T.
+func (s *Session) model(obj any) (*mapper.Model, unsafe.Pointer, error) {
+	if obj == nil {
+		return nil, nil, fmt.Errorf("session: nil object: %w", ErrNotMapped)
+	}
+	m, err := s.reg.Of(typeOf(obj))
+	if err != nil {
+		return nil, nil, fmt.Errorf("session: %T: %w", obj, err)
+	}
+	p := ptrOf(obj)
+	if p == nil {
+		return nil, nil, fmt.Errorf("session: nil *%s: %w", m.Name, ErrNotMapped)
+	}
+	return m, p, nil
+}
+
+// StateOf reports obj's state in the session. An object the session
+// does not hold is Detached when its primary key is set (it has, or had,
+// a row) and Transient otherwise, as SQLAlchemy decides by identity.
+func (s *Session) StateOf(obj any) State {
+	m, p, err := s.model(obj)
+	if err != nil {
+		return Transient
+	}
+	if e := s.objs.get(p); e != nil {
+		return e.State()
+	}
+	for _, f := range m.PrimaryKey() {
+		if f.IsZero(p) {
+			return Transient
+		}
+	}
+	return Detached
+}
+
+// Add puts objects in the session: a transient object becomes pending
+// (inserted at the next flush), a deleted one persistent again, a detached
+// one persistent (all its columns are written at the next flush). Objects
+// reachable through relationships with the save-update cascade follow at
+// flush time.
+func (s *Session) Add(objs ...any) error {
+	for _, obj := range objs {
+		m, p, err := s.model(obj)
+		if err != nil {
+			return err
+		}
+		if e := s.objs.get(p); e != nil {
+			switch e.State() {
+			case Deleted:
+				e.setState(Persistent)
+			case Detached:
+				s.attach(e)
+			}
+			continue
+		}
+		e := &entry{m: m, p: p, obj: obj, seq: s.seq.Add(1)}
+		e.setState(Pending)
+		s.objs.put(e)
+	}
+	return nil
+}
+
+// attach makes a detached entry persistent again with an unknown
+// snapshot, so every column is written at the next flush.
+func (s *Session) attach(e *entry) {
+	e.key = keyOf(e.m, e.p)
+	e.snap = nil
+	if cur, ok := s.ids.putIfAbsent(e.key, e); !ok && cur != e {
+		return // another object holds the key; the flush will fail on it
+	}
+	e.setState(Persistent)
+}
+
+// Delete marks objects for deletion at the next flush. A pending object is
+// simply removed from the session.
+func (s *Session) Delete(objs ...any) error {
+	for _, obj := range objs {
+		m, p, err := s.model(obj)
+		if err != nil {
+			return err
+		}
+		e := s.objs.get(p)
+		if e == nil {
+			return fmt.Errorf("session: delete %s: %w", m.Name, ErrDetached)
+		}
+		switch e.State() {
+		case Pending:
+			s.objs.remove(p)
+			e.setState(Transient)
+		case Persistent:
+			e.setState(Deleted)
+		case Detached:
+			return fmt.Errorf("session: delete %s: %w", m.Name, ErrDetached)
+		}
+	}
+	return nil
+}
+
+// Expunge removes objects from the session without touching the
+// database: persistent ones become detached, pending ones transient.
+func (s *Session) Expunge(objs ...any) {
+	for _, obj := range objs {
+		_, p, err := s.model(obj)
+		if err != nil {
+			continue
+		}
+		e := s.objs.get(p)
+		if e == nil {
+			continue
+		}
+		s.objs.remove(p)
+		switch e.State() {
+		case Pending:
+			e.setState(Transient)
+		default:
+			s.ids.remove(e.key, e)
+			e.setState(Detached)
+		}
+	}
+}
+
+// Token is the causal token of the session's last commit (merged over
+// all commits): carry it (router.WithToken, or its String in a cookie) so
+// later requests read their own writes.
+func (s *Session) Token() router.Token {
+	s.tokMu.Lock()
+	defer s.tokMu.Unlock()
+	return s.token
+}
+
+// readCtx adds the session's causal token to ctx.
+func (s *Session) readCtx(ctx context.Context) context.Context {
+	if tok := s.Token(); !tok.IsZero() {
+		return router.WithToken(ctx, tok)
+	}
+	return ctx
+}
+
+// Commit flushes and commits the session's transaction, and returns the
+// causal token of the commit (zero over a single engine). On error the
+// database is rolled back and the objects are back in their states from
+// before the transaction, with the caller's changes still pending.
+func (s *Session) Commit(ctx context.Context) (router.Token, error) {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	if err := s.flushLocked(ctx); err != nil {
+		return router.Token{}, err
+	}
+	if s.tx == nil {
+		return s.Token(), nil
+	}
+	s.txMu.Lock()
+	tok, err := s.tx.Commit(ctx)
+	s.txMu.Unlock()
+	if err != nil {
+		s.endTx(false)
+		return router.Token{}, fmt.Errorf("session: commit: %w", err)
+	}
+	s.endTx(true)
+	s.tokMu.Lock()
+	s.token = s.token.Merge(tok)
+	tok = s.token
+	s.tokMu.Unlock()
+	return tok, nil
+}
+
+// Rollback rolls the session's transaction back. Objects inserted in it
+// become pending again (their generated keys cleared), deleted ones
+// persistent, and changed ones keep their changes as pending changes
+// against their pre-transaction values.
+func (s *Session) Rollback(ctx context.Context) error {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	if s.tx == nil {
+		return nil
+	}
+	s.txMu.Lock()
+	err := s.tx.Rollback(ctx)
+	s.txMu.Unlock()
+	s.endTx(false)
+	if err != nil && !errors.Is(err, engine.ErrTxDone) {
+		return fmt.Errorf("session: rollback: %w", err)
+	}
+	return nil
+}
+
+// endTx closes the transaction; without commit it restores the journal.
+func (s *Session) endTx(committed bool) {
+	if !committed && s.txLog != nil {
+		s.txLog.restore(s)
+	}
+	s.tx, s.txLog = nil, nil
+	s.hasTx.Store(false)
+}
+
+// Close rolls back an open transaction and detaches every object.
+func (s *Session) Close(ctx context.Context) error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	err := s.Rollback(ctx)
+	s.objs.each(func(e *entry) {
+		if e.State() == Pending {
+			e.setState(Transient)
+		} else {
+			e.setState(Detached)
+		}
+	})
+	s.objs.init()
+	s.ids.init()
+	return err
+}
+
+// Exec runs a core statement (or core.Raw) through the session: in its
+// transaction when one is open, after an autoflush.
+func (s *Session) Exec(ctx context.Context, stmt core.Statement) (engine.Result, error) {
+	if err := s.autoflush(ctx); err != nil {
+		return engine.Result{}, err
+	}
+	if s.hasTx.Load() {
+		s.txMu.Lock()
+		defer s.txMu.Unlock()
+		if s.tx != nil {
+			return s.tx.Exec(ctx, stmt)
+		}
+	}
+	return s.b.Exec(s.readCtx(ctx), stmt)
+}
+
+// Rows runs a query through the session (see Exec) and returns the rows,
+// which the caller must close. While a transaction is open, other session
+// statements wait until the rows are closed; prefer Scan.
+func (s *Session) Rows(ctx context.Context, stmt core.Statement) (*engine.Rows, error) {
+	if err := s.autoflush(ctx); err != nil {
+		return nil, err
+	}
+	return s.b.Query(s.readCtx(ctx), stmt)
+}
+
+// Scan runs a query through the session and scans every row into a T, as
+// engine.All does.
+func Scan[T any](ctx context.Context, s *Session, stmt core.Statement) ([]T, error) {
+	if err := s.autoflush(ctx); err != nil {
+		return nil, err
+	}
+	var out []T
+	err := s.query(ctx, stmt, func(rows *engine.Rows) error {
+		var err error
+		out, err = engine.Collect[T](rows)
+		return err
+	})
+	return out, err
+}
+
+// query runs stmt in the transaction if one is open, else on the backend,
+// and hands the rows to fn; the rows are closed afterwards.
+func (s *Session) query(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
+	if s.dialect != nil {
+		if _, err := core.Compile(s.dialect, stmt); err != nil {
+			return err
+		}
+	}
+	var rows *engine.Rows
+	var err error
+	if s.hasTx.Load() {
+		s.txMu.Lock()
+		defer s.txMu.Unlock()
+		if s.tx != nil {
+			rows, err = s.tx.Query(ctx, stmt)
+		} else {
+			rows, err = s.b.Query(s.readCtx(ctx), stmt)
+		}
+	} else {
+		rows, err = s.b.Query(s.readCtx(ctx), stmt)
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if err := fn(rows); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+func (s *Session) autoflush(ctx context.Context) error {
+	if s.opts.NoAutoflush {
+		return nil
+	}
+	return s.Flush(ctx)
+}
+
+// Get returns the object of type T with primary key pk (one value per key
+// column), from the identity map when it is there, else from the
+// database. It returns athanor.ErrNoRows when there is no such row.
+func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
+	m, err := s.reg.Of(typeFor[T]())
+	if err != nil {
+		return nil, err
+	}
+	key, preds, err := pkLookup(m, pk)
+	if err != nil {
+		return nil, err
+	}
+	if e := s.ids.get(key); e != nil {
+		switch e.State() {
+		case Persistent:
+			return (*T)(e.p), nil
+		case Deleted:
+			return nil, fmt.Errorf("session: get %s: deleted in this session: %w", m.Name, athanor.ErrNoRows)
+		}
+	}
+	if err := s.autoflush(ctx); err != nil {
+		return nil, err
+	}
+	stmt := core.Select(m.SelectColumns()...).From(m.Table()).Where(preds...)
+	objs, err := s.load(ctx, m, stmt)
+	if err != nil {
+		return nil, fmt.Errorf("session: get %s: %w", m.Name, err)
+	}
+	if len(objs) == 0 {
+		return nil, fmt.Errorf("session: get %s: %w", m.Name, athanor.ErrNoRows)
+	}
+	return (*T)(objs[0]), nil
+}
+
+// pkLookup converts key values to the key fields' types and returns the
+// identity key and the WHERE predicates.
+func pkLookup(m *mapper.Model, pk []any) (idKey, []core.Expr, error) {
+	fs := m.PrimaryKey()
+	if len(pk) != len(fs) {
+		return idKey{}, nil, fmt.Errorf("session: %s: %d key values for a %d-column key", m.Name, len(pk), len(fs))
+	}
+	vals := make([]any, len(pk))
+	preds := make([]core.Expr, len(pk))
+	for i, f := range fs {
+		v, err := f.Key(pk[i])
+		if err != nil {
+			return idKey{}, nil, fmt.Errorf("session: %s: %w", m.Name, err)
+		}
+		vals[i] = v
+		preds[i] = core.Eq(f.Col, v)
+	}
+	return makeKey(m, vals), preds, nil
+}
+
+// load runs a SELECT of m's columns and returns the objects, taking the
+// identity map's object for a key already there (whose state, changes
+// included, is kept: a load never overwrites an object).
+func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement) ([]unsafe.Pointer, error) {
+	var out []unsafe.Pointer
+	fields := m.Fields()
+	err := s.query(ctx, stmt, func(rows *engine.Rows) error {
+		dest := make([]any, len(fields))
+		for rows.Next() {
+			obj, p := m.New()
+			for i, f := range fields {
+				dest[i] = f.Addr(p)
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			out = append(out, s.adopt(m, obj, p))
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// adopt publishes a freshly loaded object, or returns the object the
+// identity map already holds for its key.
+func (s *Session) adopt(m *mapper.Model, obj any, p unsafe.Pointer) unsafe.Pointer {
+	key := keyOf(m, p)
+	if e := s.ids.get(key); e != nil {
+		return e.p
+	}
+	e := &entry{m: m, p: p, obj: obj, key: key, snap: snapshot(m, p), seq: s.seq.Add(1)}
+	e.coll = collections(m, p)
+	e.setState(Persistent)
+	if cur, ok := s.ids.putIfAbsent(key, e); !ok {
+		return cur.p // another goroutine loaded it first
+	}
+	s.objs.put(e)
+	return p
+}
+
+// Refresh reloads obj's columns from the database, discarding its
+// unflushed changes.
+func (s *Session) Refresh(ctx context.Context, obj any) error {
+	m, p, err := s.model(obj)
+	if err != nil {
+		return err
+	}
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	e := s.objs.get(p)
+	if e == nil || e.State() != Persistent {
+		return fmt.Errorf("session: refresh %s: %w", m.Name, ErrDetached)
+	}
+	var preds []core.Expr
+	for i, f := range m.PrimaryKey() {
+		preds = append(preds, core.Eq(f.Col, keyValue(e, i)))
+	}
+	fields := m.Fields()
+	found := false
+	stmt := core.Select(m.SelectColumns()...).From(m.Table()).Where(preds...)
+	err = s.query(ctx, stmt, func(rows *engine.Rows) error {
+		dest := make([]any, len(fields))
+		for rows.Next() {
+			for i, f := range fields {
+				dest[i] = f.Addr(p)
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			found = true
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("session: refresh %s: %w", m.Name, err)
+	}
+	if !found {
+		return fmt.Errorf("session: refresh %s: %w", m.Name, athanor.ErrNoRows)
+	}
+	e.snap = snapshot(m, p)
+	return nil
+}
+
+// Merge copies the column values of obj (typically detached, or built
+// from a request) onto the session's object with the same primary key,
+// loading it if needed, and returns that object; its changes are written
+// at the next flush. Without such a row, a copy of obj is added as
+// pending. obj itself is never put in the session.
+func Merge[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
+	m, p, err := s.model(obj)
+	if err != nil {
+		return nil, err
+	}
+	var pk []any
+	for _, f := range m.PrimaryKey() {
+		pk = append(pk, f.Value(p))
+	}
+	cur, err := Get[T](ctx, s, pk...)
+	switch {
+	case errors.Is(err, athanor.ErrNoRows):
+		cp := new(T)
+		*cp = *obj
+		return cp, s.Add(cp)
+	case err != nil:
+		return nil, err
+	}
+	if cur == obj {
+		return cur, nil
+	}
+	cp := ptrOf(cur)
+	for _, f := range m.Fields() {
+		if err := f.Set(cp, f.Value(p)); err != nil {
+			return nil, fmt.Errorf("session: merge %s: %w", m.Name, err)
+		}
+	}
+	return cur, nil
+}
+
+// snapshot copies every column value of the object at p.
+func snapshot(m *mapper.Model, p unsafe.Pointer) []any {
+	fs := m.Fields()
+	out := make([]any, len(fs))
+	for i, f := range fs {
+		out[i] = f.Snapshot(p)
+	}
+	return out
+}
+
+// collections records the members of every relationship of the object
+// (nil for an unloaded collection).
+func collections(m *mapper.Model, p unsafe.Pointer) map[*mapper.Relation][]unsafe.Pointer {
+	rels := m.Relations()
+	if len(rels) == 0 {
+		return nil
+	}
+	out := make(map[*mapper.Relation][]unsafe.Pointer, len(rels))
+	for _, r := range rels {
+		if r.IsNil(p) {
+			continue
+		}
+		out[r] = r.Get(p)
+	}
+	return out
+}
+
+// Load fills the relationship field rel of obj (a persistent object) from
+// the database, with the related objects taken from the identity map
+// where present, and records the loaded members, so that removing one
+// later is seen by the flush (delete-orphan, association rows). Batched
+// and eager loading belong to the loader package; this is the explicit
+// per-object load.
+func (s *Session) Load(ctx context.Context, obj any, rel string) error {
+	m, p, err := s.model(obj)
+	if err != nil {
+		return err
+	}
+	r, ok := m.Relation(rel)
+	if !ok {
+		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, mapper.ErrUnknownColumn)
+	}
+	if err := s.autoflush(ctx); err != nil {
+		return err
+	}
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	e := s.objs.get(p)
+	if e == nil || e.State() != Persistent {
+		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, ErrDetached)
+	}
+	t := r.Target
+	sel := core.Select(t.SelectColumns()...).From(t.Table())
+	switch r.Kind {
+	case mapper.ManyToOne:
+		for i, f := range r.FK {
+			v := f.Value(p)
+			if v == nil {
+				r.Set(p, nil)
+				e.coll = withColl(e.coll, r, nil)
+				return nil
+			}
+			sel = sel.Where(core.Eq(t.PrimaryKey()[i].Col, v))
+		}
+	case mapper.OneToMany, mapper.OneToOne:
+		for i, f := range r.FK {
+			sel = sel.Where(core.Eq(f.Col, keyValue(e, i)))
+		}
+		sel = sel.OrderBy(t.PrimaryKey()[0].Col)
+	case mapper.ManyToMany:
+		sel = sel.Join(r.Secondary, core.Eq(r.SecondaryTargetColumns[0], t.PrimaryKey()[0].Col)).
+			Where(core.Eq(r.SecondaryOwnerCols[0], keyValue(e, 0))).OrderBy(t.PrimaryKey()[0].Col)
+	}
+	ps, err := s.load(ctx, t, sel)
+	if err != nil {
+		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, err)
+	}
+	r.Set(p, ps)
+	e.coll = withColl(e.coll, r, ps)
+	return nil
+}
+
+func withColl(c map[*mapper.Relation][]unsafe.Pointer, r *mapper.Relation, ps []unsafe.Pointer) map[*mapper.Relation][]unsafe.Pointer {
+	n := make(map[*mapper.Relation][]unsafe.Pointer, len(c)+1)
+	for k, v := range c {
+		n[k] = v
+	}
+	if ps == nil {
+		ps = []unsafe.Pointer{}
+	}
+	n[r] = ps
+	return n
+}

@@ -379,6 +379,8 @@ func sqlValue(rows driver.Rows, i int, v driver.Value) any {
 type Row struct {
 	rows *Rows
 	err  error
+	// positioned: rows already stand on the first row (QueryRowEager).
+	positioned bool
 }
 
 // Scan scans the first row like Rows.Scan and closes the rows. It returns
@@ -393,7 +395,7 @@ func (r *Row) Scan(dest ...any) error {
 		return errors.New("engine: row already scanned")
 	}
 	defer putRows(rows)
-	if !rows.Next() {
+	if !r.positioned && !rows.Next() {
 		if err := rows.Close(); err != nil {
 			return err
 		}

@@ -237,8 +237,13 @@ func (r *Router) QueryRow(ctx context.Context, stmt core.Statement) *engine.Row 
 	}
 	var row *engine.Row
 	_ = g.read(ctx, func(db *engine.DB) error {
-		row = db.QueryRow(ctx, stmt)
-		return row.Err()
+		// Eager: a replica that fails while the row streams in is retried
+		// elsewhere; ErrNoRows is an answer, not a failure.
+		row = db.QueryRowEager(ctx, stmt)
+		if err := row.Err(); err != nil && !errors.Is(err, engine.ErrNoRows) {
+			return err
+		}
+		return nil
 	})
 	return row
 }

@@ -1,60 +1,245 @@
-// Command quickstart is Athanor's first tour. It runs with no database
-// server: the embedded SQLite default (modernc.org/sqlite, pure Go) in a
-// temporary file. It grows into the ORM tour as the layers land.
+// Command quickstart is the Athanor tour: mapped models with relationships,
+// one commit of a small object graph, queries, an update of one field and
+// a delete with cascade.
+//
+// With no arguments it runs on embedded SQLite (modernc.org/sqlite, pure
+// Go) in a temporary file: no server needed.
 //
 //	go run ./examples/quickstart
+//
+// Given a PostgreSQL or MariaDB primary and its replicas, it runs through
+// the router and prints which node served each read:
+//
+//	go run ./examples/quickstart -primary postgres://postgres@127.0.0.1:5432/test \
+//	    -replicas postgres://postgres@127.0.0.1:5433/test,postgres://postgres@127.0.0.1:5434/test
+//	go run ./examples/quickstart -env   # the same, from ATHANOR_PG_PRIMARY / ATHANOR_PG_REPLICAS
 package main
 
 import (
 	"context"
-	"database/sql"
+	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 
-	_ "modernc.org/sqlite"
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/mapper"
+	"github.com/athanor-orm/athanor/router"
+	"github.com/athanor-orm/athanor/session"
 )
 
+// Author has many books; deleting an author deletes them (cascade), and a
+// book removed from Books is deleted too (delete-orphan).
+type Author struct {
+	_     struct{} `athanor:",table:qs_authors"`
+	ID    int64
+	Name  string  `athanor:",size:100,unique"`
+	Books []*Book `athanor:",backref:Author,cascade:all+delete-orphan"`
+}
+
+// Book belongs to an author and has tags (many-to-many).
+type Book struct {
+	_        struct{} `athanor:",table:qs_books"`
+	ID       int64
+	Title    string  `athanor:",size:200"`
+	Year     int     `athanor:",notnull"`
+	AuthorID int64   `athanor:",index"`
+	Author   *Author `athanor:",fk:author_id"`
+	Tags     []*Tag  `athanor:",secondary:qs_book_tags"`
+	Version  int64   `athanor:",version"`
+}
+
+// Tag labels books.
+type Tag struct {
+	_    struct{} `athanor:",table:qs_tags"`
+	ID   int64
+	Name string `athanor:",size:50,unique"`
+}
+
 func main() {
-	if err := run(context.Background()); err != nil {
-		log.Fatal(err)
+	primary := flag.String("primary", "", "primary DSN (postgres://… or mysql://…); default: embedded SQLite")
+	replicas := flag.String("replicas", "", "comma-separated replica DSNs")
+	fromEnv := flag.Bool("env", false, "take -primary and -replicas from ATHANOR_PG_PRIMARY and ATHANOR_PG_REPLICAS")
+	flag.Parse()
+	if *fromEnv {
+		*primary, *replicas = os.Getenv("ATHANOR_PG_PRIMARY"), os.Getenv("ATHANOR_PG_REPLICAS")
+		if *primary == "" {
+			log.Fatal("quickstart: -env given but ATHANOR_PG_PRIMARY is unset (run: eval \"$(scripts/dbup)\")")
+		}
+	}
+	if err := run(context.Background(), os.Stdout, *primary, splitList(*replicas)); err != nil {
+		log.Fatal("quickstart: ", err)
 	}
 }
 
-func run(ctx context.Context) error {
-	dir, err := os.MkdirTemp("", "athanor-quickstart-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-
-	db, err := sql.Open("sqlite", filepath.Join(dir, "quickstart.db"))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-
-	if _, err := db.ExecContext(ctx, `CREATE TABLE authors (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE)`); err != nil {
-		return fmt.Errorf("create table: %w", err)
-	}
-	for _, name := range []string{"Ursula K. Le Guin", "Italo Calvino"} {
-		if _, err := db.ExecContext(ctx, `INSERT INTO authors (name) VALUES (?)`, name); err != nil {
-			return fmt.Errorf("insert %q: %w", name, err)
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
 		}
 	}
-	rows, err := db.QueryContext(ctx, `SELECT id, name FROM authors ORDER BY id`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
+	return out
+}
+
+// tour is what the program needs of its database: a session backend, the
+// primary engine for DDL, and a way to say which node served a read.
+type tour struct {
+	out     io.Writer
+	backend session.Backend
+	primary *engine.DB
+	routed  bool
+}
+
+func run(ctx context.Context, out io.Writer, primaryDSN string, replicaDSNs []string) error {
+	t := tour{out: out}
+	if primaryDSN == "" {
+		dir, err := os.MkdirTemp("", "athanor-quickstart-")
+		if err != nil {
 			return err
 		}
-		fmt.Printf("author %d: %s\n", id, name)
+		defer os.RemoveAll(dir)
+		primaryDSN = "sqlite://" + filepath.Join(dir, "quickstart.db")
 	}
-	return rows.Err()
+	db, err := engine.Open(ctx, primaryDSN)
+	if err != nil {
+		return err
+	}
+	t.primary = db
+	if len(replicaDSNs) == 0 {
+		defer db.Close()
+		t.backend = session.DB(db)
+		fmt.Fprintf(out, "database: %s (%s)\n", db.Driver(), "no replicas")
+	} else {
+		g := router.GroupConfig{Name: router.DefaultGroup, Primary: db}
+		for _, dsn := range replicaDSNs {
+			r, err := engine.Open(ctx, dsn)
+			if err != nil {
+				return err
+			}
+			g.Replicas = append(g.Replicas, r)
+		}
+		rt, err := router.New(router.Config{Groups: []router.GroupConfig{g}})
+		if err != nil {
+			return err
+		}
+		defer rt.Close()
+		t.backend, t.routed = session.Router(rt), true
+		fmt.Fprintf(out, "database: %s primary with %d replicas, through the router\n", db.Driver(), len(replicaDSNs))
+	}
+
+	reg := mapper.NewRegistry()
+	if _, err := mapper.RegisterIn[Author](reg); err != nil {
+		return err
+	}
+	md, err := reg.MetaData()
+	if err != nil {
+		return err
+	}
+	ddl := func(ctx context.Context, c core.Compiled) error {
+		_, err := db.Exec(ctx, core.Raw(c.SQL, c.Args...))
+		return err
+	}
+	if err := md.DropAll(ctx, db.Dialect(), ddl); err != nil { // a previous run's tables
+		return err
+	}
+	if err := md.CreateAll(ctx, db.Dialect(), ddl, false); err != nil {
+		return err
+	}
+	defer md.DropAll(context.Background(), db.Dialect(), ddl)
+	return t.run(ctx, reg)
+}
+
+// read returns a context that records the routing decision of the next
+// read, and a function printing it.
+func (t tour) read(ctx context.Context, what string) (context.Context, func()) {
+	var d router.Decision
+	return router.WithDecision(ctx, &d), func() {
+		if t.routed {
+			fmt.Fprintf(t.out, "  (%s served by %s %s: %s)\n", what, d.Role, d.Node, d.Reason)
+		}
+	}
+}
+
+func (t tour) run(ctx context.Context, reg *mapper.Registry) error {
+	out := t.out
+	s := session.New(t.backend, session.Options{Registry: reg})
+	defer s.Close(ctx)
+
+	// 1. A small graph, added in one call and committed in one transaction:
+	//    authors first, then books, then the book_tags rows.
+	classic, scifi := &Tag{Name: "classic"}, &Tag{Name: "science fiction"}
+	leguin := &Author{Name: "Ursula K. Le Guin", Books: []*Book{
+		{Title: "The Dispossessed", Year: 1974, Tags: []*Tag{scifi, classic}},
+		{Title: "The Left Hand of Darkness", Year: 1969, Tags: []*Tag{scifi}},
+	}}
+	calvino := &Author{Name: "Italo Calvino", Books: []*Book{
+		{Title: "Invisible Cities", Year: 1972, Tags: []*Tag{classic}},
+	}}
+	if err := s.Add(calvino, leguin); err != nil {
+		return err
+	}
+	tok, err := s.Commit(ctx)
+	if err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	fmt.Fprintf(out, "committed 2 authors, 3 books, 2 tags; ids: %s=%d, %s=%d\n", leguin.Name, leguin.ID, calvino.Name, calvino.ID)
+	if !tok.IsZero() {
+		fmt.Fprintf(out, "causal token for the next request: %s\n", tok)
+	}
+
+	// 2. Queries: typed, checked against the mapping, read from a replica
+	//    that has the commit (the session carries its token).
+	rctx, said := t.read(ctx, "query")
+	q := session.Query[Book](s)
+	books, err := q.Where(core.Lt(q.C("Year"), 1973)).OrderBy("Year").All(rctx)
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	fmt.Fprintln(out, "books before 1973:")
+	for _, b := range books {
+		fmt.Fprintf(out, "  %d %s\n", b.Year, b.Title)
+	}
+	said()
+
+	rctx, said = t.read(ctx, "count")
+	n, err := session.Query[Book](s).Filter("AuthorID", leguin.ID).Count(rctx)
+	if err != nil {
+		return fmt.Errorf("count: %w", err)
+	}
+	fmt.Fprintf(out, "%s wrote %d of them\n", leguin.Name, n)
+	said()
+
+	// 3. Change one field: the UPDATE writes that column (and the version
+	//    counter) only. The identity map hands back the same object.
+	same, err := session.Get[Book](ctx, s, books[0].ID)
+	if err != nil {
+		return fmt.Errorf("get: %w", err)
+	}
+	fmt.Fprintf(out, "Get returns the object already loaded: %v\n", same == books[0])
+	same.Title = "The Left Hand of Darkness (50th anniversary edition)"
+	if _, err := s.Commit(ctx); err != nil {
+		return fmt.Errorf("update: %w", err)
+	}
+	fmt.Fprintf(out, "updated the title; version is now %d\n", same.Version)
+
+	// 4. Delete an author: the cascade deletes the books and their tag links.
+	if err := s.Delete(leguin); err != nil {
+		return err
+	}
+	if _, err := s.Commit(ctx); err != nil {
+		return fmt.Errorf("delete: %w", err)
+	}
+	rctx, said = t.read(ctx, "count")
+	left, err := session.Query[Book](s).Count(rctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "deleted %s: %d book left (%s's)\n", leguin.Name, left, calvino.Name)
+	said()
+	return nil
 }

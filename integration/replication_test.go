@@ -47,7 +47,10 @@ func open(t *testing.T, e testdb.Endpoint) node {
 	}
 	t.Cleanup(func() { db.Close() })
 	return node{
-		exec: func(ctx context.Context, q string, args ...any) error { _, err := db.ExecContext(ctx, q, args...); return err },
+		exec: func(ctx context.Context, q string, args ...any) error {
+			_, err := db.ExecContext(ctx, q, args...)
+			return err
+		},
 		count: func(ctx context.Context, q string, args ...any) (n int, err error) {
 			err = db.QueryRowContext(ctx, q, args...).Scan(&n)
 			return n, err
@@ -181,7 +184,6 @@ func isReadOnly(err error) bool {
 	}
 	return false
 }
-
 
 // report appends a line to the file named by ATHANOR_TEST_REPORT, which
 // `make test` prints at the end: go test hides the logs of passing tests,

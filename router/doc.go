@@ -1,11 +1,61 @@
 // Package router owns the routing of statements among databases: named
 // bind groups, each a primary and its replicas; the choice of node for each
-// statement (writes, locking reads and read-write transactions on the
-// primary, plain reads on a replica chosen by policy); causal tokens that
-// make a caller read its own writes; and the health and lag monitor that
-// takes failing or lagging replicas out and puts them back.
+// statement; causal tokens that make a caller read its own writes; and the
+// health and lag monitor that takes failing or lagging replicas out of
+// service and puts them back.
 //
-// It routes on what a statement is (core.Statement.Writes and the tables it
-// touches), never on SQL text. It does not own connections or SQL
-// rendering: each node is an engine.
+// It routes on what a statement is (core.Statement.Writes and Tables),
+// never on SQL text: INSERT/UPDATE/DELETE (RETURNING or not), locking
+// SELECTs, data-modifying CTEs and Raw SQL not marked ReadOnly go to the
+// primary, as does everything in a read-write transaction; plain reads go
+// to a replica chosen by a Policy (RoundRobin, LeastLag, LeastInFlight or
+// your own). A statement's tables pick its bind group (Config.Binds);
+// tables of two groups in one statement or transaction are an error
+// (ErrCrossGroup). It owns no connections or SQL: each node is an
+// engine.DB.
+//
+// # Read your writes
+//
+// Every commit on a primary has a position (PostgreSQL: a WAL LSN;
+// MariaDB: a GTID position; MySQL: a GTID set). A Token holds, per group,
+// the position a reader must see. Tokens come from Tx.Token after Commit,
+// from a Tracker (Track) that records the writes made through a context,
+// or from a client (ParseToken of Token.String, for a cookie or header).
+// A read carrying a token goes only to a replica that has replayed up to
+// it; if none has, the router waits up to Config.CausalWait for one
+// (PostgreSQL: polling the replay LSN; MariaDB: MASTER_GTID_WAIT; MySQL:
+// WAIT_FOR_EXECUTED_GTID_SET) and then reads from the primary.
+//
+// # Health and lag
+//
+// A monitor goroutine (stopped by Close) samples the primary's position and
+// every replica's replay position each HealthInterval. A replica's lag is
+// the age of the newest primary sample it has reached, so an idle primary
+// does not make an up-to-date replica look late. A replica that fails a
+// probe, or a read with a connection error, is out of service until a
+// probe succeeds; one whose lag exceeds MaxLag gets no reads until it
+// catches up. A read that fails on a replica with a connection error is
+// retried on another replica or the primary; writes never are. QueryRow
+// reads its row before returning, so a replica lost while the row streams
+// in is retried too; Query retries failures up to its first response, and
+// an error while iterating rows is returned to the caller.
+//
+// # Observability
+//
+// Every decision (group, node, role, reason, lag, causal wait) goes to
+// Config.Observer, where tracing and metrics plug in; WithDecision captures
+// one for tests and debugging.
+//
+// # Smallest use
+//
+//	primary, _ := engine.Open(ctx, "postgres://app@db-primary/shop")
+//	replica, _ := engine.Open(ctx, "postgres://app@db-replica/shop")
+//	r, _ := router.New(router.Config{Groups: []router.GroupConfig{
+//		{Name: router.DefaultGroup, Primary: primary, Replicas: []*engine.DB{replica}},
+//	}})
+//	defer r.Close()
+//	ctx, tr := router.Track(ctx)
+//	r.Exec(ctx, core.Insert(users).Columns(users.C("name")).Values("ada"))
+//	r.QueryRow(ctx, core.Select(core.Count(core.Star())).From(users)).Scan(&n) // sees ada
+//	tok, _ := tr.Resolve(ctx) // tok.String() for the next request
 package router

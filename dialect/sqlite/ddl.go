@@ -12,9 +12,18 @@ import (
 // key is the rowid), UUID and JSON are TEXT (a name without TEXT would get
 // NUMERIC affinity and turn '123' into a number), and date/time names are
 // kept because the driver parses columns declared DATE/DATETIME/TIMESTAMP.
+//
+// NUMERIC/DECIMAL columns are declared TEXT: SQLite has no decimal type,
+// and NUMERIC affinity would turn "12345678901234567890.0123456789" into
+// a float and lose digits. Exact values win; the cost is that the column
+// sorts and compares as text (CAST it to NUMERIC in a query for numeric
+// order).
 func (dialect) ColumnType(c *core.Column) (string, error) {
 	if c.Type.Array {
 		return "", fmt.Errorf("sqlite: array columns are not supported")
+	}
+	if c.Type.Kind == core.TypeNumeric {
+		return "TEXT", nil
 	}
 	return ddlTypeName(c.Type)
 }

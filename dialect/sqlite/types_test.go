@@ -165,3 +165,36 @@ func TestNumericAffinityLosesDigits(t *testing.T) {
 	}
 	t.Logf("NUMERIC column returned %s for %s", got, exact)
 }
+
+// TestNumericColumnKeepsEveryDigit: the DDL for a numeric column is TEXT,
+// so a decimal written through core comes back digit for digit.
+func TestNumericColumnKeepsEveryDigit(t *testing.T) {
+	db := open(t)
+	tbl := core.MustTable(core.TableDef{Name: "prices", Columns: []core.Column{
+		{Name: "id", Type: core.BigInt(), PrimaryKey: true},
+		{Name: "amount", Type: core.Numeric(40, 20)},
+	}})
+	ddl, err := core.Compile(sqlite.Dialect, core.CreateTable(tbl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ddl.SQL, `"amount" TEXT`) {
+		t.Fatalf("numeric column DDL = %s, want TEXT", ddl.SQL)
+	}
+	mustExec(t, db, ddl.SQL)
+	const exact = "12345678901234567890.0123456789"
+	ins, err := core.Compile(sqlite.Dialect, core.Insert(tbl).Columns(tbl.Columns()...).Values(int64(1), exact))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ins.SQL, ins.Args...); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := db.QueryRow(`SELECT amount FROM prices`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != exact {
+		t.Fatalf("decimal came back as %s, want %s", got, exact)
+	}
+}

@@ -171,7 +171,11 @@ func (g *Group) primaryPosition(ctx context.Context) (Position, error) {
 	if err := g.primary.db.QueryRow(ctx, stmt).Scan(&s); err != nil {
 		return Position{}, fmt.Errorf("router: position of primary %s: %w", g.primary.name, err)
 	}
-	return g.parse(s)
+	p, err := g.parse(s)
+	if err == nil && p.kind == PositionLSN {
+		p.lsn = p.lsn.RecordEnd()
+	}
+	return p, err
 }
 
 // replicaPosition asks a replica how far it has replayed.

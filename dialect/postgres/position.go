@@ -36,13 +36,37 @@ func (l LSN) String() string {
 // Queries for the replica-position primitives. Each returns one text
 // column holding an LSN (NULL where it does not apply).
 const (
-	// CurrentLSNQuery is the primary's WAL position after the caller's
-	// last commit. pg_current_wal_insert_lsn would be later than needed;
-	// pg_current_wal_lsn (the write position) covers every commit the
-	// session has seen acknowledged.
-	CurrentLSNQuery = "SELECT pg_current_wal_lsn()::text"
+	// CurrentLSNQuery is the primary's WAL insert position: it is at or
+	// past the end of every commit record already inserted, including
+	// commits made with synchronous_commit = off whose WAL is not yet
+	// written (pg_current_wal_lsn, the write position, could precede them).
+	CurrentLSNQuery = "SELECT pg_current_wal_insert_lsn()::text"
 	// ReplayLSNQuery is a standby's replay position and whether it is in
 	// recovery at all (a promoted standby has no replay position).
 	ReplayLSNQuery = "SELECT pg_last_wal_replay_lsn()::text, pg_is_in_recovery(), " +
 		"coalesce(extract(epoch from now() - pg_last_xact_replay_timestamp()), 0)::float8"
 )
+
+// WAL page geometry of a default build (XLOG_BLCKSZ 8 kB, 16 MB segments).
+const (
+	walPageSize     = 8192
+	walSegmentSize  = 16 << 20
+	walShortPageHdr = 24 // SizeOfXLogShortPHD, MAXALIGNed
+	walLongPageHdr  = 40 // SizeOfXLogLongPHD, MAXALIGNed: first page of a segment
+)
+
+// RecordEnd converts an insert position (pg_current_wal_insert_lsn: where
+// the next record will start) into the end-of-record form a standby
+// reports as its replay position (pg_last_wal_replay_lsn). They differ
+// when the last record ended exactly at a page boundary: the insert
+// position then skips the next page's header, which no replay position
+// ever reaches until more WAL is written.
+func (l LSN) RecordEnd() LSN {
+	switch {
+	case uint64(l)%walSegmentSize == walLongPageHdr:
+		return l - walLongPageHdr
+	case uint64(l)%walPageSize == walShortPageHdr && uint64(l)%walSegmentSize != walShortPageHdr:
+		return l - walShortPageHdr
+	}
+	return l
+}

@@ -38,3 +38,20 @@ func TestLSNOrder(t *testing.T) {
 		t.Fatal("LSN order must compare the high word first")
 	}
 }
+
+func TestLSNRecordEnd(t *testing.T) {
+	tests := []struct {
+		name    string
+		in, out LSN
+	}{
+		{"mid page unchanged", 0x1000_0100, 0x1000_0100},
+		{"after a short page header", 0x1000_2018, 0x1000_2000},
+		{"after a segment's long header", 0x1100_0028, 0x1100_0000},
+		{"a page start itself unchanged", 0x1000_2000, 0x1000_2000},
+	}
+	for _, tt := range tests {
+		if got := tt.in.RecordEnd(); got != tt.out {
+			t.Errorf("%s: %v.RecordEnd() = %v, want %v", tt.name, tt.in, got, tt.out)
+		}
+	}
+}

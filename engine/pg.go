@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	pgdialect "github.com/athanor-orm/athanor/dialect/postgres"
 )
 
 // pgConn is a PostgreSQL connection: a pgx.Conn (pgx's type mapping and
@@ -36,6 +38,9 @@ func (db *DB) connectPG(ctx context.Context, pc *conn) (driverConn, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Timestamps scan in UTC whatever the machine's zone (the dialect's
+	// time policy; see dialect/postgres types.go).
+	pgdialect.RegisterTypes(c.TypeMap())
 	pg.c = c
 	return pg, nil
 }

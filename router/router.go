@@ -1,12 +1,14 @@
 package router
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -46,7 +48,8 @@ type Config struct {
 }
 
 // GroupConfig is one bind group: a primary and its replicas. The router
-// takes ownership of the engines: Router.Close closes them.
+// takes ownership of the engines: Router.Close closes them (if New or
+// AddGroup fails, they stay the caller's).
 type GroupConfig struct {
 	Name     string
 	Primary  *engine.DB
@@ -69,15 +72,36 @@ var (
 // Router sends each statement to the right node of the right bind group.
 // It is safe for concurrent use.
 type Router struct {
-	cfg        Config
+	cfg Config
+	// routes is replaced, never modified, by AddGroup and Bind, so the
+	// statement path reads it without a lock.
+	routes atomic.Pointer[routes]
+	mu     sync.Mutex // serialises AddGroup, Bind and Close
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	closed   bool // guarded by mu
+	done     sync.WaitGroup
+}
+
+// routes is an immutable snapshot of the groups and table bindings.
+type routes struct {
 	groups     map[string]*Group
 	order      []*Group
 	defaultGrp *Group
 	binds      map[string]*Group
+}
 
-	stopOnce sync.Once
-	stop     chan struct{}
-	done     sync.WaitGroup
+func (rt *routes) clone() *routes {
+	n := &routes{groups: make(map[string]*Group, len(rt.groups)+1), order: append([]*Group(nil), rt.order...),
+		defaultGrp: rt.defaultGrp, binds: make(map[string]*Group, len(rt.binds))}
+	for k, v := range rt.groups {
+		n.groups[k] = v
+	}
+	for k, v := range rt.binds {
+		n.binds[k] = v
+	}
+	return n
 }
 
 // New builds a router and starts its health monitor (stopped by Close).
@@ -97,47 +121,96 @@ func New(cfg Config) (*Router, error) {
 	if cfg.HealthInterval <= 0 {
 		cfg.HealthInterval = 500 * time.Millisecond
 	}
-	r := &Router{cfg: cfg, groups: map[string]*Group{}, binds: map[string]*Group{}, stop: make(chan struct{})}
+	r := &Router{cfg: cfg, stop: make(chan struct{})}
+	rt := &routes{groups: map[string]*Group{}, binds: map[string]*Group{}}
 	for _, gc := range cfg.Groups {
 		g, err := newGroup(r, gc)
 		if err != nil {
 			return nil, err
 		}
-		if _, dup := r.groups[g.name]; dup {
+		if _, dup := rt.groups[g.name]; dup {
 			return nil, fmt.Errorf("router: bind group %q declared twice", g.name)
 		}
-		r.groups[g.name] = g
-		r.order = append(r.order, g)
+		rt.groups[g.name] = g
+		rt.order = append(rt.order, g)
 	}
-	r.defaultGrp = r.groups[DefaultGroup]
-	if r.defaultGrp == nil {
-		r.defaultGrp = r.order[0]
+	rt.defaultGrp = rt.groups[DefaultGroup]
+	if rt.defaultGrp == nil {
+		rt.defaultGrp = rt.order[0]
 	}
 	for table, name := range cfg.Binds {
-		g, ok := r.groups[name]
+		g, ok := rt.groups[name]
 		if !ok {
 			return nil, fmt.Errorf("%w %q (bound to table %q)", ErrUnknownGroup, name, table)
 		}
-		r.binds[table] = g
+		rt.binds[table] = g
 	}
-	for _, g := range r.order {
-		// Probe once before serving, so the first reads know who is up.
-		g.probe(context.Background())
-		if len(g.replicas) > 0 {
-			r.done.Add(1)
-			go r.monitor(g)
-		}
+	r.routes.Store(rt)
+	for _, g := range rt.order {
+		r.start(g)
 	}
 	return r, nil
 }
 
-// Close stops the monitor, waits for it, and closes every engine.
+// start probes g once, so its first reads know who is up, and starts its
+// monitor.
+func (r *Router) start(g *Group) {
+	g.probe(context.Background())
+	if len(g.replicas) > 0 {
+		r.done.Add(1)
+		go r.monitor(g)
+	}
+}
+
+// AddGroup adds a bind group for another database while the router runs,
+// taking ownership of its engines. Bind tables to it with Bind.
+func (r *Router) AddGroup(gc GroupConfig) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return ErrClosed
+	}
+	old := r.routes.Load()
+	if _, dup := old.groups[gc.Name]; dup || gc.Name == "" {
+		return fmt.Errorf("router: bind group %q already exists", cmp.Or(gc.Name, DefaultGroup))
+	}
+	g, err := newGroup(r, gc)
+	if err != nil {
+		return err
+	}
+	rt := old.clone()
+	rt.groups[g.name] = g
+	rt.order = append(rt.order, g)
+	r.routes.Store(rt)
+	r.start(g)
+	return nil
+}
+
+// Bind routes statements on table to the bind group called group.
+func (r *Router) Bind(table, group string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.routes.Load()
+	g, ok := old.groups[group]
+	if !ok {
+		return fmt.Errorf("%w %q (bound to table %q)", ErrUnknownGroup, group, table)
+	}
+	rt := old.clone()
+	rt.binds[table] = g
+	r.routes.Store(rt)
+	return nil
+}
+
+// Close stops the monitors, waits for them, and closes every engine.
 func (r *Router) Close() error {
 	var errs []error
 	r.stopOnce.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		r.mu.Unlock()
 		close(r.stop)
 		r.done.Wait()
-		for _, g := range r.order {
+		for _, g := range r.routes.Load().order {
 			errs = append(errs, g.primary.db.Close())
 			for _, rep := range g.replicas {
 				errs = append(errs, rep.db.Close())
@@ -148,17 +221,21 @@ func (r *Router) Close() error {
 }
 
 // Group returns the bind group called name, or nil.
-func (r *Router) Group(name string) *Group { return r.groups[name] }
+func (r *Router) Group(name string) *Group { return r.routes.Load().groups[name] }
+
+// Groups lists the bind groups in the order they were declared.
+func (r *Router) Groups() []*Group { return r.routes.Load().order }
 
 // GroupFor returns the bind group of the tables stmt touches: the group
 // they are bound to, the default group for unbound tables, and
 // ErrCrossGroup when they span two groups.
 func (r *Router) GroupFor(stmt core.Statement) (*Group, error) {
+	rt := r.routes.Load()
 	var g *Group
 	for _, t := range stmt.Tables() {
-		tg, ok := r.binds[t]
+		tg, ok := rt.binds[t]
 		if !ok {
-			tg = r.defaultGrp
+			tg = rt.defaultGrp
 		}
 		if g != nil && g != tg {
 			return nil, fmt.Errorf("%w: table %q is in %q, another in %q", ErrCrossGroup, t, tg.name, g.name)
@@ -166,7 +243,7 @@ func (r *Router) GroupFor(stmt core.Statement) (*Group, error) {
 		g = tg
 	}
 	if g == nil {
-		g = r.defaultGrp
+		g = rt.defaultGrp
 	}
 	return g, nil
 }

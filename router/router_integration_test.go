@@ -496,7 +496,14 @@ func TestTwoBindGroups(t *testing.T) {
 	for _, rep := range analytics.Replicas {
 		second.Replicas = append(second.Replicas, openEngine(t, rep))
 	}
-	r := newRouter(t, main, router.Config{Groups: []router.GroupConfig{second}, Binds: map[string]string{"events": "analytics"}})
+	// The second database joins a running router.
+	r := newRouter(t, main, router.Config{})
+	if err := r.AddGroup(second); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Bind("events", "analytics"); err != nil {
+		t.Fatal(err)
+	}
 	ctx, _ := router.Track(context.Background())
 	for _, s := range []core.Statement{core.CreateTable(items), core.CreateTable(events)} {
 		if _, err := r.Exec(ctx, s); err != nil {

@@ -26,7 +26,7 @@ type Tx struct {
 
 // Begin starts a transaction in the default group (see Group.Begin).
 func (r *Router) Begin(ctx context.Context, opts engine.TxOptions) (*Tx, error) {
-	return r.defaultGrp.Begin(ctx, opts)
+	return r.routes.Load().defaultGrp.Begin(ctx, opts)
 }
 
 // Begin starts a transaction in g. A ReadOnly transaction runs on a replica
@@ -176,7 +176,7 @@ func (tx *Tx) Rollback(ctx context.Context) error { return tx.tx.Rollback(ctx) }
 
 // RunInTx runs fn in a transaction of the default group (see Group.RunInTx).
 func (r *Router) RunInTx(ctx context.Context, opts engine.TxOptions, fn func(ctx context.Context, tx *Tx) error) (Token, error) {
-	return r.defaultGrp.RunInTx(ctx, opts, fn)
+	return r.routes.Load().defaultGrp.RunInTx(ctx, opts, fn)
 }
 
 // RunInTx runs fn in a read-write transaction on g's primary with the

@@ -1,0 +1,285 @@
+package tracing
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"reflect"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/router"
+)
+
+// ScopeName is the instrumentation scope of Athanor's tracer and meter.
+const ScopeName = "github.com/athanor-orm/athanor/tracing"
+
+// Options configure a Tracer. The zero value traces through the global
+// OpenTelemetry providers and logs nothing.
+type Options struct {
+	// TracerProvider makes the spans. Nil: otel.GetTracerProvider(),
+	// looked up again whenever the global provider changes. While the
+	// provider is a no-op (the global default, or trace/noop) no span is
+	// started and the hooks return at once.
+	TracerProvider trace.TracerProvider
+	// MeterProvider makes the instruments. Nil: otel.GetMeterProvider().
+	MeterProvider metric.MeterProvider
+
+	// Logger receives slow-statement records (and nothing else). Nil: no
+	// logging.
+	Logger *slog.Logger
+	// SlowThreshold is the duration from which a statement is logged at
+	// Warn level. Zero or negative: no slow-statement log.
+	SlowThreshold time.Duration
+	// LogValues adds the bound values of a slow statement, and the
+	// server's error message of a failed one, to its log record. Off by
+	// default: values (and messages that may echo them) never leave the
+	// process unless this is set. Spans and metrics never carry values,
+	// whatever this says.
+	LogValues bool
+
+	// OmitQueryText leaves db.query.text off the spans. The text is the
+	// parameterised SQL and holds no bound value; set this when raw SQL
+	// fragments (core.Raw) may carry literals of their own.
+	OmitQueryText bool
+}
+
+// Tracer turns engine, router and session events into spans, metrics and
+// log records. One Tracer serves any number of engines and routers; it is
+// safe for concurrent use.
+//
+// It implements engine.QueryHook, engine.PoolHook, engine.TxHook,
+// engine.BatchHook (add it to engine.Config.Hooks, or better call
+// Instrument, which adds a hook that also knows the endpoint's address),
+// router.Observer (set it as router.Config.Observer) and session.Observer
+// (set it as session.Options.Observer).
+type Tracer struct {
+	opts Options
+
+	// fixed is the tracer when Options.TracerProvider was given; otherwise
+	// global follows otel.GetTracerProvider().
+	fixed  *tracerState
+	global atomic.Pointer[tracerState]
+
+	meter metric.Meter
+	inst  instruments
+
+	pending pendingDecisions
+
+	namesMu sync.RWMutex
+	names   map[nameKey]string // span names by operation and table; guarded by namesMu
+
+	bare endpoint // the hook used when the Tracer itself is in Config.Hooks
+}
+
+// tracerState is a trace.Tracer and whether it can record at all.
+type tracerState struct {
+	tp trace.TracerProvider
+	tr trace.Tracer
+	on bool
+}
+
+// New returns a Tracer. It fails only when the meter provider refuses to
+// create an instrument.
+//
+//	tr, err := tracing.New(tracing.Options{Logger: slog.Default(), SlowThreshold: 200 * time.Millisecond})
+func New(opts Options) (*Tracer, error) {
+	t := &Tracer{opts: opts, names: map[nameKey]string{}}
+	t.bare.t = t
+	if opts.TracerProvider != nil {
+		t.fixed = newTracerState(opts.TracerProvider)
+	}
+	mp := opts.MeterProvider
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	t.meter = mp.Meter(ScopeName)
+	if err := t.inst.init(t.meter); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func newTracerState(tp trace.TracerProvider) *tracerState {
+	return &tracerState{tp: tp, tr: tp.Tracer(ScopeName), on: !isNoopProvider(tp)}
+}
+
+// isNoopProvider reports whether tp can never record a span: the
+// trace/noop provider, or the global default before
+// otel.SetTracerProvider (an unexported type; matched by name).
+func isNoopProvider(tp trace.TracerProvider) bool {
+	switch tp.(type) {
+	case tracenoop.TracerProvider, *tracenoop.TracerProvider:
+		return true
+	}
+	return reflect.TypeOf(tp).String() == "*global.tracerProvider"
+}
+
+// tracer returns the current tracer and whether it can record. It does
+// not allocate unless the global provider changed since the last call.
+func (t *Tracer) tracer() *tracerState {
+	if t.fixed != nil {
+		return t.fixed
+	}
+	tp := otel.GetTracerProvider()
+	st := t.global.Load()
+	if st == nil || !sameProvider(st.tp, tp) {
+		st = newTracerState(tp)
+		t.global.Store(st)
+	}
+	return st
+}
+
+func sameProvider(a, b trace.TracerProvider) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	if ta != tb {
+		return false
+	}
+	if !ta.Comparable() {
+		return false
+	}
+	return a == b
+}
+
+// Instrument adds to cfg.Hooks a hook of t bound to cfg's endpoint, so
+// that statement spans carry db.system.name, server.address, server.port
+// and db.namespace, and pool metrics carry the pool's name. Call it after
+// engine.ParseConfig and before engine.OpenConfig:
+//
+//	cfg, _ := engine.ParseConfig(dsn)
+//	tr.Instrument(cfg)
+//	db, _ := engine.OpenConfig(ctx, cfg)
+//
+// Nothing of the password is read.
+func (t *Tracer) Instrument(cfg *engine.Config) {
+	if cfg == nil {
+		return
+	}
+	cfg.Hooks = append(cfg.Hooks, t.endpointFor(cfg))
+}
+
+// Hook returns the hook Instrument would add, for callers that assemble
+// engine.Config.Hooks themselves.
+func (t *Tracer) Hook(cfg *engine.Config) any { return t.endpointFor(cfg) }
+
+func (t *Tracer) endpointFor(cfg *engine.Config) *endpoint {
+	e := &endpoint{t: t}
+	switch cfg.Driver {
+	case engine.Postgres:
+		e.system = "postgresql"
+		if pc := cfg.Postgres; pc != nil {
+			e.host, e.port, e.namespace = pc.Host, int(pc.Port), pc.Database
+		}
+	case engine.MySQL:
+		e.system = "mysql"
+		if cfg.Dialect != nil && cfg.Dialect.Name() == "mariadb" {
+			e.system = "mariadb"
+		}
+		if mc := cfg.MySQL; mc != nil {
+			e.namespace = mc.DBName
+			if h, p, err := net.SplitHostPort(mc.Addr); err == nil {
+				e.host = h
+				e.port, _ = strconv.Atoi(p)
+			} else {
+				e.host = mc.Addr
+			}
+		}
+	case engine.SQLite:
+		e.system = "sqlite"
+	}
+	if e.host != "" && e.port != 0 {
+		// The router names a node host:port unless told otherwise; the
+		// same name lets a routing decision find this endpoint's span.
+		e.node = net.JoinHostPort(e.host, strconv.Itoa(e.port))
+	}
+	e.dialect = cfg.Dialect
+	e.driver = cfg.Driver
+	e.poolName = e.node
+	if e.namespace != "" {
+		e.poolName += "/" + e.namespace
+	}
+	var attrs []attribute.KeyValue
+	if e.system != "" {
+		attrs = append(attrs, keySystem.String(e.system))
+	}
+	if e.namespace != "" {
+		attrs = append(attrs, keyNamespace.String(e.namespace))
+	}
+	if e.host != "" {
+		attrs = append(attrs, keyServerAddress.String(e.host))
+	}
+	if e.port != 0 {
+		attrs = append(attrs, keyServerPort.Int(e.port))
+	}
+	e.attrs = attrs
+	return e
+}
+
+// endpoint is the hook of one engine: the Tracer plus what it knows of the
+// endpoint. The zero endpoint (Tracer.bare) knows nothing of it.
+type endpoint struct {
+	t         *Tracer
+	system    string
+	host      string
+	port      int
+	namespace string
+	node      string // host:port, as the router names it
+	poolName  string
+	driver    engine.Driver
+	dialect   core.Dialect         // for Options.LogValues; nil: by driver
+	attrs     []attribute.KeyValue // system, namespace, address, port
+}
+
+// Hooks of the bare Tracer delegate to its endpoint-less hook.
+
+// QueryStart implements engine.QueryHook.
+func (t *Tracer) QueryStart(ctx context.Context, d engine.QueryStartData) context.Context {
+	return t.bare.QueryStart(ctx, d)
+}
+
+// QueryEnd implements engine.QueryHook.
+func (t *Tracer) QueryEnd(ctx context.Context, d engine.QueryEndData) { t.bare.QueryEnd(ctx, d) }
+
+// TxBegin implements engine.TxHook.
+func (t *Tracer) TxBegin(ctx context.Context, d engine.TxBeginData) context.Context {
+	return t.bare.TxBegin(ctx, d)
+}
+
+// TxEnd implements engine.TxHook.
+func (t *Tracer) TxEnd(ctx context.Context, d engine.TxEndData) { t.bare.TxEnd(ctx, d) }
+
+// BatchStart implements engine.BatchHook.
+func (t *Tracer) BatchStart(ctx context.Context, d engine.BatchStartData) context.Context {
+	return t.bare.BatchStart(ctx, d)
+}
+
+// BatchEnd implements engine.BatchHook.
+func (t *Tracer) BatchEnd(ctx context.Context, d engine.BatchEndData) { t.bare.BatchEnd(ctx, d) }
+
+// Acquired implements engine.PoolHook.
+func (t *Tracer) Acquired(ctx context.Context, d engine.AcquireData) { t.bare.Acquired(ctx, d) }
+
+// Released implements engine.PoolHook.
+func (t *Tracer) Released(d engine.ReleaseData) { t.bare.Released(d) }
+
+var (
+	_ engine.QueryHook = (*Tracer)(nil)
+	_ engine.PoolHook  = (*Tracer)(nil)
+	_ engine.TxHook    = (*Tracer)(nil)
+	_ engine.BatchHook = (*Tracer)(nil)
+	_ router.Observer  = (*Tracer)(nil)
+	_ engine.QueryHook = (*endpoint)(nil)
+	_ engine.PoolHook  = (*endpoint)(nil)
+	_ engine.TxHook    = (*endpoint)(nil)
+	_ engine.BatchHook = (*endpoint)(nil)
+)

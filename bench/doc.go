@@ -1,16 +1,63 @@
-// Package bench holds benchmarks of Athanor against the floor (raw pgx)
-// on the models table of the go-orm-benchmarks suite. It is its own module
-// so that the peers' dependencies stay out of Athanor's.
+// Package bench compares Athanor with the floor (raw pgx) and with its
+// peers (GORM, Bun, sqlx) in one run, as ratios. It is its own module so
+// that the peers' dependencies stay out of Athanor's.
 //
-// Each benchmark has one sub-benchmark per implementation: pgx (a raw
-// pgxpool, the floor) and athanor-core (engine + core statements). Run
-// them against the PostgreSQL that scripts/dbup starts (ATHANOR_PG_PRIMARY)
-// and compare the implementations as ratios:
+// # Workloads and implementations
+//
+// Sub-benchmarks are named <workload>/<impl>. On PostgreSQL
+// (ATHANOR_PG_PRIMARY), on the models table of the go-orm-benchmarks
+// schema:
+//
+//	ReadByPK, ParallelReadByPK (RunParallel), ReadSlice100, InsertOne,
+//	InsertMulti100 (one multi-row INSERT for everyone; COPY apart as
+//	pgx-copy), UpdateOne (row 1, which exists: RowsAffected must be 1
+//	where the API reports it, and the row is read back afterwards)
+//	  impl: pgx, athanor-core, athanor, gorm, bun, sqlx
+//	EagerLoad (100 authors × 10 books × 3 tags, many-to-many)
+//	  impl: pgx (three hand-written queries with = ANY($1)), athanor
+//	  (loader.SelectIn nested), gorm (Preload("Books.Tags")), bun
+//	  (Relation("Books").Relation("Books.Tags"))
+//
+// The same on MariaDB (ATHANOR_MYSQL_PRIMARY) as BenchmarkMariaDB<workload>,
+// with raw database/sql over go-sql-driver/mysql as the floor (sqlx with
+// hand-written queries for EagerLoad).
+//
+// Under injected latency (an in-process TCP proxy adding 2 ms each way):
+//
+//	RouterParallelRead  primary alone (4 and 12 connections) vs primary
+//	                    + 2 replicas (ATHANOR_PG_REPLICAS), 4 connections
+//	                    per node; metric reads/s
+//	Pipeline8           eight independent reads: pgx one by one,
+//	                    pgx.Batch, engine one by one, engine Batch;
+//	                    metric rtt (operation time in measured round trips)
+//	WriteRoundTrips     InsertOne and UpdateOne for pgx, athanor-core and
+//	                    the athanor session; metric rtt
+//
+// # Fairness
+//
+// Every implementation gets the same database, rows and poolSize (4)
+// connections, and runs its documented fast path: pgx with its statement
+// cache; GORM with PrepareStmt and SkipDefaultTransaction; Bun and sqlx on
+// pgx's database/sql driver (stdlib); athanor-core with statements built
+// per operation (their SQL is cached by shape). The athanor entries use a
+// fresh session per operation, as a request handler would — except
+// UpdateOne, which keeps one session holding the loaded object and
+// measures change + Commit (BEGIN, UPDATE of the changed column, COMMIT).
+// Each sub-benchmark runs warm-up operations (connections opened,
+// statements prepared) before timing. PostgreSQL connections set
+// synchronous_commit=off for everyone, so WAL flushes on the test
+// machine's disk do not drown client costs.
+//
+// # Running
+//
+// With the servers of scripts/dbup:
 //
 //	eval "$(../scripts/dbup)"
-//	go test -run '^$' -bench . -benchmem -count 6 . | tee new.txt
-//	for i in pgx athanor-core; do
-//		{ head -4 new.txt; grep "/$i-[0-9]" new.txt | sed "s#/$i-#-#"; } > $i.txt
-//	done
-//	go run golang.org/x/perf/cmd/benchstat@latest pgx.txt athanor-core.txt
+//	go run ./cmd/report                 # runs the suite, writes results/
+//	go run golang.org/x/perf/cmd/benchstat@latest results/bench.txt
+//
+// cmd/report runs go test -run '^$' -bench . -benchmem -count 1
+// -benchtime 300x five times (rounds interleave the implementations in
+// time) and writes results/bench.txt, results/report.md (median
+// ns/op, B/op, allocs/op and ratio to the floor) and results/report.svg.
 package bench

@@ -46,6 +46,9 @@ func (b engineBackend) Query(ctx context.Context, s core.Statement) (*engine.Row
 func (b engineBackend) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
 	return b.db.Exec(ctx, s)
 }
+func (b engineBackend) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.BatchResult, error) {
+	return b.db.Batch(ctx, stmts...)
+}
 func (b engineBackend) Begin(ctx context.Context, opts engine.TxOptions) (Tx, error) {
 	tx, err := b.db.Begin(ctx, opts)
 	if err != nil {
@@ -93,6 +96,9 @@ func (b routerBackend) Query(ctx context.Context, s core.Statement) (*engine.Row
 }
 func (b routerBackend) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
 	return b.r.Exec(ctx, s)
+}
+func (b routerBackend) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.BatchResult, error) {
+	return b.r.Batch(ctx, stmts...)
 }
 func (b routerBackend) Begin(ctx context.Context, opts engine.TxOptions) (Tx, error) {
 	tx, err := b.r.Begin(ctx, opts)

@@ -4,7 +4,9 @@
 // changed in foreign-key order inside one transaction on the primary, and
 // the generic queries and Get that load mapped objects. It does not own
 // mapping (mapper), SQL rendering (core), connections (engine), node
-// choice (router) or batched relationship loading (loader).
+// choice (router) or the relationship-loading algorithms (loader), which
+// it plugs in: QueryOf.Options takes loader options, and Load is the
+// batched lazy load.
 //
 // # Smallest use
 //
@@ -52,6 +54,21 @@
 // the caller can fix the data and commit again. Rollback restores the
 // objects to their pre-transaction states, keeping the caller's changes
 // as pending changes.
+//
+// # Relationships
+//
+// Eager loading is per query, with loader options; every loaded object
+// goes through the identity map:
+//
+//	authors, err := session.Query[Author](s).
+//		Options(loader.SelectIn("Books", loader.SelectIn("Tags"))).
+//		All(ctx) // 3 statements for any number of authors
+//
+// Load(ctx, obj, "Books") loads a relationship lazily, for obj and, in
+// the same statement, every object of its type in the session lacking
+// it. Options.Raise and Options.Strict make unplanned loads errors;
+// Options.OnNPlusOne reports per-object loads repeated from one call
+// site (see package loader).
 //
 // # Concurrency
 //

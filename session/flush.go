@@ -167,6 +167,7 @@ func (s *Session) flushLocked(ctx context.Context) (err error) {
 		}
 	}
 
+	defer s.observeFlush(&ctx)(&err)
 	// The transaction: the session's, or a new one; a savepoint per flush
 	// inside an existing one.
 	began := false

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -26,6 +28,7 @@ type QueryOf[T any] struct {
 	joins               []queryJoin
 	limit, offset       int64
 	hasLimit, hasOffset bool
+	loads               []loader.Option
 }
 
 type queryJoin struct {
@@ -47,6 +50,7 @@ func (q *QueryOf[T]) clone() *QueryOf[T] {
 	n.where = q.where[:len(q.where):len(q.where)]
 	n.order = q.order[:len(q.order):len(q.order)]
 	n.joins = q.joins[:len(q.joins):len(q.joins)]
+	n.loads = q.loads[:len(q.loads):len(q.loads)]
 	return &n
 }
 
@@ -219,14 +223,28 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 	if q.err != nil {
 		return nil, q.err
 	}
-	stmt := q.base(core.Select(q.m.SelectColumns()...), true)
+	plan, err := q.plan()
+	if err != nil {
+		return nil, err
+	}
+	var stmt *core.SelectStmt
+	if plan != nil {
+		stmt = plan.Select(q.base(core.Select(), true))
+	} else {
+		stmt = q.base(core.Select(q.m.SelectColumns()...), true)
+	}
 	if len(q.joins) > 0 {
 		stmt = stmt.Distinct()
 	}
 	if err := q.prepare(ctx, stmt); err != nil {
 		return nil, err
 	}
-	ps, err := q.s.load(ctx, q.m, stmt)
+	var ps []unsafe.Pointer
+	if plan != nil {
+		ps, err = plan.Run(ctx, host{q.s}, stmt)
+	} else {
+		ps, err = q.s.load(ctx, q.m, stmt)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("session: query %s: %w", q.m.Name, err)
 	}

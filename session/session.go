@@ -11,6 +11,7 @@ import (
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/router"
 )
@@ -77,6 +78,18 @@ type Options struct {
 	// promise it; without this option MySQL inserts row by row. MariaDB,
 	// PostgreSQL and SQLite use INSERT … RETURNING and need no option.
 	ConsecutiveIDs bool
+	// Raise puts every query in raise mode (loader.Raise): objects it
+	// loads refuse Load of relationships the query did not plan.
+	Raise bool
+	// Strict is Raise plus the N+1 detector turned into errors: a
+	// relationship loaded one object at a time, repeatedly, from one call
+	// site fails with loader.ErrNPlusOne naming relationship and site.
+	Strict bool
+	// OnNPlusOne, when set, is told of every repeated per-object load
+	// (see Load), with the call site.
+	OnNPlusOne func(loader.Report)
+	// Observer, if set, is told of every flush (tracing.Tracer is one).
+	Observer Observer
 }
 
 // Session is a unit of work over a Backend: an identity map holding one
@@ -112,6 +125,8 @@ type Session struct {
 	token router.Token // guarded by tokMu
 
 	seq atomic.Int64 // Add order
+
+	detect loader.Detector
 }
 
 // New returns a session over b.
@@ -143,6 +158,8 @@ type entry struct {
 
 	state atomic.Uint32
 	seq   int64
+	// raise: loaded in raise mode; Load of an unloaded relationship fails.
+	raise atomic.Bool
 
 	// The fields below are written by flushes (under flushMu) and before
 	// the entry is published.
@@ -635,69 +652,17 @@ func collections(m *mapper.Model, p unsafe.Pointer) map[*mapper.Relation][]unsaf
 	if len(rels) == 0 {
 		return nil
 	}
-	out := make(map[*mapper.Relation][]unsafe.Pointer, len(rels))
+	var out map[*mapper.Relation][]unsafe.Pointer // nil while nothing is loaded: no allocation per fresh row
 	for _, r := range rels {
 		if r.IsNil(p) {
 			continue
 		}
+		if out == nil {
+			out = make(map[*mapper.Relation][]unsafe.Pointer, len(rels))
+		}
 		out[r] = r.Get(p)
 	}
 	return out
-}
-
-// Load fills the relationship field rel of obj (a persistent object) from
-// the database, with the related objects taken from the identity map
-// where present, and records the loaded members, so that removing one
-// later is seen by the flush (delete-orphan, association rows). Batched
-// and eager loading belong to the loader package; this is the explicit
-// per-object load.
-func (s *Session) Load(ctx context.Context, obj any, rel string) error {
-	m, p, err := s.model(obj)
-	if err != nil {
-		return err
-	}
-	r, ok := m.Relation(rel)
-	if !ok {
-		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, mapper.ErrUnknownColumn)
-	}
-	if err := s.autoflush(ctx); err != nil {
-		return err
-	}
-	s.flushMu.Lock()
-	defer s.flushMu.Unlock()
-	e := s.objs.get(p)
-	if e == nil || e.State() != Persistent {
-		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, ErrDetached)
-	}
-	t := r.Target
-	sel := core.Select(t.SelectColumns()...).From(t.Table())
-	switch r.Kind {
-	case mapper.ManyToOne:
-		for i, f := range r.FK {
-			v := f.Value(p)
-			if v == nil {
-				r.Set(p, nil)
-				e.coll = withColl(e.coll, r, nil)
-				return nil
-			}
-			sel = sel.Where(core.Eq(t.PrimaryKey()[i].Col, v))
-		}
-	case mapper.OneToMany, mapper.OneToOne:
-		for i, f := range r.FK {
-			sel = sel.Where(core.Eq(f.Col, keyValue(e, i)))
-		}
-		sel = sel.OrderBy(t.PrimaryKey()[0].Col)
-	case mapper.ManyToMany:
-		sel = sel.Join(r.Secondary, core.Eq(r.SecondaryTargetColumns[0], t.PrimaryKey()[0].Col)).
-			Where(core.Eq(r.SecondaryOwnerCols[0], keyValue(e, 0))).OrderBy(t.PrimaryKey()[0].Col)
-	}
-	ps, err := s.load(ctx, t, sel)
-	if err != nil {
-		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, err)
-	}
-	r.Set(p, ps)
-	e.coll = withColl(e.coll, r, ps)
-	return nil
 }
 
 func withColl(c map[*mapper.Relation][]unsafe.Pointer, r *mapper.Relation, ps []unsafe.Pointer) map[*mapper.Relation][]unsafe.Pointer {

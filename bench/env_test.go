@@ -1,0 +1,361 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jmoiron/sqlx"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/mysqldialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	gormmysql "gorm.io/driver/mysql"
+	gormpg "gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/testdb"
+	"github.com/athanor-orm/athanor/mapper"
+	"github.com/athanor-orm/athanor/session"
+)
+
+// poolSize is every implementation's connection limit, so that no
+// implementation wins by holding more connections (pgxpool and the engine
+// default to max(4, GOMAXPROCS) anyway; database/sql has no limit).
+const poolSize = 4
+
+// Model is a row of the go-orm-benchmarks models table, for pgx,
+// athanor-core and sqlx (sqlx lower-cases field names; the engine
+// snake-cases them).
+type Model struct {
+	ID      int `db:"id"`
+	Name    string
+	Title   string
+	Fax     string
+	Web     string
+	Age     int
+	Right   bool
+	Counter int64
+}
+
+// ORMModel is the same row mapped for the athanor session.
+type ORMModel struct {
+	_       struct{} `athanor:",table:models"`
+	ID      int      `athanor:",pk"`
+	Name    string
+	Title   string
+	Fax     string
+	Web     string
+	Age     int
+	Right   bool
+	Counter int64
+}
+
+// GormModel is the same row for GORM.
+type GormModel struct {
+	ID      int `gorm:"primaryKey"`
+	Name    string
+	Title   string
+	Fax     string
+	Web     string
+	Age     int
+	Right   bool
+	Counter int64
+}
+
+func (GormModel) TableName() string { return "models" }
+
+// BunModel is the same row for Bun.
+type BunModel struct {
+	bun.BaseModel `bun:"table:models"`
+
+	ID      int `bun:",pk,autoincrement"`
+	Name    string
+	Title   string
+	Fax     string
+	Web     string
+	Age     int
+	Right   bool
+	Counter int64
+}
+
+func init() {
+	mapper.MustRegister[ORMModel]()
+}
+
+func newModel() Model {
+	return Model{Name: "Orm Benchmark", Title: "Just a Benchmark for fun", Fax: "99909990", Web: "http://blog.milkpod29.me", Age: 100, Right: true, Counter: 1000}
+}
+
+func newORMModel() ORMModel {
+	m := newModel()
+	return ORMModel{Name: m.Name, Title: m.Title, Fax: m.Fax, Web: m.Web, Age: m.Age, Right: m.Right, Counter: m.Counter}
+}
+
+func newGormModel() GormModel {
+	m := newModel()
+	return GormModel{Name: m.Name, Title: m.Title, Fax: m.Fax, Web: m.Web, Age: m.Age, Right: m.Right, Counter: m.Counter}
+}
+
+func newBunModel() BunModel {
+	m := newModel()
+	return BunModel{Name: m.Name, Title: m.Title, Fax: m.Fax, Web: m.Web, Age: m.Age, Right: m.Right, Counter: m.Counter}
+}
+
+var models = core.MustTable(core.TableDef{
+	Name: "models",
+	Columns: []core.Column{
+		{Name: "id", Type: core.Int(), PrimaryKey: true, AutoIncrement: true},
+		{Name: "name", Type: core.Text()},
+		{Name: "title", Type: core.Text()},
+		{Name: "fax", Type: core.Text()},
+		{Name: "web", Type: core.Text()},
+		{Name: "age", Type: core.Int()},
+		{Name: "right", Type: core.Bool()},
+		{Name: "counter", Type: core.BigInt()},
+	},
+})
+
+// sqlText is the hand-written SQL of one server family, used by pgx and
+// sqlx (and by the seeding code).
+type sqlText struct {
+	create, insert, update, selectByPK, selectMulti, count string
+	insertMulti100                                         string // 100 rows; RETURNING id where the server has it
+}
+
+func placeholders(pg bool, first, n int) string {
+	var sb strings.Builder
+	for i := range n {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		if pg {
+			fmt.Fprintf(&sb, "$%d", first+i)
+		} else {
+			sb.WriteString("?")
+		}
+	}
+	return sb.String()
+}
+
+func newSQLText(pg bool) sqlText {
+	q := func(s string) string { // quote "right"
+		if pg {
+			return strings.ReplaceAll(s, "`", `"`)
+		}
+		return s
+	}
+	t := sqlText{
+		insert:      q("INSERT INTO models (name, title, fax, web, age, `right`, counter) VALUES (" + placeholders(pg, 1, 7) + ")"),
+		update:      q("UPDATE models SET name = " + placeholders(pg, 1, 1) + ", title = " + placeholders(pg, 2, 1) + ", fax = " + placeholders(pg, 3, 1) + ", web = " + placeholders(pg, 4, 1) + ", age = " + placeholders(pg, 5, 1) + ", `right` = " + placeholders(pg, 6, 1) + ", counter = " + placeholders(pg, 7, 1) + " WHERE id = " + placeholders(pg, 8, 1)),
+		selectByPK:  q("SELECT id, name, title, fax, web, age, `right`, counter FROM models WHERE id = " + placeholders(pg, 1, 1)),
+		selectMulti: q("SELECT id, name, title, fax, web, age, `right`, counter FROM models WHERE id > 0 LIMIT 100"),
+		count:       "SELECT count(*) FROM models",
+	}
+	var sb strings.Builder
+	sb.WriteString(q("INSERT INTO models (name, title, fax, web, age, `right`, counter) VALUES "))
+	for i := range 100 {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(" + placeholders(pg, i*7+1, 7) + ")")
+	}
+	if pg {
+		t.create = `CREATE TABLE IF NOT EXISTS models (
+		id SERIAL NOT NULL, name TEXT NOT NULL, title TEXT NOT NULL, fax TEXT NOT NULL,
+		web TEXT NOT NULL, age INTEGER NOT NULL, "right" BOOLEAN NOT NULL, counter BIGINT NOT NULL,
+		CONSTRAINT models_pkey PRIMARY KEY (id))`
+		t.insert += " RETURNING id"
+		sb.WriteString(" RETURNING id")
+	} else {
+		t.create = "CREATE TABLE IF NOT EXISTS models (" +
+			"id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, name TEXT NOT NULL, title TEXT NOT NULL, fax TEXT NOT NULL, " +
+			"web TEXT NOT NULL, age INT NOT NULL, `right` BOOLEAN NOT NULL, counter BIGINT NOT NULL) ENGINE=InnoDB"
+	}
+	t.insertMulti100 = sb.String()
+	return t
+}
+
+var (
+	pgSQL    = newSQLText(true)
+	mysqlSQL = newSQLText(false)
+)
+
+// modelArgs100 returns the arguments of insertMulti100.
+func modelArgs100(m *Model) []any {
+	args := make([]any, 0, 700)
+	for range 100 {
+		args = append(args, m.Name, m.Title, m.Fax, m.Web, m.Age, m.Right, m.Counter)
+	}
+	return args
+}
+
+// env is one benchmark database and every implementation's handle on it,
+// all with poolSize connections.
+type env struct {
+	pg      bool
+	cluster testdb.Cluster
+	sql     sqlText
+
+	pool *pgxpool.Pool // PostgreSQL only
+	db   *engine.DB
+	std  *sql.DB // database/sql handle shared by sqlx
+	sqlx *sqlx.DB
+	gorm *gorm.DB
+	bun  *bun.DB
+}
+
+// newSession is how the athanor entries get a session: a fresh one per
+// operation, as a request handler would.
+func (e *env) newSession() *session.Session {
+	return session.New(session.DB(e.db), session.Options{})
+}
+
+func setupPG(b testing.TB) *env {
+	b.Helper()
+	c := testdb.PG(b)
+	c.Primary = withParam(c.Primary, "synchronous_commit", "off")
+	for i, r := range c.Replicas {
+		c.Replicas[i] = withParam(r, "synchronous_commit", "off")
+	}
+	return openEnv(b, c, true)
+}
+
+func setupMySQL(b testing.TB) *env {
+	b.Helper()
+	c := testdb.MySQL(b)
+	return openEnv(b, c, false)
+}
+
+func openEnv(b testing.TB, c testdb.Cluster, pg bool) *env {
+	b.Helper()
+	ctx := context.Background()
+	e := &env{pg: pg, cluster: c}
+	cfg, err := engine.ParseConfig(c.Primary.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.MaxConns = poolSize
+	if e.db, err = engine.OpenConfig(ctx, cfg); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { e.db.Close() })
+
+	if pg {
+		e.sql = pgSQL
+		pcfg, err := pgxpool.ParseConfig(c.Primary.DriverDSN())
+		if err != nil {
+			b.Fatal(err)
+		}
+		pcfg.MaxConns = poolSize
+		if e.pool, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(e.pool.Close)
+		ccfg, err := pgx.ParseConfig(c.Primary.DriverDSN())
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.std = stdlib.OpenDB(*ccfg)
+		e.sqlx = sqlx.NewDb(e.std, "pgx")
+		gstd := stdlib.OpenDB(*ccfg)
+		limit(gstd)
+		b.Cleanup(func() { gstd.Close() })
+		if e.gorm, err = gorm.Open(gormpg.New(gormpg.Config{Conn: gstd}), gormConfig()); err != nil {
+			b.Fatal(err)
+		}
+		bstd := stdlib.OpenDB(*ccfg)
+		limit(bstd)
+		e.bun = bun.NewDB(bstd, pgdialect.New())
+	} else {
+		e.sql = mysqlSQL
+		mcfg, err := mysql.ParseDSN(c.Primary.DriverDSN())
+		if err != nil {
+			b.Fatal(err)
+		}
+		conn, err := mysql.NewConnector(mcfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.std = sql.OpenDB(conn)
+		e.sqlx = sqlx.NewDb(e.std, "mysql")
+		gstd := sql.OpenDB(conn)
+		limit(gstd)
+		b.Cleanup(func() { gstd.Close() })
+		if e.gorm, err = gorm.Open(gormmysql.New(gormmysql.Config{Conn: gstd}), gormConfig()); err != nil {
+			b.Fatal(err)
+		}
+		bstd := sql.OpenDB(conn)
+		limit(bstd)
+		e.bun = bun.NewDB(bstd, mysqldialect.New())
+	}
+	limit(e.std)
+	b.Cleanup(func() { e.std.Close() })
+	b.Cleanup(func() { e.bun.Close() })
+	if _, err := e.std.ExecContext(ctx, e.sql.create); err != nil {
+		b.Fatal(err)
+	}
+	return e
+}
+
+// gormConfig is GORM's documented fast path: prepared statements cached,
+// no implicit transaction around single writes, no logging.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{PrepareStmt: true, SkipDefaultTransaction: true, Logger: logger.Discard}
+}
+
+func limit(db *sql.DB) {
+	db.SetMaxOpenConns(poolSize)
+	db.SetMaxIdleConns(poolSize)
+}
+
+// seed empties models and inserts n rows with ids 1..n.
+func (e *env) seed(b testing.TB, n int) {
+	b.Helper()
+	ctx := context.Background()
+	trunc := "TRUNCATE models RESTART IDENTITY"
+	if !e.pg {
+		trunc = "TRUNCATE models"
+	}
+	if _, err := e.std.ExecContext(ctx, trunc); err != nil {
+		b.Fatal(err)
+	}
+	m := newModel()
+	for range n {
+		if _, err := e.std.ExecContext(ctx, strings.TrimSuffix(e.sql.insert, " RETURNING id"), m.Name, m.Title, m.Fax, m.Web, m.Age, m.Right, m.Counter); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// counterOf reads back the counter of row id, to prove an update landed.
+func (e *env) counterOf(b testing.TB, id int) int64 {
+	b.Helper()
+	var c int64
+	q := "SELECT counter FROM models WHERE id = " + placeholders(e.pg, 1, 1)
+	if err := e.std.QueryRowContext(context.Background(), q, id).Scan(&c); err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// withParam returns a copy of ep with a DSN parameter set. The benchmarks
+// run PostgreSQL with synchronous_commit=off on every connection of every
+// implementation: on this class of machine a WAL flush costs milliseconds,
+// erratically, and would drown the client-side costs being compared.
+func withParam(ep testdb.Endpoint, k, v string) testdb.Endpoint {
+	ep = ep.WithDatabase(ep.Database) // copies Params
+	if ep.Params == nil {
+		ep.Params = map[string][]string{}
+	}
+	ep.Params.Set(k, v)
+	return ep
+}

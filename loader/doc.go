@@ -1,0 +1,63 @@
+// Package loader loads relationships of mapped objects without N+1
+// queries. It owns the load strategies a query can ask for, the plan they
+// compile to, the SQL of each relationship load (IN lists, = ANY($1),
+// LEFT OUTER JOINs, ROW_NUMBER() windows for top-N per parent), the
+// grouping of related rows under their owners, and the N+1 detector. It
+// does not own objects: every row goes through the session's identity map
+// (Host.Adopt), so a row reached by two paths is one object and a loaded
+// row never overwrites unflushed changes. It runs no SQL itself: the
+// session (Host) runs statements on its backend or transaction.
+//
+// # Smallest use
+//
+//	authors, err := session.Query[Author](s).
+//		Options(loader.SelectIn("Books", loader.SelectIn("Tags"))).
+//		All(ctx) // 3 statements: authors, their books, the books' tags
+//
+// # Strategies
+//
+//   - SelectIn (the default eager strategy): one SELECT per relationship
+//     and depth, WHERE key IN (…) over the owners' keys. On PostgreSQL the
+//     keys are one array parameter (= ANY($1)), so any number of owners
+//     fits in one statement; on MySQL/MariaDB (65,535 parameters per
+//     statement) and SQLite (32,766) the keys go in IN lists of at most
+//     ChunkSize (10,000) values. A many-to-many joins its association
+//     table. OrderBy orders each collection; Limit(n) keeps the first n
+//     per owner with ROW_NUMBER() OVER (PARTITION BY key ORDER BY …), in
+//     the same single statement.
+//   - Joined: a to-one relationship (many-to-one, one-to-one) comes in the
+//     owners' statement through a LEFT OUTER JOIN on an aliased table
+//     (self-references work); Joined children join too.
+//   - Lazy: Go cannot intercept field access, so a lazy load is the
+//     explicit Session.Load(ctx, obj, "Books"), which loads the
+//     relationship for obj and every other object of its type in the
+//     session lacking it, in one statement.
+//   - Raise: objects a query loads with Raise refuse Session.Load of
+//     relationships the query did not plan (ErrUnplannedLoad, naming
+//     model and relationship).
+//
+// Nested paths are children (SelectIn("Books", SelectIn("Tags"))) or
+// dotted ("Books.Tags"); options naming the same relationship merge, so
+// sibling and nested paths share statements. A relationship already
+// loaded on an owner (by an earlier query, Load or flush) is not loaded
+// again: its current members feed the next depth.
+//
+// # Concurrency
+//
+// The statements of one depth — sibling relationships, their IN-list
+// chunks, and cousins under other relationships — do not depend on each
+// other and go to the session as one batch, and the engine decides how
+// (engine.DB.Batch): one pipelined round trip on PostgreSQL, a bounded
+// errgroup fan-out over pooled connections on MySQL/MariaDB, one after
+// another on SQLite; over a router the batch is a read on one replica
+// that honours the session's causal token. Inside a transaction they run
+// one at a time on its connection.
+//
+// # N+1 detection
+//
+// A Session.Load that finds only its own object lacking the relationship
+// is a per-object load; Detector counts them per relationship and call
+// site and reports the pattern (Report) from the second one on. The
+// session passes reports to Options.OnNPlusOne, and under Options.Strict
+// fails the load with ErrNPlusOne.
+package loader

@@ -1,0 +1,218 @@
+package loader
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/athanor-orm/athanor/mapper"
+)
+
+// Errors of the loader; match with errors.Is. Messages name the model and
+// the relationship at fault.
+var (
+	// ErrNoRelation: an option names a field that is not a relationship
+	// of the model. It wraps mapper.ErrUnknownColumn, as session's
+	// unknown-name errors do.
+	ErrNoRelation = fmt.Errorf("no such relationship: %w", mapper.ErrUnknownColumn)
+	// ErrJoinedCollection: Joined was asked for a collection
+	// (one-to-many, many-to-many); use SelectIn.
+	ErrJoinedCollection = errors.New("joined loading needs a to-one relationship")
+	// ErrConflict: one relationship was given two strategies in one query.
+	ErrConflict = errors.New("conflicting load strategies")
+	// ErrUnplannedLoad: in raise mode, a relationship that the query did
+	// not plan was loaded (Session.Load).
+	ErrUnplannedLoad = errors.New("unplanned load in raise mode")
+	// ErrNPlusOne: in strict mode, a relationship was loaded one object at
+	// a time, again and again, from the same call site.
+	ErrNPlusOne = errors.New("repeated per-object load (N+1)")
+)
+
+// ChunkSize is the most keys one IN list holds on dialects that bind
+// every key as its own parameter (MySQL/MariaDB allow 65,535 parameters
+// per statement, SQLite 32,766): 10,000 keeps a statement well under both
+// limits even for two-column keys, and keeps statements small enough to
+// fan out. PostgreSQL binds all keys as one array parameter (= ANY($1))
+// and is never chunked.
+const ChunkSize = 10_000
+
+type strategy uint8
+
+const (
+	selectIn strategy = iota + 1
+	joined
+	raise
+)
+
+func (s strategy) String() string {
+	switch s {
+	case selectIn:
+		return "selectin"
+	case joined:
+		return "joined"
+	}
+	return "raise"
+}
+
+// Option is one load instruction for a query: a relationship path and how
+// to load it, or Raise. Options are values; their methods return new
+// values, so an option can be shared between queries.
+type Option struct {
+	path     string // relationship field name, or a dotted path
+	strategy strategy
+	children []Option
+	limit    int
+	order    []string
+}
+
+// SelectIn loads the relationship rel of every object the query returns
+// with one extra SELECT … WHERE key IN (…) per relationship and depth:
+// keys go as one array parameter on PostgreSQL (= ANY($1)), in IN lists of
+// at most ChunkSize elsewhere. children apply to the loaded objects:
+//
+//	loader.SelectIn("Books", loader.SelectIn("Tags"))
+//
+// rel may be a dotted path ("Books.Tags"), each step loaded with SelectIn.
+func SelectIn(rel string, children ...Option) Option {
+	return Option{path: rel, strategy: selectIn, children: children}
+}
+
+// Joined loads a to-one relationship (many-to-one, one-to-one) in the same
+// statement as its owners, through a LEFT OUTER JOIN. children apply to
+// the joined objects (Joined children join too; SelectIn children run
+// after, as the next depth).
+func Joined(rel string, children ...Option) Option {
+	return Option{path: rel, strategy: joined, children: children}
+}
+
+// Raise turns on raise mode for the query: the objects it loads (the
+// roots and every object its options load) refuse later Session.Load
+// calls for relationships they lack, with an error wrapping
+// ErrUnplannedLoad that names the relationship. Plan every load up front.
+func Raise() Option { return Option{strategy: raise} }
+
+// Limit keeps, per owner, the first n related objects in the order of
+// OrderBy (default: primary key) — top-N per parent, computed in one
+// statement with ROW_NUMBER() OVER (PARTITION BY key ORDER BY …). It
+// applies to SelectIn of a collection.
+func (o Option) Limit(n int) Option {
+	o.limit = n
+	return o
+}
+
+// OrderBy orders each loaded collection by fields of the related model:
+// "Published", or "-Published" for descending. The primary key breaks
+// ties.
+func (o Option) OrderBy(fields ...string) Option {
+	o.order = append(o.order[:len(o.order):len(o.order)], fields...)
+	return o
+}
+
+// node is one planned relationship load.
+type node struct {
+	rel      *mapper.Relation
+	strategy strategy
+	limit    int
+	orderF   []orderField
+	children []*node
+}
+
+type orderField struct {
+	f    *mapper.Field
+	desc bool
+}
+
+// Plan is the compiled form of a query's options for one model: the
+// relationships to load, how, and in what order. It is immutable.
+type Plan struct {
+	m     *mapper.Model
+	nodes []*node
+	raise bool
+}
+
+// Raise reports whether the plan is in raise mode.
+func (p *Plan) Raise() bool { return p != nil && p.raise }
+
+// Empty reports whether the plan loads nothing.
+func (p *Plan) Empty() bool { return p == nil || len(p.nodes) == 0 }
+
+// Compile checks opts against model m and returns the plan. An unknown
+// relationship, Joined on a collection, or two strategies for one
+// relationship is an error naming model and relationship.
+func Compile(m *mapper.Model, opts ...Option) (*Plan, error) {
+	p := &Plan{m: m}
+	var err error
+	p.nodes, err = compileLevel(p, m, nil, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func compileLevel(p *Plan, m *mapper.Model, into []*node, opts []Option) ([]*node, error) {
+	for _, o := range opts {
+		if o.strategy == raise {
+			p.raise = true
+			continue
+		}
+		steps := strings.Split(o.path, ".")
+		// A dotted path is nested options, the last step carrying o's
+		// strategy, limit, order and children.
+		cur := m
+		level := &into
+		for i, step := range steps {
+			step = strings.TrimSpace(step)
+			r, ok := cur.Relation(step)
+			if !ok {
+				return nil, fmt.Errorf("loader: %s.%s: %w", cur.Name, step, ErrNoRelation)
+			}
+			last := i == len(steps)-1
+			st := selectIn
+			if last {
+				st = o.strategy
+			}
+			if st == joined && r.Many() {
+				return nil, fmt.Errorf("loader: %s.%s (%s): %w", cur.Name, step, r.Kind, ErrJoinedCollection)
+			}
+			n := find(*level, r)
+			if n == nil {
+				n = &node{rel: r, strategy: st}
+				*level = append(*level, n)
+			} else if last && n.strategy != st {
+				return nil, fmt.Errorf("loader: %s.%s: %s and %s: %w", cur.Name, step, n.strategy, st, ErrConflict)
+			}
+			if last {
+				if o.limit > 0 {
+					n.limit = o.limit
+				}
+				if len(o.order) > 0 {
+					n.orderF = nil
+					for _, name := range o.order {
+						desc := strings.HasPrefix(name, "-")
+						f, ok := r.Target.Field(strings.TrimPrefix(name, "-"))
+						if !ok {
+							return nil, fmt.Errorf("loader: %s.%s: order by %q: %w", cur.Name, step, name, mapper.ErrUnknownColumn)
+						}
+						n.orderF = append(n.orderF, orderField{f: f, desc: desc})
+					}
+				}
+				var err error
+				if n.children, err = compileLevel(p, r.Target, n.children, o.children); err != nil {
+					return nil, err
+				}
+			}
+			cur = r.Target
+			level = &n.children
+		}
+	}
+	return into, nil
+}
+
+func find(ns []*node, r *mapper.Relation) *node {
+	for _, n := range ns {
+		if n.rel == r {
+			return n
+		}
+	}
+	return nil
+}

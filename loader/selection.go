@@ -1,0 +1,317 @@
+package loader
+
+import (
+	"reflect"
+	"strconv"
+	"unsafe"
+
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/mapper"
+)
+
+// selection is the select list of one statement: the owner-key columns
+// (for a relationship load), the model's columns, and the columns of every
+// LEFT OUTER JOINed to-one relationship; it scans the rows back.
+type selection struct {
+	m       *mapper.Model
+	table   *core.Table
+	rel     *mapper.Relation // nil for the roots
+	keyCols []any
+	keyT    []reflect.Type
+	joins   []*joinSel
+}
+
+// joinSel is one joined to-one relationship.
+type joinSel struct {
+	n      *node
+	parent int // index of the owning join, -1 for the base model
+	alias  *core.Table
+	on     core.Expr
+}
+
+// result is what scanning a selection's rows gathered.
+type result struct {
+	groups map[any][]unsafe.Pointer // targets by owner key (relationship loads)
+	joins  []joinResult
+}
+
+// loaded counts the target rows the load matched to owners.
+func (r *result) loaded() int {
+	if r == nil {
+		return 0
+	}
+	n := 0
+	for _, ts := range r.groups {
+		n += len(ts)
+	}
+	for _, j := range r.joins {
+		for _, ts := range j.targets {
+			n += len(ts)
+		}
+	}
+	return n
+}
+
+type joinResult struct {
+	owners  []unsafe.Pointer
+	targets [][]unsafe.Pointer
+	seen    map[unsafe.Pointer]bool
+}
+
+func newSelection(m *mapper.Model, table *core.Table, rel *mapper.Relation, nodes []*node) *selection {
+	s := &selection{m: m, table: table, rel: rel}
+	if rel != nil {
+		var cols []*core.Column
+		switch rel.Kind {
+		case mapper.ManyToOne:
+			for _, f := range m.PrimaryKey() {
+				cols = append(cols, f.Col)
+			}
+		case mapper.OneToMany, mapper.OneToOne:
+			for _, f := range rel.FK {
+				cols = append(cols, f.Col)
+			}
+		case mapper.ManyToMany:
+			cols = rel.SecondaryOwnerCols
+		}
+		for i, c := range cols {
+			s.keyCols = append(s.keyCols, c)
+			s.keyT = append(s.keyT, deref(ownerKeyFields(rel)[i].Type))
+		}
+	}
+	s.addJoins(-1, table, m, nodes)
+	return s
+}
+
+func (s *selection) addJoins(parent int, owner *core.Table, om *mapper.Model, nodes []*node) {
+	for _, n := range nodes {
+		if n.strategy != joined {
+			continue
+		}
+		r := n.rel
+		alias := r.Target.Table().As("j" + strconv.Itoa(len(s.joins)+1))
+		var on []core.Expr
+		if r.Kind == mapper.ManyToOne {
+			for i, f := range r.FK {
+				on = append(on, core.Eq(alias.C(r.Target.PrimaryKey()[i].Column), owner.C(f.Column)))
+			}
+		} else { // one-to-one: the key is on the target
+			for i, f := range r.FK {
+				on = append(on, core.Eq(alias.C(f.Column), owner.C(om.PrimaryKey()[i].Column)))
+			}
+		}
+		s.joins = append(s.joins, &joinSel{n: n, parent: parent, alias: alias, on: core.And(on...)})
+		s.addJoins(len(s.joins)-1, alias, r.Target, n.children)
+	}
+}
+
+// items is the select list after the key columns.
+func (s *selection) items() []any {
+	out := append([]any(nil), s.m.SelectColumns()...)
+	for _, j := range s.joins {
+		for _, f := range j.n.rel.Target.Fields() {
+			out = append(out, j.alias.C(f.Column))
+		}
+	}
+	return out
+}
+
+// apply adds the columns and joins to a root statement.
+func (s *selection) apply(sel *core.SelectStmt) *core.SelectStmt {
+	sel = sel.Columns(s.items()...)
+	for _, j := range s.joins {
+		sel = sel.LeftJoin(j.alias, j.on)
+	}
+	return sel
+}
+
+// statement is the SELECT of the related rows of the owners with the
+// given keys.
+func (s *selection) statement(n *node, keys [][]any) core.Statement {
+	rel := s.rel
+	t := rel.Target
+	items := append(append([]any(nil), s.keyCols...), s.items()...)
+	from := func(sel *core.SelectStmt) *core.SelectStmt {
+		sel = sel.From(s.table)
+		if rel.Kind == mapper.ManyToMany {
+			sel = sel.Join(rel.Secondary, core.Eq(rel.SecondaryTargetColumns[0], t.PrimaryKey()[0].Col))
+		}
+		for _, j := range s.joins {
+			sel = sel.LeftJoin(j.alias, j.on)
+		}
+		return sel.Where(s.keyPredicate(keys))
+	}
+	var order []any
+	for _, o := range n.orderF {
+		if o.desc {
+			order = append(order, core.Desc(o.f.Col))
+		} else {
+			order = append(order, core.Asc(o.f.Col))
+		}
+	}
+	for _, f := range t.PrimaryKey() {
+		order = append(order, core.Asc(f.Col))
+	}
+	if n.limit > 0 && rel.Many() {
+		// Top N per owner: number the rows of each owner and keep the
+		// first N, in one statement.
+		inner := make([]any, 0, len(items)+1)
+		for i, it := range items {
+			inner = append(inner, core.As(it, "c"+strconv.Itoa(i)))
+		}
+		inner = append(inner, core.As(core.Over(core.RowNumber(),
+			core.Window().PartitionBy(s.keyCols...).OrderBy(order...)), "rn"))
+		d := from(core.Select(inner...)).As("ld")
+		outer := make([]any, len(items))
+		for i := range items {
+			outer[i] = d.C("c" + strconv.Itoa(i))
+		}
+		return core.Select(outer...).From(d).Where(core.Le(d.C("rn"), int64(n.limit))).OrderBy(d.C("rn"))
+	}
+	sel := from(core.Select(items...))
+	if rel.Kind != mapper.ManyToOne {
+		sel = sel.OrderBy(order...)
+	}
+	return sel
+}
+
+// keyPredicate is key IN (keys): one typed slice (= ANY($1) on
+// PostgreSQL, an IN list elsewhere) for a one-column key, OR-ed
+// conjunctions for a composite one.
+func (s *selection) keyPredicate(keys [][]any) core.Expr {
+	if len(s.keyCols) == 1 {
+		t := s.keyT[0]
+		sl := reflect.MakeSlice(reflect.SliceOf(t), 0, len(keys))
+		for _, k := range keys {
+			v := reflect.ValueOf(k[0])
+			if v.Type() != t && v.Type().ConvertibleTo(t) {
+				v = v.Convert(t)
+			}
+			sl = reflect.Append(sl, v)
+		}
+		return core.In(s.keyCols[0], sl.Interface())
+	}
+	ors := make([]core.Expr, 0, len(keys))
+	for _, k := range keys {
+		ands := make([]core.Expr, len(k))
+		for i, v := range k {
+			ands[i] = core.Eq(s.keyCols[i], v)
+		}
+		ors = append(ors, core.And(ands...))
+	}
+	return core.Or(ors...)
+}
+
+func (s *selection) newResult() *result {
+	return &result{joins: make([]joinResult, len(s.joins))}
+}
+
+// scan reads rows: each row's base object (adopted into the identity map)
+// goes to emit with its owner key; joined objects are recorded in res.
+func (s *selection) scan(h Host, rows *engine.Rows, res *result, emit func(key any, base unsafe.Pointer)) error {
+	nk := len(s.keyCols)
+	fields := s.m.Fields()
+	width := nk + len(fields)
+	for _, j := range s.joins {
+		width += len(j.n.rel.Target.Fields())
+	}
+	dest := make([]any, width)
+	keyHold := make([]reflect.Value, nk)
+	for i, t := range s.keyT {
+		keyHold[i] = reflect.New(t)
+		dest[i] = keyHold[i].Interface()
+	}
+	// Joined columns may be NULL (no related row): non-pointer fields scan
+	// through a *T holder first.
+	holds := make([][]reflect.Value, len(s.joins))
+	for i, j := range s.joins {
+		fs := j.n.rel.Target.Fields()
+		holds[i] = make([]reflect.Value, len(fs))
+		for k, f := range fs {
+			if f.Type.Kind() != reflect.Pointer {
+				holds[i][k] = reflect.New(reflect.PointerTo(f.Type))
+			}
+		}
+	}
+	jp := make([]unsafe.Pointer, len(s.joins))
+	jobj := make([]any, len(s.joins))
+	adopted := make([]unsafe.Pointer, len(s.joins))
+	keyVals := make([]any, nk)
+	for rows.Next() {
+		obj, p := s.m.New()
+		for i, f := range fields {
+			dest[nk+i] = f.Addr(p)
+		}
+		c := nk + len(fields)
+		for i, j := range s.joins {
+			jobj[i], jp[i] = j.n.rel.Target.New()
+			for k, f := range j.n.rel.Target.Fields() {
+				if hv := holds[i][k]; hv.IsValid() {
+					hv.Elem().SetZero()
+					dest[c] = hv.Interface()
+				} else {
+					dest[c] = f.Addr(jp[i])
+				}
+				c++
+			}
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		bp := h.Adopt(s.m, obj, p)
+		var key any
+		if nk > 0 {
+			for i := range keyHold {
+				keyVals[i] = keyHold[i].Elem().Interface()
+			}
+			key = keyOf(keyVals)
+		}
+		emit(key, bp)
+		for i, j := range s.joins {
+			owner := bp
+			if j.parent >= 0 {
+				owner = adopted[j.parent]
+			}
+			adopted[i] = nil
+			tm := j.n.rel.Target
+			if owner == nil {
+				continue
+			}
+			present := true
+			for k, f := range tm.Fields() {
+				if !f.PrimaryKey {
+					continue
+				}
+				if hv := holds[i][k]; hv.IsValid() {
+					present = present && !hv.Elem().IsNil()
+				} else {
+					present = present && !f.IsNil(jp[i])
+				}
+			}
+			if present {
+				for k, f := range tm.Fields() {
+					if hv := holds[i][k]; hv.IsValid() && !hv.Elem().IsNil() {
+						reflect.ValueOf(f.Addr(jp[i])).Elem().Set(hv.Elem().Elem())
+					}
+				}
+				adopted[i] = h.Adopt(tm, jobj[i], jp[i])
+			}
+			jr := &res.joins[i]
+			if jr.seen == nil {
+				jr.seen = map[unsafe.Pointer]bool{}
+			}
+			if jr.seen[owner] {
+				continue
+			}
+			jr.seen[owner] = true
+			jr.owners = append(jr.owners, owner)
+			if adopted[i] != nil {
+				jr.targets = append(jr.targets, []unsafe.Pointer{adopted[i]})
+			} else {
+				jr.targets = append(jr.targets, nil)
+			}
+		}
+	}
+	return rows.Err()
+}

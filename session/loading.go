@@ -1,0 +1,246 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/loader"
+	"github.com/athanor-orm/athanor/mapper"
+)
+
+// This file plugs the loader package into the session: query options,
+// the batched lazy Load, raise mode and the N+1 detector.
+
+// batcher is a backend that runs independent statements together:
+// pipelined on PostgreSQL, fanned out over pooled connections on MySQL,
+// on one replica of the right group over a router (see engine.DB.Batch).
+type batcher interface {
+	Batch(ctx context.Context, stmts ...core.Statement) ([]engine.BatchResult, error)
+}
+
+// maxFanOut bounds the concurrent reads of one batch on a backend that
+// cannot batch.
+const maxFanOut = 4
+
+// host is the session as the loader sees it.
+type host struct{ s *Session }
+
+var _ loader.Host = host{}
+
+func (h host) Dialect() core.Dialect { return h.s.dialect }
+
+func (h host) Query(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
+	return h.s.query(ctx, stmt, fn)
+}
+
+func (h host) Batch(ctx context.Context, stmts []core.Statement, fn func(int, *engine.Rows) error) error {
+	s := h.s
+	if s.hasTx.Load() {
+		// The transaction's connection serves one statement at a time.
+		for i, st := range stmts {
+			if err := s.query(ctx, st, func(rows *engine.Rows) error { return fn(i, rows) }); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if b, ok := s.b.(batcher); ok {
+		res, err := b.Batch(s.readCtx(ctx), stmts...)
+		if err != nil {
+			return err
+		}
+		for i := range res {
+			// A statement's own error comes out of its rows, so fn names
+			// the relationship that failed.
+			rows := res[i].Rows()
+			err := fn(i, rows)
+			rows.Close()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var mu sync.Mutex // fn sees one statement at a time
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(maxFanOut)
+	for i, st := range stmts {
+		g.Go(func() error {
+			return s.query(gctx, st, func(rows *engine.Rows) error {
+				mu.Lock()
+				defer mu.Unlock()
+				return fn(i, rows)
+			})
+		})
+	}
+	return g.Wait()
+}
+
+func (h host) Adopt(m *mapper.Model, obj any, p unsafe.Pointer) unsafe.Pointer {
+	return h.s.adopt(m, obj, p)
+}
+
+func (h host) Unloaded(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Pointer {
+	s := h.s
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	out := make([]unsafe.Pointer, 0, len(owners))
+	for _, o := range owners {
+		e := s.objs.get(o)
+		if e == nil || e.State() != Persistent {
+			continue
+		}
+		if _, ok := e.coll[r]; !ok {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (h host) Populate(r *mapper.Relation, owners []unsafe.Pointer, targets [][]unsafe.Pointer) {
+	s := h.s
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	for i, o := range owners {
+		e := s.objs.get(o)
+		if e == nil || e.State() != Persistent {
+			continue
+		}
+		if _, ok := e.coll[r]; ok {
+			continue // loaded meanwhile, or changed by the caller: keep it
+		}
+		r.Set(o, targets[i])
+		e.coll = withColl(e.coll, r, targets[i])
+	}
+}
+
+func (h host) Members(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Pointer {
+	s := h.s
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	seen := make(map[unsafe.Pointer]struct{}, len(owners))
+	out := make([]unsafe.Pointer, 0, len(owners))
+	for _, o := range owners {
+		for _, m := range r.Get(o) {
+			if _, ok := seen[m]; !ok {
+				seen[m] = struct{}{}
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+func (h host) MarkRaise(objs []unsafe.Pointer) {
+	for _, p := range objs {
+		if e := h.s.objs.get(p); e != nil {
+			e.raise.Store(true)
+		}
+	}
+}
+
+// Options sets how the query loads relationships of the objects it
+// returns, replacing earlier options:
+//
+//	authors, err := session.Query[Author](s).
+//		Options(loader.SelectIn("Books", loader.SelectIn("Tags")), loader.Joined("Publisher")).
+//		All(ctx)
+//
+// See package loader. Options naming an unknown relationship make the
+// query fail.
+func (q *QueryOf[T]) Options(opts ...loader.Option) *QueryOf[T] {
+	n := q.clone()
+	n.loads = opts
+	return n
+}
+
+// plan compiles the query's load options, with raise mode when the
+// session is strict.
+func (q *QueryOf[T]) plan() (*loader.Plan, error) {
+	opts := q.loads
+	if q.s.opts.Raise || q.s.opts.Strict {
+		opts = append(opts[:len(opts):len(opts)], loader.Raise())
+	}
+	if len(opts) == 0 {
+		return nil, nil
+	}
+	p, err := loader.Compile(q.m, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("session: query %s: %w", q.m.Name, err)
+	}
+	return p, nil
+}
+
+// Load loads the relationship rel of obj, a persistent object, when it is
+// not loaded yet — and, in the same single statement, of every other
+// persistent object of obj's type in the session that lacks it (Go cannot
+// intercept field access, so lazy loading is this explicit call, batched).
+// Related objects come from the identity map where present. An object
+// whose rel is loaded already is left as it is (Refresh the owner, or a
+// new session, to see newer rows).
+//
+// Objects loaded in raise mode (loader.Raise, Options.Raise or Strict)
+// refuse: the error wraps loader.ErrUnplannedLoad and names the
+// relationship. Loads that find only obj lacking rel, repeated from one
+// call site, are an N+1 pattern: reported to Options.OnNPlusOne, and an
+// error wrapping loader.ErrNPlusOne under Options.Strict.
+func (s *Session) Load(ctx context.Context, obj any, rel string) error {
+	m, p, err := s.model(obj)
+	if err != nil {
+		return err
+	}
+	r, ok := m.Relation(rel)
+	if !ok {
+		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, loader.ErrNoRelation)
+	}
+	if err := s.autoflush(ctx); err != nil {
+		return err
+	}
+	e := s.objs.get(p)
+	if e == nil || e.State() != Persistent {
+		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, ErrDetached)
+	}
+	s.flushMu.Lock()
+	_, loaded := e.coll[r]
+	s.flushMu.Unlock()
+	if loaded {
+		return nil
+	}
+	if e.raise.Load() {
+		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, loader.ErrUnplannedLoad)
+	}
+	owners := []unsafe.Pointer{p}
+	s.flushMu.Lock()
+	s.objs.each(func(o *entry) {
+		if o != e && o.m == m && o.State() == Persistent {
+			if _, ok := o.coll[r]; !ok {
+				owners = append(owners, o.p)
+			}
+		}
+	})
+	s.flushMu.Unlock()
+	if len(owners) == 1 && (s.opts.Strict || s.opts.OnNPlusOne != nil) {
+		if rep, ok := s.detect.PerObject(r, 1); ok {
+			if s.opts.OnNPlusOne != nil {
+				s.opts.OnNPlusOne(rep)
+			}
+			if s.opts.Strict {
+				return fmt.Errorf("session: load %s.%s: %s: %w", m.Name, rel, rep, loader.ErrNPlusOne)
+			}
+		}
+	}
+	plan, err := loader.Compile(m, loader.SelectIn(rel))
+	if err != nil {
+		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, err)
+	}
+	if err := plan.Load(ctx, host{s}, owners); err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	return nil
+}

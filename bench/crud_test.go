@@ -223,10 +223,11 @@ func (e *env) coreImpl() impl {
 		},
 		insertMulti100: func(ctx context.Context) error {
 			m := newModel()
-			st := coreInsert(&m)
-			for range 99 {
-				st = st.Values(m.Name, m.Title, m.Fax, m.Web, m.Age, m.Right, m.Counter)
+			rows := make([][]any, 99)
+			for i := range rows {
+				rows[i] = []any{m.Name, m.Title, m.Fax, m.Web, m.Age, m.Right, m.Counter}
 			}
+			st := coreInsert(&m).Rows(rows...)
 			if e.pg {
 				ids, err := engine.All[int](ctx, e.db, st.Returning(models.C("id")))
 				if err != nil {

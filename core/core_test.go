@@ -414,3 +414,28 @@ func TestNilPartsAreErrorsNotPanics(t *testing.T) {
 		})
 	}
 }
+
+func TestInsertRowsEqualsValues(t *testing.T) {
+	tbl := core.MustTable(core.TableDef{Name: "t", Columns: []core.Column{
+		{Name: "a", Type: core.BigInt(), PrimaryKey: true}, {Name: "b", Type: core.Text()},
+	}})
+	base := core.Insert(tbl).Columns(tbl.Columns()...).Values(int64(0), "z")
+	viaValues := base.Values(int64(1), "x").Values(int64(2), "y")
+	viaRows := base.Rows([]any{int64(1), "x"}, []any{int64(2), "y"})
+	a, err := core.Compile(postgres.Dialect, viaValues)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := core.Compile(postgres.Dialect, viaRows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.SQL != b.SQL || fmt.Sprint(a.Args) != fmt.Sprint(b.Args) {
+		t.Fatalf("Rows compiled to %s %v, Values to %s %v", b.SQL, b.Args, a.SQL, a.Args)
+	}
+	// The base statement is untouched by either.
+	c, _ := core.Compile(postgres.Dialect, base)
+	if len(c.Args) != 2 {
+		t.Fatalf("base statement changed: %v", c.Args)
+	}
+}

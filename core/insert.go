@@ -51,6 +51,20 @@ func (s *InsertStmt) Values(vals ...any) *InsertStmt {
 	return s.with(func(q *insertData) { q.rows = appendClip(q.rows, toExprs(vals)) })
 }
 
+// Rows adds many rows at once, each like a Values call. Prefer it to a
+// loop of Values for large inserts: the builder is immutable, so each
+// Values call copies the rows added before it.
+func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
+	return s.with(func(q *insertData) {
+		out := make([][]Expr, len(q.rows), len(q.rows)+len(rows))
+		copy(out, q.rows)
+		for _, r := range rows {
+			out = append(out, toExprs(r))
+		}
+		q.rows = out
+	})
+}
+
 // Select makes it INSERT … SELECT.
 func (s *InsertStmt) Select(q SelectQuery) *InsertStmt {
 	return s.with(func(d *insertData) { d.sel = q })

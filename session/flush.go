@@ -809,14 +809,15 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, cols, ret []*m
 	for i, f := range cols {
 		ccols[i] = f.Col
 	}
-	stmt := core.Insert(m.Table()).Columns(ccols...)
-	for _, e := range es {
+	rows := make([][]any, len(es))
+	for j, e := range es {
 		vals := make([]any, len(cols))
 		for i, f := range cols {
 			vals[i] = f.Value(e.p)
 		}
-		stmt = stmt.Values(vals...)
+		rows[j] = vals
 	}
+	stmt := core.Insert(m.Table()).Columns(ccols...).Rows(rows...)
 	auto := m.AutoIncrement()
 	autoOmitted := auto != nil && slices.Contains(ret, auto)
 	if len(ret) == 0 || !pl.s.returning {

@@ -73,7 +73,7 @@ type identityMap struct {
 func (im *identityMap) init() {
 	for i := range im.shards {
 		im.shards[i].mu.Lock()
-		im.shards[i].m = map[idKey]*entry{}
+		im.shards[i].m = nil // made on first put: most sessions touch few shards
 		im.shards[i].mu.Unlock()
 	}
 }
@@ -97,6 +97,9 @@ func (im *identityMap) putIfAbsent(k idKey, e *entry) (*entry, bool) {
 	defer sh.mu.Unlock()
 	if cur, ok := sh.m[k]; ok {
 		return cur, cur == e
+	}
+	if sh.m == nil {
+		sh.m = map[idKey]*entry{}
 	}
 	sh.m[k] = e
 	return e, true
@@ -133,7 +136,7 @@ type objectSet struct {
 func (os *objectSet) init() {
 	for i := range os.shards {
 		os.shards[i].mu.Lock()
-		os.shards[i].m = map[unsafe.Pointer]*entry{}
+		os.shards[i].m = nil // made on first put
 		os.shards[i].mu.Unlock()
 	}
 }
@@ -152,6 +155,9 @@ func (os *objectSet) get(p unsafe.Pointer) *entry {
 func (os *objectSet) put(e *entry) {
 	sh := &os.shards[os.shard(e.p)]
 	sh.mu.Lock()
+	if sh.m == nil {
+		sh.m = map[unsafe.Pointer]*entry{}
+	}
 	sh.m[e.p] = e
 	sh.mu.Unlock()
 }

@@ -267,6 +267,12 @@ func parseMySQL(dsn string, mariadb bool) (*Config, error) {
 	if _, ok := q["parseTime"]; !ok {
 		q.Set("parseTime", "true")
 	}
+	// RowsAffected of an UPDATE counts the rows matched, as on PostgreSQL
+	// and SQLite, not only the rows whose values changed: the session
+	// relies on it to tell "row gone" from "row already had these values".
+	if _, ok := q["clientFoundRows"]; !ok {
+		q.Set("clientFoundRows", "true")
+	}
 	// The user and password are set on the parsed config, never put into
 	// a DSN string that an error could echo.
 	mc, err := mysql.ParseDSN("tcp(" + host + ")/" + strings.TrimPrefix(u.Path, "/") + "?" + q.Encode())

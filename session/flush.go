@@ -971,10 +971,16 @@ func (pl *plan) update(ctx context.Context, e *entry) error {
 	if err != nil {
 		return fmt.Errorf("update %s %s: %w", m.Name, e.key, err)
 	}
-	if v != nil {
-		if res.RowsAffected == 0 {
-			return fmt.Errorf("update %s %s: version %v: %w", m.Name, e.key, snapValue(e, v), athanor.ErrStaleObject)
+	if res.RowsAffected == 0 {
+		// The row is gone (deleted by someone else), or, with a version
+		// column, changed by someone else: either way this session's view
+		// is stale, and writing nothing silently would lose the change.
+		if v == nil {
+			return fmt.Errorf("update %s %s: no row matched: %w", m.Name, e.key, athanor.ErrStaleObject)
 		}
+		return fmt.Errorf("update %s %s: version %v: %w", m.Name, e.key, snapValue(e, v), athanor.ErrStaleObject)
+	}
+	if v != nil {
 		if err := pl.set(e, v, next); err != nil {
 			return err
 		}

@@ -77,8 +77,10 @@ type Tx struct {
 	child     *Tx  // the open nested transaction, if any
 	nested    int  // savepoints made, for names
 
-	// pendingBegin is PostgreSQL's BEGIN, sent with the first statement
-	// (in the same pipeline for a batch).
+	// pendingBegin is PostgreSQL's BEGIN, deferred to the first statement:
+	// sent in its own round trip just before it, or in the same pipeline
+	// when the first statement is a batch. A transaction with no
+	// statement costs no round trip.
 	pendingBegin string
 
 	hctx  context.Context
@@ -117,8 +119,9 @@ func (db *DB) beginSQL(opts TxOptions) []string {
 }
 
 // Begin starts a transaction. The connection is held until Commit or
-// Rollback. On PostgreSQL the BEGIN is sent with the first statement, so
-// an error in the options shows there.
+// Rollback. On PostgreSQL the BEGIN is deferred until the first statement
+// (its own round trip just before it, or inside the pipeline of a first
+// Batch), so an error in the options shows there.
 func (db *DB) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 	res, err := db.acquire(ctx)
 	if err != nil {

@@ -32,14 +32,19 @@ func TestCancelMidQuery(t *testing.T) {
 		dsn     func(t *testing.T) string
 		sleep   string
 		running string
-		workers int
+		// backends counts the server's connections to the test database,
+		// but the one asking.
+		backends string
+		workers  int
 	}{
 		{"postgres", func(t *testing.T) string { return testdb.PG(t).Primary.URL() },
 			"SELECT pg_sleep(10)",
-			"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg_sleep(10)%' AND pid <> pg_backend_pid()", 8},
+			"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg_sleep(10)%' AND pid <> pg_backend_pid()",
+			"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", 8},
 		{"mariadb", func(t *testing.T) string { return testdb.MySQL(t).Primary.URL() },
 			"SELECT SLEEP(10)",
-			"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(10)' AND ID <> CONNECTION_ID()", 1},
+			"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SELECT SLEEP(10)' AND ID <> CONNECTION_ID()",
+			"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()", 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -56,6 +61,32 @@ func TestCancelMidQuery(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
+			admin, err := engine.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer admin.Close()
+			// The server's side of the pool stays bounded: a cancelled
+			// statement's thread may outlive the client's socket, and a
+			// pool that forgot it could exhaust max_connections (MariaDB
+			// 1040) in a storm of cancels.
+			var peak atomic.Int64
+			sampled := make(chan struct{})
+			stopSampling := make(chan struct{})
+			go func() {
+				defer close(sampled)
+				for {
+					n, err := engine.One[int64](ctx, admin, core.Raw(c.backends).ReadOnly())
+					if err == nil && n > peak.Load() {
+						peak.Store(n)
+					}
+					select {
+					case <-stopSampling:
+						return
+					case <-time.After(10 * time.Millisecond):
+					}
+				}
+			}()
 			sleep := core.Raw(c.sleep).ReadOnly()
 			// Workers run the iterations side by side: each cancel costs a
 			// new connection, which the servers take tens of ms to open.
@@ -101,7 +132,13 @@ func TestCancelMidQuery(t *testing.T) {
 				}()
 			}
 			wg.Wait()
-			t.Logf("%d cancels; worst return %v after the deadline", iterations, worst)
+			close(stopSampling)
+			<-sampled
+			t.Logf("%d cancels; worst return %v after the deadline; at most %d server connections", iterations, worst, peak.Load())
+			// MaxConns, plus MySQL's side connections for KILL.
+			if limit := int64(cfg.MaxConns) + 4; peak.Load() > limit {
+				t.Errorf("the server held %d connections to the test database; the pool may account for %d", peak.Load(), limit)
+			}
 			// The bound is the engine's; the clock is the machine's. Under
 			// -race on two loaded cores a goroutine can wait 100 ms for a
 			// CPU after the engine has already returned, so a few late
@@ -114,11 +151,6 @@ func TestCancelMidQuery(t *testing.T) {
 				t.Logf("%d of %d calls were 100ms+ late (scheduler noise; allowed up to %d)", n, iterations, iterations/200)
 			}
 			// Nothing left running on the server.
-			admin, err := engine.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer admin.Close()
 			var left int64
 			for deadline := time.Now().Add(5 * time.Second); ; {
 				left, err = engine.One[int64](ctx, admin, core.Raw(c.running).ReadOnly())

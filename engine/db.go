@@ -343,6 +343,16 @@ func (db *DB) release(res *puddle.Resource[*conn], ctx context.Context) {
 		}
 	}
 	if destroy {
+		if c.killed != nil && db.goBackground() {
+			// The server thread may still be running the cancelled
+			// statement: the slot stays taken until the KILL is answered.
+			go func() {
+				defer db.bg.Done()
+				<-c.killed
+				res.Destroy()
+			}()
+			return
+		}
 		res.Destroy()
 		return
 	}
@@ -358,8 +368,8 @@ func (db *DB) cancelled(c *conn) {
 	if c.cancelled.Swap(true) {
 		return
 	}
-	if db.driver == MySQL && !c.bounded {
-		db.killQuery(c.id)
+	if db.driver == MySQL {
+		db.killQuery(c)
 	}
 }
 
@@ -390,8 +400,8 @@ func (db *DB) Exec(ctx context.Context, stmt core.Statement) (Result, error) {
 // execOn runs a compiled statement on c with hooks and classification.
 func (db *DB) execOn(ctx context.Context, c *conn, stmt core.Statement, cs *core.Compiled, inTx bool) (Result, error) {
 	sql := cs.SQL
-	if db.driver == MySQL && !cs.Writes {
-		sql, c.bounded = db.boundRead(ctx, sql)
+	if db.driver == MySQL {
+		sql = db.mysqlSQL(ctx, c, cs)
 	}
 	if db.hooks.query == nil {
 		r, err := c.dc.exec(ctx, sql, cs.Args)
@@ -415,7 +425,7 @@ func (db *DB) execOn(ctx context.Context, c *conn, stmt core.Statement, cs *core
 // before the connection failed) with athanor.ErrOutcomeUnknown.
 func (db *DB) execError(ctx context.Context, c *conn, err error, autocommitWrite bool) error {
 	if c.dc.serverError(err) {
-		if c.bounded && isStatementTimeout(err) {
+		if !c.boundUntil.IsZero() && isStatementTimeout(err) {
 			// The server stopped a read at the caller's deadline
 			// (boundRead): report it as the deadline it is.
 			return fmt.Errorf("%w: %w", db.classify(err), context.DeadlineExceeded)

@@ -46,9 +46,14 @@ type conn struct {
 	// cancelled is set once the server-side cancel of the connection's
 	// statement has been started.
 	cancelled atomic.Bool
-	// bounded is set while the statement in flight has a server-side
-	// time limit (MySQL reads with a deadline).
-	bounded bool
+	// boundUntil is when the server stops the statement in flight by
+	// itself (MySQL reads with a deadline); zero when it has no bound.
+	boundUntil time.Time
+	// killed is closed when the MySQL KILL of a cancelled statement has
+	// been answered (nil: no KILL sent). Until then the connection keeps
+	// its pool slot, so that a storm of cancels cannot leave more server
+	// threads behind than MaxConns.
+	killed chan struct{}
 	// acquiredAt is when the connection was last acquired (kept only when
 	// a PoolHook is set).
 	acquiredAt time.Time

@@ -63,8 +63,8 @@ func (r *Rows) run(stmt core.Statement, cs *core.Compiled, inTx bool) error {
 		r.sql = cs.SQL
 	}
 	sql := cs.SQL
-	if db.driver == MySQL && !cs.Writes {
-		sql, r.c.bounded = db.boundRead(r.ctx, sql)
+	if db.driver == MySQL {
+		sql = db.mysqlSQL(r.ctx, r.c, cs)
 	}
 	err := r.c.dc.query(r.ctx, sql, cs.Args, r)
 	if err != nil {

@@ -221,6 +221,27 @@ func discover(kind Kind) (Servers, error) {
 	return s, nil
 }
 
+// discoverFor is Discover for a test. The first discovery pings every
+// replica, so it holds the shared replication lock: a test in another
+// package that stops a replica on purpose must not make this process
+// record the replica as missing.
+func discoverFor(t testing.TB, kind Kind) (Servers, error) {
+	t.Helper()
+	discoverMu.Lock()
+	d, done := discovered[kind]
+	discoverMu.Unlock()
+	if done {
+		return d.servers, d.err
+	}
+	holderMu.Lock()
+	_, sharing := shared[t.Name()]
+	holderMu.Unlock()
+	if !sharing {
+		defer shareReplication(t)()
+	}
+	return Discover(kind)
+}
+
 // InCI reports whether the tests run under CI, where a missing server is a
 // failure rather than a skip.
 func InCI() bool {
@@ -232,7 +253,7 @@ func InCI() bool {
 // reason outside CI, failed under CI=true.
 func Require(t testing.TB, kind Kind) Servers {
 	t.Helper()
-	s, err := Discover(kind)
+	s, err := discoverFor(t, kind)
 	if err != nil {
 		if InCI() {
 			t.Fatalf("CI=true and a database is missing: %v", err)

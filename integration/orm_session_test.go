@@ -503,8 +503,9 @@ func TestORMReadYourWritesThroughRouter(t *testing.T) {
 				testdb.PauseReplay(t, r)
 			}
 			s := session.New(session.Router(rt), session.Options{Registry: reg})
-			s.Add(&ormAuthor{Name: "fresh"})
-			tok, err := s.Commit(ctx)
+			a := &ormAuthor{Name: "fresh"}
+			s.Add(a)
+			tok, err := s.Commit(ctx) // one INSERT: committed without BEGIN/COMMIT
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -515,6 +516,21 @@ func TestORMReadYourWritesThroughRouter(t *testing.T) {
 			got, err := session.Query[ormAuthor](s).Filter("Name", "fresh").Count(router.WithDecision(ctx, &d))
 			if err != nil || got != 1 {
 				t.Fatalf("read after commit: %d %v (served by %s, %s)", got, err, d.Node, d.Reason)
+			}
+			// A one-column UPDATE, read back by another session carrying
+			// the token in its context, replicas still paused.
+			a.Name = "fresher"
+			tok2, err := s.Commit(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tok2.Position(router.DefaultGroup).Covers(tok.Position(router.DefaultGroup)) {
+				t.Fatalf("token after update %s does not cover the first %s", tok2, tok)
+			}
+			other := session.New(session.Router(rt), session.Options{Registry: reg})
+			got, err = session.Query[ormAuthor](other).Filter("Name", "fresher").Count(router.WithToken(ctx, tok2))
+			if err != nil || got != 1 {
+				t.Fatalf("read of the update with the token: %d %v", got, err)
 			}
 		})
 	}

@@ -157,6 +157,14 @@ func (g *Group) commitToken(ctx context.Context, ctxs ...context.Context) Token 
 	return t
 }
 
+// CommitToken returns a token covering every write committed on g's
+// primary so far, for writes committed outside a Tx (a single autocommit
+// statement through Router.Exec or Router.Query), and adds it to the
+// Tracker of ctx, if any. It is zero in a group without replicas, where
+// no read can be stale, and when the primary cannot be asked (the Tracker
+// then asks again at its next read).
+func (g *Group) CommitToken(ctx context.Context) Token { return g.commitToken(ctx) }
+
 func containsTracker(trs []*Tracker, tr *Tracker) bool {
 	for _, x := range trs {
 		if x == tr {

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
@@ -107,6 +108,43 @@ func (b routerBackend) Begin(ctx context.Context, opts engine.TxOptions) (Tx, er
 	}
 	return routerTx{tx}, nil
 }
+
+// commitToken is the token of a write stmt just committed outside a
+// transaction (see Session.Commit's single-statement path).
+func (b routerBackend) commitToken(ctx context.Context, stmt core.Statement) router.Token {
+	g, err := b.r.GroupFor(stmt)
+	if err != nil || g == nil {
+		return router.Token{}
+	}
+	return g.CommitToken(ctx)
+}
+
+// tokenSource is a Backend whose autocommit writes yield causal tokens.
+type tokenSource interface {
+	commitToken(ctx context.Context, stmt core.Statement) router.Token
+}
+
+// autoTx runs a flush of one statement without a transaction: the
+// statement is atomic by itself, and the commit costs no round trips of
+// its own. It remembers the last statement, whose group gives the token.
+type autoTx struct {
+	b    Backend
+	last core.Statement
+}
+
+func (t *autoTx) Query(ctx context.Context, s core.Statement) (*engine.Rows, error) {
+	t.last = s
+	return t.b.Query(ctx, s)
+}
+func (t *autoTx) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
+	t.last = s
+	return t.b.Exec(ctx, s)
+}
+func (t *autoTx) Savepoint(context.Context) (Tx, error) {
+	return nil, errors.New("session: internal error: savepoint in a single-statement flush")
+}
+func (t *autoTx) Commit(context.Context) (router.Token, error) { return router.Token{}, nil }
+func (t *autoTx) Rollback(context.Context) error               { return nil }
 
 type routerTx struct{ tx *router.Tx }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/mapper"
+	"github.com/athanor-orm/athanor/router"
 )
 
 // journal records what a flush changed in the session, so a failed flush
@@ -95,7 +96,8 @@ func (s *Session) Flush(ctx context.Context) error {
 	}
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
-	return s.flushLocked(ctx)
+	_, err := s.flushLocked(ctx, false)
+	return err
 }
 
 // link says: child's fk fields take parent's key (or NULL for a nil
@@ -132,6 +134,8 @@ type plan struct {
 	m2mAdd  map[pairKey]pair
 	m2mDel  map[pairKey]pair
 	tx      Tx
+	// diffs memoises changed per entry; set drops an entry's.
+	diffs map[*entry][]int
 }
 
 func (pl *plan) lookup(p unsafe.Pointer) *entry { return pl.known[p] }
@@ -145,29 +149,50 @@ func (pl *plan) set(e *entry, f *mapper.Field, v any) error {
 	if err := f.Set(e.p, v); err != nil {
 		return err
 	}
+	delete(pl.diffs, e) // the diff is stale
 	pl.log.writes = append(pl.log.writes, fieldWrite{p: e.p, f: f, old: old})
 	return nil
 }
 
-func (s *Session) flushLocked(ctx context.Context) (err error) {
-	pl := &plan{s: s, known: map[unsafe.Pointer]*entry{}, deletes: map[*entry]bool{}, links: map[*entry][]link{},
-		m2mAdd: map[pairKey]pair{}, m2mDel: map[pairKey]pair{}}
+// flushLocked flushes. With commit set (Session.Commit with no
+// transaction open), a flush of a single statement runs it without a
+// transaction, which commits it: committed then reports that, with the
+// commit's token.
+func (s *Session) flushLocked(ctx context.Context, commit bool) (committed *router.Token, err error) {
+	if !s.holdsObjects() {
+		return nil, nil // nothing to flush: the common case before a read
+	}
+	pl := &plan{s: s}
 	if err := pl.collect(); err != nil {
-		return err
+		return nil, err
 	}
 	if len(pl.inserts) == 0 && len(pl.deletes) == 0 && len(pl.m2mAdd) == 0 && len(pl.m2mDel) == 0 {
 		// Only updates are possible: apply links and diff.
 		if err := pl.applyLinks(pl.persist); err != nil {
 			pl.log.restore(s)
-			return err
+			return nil, err
 		}
-		if !slices.ContainsFunc(pl.persist, func(e *entry) bool { return len(changed(e)) > 0 }) {
+		if !slices.ContainsFunc(pl.persist, func(e *entry) bool { return len(pl.changed(e)) > 0 }) {
 			pl.log.restore(s)
-			return nil
+			return nil, nil
 		}
 	}
 
 	defer s.observeFlush(&ctx)(&err)
+	if commit && s.tx == nil && s.opts.Tx == (engine.TxOptions{}) {
+		one, err := pl.oneStatement()
+		if err != nil {
+			pl.log.restore(s)
+			return nil, err
+		}
+		if one {
+			tok, err := pl.commitOne(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return &tok, nil
+		}
+	}
 	// The transaction: the session's, or a new one; a savepoint per flush
 	// inside an existing one.
 	began := false
@@ -175,7 +200,7 @@ func (s *Session) flushLocked(ctx context.Context) (err error) {
 		tx, err := s.b.Begin(ctx, s.opts.Tx)
 		if err != nil {
 			pl.log.restore(s)
-			return fmt.Errorf("session: flush: begin: %w", err)
+			return nil, fmt.Errorf("session: flush: begin: %w", err)
 		}
 		s.tx, s.txLog, began = tx, &journal{}, true
 		s.hasTx.Store(true)
@@ -186,7 +211,7 @@ func (s *Session) flushLocked(ctx context.Context) (err error) {
 		s.txMu.Unlock()
 		if err != nil {
 			pl.log.restore(s)
-			return fmt.Errorf("session: flush: savepoint: %w", err)
+			return nil, fmt.Errorf("session: flush: savepoint: %w", err)
 		}
 		pl.tx = sp
 	}
@@ -205,7 +230,7 @@ func (s *Session) flushLocked(ctx context.Context) (err error) {
 			top = nil
 			s.endTx(false)
 		}
-		return fmt.Errorf("session: flush: %w", err)
+		return nil, fmt.Errorf("session: flush: %w", err)
 	}
 	if !began {
 		s.txMu.Lock()
@@ -217,12 +242,60 @@ func (s *Session) flushLocked(ctx context.Context) (err error) {
 			_ = top.Rollback(ctx)
 			top = nil
 			s.endTx(false)
-			return fmt.Errorf("session: flush: release savepoint: %w", err)
+			return nil, fmt.Errorf("session: flush: release savepoint: %w", err)
 		}
 	}
 	pl.finish()
 	s.txLog.merge(s, &pl.log)
-	return nil
+	return nil, nil
+}
+
+// oneStatement reports whether the flush is exactly one statement: one
+// new object that no other object's foreign key waits for (and nothing
+// else), or one changed persistent object. Deletes may cascade, and
+// association rows are statements of their own: neither qualifies.
+func (pl *plan) oneStatement() (bool, error) {
+	if len(pl.deletes) > 0 || len(pl.m2mAdd) > 0 || len(pl.m2mDel) > 0 || len(pl.inserts) > 1 {
+		return false, nil
+	}
+	if len(pl.inserts) == 1 {
+		e := pl.inserts[0]
+		for _, ls := range pl.links {
+			for _, l := range ls {
+				if l.parent == e {
+					return false, nil // an UPDATE or INSERT needs its key
+				}
+			}
+		}
+		if err := pl.applyLinks(pl.persist); err != nil {
+			return false, err
+		}
+		return !slices.ContainsFunc(pl.persist, func(e *entry) bool { return len(pl.changed(e)) > 0 }), nil
+	}
+	n := 0
+	for _, e := range pl.persist {
+		if len(pl.changed(e)) > 0 {
+			n++
+		}
+	}
+	return n == 1, nil
+}
+
+// commitOne runs a one-statement flush outside a transaction, and so
+// commits it. On failure nothing was written and the objects are restored.
+func (pl *plan) commitOne(ctx context.Context) (router.Token, error) {
+	s := pl.s
+	at := &autoTx{b: s.b}
+	pl.tx = at
+	if err := pl.execute(ctx); err != nil {
+		pl.log.restore(s)
+		return router.Token{}, fmt.Errorf("session: flush: %w", err)
+	}
+	pl.finish()
+	if ts, ok := s.b.(tokenSource); ok && at.last != nil {
+		return ts.commitToken(ctx, at.last), nil
+	}
+	return router.Token{}, nil
 }
 
 // collect gathers the session's entries, follows save-update cascades,
@@ -233,6 +306,7 @@ func (pl *plan) collect() error {
 	var all []*entry
 	s.objs.each(func(e *entry) { all = append(all, e) })
 	slices.SortFunc(all, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+	pl.known = make(map[unsafe.Pointer]*entry, len(all))
 	for _, e := range all {
 		pl.known[e.p] = e
 	}
@@ -277,7 +351,7 @@ func (pl *plan) collect() error {
 		if pl.deletes[e] {
 			return
 		}
-		pl.deletes[e] = true
+		pl.markDeleted(e)
 		for _, r := range e.m.Relations() {
 			if !r.Cascade.Has(mapper.CascadeDelete) || r.Kind == mapper.ManyToMany {
 				continue
@@ -327,7 +401,7 @@ func (pl *plan) collect() error {
 				if r.Cascade.Has(mapper.CascadeDeleteOrphan) {
 					del(te)
 				} else if nullable(r.FK) {
-					pl.links[te] = append([]link{{child: te, fk: r.FK, rel: r}}, pl.links[te]...)
+					pl.addLink(link{child: te, fk: r.FK, rel: r}, true)
 				}
 			}
 		}
@@ -369,7 +443,7 @@ func (pl *plan) relLinks(e *entry) error {
 			ts := r.Get(e.p)
 			if len(ts) == 0 {
 				if prev := e.coll[r]; len(prev) > 0 && nullable(r.FK) {
-					pl.links[e] = append(pl.links[e], link{child: e, fk: r.FK, rel: r})
+					pl.addLink(link{child: e, fk: r.FK, rel: r}, false)
 				}
 				continue
 			}
@@ -378,7 +452,7 @@ func (pl *plan) relLinks(e *entry) error {
 				return err
 			}
 			if pe != nil {
-				pl.links[e] = append(pl.links[e], link{child: e, fk: r.FK, parent: pe, rel: r})
+				pl.addLink(link{child: e, fk: r.FK, parent: pe, rel: r}, false)
 			}
 		case mapper.OneToMany, mapper.OneToOne:
 			for _, t := range r.Get(e.p) {
@@ -391,7 +465,7 @@ func (pl *plan) relLinks(e *entry) error {
 				}
 				// The child's own many-to-one wins over the collection:
 				// insert before its links.
-				pl.links[ce] = append([]link{{child: ce, fk: r.FK, parent: e, rel: r}}, pl.links[ce]...)
+				pl.addLink(link{child: ce, fk: r.FK, parent: e, rel: r}, true)
 			}
 		case mapper.ManyToMany:
 			if r.IsNil(e.p) {
@@ -408,7 +482,7 @@ func (pl *plan) relLinks(e *entry) error {
 					return err
 				}
 				if te != nil {
-					pl.addPair(pl.m2mAdd, r, e, te)
+					pl.addPair(&pl.m2mAdd, r, e, te)
 				}
 			}
 			for _, t := range prev {
@@ -416,7 +490,7 @@ func (pl *plan) relLinks(e *entry) error {
 					continue
 				}
 				if te := pl.lookup(t); te != nil {
-					pl.addPair(pl.m2mDel, r, e, te)
+					pl.addPair(&pl.m2mDel, r, e, te)
 				}
 			}
 		}
@@ -443,12 +517,51 @@ func (pl *plan) member(owner *entry, r *mapper.Relation, t unsafe.Pointer) (*ent
 	return nil, fmt.Errorf("session: %s.%s refers to a %s %s (Add or Merge it)", owner.m.Name, r.Name, te.State(), r.Target.Name)
 }
 
-func (pl *plan) addPair(set map[pairKey]pair, r *mapper.Relation, owner, target *entry) {
+func (pl *plan) addPair(set *map[pairKey]pair, r *mapper.Relation, owner, target *entry) {
 	p := pair{t: r.Secondary, a: owner, b: target, ac: r.SecondaryOwnerCols[0], bc: r.SecondaryTargetColumns[0]}
 	if p.ac.Name > p.bc.Name {
 		p.a, p.b, p.ac, p.bc = p.b, p.a, p.bc, p.ac
 	}
-	set[pairKey{p.t, p.a, p.b}] = p
+	if *set == nil {
+		*set = map[pairKey]pair{}
+	}
+	(*set)[pairKey{p.t, p.a, p.b}] = p
+}
+
+// The plan's maps are made on first write: most flushes need few of them.
+
+func (pl *plan) markDeleted(e *entry) {
+	if pl.deletes == nil {
+		pl.deletes = map[*entry]bool{}
+	}
+	pl.deletes[e] = true
+}
+
+// addLink records l for its child, first (the child's own many-to-one
+// wins over a collection's) or last.
+func (pl *plan) addLink(l link, first bool) {
+	if pl.links == nil {
+		pl.links = map[*entry][]link{}
+	}
+	if first {
+		pl.links[l.child] = append([]link{l}, pl.links[l.child]...)
+	} else {
+		pl.links[l.child] = append(pl.links[l.child], l)
+	}
+}
+
+// holdsObjects reports whether the session holds any object at all.
+func (s *Session) holdsObjects() bool {
+	for i := range s.objs.shards {
+		sh := &s.objs.shards[i]
+		sh.mu.Lock()
+		n := len(sh.m)
+		sh.mu.Unlock()
+		if n > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // applyLinks sets the foreign keys of es from their parents' keys.
@@ -468,6 +581,19 @@ func (pl *plan) applyLinks(es []*entry) error {
 		}
 	}
 	return nil
+}
+
+// changed is the package function changed, memoised for the plan.
+func (pl *plan) changed(e *entry) []int {
+	if ch, ok := pl.diffs[e]; ok {
+		return ch
+	}
+	ch := changed(e)
+	if pl.diffs == nil {
+		pl.diffs = map[*entry][]int{}
+	}
+	pl.diffs[e] = ch
+	return ch
 }
 
 // changed returns the indexes of the fields of a persistent entry that
@@ -598,7 +724,7 @@ func (pl *plan) loadCascades(ctx context.Context) error {
 					}
 					pl.known[p] = ce
 					if ce.State() == Persistent && !pl.deletes[ce] {
-						pl.deletes[ce] = true
+						pl.markDeleted(ce)
 						// Loaded children may be listed as persistent.
 						pl.persist = slices.DeleteFunc(pl.persist, func(x *entry) bool { return x == ce })
 					}
@@ -748,6 +874,17 @@ func (pl *plan) insert(ctx context.Context, m *mapper.Model, es []*entry) error 
 		}
 	}
 	fields := m.Fields()
+	if len(es) == 1 {
+		var cols, ret []*mapper.Field
+		for _, f := range fields {
+			if omit(f, es[0].p) {
+				ret = append(ret, f)
+			} else {
+				cols = append(cols, f)
+			}
+		}
+		return pl.insertChunk(ctx, m, cols, ret, es)
+	}
 	groups := map[string][]*entry{}
 	var sigs []string
 	for _, e := range es {
@@ -943,7 +1080,7 @@ func compareKey(a, b any) int {
 // update writes the changed columns of a persistent entry, checking and
 // bumping its version column.
 func (pl *plan) update(ctx context.Context, e *entry) error {
-	ch := changed(e)
+	ch := pl.changed(e)
 	if len(ch) == 0 {
 		return nil
 	}
@@ -1149,6 +1286,11 @@ func (s *Session) modelOrder(pl *plan) ([]*mapper.Model, error) {
 	}
 	for e := range pl.deletes {
 		involved[e.m] = true
+	}
+	if len(involved) == 1 {
+		for m := range involved {
+			return []*mapper.Model{m}, nil // a self-reference orders rows, not models
+		}
 	}
 	byTable := map[string]*mapper.Model{}
 	for _, m := range s.reg.Models() {

@@ -313,11 +313,25 @@ func (s *Session) readCtx(ctx context.Context) context.Context {
 // causal token of the commit (zero over a single engine). On error the
 // database is rolled back and the objects are back in their states from
 // before the transaction, with the caller's changes still pending.
+//
+// With no transaction open, and Options.Tx left at its defaults, a flush
+// that is a single statement (one new object, or one changed object) runs
+// that statement alone: it is atomic by itself, so BEGIN and COMMIT would
+// only add two round trips. Should its connection fail mid-statement, the
+// error matches athanor.ErrOutcomeUnknown, as a failed COMMIT's would.
 func (s *Session) Commit(ctx context.Context) (router.Token, error) {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
-	if err := s.flushLocked(ctx); err != nil {
+	committed, err := s.flushLocked(ctx, true)
+	if err != nil {
 		return router.Token{}, err
+	}
+	if committed != nil {
+		s.tokMu.Lock()
+		s.token = s.token.Merge(*committed)
+		tok := s.token
+		s.tokMu.Unlock()
+		return tok, nil
 	}
 	if s.tx == nil {
 		return s.Token(), nil

@@ -543,3 +543,119 @@ func TestMergeAndExpunge(t *testing.T) {
 }
 
 func reflectType(v any) reflect.Type { return reflect.TypeOf(v) }
+
+// txCounter counts transactions begun.
+type txCounter struct{ begins atomic.Int64 }
+
+func (c *txCounter) TxBegin(ctx context.Context, _ engine.TxBeginData) context.Context {
+	c.begins.Add(1)
+	return ctx
+}
+func (c *txCounter) TxEnd(context.Context, engine.TxEndData) {}
+
+// TestCommitOfOneStatementNeedsNoTransaction: a Commit whose flush is one
+// statement (one new object, or one changed object) sends just that
+// statement, no BEGIN or COMMIT; a failing one leaves the object as it
+// was, and a flush of more statements still runs in one transaction.
+func TestCommitOfOneStatementNeedsNoTransaction(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := engine.ParseConfig("sqlite://" + filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hk, tc := &sqlCounter{}, &txCounter{}
+	cfg.Hooks = []any{hk, tc}
+	db, err := engine.OpenConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	reg := mapper.NewRegistry()
+	if _, err := mapper.RegisterIn[Author](reg); err != nil {
+		t.Fatal(err)
+	}
+	md, err := reg.MetaData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := md.CreateAll(ctx, db.Dialect(), func(ctx context.Context, c core.Compiled) error {
+		_, err := db.Exec(ctx, core.Raw(c.SQL, c.Args...))
+		return err
+	}, false); err != nil {
+		t.Fatal(err)
+	}
+	s := session.New(session.DB(db), session.Options{Registry: reg})
+	step := func(name string, wantStmts, wantTx int, fn func() error) {
+		t.Helper()
+		hk.reset()
+		tc.begins.Store(0)
+		if err := fn(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := len(hk.with("")); got != wantStmts {
+			t.Errorf("%s: %d statements %q, want %d", name, got, hk.with(""), wantStmts)
+		}
+		if got := tc.begins.Load(); got != int64(wantTx) {
+			t.Errorf("%s: %d transactions, want %d", name, got, wantTx)
+		}
+	}
+	a := &Author{Name: "Le Guin"}
+	step("insert one", 1, 0, func() error {
+		s.Add(a)
+		_, err := s.Commit(ctx)
+		return err
+	})
+	if a.ID == 0 || s.StateOf(a) != session.Persistent {
+		t.Fatalf("after insert: id %d state %v", a.ID, s.StateOf(a))
+	}
+	step("update one", 1, 0, func() error {
+		a.Name = "Ursula K. Le Guin"
+		_, err := s.Commit(ctx)
+		return err
+	})
+	var name string
+	if err := db.QueryRow(ctx, core.Raw(`SELECT name FROM authors WHERE id = ?`, a.ID).ReadOnly()).Scan(&name); err != nil || name != a.Name {
+		t.Fatalf("row after update: %q %v", name, err)
+	}
+
+	// A unique violation: nothing written, the object still pending, and
+	// once fixed it commits.
+	dup := &Author{Name: a.Name}
+	s.Add(dup)
+	if _, err := s.Commit(ctx); !errors.Is(err, athanor.ErrUniqueViolation) {
+		t.Fatalf("duplicate: %v", err)
+	}
+	if dup.ID != 0 || s.StateOf(dup) != session.Pending {
+		t.Fatalf("after failed commit: id %d state %v", dup.ID, s.StateOf(dup))
+	}
+	step("insert after fix", 1, 0, func() error {
+		dup.Name = "another"
+		_, err := s.Commit(ctx)
+		return err
+	})
+	if n := count(t, db, "authors"); n != 2 {
+		t.Fatalf("%d authors, want 2", n)
+	}
+
+	// Two changes are two statements: one transaction.
+	step("two updates", 2, 1, func() error {
+		a.Name, dup.Name = "x", "y"
+		_, err := s.Commit(ctx)
+		return err
+	})
+	// A parent and its child: two INSERTs in one transaction.
+	step("parent and child", 2, 1, func() error {
+		s.Add(&Author{Name: "z", Books: []*Book{{Title: "b"}}})
+		_, err := s.Commit(ctx)
+		return err
+	})
+	// Flush (not Commit) keeps its transaction open.
+	step("flush one", 1, 1, func() error {
+		a.Name = "flushed"
+		if err := s.Flush(ctx); err != nil {
+			return err
+		}
+		_, err := s.Commit(ctx)
+		return err
+	})
+}

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -136,6 +137,12 @@ type plan struct {
 	tx      Tx
 	// diffs memoises changed per entry; set drops an entry's.
 	diffs map[*entry][]int
+	// snaps holds the snapshots of inserted entries (see presnap); set
+	// drops an entry's.
+	snaps map[*entry][]any
+	// committed: the flush committed by itself (commitOne), so finish
+	// need not journal what it changes for a later rollback.
+	committed bool
 }
 
 func (pl *plan) lookup(p unsafe.Pointer) *entry { return pl.known[p] }
@@ -150,6 +157,7 @@ func (pl *plan) set(e *entry, f *mapper.Field, v any) error {
 		return err
 	}
 	delete(pl.diffs, e) // the diff is stale
+	delete(pl.snaps, e)
 	pl.log.writes = append(pl.log.writes, fieldWrite{p: e.p, f: f, old: old})
 	return nil
 }
@@ -255,14 +263,31 @@ func (s *Session) flushLocked(ctx context.Context, commit bool) (committed *rout
 // else), or one changed persistent object. Deletes may cascade, and
 // association rows are statements of their own: neither qualifies.
 func (pl *plan) oneStatement() (bool, error) {
-	if len(pl.deletes) > 0 || len(pl.m2mAdd) > 0 || len(pl.m2mDel) > 0 || len(pl.inserts) > 1 {
+	if len(pl.deletes) > 0 || len(pl.m2mAdd) > 0 || len(pl.m2mDel) > 0 || len(pl.inserts) > pl.s.opts.BatchSize {
 		return false, nil
 	}
-	if len(pl.inserts) == 1 {
-		e := pl.inserts[0]
+	if len(pl.inserts) > 0 {
+		// One multi-row INSERT: one model, the same columns for every
+		// row, and no row whose foreign key waits for another's key.
+		m := pl.inserts[0].m
+		if len(m.Fields()) > 64 {
+			return false, nil
+		}
+		sig := omitted(m, pl.inserts[0])
+		if len(pl.inserts) > 1 {
+			auto := m.AutoIncrement()
+			if !pl.s.returning && auto != nil && auto.IsZero(pl.inserts[0].p) && !pl.s.opts.ConsecutiveIDs {
+				return false, nil // MySQL inserts these row by row
+			}
+		}
+		for _, e := range pl.inserts[1:] {
+			if e.m != m || omitted(m, e) != sig {
+				return false, nil
+			}
+		}
 		for _, ls := range pl.links {
 			for _, l := range ls {
-				if l.parent == e {
+				if l.parent != nil && l.parent.State() == Pending {
 					return false, nil // an UPDATE or INSERT needs its key
 				}
 			}
@@ -281,6 +306,18 @@ func (pl *plan) oneStatement() (bool, error) {
 	return n == 1, nil
 }
 
+// omitted is the set of columns an INSERT of e leaves to the database,
+// as a bit mask over m's fields (see omit); m has at most 64.
+func omitted(m *mapper.Model, e *entry) uint64 {
+	var bits uint64
+	for i, f := range m.Fields() {
+		if omit(f, e.p) {
+			bits |= 1 << i
+		}
+	}
+	return bits
+}
+
 // commitOne runs a one-statement flush outside a transaction, and so
 // commits it. On failure nothing was written and the objects are restored.
 func (pl *plan) commitOne(ctx context.Context) (router.Token, error) {
@@ -291,6 +328,7 @@ func (pl *plan) commitOne(ctx context.Context) (router.Token, error) {
 		pl.log.restore(s)
 		return router.Token{}, fmt.Errorf("session: flush: %w", err)
 	}
+	pl.committed = true
 	pl.finish()
 	if ts, ok := s.b.(tokenSource); ok && at.last != nil {
 		return ts.commitToken(ctx, at.last), nil
@@ -754,6 +792,9 @@ func (pl *plan) waves(m *mapper.Model, es []*entry) [][]*entry {
 	if len(es) == 0 {
 		return nil
 	}
+	if len(pl.links) == 0 {
+		return [][]*entry{es}
+	}
 	depth := map[*entry]int{}
 	in := map[*entry]bool{}
 	for _, e := range es {
@@ -971,6 +1012,7 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, cols, ret []*m
 				}
 			}
 		}
+		pl.presnap(m, cols, rows, es)
 		return nil
 	}
 	// RETURNING the generated columns, with the key to match rows.
@@ -1062,7 +1104,36 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, cols, ret []*m
 			}
 		}
 	}
+	pl.presnap(m, cols, rows, es)
 	return nil
+}
+
+// presnap records the snapshots inserted rows will have after the flush,
+// reusing the values the INSERT sent (rows, in cols order) rather than
+// reading every field again; finish uses them unless a later set drops
+// them. cols are in m's field order.
+func (pl *plan) presnap(m *mapper.Model, cols []*mapper.Field, rows [][]any, es []*entry) {
+	if pl.snaps == nil {
+		pl.snaps = make(map[*entry][]any, len(es))
+	}
+	fields := m.Fields()
+	for j, e := range es {
+		snap := make([]any, len(fields))
+		c := 0
+		for i, f := range fields {
+			if c < len(cols) && cols[c] == f {
+				v := rows[j][c]
+				if b, ok := v.([]byte); ok && b != nil {
+					v = bytes.Clone(b)
+				}
+				snap[i] = v
+				c++
+				continue
+			}
+			snap[i] = f.Snapshot(e.p)
+		}
+		pl.snaps[e] = snap
+	}
 }
 
 // compareKey orders integer (or string) key values.
@@ -1244,10 +1315,17 @@ func (pl *plan) delete(ctx context.Context, m *mapper.Model, es []*entry) error 
 // for a later rollback of the transaction.
 func (pl *plan) finish() {
 	s := pl.s
+	if pl.committed {
+		pl.log = journal{} // nothing left to roll back
+	}
 	for _, e := range pl.inserts {
-		pl.log.save(s, e)
+		pl.journal(e)
 		e.key = keyOf(e.m, e.p)
-		e.snap = snapshot(e.m, e.p)
+		if snap, ok := pl.snaps[e]; ok {
+			e.snap = snap
+		} else {
+			e.snap = snapshot(e.m, e.p)
+		}
 		e.coll = collections(e.m, e.p)
 		if e.State() != Pending {
 			continue
@@ -1257,7 +1335,7 @@ func (pl *plan) finish() {
 		s.objs.put(e)
 	}
 	for _, e := range pl.persist {
-		pl.log.save(s, e)
+		pl.journal(e)
 		e.snap = snapshot(e.m, e.p)
 		e.coll = collections(e.m, e.p)
 		if k := keyOf(e.m, e.p); k != e.key {
@@ -1267,10 +1345,18 @@ func (pl *plan) finish() {
 		}
 	}
 	for e := range pl.deletes {
-		pl.log.save(s, e)
+		pl.journal(e)
 		s.ids.remove(e.key, e)
 		s.objs.remove(e.p)
 		e.setState(Detached)
+	}
+}
+
+// journal saves e's state before finish changes it, unless the flush
+// committed by itself.
+func (pl *plan) journal(e *entry) {
+	if !pl.committed {
+		pl.log.save(pl.s, e)
 	}
 }
 

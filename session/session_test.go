@@ -636,7 +636,26 @@ func TestCommitOfOneStatementNeedsNoTransaction(t *testing.T) {
 	if n := count(t, db, "authors"); n != 2 {
 		t.Fatalf("%d authors, want 2", n)
 	}
+	defer func() {
+		if n := count(t, db, "authors"); n != 9 {
+			t.Errorf("%d authors at the end, want 9", n)
+		}
+	}()
 
+	// New objects of one model in one multi-row INSERT: still one
+	// statement.
+	step("insert three", 1, 0, func() error {
+		s.Add(&Author{Name: "p"}, &Author{Name: "q"}, &Author{Name: "r"})
+		_, err := s.Commit(ctx)
+		return err
+	})
+	// More rows than one INSERT takes: a transaction.
+	small := session.New(session.DB(db), session.Options{Registry: reg, BatchSize: 2})
+	step("insert three, batches of two", 2, 1, func() error {
+		small.Add(&Author{Name: "s"}, &Author{Name: "t"}, &Author{Name: "u"})
+		_, err := small.Commit(ctx)
+		return err
+	})
 	// Two changes are two statements: one transaction.
 	step("two updates", 2, 1, func() error {
 		a.Name, dup.Name = "x", "y"

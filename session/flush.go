@@ -170,6 +170,13 @@ func (s *Session) flushLocked(ctx context.Context, commit bool) (committed *rout
 	if !s.holdsObjects() {
 		return nil, nil // nothing to flush: the common case before a read
 	}
+	return s.flushPlan(ctx, commit)
+}
+
+// flushPlan is flushLocked for a session holding objects. (Apart, so that
+// the context escaping to the flush observer costs nothing when there is
+// nothing to flush.)
+func (s *Session) flushPlan(ctx context.Context, commit bool) (committed *router.Token, err error) {
 	pl := &plan{s: s}
 	if err := pl.collect(); err != nil {
 		return nil, err

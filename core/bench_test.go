@@ -56,7 +56,7 @@ func BenchmarkCompile(b *testing.B) {
 	b.Run("uncached", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := compileFull(d, q); err != nil {
+			if _, err := compileFull(d, q, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -78,7 +78,7 @@ func BenchmarkCompile(b *testing.B) {
 			b.Fatal(err)
 		}
 		for b.Loop() {
-			if _, err := compileShape(d, q); err != nil {
+			if _, _, err := compileShape(d, q, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -106,4 +106,76 @@ func TestCachedCompileIsCheap(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { _, _ = Compile(d, q) }); n > 0 {
 		t.Errorf("cached compile allocates %v times", n)
 	}
+}
+
+// buildByKey is the statement of a read by primary key, rebuilt per call
+// as a caller with a varying key does.
+func buildByKey(users *Table, id int64) *SelectStmt {
+	return Select(users.Star()).From(users).Where(Eq(users.C("id"), id))
+}
+
+// BenchmarkBuildAndCompileByKey measures the per-call cost of that read on
+// the client before any I/O: three builder calls and a shape-cache hit.
+func BenchmarkBuildAndCompileByKey(b *testing.B) {
+	users, _, _ := benchTables()
+	d := benchDialect{}
+	if _, err := Compile(d, buildByKey(users, 1)); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var id int64
+	for b.Loop() {
+		id++
+		if _, err := Compile(d, buildByKey(users, id)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestBuildAndCompileByKeyAllocs pins the allocations of building and
+// compiling a read by key: the last statement value (the builder calls
+// before it are inlined and keep theirs on the stack) and the comparison
+// node. The table's star and FROM list, the memo and the compiled
+// arguments add none; the key is boxed by the caller.
+func TestBuildAndCompileByKeyAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	users, _, _ := benchTables()
+	d := benchDialect{}
+	if _, err := Compile(d, buildByKey(users, 1)); err != nil {
+		t.Fatal(err)
+	}
+	var key any = int64(1 << 40) // boxed once, outside the measurement
+	n := testing.AllocsPerRun(200, func() {
+		st := Select(users.Star()).From(users).Where(Eq(users.C("id"), key))
+		c, err := Compile(d, st)
+		if err != nil || len(c.Args) != 1 || c.Args[0] != key {
+			t.Fatalf("compile: %v %v", c.Args, err)
+		}
+	})
+	if n > 2 {
+		t.Errorf("building and compiling a read by key allocates %v times, want at most 2", n)
+	}
+}
+
+// BenchmarkBuildAndCompileByKeyParallel is BenchmarkBuildAndCompileByKey
+// on every P at once: the shared shape cache must not serialise readers.
+func BenchmarkBuildAndCompileByKeyParallel(b *testing.B) {
+	users, _, _ := benchTables()
+	d := benchDialect{}
+	if _, err := Compile(d, buildByKey(users, 1)); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		var id int64
+		for pb.Next() {
+			id++
+			if _, err := Compile(d, buildByKey(users, id)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

@@ -49,25 +49,50 @@ func Compile(d Dialect, s Statement) (Compiled, error) {
 		return Compiled{}, fmt.Errorf("core: compile: nil statement")
 	}
 	m := s.stmtMemo()
-	if m != nil {
-		if c, ok := m.get(d); ok {
-			return c, nil
+	if m == nil {
+		e, args, err := compile(d, s, nil)
+		if err != nil {
+			return Compiled{}, err
 		}
+		return e.compiled(args), nil
 	}
-	var c Compiled
-	var err error
-	if _, ok := s.(ddlStatement); ok {
-		c, err = compileFull(d, s) // DDL is rare and inlines literals: no shape cache
-	} else {
-		c, err = compileShape(d, s)
+	if c, ok := m.get(d); ok {
+		return c, nil
 	}
+	// The first dialect a statement is compiled for is memoised in the
+	// statement itself, with its arguments when they are few: compiling a
+	// freshly built statement of a cached shape then allocates nothing.
+	if m.reserve() {
+		e, args, err := compile(d, s, m.buf[:])
+		if err != nil {
+			m.unreserve()
+			return Compiled{}, err
+		}
+		m.publish(e, args)
+		return e.compiled(args), nil
+	}
+	e, args, err := compile(d, s, nil)
 	if err != nil {
 		return Compiled{}, err
 	}
-	if m != nil {
-		m.put(d, c)
-	}
+	c := e.compiled(args)
+	m.put(d, c)
 	return c, nil
+}
+
+// compile renders s through the shape cache (DDL in full, uncached) and
+// returns its SQL and routing facts, and its arguments, copied into spare
+// when they fit.
+func compile(d Dialect, s Statement, spare []any) (*shapeEntry, []any, error) {
+	if _, ok := s.(ddlStatement); !ok {
+		return compileShape(d, s, spare)
+	}
+	// DDL is rare and inlines literals: no shape cache.
+	c, err := compileFull(d, s, spare)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &shapeEntry{d: d, sql: c.SQL, writes: c.Writes, tables: c.Tables}, c.Args, nil
 }
 
 // ddlStatement marks statements that bypass the shape cache.
@@ -79,13 +104,14 @@ func (*DropTableStmt) ddl()       {}
 func (*AlterForeignKeyStmt) ddl() {}
 
 // compileShape renders s in shape mode, looks the shape up in the shared
-// cache, and renders in full only on a miss.
-func compileShape(d Dialect, s Statement) (Compiled, error) {
+// cache, and renders in full only on a miss. Arguments go to spare when
+// they fit (see keepArgs).
+func compileShape(d Dialect, s Statement, spare []any) (*shapeEntry, []any, error) {
 	sw := newWriter(d, modeShape)
 	defer sw.release()
 	s.writeStmt(sw)
 	if sw.err != nil {
-		return Compiled{}, sw.err
+		return nil, nil, sw.err
 	}
 	// The routing facts are part of the shape: two statements may render
 	// the same SQL (FOR UPDATE is dropped on SQLite; Raw and
@@ -98,18 +124,19 @@ func compileShape(d Dialect, s Statement) (Compiled, error) {
 		sw.ident(t)
 	}
 	if e, ok := shapes.get(d, sw.buf); ok {
-		return Compiled{SQL: e.sql, Args: clipArgs(sw.args), Writes: e.writes, Tables: e.tables}, nil
+		return e, keepArgs(sw.args, spare), nil
 	}
-	c, err := compileFull(d, s)
+	c, err := compileFull(d, s, spare)
 	if err != nil {
-		return Compiled{}, err
+		return nil, nil, err
 	}
-	shapes.put(d, sw.buf, &shapeEntry{sql: c.SQL, writes: c.Writes, tables: c.Tables})
-	return c, nil
+	e := &shapeEntry{d: d, sql: c.SQL, writes: c.Writes, tables: c.Tables}
+	shapes.put(d, sw.buf, e)
+	return e, c.Args, nil
 }
 
 // compileFull renders s without consulting any cache.
-func compileFull(d Dialect, s Statement) (Compiled, error) {
+func compileFull(d Dialect, s Statement, spare []any) (Compiled, error) {
 	w := newWriter(d, modeSQL)
 	defer w.release()
 	s.writeStmt(w)
@@ -118,24 +145,61 @@ func compileFull(d Dialect, s Statement) (Compiled, error) {
 	}
 	return Compiled{
 		SQL:    string(w.buf),
-		Args:   clipArgs(w.args),
+		Args:   keepArgs(w.args, spare),
 		Writes: w.writes,
 		Tables: slices.Clone(w.tables),
 	}, nil
 }
 
-func clipArgs(a []any) []any {
+// keepArgs copies arguments out of a pooled writer: into spare (storage
+// owned by the statement being compiled) when they fit, else into a new
+// slice. The result's capacity is its length, so it is never appended to
+// in place.
+func keepArgs(a, spare []any) []any {
 	if len(a) == 0 {
 		return nil
+	}
+	if len(a) <= len(spare) {
+		n := copy(spare, a)
+		return spare[:n:n]
 	}
 	return slices.Clone(a)
 }
 
+// memoArgs is how many arguments a memo stores without allocating: enough
+// for a lookup by key, or by key and a limit.
+const memoArgs = 2
+
 // memo holds one statement value's compiled forms, one per dialect. It is
-// lock-free: entries form an immutable list swapped with CAS.
+// lock-free. The first form lives inline, so memoising it allocates
+// nothing: its fields e (the shape entry, which names the dialect), args
+// and buf are written only by the goroutine that moved state from
+// memoEmpty to memoWriting, and read only once state is memoReady. Other
+// dialects go to an immutable list swapped with CAS.
 type memo struct {
-	head atomic.Pointer[memoEntry]
-	info atomic.Pointer[stmtInfo]
+	state atomic.Uint32
+	e     *shapeEntry
+	args  []any
+	buf   [memoArgs]any // backing array of args when they fit
+	head  atomic.Pointer[memoEntry]
+	info  atomic.Pointer[stmtInfo]
+}
+
+const (
+	memoEmpty uint32 = iota
+	memoWriting
+	memoReady
+)
+
+// reserve claims the inline slot; the caller then calls publish or
+// unreserve.
+func (m *memo) reserve() bool { return m.state.CompareAndSwap(memoEmpty, memoWriting) }
+
+func (m *memo) unreserve() { m.state.Store(memoEmpty) }
+
+func (m *memo) publish(e *shapeEntry, args []any) {
+	m.e, m.args = e, args
+	m.state.Store(memoReady)
 }
 
 type memoEntry struct {
@@ -150,6 +214,9 @@ type stmtInfo struct {
 }
 
 func (m *memo) get(d Dialect) (Compiled, bool) {
+	if m.state.Load() == memoReady && m.e.d == d {
+		return m.e.compiled(m.args), true
+	}
 	for e := m.head.Load(); e != nil; e = e.next {
 		if e.d == d {
 			return e.c, true
@@ -159,6 +226,9 @@ func (m *memo) get(d Dialect) (Compiled, bool) {
 }
 
 func (m *memo) put(d Dialect, c Compiled) {
+	if m.state.Load() == memoReady && m.e.d == d {
+		return
+	}
 	for {
 		old := m.head.Load()
 		n := 0
@@ -196,15 +266,8 @@ func scan(s Statement) stmtInfo {
 	return i
 }
 
-// shapeKey identifies rendered SQL: the dialect plus a hash of the
-// statement's shape (its SQL with raw identifiers and uniform placeholders).
-// Entries keep the full shape, so a hash collision is a miss, never wrong SQL.
-type shapeKey struct {
-	d Dialect
-	h uint64
-}
-
 type shapeEntry struct {
+	d      Dialect
 	shape  string
 	sql    string
 	writes bool
@@ -212,14 +275,26 @@ type shapeEntry struct {
 	next   *shapeEntry
 }
 
+// compiled is the entry's SQL and routing facts with a statement's
+// arguments.
+func (e *shapeEntry) compiled(args []any) Compiled {
+	return Compiled{SQL: e.sql, Args: args, Writes: e.writes, Tables: e.tables}
+}
+
 // shapeCacheLimit bounds the shape cache; when full it is cleared, so a
 // stream of one-off shapes cannot grow memory without bound.
 const shapeCacheLimit = 4096
 
+// shapeCache maps a statement shape (its SQL with raw identifiers and
+// uniform placeholders, plus its routing facts) and a dialect to rendered
+// SQL. It is keyed by a hash of the shape alone, a plain integer that is
+// cheap to look up; entries keep their dialect and full shape, so a hash
+// shared by two dialects or a collision is a chain walk or a miss, never
+// wrong SQL.
 type shapeCache struct {
 	mu sync.RWMutex
-	m  map[shapeKey]*shapeEntry // guarded by mu
-	n  int                      // guarded by mu
+	m  map[uint64]*shapeEntry // guarded by mu
+	n  int                    // guarded by mu
 }
 
 var (
@@ -228,12 +303,12 @@ var (
 )
 
 func (c *shapeCache) get(d Dialect, shape []byte) (*shapeEntry, bool) {
-	k := shapeKey{d: d, h: maphash.Bytes(shapeSeed, shape)}
+	h := maphash.Bytes(shapeSeed, shape)
 	c.mu.RLock()
-	e := c.m[k]
+	e := c.m[h]
 	c.mu.RUnlock()
 	for ; e != nil; e = e.next {
-		if e.shape == string(shape) {
+		if e.shape == string(shape) && e.d == d {
 			return e, true
 		}
 	}
@@ -241,20 +316,20 @@ func (c *shapeCache) get(d Dialect, shape []byte) (*shapeEntry, bool) {
 }
 
 func (c *shapeCache) put(d Dialect, shape []byte, e *shapeEntry) {
-	k := shapeKey{d: d, h: maphash.Bytes(shapeSeed, shape)}
-	e.shape = string(shape)
+	h := maphash.Bytes(shapeSeed, shape)
+	e.d, e.shape = d, string(shape)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || c.n >= shapeCacheLimit {
-		c.m = make(map[shapeKey]*shapeEntry)
+		c.m = make(map[uint64]*shapeEntry)
 		c.n = 0
 	}
-	for x := c.m[k]; x != nil; x = x.next {
-		if x.shape == e.shape {
+	for x := c.m[h]; x != nil; x = x.next {
+		if x.shape == e.shape && x.d == d {
 			return
 		}
 	}
-	e.next = c.m[k]
-	c.m[k] = e
+	e.next = c.m[h]
+	c.m[h] = e
 	c.n++
 }

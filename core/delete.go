@@ -79,7 +79,7 @@ func (s *DeleteStmt) writeStmt(w *writer) {
 			w.s(", ")
 			u.writeFrom(w)
 		}
-		writeWhere(w, " WHERE ", q.where)
+		writeWhere(w, " WHERE ", nil, q.where)
 	case JoinFrom:
 		w.s("FROM ")
 		q.table.writeFrom(w)
@@ -92,7 +92,7 @@ func (s *DeleteStmt) writeStmt(w *writer) {
 				u.writeFrom(w)
 			}
 		}
-		writeWhere(w, " WHERE ", q.where)
+		writeWhere(w, " WHERE ", nil, q.where)
 	default: // JoinNone: correlated EXISTS
 		w.s("FROM ")
 		q.table.writeFrom(w)
@@ -103,7 +103,7 @@ func (s *DeleteStmt) writeStmt(w *writer) {
 			}
 			u.writeFrom(w)
 		}
-		writeWhere(w, " WHERE ", q.where)
+		writeWhere(w, " WHERE ", nil, q.where)
 		w.b(')')
 	}
 	if len(q.returning) > 0 {

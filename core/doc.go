@@ -48,6 +48,12 @@
 // statement that differs only in its values skips quoting and reuses the
 // SQL, only collecting its arguments.
 //
+// Building is cheap too: builder calls chained in one expression keep
+// their intermediate statements on the stack, so
+// Select(t.Star()).From(t).Where(Eq(t.C("id"), id)) allocates its final
+// statement and its comparison, and compiling it (a shape seen before)
+// allocates nothing.
+//
 // # Example
 //
 //	users := core.MustTable(core.TableDef{Name: "users", Columns: []core.Column{

@@ -137,21 +137,37 @@ func (e binary) writeExpr(w *writer) {
 }
 func (e binary) prec() int { return e.p }
 
+// compare is a comparison l op r. Comparisons are not associative: an
+// operand that is itself a comparison (or looser) is parenthesised, as in
+// (a = b) = c. The right operand is held as given, an Expr or a value bound
+// when written, so Eq(col, v) is a single small node.
+type compare struct {
+	op string
+	l  Expr
+	r  any // an Expr, or a value
+}
+
 func cmp(op string, l, r any) Expr {
-	// Comparisons are not associative: (a = b) = c keeps its parentheses.
-	le, re := toExpr(l), toExpr(r)
-	return binary{op: op, l: parenAtOrBelow{le, precCompare}, r: re, p: precCompare}
+	if _, ok := r.(Expr); !ok {
+		if q, ok := r.(SelectQuery); ok { // as toExpr does
+			r = subquery{q: q}
+		}
+	}
+	return compare{op: op, l: toExpr(l), r: r}
 }
 
-// parenAtOrBelow parenthesises e when its precedence is at or below p; it
-// makes the left operand of a comparison non-associative.
-type parenAtOrBelow struct {
-	e Expr
-	p int
+func (e compare) writeExpr(w *writer) {
+	w.expr(e.l, precCompare+1)
+	w.b(' ')
+	w.s(e.op)
+	w.b(' ')
+	if r, ok := e.r.(Expr); ok {
+		w.expr(r, precCompare+1)
+		return
+	}
+	w.arg(e.r)
 }
-
-func (x parenAtOrBelow) writeExpr(w *writer) { w.expr(x.e, x.p+1) }
-func (x parenAtOrBelow) prec() int           { return precPrimary }
+func (compare) prec() int { return precCompare }
 
 func isNil(v any) bool { return v == nil }
 

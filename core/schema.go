@@ -145,6 +145,10 @@ type Table struct {
 	pk    []string
 	alias string
 	base  *Table // non-nil for an aliased view of base
+	star  Expr   // "table".* (or "alias".*), built once
+	// fromList is the one-item FROM list of the table, shared read-only
+	// by the statements selecting from it alone.
+	fromList []FromItem
 }
 
 // NewTable validates def and returns the table. Errors name the table and
@@ -226,6 +230,8 @@ func NewTable(def TableDef) (*Table, error) {
 	}
 	def.Columns = nil // the *Column copies are authoritative
 	t.def = def
+	t.star = star{qualifier: t.refName()}
+	t.fromList = []FromItem{t}
 	return t, nil
 }
 
@@ -304,11 +310,18 @@ func (t *Table) As(alias string) *Table {
 		a.cols = append(a.cols, &cc)
 		a.byNm[cc.Name] = &cc
 	}
+	a.star = star{qualifier: a.refName()}
+	a.fromList = []FromItem{a}
 	return a
 }
 
 // Star is "table".* (or "alias".*).
-func (t *Table) Star() Expr { return star{qualifier: t.refName()} }
+func (t *Table) Star() Expr {
+	if t.star == nil { // a zero Table
+		return star{qualifier: t.refName()}
+	}
+	return t.star
+}
 
 // refName is how columns qualify themselves: the alias or the table name.
 func (t *Table) refName() string {

@@ -60,21 +60,105 @@ const (
 	NoWait
 )
 
+// selectData holds a SELECT's clauses: the ones nearly every query has
+// inline, the others in more, so that the statement value every builder
+// call copies stays small.
 type selectData struct {
-	ctes          []*CTE
-	distinct      bool
-	cols          []Expr
+	cols          exprs
 	from          []FromItem
-	joins         []join
-	where, having []Expr
-	groupBy       []Expr
+	where         exprs
 	order         []OrderItem
 	limit, offset int64
 	hasLimit      bool
 	hasOffset     bool
-	lock          lockMode
-	lockOpt       LockOption
+	distinct      bool
+	// more is nil until one of its clauses is set. Statements share it:
+	// it is never changed, only replaced (see withMore).
+	more *selectMore
 }
+
+type selectMore struct {
+	ctes    []*CTE
+	joins   []join
+	having  []Expr
+	groupBy []Expr
+	lock    lockMode
+	lockOpt LockOption
+}
+
+// noMore stands for a nil selectData.more when reading.
+var noMore selectMore
+
+func (q *selectData) rest() *selectMore {
+	if q.more == nil {
+		return &noMore
+	}
+	return q.more
+}
+
+// exprs is an immutable list of expressions that holds its first element
+// inline, so a list of one (a select list of one column or star, a single
+// WHERE predicate) needs no backing array. A statement never points into
+// itself: builder calls chained in one expression then keep their
+// intermediate statements on the stack, and only the last is allocated.
+type exprs struct {
+	first Expr   // nil when the list is empty
+	rest  []Expr // after first; shared, never appended to in place
+}
+
+// add returns l with v appended, dropping nil elements (a nil predicate
+// stands for none).
+func (l exprs) add(v ...Expr) exprs {
+	if l.first == nil {
+		for len(v) > 0 && v[0] == nil {
+			v = v[1:]
+		}
+		if len(v) == 0 {
+			return l
+		}
+		l.first, v = v[0], v[1:]
+	}
+	n := 0
+	for _, e := range v {
+		if e != nil {
+			n++
+		}
+	}
+	if n == 0 {
+		return l
+	}
+	rest := make([]Expr, len(l.rest), len(l.rest)+n)
+	copy(rest, l.rest)
+	for _, e := range v {
+		if e != nil {
+			rest = append(rest, e)
+		}
+	}
+	l.rest = rest
+	return l
+}
+
+// addValues is add for operands given as any (see toExpr).
+func (l exprs) addValues(vs []any) exprs {
+	if len(vs) == 0 {
+		return l
+	}
+	if l.first == nil {
+		l.first, vs = toExpr(vs[0]), vs[1:]
+		if len(vs) == 0 {
+			return l
+		}
+	}
+	rest := make([]Expr, len(l.rest), len(l.rest)+len(vs))
+	copy(rest, l.rest)
+	for _, v := range vs {
+		rest = append(rest, toExpr(v))
+	}
+	l.rest = rest
+	return l
+}
+
+func (l exprs) empty() bool { return l.first == nil }
 
 // SelectStmt is an immutable SELECT. Every method returns a new statement;
 // the receiver is never changed, so a base query may be shared between
@@ -87,7 +171,7 @@ type SelectStmt struct {
 // Select starts a SELECT of the given columns or expressions (values are
 // bound). With no columns it selects *.
 func Select(cols ...any) *SelectStmt {
-	return &SelectStmt{q: selectData{cols: toExprs(cols)}}
+	return &SelectStmt{q: selectData{cols: exprs{}.addValues(cols)}}
 }
 
 func (s *SelectStmt) with(f func(q *selectData)) *SelectStmt {
@@ -96,9 +180,18 @@ func (s *SelectStmt) with(f func(q *selectData)) *SelectStmt {
 	return n
 }
 
+// withMore is with for the clauses in selectData.more, which it copies.
+func (s *SelectStmt) withMore(f func(m *selectMore)) *SelectStmt {
+	n := &SelectStmt{q: s.q}
+	m := *n.q.rest()
+	f(&m)
+	n.q.more = &m
+	return n
+}
+
 // Columns appends to the select list.
 func (s *SelectStmt) Columns(cols ...any) *SelectStmt {
-	return s.with(func(q *selectData) { q.cols = appendClip(q.cols, toExprs(cols)...) })
+	return s.with(func(q *selectData) { q.cols = q.cols.addValues(cols) })
 }
 
 // Distinct makes it SELECT DISTINCT.
@@ -108,11 +201,21 @@ func (s *SelectStmt) Distinct() *SelectStmt {
 
 // From adds FROM items (comma-separated).
 func (s *SelectStmt) From(items ...FromItem) *SelectStmt {
-	return s.with(func(q *selectData) { q.from = appendClip(q.from, items...) })
+	return s.with(func(q *selectData) { q.from = addFrom(q.from, items) })
+}
+
+// addFrom appends FROM items; a table alone uses its own one-item list.
+func addFrom(from, items []FromItem) []FromItem {
+	if len(from) == 0 && len(items) == 1 {
+		if t, ok := items[0].(*Table); ok && t != nil && t.fromList != nil {
+			return t.fromList
+		}
+	}
+	return appendClip(from, items...)
 }
 
 func (s *SelectStmt) join(k joinKind, item FromItem, on Expr) *SelectStmt {
-	return s.with(func(q *selectData) { q.joins = appendClip(q.joins, join{kind: k, item: item, on: on}) })
+	return s.withMore(func(m *selectMore) { m.joins = appendClip(m.joins, join{kind: k, item: item, on: on}) })
 }
 
 // Join adds an INNER JOIN item ON on.
@@ -135,17 +238,17 @@ func (s *SelectStmt) CrossJoin(item FromItem) *SelectStmt { return s.join(crossJ
 // Where adds predicates, ANDed with any already present. Nil predicates
 // are ignored.
 func (s *SelectStmt) Where(preds ...Expr) *SelectStmt {
-	return s.with(func(q *selectData) { q.where = appendClip(q.where, preds...) })
+	return s.with(func(q *selectData) { q.where = q.where.add(preds...) })
 }
 
 // GroupBy adds GROUP BY expressions.
 func (s *SelectStmt) GroupBy(es ...any) *SelectStmt {
-	return s.with(func(q *selectData) { q.groupBy = appendClip(q.groupBy, toExprs(es)...) })
+	return s.withMore(func(m *selectMore) { m.groupBy = appendClip(m.groupBy, toExprs(es)...) })
 }
 
 // Having adds HAVING predicates, ANDed.
 func (s *SelectStmt) Having(preds ...Expr) *SelectStmt {
-	return s.with(func(q *selectData) { q.having = appendClip(q.having, preds...) })
+	return s.withMore(func(m *selectMore) { m.having = appendClip(m.having, preds...) })
 }
 
 // OrderBy adds ORDER BY terms: OrderItems (Asc, Desc) or expressions
@@ -167,13 +270,13 @@ func (s *SelectStmt) Offset(n int64) *SelectStmt {
 // ForUpdate adds FOR UPDATE, optionally SKIP LOCKED or NOWAIT. The
 // statement then Writes.
 func (s *SelectStmt) ForUpdate(opt ...LockOption) *SelectStmt {
-	return s.with(func(q *selectData) { q.lock, q.lockOpt = lockUpdate, firstOpt(opt) })
+	return s.withMore(func(m *selectMore) { m.lock, m.lockOpt = lockUpdate, firstOpt(opt) })
 }
 
 // ForShare adds FOR SHARE (LOCK IN SHARE MODE on MySQL/MariaDB). The
 // statement then Writes: it must run on the primary.
 func (s *SelectStmt) ForShare(opt ...LockOption) *SelectStmt {
-	return s.with(func(q *selectData) { q.lock, q.lockOpt = lockShare, firstOpt(opt) })
+	return s.withMore(func(m *selectMore) { m.lock, m.lockOpt = lockShare, firstOpt(opt) })
 }
 
 func firstOpt(o []LockOption) LockOption {
@@ -185,7 +288,7 @@ func firstOpt(o []LockOption) LockOption {
 
 // With attaches common table expressions.
 func (s *SelectStmt) With(ctes ...*CTE) *SelectStmt {
-	return s.with(func(q *selectData) { q.ctes = appendClip(q.ctes, ctes...) })
+	return s.withMore(func(m *selectMore) { m.ctes = appendClip(m.ctes, ctes...) })
 }
 
 // As makes the query a derived table.
@@ -205,8 +308,8 @@ func (s *SelectStmt) writeStmt(w *writer) { s.writeQuery(w) }
 func (s *SelectStmt) writeExpr(w *writer) { subquery{q: s}.writeExpr(w) }
 func (s *SelectStmt) prec() int           { return precPrimary }
 func (s *SelectStmt) simpleOperand() bool {
-	q := &s.q
-	return len(q.ctes) == 0 && len(q.order) == 0 && !q.hasLimit && !q.hasOffset && q.lock == lockNone
+	q, m := &s.q, s.q.rest()
+	return len(m.ctes) == 0 && len(q.order) == 0 && !q.hasLimit && !q.hasOffset && m.lock == lockNone
 }
 
 func (s *SelectStmt) writeQuery(w *writer) {
@@ -214,16 +317,20 @@ func (s *SelectStmt) writeQuery(w *writer) {
 		w.failf("core: nil select")
 		return
 	}
-	q := &s.q
-	writeWith(w, q.ctes)
+	q, m := &s.q, s.q.rest()
+	writeWith(w, m.ctes)
 	w.s("SELECT ")
 	if q.distinct {
 		w.s("DISTINCT ")
 	}
-	if len(q.cols) == 0 {
+	if q.cols.empty() {
 		w.b('*')
 	} else {
-		w.list(q.cols)
+		w.expr(q.cols.first, precLowest)
+		for _, e := range q.cols.rest {
+			w.s(", ")
+			w.expr(e, precLowest)
+		}
 	}
 	if len(q.from) > 0 {
 		w.s(" FROM ")
@@ -234,21 +341,21 @@ func (s *SelectStmt) writeQuery(w *writer) {
 			f.writeFrom(w)
 		}
 	}
-	writeJoins(w, q.joins)
-	writeWhere(w, " WHERE ", q.where)
-	if len(q.groupBy) > 0 {
+	writeJoins(w, m.joins)
+	writeWhere(w, " WHERE ", q.where.first, q.where.rest)
+	if len(m.groupBy) > 0 {
 		w.s(" GROUP BY ")
-		w.list(q.groupBy)
+		w.list(m.groupBy)
 	}
-	writeWhere(w, " HAVING ", q.having)
+	writeWhere(w, " HAVING ", nil, m.having)
 	if len(q.order) > 0 {
 		w.s(" ORDER BY ")
 		writeOrder(w, q.order)
 	}
 	writeLimit(w, q.hasLimit, q.limit, q.hasOffset, q.offset)
-	if q.lock != lockNone {
+	if m.lock != lockNone {
 		w.writes = true
-		writeLock(w, q.lock, q.lockOpt)
+		writeLock(w, m.lock, m.lockOpt)
 	}
 }
 
@@ -273,8 +380,13 @@ func writeJoins(w *writer, joins []join) {
 	}
 }
 
-func writeWhere(w *writer, kw string, preds []Expr) {
+// writeWhere writes kw and the predicates first (if not nil) and preds,
+// ANDed; nil predicates are skipped.
+func writeWhere(w *writer, kw string, first Expr, preds []Expr) {
 	n := 0
+	if first != nil {
+		n++
+	}
 	for _, p := range preds {
 		if p != nil {
 			n++
@@ -289,6 +401,10 @@ func writeWhere(w *writer, kw string, preds []Expr) {
 		min = precLowest
 	}
 	i := 0
+	if first != nil {
+		w.expr(first, min)
+		i++
+	}
 	for _, p := range preds {
 		if p == nil {
 			continue

@@ -100,7 +100,7 @@ func (s *UpdateStmt) writeStmt(w *writer) {
 			f.writeFrom(w)
 		}
 	}
-	writeWhere(w, " WHERE ", q.where)
+	writeWhere(w, " WHERE ", nil, q.where)
 	if len(q.returning) > 0 {
 		if !w.f.ReturningUpdate {
 			w.unsupported("UPDATE … RETURNING")

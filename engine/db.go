@@ -407,6 +407,8 @@ func (db *DB) execOn(ctx context.Context, c *conn, stmt core.Statement, cs *core
 		r, err := c.dc.exec(ctx, sql, cs.Args)
 		if err != nil {
 			err = db.execError(ctx, c, err, cs.Writes && !inTx)
+		} else {
+			err = lateBoundRead(ctx, c)
 		}
 		return r, err
 	}
@@ -415,9 +417,26 @@ func (db *DB) execOn(ctx context.Context, c *conn, stmt core.Statement, cs *core
 	r, err := c.dc.exec(ctx, sql, cs.Args)
 	if err != nil {
 		err = db.execError(ctx, c, err, cs.Writes && !inTx)
+	} else {
+		err = lateBoundRead(ctx, c)
 	}
 	db.hooks.queryEnd(hctx, QueryEndData{SQL: cs.SQL, Rows: r.RowsAffected, Err: err, Duration: time.Since(start)})
 	return r, err
+}
+
+// lateBoundRead is the error of a MySQL read bounded by the caller's
+// deadline (boundRead) that answered after the deadline: the server may
+// have cut it short at the bound without an error (MariaDB's SLEEP()
+// then returns 1 as if it had slept), so its result is not trusted and
+// the read reports the deadline it missed.
+func lateBoundRead(ctx context.Context, c *conn) error {
+	if c.boundUntil.IsZero() {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("engine: read answered after its deadline: %w", err)
+	}
+	return nil
 }
 
 // execError classifies err, taints c if its state is unknown, and marks a

@@ -39,7 +39,10 @@
 // by the `db:"col"` tag, else the snake_case of the field name; embedded
 // structs are flattened), into a map[string]any, or into one pointer per
 // column. A scan plan is built once per Go type and column list and cached,
-// so scanning a row does no reflection. All, One and Collect are the
+// so scanning a row does no reflection; on PostgreSQL each connection also
+// keeps pgx's per-column plans of a struct plan, so a repeated query plans
+// nothing and a read allocates only what it returns (strings, slices) and
+// pgx's own per-query objects. All, One and Collect are the
 // generic forms; One and QueryRow return ErrNoRows (athanor.ErrNoRows)
 // when there is no row. Database errors pass through the dialect's
 // Classify, so errors.Is(err, athanor.ErrUniqueViolation) works.

@@ -5,6 +5,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,6 +22,35 @@ import (
 type pgConn struct {
 	c  *pgx.Conn
 	pc *conn
+	// colPlans keeps the pgx scan plans of each struct plan's columns as
+	// last seen on this connection, so that a repeated query plans nothing
+	// (pgx plans every column of every query). Plans belong to this
+	// connection's type map, hence the per-connection cache.
+	colPlans map[*scanPlan]*pgColPlans
+}
+
+// pgColPlans is the pgx side of a struct plan: the column types it was
+// planned for, and the plans.
+type pgColPlans struct {
+	oids    []uint32
+	formats []int16
+	plans   []pgtype.ScanPlan
+	types   []reflect.Type
+}
+
+// colPlansLimit bounds pgConn.colPlans; when full it is cleared.
+const colPlansLimit = 256
+
+func (c *pgColPlans) matches(fields []pgconn.FieldDescription) bool {
+	if len(fields) != len(c.oids) {
+		return false
+	}
+	for i := range fields {
+		if fields[i].DataTypeOID != c.oids[i] || fields[i].Format != c.formats[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // connectPG opens one PostgreSQL connection for the pool.
@@ -120,7 +151,103 @@ func (p *pgConn) query(ctx context.Context, sql string, args []any, r *Rows) err
 		return err
 	}
 	r.pg = rows
+	r.pgScan = r.pgScan.reset()
+	r.pgScan.conn = p
 	return nil
+}
+
+// pgRowScanner scans PostgreSQL rows into dest. pgx hands it the raw row
+// (it is a pgx.RowScanner); it plans each column once per result, as pgx
+// does, but in buffers kept with the pooled Rows instead of allocated per
+// query, and for struct scans (key set) it reuses the plans the
+// connection made for the same columns before.
+type pgRowScanner struct {
+	dest []any
+	key  *scanPlan // the struct plan dest was filled from, or nil
+	conn *pgConn
+	// plans and types are the current result's plans and the destination
+	// type each is for: the connection's cached ones (shared: read-only)
+	// or buf and bufTypes.
+	plans    []pgtype.ScanPlan
+	types    []reflect.Type
+	shared   bool
+	buf      []pgtype.ScanPlan
+	bufTypes []reflect.Type
+}
+
+// reset forgets the plans (they belong to one result's columns) and keeps
+// the buffers.
+func (s pgRowScanner) reset() pgRowScanner {
+	clear(s.buf)
+	clear(s.bufTypes)
+	return pgRowScanner{buf: s.buf[:0], bufTypes: s.bufTypes[:0]}
+}
+
+// ScanRow implements pgx.RowScanner.
+func (s *pgRowScanner) ScanRow(rows pgx.Rows) error {
+	fields := rows.FieldDescriptions()
+	if len(fields) != len(s.dest) {
+		return fmt.Errorf("number of field descriptions must equal number of destinations, got %d and %d", len(fields), len(s.dest))
+	}
+	if len(s.plans) != len(s.dest) {
+		s.plan(fields)
+	}
+	values := rows.RawValues()
+	for i, d := range s.dest {
+		if d == nil {
+			continue
+		}
+		if t := reflect.TypeOf(d); s.types[i] != t {
+			s.own()
+			s.plans[i] = rows.Conn().TypeMap().PlanScan(fields[i].DataTypeOID, fields[i].Format, d)
+			s.types[i] = t
+		}
+		if err := s.plans[i].Scan(values[i], d); err != nil {
+			return pgx.ScanArgError{ColumnIndex: i, FieldName: fields[i].Name, Err: err}
+		}
+	}
+	return nil
+}
+
+// own makes the plans s's own before one is changed.
+func (s *pgRowScanner) own() {
+	if !s.shared {
+		return
+	}
+	s.buf = append(s.buf[:0], s.plans...)
+	s.bufTypes = append(s.bufTypes[:0], s.types...)
+	s.plans, s.types, s.shared = s.buf, s.bufTypes, false
+}
+
+// plan sets the plans for the first row of a result: the connection's for
+// a struct plan it has seen with these column types, else new ones, which
+// are cached for a struct plan; other destinations are planned as their
+// columns are scanned.
+func (s *pgRowScanner) plan(fields []pgconn.FieldDescription) {
+	n := len(s.dest)
+	if s.key == nil || s.conn == nil {
+		s.plans = slices.Grow(s.buf[:0], n)[:n]
+		s.types = slices.Grow(s.bufTypes[:0], n)[:n]
+		clear(s.plans)
+		clear(s.types)
+		s.buf, s.bufTypes, s.shared = s.plans, s.types, false
+		return
+	}
+	c := s.conn.colPlans[s.key]
+	if c == nil || !c.matches(fields) {
+		m := s.conn.c.TypeMap()
+		c = &pgColPlans{oids: make([]uint32, n), formats: make([]int16, n), plans: make([]pgtype.ScanPlan, n), types: make([]reflect.Type, n)}
+		for i, d := range s.dest {
+			c.oids[i], c.formats[i] = fields[i].DataTypeOID, fields[i].Format
+			c.plans[i] = m.PlanScan(fields[i].DataTypeOID, fields[i].Format, d)
+			c.types[i] = reflect.TypeOf(d)
+		}
+		if s.conn.colPlans == nil || len(s.conn.colPlans) >= colPlansLimit {
+			s.conn.colPlans = make(map[*scanPlan]*pgColPlans)
+		}
+		s.conn.colPlans[s.key] = c
+	}
+	s.plans, s.types, s.shared = c.plans, c.types, true
 }
 
 func (p *pgConn) ping(ctx context.Context) error { return p.c.Ping(ctx) }

@@ -39,6 +39,22 @@ type Rows struct {
 	dest  [16]any
 	destS []any
 
+	// plan is the struct plan of planType for this result's columns.
+	plan     *scanPlan
+	planType *typeInfo
+
+	// pgScan scans PostgreSQL rows with plans kept for the whole result;
+	// pgSelf holds &pgScan, to hand it to pgx without allocating.
+	pgScan pgRowScanner
+	pgSelf [1]any
+
+	// scratch is a zeroed value of type scratchType.typ that One scans
+	// into, so that its result does not escape to the heap. Kept across
+	// uses of a pooled Rows: a caller reading one type in a loop
+	// allocates it once.
+	scratch     unsafe.Pointer
+	scratchType *typeInfo
+
 	// hook state (unused without hooks)
 	hctx  context.Context
 	began time.Time
@@ -50,8 +66,24 @@ var rowsPool = sync.Pool{New: func() any { return new(Rows) }}
 func getRows() *Rows { return rowsPool.Get().(*Rows) }
 
 func putRows(r *Rows) {
-	*r = Rows{sq: sqlRows{vals: r.sq.vals[:0]}, destS: r.destS[:0]}
+	*r = Rows{
+		sq:          sqlRows{vals: r.sq.vals[:0]},
+		destS:       r.destS[:0],
+		pgScan:      r.pgScan.reset(),
+		pgSelf:      r.pgSelf,
+		scratch:     r.scratch,
+		scratchType: r.scratchType,
+	}
 	rowsPool.Put(r)
+}
+
+// scratchFor returns r's scratch value for ti, zeroed.
+func (r *Rows) scratchFor(ti *typeInfo) unsafe.Pointer {
+	if r.scratchType != ti {
+		r.scratch = reflect.New(ti.typ).UnsafePointer()
+		r.scratchType = ti
+	}
+	return r.scratch
 }
 
 // start runs the query on r.c.
@@ -135,7 +167,9 @@ func (r *Rows) Close() error {
 	case r.pg != nil:
 		r.pg.Close()
 		err = r.pg.Err()
-		affected = r.pg.CommandTag().RowsAffected()
+		if r.db != nil && r.db.hooks.query != nil { // only hooks want the count
+			affected = r.pg.CommandTag().RowsAffected()
+		}
 	case r.buf != nil:
 	default:
 		err = r.sq.close()
@@ -143,6 +177,8 @@ func (r *Rows) Close() error {
 	}
 	if err != nil && r.c != nil {
 		err = r.db.execError(r.ctx, r.c, err, false)
+	} else if r.c != nil && r.pg == nil {
+		err = lateBoundRead(r.ctx, r.c)
 	}
 	r.err = err
 	if r.db != nil && r.db.hooks.query != nil && r.buf == nil {
@@ -244,9 +280,15 @@ func (r *Rows) scanInto(ti *typeInfo, p unsafe.Pointer) error {
 }
 
 func (r *Rows) scanStruct(ti *typeInfo, base unsafe.Pointer) error {
-	p, err := ti.plan(r)
-	if err != nil {
-		return err
+	// The columns do not change within a result: look the plan up on the
+	// first row only.
+	p := r.plan
+	if r.planType != ti {
+		var err error
+		if p, err = ti.plan(r); err != nil {
+			return err
+		}
+		r.plan, r.planType = p, ti
 	}
 	n := len(p.fields)
 	var dest []any
@@ -261,7 +303,9 @@ func (r *Rows) scanStruct(ti *typeInfo, base unsafe.Pointer) error {
 	for i := range p.fields {
 		dest[i] = p.fields[i].ptr(base)
 	}
-	err = r.scanValues(dest)
+	r.pgScan.key = p
+	err := r.scanValues(dest)
+	r.pgScan.key = nil
 	clear(dest)
 	return err
 }
@@ -270,7 +314,18 @@ func (r *Rows) scanValues(dest []any) error {
 	var err error
 	switch {
 	case r.pg != nil:
-		err = r.pg.Scan(dest...)
+		if len(dest) == 1 {
+			if _, ok := dest[0].(pgx.RowScanner); ok {
+				err = r.pg.Scan(dest...) // the caller's own row scanner
+				break
+			}
+		}
+		r.pgScan.dest = dest
+		if r.pgSelf[0] == nil {
+			r.pgSelf[0] = &r.pgScan
+		}
+		err = r.pg.Scan(r.pgSelf[:]...)
+		r.pgScan.dest = nil
 	case r.buf != nil:
 		err = r.buf.scanRow(r.bi-1, dest)
 	default:
@@ -470,7 +525,13 @@ func One[T any](ctx context.Context, q Querier, stmt core.Statement) (T, error) 
 		}
 		return out, ErrNoRows
 	}
-	err = rows.scanInto(ti, unsafe.Pointer(&out))
+	// Scanning hands field pointers to the driver, which would move out
+	// to the heap; scan into the rows' scratch value and copy instead.
+	p := (*T)(rows.scratchFor(ti))
+	err = rows.scanInto(ti, unsafe.Pointer(p))
+	out = *p
+	var zero T
+	*p = zero
 	if cerr := rows.Close(); err == nil {
 		err = cerr
 	}

@@ -1,0 +1,98 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/testdb"
+)
+
+// allocRows is the go-orm-benchmarks row the bench/ ReadByPK and
+// ReadSlice100 benchmarks read: four text columns among eight.
+var allocRows = core.MustTable(core.TableDef{
+	Name: "alloc_rows",
+	Columns: []core.Column{
+		{Name: "id", Type: core.Int(), PrimaryKey: true},
+		{Name: "name", Type: core.Text()},
+		{Name: "title", Type: core.Text()},
+		{Name: "fax", Type: core.Text()},
+		{Name: "web", Type: core.Text()},
+		{Name: "age", Type: core.Int()},
+		{Name: "right", Type: core.Bool()},
+		{Name: "counter", Type: core.BigInt()},
+	},
+})
+
+type allocRow struct {
+	ID      int
+	Name    string
+	Title   string
+	Fax     string
+	Web     string
+	Age     int
+	Right   bool
+	Counter int64
+}
+
+// TestReadAllocs pins the allocations of the read path on PostgreSQL,
+// counting everything a caller does per read: building the statement with
+// core builders (a shape compiled before), running it, and scanning into
+// structs. The floor is raw pgx, which allocates 11 times for the same
+// read by key (see bench/).
+func TestReadAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	ctx := context.Background()
+	db := openDB(t, testdb.PG(t).Primary.URL())
+	if _, err := db.Exec(ctx, core.CreateTable(allocRows)); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 100; i++ {
+		ins := core.Insert(allocRows).Columns(allocRows.C("id"), allocRows.C("name"), allocRows.C("title"), allocRows.C("fax"), allocRows.C("web"), allocRows.C("age"), allocRows.C("right"), allocRows.C("counter")).
+			Values(i, "Orm Benchmark", "Just a Benchmark for fun", "99909990", "http://blog.milkpod29.me", 100, true, int64(1000))
+		if _, err := db.Exec(ctx, ins); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var key any = 42 // boxed once, as a caller's key already is
+	byKey := func() {
+		st := core.Select(allocRows.Star()).From(allocRows).Where(core.Eq(allocRows.C("id"), key))
+		r, err := engine.One[allocRow](ctx, db, st)
+		if err != nil || r.ID != 42 || r.Web == "" {
+			t.Fatalf("read by key: %+v, %v", r, err)
+		}
+	}
+	slice := func() {
+		st := core.Select(allocRows.Star()).From(allocRows).Where(core.Gt(allocRows.C("id"), 0)).Limit(100)
+		rs, err := engine.All[allocRow](ctx, db, st)
+		if err != nil || len(rs) != 100 {
+			t.Fatalf("read 100: %d rows, %v", len(rs), err)
+		}
+	}
+	for range 8 { // open the connection, prepare, fill the caches
+		byKey()
+		slice()
+	}
+
+	// By key: the statement value and its comparison node, the four
+	// strings scanned, and pgx's rows and command tag. Nothing per column
+	// or for the engine's bookkeeping.
+	const maxByKey = 8
+	n := testing.AllocsPerRun(100, byKey)
+	t.Logf("a read by key allocates %v times", n)
+	if n > maxByKey {
+		t.Errorf("a read by key allocates %v times, want at most %d", n, maxByKey)
+	}
+	// 100 rows: the four strings of each row, the growing result slice,
+	// and a few per query.
+	const maxSlice = 100*4 + 20
+	n = testing.AllocsPerRun(20, slice)
+	t.Logf("a read of 100 rows allocates %v times", n)
+	if n > maxSlice {
+		t.Errorf("a read of 100 rows allocates %v times, want at most %d", n, maxSlice)
+	}
+}

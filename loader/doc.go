@@ -3,10 +3,12 @@
 // compile to, the SQL of each relationship load (IN lists, = ANY($1),
 // LEFT OUTER JOINs, ROW_NUMBER() windows for top-N per parent), the
 // grouping of related rows under their owners, and the N+1 detector. It
-// does not own objects: every row goes through the session's identity map
-// (Host.Adopt), so a row reached by two paths is one object and a loaded
-// row never overwrites unflushed changes. It runs no SQL itself: the
-// session (Host) runs statements on its backend or transaction.
+// does not own objects: every row goes through the session's identity map,
+// key first (Host.Lookup), so a row reached by two paths is one object, a
+// loaded row never overwrites unflushed changes, and a row whose object
+// the session holds costs no object; only new objects are scanned in full
+// and published (Host.Adopt). It runs no SQL itself: the session (Host)
+// runs statements on its backend or transaction.
 //
 // # Smallest use
 //

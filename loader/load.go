@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 	"unsafe"
 
@@ -17,8 +16,9 @@ import (
 
 // Host is what the loader needs from the session it loads into. The
 // session package implements it; the loader never holds objects of its
-// own: every row goes through Adopt, so a row already in the identity map
-// yields the object there, untouched.
+// own: every row's key goes through Lookup first, so a row already in the
+// identity map yields the object there, untouched (and costs no object),
+// and only new objects are scanned in full and published with Adopt.
 type Host interface {
 	// Dialect is the dialect statements are compiled for.
 	Dialect() core.Dialect
@@ -28,15 +28,22 @@ type Host interface {
 	// pooled connections or replicas — the backend decides) and hands each
 	// statement's rows to fn, one statement at a time.
 	Batch(ctx context.Context, stmts []core.Statement, fn func(i int, rows *engine.Rows) error) error
-	// Adopt publishes a freshly scanned object of m, or returns the object
-	// the identity map already holds for its key.
+	// Lookup returns the object of m the identity map holds for the
+	// primary key of the object at p (only its key fields are read), or
+	// nil.
+	Lookup(m *mapper.Model, p unsafe.Pointer) unsafe.Pointer
+	// Adopt publishes a freshly scanned object of m (obj, the *T at p)
+	// and returns p, or returns the object the identity map holds for its
+	// key by now.
 	Adopt(m *mapper.Model, obj any, p unsafe.Pointer) unsafe.Pointer
 	// Unloaded returns the owners whose relationship r has not been
-	// loaded (or set by a flush).
+	// loaded (or set by a flush): owners itself when that is all of them.
 	Unloaded(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Pointer
-	// Populate sets r of each owner to its targets and records them as
-	// loaded, skipping owners whose r is loaded by now.
-	Populate(r *mapper.Relation, owners []unsafe.Pointer, targets [][]unsafe.Pointer)
+	// Populate sets r of each owner (owners[i]) to its targets
+	// (targets(i), which the host may keep and must not modify) and
+	// records them as loaded, skipping owners whose r is loaded by now. It
+	// returns the number of owners it set.
+	Populate(r *mapper.Relation, owners []unsafe.Pointer, targets func(i int) []unsafe.Pointer) int
 	// Members returns the distinct objects the owners' relationship r
 	// holds now, read under the lock Populate writes under.
 	Members(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Pointer
@@ -59,14 +66,22 @@ func (p *Plan) Run(ctx context.Context, h Host, stmt core.Statement) ([]unsafe.P
 	s := newSelection(p.m, p.m.Table(), nil, p.nodes)
 	r := &run{h: h, raise: p.raise}
 	var roots []unsafe.Pointer
+	dup := false // a row found its object in the session: roots may repeat
 	res := s.newResult()
 	err := h.Query(ctx, stmt, func(rows *engine.Rows) error {
-		return s.scan(h, rows, res, func(_ any, base unsafe.Pointer) { roots = append(roots, base) })
+		return s.scan(h, rows, res, nil, func(_ int32, base unsafe.Pointer, published bool) {
+			roots = append(roots, base)
+			dup = dup || !published
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	next := r.afterScan(s, res, distinct(roots), p.nodes)
+	owners := roots // objects published by their row are distinct
+	if dup {
+		owners = distinct(roots)
+	}
+	next := r.afterScan(s, res, owners, p.nodes)
 	if err := r.levels(ctx, next); err != nil {
 		return roots, err
 	}
@@ -120,7 +135,10 @@ type task struct {
 	need   []unsafe.Pointer // owners lacking the relationship
 	sel    *selection
 	res    *result
-	first  int // index of the task's first statement in the level
+	keys   *keyIndex // numbers the need owners' distinct keys
+	nkeys  int
+	idx    []int32 // per need owner: its key's number, -1 for none
+	first  int     // index of the task's first statement in the level
 	nstmt  int
 }
 
@@ -148,7 +166,7 @@ func (r *run) levels(ctx context.Context, tasks []*task) error {
 		}
 		scan := func(i int, rows *engine.Rows) error {
 			t := owner[i]
-			if err := t.sel.scan(r.h, rows, t.res, t.collect); err != nil {
+			if err := t.sel.scan(r.h, rows, t.res, t.keys, t.collect); err != nil {
 				return &relError{r: t.n.rel, err: err}
 			}
 			return nil
@@ -220,97 +238,92 @@ func (r *run) prepare(t *task) ([]core.Statement, error) {
 	if len(t.need) == 0 {
 		return nil, nil
 	}
-	// Distinct keys, in first-seen order.
 	kf := ownerKeyFields(rel)
-	seen := make(map[any]bool, len(t.need))
-	keys := make([][]any, 0, len(t.need))
-	flat := make([]any, len(t.need)*len(kf)) // backing store of keys
-	for i, o := range t.need {
-		vals := flat[i*len(kf) : (i+1)*len(kf) : (i+1)*len(kf)]
-		null := false
-		for i, f := range kf {
-			vals[i] = f.Value(o)
-			null = null || vals[i] == nil
-		}
-		if null {
-			continue
-		}
-		k := keyOf(vals)
-		if !seen[k] {
-			seen[k] = true
-			keys = append(keys, vals)
-		}
-	}
-	if len(keys) == 0 {
+	var ks keySet
+	t.keys, ks, t.idx = ownerKeys(kf, t.sel.keyT, t.need)
+	t.nkeys = ks.n
+	if ks.n == 0 {
 		return nil, nil
 	}
-	t.res.groups = make(map[any][]unsafe.Pointer, len(keys))
 	d := r.h.Dialect()
 	array := d != nil && d.Features().AnyArray && len(kf) == 1
-	size := len(keys)
+	size := ks.n
 	if !array {
 		size = max(1, ChunkSize/len(kf))
 	}
 	var out []core.Statement
-	for lo := 0; lo < len(keys); lo += size {
-		hi := min(len(keys), lo+size)
-		out = append(out, t.sel.statement(t.n, keys[lo:hi]))
+	for lo := 0; lo < ks.n; lo += size {
+		hi := min(ks.n, lo+size)
+		out = append(out, t.sel.statement(t.n, ks.slice(lo, hi)))
 	}
 	return out, nil
 }
 
 // collect groups a scanned target under its owner key.
-func (t *task) collect(k any, target unsafe.Pointer) {
-	if t.res.groups == nil {
-		t.res.groups = map[any][]unsafe.Pointer{}
+func (t *task) collect(k int32, target unsafe.Pointer, _ bool) {
+	if k >= 0 {
+		t.res.groups.add(k, target)
 	}
-	t.res.groups[k] = append(t.res.groups[k], target)
 }
 
 // finish populates the owners, then returns the next depth's tasks.
 func (r *run) finish(t *task) []*task {
 	rel := t.n.rel
-	kf := ownerKeyFields(rel)
-	targets := make([][]unsafe.Pointer, len(t.need))
-	vals := make([]any, len(kf))
-	for i, o := range t.need {
-		null := false
-		for j, f := range kf {
-			vals[j] = f.Value(o)
-			null = null || vals[j] == nil
+	g := &t.res.groups
+	g.build(t.nkeys)
+	targets := func(i int) []unsafe.Pointer {
+		ts := g.of(t.idx[i])
+		if !rel.Many() && len(ts) > 1 {
+			ts = ts[:1:1]
 		}
-		if null {
-			continue
-		}
-		g := t.res.groups[keyOf(vals)]
-		if !rel.Many() && len(g) > 1 {
-			g = g[:1]
-		}
-		targets[i] = g
+		return ts
 	}
-	r.h.Populate(rel, t.need, targets)
+	set := r.h.Populate(rel, t.need, targets)
 	// A one-to-many's children know their owner: fill the many-to-one
 	// back-reference where it is not loaded.
-	if b := rel.Backref; b != nil && b.Kind == mapper.ManyToOne && (rel.Kind == mapper.OneToMany || rel.Kind == mapper.OneToOne) {
-		var kids []unsafe.Pointer
-		var parents [][]unsafe.Pointer
-		for i, o := range t.need {
-			for _, c := range targets[i] {
-				kids = append(kids, c)
-				parents = append(parents, []unsafe.Pointer{o})
-			}
-		}
-		if len(kids) > 0 {
-			r.h.Populate(b, kids, parents)
-		}
+	if b := rel.Backref; b != nil && b.Kind == mapper.ManyToOne && (rel.Kind == mapper.OneToMany || rel.Kind == mapper.OneToOne) && g.count() > 0 {
+		r.backref(t, b, targets)
 	}
 	// The members now held by every owner (loaded here or before) are
-	// the next depth's owners.
-	members := r.h.Members(rel, t.owners)
+	// the next depth's owners. When this load set every owner's
+	// one-to-many, they are the rows loaded: each row is one target,
+	// under the one owner key it carries.
+	var members []unsafe.Pointer
+	if set == len(t.owners) && rel.Kind == mapper.OneToMany {
+		members = g.flat
+	} else {
+		members = r.h.Members(rel, t.owners)
+	}
 	if r.raise {
 		r.touched = append(r.touched, members...)
 	}
 	return r.afterScan(t.sel, t.res, members, t.n.children)
+}
+
+// backref sets the many-to-one b of the targets of t's one-to-many (or
+// one-to-one) to their owner.
+func (r *run) backref(t *task, b *mapper.Relation, targets func(i int) []unsafe.Pointer) {
+	g := &t.res.groups
+	owner := make([]unsafe.Pointer, 0, g.count()) // per kid its owner, backing each one's slice
+	if t.nkeys == len(t.need) && t.n.rel.Many() {
+		// Every owner has a key of its own, numbered in owner order: the
+		// kids are the grouped rows as they are.
+		for i, o := range t.need {
+			for range targets(i) {
+				owner = append(owner, o)
+			}
+		}
+		r.h.Populate(b, g.flat, func(i int) []unsafe.Pointer { return owner[i : i+1 : i+1] })
+		return
+	}
+	kids := make([]unsafe.Pointer, 0, g.count())
+	for i, o := range t.need {
+		for _, c := range targets(i) {
+			kids = append(kids, c)
+			owner = append(owner, o)
+		}
+	}
+	r.h.Populate(b, kids, func(i int) []unsafe.Pointer { return owner[i : i+1 : i+1] })
 }
 
 // afterScan populates the joined relationships a selection scanned and
@@ -325,7 +338,12 @@ func (r *run) afterScan(s *selection, res *result, base []unsafe.Pointer, nodes 
 	for i, j := range s.joins {
 		jr := &res.joins[i]
 		if len(jr.owners) > 0 {
-			r.h.Populate(j.n.rel, jr.owners, jr.targets)
+			r.h.Populate(j.n.rel, jr.owners, func(k int) []unsafe.Pointer {
+				if jr.targets[k] == nil {
+					return nil
+				}
+				return jr.targets[k : k+1 : k+1]
+			})
 		}
 		members := r.h.Members(j.n.rel, jr.owners)
 		if r.raise {
@@ -347,28 +365,6 @@ func ownerKeyFields(r *mapper.Relation) []*mapper.Field {
 		return r.FK
 	}
 	return r.Owner.PrimaryKey()
-}
-
-// keyOf turns key values into a map key: the value itself for one column
-// (bytes as a string), a string for several.
-func keyOf(vals []any) any {
-	if len(vals) == 1 {
-		if b, ok := vals[0].([]byte); ok {
-			return string(b)
-		}
-		return vals[0]
-	}
-	var buf []byte
-	for _, v := range vals {
-		if b, ok := v.([]byte); ok {
-			v = string(b)
-		}
-		s := fmt.Sprintf("%T:%v", v, v)
-		buf = strconv.AppendInt(buf, int64(len(s)), 10)
-		buf = append(buf, ':')
-		buf = append(buf, s...)
-	}
-	return string(buf)
 }
 
 func distinct(ps []unsafe.Pointer) []unsafe.Pointer {

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -88,7 +89,7 @@ func TestStatementSQL(t *testing.T) {
 	a, b := models(t)
 	books, _ := a.Relation("Books")
 	tags, _ := b.Relation("Tags")
-	keys := [][]any{{int64(1)}, {int64(2)}, {int64(3)}}
+	keys := keySet{n: 3, one: reflect.ValueOf([]int64{1, 2, 3})}
 	cases := []struct {
 		name    string
 		d       core.Dialect

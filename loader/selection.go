@@ -6,7 +6,6 @@ import (
 	"unsafe"
 
 	"github.com/athanor-orm/athanor/core"
-	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -19,6 +18,7 @@ type selection struct {
 	rel     *mapper.Relation // nil for the roots
 	keyCols []any
 	keyT    []reflect.Type
+	keyK    []reflect.Kind // keyT's kinds
 	joins   []*joinSel
 }
 
@@ -32,7 +32,7 @@ type joinSel struct {
 
 // result is what scanning a selection's rows gathered.
 type result struct {
-	groups map[any][]unsafe.Pointer // targets by owner key (relationship loads)
+	groups groups // targets by owner key (relationship loads)
 	joins  []joinResult
 }
 
@@ -41,13 +41,12 @@ func (r *result) loaded() int {
 	if r == nil {
 		return 0
 	}
-	n := 0
-	for _, ts := range r.groups {
-		n += len(ts)
-	}
+	n := r.groups.count()
 	for _, j := range r.joins {
-		for _, ts := range j.targets {
-			n += len(ts)
+		for _, t := range j.targets {
+			if t != nil {
+				n++
+			}
 		}
 	}
 	return n
@@ -55,7 +54,7 @@ func (r *result) loaded() int {
 
 type joinResult struct {
 	owners  []unsafe.Pointer
-	targets [][]unsafe.Pointer
+	targets []unsafe.Pointer // per owner: its target, or nil
 	seen    map[unsafe.Pointer]bool
 }
 
@@ -77,7 +76,9 @@ func newSelection(m *mapper.Model, table *core.Table, rel *mapper.Relation, node
 		}
 		for i, c := range cols {
 			s.keyCols = append(s.keyCols, c)
-			s.keyT = append(s.keyT, deref(ownerKeyFields(rel)[i].Type))
+			t := deref(ownerKeyFields(rel)[i].Type)
+			s.keyT = append(s.keyT, t)
+			s.keyK = append(s.keyK, t.Kind())
 		}
 	}
 	s.addJoins(-1, table, m, nodes)
@@ -128,7 +129,7 @@ func (s *selection) apply(sel *core.SelectStmt) *core.SelectStmt {
 
 // statement is the SELECT of the related rows of the owners with the
 // given keys.
-func (s *selection) statement(n *node, keys [][]any) core.Statement {
+func (s *selection) statement(n *node, keys keySet) core.Statement {
 	rel := s.rel
 	t := rel.Target
 	items := append(append([]any(nil), s.keyCols...), s.items()...)
@@ -179,21 +180,12 @@ func (s *selection) statement(n *node, keys [][]any) core.Statement {
 // keyPredicate is key IN (keys): one typed slice (= ANY($1) on
 // PostgreSQL, an IN list elsewhere) for a one-column key, OR-ed
 // conjunctions for a composite one.
-func (s *selection) keyPredicate(keys [][]any) core.Expr {
-	if len(s.keyCols) == 1 {
-		t := s.keyT[0]
-		sl := reflect.MakeSlice(reflect.SliceOf(t), 0, len(keys))
-		for _, k := range keys {
-			v := reflect.ValueOf(k[0])
-			if v.Type() != t && v.Type().ConvertibleTo(t) {
-				v = v.Convert(t)
-			}
-			sl = reflect.Append(sl, v)
-		}
-		return core.In(s.keyCols[0], sl.Interface())
+func (s *selection) keyPredicate(keys keySet) core.Expr {
+	if keys.one.IsValid() {
+		return core.In(s.keyCols[0], keys.one.Interface())
 	}
-	ors := make([]core.Expr, 0, len(keys))
-	for _, k := range keys {
+	ors := make([]core.Expr, 0, len(keys.multi))
+	for _, k := range keys.multi {
 		ands := make([]core.Expr, len(k))
 		for i, v := range k {
 			ands[i] = core.Eq(s.keyCols[i], v)
@@ -205,113 +197,4 @@ func (s *selection) keyPredicate(keys [][]any) core.Expr {
 
 func (s *selection) newResult() *result {
 	return &result{joins: make([]joinResult, len(s.joins))}
-}
-
-// scan reads rows: each row's base object (adopted into the identity map)
-// goes to emit with its owner key; joined objects are recorded in res.
-func (s *selection) scan(h Host, rows *engine.Rows, res *result, emit func(key any, base unsafe.Pointer)) error {
-	nk := len(s.keyCols)
-	fields := s.m.Fields()
-	width := nk + len(fields)
-	for _, j := range s.joins {
-		width += len(j.n.rel.Target.Fields())
-	}
-	dest := make([]any, width)
-	keyHold := make([]reflect.Value, nk)
-	for i, t := range s.keyT {
-		keyHold[i] = reflect.New(t)
-		dest[i] = keyHold[i].Interface()
-	}
-	// Joined columns may be NULL (no related row): non-pointer fields scan
-	// through a *T holder first.
-	holds := make([][]reflect.Value, len(s.joins))
-	for i, j := range s.joins {
-		fs := j.n.rel.Target.Fields()
-		holds[i] = make([]reflect.Value, len(fs))
-		for k, f := range fs {
-			if f.Type.Kind() != reflect.Pointer {
-				holds[i][k] = reflect.New(reflect.PointerTo(f.Type))
-			}
-		}
-	}
-	jp := make([]unsafe.Pointer, len(s.joins))
-	jobj := make([]any, len(s.joins))
-	adopted := make([]unsafe.Pointer, len(s.joins))
-	keyVals := make([]any, nk)
-	for rows.Next() {
-		obj, p := s.m.New()
-		for i, f := range fields {
-			dest[nk+i] = f.Addr(p)
-		}
-		c := nk + len(fields)
-		for i, j := range s.joins {
-			jobj[i], jp[i] = j.n.rel.Target.New()
-			for k, f := range j.n.rel.Target.Fields() {
-				if hv := holds[i][k]; hv.IsValid() {
-					hv.Elem().SetZero()
-					dest[c] = hv.Interface()
-				} else {
-					dest[c] = f.Addr(jp[i])
-				}
-				c++
-			}
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
-		bp := h.Adopt(s.m, obj, p)
-		var key any
-		if nk > 0 {
-			for i := range keyHold {
-				keyVals[i] = keyHold[i].Elem().Interface()
-			}
-			key = keyOf(keyVals)
-		}
-		emit(key, bp)
-		for i, j := range s.joins {
-			owner := bp
-			if j.parent >= 0 {
-				owner = adopted[j.parent]
-			}
-			adopted[i] = nil
-			tm := j.n.rel.Target
-			if owner == nil {
-				continue
-			}
-			present := true
-			for k, f := range tm.Fields() {
-				if !f.PrimaryKey {
-					continue
-				}
-				if hv := holds[i][k]; hv.IsValid() {
-					present = present && !hv.Elem().IsNil()
-				} else {
-					present = present && !f.IsNil(jp[i])
-				}
-			}
-			if present {
-				for k, f := range tm.Fields() {
-					if hv := holds[i][k]; hv.IsValid() && !hv.Elem().IsNil() {
-						reflect.ValueOf(f.Addr(jp[i])).Elem().Set(hv.Elem().Elem())
-					}
-				}
-				adopted[i] = h.Adopt(tm, jobj[i], jp[i])
-			}
-			jr := &res.joins[i]
-			if jr.seen == nil {
-				jr.seen = map[unsafe.Pointer]bool{}
-			}
-			if jr.seen[owner] {
-				continue
-			}
-			jr.seen[owner] = true
-			jr.owners = append(jr.owners, owner)
-			if adopted[i] != nil {
-				jr.targets = append(jr.targets, []unsafe.Pointer{adopted[i]})
-			} else {
-				jr.targets = append(jr.targets, nil)
-			}
-		}
-	}
-	return rows.Err()
 }

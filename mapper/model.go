@@ -32,6 +32,8 @@ type Model struct {
 	relByName map[string]*Relation
 	// selectCols is the column list of a SELECT of the whole model.
 	selectCols []any
+	// snapType is the layout of a Snapshot block (see access.go).
+	snapType reflect.Type
 }
 
 // Table is the model's table metadata; pass it to core.NewMetaData (or use
@@ -129,18 +131,43 @@ type Field struct {
 	offset uintptr
 	ptr    bool // Type is a pointer: nil is NULL
 	eq     func(a, b any) bool
+
+	// The access plan (see access.go).
+	typ     unsafe.Pointer // interface type word of Type
+	ptrTyp  unsafe.Pointer // interface type word of *Type
+	basic   basicKind      // Type is a predeclared type Value reads directly
+	intKind reflect.Kind   // Type's kind when it is an integer type
+	inline  bool           // Snapshot copies the value into its block
+	snapOff uintptr        // offset of that copy in the block
 }
 
 // Addr returns a pointer to the field of the struct at obj, typed *F, for
 // scanning.
 func (f *Field) Addr(obj unsafe.Pointer) any {
-	return reflect.NewAt(f.Type, unsafe.Add(obj, f.offset)).Interface()
+	var v any
+	*(*eface)(unsafe.Pointer(&v)) = eface{typ: f.ptrTyp, data: unsafe.Add(obj, f.offset)}
+	return v
 }
 
 // Value returns the field's value for binding: nil for a nil pointer, the
 // pointed-to value otherwise.
 func (f *Field) Value(obj unsafe.Pointer) any {
-	v := reflect.NewAt(f.Type, unsafe.Add(obj, f.offset)).Elem()
+	p := unsafe.Add(obj, f.offset)
+	switch f.basic {
+	case basicInt64:
+		return *(*int64)(p)
+	case basicInt:
+		return *(*int)(p)
+	case basicInt32:
+		return *(*int32)(p)
+	case basicString:
+		return *(*string)(p)
+	case basicBool:
+		return *(*bool)(p)
+	case basicFloat64:
+		return *(*float64)(p)
+	}
+	v := reflect.NewAt(f.Type, p).Elem()
 	if f.ptr {
 		if v.IsNil() {
 			return nil
@@ -326,9 +353,8 @@ type Relation struct {
 	Backref *Relation
 	Cascade Cascade
 
-	fieldType reflect.Type
-	offset    uintptr
-	many      bool
+	offset uintptr
+	many   bool // a []*T field (read as []unsafe.Pointer, its layout)
 }
 
 // Many reports whether the field is a slice.
@@ -337,19 +363,17 @@ func (r *Relation) Many() bool { return r.many }
 // Get returns the related objects of owner: for a *T field zero or one
 // object, for a []*T field the slice's elements (nil entries skipped).
 func (r *Relation) Get(owner unsafe.Pointer) []unsafe.Pointer {
-	p := unsafe.Add(owner, r.offset)
+	ts := r.Targets(owner)
 	if !r.many {
-		t := *(*unsafe.Pointer)(p)
-		if t == nil {
+		if len(ts) == 0 {
 			return nil
 		}
-		return []unsafe.Pointer{t}
+		return []unsafe.Pointer{ts[0]}
 	}
-	s := reflect.NewAt(r.fieldType, p).Elem()
-	out := make([]unsafe.Pointer, 0, s.Len())
-	for i := range s.Len() {
-		if e := s.Index(i); !e.IsNil() {
-			out = append(out, e.UnsafePointer())
+	out := make([]unsafe.Pointer, 0, len(ts))
+	for _, t := range ts {
+		if t != nil {
+			out = append(out, t)
 		}
 	}
 	return out
@@ -358,28 +382,12 @@ func (r *Relation) Get(owner unsafe.Pointer) []unsafe.Pointer {
 // IsNil reports whether the field is a nil pointer or a nil slice (not
 // loaded, for a collection).
 func (r *Relation) IsNil(owner unsafe.Pointer) bool {
-	p := unsafe.Add(owner, r.offset)
-	if !r.many {
-		return *(*unsafe.Pointer)(p) == nil
-	}
-	return reflect.NewAt(r.fieldType, p).Elem().IsNil()
+	// A *T, and a slice's data pointer (nil only for a nil slice).
+	return *(*unsafe.Pointer)(unsafe.Add(owner, r.offset)) == nil
 }
 
 // Set stores targets into the field of owner: the first (or nil) for a *T
 // field, a new slice for a []*T field.
 func (r *Relation) Set(owner unsafe.Pointer, targets []unsafe.Pointer) {
-	p := unsafe.Add(owner, r.offset)
-	if !r.many {
-		if len(targets) == 0 {
-			*(*unsafe.Pointer)(p) = nil
-		} else {
-			*(*unsafe.Pointer)(p) = targets[0]
-		}
-		return
-	}
-	s := reflect.MakeSlice(r.fieldType, len(targets), len(targets))
-	for i, t := range targets {
-		s.Index(i).Set(reflect.NewAt(r.Target.Type, t))
-	}
-	reflect.NewAt(r.fieldType, p).Elem().Set(s)
+	r.SetFrom(owner, targets, nil)
 }

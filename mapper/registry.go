@@ -339,7 +339,7 @@ func (b *build) fields(d *draft, t reflect.Type, index []int, base uintptr) erro
 			if tg.name != "" {
 				return fieldError(m.Name, sf.Name, raw, ErrBadTag, "a relationship has no column name")
 			}
-			rel := &Relation{Name: sf.Name, Owner: m, fieldType: sf.Type, offset: base + sf.Offset, many: many, Cascade: CascadeSaveUpdate}
+			rel := &Relation{Name: sf.Name, Owner: m, offset: base + sf.Offset, many: many, Cascade: CascadeSaveUpdate}
 			if v, ok := tg.vals["cascade"]; ok {
 				c, ok := parseCascade(v)
 				if !ok {
@@ -420,6 +420,7 @@ func (b *build) column(d *draft, sf reflect.StructField, tg tag, raw string, idx
 	col := core.Column{Name: name, Type: ct, Nullable: nullable, PrimaryKey: pk}
 	f := &Field{Name: sf.Name, Column: name, Type: ft, Index: idx, PrimaryKey: pk, Nullable: nullable,
 		offset: base + sf.Offset, ptr: ft.Kind() == reflect.Pointer, eq: equalFunc(ft)}
+	f.plan()
 	if tg.flags["autoincrement"] {
 		if !pk || !isInt {
 			return fieldError(m.Name, sf.Name, raw, ErrBadTag, "autoincrement needs an integer primary key")
@@ -933,6 +934,7 @@ func (b *build) tables() error {
 			f.Col = t.C(f.Column)
 			m.selectCols[i] = f.Col
 		}
+		m.snapPlan()
 	}
 	// Referenced tables of column fk: tags must be known tables, and the
 	// referenced columns must exist.

@@ -35,7 +35,7 @@ type saved struct {
 	state  State
 	key    idKey
 	snap   []any
-	coll   map[*mapper.Relation][]unsafe.Pointer
+	coll   colls
 	inObjs bool
 }
 
@@ -403,7 +403,7 @@ func (pl *plan) collect() error {
 			}
 			targets := r.Get(e.p)
 			if r.IsNil(e.p) {
-				targets = e.coll[r] // the members last seen
+				targets, _ = e.coll.get(r) // the members last seen
 			}
 			for _, t := range targets {
 				if te := pl.lookup(t); te != nil && te.State() == Persistent {
@@ -425,7 +425,7 @@ func (pl *plan) collect() error {
 			if r.Kind != mapper.OneToMany && r.Kind != mapper.OneToOne {
 				continue
 			}
-			prev, ok := e.coll[r]
+			prev, ok := e.coll.get(r)
 			if !ok {
 				continue
 			}
@@ -487,7 +487,7 @@ func (pl *plan) relLinks(e *entry) error {
 		case mapper.ManyToOne:
 			ts := r.Get(e.p)
 			if len(ts) == 0 {
-				if prev := e.coll[r]; len(prev) > 0 && nullable(r.FK) {
+				if prev, _ := e.coll.get(r); len(prev) > 0 && nullable(r.FK) {
 					pl.addLink(link{child: e, fk: r.FK, rel: r}, false)
 				}
 				continue
@@ -517,7 +517,7 @@ func (pl *plan) relLinks(e *entry) error {
 				continue
 			}
 			cur := r.Get(e.p)
-			prev := e.coll[r]
+			prev, _ := e.coll.get(r)
 			for _, t := range cur {
 				if slices.Contains(prev, t) {
 					continue
@@ -750,7 +750,7 @@ func (pl *plan) loadCascades(ctx context.Context) error {
 				if !r.IsNil(e.p) {
 					continue // loaded: handled in collect
 				}
-				if _, seen := e.coll[r]; seen {
+				if _, seen := e.coll.get(r); seen {
 					continue
 				}
 				var preds []core.Expr

@@ -57,41 +57,117 @@ func (k idKey) String() string {
 	return k.m.Name + "(" + strings.Join(parts, ", ") + ")"
 }
 
-const shards = 64
+// shards is the number of locks the identity map and the object set are
+// split over: enough that concurrent loaders rarely meet, few enough that a
+// load of a few dozen objects does not make a map in every shard (each
+// shard's map costs two allocations when first used).
+const shards = 16
 
 var seed = maphash.MakeSeed()
 
+// intKey is the identity of a row whose primary key is one integer
+// column: the common case, kept apart so that it is looked up without
+// boxing the key and hashed without reflection.
+type intKey struct {
+	m *mapper.Model
+	n int64
+}
+
+// asInt returns k as an intKey when its only value is an integer.
+func (k idKey) asInt() (intKey, bool) {
+	if k.k1 != nil || k.rest != "" {
+		return intKey{}, false
+	}
+	var n int64
+	switch v := k.k0.(type) {
+	case int64:
+		n = v
+	case int:
+		n = int64(v)
+	case int32:
+		n = int64(v)
+	case nil, string:
+		return intKey{}, false
+	default:
+		rv := reflect.ValueOf(v)
+		switch rv.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			n = rv.Int()
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+			n = int64(rv.Uint()) // the bits, as mapper.Field.Int reads them
+		default:
+			return intKey{}, false
+		}
+	}
+	return intKey{m: k.m, n: n}, true
+}
+
+func (k intKey) shard() int {
+	h := (uint64(k.n) ^ uint64(uintptr(unsafe.Pointer(k.m)))>>4) * 0x9e3779b97f4a7c15
+	return int((h >> 32) % shards)
+}
+
 // identityMap maps keys to entries, in shards each behind its own lock,
-// so concurrent loads of different rows rarely contend.
+// so concurrent loads of different rows rarely contend. Keys of one
+// integer column live in ints, others in m.
 type identityMap struct {
 	shards [shards]struct {
-		mu sync.Mutex
-		m  map[idKey]*entry // guarded by mu
+		mu   sync.Mutex
+		ints map[intKey]*entry // guarded by mu
+		m    map[idKey]*entry  // guarded by mu
 	}
 }
 
 func (im *identityMap) init() {
 	for i := range im.shards {
 		im.shards[i].mu.Lock()
-		im.shards[i].m = nil // made on first put: most sessions touch few shards
+		// Made on first put: most sessions touch few shards.
+		im.shards[i].ints, im.shards[i].m = nil, nil
 		im.shards[i].mu.Unlock()
 	}
 }
 
 func (im *identityMap) shard(k idKey) int {
+	if ik, ok := k.asInt(); ok {
+		return ik.shard()
+	}
 	return int(maphash.Comparable(seed, k) % shards)
 }
 
 func (im *identityMap) get(k idKey) *entry {
+	if ik, ok := k.asInt(); ok {
+		return im.getInt(ik)
+	}
 	sh := &im.shards[im.shard(k)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	return sh.m[k]
 }
 
+func (im *identityMap) getInt(k intKey) *entry {
+	sh := &im.shards[k.shard()]
+	sh.mu.Lock()
+	e := sh.ints[k]
+	sh.mu.Unlock()
+	return e
+}
+
 // putIfAbsent stores e under k unless the key is taken; it returns the
 // entry holding the key and whether it is e.
 func (im *identityMap) putIfAbsent(k idKey, e *entry) (*entry, bool) {
+	if ik, ok := k.asInt(); ok {
+		sh := &im.shards[ik.shard()]
+		sh.mu.Lock()
+		defer sh.mu.Unlock()
+		if cur, ok := sh.ints[ik]; ok {
+			return cur, cur == e
+		}
+		if sh.ints == nil {
+			sh.ints = map[intKey]*entry{}
+		}
+		sh.ints[ik] = e
+		return e, true
+	}
 	sh := &im.shards[im.shard(k)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -107,6 +183,15 @@ func (im *identityMap) putIfAbsent(k idKey, e *entry) (*entry, bool) {
 
 // remove deletes k if it maps to e.
 func (im *identityMap) remove(k idKey, e *entry) {
+	if ik, ok := k.asInt(); ok {
+		sh := &im.shards[ik.shard()]
+		sh.mu.Lock()
+		defer sh.mu.Unlock()
+		if sh.ints[ik] == e {
+			delete(sh.ints, ik)
+		}
+		return
+	}
 	sh := &im.shards[im.shard(k)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -119,7 +204,7 @@ func (im *identityMap) len() int {
 	n := 0
 	for i := range im.shards {
 		im.shards[i].mu.Lock()
-		n += len(im.shards[i].m)
+		n += len(im.shards[i].ints) + len(im.shards[i].m)
 		im.shards[i].mu.Unlock()
 	}
 	return n
@@ -142,7 +227,9 @@ func (os *objectSet) init() {
 }
 
 func (os *objectSet) shard(p unsafe.Pointer) int {
-	return int((uintptr(p) >> 4) % shards)
+	// Objects of one type sit at a fixed stride: mix the address so that
+	// they spread over every shard.
+	return int((uint64(uintptr(p)) * 0x9e3779b97f4a7c15 >> 32) % shards)
 }
 
 func (os *objectSet) get(p unsafe.Pointer) *entry {

@@ -82,52 +82,98 @@ func (h host) Batch(ctx context.Context, stmts []core.Statement, fn func(int, *e
 	return g.Wait()
 }
 
+func (h host) Lookup(m *mapper.Model, p unsafe.Pointer) unsafe.Pointer {
+	return h.s.lookupLoaded(m, p)
+}
+
 func (h host) Adopt(m *mapper.Model, obj any, p unsafe.Pointer) unsafe.Pointer {
-	return h.s.adopt(m, obj, p)
+	return h.s.adoptLoaded(m, obj, p)
 }
 
 func (h host) Unloaded(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Pointer {
 	s := h.s
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
-	out := make([]unsafe.Pointer, 0, len(owners))
-	for _, o := range owners {
+	var out []unsafe.Pointer // nil while every owner so far lacks r: then owners is the answer
+	for i, o := range owners {
 		e := s.objs.get(o)
-		if e == nil || e.State() != Persistent {
-			continue
+		lacks := e != nil && e.State() == Persistent
+		if lacks {
+			_, loaded := e.coll.get(r)
+			lacks = !loaded
 		}
-		if _, ok := e.coll[r]; !ok {
-			out = append(out, o)
+		switch {
+		case out != nil:
+			if lacks {
+				out = append(out, o)
+			}
+		case !lacks:
+			out = make([]unsafe.Pointer, i, len(owners))
+			copy(out, owners[:i])
 		}
+	}
+	if out == nil {
+		return owners
 	}
 	return out
 }
 
-func (h host) Populate(r *mapper.Relation, owners []unsafe.Pointer, targets [][]unsafe.Pointer) {
+// Populate sets the relationship and records its members as loaded. The
+// collections of all owners share one backing array (each with no room to
+// append into the next), and the record of loaded members is appended to
+// the entry's list (colls.add), which a journal's earlier copy of the list
+// never sees.
+func (h host) Populate(r *mapper.Relation, owners []unsafe.Pointer, targets func(int) []unsafe.Pointer) int {
 	s := h.s
+	var buf []unsafe.Pointer
+	if r.Many() {
+		n := 0
+		for i := range owners {
+			n += len(targets(i))
+		}
+		buf = make([]unsafe.Pointer, n)
+	}
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
+	set := 0
 	for i, o := range owners {
 		e := s.objs.get(o)
 		if e == nil || e.State() != Persistent {
 			continue
 		}
-		if _, ok := e.coll[r]; ok {
+		if _, ok := e.coll.get(r); ok {
 			continue // loaded meanwhile, or changed by the caller: keep it
 		}
-		r.Set(o, targets[i])
-		e.coll = withColl(e.coll, r, targets[i])
+		set++
+		ts := targets(i)
+		buf = r.SetFrom(o, ts, buf)
+		e.coll = e.coll.add(r, ts, len(e.m.Relations()))
 	}
+	return set
 }
 
 func (h host) Members(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Pointer {
 	s := h.s
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
-	seen := make(map[unsafe.Pointer]struct{}, len(owners))
-	out := make([]unsafe.Pointer, 0, len(owners))
+	n := 0
 	for _, o := range owners {
-		for _, m := range r.Get(o) {
+		n += len(r.Targets(o))
+	}
+	// The targets of a one-to-many or one-to-one each have one owner, so
+	// they are as many as the references (size for them); those of a
+	// many-to-one or many-to-many are shared (start small).
+	hint := n
+	if r.Kind == mapper.ManyToOne || r.Kind == mapper.ManyToMany {
+		hint = min(n, 16)
+	}
+	seen := make(map[unsafe.Pointer]struct{}, hint)
+	out := make([]unsafe.Pointer, 0, hint)
+	for _, o := range owners {
+		for _, m := range r.Targets(o) {
+			if m == nil {
+				continue
+			}
 			if _, ok := seen[m]; !ok {
 				seen[m] = struct{}{}
 				out = append(out, m)
@@ -207,7 +253,7 @@ func (s *Session) Load(ctx context.Context, obj any, rel string) error {
 		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, ErrDetached)
 	}
 	s.flushMu.Lock()
-	_, loaded := e.coll[r]
+	_, loaded := e.coll.get(r)
 	s.flushMu.Unlock()
 	if loaded {
 		return nil
@@ -219,7 +265,7 @@ func (s *Session) Load(ctx context.Context, obj any, rel string) error {
 	s.flushMu.Lock()
 	s.objs.each(func(o *entry) {
 		if o != e && o.m == m && o.State() == Persistent {
-			if _, ok := o.coll[r]; !ok {
+			if _, ok := o.coll.get(r); !ok {
 				owners = append(owners, o.p)
 			}
 		}

@@ -164,8 +164,8 @@ type entry struct {
 	// The fields below are written by flushes (under flushMu) and before
 	// the entry is published.
 	key  idKey
-	snap []any                                 // column values at the last load or flush; nil for pending
-	coll map[*mapper.Relation][]unsafe.Pointer // relationship members at the last load or flush
+	snap []any // column values at the last load or flush; nil for pending
+	coll colls // relationship members at the last load or flush
 }
 
 func (e *entry) State() State     { return State(e.state.Load()) }
@@ -659,34 +659,50 @@ func snapshot(m *mapper.Model, p unsafe.Pointer) []any {
 	return out
 }
 
-// collections records the members of every relationship of the object
-// (nil for an unloaded collection).
-func collections(m *mapper.Model, p unsafe.Pointer) map[*mapper.Relation][]unsafe.Pointer {
-	rels := m.Relations()
-	if len(rels) == 0 {
-		return nil
+// colls records, per relationship, the members an object had when it
+// was last loaded or flushed; a relationship absent from it was never
+// loaded. Models have few relationships, so a short list beats a map (one
+// per loaded object was most of an eager load's garbage).
+type colls []collRec
+
+type collRec struct {
+	r  *mapper.Relation
+	ps []unsafe.Pointer
+}
+
+// get returns the members recorded for r, and whether r was loaded.
+func (c colls) get(r *mapper.Relation) ([]unsafe.Pointer, bool) {
+	for i := range c {
+		if c[i].r == r {
+			return c[i].ps, true
+		}
 	}
-	var out map[*mapper.Relation][]unsafe.Pointer // nil while nothing is loaded: no allocation per fresh row
+	return nil, false
+}
+
+// add records r's members, which c must not hold yet. It may append in
+// place: a copy of c taken earlier (a journal's) keeps its length, so it
+// never sees the new record.
+func (c colls) add(r *mapper.Relation, ps []unsafe.Pointer, hint int) colls {
+	if ps == nil {
+		ps = []unsafe.Pointer{}
+	}
+	if c == nil {
+		c = make(colls, 0, hint)
+	}
+	return append(c, collRec{r, ps})
+}
+
+// collections records the members of every loaded relationship of the
+// object (an unloaded collection is nil, and left out).
+func collections(m *mapper.Model, p unsafe.Pointer) colls {
+	rels := m.Relations()
+	var out colls // nil while nothing is loaded: no allocation per fresh row
 	for _, r := range rels {
 		if r.IsNil(p) {
 			continue
 		}
-		if out == nil {
-			out = make(map[*mapper.Relation][]unsafe.Pointer, len(rels))
-		}
-		out[r] = r.Get(p)
+		out = out.add(r, r.Get(p), len(rels))
 	}
 	return out
-}
-
-func withColl(c map[*mapper.Relation][]unsafe.Pointer, r *mapper.Relation, ps []unsafe.Pointer) map[*mapper.Relation][]unsafe.Pointer {
-	n := make(map[*mapper.Relation][]unsafe.Pointer, len(c)+1)
-	for k, v := range c {
-		n[k] = v
-	}
-	if ps == nil {
-		ps = []unsafe.Pointer{}
-	}
-	n[r] = ps
-	return n
 }

@@ -1,0 +1,233 @@
+package loader
+
+import (
+	"reflect"
+	"unsafe"
+
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/mapper"
+)
+
+// Scanning
+//
+// A row holds one object of the selection's model and one of each joined
+// relationship. The identity map decides what a row costs: an object the
+// session holds already is taken from it untouched (a loaded row never
+// overwrites unflushed changes), so only its key is needed; only an object
+// the session lacks is allocated, scanned in full, snapshotted and
+// published. On PostgreSQL (whose driver skips nil destinations) a row may
+// be scanned in two steps: its keys, then, if some object is new, that
+// object's other columns; a scan does so while most of its rows found
+// their objects in the session (a many-to-many's shared targets), and
+// reads rows whole while most were new. Elsewhere rows are read whole.
+// Either way the row goes into a spare object of each model, which
+// becomes the new object, or is zeroed and reused by the next row when
+// the key was found.
+
+// part is one object of a row.
+type part struct {
+	m       *mapper.Model
+	fields  []*mapper.Field
+	col     int             // index of its first column in the row
+	holds   []reflect.Value // joined (NULL-able) columns: a **F per non-pointer field, scanned in its place
+	hasRest bool            // it has columns besides its key
+
+	obj  any            // the spare object, until it is published
+	p    unsafe.Pointer // its address
+	used bool           // a row scanned into the spare (zero it before the next)
+	got  unsafe.Pointer // this row's object, nil when absent
+	new  bool           // got is the spare, published by this row
+}
+
+// spare readies the spare object for a row: a new one, or the last row's
+// zeroed (so that every row scans into a zero object, as into a new one).
+func (pt *part) spare() {
+	switch {
+	case pt.p == nil:
+		pt.obj, pt.p = pt.m.New()
+	case pt.used:
+		reflect.NewAt(pt.m.Type, pt.p).Elem().SetZero()
+	}
+	pt.used = true
+}
+
+// dest is the scan destination of field k of the spare.
+func (pt *part) dest(k int, f *mapper.Field) any {
+	if pt.holds != nil {
+		if hv := pt.holds[k]; hv.IsValid() {
+			hv.Elem().SetZero()
+			return hv.Interface()
+		}
+	}
+	return f.Addr(pt.p)
+}
+
+// present reports whether a joined row was there (its key is not NULL).
+func (pt *part) present() bool {
+	for k, f := range pt.fields {
+		if !f.PrimaryKey {
+			continue
+		}
+		if hv := pt.holds[k]; hv.IsValid() {
+			if hv.Elem().IsNil() {
+				return false
+			}
+		} else if f.IsNil(pt.p) {
+			return false
+		}
+	}
+	return true
+}
+
+// store copies the held values of the key fields (key) or of the others
+// into the spare.
+func (pt *part) store(key bool) {
+	for k, f := range pt.fields {
+		hv := pt.holds[k]
+		if !hv.IsValid() || f.PrimaryKey != key {
+			continue
+		}
+		dst := reflect.ValueOf(f.Addr(pt.p)).Elem()
+		if v := hv.Elem(); v.IsNil() {
+			dst.SetZero()
+		} else {
+			dst.Set(v.Elem())
+		}
+	}
+}
+
+// scan reads rows: each row's base object goes to emit with the index of
+// the owner key it carries (keys; -1 without keys or for a key no owner
+// has) and whether the row published it; joined objects are recorded in
+// res.
+func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex, emit func(k int32, base unsafe.Pointer, published bool)) error {
+	nk := len(s.keyCols)
+	parts := make([]part, 1+len(s.joins))
+	width := nk
+	parts[0] = part{m: s.m, fields: s.m.Fields(), col: width}
+	width += len(s.m.Fields())
+	for i, j := range s.joins {
+		tm := j.n.rel.Target
+		pt := part{m: tm, fields: tm.Fields(), col: width, holds: make([]reflect.Value, len(tm.Fields()))}
+		for k, f := range pt.fields {
+			if f.Type.Kind() != reflect.Pointer {
+				pt.holds[k] = reflect.New(reflect.PointerTo(f.Type))
+			}
+		}
+		width += len(pt.fields)
+		parts[i+1] = pt
+	}
+	for i := range parts {
+		for _, f := range parts[i].fields {
+			parts[i].hasRest = parts[i].hasRest || !f.PrimaryKey
+		}
+	}
+	keyHold := make([]reflect.Value, nk)
+	keyDest := make([]any, nk)
+	for i, t := range s.keyT {
+		keyHold[i] = reflect.New(t)
+		keyDest[i] = keyHold[i].Interface()
+	}
+	keyVals := make([]any, nk)
+	d := h.Dialect()
+	canSplit := d != nil && d.Name() == "postgres"
+	found, made := 0, 0 // rows whose base object was in the session, or new
+	dest := make([]any, width)
+	for rows.Next() {
+		split := canSplit && found >= made
+		// The keys (and, without split, everything).
+		copy(dest, keyDest)
+		for i := range parts {
+			pt := &parts[i]
+			pt.spare()
+			for k, f := range pt.fields {
+				if split && !f.PrimaryKey {
+					dest[pt.col+k] = nil
+				} else {
+					dest[pt.col+k] = pt.dest(k, f)
+				}
+			}
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		// The identity map's objects.
+		again := false
+		for i := range parts {
+			pt := &parts[i]
+			pt.got, pt.new = nil, false
+			if pt.holds != nil {
+				if !pt.present() {
+					continue
+				}
+				pt.store(true)
+			}
+			if q := h.Lookup(pt.m, pt.p); q != nil {
+				pt.got = q
+				continue
+			}
+			pt.new = true
+			again = again || (split && pt.hasRest)
+		}
+		// The new objects' other columns.
+		if again {
+			clear(dest)
+			for i := range parts {
+				pt := &parts[i]
+				if !pt.new {
+					continue
+				}
+				for k, f := range pt.fields {
+					if !f.PrimaryKey {
+						dest[pt.col+k] = pt.dest(k, f)
+					}
+				}
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+		}
+		for i := range parts {
+			pt := &parts[i]
+			if !pt.new {
+				continue
+			}
+			if pt.holds != nil {
+				pt.store(false)
+			}
+			pt.got = h.Adopt(pt.m, pt.obj, pt.p)
+			if pt.new = pt.got == pt.p; pt.new {
+				pt.obj, pt.p, pt.used = nil, nil, false // published: the next row needs a new spare
+			}
+		}
+		bp := parts[0].got
+		if parts[0].new {
+			made++
+		} else {
+			found++
+		}
+		emit(keys.rowKey(keyHold, s.keyK, keyVals), bp, parts[0].new)
+		for i, j := range s.joins {
+			owner := bp
+			if j.parent >= 0 {
+				owner = parts[j.parent+1].got
+			}
+			pt := &parts[i+1]
+			if owner == nil {
+				pt.got = nil // so are the joins under it
+				continue
+			}
+			jr := &res.joins[i]
+			if jr.seen == nil {
+				jr.seen = map[unsafe.Pointer]bool{}
+			}
+			if jr.seen[owner] {
+				continue
+			}
+			jr.seen[owner] = true
+			jr.owners = append(jr.owners, owner)
+			jr.targets = append(jr.targets, pt.got)
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,105 @@
+package session_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/testdb"
+	"github.com/athanor-orm/athanor/loader"
+	"github.com/athanor-orm/athanor/mapper"
+	"github.com/athanor-orm/athanor/session"
+)
+
+// TestEagerLoadAllocs pins the allocations of an eager load on
+// PostgreSQL, authors → books → tags (many-to-many): what a load costs is
+// the objects it builds, not the rows it reads. Rows whose object the
+// session holds already (a tag met again) build nothing and allocate
+// nothing, and collections are sized, not grown.
+func TestEagerLoadAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	ctx := context.Background()
+	db, err := engine.Open(ctx, testdb.PG(t).Primary.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	reg := mapper.NewRegistry()
+	if _, err := mapper.RegisterIn[Author](reg); err != nil {
+		t.Fatal(err)
+	}
+	md, err := reg.MetaData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := md.CreateAll(ctx, db.Dialect(), func(ctx context.Context, c core.Compiled) error {
+		_, err := db.Exec(ctx, core.Raw(c.SQL, c.Args...))
+		return err
+	}, false); err != nil {
+		t.Fatal(err)
+	}
+	// Two groups of 10 authors with 5 books each; every book has 3 of the
+	// same 6 tags in the first group and all 6 in the second: the same
+	// objects (10 + 50 + 6), from 150 or 300 tag rows.
+	s := session.New(session.DB(db), session.Options{Registry: reg})
+	tags := make([]*Tag, 6)
+	for i := range tags {
+		tags[i] = &Tag{Name: fmt.Sprint("tag ", i)}
+	}
+	for g, perBook := range []int{3, 6} {
+		for a := range 10 {
+			au := &Author{Name: fmt.Sprint("author ", g, a)}
+			for b := range 5 {
+				au.Books = append(au.Books, &Book{Title: fmt.Sprint("book ", g, a, b), Author: au, Tags: tags[:perBook]})
+			}
+			if err := s.Add(au); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := s.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	am, err := reg.Of(reflectType(Author{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(group int) func() {
+		lo, hi := int64(group*10+1), int64(group*10+10)
+		return func() {
+			s := session.New(session.DB(db), session.Options{Registry: reg})
+			as, err := session.Query[Author](s).
+				Where(core.Ge(am.Table().C("id"), lo), core.Le(am.Table().C("id"), hi)).
+				Options(loader.SelectIn("Books", loader.SelectIn("Tags"))).
+				All(ctx)
+			if err != nil || len(as) != 10 || len(as[9].Books) != 5 || len(as[9].Books[4].Tags) != 3*(group+1) {
+				t.Fatalf("group %d: %d authors, %v", group, len(as), err)
+			}
+		}
+	}
+	for range 8 { // connections, prepared statements, caches
+		load(0)()
+		load(1)()
+	}
+	few := testing.AllocsPerRun(20, load(0))
+	many := testing.AllocsPerRun(20, load(1))
+	t.Logf("66 objects from 150 tag rows: %v allocations; from 300: %v", few, many)
+	// Per object built (about 8, measured 522 in all): itself, its
+	// string, its entry with its snapshot (one allocation), its share of
+	// the identity map's and object set's shard maps, and for the 60
+	// owners the record of their loaded collections (a map: two
+	// allocations); plus some per statement.
+	const maxFew = 66*8 + 40
+	if few > maxFew {
+		t.Errorf("the load allocates %v times, want at most %d", few, maxFew)
+	}
+	// 150 more rows, no more objects: at most a few more allocations
+	// (buffers sized for more rows), never one per row.
+	if many-few > 15 {
+		t.Errorf("150 more tag rows for the same objects cost %v more allocations, want at most 15", many-few)
+	}
+}

@@ -1,0 +1,94 @@
+package session
+
+import (
+	"reflect"
+	"sync"
+	"unsafe"
+
+	"github.com/athanor-orm/athanor/mapper"
+)
+
+// This file is the identity map as relationship loads use it: look a
+// row's key up before building an object for it, and publish the objects
+// that were not there.
+
+// lookupLoaded returns the object the identity map holds for the primary
+// key of the object at p (only its key fields are read), whatever its
+// state, or nil.
+func (s *Session) lookupLoaded(m *mapper.Model, p unsafe.Pointer) unsafe.Pointer {
+	var e *entry
+	if pk := m.PrimaryKey(); len(pk) == 1 && pk[0].IsInt() {
+		n, _ := pk[0].Int(p)
+		e = s.ids.getInt(intKey{m: m, n: n})
+	} else {
+		e = s.ids.get(keyOf(m, p))
+	}
+	if e == nil {
+		return nil
+	}
+	return e.p
+}
+
+// adoptLoaded publishes a freshly loaded object (obj, the *T at p) as
+// persistent, with its snapshot, and returns p; if the identity map holds
+// an object for its key by now (a concurrent load), it returns that one
+// and drops obj. The snapshot is taken in one allocation and gives the
+// identity key its values, so an integer key is not boxed again.
+func (s *Session) adoptLoaded(m *mapper.Model, obj any, p unsafe.Pointer) unsafe.Pointer {
+	e, snap := newLoadedEntry(m, p)
+	e.m, e.p, e.obj, e.snap, e.seq = m, p, obj, snap, s.seq.Add(1)
+	e.key = snapKeyOf(m, snap)
+	e.coll = collections(m, p)
+	e.setState(Persistent)
+	if cur, ok := s.ids.putIfAbsent(e.key, e); !ok {
+		return cur.p // another goroutine loaded it first
+	}
+	s.objs.put(e)
+	return p
+}
+
+// loadBlock is the layout of an entry allocated with its snapshot: one
+// allocation per loaded object instead of two. Both belong to the session
+// (an object the caller keeps does not keep them), and a later snapshot
+// (after a flush) is allocated on its own.
+type loadBlock struct {
+	t       reflect.Type // struct{ E entry; S <the model's snapshot block> }
+	snapOff uintptr
+}
+
+var loadBlocks sync.Map // *mapper.Model → *loadBlock
+
+func newLoadedEntry(m *mapper.Model, p unsafe.Pointer) (*entry, []any) {
+	b, ok := loadBlocks.Load(m)
+	if !ok {
+		t := reflect.StructOf([]reflect.StructField{
+			{Name: "E", Type: reflect.TypeFor[entry]()},
+			{Name: "S", Type: m.SnapshotType()},
+		})
+		b, _ = loadBlocks.LoadOrStore(m, &loadBlock{t: t, snapOff: t.Field(1).Offset})
+	}
+	lb := b.(*loadBlock)
+	blk := reflect.New(lb.t).UnsafePointer()
+	return (*entry)(blk), m.SnapshotInto(p, unsafe.Add(blk, lb.snapOff))
+}
+
+// snapKeyOf is keyOf of an object from its snapshot (Fields order).
+func snapKeyOf(m *mapper.Model, snap []any) idKey {
+	pk, fs := m.PrimaryKey(), m.Fields()
+	if len(pk) == 1 {
+		for i, f := range fs {
+			if f == pk[0] {
+				return makeKey(m, snap[i:i+1])
+			}
+		}
+	}
+	vals := make([]any, len(pk))
+	for j, k := range pk {
+		for i, f := range fs {
+			if f == k {
+				vals[j] = snap[i]
+			}
+		}
+	}
+	return makeKey(m, vals)
+}

@@ -249,6 +249,13 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 		return nil, fmt.Errorf("session: query %s: %w", q.m.Name, err)
 	}
 	out := make([]*T, 0, len(ps))
+	if plan == nil && len(q.joins) == 0 {
+		// One row per primary key: no object can come twice.
+		for _, p := range ps {
+			out = append(out, (*T)(p))
+		}
+		return out, nil
+	}
 	seen := make(map[*T]bool, len(ps))
 	for _, p := range ps {
 		t := (*T)(p)

@@ -557,18 +557,10 @@ func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement
 // adopt publishes a freshly loaded object, or returns the object the
 // identity map already holds for its key.
 func (s *Session) adopt(m *mapper.Model, obj any, p unsafe.Pointer) unsafe.Pointer {
-	key := keyOf(m, p)
-	if e := s.ids.get(key); e != nil {
-		return e.p
+	if held := s.lookupLoaded(m, p); held != nil {
+		return held
 	}
-	e := &entry{m: m, p: p, obj: obj, key: key, snap: snapshot(m, p), seq: s.seq.Add(1)}
-	e.coll = collections(m, p)
-	e.setState(Persistent)
-	if cur, ok := s.ids.putIfAbsent(key, e); !ok {
-		return cur.p // another goroutine loaded it first
-	}
-	s.objs.put(e)
-	return p
+	return s.adoptLoaded(m, obj, p)
 }
 
 // Refresh reloads obj's columns from the database, discarding its

@@ -206,6 +206,11 @@ func TestTracingPostgres(t *testing.T) {
 	if err := s.Add(&trcNote{Body: trcSecret}, &trcNote{Body: "plain"}); err != nil {
 		t.Fatal(err)
 	}
+	// Flush opens the session's transaction (a Commit alone would send
+	// this one-statement flush without one).
+	if err := s.Flush(rctx); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Commit(rctx); err != nil {
 		t.Fatal(err)
 	}

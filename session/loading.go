@@ -136,6 +136,7 @@ func (h host) Populate(r *mapper.Relation, owners []unsafe.Pointer, targets func
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
 	set := 0
+	var recs []collRec // the records of owners that have none yet, in one array
 	for i, o := range owners {
 		e := s.objs.get(o)
 		if e == nil || e.State() != Persistent {
@@ -147,7 +148,24 @@ func (h host) Populate(r *mapper.Relation, owners []unsafe.Pointer, targets func
 		set++
 		ts := targets(i)
 		buf = r.SetFrom(o, ts, buf)
-		e.coll = e.coll.add(r, ts, len(e.m.Relations()))
+		if e.coll != nil {
+			e.coll = e.coll.add(r, ts, len(e.m.Relations()))
+			continue
+		}
+		if ts == nil {
+			ts = []unsafe.Pointer{}
+		}
+		// Each owner gets a slot as wide as its model's relationships, so
+		// later loads of its other relationships append in place; the
+		// slot's capacity ends where the next owner's begins.
+		nr := len(e.m.Relations())
+		if len(recs)+nr > cap(recs) {
+			recs = make([]collRec, 0, (len(owners)-i)*nr)
+		}
+		at := len(recs)
+		recs = recs[:at+nr]
+		recs[at] = collRec{r, ts}
+		e.coll = colls(recs[at : at+1 : at+nr])
 	}
 	return set
 }

@@ -264,7 +264,33 @@ func (p *pgConn) serverError(err error) bool {
 	return errors.As(err, &pgErr) && !p.c.IsClosed()
 }
 
-func (p *pgConn) close(ctx context.Context) error { return p.c.Close(ctx) }
+// close closes the connection. One closed mid-statement (after a cancel)
+// is drained by pgx in the background until the server has ended the
+// statement and hung up; close waits for that, so the pool slot stays
+// taken while the server still runs the statement. A cancel request that
+// reached the server before the statement began is ignored by it, so
+// while the drain goes on the request is sent again, with backoff, until
+// ctx ends.
+func (p *pgConn) close(ctx context.Context) error {
+	err := p.c.Close(ctx)
+	pc := p.c.PgConn()
+	done := pc.CleanupDone()
+	for wait := 20 * time.Millisecond; ; wait *= 4 {
+		t := time.NewTimer(wait)
+		select {
+		case <-done:
+			t.Stop()
+			return err
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		_ = pc.CancelRequest(cctx)
+		cancel()
+	}
+}
 
 // batch sends every statement in one pipeline: each statement is followed
 // by a Sync, so a failing statement aborts only itself (outside a

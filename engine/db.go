@@ -482,6 +482,21 @@ func (db *DB) Query(ctx context.Context, stmt core.Statement) (*Rows, error) {
 	return r, nil
 }
 
+// QueryFunc runs a statement that returns rows and calls fn with them,
+// then closes them. The rows are reused once QueryFunc returns: fn must
+// not keep them. It returns fn's error, else the rows' error.
+//
+// It is Query without the allocation of a Rows per call, for callers that
+// consume a result in one place.
+func (db *DB) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*Rows) error) error {
+	r := getRows()
+	defer recycleRows(r)
+	if err := db.queryInto(ctx, stmt, r); err != nil {
+		return err
+	}
+	return finishRows(r, fn(r))
+}
+
 func (db *DB) queryInto(ctx context.Context, stmt core.Statement, r *Rows) error {
 	cs, err := db.compile(stmt)
 	if err != nil {

@@ -77,6 +77,22 @@ func putRows(r *Rows) {
 	rowsPool.Put(r)
 }
 
+// recycleRows closes r (a no-op when fn already did, and what returns the
+// connection if fn panicked) and pools it.
+func recycleRows(r *Rows) {
+	r.Close()
+	putRows(r)
+}
+
+// finishRows closes r after fn and returns fn's error, else r's.
+func finishRows(r *Rows, fnErr error) error {
+	err := r.Close()
+	if fnErr != nil {
+		return fnErr
+	}
+	return err
+}
+
 // scratchFor returns r's scratch value for ti, zeroed.
 func (r *Rows) scratchFor(ti *typeInfo) unsafe.Pointer {
 	if r.scratchType != ti {

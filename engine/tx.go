@@ -214,6 +214,17 @@ func (tx *Tx) Query(ctx context.Context, stmt core.Statement) (*Rows, error) {
 	return r, nil
 }
 
+// QueryFunc runs a query in the transaction and calls fn with its rows,
+// then closes them (see DB.QueryFunc): fn must not keep them.
+func (tx *Tx) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*Rows) error) error {
+	r := getRows()
+	defer recycleRows(r)
+	if err := tx.queryInto(ctx, stmt, r); err != nil {
+		return err
+	}
+	return finishRows(r, fn(r))
+}
+
 func (tx *Tx) queryInto(ctx context.Context, stmt core.Statement, r *Rows) error {
 	cs, err := tx.db.compile(stmt)
 	if err != nil {

@@ -34,6 +34,8 @@ type part struct {
 
 	obj  any            // the spare object, until it is published
 	p    unsafe.Pointer // its address
+	objs mapper.Slab    // where spares come from (once m.Slab(), see spare)
+	slab bool           // objs is set
 	used bool           // a row scanned into the spare (zero it before the next)
 	got  unsafe.Pointer // this row's object, nil when absent
 	new  bool           // got is the spare, published by this row
@@ -44,7 +46,13 @@ type part struct {
 func (pt *part) spare() {
 	switch {
 	case pt.p == nil:
-		pt.obj, pt.p = pt.m.New()
+		// New objects come from a slab: a load building n objects of a
+		// model allocates about n/64 arrays, not n objects.
+		if !pt.slab {
+			pt.objs, pt.slab = pt.m.Slab(), true
+		}
+		pt.p = pt.objs.Next()
+		pt.obj = pt.m.Object(pt.p)
 	case pt.used:
 		reflect.NewAt(pt.m.Type, pt.p).Elem().SetZero()
 	}
@@ -197,6 +205,7 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 			}
 			pt.got = h.Adopt(pt.m, pt.obj, pt.p)
 			if pt.new = pt.got == pt.p; pt.new {
+				pt.objs.Keep()
 				pt.obj, pt.p, pt.used = nil, nil, false // published: the next row needs a new spare
 			}
 		}

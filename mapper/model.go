@@ -32,6 +32,8 @@ type Model struct {
 	relByName map[string]*Relation
 	// selectCols is the column list of a SELECT of the whole model.
 	selectCols []any
+	// selectAll is SELECT selectCols FROM table, built once.
+	selectAll *core.SelectStmt
 	// snapType is the layout of a Snapshot block (see access.go).
 	snapType reflect.Type
 }
@@ -83,6 +85,11 @@ func (m *Model) C(name string) (*core.Column, error) {
 
 // SelectColumns is the select list of every mapped column, in Fields order.
 func (m *Model) SelectColumns() []any { return m.selectCols }
+
+// SelectAll is SELECT of every mapped column FROM the model's table, built
+// once: statements are immutable, so callers add to it (a WHERE, a LIMIT)
+// without copying the column list each time.
+func (m *Model) SelectAll() *core.SelectStmt { return m.selectAll }
 
 // New allocates a zero object of the model and returns it as a *T in an
 // interface, with its address.

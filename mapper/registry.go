@@ -934,6 +934,7 @@ func (b *build) tables() error {
 			f.Col = t.C(f.Column)
 			m.selectCols[i] = f.Col
 		}
+		m.selectAll = core.Select(m.selectCols...).From(t)
 		m.snapPlan()
 	}
 	// Referenced tables of column fk: tags must be known tables, and the

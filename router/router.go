@@ -299,6 +299,42 @@ func (r *Router) Query(ctx context.Context, stmt core.Statement) (*engine.Rows, 
 	return rows, err
 }
 
+// QueryFunc runs a statement that returns rows, routed like Query, and
+// calls fn with its rows, then closes them: fn must not keep them (see
+// engine.DB.QueryFunc). A replica that fails before fn is called is
+// retried elsewhere, as for Query; once fn has run, its outcome stands.
+func (r *Router) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
+	g, err := r.GroupFor(stmt)
+	if err != nil {
+		return err
+	}
+	if stmt.Writes() {
+		g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
+		err := g.primary.db.QueryFunc(ctx, stmt, fn)
+		if err == nil || errors.Is(err, athanor.ErrOutcomeUnknown) {
+			g.wrote(ctx)
+		}
+		return err
+	}
+	var out error
+	err = g.read(ctx, func(db *engine.DB) error {
+		ran := false
+		err := db.QueryFunc(ctx, stmt, func(rows *engine.Rows) error {
+			ran = true
+			return fn(rows)
+		})
+		if ran {
+			out = err // no retry: fn has seen rows
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return out
+}
+
 // QueryRow runs a statement expected to return at most one row, routed
 // like Query. Errors are deferred to Row.Scan.
 func (r *Router) QueryRow(ctx context.Context, stmt core.Statement) *engine.Row {

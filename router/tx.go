@@ -83,6 +83,15 @@ func (tx *Tx) Query(ctx context.Context, stmt core.Statement) (*engine.Rows, err
 	return tx.tx.Query(ctx, stmt)
 }
 
+// QueryFunc runs a statement in the transaction and calls fn with its
+// rows, then closes them (see engine.Tx.QueryFunc).
+func (tx *Tx) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
+	if err := tx.check(stmt); err != nil {
+		return err
+	}
+	return tx.tx.QueryFunc(ctx, stmt, fn)
+}
+
 // QueryRow runs a statement returning at most one row in the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, stmt core.Statement) *engine.Row {
 	if err := tx.check(stmt); err != nil {

@@ -15,7 +15,9 @@ import (
 type Backend interface {
 	// Dialect is the dialect of the primary the session writes to.
 	Dialect() core.Dialect
-	Query(ctx context.Context, stmt core.Statement) (*engine.Rows, error)
+	// QueryFunc runs stmt and calls fn with its rows, closing them after;
+	// fn does not keep them.
+	QueryFunc(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error
 	Exec(ctx context.Context, stmt core.Statement) (engine.Result, error)
 	// Begin starts a read-write transaction on the primary.
 	Begin(ctx context.Context, opts engine.TxOptions) (Tx, error)
@@ -24,7 +26,7 @@ type Backend interface {
 // Tx is a transaction of a Backend, used by one goroutine at a time (the
 // session serialises its statements).
 type Tx interface {
-	Query(ctx context.Context, stmt core.Statement) (*engine.Rows, error)
+	QueryFunc(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error
 	Exec(ctx context.Context, stmt core.Statement) (engine.Result, error)
 	// Savepoint starts a nested transaction.
 	Savepoint(ctx context.Context) (Tx, error)
@@ -41,8 +43,8 @@ func DB(db *engine.DB) Backend { return engineBackend{db} }
 type engineBackend struct{ db *engine.DB }
 
 func (b engineBackend) Dialect() core.Dialect { return b.db.Dialect() }
-func (b engineBackend) Query(ctx context.Context, s core.Statement) (*engine.Rows, error) {
-	return b.db.Query(ctx, s)
+func (b engineBackend) QueryFunc(ctx context.Context, s core.Statement, fn func(*engine.Rows) error) error {
+	return b.db.QueryFunc(ctx, s, fn)
 }
 func (b engineBackend) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
 	return b.db.Exec(ctx, s)
@@ -60,8 +62,8 @@ func (b engineBackend) Begin(ctx context.Context, opts engine.TxOptions) (Tx, er
 
 type engineTx struct{ tx *engine.Tx }
 
-func (t engineTx) Query(ctx context.Context, s core.Statement) (*engine.Rows, error) {
-	return t.tx.Query(ctx, s)
+func (t engineTx) QueryFunc(ctx context.Context, s core.Statement, fn func(*engine.Rows) error) error {
+	return t.tx.QueryFunc(ctx, s, fn)
 }
 func (t engineTx) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
 	return t.tx.Exec(ctx, s)
@@ -92,8 +94,8 @@ func (b routerBackend) Dialect() core.Dialect {
 	}
 	return g.Primary().Dialect()
 }
-func (b routerBackend) Query(ctx context.Context, s core.Statement) (*engine.Rows, error) {
-	return b.r.Query(ctx, s)
+func (b routerBackend) QueryFunc(ctx context.Context, s core.Statement, fn func(*engine.Rows) error) error {
+	return b.r.QueryFunc(ctx, s, fn)
 }
 func (b routerBackend) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
 	return b.r.Exec(ctx, s)
@@ -132,9 +134,9 @@ type autoTx struct {
 	last core.Statement
 }
 
-func (t *autoTx) Query(ctx context.Context, s core.Statement) (*engine.Rows, error) {
+func (t *autoTx) QueryFunc(ctx context.Context, s core.Statement, fn func(*engine.Rows) error) error {
 	t.last = s
-	return t.b.Query(ctx, s)
+	return t.b.QueryFunc(ctx, s, fn)
 }
 func (t *autoTx) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
 	t.last = s
@@ -148,8 +150,8 @@ func (t *autoTx) Rollback(context.Context) error               { return nil }
 
 type routerTx struct{ tx *router.Tx }
 
-func (t routerTx) Query(ctx context.Context, s core.Statement) (*engine.Rows, error) {
-	return t.tx.Query(ctx, s)
+func (t routerTx) QueryFunc(ctx context.Context, s core.Statement, fn func(*engine.Rows) error) error {
+	return t.tx.QueryFunc(ctx, s, fn)
 }
 func (t routerTx) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
 	return t.tx.Exec(ctx, s)

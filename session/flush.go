@@ -597,16 +597,7 @@ func (pl *plan) addLink(l link, first bool) {
 
 // holdsObjects reports whether the session holds any object at all.
 func (s *Session) holdsObjects() bool {
-	for i := range s.objs.shards {
-		sh := &s.objs.shards[i]
-		sh.mu.Lock()
-		n := len(sh.m)
-		sh.mu.Unlock()
-		if n > 0 {
-			return true
-		}
-	}
-	return false
+	return !s.objs.empty()
 }
 
 // applyLinks sets the foreign keys of es from their parents' keys.
@@ -757,8 +748,8 @@ func (pl *plan) loadCascades(ctx context.Context) error {
 				for i, f := range r.FK {
 					preds = append(preds, core.Eq(f.Col, keyValue(e, i)))
 				}
-				stmt := core.Select(r.Target.SelectColumns()...).From(r.Target.Table()).Where(preds...)
-				ps, err := pl.s.load(ctx, r.Target, stmt)
+				stmt := r.Target.SelectAll().Where(preds...)
+				ps, err := pl.s.load(ctx, r.Target, stmt, 0)
 				if err != nil {
 					return fmt.Errorf("load %s.%s to cascade the delete: %w", e.m.Name, r.Name, err)
 				}
@@ -994,9 +985,11 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, cols, ret []*m
 	for i, f := range cols {
 		ccols[i] = f.Col
 	}
+	// One backing array for every row's values.
 	rows := make([][]any, len(es))
+	flat := make([]any, len(es)*len(cols))
 	for j, e := range es {
-		vals := make([]any, len(cols))
+		vals := flat[j*len(cols) : (j+1)*len(cols) : (j+1)*len(cols)]
 		for i, f := range cols {
 			vals[i] = f.Value(e.p)
 		}
@@ -1045,28 +1038,27 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, cols, ret []*m
 	err := func() error {
 		pl.s.txMu.Lock()
 		defer pl.s.txMu.Unlock()
-		rs, err := pl.tx.Query(ctx, stmt)
-		if err != nil {
-			return err
-		}
-		defer rs.Close()
-		_, tp := m.New()
-		dest := make([]any, len(retCols))
-		for rs.Next() {
-			for i, f := range retCols {
-				f.Set(tp, nil) //nolint:errcheck // zeroing never fails
-				dest[i] = f.Addr(tp)
+		return pl.tx.QueryFunc(ctx, stmt, func(rs *engine.Rows) error {
+			_, tp := m.New()
+			dest := make([]any, len(retCols))
+			got = make([]row, 0, len(es))
+			flat := make([]any, 0, len(es)*len(retCols))
+			for rs.Next() {
+				for i, f := range retCols {
+					f.Set(tp, nil) //nolint:errcheck // zeroing never fails
+					dest[i] = f.Addr(tp)
+				}
+				if err := rs.Scan(dest...); err != nil {
+					return err
+				}
+				start := len(flat)
+				for _, f := range retCols {
+					flat = append(flat, f.Value(tp))
+				}
+				got = append(got, row{flat[start:len(flat):len(flat)]})
 			}
-			if err := rs.Scan(dest...); err != nil {
-				return err
-			}
-			vals := make([]any, len(retCols))
-			for i, f := range retCols {
-				vals[i] = f.Value(tp)
-			}
-			got = append(got, row{vals})
-		}
-		return rs.Close()
+			return rs.Err()
+		})
 	}()
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", m.Name, err)

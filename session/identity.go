@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/athanor-orm/athanor/mapper"
@@ -109,12 +110,16 @@ func (k intKey) shard() int {
 
 // identityMap maps keys to entries, in shards each behind its own lock,
 // so concurrent loads of different rows rarely contend. Keys of one
-// integer column live in ints, others in m.
+// integer column live in one (the shard's first) or ints, others in m.
+// The inline slot spares a session that loads one object (a request's Get)
+// the two allocations of a map.
 type identityMap struct {
 	shards [shards]struct {
-		mu   sync.Mutex
-		ints map[intKey]*entry // guarded by mu
-		m    map[idKey]*entry  // guarded by mu
+		mu     sync.Mutex
+		oneKey intKey            // guarded by mu
+		one    *entry            // guarded by mu; nil: the slot is free
+		ints   map[intKey]*entry // guarded by mu
+		m      map[idKey]*entry  // guarded by mu
 	}
 }
 
@@ -123,6 +128,7 @@ func (im *identityMap) init() {
 		im.shards[i].mu.Lock()
 		// Made on first put: most sessions touch few shards.
 		im.shards[i].ints, im.shards[i].m = nil, nil
+		im.shards[i].one, im.shards[i].oneKey = nil, intKey{}
 		im.shards[i].mu.Unlock()
 	}
 }
@@ -147,7 +153,10 @@ func (im *identityMap) get(k idKey) *entry {
 func (im *identityMap) getInt(k intKey) *entry {
 	sh := &im.shards[k.shard()]
 	sh.mu.Lock()
-	e := sh.ints[k]
+	e := sh.one
+	if e == nil || sh.oneKey != k {
+		e = sh.ints[k]
+	}
 	sh.mu.Unlock()
 	return e
 }
@@ -159,8 +168,15 @@ func (im *identityMap) putIfAbsent(k idKey, e *entry) (*entry, bool) {
 		sh := &im.shards[ik.shard()]
 		sh.mu.Lock()
 		defer sh.mu.Unlock()
+		if sh.one != nil && sh.oneKey == ik {
+			return sh.one, sh.one == e
+		}
 		if cur, ok := sh.ints[ik]; ok {
 			return cur, cur == e
+		}
+		if sh.one == nil {
+			sh.one, sh.oneKey = e, ik
+			return e, true
 		}
 		if sh.ints == nil {
 			sh.ints = map[intKey]*entry{}
@@ -187,7 +203,9 @@ func (im *identityMap) remove(k idKey, e *entry) {
 		sh := &im.shards[ik.shard()]
 		sh.mu.Lock()
 		defer sh.mu.Unlock()
-		if sh.ints[ik] == e {
+		if sh.one == e && sh.oneKey == ik {
+			sh.one, sh.oneKey = nil, intKey{}
+		} else if sh.ints[ik] == e {
 			delete(sh.ints, ik)
 		}
 		return
@@ -205,25 +223,33 @@ func (im *identityMap) len() int {
 	for i := range im.shards {
 		im.shards[i].mu.Lock()
 		n += len(im.shards[i].ints) + len(im.shards[i].m)
+		if im.shards[i].one != nil {
+			n++
+		}
 		im.shards[i].mu.Unlock()
 	}
 	return n
 }
 
-// objectSet maps object addresses to entries, sharded like identityMap.
+// objectSet maps object addresses to entries, sharded like identityMap,
+// each shard's first entry held inline (one, keyed by its e.p).
 type objectSet struct {
+	n      atomic.Int64 // entries held, for a lock-free emptiness check
 	shards [shards]struct {
-		mu sync.Mutex
-		m  map[unsafe.Pointer]*entry // guarded by mu
+		mu  sync.Mutex
+		one *entry                    // guarded by mu; nil: the slot is free
+		m   map[unsafe.Pointer]*entry // guarded by mu
 	}
 }
 
 func (os *objectSet) init() {
 	for i := range os.shards {
 		os.shards[i].mu.Lock()
-		os.shards[i].m = nil // made on first put
+		os.shards[i].m = nil // made on the second put
+		os.shards[i].one = nil
 		os.shards[i].mu.Unlock()
 	}
+	os.n.Store(0)
 }
 
 func (os *objectSet) shard(p unsafe.Pointer) int {
@@ -236,32 +262,62 @@ func (os *objectSet) get(p unsafe.Pointer) *entry {
 	sh := &os.shards[os.shard(p)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
+	if sh.one != nil && sh.one.p == p {
+		return sh.one
+	}
 	return sh.m[p]
 }
 
 func (os *objectSet) put(e *entry) {
 	sh := &os.shards[os.shard(e.p)]
 	sh.mu.Lock()
-	if sh.m == nil {
-		sh.m = map[unsafe.Pointer]*entry{}
+	defer sh.mu.Unlock()
+	switch {
+	case sh.one != nil && sh.one.p == e.p:
+		sh.one = e
+	case sh.one == nil && sh.m[e.p] == nil:
+		sh.one = e
+		os.n.Add(1)
+	default:
+		if sh.m == nil {
+			sh.m = map[unsafe.Pointer]*entry{}
+		}
+		if sh.m[e.p] == nil {
+			os.n.Add(1)
+		}
+		sh.m[e.p] = e
 	}
-	sh.m[e.p] = e
-	sh.mu.Unlock()
 }
 
 func (os *objectSet) remove(p unsafe.Pointer) {
 	sh := &os.shards[os.shard(p)]
 	sh.mu.Lock()
-	delete(sh.m, p)
+	if sh.one != nil && sh.one.p == p {
+		sh.one = nil
+		os.n.Add(-1)
+	} else if _, ok := sh.m[p]; ok {
+		delete(sh.m, p)
+		os.n.Add(-1)
+	}
 	sh.mu.Unlock()
 }
+
+// empty reports whether the set holds no entry.
+func (os *objectSet) empty() bool { return os.n.Load() == 0 }
 
 // each calls fn for every entry; fn must not call back into the set.
 func (os *objectSet) each(fn func(e *entry)) {
 	for i := range os.shards {
 		sh := &os.shards[i]
 		sh.mu.Lock()
-		es := make([]*entry, 0, len(sh.m))
+		if sh.one == nil && len(sh.m) == 0 {
+			sh.mu.Unlock()
+			continue
+		}
+		es := make([]*entry, 0, len(sh.m)+1)
+		if sh.one != nil {
+			es = append(es, sh.one)
+		}
 		for _, e := range sh.m {
 			es = append(es, e)
 		}

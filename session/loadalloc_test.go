@@ -88,12 +88,12 @@ func TestEagerLoadAllocs(t *testing.T) {
 	few := testing.AllocsPerRun(20, load(0))
 	many := testing.AllocsPerRun(20, load(1))
 	t.Logf("66 objects from 150 tag rows: %v allocations; from 300: %v", few, many)
-	// Per object built (about 8, measured 522 in all): itself, its
-	// string, its entry with its snapshot (one allocation), its share of
-	// the identity map's and object set's shard maps, and for the 60
-	// owners the record of their loaded collections (a map: two
-	// allocations); plus some per statement.
-	const maxFew = 66*8 + 40
+	// Per object built (about 5, measured 340 in all): its string, its
+	// entry with its snapshot (one allocation), its share of the identity
+	// map's and object set's shard maps and of its model's object slab,
+	// and for the 60 owners their share of the loaded-collection records;
+	// plus some per statement.
+	const maxFew = 66*5 + 40
 	if few > maxFew {
 		t.Errorf("the load allocates %v times, want at most %d", few, maxFew)
 	}
@@ -101,5 +101,59 @@ func TestEagerLoadAllocs(t *testing.T) {
 	// (buffers sized for more rows), never one per row.
 	if many-few > 15 {
 		t.Errorf("150 more tag rows for the same objects cost %v more allocations, want at most 15", many-few)
+	}
+}
+
+// TestGetAllocs pins what a request's lookup by key costs on PostgreSQL:
+// a fresh session and Get of one object, about what pgx itself allocates
+// for the query. The rows, their row function and the result list are
+// pooled, the first entry of the identity map and object set is held
+// inline, and the object and its entry are one allocation each.
+func TestGetAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	ctx := context.Background()
+	db, err := engine.Open(ctx, testdb.PG(t).Primary.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	reg := mapper.NewRegistry()
+	if _, err := mapper.RegisterIn[Author](reg); err != nil {
+		t.Fatal(err)
+	}
+	md, err := reg.MetaData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := md.CreateAll(ctx, db.Dialect(), func(ctx context.Context, c core.Compiled) error {
+		_, err := db.Exec(ctx, core.Raw(c.SQL, c.Args...))
+		return err
+	}, false); err != nil {
+		t.Fatal(err)
+	}
+	s := session.New(session.DB(db), session.Options{Registry: reg})
+	au := &Author{Name: "someone"}
+	if err := s.Add(au); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	get := func() {
+		s := session.New(session.DB(db), session.Options{Registry: reg})
+		got, err := session.Get[Author](ctx, s, au.ID)
+		if err != nil || got.Name != "someone" {
+			t.Fatalf("get: %+v, %v", got, err)
+		}
+	}
+	for range 5 {
+		get()
+	}
+	// Measured 10: the session, the statement and its condition, the
+	// object, its entry, its string, and pgx's 4 for the query.
+	if n := testing.AllocsPerRun(50, get); n > 10 {
+		t.Errorf("Get in a fresh session allocates %v times, want at most 10", n)
 	}
 }

@@ -35,13 +35,32 @@ func (s *Session) lookupLoaded(m *mapper.Model, p unsafe.Pointer) unsafe.Pointer
 // and drops obj. The snapshot is taken in one allocation and gives the
 // identity key its values, so an integer key is not boxed again.
 func (s *Session) adoptLoaded(m *mapper.Model, obj any, p unsafe.Pointer) unsafe.Pointer {
-	e, snap := newLoadedEntry(m, p)
+	return s.adoptLoadedIn(m, obj, p, nil)
+}
+
+// adoptLoadedIn is adoptLoaded with the entry taken from blocks (a slab
+// of m's loadBlock type), or allocated alone when blocks is nil.
+func (s *Session) adoptLoadedIn(m *mapper.Model, obj any, p unsafe.Pointer, blocks *mapper.Slab) unsafe.Pointer {
+	lb := loadBlockOf(m)
+	var blk unsafe.Pointer
+	if blocks != nil {
+		blk = blocks.Next()
+	} else {
+		blk = reflect.New(lb.t).UnsafePointer()
+	}
+	e, snap := (*entry)(blk), m.SnapshotInto(p, unsafe.Add(blk, lb.snapOff))
 	e.m, e.p, e.obj, e.snap, e.seq = m, p, obj, snap, s.seq.Add(1)
 	e.key = snapKeyOf(m, snap)
 	e.coll = collections(m, p)
 	e.setState(Persistent)
 	if cur, ok := s.ids.putIfAbsent(e.key, e); !ok {
+		if blocks != nil {
+			blocks.Discard()
+		}
 		return cur.p // another goroutine loaded it first
+	}
+	if blocks != nil {
+		blocks.Keep()
 	}
 	s.objs.put(e)
 	return p
@@ -58,7 +77,7 @@ type loadBlock struct {
 
 var loadBlocks sync.Map // *mapper.Model → *loadBlock
 
-func newLoadedEntry(m *mapper.Model, p unsafe.Pointer) (*entry, []any) {
+func loadBlockOf(m *mapper.Model) *loadBlock {
 	b, ok := loadBlocks.Load(m)
 	if !ok {
 		t := reflect.StructOf([]reflect.StructField{
@@ -67,10 +86,11 @@ func newLoadedEntry(m *mapper.Model, p unsafe.Pointer) (*entry, []any) {
 		})
 		b, _ = loadBlocks.LoadOrStore(m, &loadBlock{t: t, snapOff: t.Field(1).Offset})
 	}
-	lb := b.(*loadBlock)
-	blk := reflect.New(lb.t).UnsafePointer()
-	return (*entry)(blk), m.SnapshotInto(p, unsafe.Add(blk, lb.snapOff))
+	return b.(*loadBlock)
 }
+
+// slab returns a slab of blocks for the entries of one load.
+func (lb *loadBlock) slab() mapper.Slab { return mapper.NewSlab(lb.t) }
 
 // snapKeyOf is keyOf of an object from its snapshot (Fields order).
 func snapKeyOf(m *mapper.Model, snap []any) idKey {

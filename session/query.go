@@ -176,11 +176,12 @@ func (q *QueryOf[T]) Statement() (*core.SelectStmt, error) {
 	if q.err != nil {
 		return nil, q.err
 	}
-	return q.base(core.Select(q.m.SelectColumns()...), true), nil
+	return q.base(q.m.SelectAll(), true), nil
 }
 
+// base adds the query's joins, conditions and (with paging) order and
+// bounds to sel, a SELECT from the model's table.
 func (q *QueryOf[T]) base(sel *core.SelectStmt, paging bool) *core.SelectStmt {
-	sel = sel.From(q.m.Table())
 	for _, j := range q.joins {
 		if j.left {
 			sel = sel.LeftJoin(j.item, j.on)
@@ -229,9 +230,9 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 	}
 	var stmt *core.SelectStmt
 	if plan != nil {
-		stmt = plan.Select(q.base(core.Select(), true))
+		stmt = plan.Select(q.base(core.Select().From(q.m.Table()), true))
 	} else {
-		stmt = q.base(core.Select(q.m.SelectColumns()...), true)
+		stmt = q.base(q.m.SelectAll(), true)
 	}
 	if len(q.joins) > 0 {
 		stmt = stmt.Distinct()
@@ -243,19 +244,24 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 	if plan != nil {
 		ps, err = plan.Run(ctx, host{q.s}, stmt)
 	} else {
-		ps, err = q.s.load(ctx, q.m, stmt)
+		expect := 0
+		if q.hasLimit {
+			expect = int(min(q.limit, 1<<20))
+		}
+		ps, err = q.s.load(ctx, q.m, stmt, expect)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("session: query %s: %w", q.m.Name, err)
 	}
-	out := make([]*T, 0, len(ps))
 	if plan == nil && len(q.joins) == 0 {
-		// One row per primary key: no object can come twice.
-		for _, p := range ps {
-			out = append(out, (*T)(p))
+		// One row per primary key: no object can come twice. The list is
+		// the caller's: hand it over as a []*T, the same layout.
+		if len(ps) == 0 {
+			return []*T{}, nil
 		}
-		return out, nil
+		return unsafe.Slice((**T)(unsafe.Pointer(unsafe.SliceData(ps))), len(ps)), nil
 	}
+	out := make([]*T, 0, len(ps))
 	seen := make(map[*T]bool, len(ps))
 	for _, p := range ps {
 		t := (*T)(p)
@@ -309,13 +315,13 @@ func (q *QueryOf[T]) Count(ctx context.Context) (int64, error) {
 	}
 	switch {
 	case q.hasLimit || q.hasOffset || len(q.joins) > 0:
-		inner := q.base(core.Select(pk...), true)
+		inner := q.base(core.Select(pk...).From(q.m.Table()), true)
 		if len(q.joins) > 0 {
 			inner = inner.Distinct()
 		}
 		stmt = core.Select(core.Count(core.Star())).From(inner.As("q"))
 	default:
-		stmt = q.base(core.Select(core.Count(core.Star())), false)
+		stmt = q.base(core.Select(core.Count(core.Star())).From(q.m.Table()), false)
 	}
 	if err := q.prepare(ctx, stmt); err != nil {
 		return 0, err
@@ -338,7 +344,7 @@ func (q *QueryOf[T]) Exists(ctx context.Context) (bool, error) {
 	if q.err != nil {
 		return false, q.err
 	}
-	stmt := core.Select(core.Exists(q.base(core.Select(core.Val(1)), false)))
+	stmt := core.Select(core.Exists(q.base(core.Select(core.Val(1)).From(q.m.Table()), false)))
 	if err := q.prepare(ctx, stmt); err != nil {
 		return false, err
 	}

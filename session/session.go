@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -145,9 +146,7 @@ func New(b Backend, opts Options) *Session {
 		s.returning = s.dialect.Features().ReturningInsert
 		s.mysql = s.dialect.Name() == "mysql" || s.dialect.Name() == "mariadb"
 	}
-	s.ids.init()
-	s.objs.init()
-	return s
+	return s // the identity map and object set start empty as zero values
 }
 
 // entry is the session's record of one object.
@@ -414,14 +413,15 @@ func (s *Session) Exec(ctx context.Context, stmt core.Statement) (engine.Result,
 	return s.b.Exec(s.readCtx(ctx), stmt)
 }
 
-// Rows runs a query through the session (see Exec) and returns the rows,
-// which the caller must close. While a transaction is open, other session
-// statements wait until the rows are closed; prefer Scan.
-func (s *Session) Rows(ctx context.Context, stmt core.Statement) (*engine.Rows, error) {
+// QueryFunc runs a query through the session (see Exec: autoflushed, in
+// the open transaction if there is one) and calls fn with its rows, then
+// closes them; fn must not keep them. While fn runs, other statements of
+// the session wait.
+func (s *Session) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
 	if err := s.autoflush(ctx); err != nil {
-		return nil, err
+		return err
 	}
-	return s.b.Query(s.readCtx(ctx), stmt)
+	return s.query(ctx, stmt, fn)
 }
 
 // Scan runs a query through the session and scans every row into a T, as
@@ -447,27 +447,14 @@ func (s *Session) query(ctx context.Context, stmt core.Statement, fn func(*engin
 			return err
 		}
 	}
-	var rows *engine.Rows
-	var err error
 	if s.hasTx.Load() {
 		s.txMu.Lock()
 		defer s.txMu.Unlock()
 		if s.tx != nil {
-			rows, err = s.tx.Query(ctx, stmt)
-		} else {
-			rows, err = s.b.Query(s.readCtx(ctx), stmt)
+			return s.tx.QueryFunc(ctx, stmt, fn)
 		}
-	} else {
-		rows, err = s.b.Query(s.readCtx(ctx), stmt)
 	}
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if err := fn(rows); err != nil {
-		return err
-	}
-	return rows.Close()
+	return s.b.QueryFunc(s.readCtx(ctx), stmt, fn)
 }
 
 func (s *Session) autoflush(ctx context.Context) error {
@@ -485,7 +472,7 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, preds, err := pkLookup(m, pk)
+	key, where, err := pkLookup(m, pk)
 	if err != nil {
 		return nil, err
 	}
@@ -500,23 +487,31 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	if err := s.autoflush(ctx); err != nil {
 		return nil, err
 	}
-	stmt := core.Select(m.SelectColumns()...).From(m.Table()).Where(preds...)
-	objs, err := s.load(ctx, m, stmt)
+	stmt := m.SelectAll().Where(where)
+	obj, err := s.loadOne(ctx, m, stmt)
 	if err != nil {
 		return nil, fmt.Errorf("session: get %s: %w", m.Name, err)
 	}
-	if len(objs) == 0 {
+	if obj == nil {
 		return nil, fmt.Errorf("session: get %s: %w", m.Name, athanor.ErrNoRows)
 	}
-	return (*T)(objs[0]), nil
+	return (*T)(obj), nil
 }
 
 // pkLookup converts key values to the key fields' types and returns the
-// identity key and the WHERE predicates.
-func pkLookup(m *mapper.Model, pk []any) (idKey, []core.Expr, error) {
+// identity key and the WHERE condition.
+func pkLookup(m *mapper.Model, pk []any) (idKey, core.Expr, error) {
 	fs := m.PrimaryKey()
 	if len(pk) != len(fs) {
 		return idKey{}, nil, fmt.Errorf("session: %s: %d key values for a %d-column key", m.Name, len(pk), len(fs))
+	}
+	if len(fs) == 1 { // the common case, without slices
+		v, err := fs[0].Key(pk[0])
+		if err != nil {
+			return idKey{}, nil, fmt.Errorf("session: %s: %w", m.Name, err)
+		}
+		k := [1]any{v}
+		return makeKey(m, k[:]), core.Eq(fs[0].Col, v), nil
 	}
 	vals := make([]any, len(pk))
 	preds := make([]core.Expr, len(pk))
@@ -528,39 +523,102 @@ func pkLookup(m *mapper.Model, pk []any) (idKey, []core.Expr, error) {
 		vals[i] = v
 		preds[i] = core.Eq(f.Col, v)
 	}
-	return makeKey(m, vals), preds, nil
+	return makeKey(m, vals), core.And(preds...), nil
 }
 
-// load runs a SELECT of m's columns and returns the objects, taking the
+// load runs a SELECT of m's columns and returns the objects (expect, when
+// not 0, is how many rows are likely: the query's LIMIT), taking the
 // identity map's object for a key already there (whose state, changes
 // included, is kept: a load never overwrites an object).
-func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement) ([]unsafe.Pointer, error) {
-	var out []unsafe.Pointer
-	fields := m.Fields()
-	err := s.query(ctx, stmt, func(rows *engine.Rows) error {
-		dest := make([]any, len(fields))
-		for rows.Next() {
-			obj, p := m.New()
-			for i, f := range fields {
-				dest[i] = f.Addr(p)
-			}
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
-			out = append(out, s.adopt(m, obj, p))
-		}
-		return rows.Err()
-	})
+func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement, expect int) ([]unsafe.Pointer, error) {
+	lr := s.startLoad(m)
+	lr.objs.Expect(expect)
+	lr.blocks.Expect(expect)
+	if expect > 0 {
+		lr.out = make([]unsafe.Pointer, 0, min(expect, 1024))
+	}
+	err := s.query(ctx, stmt, lr.scanFn)
+	out := lr.out
+	lr.out = nil // the caller's now
+	lr.release()
 	return out, err
 }
 
-// adopt publishes a freshly loaded object, or returns the object the
-// identity map already holds for its key.
-func (s *Session) adopt(m *mapper.Model, obj any, p unsafe.Pointer) unsafe.Pointer {
-	if held := s.lookupLoaded(m, p); held != nil {
-		return held
+// loadOne is load for at most one object (a lookup by key): the first
+// row's object, or nil.
+func (s *Session) loadOne(ctx context.Context, m *mapper.Model, stmt core.Statement) (unsafe.Pointer, error) {
+	lr := s.startLoad(m)
+	err := s.query(ctx, stmt, lr.scanFn)
+	var p unsafe.Pointer
+	if len(lr.out) > 0 {
+		p = lr.out[0]
 	}
-	return s.adoptLoaded(m, obj, p)
+	lr.release()
+	return p, err
+}
+
+// loadRun is the state of one load, pooled with its row function bound
+// once, so that a lookup by key allocates no closure, destination list or
+// result list.
+type loadRun struct {
+	s      *Session
+	m      *mapper.Model
+	out    []unsafe.Pointer
+	dest   []any
+	scanFn func(*engine.Rows) error // lr.scan
+	// Objects and their entries come from slabs: a load of n rows
+	// allocates about log2(n) arrays of each, not n values. They are
+	// new for each load, so that sessions share no array.
+	objs, blocks mapper.Slab
+}
+
+var loadRuns = sync.Pool{New: func() any {
+	lr := new(loadRun)
+	lr.scanFn = lr.scan
+	return lr
+}}
+
+func (s *Session) startLoad(m *mapper.Model) *loadRun {
+	lr := loadRuns.Get().(*loadRun)
+	lr.s, lr.m = s, m
+	lr.objs, lr.blocks = m.Slab(), loadBlockOf(m).slab()
+	return lr
+}
+
+func (lr *loadRun) release() {
+	clear(lr.dest)
+	clear(lr.out)
+	lr.s, lr.m, lr.out, lr.dest = nil, nil, lr.out[:0], lr.dest[:0]
+	lr.objs, lr.blocks = mapper.Slab{}, mapper.Slab{}
+	loadRuns.Put(lr)
+}
+
+func (lr *loadRun) scan(rows *engine.Rows) error {
+	s, m := lr.s, lr.m
+	fields := m.Fields()
+	lr.dest = slices.Grow(lr.dest[:0], len(fields))[:len(fields)]
+	for rows.Next() {
+		p := lr.objs.Next()
+		for i, f := range fields {
+			lr.dest[i] = f.Addr(p)
+		}
+		if err := rows.Scan(lr.dest...); err != nil {
+			return err
+		}
+		if held := s.lookupLoaded(m, p); held != nil {
+			lr.objs.Discard() // the slot takes the next row
+			lr.out = append(lr.out, held)
+			continue
+		}
+		got := s.adoptLoadedIn(m, m.Object(p), p, &lr.blocks)
+		if got == p {
+			lr.objs.Keep()
+		} else {
+			lr.objs.Discard()
+		}
+		lr.out = append(lr.out, got)
+	}
+	return rows.Err()
 }
 
 // Refresh reloads obj's columns from the database, discarding its
@@ -582,7 +640,7 @@ func (s *Session) Refresh(ctx context.Context, obj any) error {
 	}
 	fields := m.Fields()
 	found := false
-	stmt := core.Select(m.SelectColumns()...).From(m.Table()).Where(preds...)
+	stmt := m.SelectAll().Where(preds...)
 	err = s.query(ctx, stmt, func(rows *engine.Rows) error {
 		dest := make([]any, len(fields))
 		for rows.Next() {

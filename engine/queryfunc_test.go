@@ -1,0 +1,101 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+)
+
+// QueryFunc hands fn the rows and always gives the connection back: after
+// a full read, an early return, fn's error, a panic, or a failing query.
+// The Rows are reused, so a second QueryFunc must not see the first's.
+func TestQueryFunc(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *engine.DB) {
+		ctx := context.Background()
+		createItems(t, db)
+		for i := int64(1); i <= 5; i++ {
+			if _, err := db.Exec(ctx, insertItem(i, "n", int(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all := core.Select(items.C("id")).From(items).OrderBy(items.C("id"))
+		sum := func(rows *engine.Rows, stop int64) (int64, error) {
+			var n int64
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					return 0, err
+				}
+				n += id
+				if id == stop {
+					return n, nil // rows left unread
+				}
+			}
+			return n, rows.Err()
+		}
+		boom, errAny := errors.New("boom"), errors.New("any error")
+		cases := []struct {
+			name    string
+			run     func() (int64, error)
+			want    int64
+			wantErr error
+		}{
+			{"full read", func() (int64, error) {
+				var n int64
+				err := db.QueryFunc(ctx, all, func(r *engine.Rows) (err error) { n, err = sum(r, -1); return })
+				return n, err
+			}, 15, nil},
+			{"early return", func() (int64, error) {
+				var n int64
+				err := db.QueryFunc(ctx, all, func(r *engine.Rows) (err error) { n, err = sum(r, 2); return })
+				return n, err
+			}, 3, nil},
+			{"fn error wins", func() (int64, error) {
+				return 0, db.QueryFunc(ctx, all, func(*engine.Rows) error { return boom })
+			}, 0, boom},
+			{"panic", func() (n int64, err error) {
+				defer func() {
+					if recover() == nil {
+						err = errors.New("no panic")
+					}
+				}()
+				return 0, db.QueryFunc(ctx, all, func(*engine.Rows) error { panic("in fn") })
+			}, 0, nil},
+			{"bad query", func() (int64, error) {
+				return 0, db.QueryFunc(ctx, core.Raw("SELECT * FROM no_such_table").ReadOnly(), func(*engine.Rows) error {
+					t.Error("fn called for a failed query")
+					return nil
+				})
+			}, 0, errAny},
+		}
+		for _, c := range cases {
+			n, err := c.run()
+			if c.wantErr != nil {
+				if err == nil || (c.wantErr != errAny && !errors.Is(err, c.wantErr)) {
+					t.Fatalf("%s: err %v, want %v", c.name, err, c.wantErr)
+				}
+			} else if err != nil || n != c.want {
+				t.Fatalf("%s: got %d, %v; want %d", c.name, n, err, c.want)
+			}
+			if s := poolSettled(t, db); s.InUseConns != 0 {
+				t.Fatalf("%s: %d connections still in use", c.name, s.InUseConns)
+			}
+		}
+		// Inside a transaction too, and the transaction goes on after.
+		tx, err := db.Begin(ctx, engine.TxOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		var n int64
+		if err := tx.QueryFunc(ctx, all, func(r *engine.Rows) (err error) { n, err = sum(r, 1); return }); err != nil || n != 1 {
+			t.Fatalf("tx: %d, %v", n, err)
+		}
+		if got := countItems(t, tx); got != 5 {
+			t.Fatalf("tx after QueryFunc: count %d", got)
+		}
+	})
+}

@@ -1,0 +1,6 @@
+//go:build race
+
+package mapper
+
+// raceEnabled reports a -race build, whose allocation counts differ.
+const raceEnabled = true

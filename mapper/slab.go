@@ -1,0 +1,81 @@
+package mapper
+
+import (
+	"reflect"
+	"unsafe"
+)
+
+// slabMax bounds the values a Slab allocates at once: enough to make the
+// allocation cost per value small, few enough that one value kept long
+// after the others pins little memory.
+const slabMax = 64
+
+// Slab allocates values of one type in arrays that double in length up to
+// slabMax, instead of one by one: a load of n rows makes about log2(n)
+// allocations (plus n/slabMax) instead of n. Values allocated together are
+// freed together: a value still referenced keeps its whole array alive.
+//
+// The usual cycle is Next (the slot a row is scanned into), then Keep to
+// take it, or Discard to clear it for the next row. A Slab is used by one
+// goroutine; its zero value is not usable (see NewSlab).
+type Slab struct {
+	t    reflect.Type
+	size uintptr
+	cur  unsafe.Pointer // the current slot, or nil
+	left int            // slots in the array from cur on
+	grow int            // length of the last array
+	want int            // values still expected (see Expect)
+}
+
+// Expect tells s that about n more values will be taken (a query's LIMIT):
+// arrays are then sized to what is expected, up to slabMax, instead of
+// doubling from one.
+func (s *Slab) Expect(n int) { s.want = max(n, 0) }
+
+// NewSlab returns a Slab of values of type t.
+func NewSlab(t reflect.Type) Slab { return Slab{t: t, size: t.Size()} }
+
+// Slab returns a Slab of the model's structs.
+func (m *Model) Slab() Slab { return NewSlab(m.Type) }
+
+// Next returns the current slot: a zero value, unless the caller wrote to
+// it without calling Keep or Discard.
+func (s *Slab) Next() unsafe.Pointer {
+	if s.cur == nil {
+		if s.want > 0 {
+			s.grow = min(s.want, slabMax)
+		} else {
+			s.grow = min(max(2*s.grow, 1), slabMax)
+		}
+		if s.size == 0 {
+			s.grow = 1
+		}
+		s.cur = reflect.New(reflect.ArrayOf(s.grow, s.t)).UnsafePointer()
+		s.left = s.grow
+	}
+	return s.cur
+}
+
+// Keep takes the current slot (returned by Next): the next call of Next
+// returns another.
+func (s *Slab) Keep() {
+	if s.cur == nil {
+		return
+	}
+	s.left--
+	if s.want > 0 {
+		s.want--
+	}
+	if s.left == 0 {
+		s.cur = nil // never point past the array's end
+		return
+	}
+	s.cur = unsafe.Add(s.cur, s.size)
+}
+
+// Discard zeroes the current slot, so that Next returns it again.
+func (s *Slab) Discard() {
+	if s.cur != nil {
+		reflect.NewAt(s.t, s.cur).Elem().SetZero()
+	}
+}

@@ -1,0 +1,66 @@
+package mapper
+
+import (
+	"reflect"
+	"testing"
+	"unsafe"
+)
+
+func TestSlab(t *testing.T) {
+	type row struct {
+		ID   int64
+		Name string
+	}
+	cases := []struct {
+		name   string
+		expect int
+		n      int
+		arrays int // allocations made for n kept values
+	}{
+		{"one", 0, 1, 1},
+		{"doubling", 0, 100, 7},   // 1 2 4 8 16 32 64
+		{"capped", 0, 200, 9},     // … then 64 per array
+		{"expected", 100, 100, 2}, // 64 + 36
+		{"fewer than expected", 100, 3, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := NewSlab(reflect.TypeFor[row]())
+			s.Expect(c.expect)
+			seen := map[unsafe.Pointer]bool{}
+			for i := 0; i < c.n; i++ {
+				p := s.Next()
+				r := (*row)(p)
+				if r.ID != 0 || r.Name != "" {
+					t.Fatalf("value %d not zero: %+v", i, *r)
+				}
+				// A discarded slot comes back zeroed.
+				r.ID, r.Name = -1, "discarded"
+				s.Discard()
+				if s.Next() != p || r.ID != 0 || r.Name != "" {
+					t.Fatalf("discarded slot %d not reused zeroed", i)
+				}
+				r.ID = int64(i)
+				s.Keep()
+				if seen[p] {
+					t.Fatalf("slot %d handed out twice", i)
+				}
+				seen[p] = true
+			}
+			if raceEnabled {
+				return // allocation counts are not exact under -race
+			}
+			arrays := testing.AllocsPerRun(5, func() {
+				s := NewSlab(reflect.TypeFor[row]())
+				s.Expect(c.expect)
+				for i := 0; i < c.n; i++ {
+					s.Next()
+					s.Keep()
+				}
+			})
+			if int(arrays) != c.arrays {
+				t.Fatalf("%v arrays for %d values, want %d", arrays, c.n, c.arrays)
+			}
+		})
+	}
+}

@@ -1,0 +1,89 @@
+package session
+
+import (
+	"testing"
+	"unsafe"
+
+	"github.com/athanor-orm/athanor/mapper"
+)
+
+// Entries of one shard go first to its inline slot, then to its map; every
+// operation must see both, whichever of them holds a key.
+func TestIdentityMapInlineSlotAndMap(t *testing.T) {
+	reg := mapper.NewRegistry()
+	m, err := mapper.RegisterIn[intRow](reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var im identityMap
+	// Keys of one shard, so the slot and the map are both used.
+	var keys []intKey
+	for n := int64(0); len(keys) < 3; n++ {
+		if k := (intKey{m: m, n: n}); k.shard() == 0 {
+			keys = append(keys, k)
+		}
+	}
+	es := make([]*entry, len(keys))
+	for i, k := range keys {
+		es[i] = &entry{}
+		if got, ok := im.putIfAbsent(idKey{m: m, k0: k.n}, es[i]); !ok || got != es[i] {
+			t.Fatalf("put %d: got %p, %v", i, got, ok)
+		}
+	}
+	if im.shards[0].one != es[0] || len(im.shards[0].ints) != 2 {
+		t.Fatalf("first entry not inline, or the others not in the map: one=%p, map=%d", im.shards[0].one, len(im.shards[0].ints))
+	}
+	for i, k := range keys {
+		if got := im.getInt(k); got != es[i] {
+			t.Fatalf("get %d: %p, want %p", i, got, es[i])
+		}
+		if got, ok := im.putIfAbsent(idKey{m: m, k0: k.n}, &entry{}); ok || got != es[i] {
+			t.Fatalf("second put of key %d replaced the entry", i)
+		}
+	}
+	if n := im.len(); n != 3 {
+		t.Fatalf("len %d, want 3", n)
+	}
+	// Removing the inline one frees the slot; the map's stay found.
+	im.remove(idKey{m: m, k0: keys[0].n}, es[0])
+	if im.getInt(keys[0]) != nil || im.getInt(keys[1]) != es[1] || im.len() != 2 {
+		t.Fatal("remove of the inline entry lost another or kept it")
+	}
+	im.remove(idKey{m: m, k0: keys[1].n}, &entry{}) // another entry: no-op
+	if im.getInt(keys[1]) != es[1] {
+		t.Fatal("remove with a stale entry deleted the key")
+	}
+	e := &entry{}
+	if _, ok := im.putIfAbsent(idKey{m: m, k0: keys[0].n}, e); !ok || im.shards[0].one != e {
+		t.Fatal("freed slot not reused")
+	}
+}
+
+func TestObjectSetCountsEntries(t *testing.T) {
+	var os objectSet
+	objs := make([]int64, 40)
+	es := make([]*entry, len(objs))
+	for i := range objs {
+		es[i] = &entry{p: unsafe.Pointer(&objs[i])}
+		os.put(es[i])
+		os.put(es[i]) // again: not counted twice
+	}
+	if os.empty() || os.n.Load() != int64(len(objs)) {
+		t.Fatalf("count %d, want %d", os.n.Load(), len(objs))
+	}
+	seen := 0
+	os.each(func(*entry) { seen++ })
+	if seen != len(objs) {
+		t.Fatalf("each saw %d entries, want %d", seen, len(objs))
+	}
+	for i := range objs {
+		if os.get(es[i].p) != es[i] {
+			t.Fatalf("entry %d not found", i)
+		}
+		os.remove(es[i].p)
+		os.remove(es[i].p)
+	}
+	if !os.empty() {
+		t.Fatalf("count %d after removing every entry", os.n.Load())
+	}
+}

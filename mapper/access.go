@@ -157,24 +157,37 @@ func (m *Model) SnapshotType() reflect.Type { return m.snapType }
 func (m *Model) SnapshotInto(obj, blk unsafe.Pointer) []any {
 	vals := unsafe.Slice((*any)(blk), len(m.fields))
 	for i, f := range m.fields {
-		if !f.inline {
-			vals[i] = f.Snapshot(obj)
-			continue
-		}
-		src, dst := unsafe.Add(obj, f.offset), unsafe.Add(blk, f.snapOff)
-		switch f.basic {
-		case basicInt64:
-			*(*int64)(dst) = *(*int64)(src)
-		case basicInt:
-			*(*int)(dst) = *(*int)(src)
-		case basicString:
-			*(*string)(dst) = *(*string)(src)
-		default:
-			reflect.NewAt(f.Type, dst).Elem().Set(reflect.NewAt(f.Type, src).Elem())
-		}
-		*(*eface)(unsafe.Pointer(&vals[i])) = eface{typ: f.typ, data: dst}
+		f.snapshotInto(obj, blk, &vals[i])
 	}
 	return vals
+}
+
+// Resnap takes field i of obj into snap (a snapshot made by Snapshot or
+// SnapshotInto, of the same object) again, in place: for when a flush has
+// set the field (a generated key) after the snapshot was taken.
+func (m *Model) Resnap(obj unsafe.Pointer, snap []any, i int) {
+	m.fields[i].snapshotInto(obj, unsafe.Pointer(unsafe.SliceData(snap)), &snap[i])
+}
+
+// snapshotInto sets *v to the field's value in obj: a copy kept in the
+// snapshot block blk when the field is inline, else its Snapshot.
+func (f *Field) snapshotInto(obj, blk unsafe.Pointer, v *any) {
+	if !f.inline {
+		*v = f.Snapshot(obj)
+		return
+	}
+	src, dst := unsafe.Add(obj, f.offset), unsafe.Add(blk, f.snapOff)
+	switch f.basic {
+	case basicInt64:
+		*(*int64)(dst) = *(*int64)(src)
+	case basicInt:
+		*(*int)(dst) = *(*int)(src)
+	case basicString:
+		*(*string)(dst) = *(*string)(src)
+	default:
+		reflect.NewAt(f.Type, dst).Elem().Set(reflect.NewAt(f.Type, src).Elem())
+	}
+	*(*eface)(unsafe.Pointer(v)) = eface{typ: f.typ, data: dst}
 }
 
 // Targets returns the related objects of owner as the field holds them,

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -985,15 +984,28 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, cols, ret []*m
 	for i, f := range cols {
 		ccols[i] = f.Col
 	}
-	// One backing array for every row's values.
+	// Each row's values are taken from the snapshot the object will have
+	// once inserted: one allocation holds them all, unboxed (a value
+	// boxed on its own costs one each), and one backing array holds every
+	// row's list. cols are in Fields order.
+	fields := m.Fields()
 	rows := make([][]any, len(es))
+	snaps := make([][]any, len(es))
 	flat := make([]any, len(es)*len(cols))
 	for j, e := range es {
+		snap := m.Snapshot(e.p)
 		vals := flat[j*len(cols) : (j+1)*len(cols) : (j+1)*len(cols)]
-		for i, f := range cols {
-			vals[i] = f.Value(e.p)
+		c := 0
+		for i, f := range fields {
+			if c < len(cols) && cols[c] == f {
+				vals[c] = snap[i]
+				c++
+			}
 		}
-		rows[j] = vals
+		if c != len(cols) {
+			return fmt.Errorf("insert %s: internal error: insert columns not in field order", m.Name)
+		}
+		rows[j], snaps[j] = vals, snap
 	}
 	stmt := core.Insert(m.Table()).Columns(ccols...).Rows(rows...)
 	auto := m.AutoIncrement()
@@ -1012,7 +1024,7 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, cols, ret []*m
 				}
 			}
 		}
-		pl.presnap(m, cols, rows, es)
+		pl.presnap(m, cols, snaps, es)
 		return nil
 	}
 	// RETURNING the generated columns, with the key to match rows.
@@ -1103,35 +1115,29 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, cols, ret []*m
 			}
 		}
 	}
-	pl.presnap(m, cols, rows, es)
+	pl.presnap(m, cols, snaps, es)
 	return nil
 }
 
-// presnap records the snapshots inserted rows will have after the flush,
-// reusing the values the INSERT sent (rows, in cols order) rather than
-// reading every field again; finish uses them unless a later set drops
-// them. cols are in m's field order.
-func (pl *plan) presnap(m *mapper.Model, cols []*mapper.Field, rows [][]any, es []*entry) {
+// presnap records the snapshots inserted rows will have after the flush:
+// snaps, taken before the INSERT and sent as its values (cols, in m's
+// field order), with the other fields (generated ones the INSERT set)
+// taken again; finish uses them unless a later set drops them.
+func (pl *plan) presnap(m *mapper.Model, cols []*mapper.Field, snaps [][]any, es []*entry) {
 	if pl.snaps == nil {
 		pl.snaps = make(map[*entry][]any, len(es))
 	}
 	fields := m.Fields()
 	for j, e := range es {
-		snap := make([]any, len(fields))
 		c := 0
 		for i, f := range fields {
 			if c < len(cols) && cols[c] == f {
-				v := rows[j][c]
-				if b, ok := v.([]byte); ok && b != nil {
-					v = bytes.Clone(b)
-				}
-				snap[i] = v
 				c++
 				continue
 			}
-			snap[i] = f.Snapshot(e.p)
+			m.Resnap(e.p, snaps[j], i)
 		}
-		pl.snaps[e] = snap
+		pl.snaps[e] = snaps[j]
 	}
 }
 

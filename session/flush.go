@@ -370,7 +370,7 @@ func (pl *plan) collect() error {
 				if pl.known[t] != nil {
 					continue
 				}
-				ne := &entry{m: r.Target, p: t, obj: r.Target.Object(t), seq: s.seq.Add(1)}
+				ne := &entry{m: r.Target, p: t, seq: s.seq.Add(1)}
 				ne.setState(Pending)
 				pl.known[t] = ne
 				pl.added = append(pl.added, ne)

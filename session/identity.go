@@ -165,24 +165,7 @@ func (im *identityMap) getInt(k intKey) *entry {
 // entry holding the key and whether it is e.
 func (im *identityMap) putIfAbsent(k idKey, e *entry) (*entry, bool) {
 	if ik, ok := k.asInt(); ok {
-		sh := &im.shards[ik.shard()]
-		sh.mu.Lock()
-		defer sh.mu.Unlock()
-		if sh.one != nil && sh.oneKey == ik {
-			return sh.one, sh.one == e
-		}
-		if cur, ok := sh.ints[ik]; ok {
-			return cur, cur == e
-		}
-		if sh.one == nil {
-			sh.one, sh.oneKey = e, ik
-			return e, true
-		}
-		if sh.ints == nil {
-			sh.ints = map[intKey]*entry{}
-		}
-		sh.ints[ik] = e
-		return e, true
+		return im.putIfAbsentInt(ik, e)
 	}
 	sh := &im.shards[im.shard(k)]
 	sh.mu.Lock()
@@ -194,6 +177,29 @@ func (im *identityMap) putIfAbsent(k idKey, e *entry) (*entry, bool) {
 		sh.m = map[idKey]*entry{}
 	}
 	sh.m[k] = e
+	return e, true
+}
+
+// putIfAbsentInt is putIfAbsent for a key of one integer column, given as
+// the intKey that k.asInt would make of it.
+func (im *identityMap) putIfAbsentInt(ik intKey, e *entry) (*entry, bool) {
+	sh := &im.shards[ik.shard()]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.one != nil && sh.oneKey == ik {
+		return sh.one, sh.one == e
+	}
+	if cur, ok := sh.ints[ik]; ok {
+		return cur, cur == e
+	}
+	if sh.one == nil {
+		sh.one, sh.oneKey = e, ik
+		return e, true
+	}
+	if sh.ints == nil {
+		sh.ints = map[intKey]*entry{}
+	}
+	sh.ints[ik] = e
 	return e, true
 }
 

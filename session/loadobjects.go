@@ -2,6 +2,7 @@ package session
 
 import (
 	"reflect"
+	"slices"
 	"sync"
 	"unsafe"
 
@@ -35,12 +36,12 @@ func (s *Session) lookupLoaded(m *mapper.Model, p unsafe.Pointer) unsafe.Pointer
 // and drops obj. The snapshot is taken in one allocation and gives the
 // identity key its values, so an integer key is not boxed again.
 func (s *Session) adoptLoaded(m *mapper.Model, obj any, p unsafe.Pointer) unsafe.Pointer {
-	return s.adoptLoadedIn(m, obj, p, nil)
+	return s.adoptLoadedIn(m, p, nil)
 }
 
 // adoptLoadedIn is adoptLoaded with the entry taken from blocks (a slab
 // of m's loadBlock type), or allocated alone when blocks is nil.
-func (s *Session) adoptLoadedIn(m *mapper.Model, obj any, p unsafe.Pointer, blocks *mapper.Slab) unsafe.Pointer {
+func (s *Session) adoptLoadedIn(m *mapper.Model, p unsafe.Pointer, blocks *mapper.Slab) unsafe.Pointer {
 	lb := loadBlockOf(m)
 	var blk unsafe.Pointer
 	if blocks != nil {
@@ -49,11 +50,20 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, obj any, p unsafe.Pointer, bloc
 		blk = reflect.New(lb.t).UnsafePointer()
 	}
 	e, snap := (*entry)(blk), m.SnapshotInto(p, unsafe.Add(blk, lb.snapOff))
-	e.m, e.p, e.obj, e.snap, e.seq = m, p, obj, snap, s.seq.Add(1)
-	e.key = snapKeyOf(m, snap)
+	e.m, e.p, e.snap, e.seq = m, p, snap, s.seq.Add(1)
 	e.coll = collections(m, p)
 	e.setState(Persistent)
-	if cur, ok := s.ids.putIfAbsent(e.key, e); !ok {
+	var cur *entry
+	var ok bool
+	if lb.intPK >= 0 { // the common key: no boxing, no type switch
+		n, _ := m.PrimaryKey()[0].Int(p)
+		e.key = idKey{m: m, k0: snap[lb.intPK]}
+		cur, ok = s.ids.putIfAbsentInt(intKey{m: m, n: n}, e)
+	} else {
+		e.key = snapKeyOf(m, snap)
+		cur, ok = s.ids.putIfAbsent(e.key, e)
+	}
+	if !ok {
 		if blocks != nil {
 			blocks.Discard()
 		}
@@ -73,6 +83,7 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, obj any, p unsafe.Pointer, bloc
 type loadBlock struct {
 	t       reflect.Type // struct{ E entry; S <the model's snapshot block> }
 	snapOff uintptr
+	intPK   int // index in Fields of the key when it is one integer column, else -1
 }
 
 var loadBlocks sync.Map // *mapper.Model → *loadBlock
@@ -84,7 +95,11 @@ func loadBlockOf(m *mapper.Model) *loadBlock {
 			{Name: "E", Type: reflect.TypeFor[entry]()},
 			{Name: "S", Type: m.SnapshotType()},
 		})
-		b, _ = loadBlocks.LoadOrStore(m, &loadBlock{t: t, snapOff: t.Field(1).Offset})
+		lb := &loadBlock{t: t, snapOff: t.Field(1).Offset, intPK: -1}
+		if pk := m.PrimaryKey(); len(pk) == 1 && pk[0].IsInt() {
+			lb.intPK = slices.Index(m.Fields(), pk[0])
+		}
+		b, _ = loadBlocks.LoadOrStore(m, lb)
 	}
 	return b.(*loadBlock)
 }

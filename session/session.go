@@ -151,9 +151,8 @@ func New(b Backend, opts Options) *Session {
 
 // entry is the session's record of one object.
 type entry struct {
-	m   *mapper.Model
-	p   unsafe.Pointer
-	obj any // the *T, holding the object alive
+	m *mapper.Model
+	p unsafe.Pointer // the object (a traced pointer: it keeps the object alive)
 
 	state atomic.Uint32
 	seq   int64
@@ -225,7 +224,7 @@ func (s *Session) Add(objs ...any) error {
 			}
 			continue
 		}
-		e := &entry{m: m, p: p, obj: obj, seq: s.seq.Add(1)}
+		e := &entry{m: m, p: p, seq: s.seq.Add(1)}
 		e.setState(Pending)
 		s.objs.put(e)
 	}
@@ -605,12 +604,10 @@ func (lr *loadRun) scan(rows *engine.Rows) error {
 		if err := rows.Scan(lr.dest...); err != nil {
 			return err
 		}
-		if held := s.lookupLoaded(m, p); held != nil {
-			lr.objs.Discard() // the slot takes the next row
-			lr.out = append(lr.out, held)
-			continue
-		}
-		got := s.adoptLoadedIn(m, m.Object(p), p, &lr.blocks)
+		// A plain load rarely meets an object the session holds: adopt
+		// first (one identity-map operation, not a lookup and then an
+		// insert), and give the slot back if the key was taken.
+		got := s.adoptLoadedIn(m, p, &lr.blocks)
 		if got == p {
 			lr.objs.Keep()
 		} else {

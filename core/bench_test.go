@@ -1,6 +1,9 @@
 package core
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // benchJoin builds a typical 3-table join with 5 predicates.
 func benchJoin(users, orders, items *Table, id int64) *SelectStmt {
@@ -157,6 +160,21 @@ func TestBuildAndCompileByKeyAllocs(t *testing.T) {
 	if n > 2 {
 		t.Errorf("building and compiling a read by key allocates %v times, want at most 2", n)
 	}
+	// A schema-qualified table too: its full name, reported in Tables, is
+	// built once with the table, not per compilation.
+	billing := MustTable(TableDef{Schema: "billing", Name: "users", Columns: []Column{{Name: "id", Type: BigInt(), PrimaryKey: true}}})
+	if _, err := Compile(d, buildByKey(billing, 1)); err != nil {
+		t.Fatal(err)
+	}
+	n = testing.AllocsPerRun(200, func() {
+		c, err := Compile(d, Select(billing.Star()).From(billing).Where(Eq(billing.C("id"), key)))
+		if err != nil || len(c.Tables) != 1 || c.Tables[0] != "billing.users" {
+			t.Fatalf("compile: %v %v", c.Tables, err)
+		}
+	})
+	if n > 2 {
+		t.Errorf("a read by key on a schema-qualified table allocates %v times, want at most 2", n)
+	}
 }
 
 // BenchmarkBuildAndCompileByKeyParallel is BenchmarkBuildAndCompileByKey
@@ -178,4 +196,156 @@ func BenchmarkBuildAndCompileByKeyParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// benchWide is a 7-column table like the ORM benchmarks' model.
+func benchWide() *Table {
+	return MustTable(TableDef{Name: "models", Columns: []Column{
+		{Name: "id", Type: BigInt(), PrimaryKey: true, AutoIncrement: true},
+		{Name: "name", Type: Text()}, {Name: "title", Type: Text()}, {Name: "fax", Type: Text()},
+		{Name: "web", Type: Text()}, {Name: "age", Type: BigInt()}, {Name: "right", Type: Bool()},
+		{Name: "counter", Type: BigInt()}}})
+}
+
+// benchRow is one row of values for benchWide, boxed once so benchmarks
+// measure core, not the caller's boxing.
+var benchRow = []any{"name", "title", "fax", "web", int64(30), true, int64(1)}
+
+func buildInsert(t *Table, rows [][]any) *InsertStmt {
+	cols := t.Columns()[1:]
+	ins := Insert(t).Columns(cols...).Values(rows[0]...)
+	if len(rows) > 1 {
+		ins = ins.Rows(rows[1:]...)
+	}
+	return ins
+}
+
+func benchRows(n int) [][]any {
+	rows := make([][]any, n)
+	for i := range rows {
+		rows[i] = benchRow
+	}
+	return rows
+}
+
+// BenchmarkInsert measures building and compiling an INSERT of 1 and 100
+// rows of 7 columns whose shape is cached: the client-side cost of a
+// write before any I/O.
+func BenchmarkInsert(b *testing.B) {
+	t := benchWide()
+	d := benchDialect{}
+	for _, n := range []int{1, 100} {
+		rows := benchRows(n)
+		name := fmt.Sprintf("%drows", n)
+		if n == 1 {
+			name = "1row"
+		}
+		b.Run(name, func(b *testing.B) {
+			if _, err := Compile(d, buildInsert(t, rows)); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Compile(d, buildInsert(t, rows)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// buildUpdate is an UPDATE of three columns by key.
+func buildUpdate(t *Table, id any) *UpdateStmt {
+	return Update(t).Set(t.C("name"), benchRow[0]).Set(t.C("age"), benchRow[4]).
+		Set(t.C("counter"), Add(t.C("counter"), benchRow[6])).Where(Eq(t.C("id"), id))
+}
+
+// BenchmarkUpdate measures building and compiling an UPDATE by key whose
+// shape is cached.
+func BenchmarkUpdate(b *testing.B) {
+	t := benchWide()
+	d := benchDialect{}
+	var id any = int64(7)
+	if _, err := Compile(d, buildUpdate(t, id)); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Compile(d, buildUpdate(t, id)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestInsertAllocs pins the allocations of building and compiling an
+// INSERT of a cached shape, values boxed by the caller beforehand. Rows
+// hold their values as given, so the count does not grow with the rows
+// (up to the session's default batch of 500; past 4096 arguments the
+// pooled writer is not kept, and its buffers regrow):
+//   - one row: the statement, its column list, its copy of the row, and
+//     the compiled arguments;
+//   - Values then Rows: two statements (the first is kept in a variable),
+//     the column list, the first row's copy, one array for all the other
+//     rows' values and one of their slices, and the compiled arguments.
+func TestInsertAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	tbl := benchWide()
+	d := benchDialect{}
+	cols := tbl.Columns()[1:]
+	row := benchRow
+	one := func() *InsertStmt { return Insert(tbl).Columns(cols...).Values(row...) }
+	if _, err := Compile(d, one()); err != nil {
+		t.Fatal(err)
+	}
+	n := testing.AllocsPerRun(200, func() {
+		c, err := Compile(d, one())
+		if err != nil || len(c.Args) != len(row) {
+			t.Fatalf("compile: %v %v", c.Args, err)
+		}
+	})
+	if n > 4 {
+		t.Errorf("a one-row insert allocates %v times, want at most 4", n)
+	}
+	for _, rows := range []int{100, 500} {
+		rs := benchRows(rows)
+		if _, err := Compile(d, buildInsert(tbl, rs)); err != nil {
+			t.Fatal(err)
+		}
+		n := testing.AllocsPerRun(50, func() {
+			c, err := Compile(d, buildInsert(tbl, rs))
+			if err != nil || len(c.Args) != rows*len(row) {
+				t.Fatalf("compile: %d args, %v", len(c.Args), err)
+			}
+		})
+		if n > 7 {
+			t.Errorf("a %d-row insert allocates %v times, want at most 7", rows, n)
+		}
+	}
+}
+
+// TestUpdateAllocs pins building and compiling an UPDATE of a cached
+// shape: the statement, three assignment lists (each Set copies the
+// last), the WHERE list, the addition node and its bound operand, the
+// comparison node, and the compiled arguments. Values given to Set are
+// not boxed into nodes.
+func TestUpdateAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	tbl := benchWide()
+	d := benchDialect{}
+	var id any = int64(7)
+	if _, err := Compile(d, buildUpdate(tbl, id)); err != nil {
+		t.Fatal(err)
+	}
+	n := testing.AllocsPerRun(200, func() {
+		if _, err := Compile(d, buildUpdate(tbl, id)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n > 9 {
+		t.Errorf("an update by key allocates %v times, want at most 9", n)
+	}
 }

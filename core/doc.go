@@ -52,7 +52,9 @@
 // their intermediate statements on the stack, so
 // Select(t.Star()).From(t).Where(Eq(t.C("id"), id)) allocates its final
 // statement and its comparison, and compiling it (a shape seen before)
-// allocates nothing.
+// allocates nothing. INSERT rows and UPDATE assignments keep their values
+// as given rather than as one node each, so building and compiling an
+// INSERT costs a handful of allocations whatever its number of rows.
 //
 // # Example
 //

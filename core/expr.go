@@ -139,33 +139,22 @@ func (e binary) prec() int { return e.p }
 
 // compare is a comparison l op r. Comparisons are not associative: an
 // operand that is itself a comparison (or looser) is parenthesised, as in
-// (a = b) = c. The right operand is held as given, an Expr or a value bound
-// when written, so Eq(col, v) is a single small node.
+// (a = b) = c. The right operand is held as given (see writer.operand), so
+// Eq(col, v) is a single small node.
 type compare struct {
 	op string
 	l  Expr
-	r  any // an Expr, or a value
+	r  any // an operand: Expr, SelectQuery or value
 }
 
-func cmp(op string, l, r any) Expr {
-	if _, ok := r.(Expr); !ok {
-		if q, ok := r.(SelectQuery); ok { // as toExpr does
-			r = subquery{q: q}
-		}
-	}
-	return compare{op: op, l: toExpr(l), r: r}
-}
+func cmp(op string, l, r any) Expr { return compare{op: op, l: toExpr(l), r: r} }
 
 func (e compare) writeExpr(w *writer) {
 	w.expr(e.l, precCompare+1)
 	w.b(' ')
 	w.s(e.op)
 	w.b(' ')
-	if r, ok := e.r.(Expr); ok {
-		w.expr(r, precCompare+1)
-		return
-	}
-	w.arg(e.r)
+	w.operand(e.r, precCompare+1)
 }
 func (compare) prec() int { return precCompare }
 

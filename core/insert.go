@@ -1,13 +1,15 @@
 package core
 
+import "slices"
+
 // Assignment is one "column = value" of an UPDATE or upsert.
 type Assignment struct {
 	col *Column
-	v   Expr
+	v   any // an operand as given: written by writer.operand, never boxed in a node
 }
 
 // Set assigns v (a value, bound, or an Expr) to col.
-func Set(col *Column, v any) Assignment { return Assignment{col: col, v: toExpr(v)} }
+func Set(col *Column, v any) Assignment { return Assignment{col: col, v: v} }
 
 type conflict struct {
 	target    []*Column
@@ -15,11 +17,38 @@ type conflict struct {
 	sets      []Assignment
 }
 
+// rowList is an immutable list of VALUES rows, each row's operands as
+// given (see writer.operand) in storage the statement owns. The first row
+// is held inline, so a one-row insert needs no array of rows.
+type rowList struct {
+	n     int
+	first []any   // row 0, if n > 0
+	rest  [][]any // rows 1 to n-1; shared, never appended to in place
+}
+
+func (l *rowList) row(i int) []any {
+	if i == 0 {
+		return l.first
+	}
+	return l.rest[i-1]
+}
+
+// add returns l with row r, which the statement owns, appended.
+func (l rowList) add(r []any) rowList {
+	if l.n == 0 {
+		l.first = r
+	} else {
+		l.rest = appendClip(l.rest, r)
+	}
+	l.n++
+	return l
+}
+
 type insertData struct {
 	ctes      []*CTE
 	table     *Table
 	cols      []*Column
-	rows      [][]Expr
+	rows      rowList
 	sel       SelectQuery
 	returning []Expr
 	conflict  *conflict
@@ -46,22 +75,50 @@ func (s *InsertStmt) Columns(cols ...*Column) *InsertStmt {
 }
 
 // Values adds one row; call it again for a multi-row insert. Values are
-// bound unless they are Exprs.
+// bound unless they are Exprs. The statement keeps a copy of vals, so the
+// caller may reuse the slice (the values themselves are not copied: a
+// []byte is bound as the slice given).
 func (s *InsertStmt) Values(vals ...any) *InsertStmt {
-	return s.with(func(q *insertData) { q.rows = appendClip(q.rows, toExprs(vals)) })
+	return s.with(func(q *insertData) { q.rows = q.rows.add(slices.Clone(vals)) })
 }
 
 // Rows adds many rows at once, each like a Values call. Prefer it to a
 // loop of Values for large inserts: the builder is immutable, so each
 // Values call copies the rows added before it.
+//
+// The values of all the rows are copied into one array, so the caller may
+// reuse or modify rows and their slices after the call.
 func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
 	return s.with(func(q *insertData) {
-		out := make([][]Expr, len(q.rows), len(q.rows)+len(rows))
-		copy(out, q.rows)
-		for _, r := range rows {
-			out = append(out, toExprs(r))
+		if len(rows) == 0 {
+			return
 		}
-		q.rows = out
+		// A copy, not the caller's slices: a statement is immutable and
+		// may be shared and memoised, so it must not change under a caller
+		// that refills its buffers. One array for all the values costs one
+		// allocation, not one per row.
+		n := 0
+		for _, r := range rows {
+			n += len(r)
+		}
+		flat := make([]any, n)
+		next := func(r []any) []any {
+			k := copy(flat, r)
+			row := flat[:k:k] // clipped: rows never share spare capacity
+			flat = flat[k:]
+			return row
+		}
+		l := q.rows
+		if l.n == 0 {
+			l.first, l.n, rows = next(rows[0]), 1, rows[1:]
+		}
+		rest := make([][]any, len(l.rest), len(l.rest)+len(rows))
+		copy(rest, l.rest)
+		for _, r := range rows {
+			rest = append(rest, next(r))
+		}
+		l.rest, l.n = rest, l.n+len(rows)
+		q.rows = l
 	})
 }
 
@@ -120,7 +177,10 @@ func (s *InsertStmt) writeStmt(w *writer) {
 	w.s("INSERT INTO ")
 	q.table.writeFrom(w)
 	cols := q.cols
-	var defaults []*Column
+	// Columns with a client-side default that the statement leaves out get
+	// it bound; a small array keeps the usual few off the heap.
+	var dbuf [8]*Column
+	defaults := dbuf[:0]
 	if q.sel == nil {
 		for _, c := range q.table.Columns() {
 			if c.Default != nil && !containsCol(cols, c) {
@@ -128,9 +188,15 @@ func (s *InsertStmt) writeStmt(w *writer) {
 			}
 		}
 	}
-	if len(cols)+len(defaults) > 0 {
+	if n := len(cols) + len(defaults); n > 0 {
 		w.s(" (")
-		for i, c := range append(cols[:len(cols):len(cols)], defaults...) {
+		for i := range n {
+			var c *Column
+			if i < len(cols) {
+				c = cols[i]
+			} else {
+				c = defaults[i-len(cols)]
+			}
 			if i > 0 {
 				w.s(", ")
 			}
@@ -149,16 +215,17 @@ func (s *InsertStmt) writeStmt(w *writer) {
 	}
 	switch {
 	case q.sel != nil:
-		if len(q.rows) > 0 {
+		if q.rows.n > 0 {
 			w.failf("core: insert into %q: both Values and Select", name)
 		}
 		w.b(' ')
 		q.sel.writeQuery(w)
-	case len(q.rows) == 0:
+	case q.rows.n == 0:
 		w.failf("core: insert into %q: no values", name)
 	default:
 		w.s(" VALUES ")
-		for i, row := range q.rows {
+		for i := range q.rows.n {
+			row := q.rows.row(i)
 			if len(row) != len(cols) {
 				w.failf("core: insert into %q: row %d has %d values for %d columns", name, i, len(row), len(cols))
 				return
@@ -167,7 +234,12 @@ func (s *InsertStmt) writeStmt(w *writer) {
 				w.s(", ")
 			}
 			w.b('(')
-			w.list(row)
+			for j, v := range row {
+				if j > 0 {
+					w.s(", ")
+				}
+				w.operand(v, precLowest)
+			}
 			for j, c := range defaults {
 				if len(row) > 0 || j > 0 {
 					w.s(", ")
@@ -191,7 +263,7 @@ func (s *InsertStmt) writeStmt(w *writer) {
 
 func containsCol(cols []*Column, c *Column) bool {
 	for _, x := range cols {
-		if x.Name == c.Name {
+		if x != nil && x.Name == c.Name { // a nil column is reported by the writer
 			return true
 		}
 	}
@@ -268,6 +340,6 @@ func writeSets(w *writer, table string, sets []Assignment, qualify bool) {
 			w.ident(a.col.Name)
 		}
 		w.s(" = ")
-		w.expr(a.v, precLowest)
+		w.operand(a.v, precLowest)
 	}
 }

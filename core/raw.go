@@ -1,9 +1,6 @@
 package core
 
-import (
-	"fmt"
-	"strconv"
-)
+import "fmt"
 
 // RawSQL is SQL text written by the caller. See Raw.
 type RawSQL struct {
@@ -69,7 +66,7 @@ func (r *RawSQL) writeExpr(w *writer) {
 	}
 	if w.mode == modeShape {
 		// The text is part of the shape; length-prefix it.
-		w.buf = strconv.AppendInt(w.buf, int64(len(r.sql)), 10)
+		w.int(int64(len(r.sql)))
 		w.b(':')
 	}
 	n := 0

@@ -94,6 +94,9 @@ type Column struct {
 	Unique bool
 
 	table *Table
+	// shape is what writeExpr writes in shape mode, built with the table;
+	// it stands only while Name is still shapeName (see writeExpr).
+	shape, shapeName string
 }
 
 // ForeignKey is a FOREIGN KEY constraint.
@@ -146,6 +149,8 @@ type Table struct {
 	alias string
 	base  *Table // non-nil for an aliased view of base
 	star  Expr   // "table".* (or "alias".*), built once
+	full  string // FullName, built once: every compilation reports it
+	shape string // what writeFrom writes in shape mode, built once
 	// fromList is the one-item FROM list of the table, shared read-only
 	// by the statements selecting from it alone.
 	fromList []FromItem
@@ -230,6 +235,8 @@ func NewTable(def TableDef) (*Table, error) {
 	}
 	def.Columns = nil // the *Column copies are authoritative
 	t.def = def
+	t.full = fullName(def.Schema, def.Name)
+	t.buildShapes()
 	t.star = star{qualifier: t.refName()}
 	t.fromList = []FromItem{t}
 	return t, nil
@@ -253,10 +260,17 @@ func (t *Table) Schema() string { return t.root().def.Schema }
 // FullName is "schema.name" or "name"; it is what Statement.Tables reports.
 func (t *Table) FullName() string {
 	r := t.root()
-	if r.def.Schema != "" {
-		return r.def.Schema + "." + r.def.Name
+	if r.full != "" {
+		return r.full
 	}
-	return r.def.Name
+	return fullName(r.def.Schema, r.def.Name) // a zero Table
+}
+
+func fullName(schema, name string) string {
+	if schema != "" {
+		return schema + "." + name
+	}
+	return name
 }
 
 // Columns returns the columns in declaration order.
@@ -312,7 +326,24 @@ func (t *Table) As(alias string) *Table {
 	}
 	a.star = star{qualifier: a.refName()}
 	a.fromList = []FromItem{a}
+	a.buildShapes()
 	return a
+}
+
+// buildShapes renders, once, the shape text of the table as a FROM item
+// and of its column references: the commonest nodes of a statement then
+// each cost the shape walk one append. They are rendered by the same
+// writer code as on every walk, so they hold the same bytes.
+func (t *Table) buildShapes() {
+	w := &writer{mode: modeShape}
+	t.writeFrom(w)
+	t.shape = string(w.buf)
+	for _, c := range t.cols {
+		w.buf = w.buf[:0]
+		c.shape = ""
+		c.writeExpr(w)
+		c.shape, c.shapeName = string(w.buf), c.Name
+	}
 }
 
 // Star is "table".* (or "alias".*).
@@ -336,8 +367,12 @@ func (t *Table) writeFrom(w *writer) {
 		w.failf("core: nil table")
 		return
 	}
-	r := t.root()
 	w.table(t.FullName())
+	if w.mode == modeShape && t.shape != "" {
+		w.s(t.shape) // the bytes of the lines below (see buildShapes)
+		return
+	}
+	r := t.root()
 	w.qualified(r.def.Schema, r.def.Name)
 	if t.alias != "" {
 		w.s(" AS ")
@@ -359,6 +394,13 @@ func (c *Column) writeExpr(w *writer) {
 	}
 	if c.table == nil || w.inline { // DDL (CHECK) names columns bare
 		w.ident(c.Name)
+		return
+	}
+	// The shape built with the table (see buildShapes), unless Name has
+	// been changed since: Column's fields are exported, and the shape must
+	// never disagree with the SQL.
+	if w.mode == modeShape && c.shape != "" && c.shapeName == c.Name {
+		w.s(c.shape)
 		return
 	}
 	w.qualified(c.table.refName(), c.Name)

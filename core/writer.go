@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 )
@@ -36,9 +37,19 @@ type writer struct {
 
 var writerPool = sync.Pool{New: func() any { return new(writer) }}
 
+// The shape walk runs on every compilation of a rebuilt statement, so the
+// writer avoids needless pointer stores into itself: each costs a write
+// barrier while the garbage collector marks, which in a busy program is
+// often. Text is appended by s, b and setBuf, which update only w.buf's
+// length unless the buffer grows; resetting with w.x = w.x[:0] likewise
+// leaves the pointer alone.
+
 func newWriter(d Dialect, mode writeMode) *writer {
 	w := writerPool.Get().(*writer)
-	w.d, w.f, w.mode = d, d.Features(), mode
+	if w.d != d { // a pooled writer usually served the same dialect
+		w.d, w.f = d, d.Features()
+	}
+	w.mode = mode
 	return w
 }
 
@@ -46,8 +57,12 @@ func (w *writer) release() {
 	if cap(w.buf) > 64<<10 || cap(w.args) > 4096 {
 		return // let oversized buffers go
 	}
-	clear(w.args)
-	*w = writer{buf: w.buf[:0], args: w.args[:0], tables: w.tables[:0], ctes: w.ctes[:0]}
+	clear(w.args) // drop the caller's values
+	w.buf, w.args, w.tables, w.ctes = w.buf[:0], w.args[:0], w.tables[:0], w.ctes[:0]
+	if w.err != nil {
+		w.err = nil
+	}
+	w.inline, w.writes = false, false
 	writerPool.Put(w)
 }
 
@@ -68,23 +83,36 @@ func (w *writer) unsupported(what string) {
 	w.fail(fmt.Errorf("%s: %s: %w", w.d.Name(), what, ErrUnsupported))
 }
 
-func (w *writer) s(s string) { w.buf = append(w.buf, s...) }
-func (w *writer) b(c byte)   { w.buf = append(w.buf, c) }
+// s appends s. (w.buf = append(w.buf, s...) would store the pointer back
+// even when the array stays the same.)
+func (w *writer) s(s string) {
+	n := len(w.buf)
+	if cap(w.buf)-n < len(s) {
+		w.buf = slices.Grow(w.buf, len(s))
+	}
+	w.buf = w.buf[:n+len(s)]
+	copy(w.buf[n:], s)
+}
 
-func (w *writer) int(n int64) { w.buf = strconv.AppendInt(w.buf, n, 10) }
+// b appends c; the compiler updates only the length of a one-byte append.
+func (w *writer) b(c byte) { w.buf = append(w.buf, c) }
+
+// setBuf adopts b, the result of appending to w.buf, storing its pointer
+// only if the append moved to a new array.
+func (w *writer) setBuf(b []byte) {
+	if cap(b) > 0 && cap(b) == cap(w.buf) && &b[:1][0] == &w.buf[:1][0] {
+		w.buf = w.buf[:len(b)]
+		return
+	}
+	w.buf = b
+}
+
+func (w *writer) int(n int64) { w.setBuf(strconv.AppendInt(w.buf, n, 10)) }
 
 // ident writes one quoted identifier.
 func (w *writer) ident(name string) {
 	if w.mode == modeShape {
-		// Length-prefixed so adjacent identifiers cannot run together.
-		if len(name) < 0xff {
-			w.buf = append(w.buf, byte(len(name)))
-		} else {
-			w.buf = append(w.buf, 0xff)
-			w.buf = strconv.AppendInt(w.buf, int64(len(name)), 10)
-			w.b(':')
-		}
-		w.s(name)
+		w.shapeIdent(name)
 		return
 	}
 	b, err := w.d.AppendIdent(w.buf, name)
@@ -92,7 +120,21 @@ func (w *writer) ident(name string) {
 		w.fail(err)
 		return
 	}
-	w.buf = b
+	w.setBuf(b)
+}
+
+// shapeIdent writes name as the shape writes identifiers: length-prefixed,
+// so adjacent identifiers cannot run together.
+func (w *writer) shapeIdent(name string) {
+	if len(name) < 0xff {
+		w.b(byte(len(name)))
+		w.s(name)
+		return
+	}
+	w.b(0xff)
+	w.int(int64(len(name)))
+	w.b(':')
+	w.s(name)
 }
 
 // qualified writes "qualifier"."name", or "name" alone when qualifier is
@@ -117,7 +159,7 @@ func (w *writer) arg(v any) {
 			w.fail(err)
 			return
 		}
-		w.buf = b
+		w.setBuf(b)
 		return
 	}
 	w.args = append(w.args, v)
@@ -125,7 +167,7 @@ func (w *writer) arg(v any) {
 		w.b('?')
 		return
 	}
-	w.buf = w.d.AppendPlaceholder(w.buf, len(w.args))
+	w.setBuf(w.d.AppendPlaceholder(w.buf, len(w.args)))
 }
 
 // table records a table the statement touches.
@@ -149,13 +191,34 @@ func (w *writer) expr(e Expr, min int) {
 		w.fail(fmt.Errorf("core: nil expression"))
 		return
 	}
-	if e.prec() < min {
+	// No precedence is below precLowest: skip the dynamic call.
+	if min > precLowest && e.prec() < min {
 		w.b('(')
 		e.writeExpr(w)
 		w.b(')')
 		return
 	}
 	e.writeExpr(w)
+}
+
+// operand writes an operand held as the caller gave it: an Expr as itself
+// (parenthesised if its precedence is below min), a SelectQuery as a
+// scalar subquery, anything else (nil, []byte, a driver.Valuer, a typed
+// nil that is not an Expr) as a bound value. It is w.expr(toExpr(v), min)
+// without boxing v into a node, so nodes that keep values this way (rows
+// of an INSERT, assignments, comparisons) cost no allocation per value.
+func (w *writer) operand(v any, min int) {
+	switch e := v.(type) {
+	case Expr:
+		w.expr(e, min)
+	case SelectQuery:
+		// As subquery.writeExpr; a primary, never parenthesised again.
+		w.b('(')
+		e.writeQuery(w)
+		w.b(')')
+	default:
+		w.arg(v)
+	}
 }
 
 // list writes expressions separated by ", ".

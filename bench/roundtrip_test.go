@@ -64,6 +64,9 @@ func BenchmarkWriteRoundTrips(b *testing.B) {
 		b.Run("InsertOne/"+im.name, func(b *testing.B) {
 			run(b, func() error { return im.insertOne(ctx) })
 		})
+		b.Run("InsertMulti100/"+im.name, func(b *testing.B) {
+			run(b, func() error { return im.insertMulti100(ctx) })
+		})
 		b.Run("UpdateOne/"+im.name, func(b *testing.B) {
 			run(b, func() error {
 				counter++

@@ -34,6 +34,9 @@ type Model struct {
 	selectCols []any
 	// selectAll is SELECT selectCols FROM table, built once.
 	selectAll *core.SelectStmt
+	// intKey is the index in fields of the key when it is one integer
+	// column, else -1.
+	intKey int
 	// snapType is the layout of a Snapshot block (see access.go).
 	snapType reflect.Type
 }
@@ -85,6 +88,11 @@ func (m *Model) C(name string) (*core.Column, error) {
 
 // SelectColumns is the select list of every mapped column, in Fields order.
 func (m *Model) SelectColumns() []any { return m.selectCols }
+
+// IntKey returns the index in Fields of the primary key when it is a
+// single integer column (the common case, which identity maps key without
+// boxing), or -1.
+func (m *Model) IntKey() int { return m.intKey }
 
 // SelectAll is SELECT of every mapped column FROM the model's table, built
 // once: statements are immutable, so callers add to it (a WHERE, a LIMIT)
@@ -194,12 +202,56 @@ func (f *Field) IsNil(obj unsafe.Pointer) bool {
 
 // IsZero reports whether the field holds its zero value.
 func (f *Field) IsZero(obj unsafe.Pointer) bool {
-	return reflect.NewAt(f.Type, unsafe.Add(obj, f.offset)).Elem().IsZero()
+	p := unsafe.Add(obj, f.offset)
+	switch f.basic {
+	case basicInt64:
+		return *(*int64)(p) == 0
+	case basicInt:
+		return *(*int)(p) == 0
+	case basicInt32:
+		return *(*int32)(p) == 0
+	case basicString:
+		return *(*string)(p) == ""
+	case basicBool:
+		return !*(*bool)(p)
+	}
+	if f.ptr {
+		return *(*unsafe.Pointer)(p) == nil
+	}
+	return reflect.NewAt(f.Type, p).Elem().IsZero()
 }
 
 // Set stores v (a value as returned by Value, or nil) into the field,
 // converting between numeric types where needed.
 func (f *Field) Set(obj unsafe.Pointer, v any) error {
+	// The common cases (a generated key, a version) without reflection.
+	switch p := unsafe.Add(obj, f.offset); f.basic {
+	case basicInt64:
+		switch x := v.(type) {
+		case int64:
+			*(*int64)(p) = x
+			return nil
+		case int:
+			*(*int64)(p) = int64(x)
+			return nil
+		}
+	case basicInt:
+		switch x := v.(type) {
+		case int:
+			*(*int)(p) = x
+			return nil
+		case int64:
+			if int64(int(x)) == x {
+				*(*int)(p) = int(x)
+				return nil
+			}
+		}
+	case basicString:
+		if x, ok := v.(string); ok {
+			*(*string)(p) = x
+			return nil
+		}
+	}
 	dst := reflect.NewAt(f.Type, unsafe.Add(obj, f.offset)).Elem()
 	if v == nil {
 		dst.SetZero()

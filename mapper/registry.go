@@ -936,6 +936,10 @@ func (b *build) tables() error {
 		}
 		m.selectAll = core.Select(m.selectCols...).From(t)
 		m.snapPlan()
+		m.intKey = -1
+		if len(m.pk) == 1 && m.pk[0].IsInt() {
+			m.intKey = slices.Index(m.fields, m.pk[0])
+		}
 	}
 	// Referenced tables of column fk: tags must be known tables, and the
 	// referenced columns must exist.

@@ -125,7 +125,7 @@ type pairKey struct {
 type plan struct {
 	s       *Session
 	log     journal
-	known   map[unsafe.Pointer]*entry // session entries and cascaded ones
+	known   map[unsafe.Pointer]*entry // entries of cascaded objects (the session's are in s.objs)
 	added   []*entry                  // cascaded from transient
 	inserts []*entry
 	deletes map[*entry]bool
@@ -144,7 +144,12 @@ type plan struct {
 	committed bool
 }
 
-func (pl *plan) lookup(p unsafe.Pointer) *entry { return pl.known[p] }
+func (pl *plan) lookup(p unsafe.Pointer) *entry {
+	if e := pl.known[p]; e != nil {
+		return e
+	}
+	return pl.s.objs.get(p)
+}
 
 // set writes v into a field when it differs, journaling the old value.
 func (pl *plan) set(e *entry, f *mapper.Field, v any) error {
@@ -347,15 +352,11 @@ func (pl *plan) commitOne(ctx context.Context) (router.Token, error) {
 // links and association changes.
 func (pl *plan) collect() error {
 	s := pl.s
-	var all []*entry
-	s.objs.each(func(e *entry) { all = append(all, e) })
+	all := s.objs.appendTo(make([]*entry, 0, s.objs.n.Load()))
 	slices.SortFunc(all, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
-	pl.known = make(map[unsafe.Pointer]*entry, len(all))
-	for _, e := range all {
-		pl.known[e.p] = e
-	}
-	// save-update cascade.
-	queue := slices.Clone(all)
+	// save-update cascade. The session's objects are found in its object
+	// set (see lookup); known holds the ones the flush adds.
+	queue, owned := all, false
 	for len(queue) > 0 {
 		e := queue[0]
 		queue = queue[1:]
@@ -367,13 +368,19 @@ func (pl *plan) collect() error {
 				continue
 			}
 			for _, t := range r.Get(e.p) {
-				if pl.known[t] != nil {
+				if pl.lookup(t) != nil {
 					continue
 				}
 				ne := &entry{m: r.Target, p: t, seq: s.seq.Add(1)}
 				ne.setState(Pending)
+				if pl.known == nil {
+					pl.known = map[unsafe.Pointer]*entry{}
+				}
 				pl.known[t] = ne
 				pl.added = append(pl.added, ne)
+				if !owned { // all stays as it is
+					queue, owned = slices.Clone(queue), true
+				}
 				queue = append(queue, ne)
 			}
 		}
@@ -757,7 +764,6 @@ func (pl *plan) loadCascades(ctx context.Context) error {
 					if ce == nil {
 						continue
 					}
-					pl.known[p] = ce
 					if ce.State() == Persistent && !pl.deletes[ce] {
 						pl.markDeleted(ce)
 						// Loaded children may be listed as persistent.
@@ -1086,7 +1092,10 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, cols, ret []*m
 		for i := range idx {
 			idx[i] = i
 		}
-		slices.SortFunc(idx, func(a, b int) int { return compareKey(got[a].vals[pkPos[0]], got[b].vals[pkPos[0]]) })
+		byKey := func(a, b int) int { return compareKey(got[a].vals[pkPos[0]], got[b].vals[pkPos[0]]) }
+		if !slices.IsSortedFunc(idx, byKey) { // they usually come back in order
+			slices.SortFunc(idx, byKey)
+		}
 		copy(match, idx)
 	} else {
 		byKey := map[idKey]int{}
@@ -1143,6 +1152,20 @@ func (pl *plan) presnap(m *mapper.Model, cols []*mapper.Field, snaps [][]any, es
 
 // compareKey orders integer (or string) key values.
 func compareKey(a, b any) int {
+	switch x := a.(type) { // the usual key types, without reflection
+	case int64:
+		if y, ok := b.(int64); ok {
+			return cmp.Compare(x, y)
+		}
+	case int:
+		if y, ok := b.(int); ok {
+			return cmp.Compare(x, y)
+		}
+	case int32:
+		if y, ok := b.(int32); ok {
+			return cmp.Compare(x, y)
+		}
+	}
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 	switch va.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -1325,7 +1348,6 @@ func (pl *plan) finish() {
 	}
 	for _, e := range pl.inserts {
 		pl.journal(e)
-		e.key = keyOf(e.m, e.p)
 		if snap, ok := pl.snaps[e]; ok {
 			e.snap = snap
 		} else {
@@ -1333,11 +1355,17 @@ func (pl *plan) finish() {
 		}
 		e.coll = collections(e.m, e.p)
 		if e.State() != Pending {
+			e.key = keyOf(e.m, e.p)
 			continue
 		}
 		e.setState(Persistent)
-		s.ids.putIfAbsent(e.key, e)
-		s.objs.put(e)
+		s.index(e)
+	}
+	// Objects added by cascade join the ones Add put in the object set.
+	for _, e := range pl.added {
+		if e.State() == Persistent {
+			s.objs.put(e)
+		}
 	}
 	for _, e := range pl.persist {
 		pl.journal(e)

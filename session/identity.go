@@ -308,6 +308,46 @@ func (os *objectSet) remove(p unsafe.Pointer) {
 	sh.mu.Unlock()
 }
 
+// putIfAbsent stores e unless the set holds an entry for its object; it
+// returns the entry holding the object and whether it is e.
+func (os *objectSet) putIfAbsent(e *entry) (*entry, bool) {
+	sh := &os.shards[os.shard(e.p)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.one != nil && sh.one.p == e.p {
+		return sh.one, sh.one == e
+	}
+	if cur := sh.m[e.p]; cur != nil {
+		return cur, cur == e
+	}
+	if sh.one == nil {
+		sh.one = e
+	} else {
+		if sh.m == nil {
+			sh.m = map[unsafe.Pointer]*entry{}
+		}
+		sh.m[e.p] = e
+	}
+	os.n.Add(1)
+	return e, true
+}
+
+// appendTo appends every entry to dst.
+func (os *objectSet) appendTo(dst []*entry) []*entry {
+	for i := range os.shards {
+		sh := &os.shards[i]
+		sh.mu.Lock()
+		if sh.one != nil {
+			dst = append(dst, sh.one)
+		}
+		for _, e := range sh.m {
+			dst = append(dst, e)
+		}
+		sh.mu.Unlock()
+	}
+	return dst
+}
+
 // empty reports whether the set holds no entry.
 func (os *objectSet) empty() bool { return os.n.Load() == 0 }
 

@@ -87,3 +87,23 @@ func TestObjectSetCountsEntries(t *testing.T) {
 		t.Fatalf("count %d after removing every entry", os.n.Load())
 	}
 }
+
+func TestCompareKey(t *testing.T) {
+	cases := []struct {
+		a, b any
+		want int
+	}{
+		{int64(1), int64(2), -1},
+		{int64(5), int64(5), 0},
+		{int(9), int(3), 1},
+		{int32(-1), int32(1), -1},
+		{uint64(1 << 63), uint64(1), 1}, // by reflection, unsigned
+		{int64(2), int(3), -1},          // mixed types fall back to reflection
+		{"a", "b", -1},
+	}
+	for _, c := range cases {
+		if got := compareKey(c.a, c.b); got != c.want {
+			t.Errorf("compareKey(%v, %v) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package session
 
 import (
 	"reflect"
-	"slices"
 	"sync"
 	"unsafe"
 
@@ -53,17 +52,7 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, p unsafe.Pointer, blocks *mappe
 	e.m, e.p, e.snap, e.seq = m, p, snap, s.seq.Add(1)
 	e.coll = collections(m, p)
 	e.setState(Persistent)
-	var cur *entry
-	var ok bool
-	if lb.intPK >= 0 { // the common key: no boxing, no type switch
-		n, _ := m.PrimaryKey()[0].Int(p)
-		e.key = idKey{m: m, k0: snap[lb.intPK]}
-		cur, ok = s.ids.putIfAbsentInt(intKey{m: m, n: n}, e)
-	} else {
-		e.key = snapKeyOf(m, snap)
-		cur, ok = s.ids.putIfAbsent(e.key, e)
-	}
-	if !ok {
+	if cur, ok := s.index(e); !ok {
 		if blocks != nil {
 			blocks.Discard()
 		}
@@ -76,6 +65,20 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, p unsafe.Pointer, blocks *mappe
 	return p
 }
 
+// index sets the key of e, a persistent entry whose snapshot is current,
+// and records it in the identity map unless the key is taken: it returns
+// the entry holding the key and whether it is e. A key of one integer
+// column is taken from the snapshot and looked up unboxed.
+func (s *Session) index(e *entry) (*entry, bool) {
+	if i := e.m.IntKey(); i >= 0 {
+		n, _ := e.m.Fields()[i].Int(e.p)
+		e.key = idKey{m: e.m, k0: e.snap[i]}
+		return s.ids.putIfAbsentInt(intKey{m: e.m, n: n}, e)
+	}
+	e.key = snapKeyOf(e.m, e.snap)
+	return s.ids.putIfAbsent(e.key, e)
+}
+
 // loadBlock is the layout of an entry allocated with its snapshot: one
 // allocation per loaded object instead of two. Both belong to the session
 // (an object the caller keeps does not keep them), and a later snapshot
@@ -83,7 +86,6 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, p unsafe.Pointer, blocks *mappe
 type loadBlock struct {
 	t       reflect.Type // struct{ E entry; S <the model's snapshot block> }
 	snapOff uintptr
-	intPK   int // index in Fields of the key when it is one integer column, else -1
 }
 
 var loadBlocks sync.Map // *mapper.Model → *loadBlock
@@ -95,11 +97,7 @@ func loadBlockOf(m *mapper.Model) *loadBlock {
 			{Name: "E", Type: reflect.TypeFor[entry]()},
 			{Name: "S", Type: m.SnapshotType()},
 		})
-		lb := &loadBlock{t: t, snapOff: t.Field(1).Offset, intPK: -1}
-		if pk := m.PrimaryKey(); len(pk) == 1 && pk[0].IsInt() {
-			lb.intPK = slices.Index(m.Fields(), pk[0])
-		}
-		b, _ = loadBlocks.LoadOrStore(m, lb)
+		b, _ = loadBlocks.LoadOrStore(m, &loadBlock{t: t, snapOff: t.Field(1).Offset})
 	}
 	return b.(*loadBlock)
 }

@@ -215,18 +215,16 @@ func (s *Session) Add(objs ...any) error {
 		if err != nil {
 			return err
 		}
-		if e := s.objs.get(p); e != nil {
+		ne := &entry{m: m, p: p, seq: s.seq.Add(1)}
+		ne.setState(Pending)
+		if e, ok := s.objs.putIfAbsent(ne); !ok {
 			switch e.State() {
 			case Deleted:
 				e.setState(Persistent)
 			case Detached:
 				s.attach(e)
 			}
-			continue
 		}
-		e := &entry{m: m, p: p, seq: s.seq.Add(1)}
-		e.setState(Pending)
-		s.objs.put(e)
 	}
 	return nil
 }

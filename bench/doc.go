@@ -33,6 +33,14 @@
 //	WriteRoundTrips     InsertOne and UpdateOne for pgx, athanor-core and
 //	                    the athanor session; metric rtt
 //
+// Paired, noise-resistant ratios (paired_test.go): BenchmarkPaired and
+// BenchmarkMariaDBPaired, sub-benchmarks <workload>/<impl> for the five
+// CRUD workloads above and every impl but the floor. The floor and the
+// impl run in alternating, individually timed blocks (-paired.block
+// operations, default 1, order ABBA) within one sub-benchmark; metric
+// ratio is the median of the per-pair ratios impl/floor, with ratio-p25
+// and ratio-p75; ns/op, B/op and allocs/op are the impl's alone.
+//
 // # Fairness
 //
 // Every implementation gets the same database, rows and poolSize (4)

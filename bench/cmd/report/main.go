@@ -15,6 +15,15 @@
 // implementations in time, which matters on a noisy machine). It writes
 // results/bench.txt (the raw go test output, benchstat's input),
 // results/report.md and results/report.svg.
+//
+// Benchmarks that report a "ratio" metric (BenchmarkPaired and
+// BenchmarkMariaDBPaired, sub-benchmarks <workload>/<impl>) are shown
+// apart, first, as a "Paired ratios" table: workload × impl, the median
+// over the runs of each run's median per-pair ratio, with the medians of
+// its ratio-p25 and ratio-p75. When the -bench pattern selects them,
+// they run in a second go test per round, with -paired-benchtime
+// (default 1s: the ratios need about a second per sub-benchmark to be
+// reproducible), and the first go test skips them.
 package main
 
 import (
@@ -42,15 +51,16 @@ func main() {
 		bench     = flag.String("bench", ".", "the -bench pattern")
 		count     = flag.Int("count", 5, "the -count of the run")
 		benchtime = flag.String("benchtime", "300x", "the -benchtime of the run")
+		pairedBT  = flag.String("paired-benchtime", "1s", "the -benchtime of BenchmarkPaired and BenchmarkMariaDBPaired, run as a second go test per round (\"\" = same run as the rest)")
 	)
 	flag.Parse()
-	if err := run(*in, *out, *bench, *count, *benchtime); err != nil {
+	if err := run(*in, *out, *bench, *count, *benchtime, *pairedBT); err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out, bench string, count int, benchtime string) error {
+func run(in, out, bench string, count int, benchtime, pairedBenchtime string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
@@ -70,20 +80,35 @@ func run(in, out, bench string, count int, benchtime string) error {
 		// repeats each sub-benchmark N times in a row, so a noisy minute
 		// on a shared machine would hit one implementation; rounds
 		// interleave the implementations in time.
-		args := []string{"test", "-run", "^$", "-bench", bench, "-benchmem", "-count", "1", "-benchtime", benchtime, "-timeout", "60m", "."}
-		command = fmt.Sprintf("%d rounds of: go %s", count, strings.Join(args, " "))
+		common := []string{"test", "-run", "^$", "-benchmem", "-count", "1", "-timeout", "60m"}
+		invocations := [][]string{append(slices.Clone(common), "-bench", bench, "-benchtime", benchtime, ".")}
+		if pp := pairedPattern(bench); pp != "" && pairedBenchtime != "" {
+			// The paired ratios need runs of about a second per
+			// sub-benchmark (see paired_test.go), not a fixed count.
+			invocations = [][]string{
+				append(slices.Clone(common), "-bench", bench, "-skip", pairedSkip, "-benchtime", benchtime, "."),
+				append(slices.Clone(common), "-bench", pp, "-benchtime", pairedBenchtime, "."),
+			}
+		}
+		var shown []string
+		for _, args := range invocations {
+			shown = append(shown, "go "+strings.Join(args, " "))
+		}
+		command = fmt.Sprintf("%d rounds of: %s", count, strings.Join(shown, "; "))
 		var buf bytes.Buffer
 		for round := range count {
-			fmt.Fprintf(os.Stderr, "report: round %d/%d: go %s\n", round+1, count, strings.Join(args, " "))
-			cmd := exec.Command("go", args...)
-			cmd.Stdout = io.MultiWriter(&buf, os.Stderr)
-			cmd.Stderr = os.Stderr
-			err := cmd.Run()
-			if werr := os.WriteFile(filepath.Join(out, "bench.txt"), buf.Bytes(), 0o644); werr != nil {
-				return werr
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w (partial output kept in %s)", command, err, filepath.Join(out, "bench.txt"))
+			for i, args := range invocations {
+				fmt.Fprintf(os.Stderr, "report: round %d/%d: %s\n", round+1, count, shown[i])
+				cmd := exec.Command("go", args...)
+				cmd.Stdout = io.MultiWriter(&buf, os.Stderr)
+				cmd.Stderr = os.Stderr
+				err := cmd.Run()
+				if werr := os.WriteFile(filepath.Join(out, "bench.txt"), buf.Bytes(), 0o644); werr != nil {
+					return werr
+				}
+				if err != nil {
+					return fmt.Errorf("%s: %w (partial output kept in %s)", shown[i], err, filepath.Join(out, "bench.txt"))
+				}
 			}
 		}
 		raw = buf.Bytes()
@@ -104,6 +129,37 @@ func run(in, out, bench string, count int, benchtime string) error {
 	}
 	fmt.Fprintf(os.Stderr, "report: wrote %s and %s\n", filepath.Join(out, "report.md"), filepath.Join(out, "report.svg"))
 	return nil
+}
+
+// pairedBenchmarks are the paired measurements' top-level benchmarks;
+// pairedSkip is a go test -skip pattern for them.
+var pairedBenchmarks = []string{"BenchmarkPaired", "BenchmarkMariaDBPaired"}
+
+const pairedSkip = "^Benchmark(MariaDB)?Paired$"
+
+// pairedPattern returns a -bench pattern selecting only the paired
+// benchmarks that bench selects ("" if none): bench's first element
+// (before a slash) is tested against their names, the rest is kept.
+func pairedPattern(bench string) string {
+	first, rest, hasRest := strings.Cut(bench, "/")
+	re, err := regexp.Compile(first)
+	if err != nil {
+		return "" // go test reports the bad pattern
+	}
+	var names []string
+	for _, n := range pairedBenchmarks {
+		if re.MatchString(n) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	p := "^(" + strings.Join(names, "|") + ")$"
+	if hasRest {
+		p += "/" + rest
+	}
+	return p
 }
 
 // Results are the parsed runs: configuration lines and benchmarks in
@@ -220,6 +276,108 @@ func (bm *Benchmark) Floor() *Impl {
 	return nil
 }
 
+// Paired reports whether bm is a paired measurement (BenchmarkPaired):
+// its sub-benchmarks report the "ratio" metric.
+func (bm *Benchmark) Paired() bool {
+	for _, im := range bm.Impls {
+		if len(im.Samples["ratio"]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// pairedFloor names the floor a paired benchmark's ratios are taken
+// against.
+func pairedFloor(bm *Benchmark) string {
+	if strings.HasPrefix(bm.Name, "MariaDB") {
+		return "database/sql"
+	}
+	return "pgx"
+}
+
+// PairedCell is one workload × impl entry of a paired benchmark.
+type PairedCell struct {
+	Ratio, P25, P75 float64 // medians over the runs
+	Runs            int
+}
+
+// PairedTable splits a paired benchmark's sub-benchmarks <workload>/<impl>
+// into rows (workloads) and columns (impls), both in order of appearance.
+func PairedTable(bm *Benchmark) (workloads, impls []string, cells map[[2]string]PairedCell) {
+	cells = map[[2]string]PairedCell{}
+	for _, im := range bm.Impls {
+		w, name, ok := strings.Cut(im.Name, "/")
+		if !ok || len(im.Samples["ratio"]) == 0 {
+			continue
+		}
+		if !slices.Contains(workloads, w) {
+			workloads = append(workloads, w)
+		}
+		if !slices.Contains(impls, name) {
+			impls = append(impls, name)
+		}
+		cells[[2]string{w, name}] = PairedCell{
+			Ratio: im.Median("ratio"), P25: im.Median("ratio-p25"), P75: im.Median("ratio-p75"),
+			Runs: len(im.Samples["ratio"]),
+		}
+	}
+	return workloads, impls, cells
+}
+
+// pairedMarkdown renders the "Paired ratios" section ("" without paired
+// benchmarks).
+func pairedMarkdown(res *Results) string {
+	var sb strings.Builder
+	for _, bm := range res.Benchmarks {
+		if !bm.Paired() {
+			continue
+		}
+		if sb.Len() == 0 {
+			sb.WriteString("## Paired ratios\n\n")
+			sb.WriteString("Each entry: the implementation's time over the floor's, measured in alternating adjacent blocks " +
+				"(ABBA) within one sub-benchmark; the median of the per-pair ratios, and in brackets their 25th–75th " +
+				"percentiles (the spread of one pair, not the uncertainty of the median). With several runs, each figure is " +
+				"the median over the runs. See paired_test.go.\n\n")
+		}
+		workloads, impls, cells := PairedTable(bm)
+		runs := 0
+		for _, c := range cells {
+			runs = max(runs, c.Runs)
+		}
+		fmt.Fprintf(&sb, "### %s (floor %s; runs: %d)\n\n| workload |", bm.Name, pairedFloor(bm), runs)
+		for _, name := range impls {
+			sb.WriteString(" " + name + " |")
+		}
+		sb.WriteString("\n|---|")
+		for range impls {
+			sb.WriteString("---:|")
+		}
+		sb.WriteString("\n")
+		for _, w := range workloads {
+			sb.WriteString("| " + w + " |")
+			for _, name := range impls {
+				c, ok := cells[[2]string{w, name}]
+				if !ok {
+					sb.WriteString(" – |")
+					continue
+				}
+				fmt.Fprintf(&sb, " %s (%s–%s) |", fmtRatio(c.Ratio), fmtFixed2(c.P25), fmtFixed2(c.P75))
+			}
+			sb.WriteString("\n")
+		}
+		sb.WriteString("\n")
+	}
+	return sb.String()
+}
+
+func fmtFixed2(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
 // Ratio is im's median ns/op over the floor's (NaN without a floor).
 func (bm *Benchmark) Ratio(im *Impl) float64 {
 	fl := bm.Floor()
@@ -251,8 +409,12 @@ func Markdown(res *Results, command string) string {
 	if len(res.Config) > 0 {
 		sb.WriteString("Machine: " + strings.Join(res.Config, "; ") + "\n\n")
 	}
-	sb.WriteString("Medians over the runs. Ratio is ns/op over the floor's (pgx on PostgreSQL, database/sql on MariaDB; marked *).\n\n")
+	sb.WriteString("Per-benchmark tables: medians over the runs. Ratio is ns/op over the floor's (pgx on PostgreSQL, database/sql on MariaDB; marked *).\n\n")
+	sb.WriteString(pairedMarkdown(res))
 	for _, bm := range res.Benchmarks {
+		if bm.Paired() {
+			continue // shown above
+		}
 		fmt.Fprintf(&sb, "## %s\n\n", bm.Name)
 		var extra []string
 		for _, im := range bm.Impls {
@@ -330,7 +492,7 @@ func SVG(res *Results) string {
 	var body strings.Builder
 	y := 40.0
 	for _, bm := range res.Benchmarks {
-		if bm.Floor() == nil {
+		if bm.Floor() == nil || bm.Paired() {
 			continue
 		}
 		fmt.Fprintf(&body, `<text x="10" y="%.1f" font-weight="bold">%s</text>`+"\n", y, esc(bm.Name))

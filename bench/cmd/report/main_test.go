@@ -72,3 +72,71 @@ func TestRenderings(t *testing.T) {
 		t.Errorf("unexpected svg:\n%s", svg)
 	}
 }
+
+const pairedSample = `goos: linux
+BenchmarkReadByPK/pgx-2         	     200	    100 ns/op	     940 B/op	      11 allocs/op
+BenchmarkPaired/ReadByPK/athanor-core-2 	 500	 40000 ns/op	 1.10 ratio	 0.90 ratio-p25	 1.30 ratio-p75	 672 B/op	 8 allocs/op
+BenchmarkPaired/ReadByPK/athanor-core-2 	 500	 41000 ns/op	 1.00 ratio	 0.80 ratio-p25	 1.20 ratio-p75	 672 B/op	 8 allocs/op
+BenchmarkPaired/ReadByPK/athanor-core-2 	 500	 42000 ns/op	 1.20 ratio	 1.00 ratio-p25	 1.40 ratio-p75	 672 B/op	 8 allocs/op
+BenchmarkPaired/ReadByPK/athanor-2 	 500	 45000 ns/op	 1.05 ratio	 0.95 ratio-p25	 1.15 ratio-p75	 2850 B/op	 21 allocs/op
+BenchmarkPaired/UpdateOne/athanor-2 	 500	 45000 ns/op	 1.07 ratio	 0.97 ratio-p25	 1.17 ratio-p75	 1784 B/op	 33 allocs/op
+BenchmarkMariaDBPaired/ReadByPK/sqlx-2 	 500	 45000 ns/op	 0.95 ratio	 0.9 ratio-p25	 1.0 ratio-p75	 1928 B/op	 42 allocs/op
+PASS
+`
+
+func TestPaired(t *testing.T) {
+	res, err := Parse(strings.NewReader(pairedSample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Benchmarks) != 3 {
+		t.Fatalf("got %d benchmarks, want 3", len(res.Benchmarks))
+	}
+	if res.Benchmarks[0].Paired() || !res.Benchmarks[1].Paired() || !res.Benchmarks[2].Paired() {
+		t.Fatalf("Paired() wrong")
+	}
+	w, ims, cells := PairedTable(res.Benchmarks[1])
+	if strings.Join(w, ",") != "ReadByPK,UpdateOne" || strings.Join(ims, ",") != "athanor-core,athanor" {
+		t.Fatalf("workloads %v, impls %v", w, ims)
+	}
+	c := cells[[2]string{"ReadByPK", "athanor-core"}]
+	if c.Ratio != 1.1 || c.P25 != 0.9 || c.P75 != 1.3 || c.Runs != 3 {
+		t.Errorf("cell %+v", c)
+	}
+	md := Markdown(res, "go test -bench .")
+	for _, want := range []string{
+		"## Paired ratios",
+		"### Paired (floor pgx; runs: 3)",
+		"| workload | athanor-core | athanor |",
+		"| ReadByPK | 1.10× (0.90–1.30) | 1.05× (0.95–1.15) |",
+		"| UpdateOne | – | 1.07× (0.97–1.17) |",
+		"### MariaDBPaired (floor database/sql; runs: 1)",
+		"| ReadByPK | 0.95× (0.90–1.00) |",
+		"## ReadByPK",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "## Paired\n") || strings.Contains(md, "ReadByPK/athanor") {
+		t.Errorf("paired benchmarks rendered as ordinary tables:\n%s", md)
+	}
+	if strings.Contains(SVG(res), "Paired") {
+		t.Errorf("paired benchmarks in the svg")
+	}
+}
+
+func TestPairedPattern(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{".", "^(BenchmarkPaired|BenchmarkMariaDBPaired)$"},
+		{"Paired", "^(BenchmarkPaired|BenchmarkMariaDBPaired)$"},
+		{"^BenchmarkPaired$/ReadByPK", "^(BenchmarkPaired)$/ReadByPK"},
+		{"MariaDB", "^(BenchmarkMariaDBPaired)$"},
+		{"ReadByPK", ""},
+		{"EagerLoad$", ""},
+	} {
+		if got := pairedPattern(c.in); got != c.want {
+			t.Errorf("pairedPattern(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/puddle/v2"
 
@@ -444,6 +445,31 @@ func lateBoundRead(ctx context.Context, c *conn) error {
 	return nil
 }
 
+// ctxEnded returns ctx's error, or DeadlineExceeded once its deadline has
+// passed by the clock (the context's timer can lag on a loaded machine),
+// or nil.
+func ctxEnded(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// isCancelled reports a server's error for a statement cancelled at a
+// client's request: PostgreSQL query_canceled (57014, also a
+// statement_timeout), MySQL "query execution was interrupted" (1317).
+func isCancelled(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "57014"
+	}
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1317
+}
+
 // execError classifies err, taints c if its state is unknown, and marks a
 // write whose fate is unknown (the statement may have reached the server
 // before the connection failed) with athanor.ErrOutcomeUnknown.
@@ -453,6 +479,14 @@ func (db *DB) execError(ctx context.Context, c *conn, err error, autocommitWrite
 			// The server stopped a read at the caller's deadline
 			// (boundRead): report it as the deadline it is.
 			return fmt.Errorf("%w: %w", db.classify(err), context.DeadlineExceeded)
+		}
+		if isCancelled(err) {
+			// A cancel request that reached the server before the
+			// driver gave up on the connection comes back as an
+			// ordinary error: it is still the caller's context ending.
+			if cause := ctxEnded(ctx); cause != nil {
+				return fmt.Errorf("%w: %w", db.classify(err), cause)
+			}
 		}
 		return db.classify(err)
 	}

@@ -239,6 +239,11 @@ func (im *identityMap) len() int {
 
 // objectSet maps object addresses to entries, sharded like identityMap,
 // each shard's first entry held inline (one, keyed by its e.p).
+//
+// Objects a load publishes go to lazy first, unindexed: most loaded objects
+// are never looked up by address (a request reads them and ends), so they
+// are indexed in the shards only when a lookup, a put or a removal first
+// needs it, all at once. Lock order: lazyMu, then a shard's mu.
 type objectSet struct {
 	n      atomic.Int64 // entries held, for a lock-free emptiness check
 	shards [shards]struct {
@@ -246,15 +251,24 @@ type objectSet struct {
 		one *entry                    // guarded by mu; nil: the slot is free
 		m   map[unsafe.Pointer]*entry // guarded by mu
 	}
+	lazyMu  sync.Mutex
+	lazy    []*entry     // guarded by lazyMu
+	lazyBuf [4]*entry    // lazy's first array: a lookup by key allocates none
+	nLazy   atomic.Int64 // len(lazy), read without the lock
 }
 
 func (os *objectSet) init() {
+	os.lazyMu.Lock()
+	defer os.lazyMu.Unlock()
 	for i := range os.shards {
 		os.shards[i].mu.Lock()
 		os.shards[i].m = nil // made on the second put
 		os.shards[i].one = nil
 		os.shards[i].mu.Unlock()
 	}
+	os.lazy = nil
+	clear(os.lazyBuf[:])
+	os.nLazy.Store(0)
 	os.n.Store(0)
 }
 
@@ -265,6 +279,14 @@ func (os *objectSet) shard(p unsafe.Pointer) int {
 }
 
 func (os *objectSet) get(p unsafe.Pointer) *entry {
+	if e := os.indexed(p); e != nil || os.nLazy.Load() == 0 {
+		return e
+	}
+	os.index()
+	return os.indexed(p)
+}
+
+func (os *objectSet) indexed(p unsafe.Pointer) *entry {
 	sh := &os.shards[os.shard(p)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -274,28 +296,66 @@ func (os *objectSet) get(p unsafe.Pointer) *entry {
 	return sh.m[p]
 }
 
-func (os *objectSet) put(e *entry) {
+// putLoaded records e, the entry of an object a load has just made (so
+// not in the set), unindexed.
+func (os *objectSet) putLoaded(e *entry) {
+	os.lazyMu.Lock()
+	if os.lazy == nil {
+		os.lazy = os.lazyBuf[:0]
+	}
+	os.lazy = append(os.lazy, e)
+	os.lazyMu.Unlock()
+	os.nLazy.Add(1)
+	os.n.Add(1)
+}
+
+// index moves the unindexed entries into the shards.
+func (os *objectSet) index() {
+	if os.nLazy.Load() == 0 {
+		return
+	}
+	os.lazyMu.Lock()
+	defer os.lazyMu.Unlock()
+	for _, e := range os.lazy {
+		os.insert(e)
+	}
+	os.nLazy.Add(-int64(len(os.lazy)))
+	clear(os.lazyBuf[:])
+	os.lazy = nil
+}
+
+// insert stores e in its shard; it returns the entry it replaced, if any.
+func (os *objectSet) insert(e *entry) *entry {
 	sh := &os.shards[os.shard(e.p)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	switch {
 	case sh.one != nil && sh.one.p == e.p:
+		old := sh.one
 		sh.one = e
+		return old
 	case sh.one == nil && sh.m[e.p] == nil:
 		sh.one = e
-		os.n.Add(1)
+		return nil
 	default:
 		if sh.m == nil {
 			sh.m = map[unsafe.Pointer]*entry{}
 		}
-		if sh.m[e.p] == nil {
-			os.n.Add(1)
-		}
+		old := sh.m[e.p]
 		sh.m[e.p] = e
+		return old
+	}
+}
+
+func (os *objectSet) put(e *entry) {
+	os.index()
+	if os.insert(e) == nil {
+		os.n.Add(1)
 	}
 }
 
 func (os *objectSet) remove(p unsafe.Pointer) {
+	os.index()
 	sh := &os.shards[os.shard(p)]
 	sh.mu.Lock()
 	if sh.one != nil && sh.one.p == p {
@@ -311,6 +371,7 @@ func (os *objectSet) remove(p unsafe.Pointer) {
 // putIfAbsent stores e unless the set holds an entry for its object; it
 // returns the entry holding the object and whether it is e.
 func (os *objectSet) putIfAbsent(e *entry) (*entry, bool) {
+	os.index()
 	sh := &os.shards[os.shard(e.p)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -332,8 +393,11 @@ func (os *objectSet) putIfAbsent(e *entry) (*entry, bool) {
 	return e, true
 }
 
-// appendTo appends every entry to dst.
+// appendTo appends every entry to dst, indexed or not (without indexing).
 func (os *objectSet) appendTo(dst []*entry) []*entry {
+	os.lazyMu.Lock() // no entry moves to the shards meanwhile
+	defer os.lazyMu.Unlock()
+	dst = append(dst, os.lazy...)
 	for i := range os.shards {
 		sh := &os.shards[i]
 		sh.mu.Lock()
@@ -351,26 +415,10 @@ func (os *objectSet) appendTo(dst []*entry) []*entry {
 // empty reports whether the set holds no entry.
 func (os *objectSet) empty() bool { return os.n.Load() == 0 }
 
-// each calls fn for every entry; fn must not call back into the set.
+// each calls fn for every entry; fn may call back into the set.
 func (os *objectSet) each(fn func(e *entry)) {
-	for i := range os.shards {
-		sh := &os.shards[i]
-		sh.mu.Lock()
-		if sh.one == nil && len(sh.m) == 0 {
-			sh.mu.Unlock()
-			continue
-		}
-		es := make([]*entry, 0, len(sh.m)+1)
-		if sh.one != nil {
-			es = append(es, sh.one)
-		}
-		for _, e := range sh.m {
-			es = append(es, e)
-		}
-		sh.mu.Unlock()
-		for _, e := range es {
-			fn(e)
-		}
+	for _, e := range os.appendTo(nil) {
+		fn(e)
 	}
 }
 

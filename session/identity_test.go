@@ -107,3 +107,54 @@ func TestCompareKey(t *testing.T) {
 		}
 	}
 }
+
+// Loaded entries wait unindexed until a lookup needs them; every operation
+// must see them, and listing must give each entry once, before and after
+// indexing.
+func TestObjectSetLoadedEntries(t *testing.T) {
+	var os objectSet
+	objs := make([]int64, 30)
+	es := make([]*entry, len(objs))
+	for i := range objs {
+		es[i] = &entry{p: unsafe.Pointer(&objs[i])}
+	}
+	for _, e := range es[:20] {
+		os.putLoaded(e)
+	}
+	for _, e := range es[20:] {
+		os.put(e) // indexes the loaded ones first
+	}
+	for range 10 {
+		os.putLoaded(&entry{p: unsafe.Pointer(new(int64))}) // unindexed again
+	}
+	count := func() map[*entry]int {
+		seen := map[*entry]int{}
+		for _, e := range os.appendTo(nil) {
+			seen[e]++
+		}
+		return seen
+	}
+	seen := count()
+	if len(seen) != 40 || os.n.Load() != 40 {
+		t.Fatalf("%d entries listed, count %d; want 40", len(seen), os.n.Load())
+	}
+	for e, n := range seen {
+		if n != 1 {
+			t.Fatalf("entry %p listed %d times", e, n)
+		}
+	}
+	for e := range seen {
+		if os.get(e.p) != e {
+			t.Fatalf("entry %p not found by its object", e)
+		}
+	}
+	if os.nLazy.Load() != 0 {
+		t.Fatalf("%d entries still unindexed after lookups that needed them", os.nLazy.Load())
+	}
+	for e := range seen {
+		os.remove(e.p)
+	}
+	if !os.empty() || len(os.appendTo(nil)) != 0 {
+		t.Fatalf("count %d after removing every entry", os.n.Load())
+	}
+}

@@ -61,7 +61,7 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, p unsafe.Pointer, blocks *mappe
 	if blocks != nil {
 		blocks.Keep()
 	}
-	s.objs.put(e)
+	s.objs.putLoaded(e)
 	return p
 }
 

@@ -998,8 +998,11 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, cols, ret []*m
 	rows := make([][]any, len(es))
 	snaps := make([][]any, len(es))
 	flat := make([]any, len(es)*len(cols))
+	blocks := m.SnapshotSlab()
+	blocks.Expect(len(es))
 	for j, e := range es {
-		snap := m.Snapshot(e.p)
+		snap := m.SnapshotInto(e.p, blocks.Next())
+		blocks.Keep()
 		vals := flat[j*len(cols) : (j+1)*len(cols) : (j+1)*len(cols)]
 		c := 0
 		for i, f := range fields {
@@ -1060,6 +1063,15 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, cols, ret []*m
 			_, tp := m.New()
 			dest := make([]any, len(retCols))
 			got = make([]row, 0, len(es))
+			// Each row's values are kept in a snapshot block of its own
+			// (from a slab), not boxed one by one.
+			fields := m.Fields()
+			at := make([]int, len(retCols))
+			for i, f := range retCols {
+				at[i] = slices.Index(fields, f)
+			}
+			blocks := m.SnapshotSlab()
+			blocks.Expect(len(es))
 			flat := make([]any, 0, len(es)*len(retCols))
 			for rs.Next() {
 				for i, f := range retCols {
@@ -1069,9 +1081,12 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, cols, ret []*m
 				if err := rs.Scan(dest...); err != nil {
 					return err
 				}
+				snap := m.SnapshotBlock(blocks.Next())
+				blocks.Keep()
 				start := len(flat)
-				for _, f := range retCols {
-					flat = append(flat, f.Value(tp))
+				for _, k := range at {
+					m.Resnap(tp, snap, k)
+					flat = append(flat, snap[k])
 				}
 				got = append(got, row{flat[start:len(flat):len(flat)]})
 			}

@@ -35,7 +35,8 @@
 //
 // Paired, noise-resistant ratios (paired_test.go): BenchmarkPaired and
 // BenchmarkMariaDBPaired, sub-benchmarks <workload>/<impl> for the five
-// CRUD workloads above and every impl but the floor. The floor and the
+// CRUD workloads above and every impl but the floor, and EagerLoad for the
+// three ORMs (floor: the hand-written load, pgx or sqlx). The floor and the
 // impl run in alternating, individually timed blocks (-paired.block
 // operations, default 1, order ABBA) within one sub-benchmark; metric
 // ratio is the median of the per-pair ratios impl/floor, with ratio-p25

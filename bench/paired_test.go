@@ -129,6 +129,7 @@ func benchPaired(b *testing.B, e *env) {
 	if *pairedBlock < 1 {
 		b.Fatalf("-paired.block %d: want at least 1", *pairedBlock)
 	}
+	defer b.Run("EagerLoad", func(b *testing.B) { pairedEagerLoad(b, e) })
 	for _, w := range pairedWorkloads {
 		b.Run(w.name, func(b *testing.B) {
 			e.seed(b, w.rows)
@@ -147,6 +148,27 @@ func benchPaired(b *testing.B, e *env) {
 				})
 			}
 		})
+	}
+}
+
+// pairedEagerLoad is the EagerLoad workload paired: each ORM against the
+// hand-written three-query load (pgx on PostgreSQL, sqlx on MariaDB).
+func pairedEagerLoad(b *testing.B, e *env) {
+	e.seedEager(b)
+	e.bun.RegisterModel((*bBookTag)(nil))
+	floor := e.eagerSQLX
+	if e.pg {
+		floor = e.eagerPgx
+	}
+	for _, im := range []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"athanor", e.eagerAthanor},
+		{"gorm", e.eagerGorm},
+		{"bun", e.eagerBun},
+	} {
+		b.Run(im.name, func(b *testing.B) { runPaired(b, floor, im.fn) })
 	}
 }
 

@@ -286,6 +286,37 @@ func (f *Field) Snapshot(obj unsafe.Pointer) any {
 	return v
 }
 
+// Unchanged reports whether the field of obj still holds snap, a value
+// Snapshot (or Value) returned for it: Equal, without boxing the current
+// value for the common types.
+func (f *Field) Unchanged(obj unsafe.Pointer, snap any) bool {
+	p := unsafe.Add(obj, f.offset)
+	switch f.basic {
+	case basicInt64:
+		if s, ok := snap.(int64); ok {
+			return s == *(*int64)(p)
+		}
+	case basicInt:
+		if s, ok := snap.(int); ok {
+			return s == *(*int)(p)
+		}
+	case basicInt32:
+		if s, ok := snap.(int32); ok {
+			return s == *(*int32)(p)
+		}
+	case basicString:
+		if s, ok := snap.(string); ok {
+			return s == *(*string)(p)
+		}
+	case basicBool:
+		if s, ok := snap.(bool); ok {
+			return s == *(*bool)(p)
+		}
+	}
+	cur := f.Value(obj)
+	return f.Equal(snap, cur) && (cur == nil) == (snap == nil)
+}
+
 // Equal compares two values returned by Value or Snapshot: times by
 // instant, byte slices by content, anything else by ==, or deeply.
 func (f *Field) Equal(a, b any) bool { return f.eq(a, b) }

@@ -653,7 +653,7 @@ func changed(e *entry) []int {
 			}
 			continue
 		}
-		if cur := f.Value(e.p); !f.Equal(e.snap[i], cur) || (cur == nil) != (e.snap[i] == nil) {
+		if !f.Unchanged(e.p, e.snap[i]) {
 			out = append(out, i)
 		}
 	}

@@ -696,12 +696,7 @@ func Merge[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
 
 // snapshot copies every column value of the object at p.
 func snapshot(m *mapper.Model, p unsafe.Pointer) []any {
-	fs := m.Fields()
-	out := make([]any, len(fs))
-	for i, f := range fs {
-		out[i] = f.Snapshot(p)
-	}
-	return out
+	return m.Snapshot(p) // one allocation, values unboxed
 }
 
 // colls records, per relationship, the members an object had when it

@@ -31,6 +31,13 @@
 // row loaded for a key the map holds yields the held object, untouched —
 // a load never overwrites unflushed changes (Refresh does, on request).
 //
+// Objects a query loads are allocated together, in arrays of up to 64
+// (sized by the query's Limit when it has one), and so are the session's
+// records of them: a load of n rows costs a few allocations, not n. The
+// price is that an object kept after the others are dropped keeps its
+// array alive until it is dropped too. A single-row Get allocates its
+// object alone.
+//
 // # Flush
 //
 // Flush (run by Commit, and before every query unless Options.NoAutoflush)

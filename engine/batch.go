@@ -86,6 +86,9 @@ func (r *BatchResult) scanRow(i int, dest []any) error {
 		batchTypes.mu.Lock()
 		defer batchTypes.mu.Unlock()
 		for j, f := range r.pgFields {
+			if dest[j] == nil {
+				continue // skipped, as Rows.Scan documents
+			}
 			if err := batchTypes.m.Scan(f.DataTypeOID, f.Format, row[j], dest[j]); err != nil {
 				return fmt.Errorf("engine: scan column %q: %w", f.Name, err)
 			}
@@ -97,6 +100,9 @@ func (r *BatchResult) scanRow(i int, dest []any) error {
 		return fmt.Errorf("engine: scan: %d destinations for %d columns", len(dest), len(row))
 	}
 	for j, v := range row {
+		if dest[j] == nil {
+			continue
+		}
 		if err := convertAssign(dest[j], v); err != nil {
 			return fmt.Errorf("engine: scan column %q: %w", r.cols[j], err)
 		}

@@ -99,3 +99,53 @@ func TestQueryFunc(t *testing.T) {
 		}
 	})
 }
+
+// A nil destination skips its column on every driver, so a row can be
+// read in parts (the loader reads keys first, then the rest of new rows).
+func TestScanSkipsNilDestinations(t *testing.T) {
+	eachDB(t, func(t *testing.T, db *engine.DB) {
+		ctx := context.Background()
+		createItems(t, db)
+		if _, err := db.Exec(ctx, insertItem(1, "one", 10)); err != nil {
+			t.Fatal(err)
+		}
+		stmt := core.Select(items.C("id"), items.C("name"), items.C("qty")).From(items)
+		scan := func(rows *engine.Rows) error {
+			n := 0
+			for rows.Next() {
+				var id int64
+				var name string
+				var qty int
+				if err := rows.Scan(&id, nil, nil); err != nil {
+					return err
+				}
+				if id != 1 || name != "" || qty != 0 {
+					t.Errorf("keys only: %d %q %d", id, name, qty)
+				}
+				if err := rows.Scan(nil, &name, &qty); err != nil {
+					return err
+				}
+				if name != "one" || qty != 10 {
+					t.Errorf("then the rest: %q %d", name, qty)
+				}
+				n++
+			}
+			if n != 1 {
+				t.Errorf("%d rows", n)
+			}
+			return rows.Err()
+		}
+		if err := db.QueryFunc(ctx, stmt, scan); err != nil {
+			t.Fatal(err)
+		}
+		// Batch results are buffered: the same holds for them.
+		res, err := db.Batch(ctx, stmt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := res[0].Rows()
+		if err := scan(rows); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -247,7 +247,10 @@ func (r *Rows) colName(i int) string {
 // Scan copies the current row into dest. With one argument that points to
 // a struct, the columns are matched to its fields (see the package doc);
 // with one argument pointing to a map[string]any, each column is stored
-// under its name; otherwise dest holds one pointer per column, in order.
+// under its name; otherwise dest holds one pointer per column, in order,
+// and a nil destination skips its column (so a row may be scanned in
+// parts, by calling Scan again with other destinations), on every
+// driver.
 func (r *Rows) Scan(dest ...any) error {
 	if r.closed {
 		if r.err != nil {
@@ -349,6 +352,9 @@ func (r *Rows) scanValues(dest []any) error {
 			return fmt.Errorf("engine: scan: %d destinations for %d columns", len(dest), len(r.sq.vals))
 		}
 		for i, d := range dest {
+			if d == nil {
+				continue
+			}
 			if err = convertAssign(d, r.sq.vals[i]); err != nil {
 				err = fmt.Errorf("engine: scan column %q: %w", r.sq.cols[i], err)
 				break

@@ -15,11 +15,11 @@ import (
 // session holds already is taken from it untouched (a loaded row never
 // overwrites unflushed changes), so only its key is needed; only an object
 // the session lacks is allocated, scanned in full, snapshotted and
-// published. On PostgreSQL (whose driver skips nil destinations) a row may
-// be scanned in two steps: its keys, then, if some object is new, that
-// object's other columns; a scan does so while most of its rows found
-// their objects in the session (a many-to-many's shared targets), and
-// reads rows whole while most were new. Elsewhere rows are read whole.
+// published. A row may be scanned in two steps (engine.Rows.Scan skips nil
+// destinations): its keys, then, if some object is new, that object's
+// other columns; a scan does so while most of its rows found their
+// objects in the session (a many-to-many's shared targets), and reads
+// rows whole while most were new.
 // Either way the row goes into a spare object of each model, which
 // becomes the new object, or is zeroed and reused by the next row when
 // the key was found.
@@ -137,8 +137,7 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 		keyDest[i] = keyHold[i].Interface()
 	}
 	keyVals := make([]any, nk)
-	d := h.Dialect()
-	canSplit := d != nil && d.Name() == "postgres"
+	canSplit := true // engine.Rows.Scan skips nil destinations, on every driver
 	found, made := 0, 0 // rows whose base object was in the session, or new
 	dest := make([]any, width)
 	for rows.Next() {

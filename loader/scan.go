@@ -137,7 +137,7 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 		keyDest[i] = keyHold[i].Interface()
 	}
 	keyVals := make([]any, nk)
-	canSplit := true // engine.Rows.Scan skips nil destinations, on every driver
+	canSplit := true    // engine.Rows.Scan skips nil destinations, on every driver
 	found, made := 0, 0 // rows whose base object was in the session, or new
 	dest := make([]any, width)
 	for rows.Next() {

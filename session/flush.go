@@ -135,6 +135,7 @@ type plan struct {
 	m2mAdd  map[pairKey]pair
 	m2mDel  map[pairKey]pair
 	tx      Tx
+	auto    autoTx // tx of a one-statement commit (kept here: no allocation)
 	// diffs memoises changed per entry; set drops an entry's.
 	diffs map[*entry][]int
 	// snaps holds the snapshots of inserted entries (see presnap); set
@@ -334,7 +335,8 @@ func omitted(m *mapper.Model, e *entry) uint64 {
 // commits it. On failure nothing was written and the objects are restored.
 func (pl *plan) commitOne(ctx context.Context) (router.Token, error) {
 	s := pl.s
-	at := &autoTx{b: s.b}
+	pl.auto = autoTx{b: s.b}
+	at := &pl.auto
 	pl.tx = at
 	if err := pl.execute(ctx); err != nil {
 		pl.log.restore(s)
@@ -672,11 +674,26 @@ func (pl *plan) execute(ctx context.Context) error {
 	}
 	// Inserts, parents first.
 	for _, m := range order {
-		var es []*entry
-		for _, e := range pl.inserts {
-			if e.m == m {
-				es = append(es, e)
+		es := pl.inserts
+		if len(order) > 1 {
+			es = nil
+			for _, e := range pl.inserts {
+				if e.m == m {
+					es = append(es, e)
+				}
 			}
+		}
+		if len(es) == 0 {
+			continue
+		}
+		if len(pl.links) == 0 { // one wave: no row waits for another's key
+			if err := pl.applyLinks(es); err != nil {
+				return err
+			}
+			if err := pl.insert(ctx, m, es); err != nil {
+				return err
+			}
+			continue
 		}
 		for _, wave := range pl.waves(m, es) {
 			if err := pl.applyLinks(wave); err != nil {
@@ -1433,9 +1450,40 @@ func (pl *plan) journal(e *entry) {
 	}
 }
 
+// onlyModel returns the model of every entry the flush writes when there
+// is one, else nil.
+func (pl *plan) onlyModel() *mapper.Model {
+	var m *mapper.Model
+	same := func(e *entry) bool {
+		if m == nil {
+			m = e.m
+		}
+		return e.m == m
+	}
+	for _, e := range pl.inserts {
+		if !same(e) {
+			return nil
+		}
+	}
+	for _, e := range pl.persist {
+		if !same(e) {
+			return nil
+		}
+	}
+	for e := range pl.deletes {
+		if !same(e) {
+			return nil
+		}
+	}
+	return m
+}
+
 // modelOrder returns the models of the flush with every model after the
 // models its table's foreign keys reference.
 func (s *Session) modelOrder(pl *plan) ([]*mapper.Model, error) {
+	if m := pl.onlyModel(); m != nil {
+		return []*mapper.Model{m}, nil // a self-reference orders rows, not models
+	}
 	involved := map[*mapper.Model]bool{}
 	for _, e := range pl.inserts {
 		involved[e.m] = true

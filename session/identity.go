@@ -245,7 +245,8 @@ func (im *identityMap) len() int {
 // are indexed in the shards only when a lookup, a put or a removal first
 // needs it, all at once. Lock order: lazyMu, then a shard's mu.
 type objectSet struct {
-	n      atomic.Int64 // entries held, for a lock-free emptiness check
+	n      atomic.Int64  // entries held, for a lock-free emptiness check
+	used   atomic.Uint32 // bit i: shard i has held an entry (listing skips the others)
 	shards [shards]struct {
 		mu  sync.Mutex
 		one *entry                    // guarded by mu; nil: the slot is free
@@ -260,6 +261,7 @@ type objectSet struct {
 func (os *objectSet) init() {
 	os.lazyMu.Lock()
 	defer os.lazyMu.Unlock()
+	os.used.Store(0) // first: a put landing meanwhile sets its bit again
 	for i := range os.shards {
 		os.shards[i].mu.Lock()
 		os.shards[i].m = nil // made on the second put
@@ -326,7 +328,9 @@ func (os *objectSet) index() {
 
 // insert stores e in its shard; it returns the entry it replaced, if any.
 func (os *objectSet) insert(e *entry) *entry {
-	sh := &os.shards[os.shard(e.p)]
+	i := os.shard(e.p)
+	os.markUsed(i)
+	sh := &os.shards[i]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	switch {
@@ -372,7 +376,9 @@ func (os *objectSet) remove(p unsafe.Pointer) {
 // returns the entry holding the object and whether it is e.
 func (os *objectSet) putIfAbsent(e *entry) (*entry, bool) {
 	os.index()
-	sh := &os.shards[os.shard(e.p)]
+	i := os.shard(e.p)
+	os.markUsed(i)
+	sh := &os.shards[i]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if sh.one != nil && sh.one.p == e.p {
@@ -398,7 +404,11 @@ func (os *objectSet) appendTo(dst []*entry) []*entry {
 	os.lazyMu.Lock() // no entry moves to the shards meanwhile
 	defer os.lazyMu.Unlock()
 	dst = append(dst, os.lazy...)
+	used := os.used.Load()
 	for i := range os.shards {
+		if used&(1<<i) == 0 {
+			continue
+		}
 		sh := &os.shards[i]
 		sh.mu.Lock()
 		if sh.one != nil {
@@ -410,6 +420,14 @@ func (os *objectSet) appendTo(dst []*entry) []*entry {
 		sh.mu.Unlock()
 	}
 	return dst
+}
+
+// markUsed records that shard i holds (or held) an entry; it is set
+// before the entry goes in, so a listing never skips a shard in use.
+func (os *objectSet) markUsed(i int) {
+	if bit := uint32(1) << i; os.used.Load()&bit == 0 {
+		os.used.Or(bit)
+	}
 }
 
 // empty reports whether the set holds no entry.

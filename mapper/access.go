@@ -153,12 +153,6 @@ func (m *Model) Snapshot(obj unsafe.Pointer) []any {
 // few allocations instead of one per object.
 func (m *Model) SnapshotSlab() Slab { return NewSlab(m.snapType) }
 
-// SnapshotBlock returns the values of a zeroed snapshot block (from
-// SnapshotSlab) as nils, to be filled field by field with Resnap.
-func (m *Model) SnapshotBlock(blk unsafe.Pointer) []any {
-	return unsafe.Slice((*any)(blk), len(m.fields))
-}
-
 // SnapshotType is the type of the block a snapshot lives in, for callers
 // that allocate it as part of a larger value (see SnapshotInto).
 func (m *Model) SnapshotType() reflect.Type { return m.snapType }

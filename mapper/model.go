@@ -166,8 +166,10 @@ func (f *Field) Addr(obj unsafe.Pointer) any {
 
 // Value returns the field's value for binding: nil for a nil pointer, the
 // pointed-to value otherwise.
-func (f *Field) Value(obj unsafe.Pointer) any {
-	p := unsafe.Add(obj, f.offset)
+func (f *Field) Value(obj unsafe.Pointer) any { return f.valueAt(unsafe.Add(obj, f.offset)) }
+
+// valueAt is Value for the field's value at p.
+func (f *Field) valueAt(p unsafe.Pointer) any {
 	switch f.basic {
 	case basicInt64:
 		return *(*int64)(p)

@@ -976,12 +976,10 @@ type insertShape struct {
 	autoOmitted bool            // ret holds the auto-increment key
 	plain       *core.InsertStmt
 	// The RETURNING form: the generated columns, plus the key to match
-	// rows (retCols, the key at pkPos); at[i] is retCols[i]'s index in
-	// the model's Fields.
+	// rows (retCols, the key at pkPos).
 	returning *core.InsertStmt
 	retCols   []*mapper.Field
 	pkPos     []int
-	at        []int
 }
 
 type insertShapeKey struct {
@@ -1036,10 +1034,8 @@ func newInsertShape(m *mapper.Model, e *entry) *insertShape {
 		sh.pkPos = append(sh.pkPos, i)
 	}
 	ra := make([]any, len(sh.retCols))
-	sh.at = make([]int, len(sh.retCols))
 	for i, f := range sh.retCols {
 		ra[i] = f.Col
-		sh.at[i] = slices.Index(fields, f)
 	}
 	sh.returning = sh.plain.Returning(ra...)
 	return sh
@@ -1109,28 +1105,30 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 		pl.s.txMu.Lock()
 		defer pl.s.txMu.Unlock()
 		return pl.tx.QueryFunc(ctx, stmt, func(rs *engine.Rows) error {
-			_, tp := m.New()
+			// Each returned column is scanned into a typed array of one
+			// value per inserted row: one allocation per column, values
+			// not boxed one by one.
+			cs := make([]mapper.Column, len(retCols))
+			for i, f := range retCols {
+				cs[i] = f.NewColumn(len(es))
+			}
 			dest := make([]any, len(retCols))
 			got = make([]row, 0, len(es))
-			// Each row's values are kept in a snapshot block of its own
-			// (from a slab), not boxed one by one.
-			blocks := m.SnapshotSlab()
-			blocks.Expect(len(es))
 			flat := make([]any, 0, len(es)*len(retCols))
 			for rs.Next() {
-				for i, f := range retCols {
-					f.Set(tp, nil) //nolint:errcheck // zeroing never fails
-					dest[i] = f.Addr(tp)
+				j := len(got)
+				if j == len(es) {
+					return fmt.Errorf("more rows returned than the %d inserted", len(es))
+				}
+				for i := range cs {
+					dest[i] = cs[i].Addr(j)
 				}
 				if err := rs.Scan(dest...); err != nil {
 					return err
 				}
-				snap := m.SnapshotBlock(blocks.Next())
-				blocks.Keep()
 				start := len(flat)
-				for _, k := range sh.at {
-					m.Resnap(tp, snap, k)
-					flat = append(flat, snap[k])
+				for i := range cs {
+					flat = append(flat, cs[i].Value(j))
 				}
 				got = append(got, row{flat[start:len(flat):len(flat)]})
 			}

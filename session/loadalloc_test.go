@@ -157,3 +157,61 @@ func TestGetAllocs(t *testing.T) {
 		t.Errorf("Get in a fresh session allocates %v times, want at most 10", n)
 	}
 }
+
+// TestInsertAllocs pins what a unit of work costs to insert on
+// PostgreSQL: a fresh session, Add and Commit of one object or of 100, in
+// one INSERT … RETURNING. Per object: its entry and its snapshot's share of
+// a slab; per statement a fixed few (plan, statement, pgx).
+func TestInsertAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	ctx := context.Background()
+	db, err := engine.Open(ctx, testdb.PG(t).Primary.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	reg := mapper.NewRegistry()
+	if _, err := mapper.RegisterIn[overheadRow](reg); err != nil {
+		t.Fatal(err)
+	}
+	md, err := reg.MetaData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := md.CreateAll(ctx, db.Dialect(), func(ctx context.Context, c core.Compiled) error {
+		_, err := db.Exec(ctx, core.Raw(c.SQL, c.Args...))
+		return err
+	}, false); err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]overheadRow, 100)
+	insert := func(n int) func() {
+		return func() {
+			s := session.New(session.DB(db), session.Options{Registry: reg})
+			for i := range rows[:n] {
+				rows[i] = newOverheadRow()
+				if err := s.Add(&rows[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.Commit(ctx); err != nil || rows[n-1].ID == 0 {
+				t.Fatalf("commit: %v (id %d)", err, rows[n-1].ID)
+			}
+		}
+	}
+	for range 5 {
+		insert(1)()
+		insert(100)()
+	}
+	one, hundred := testing.AllocsPerRun(20, insert(1)), testing.AllocsPerRun(20, insert(100))
+	t.Logf("insert of 1 object: %v allocations; of 100: %v", one, hundred)
+	// Measured 22 and 246.
+	if one > 26 {
+		t.Errorf("inserting one object allocates %v times, want at most 26", one)
+	}
+	if hundred > 100*2+60 {
+		t.Errorf("inserting 100 objects allocates %v times, want at most %d", hundred, 100*2+60)
+	}
+}

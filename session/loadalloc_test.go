@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/athanor-orm/athanor/core"
-	"github.com/athanor-orm/athanor/engine"
-	"github.com/athanor-orm/athanor/internal/testdb"
 	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/session"
@@ -23,25 +21,8 @@ func TestEagerLoadAllocs(t *testing.T) {
 		t.Skip("allocation counts differ under the race detector")
 	}
 	ctx := context.Background()
-	db, err := engine.Open(ctx, testdb.PG(t).Primary.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	reg := mapper.NewRegistry()
-	if _, err := mapper.RegisterIn[Author](reg); err != nil {
-		t.Fatal(err)
-	}
-	md, err := reg.MetaData()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := md.CreateAll(ctx, db.Dialect(), func(ctx context.Context, c core.Compiled) error {
-		_, err := db.Exec(ctx, core.Raw(c.SQL, c.Args...))
-		return err
-	}, false); err != nil {
-		t.Fatal(err)
-	}
+	db := openPG(t)
+	reg := schema(t, db, mapper.RegisterIn[Author])
 	// Two groups of 10 authors with 5 books each; every book has 3 of the
 	// same 6 tags in the first group and all 6 in the second: the same
 	// objects (10 + 50 + 6), from 150 or 300 tag rows.
@@ -114,25 +95,8 @@ func TestGetAllocs(t *testing.T) {
 		t.Skip("allocation counts differ under the race detector")
 	}
 	ctx := context.Background()
-	db, err := engine.Open(ctx, testdb.PG(t).Primary.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	reg := mapper.NewRegistry()
-	if _, err := mapper.RegisterIn[Author](reg); err != nil {
-		t.Fatal(err)
-	}
-	md, err := reg.MetaData()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := md.CreateAll(ctx, db.Dialect(), func(ctx context.Context, c core.Compiled) error {
-		_, err := db.Exec(ctx, core.Raw(c.SQL, c.Args...))
-		return err
-	}, false); err != nil {
-		t.Fatal(err)
-	}
+	db := openPG(t)
+	reg := schema(t, db, mapper.RegisterIn[Author])
 	s := session.New(session.DB(db), session.Options{Registry: reg})
 	au := &Author{Name: "someone"}
 	if err := s.Add(au); err != nil {
@@ -167,25 +131,8 @@ func TestInsertAllocs(t *testing.T) {
 		t.Skip("allocation counts differ under the race detector")
 	}
 	ctx := context.Background()
-	db, err := engine.Open(ctx, testdb.PG(t).Primary.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	reg := mapper.NewRegistry()
-	if _, err := mapper.RegisterIn[overheadRow](reg); err != nil {
-		t.Fatal(err)
-	}
-	md, err := reg.MetaData()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := md.CreateAll(ctx, db.Dialect(), func(ctx context.Context, c core.Compiled) error {
-		_, err := db.Exec(ctx, core.Raw(c.SQL, c.Args...))
-		return err
-	}, false); err != nil {
-		t.Fatal(err)
-	}
+	db := openPG(t)
+	reg := schema(t, db, mapper.RegisterIn[overheadRow])
 	rows := make([]overheadRow, 100)
 	insert := func(n int) func() {
 		return func() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/athanor-orm/athanor/core"
@@ -51,19 +52,9 @@ func BenchmarkOverhead(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	reg := mapper.NewRegistry()
-	m, err := mapper.RegisterIn[overheadRow](reg)
+	reg := schema(b, db, mapper.RegisterIn[overheadRow])
+	m, err := reg.Of(reflect.TypeFor[overheadRow]())
 	if err != nil {
-		b.Fatal(err)
-	}
-	md, err := reg.MetaData()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := md.CreateAll(ctx, db.Dialect(), func(ctx context.Context, c core.Compiled) error {
-		_, err := db.Exec(ctx, core.Raw(c.SQL, c.Args...))
-		return err
-	}, false); err != nil {
 		b.Fatal(err)
 	}
 	t := m.Table()

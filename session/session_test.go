@@ -570,20 +570,7 @@ func TestCommitOfOneStatementNeedsNoTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	reg := mapper.NewRegistry()
-	if _, err := mapper.RegisterIn[Author](reg); err != nil {
-		t.Fatal(err)
-	}
-	md, err := reg.MetaData()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := md.CreateAll(ctx, db.Dialect(), func(ctx context.Context, c core.Compiled) error {
-		_, err := db.Exec(ctx, core.Raw(c.SQL, c.Args...))
-		return err
-	}, false); err != nil {
-		t.Fatal(err)
-	}
+	reg := schema(t, db, mapper.RegisterIn[Author])
 	s := session.New(session.DB(db), session.Options{Registry: reg})
 	step := func(name string, wantStmts, wantTx int, fn func() error) {
 		t.Helper()

@@ -124,8 +124,8 @@ func TestGetAllocs(t *testing.T) {
 
 // TestInsertAllocs pins what a unit of work costs to insert on
 // PostgreSQL: a fresh session, Add and Commit of one object or of 100, in
-// one INSERT … RETURNING. Per object: its entry and its snapshot's share of
-// a slab; per statement a fixed few (plan, statement, pgx).
+// one INSERT … RETURNING. Per object: its entry's and its snapshot's share
+// of a slab; per statement a fixed few (plan, statement, pgx).
 func TestInsertAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under the race detector")
@@ -154,11 +154,12 @@ func TestInsertAllocs(t *testing.T) {
 	}
 	one, hundred := testing.AllocsPerRun(20, insert(1)), testing.AllocsPerRun(20, insert(100))
 	t.Logf("insert of 1 object: %v allocations; of 100: %v", one, hundred)
-	// Measured 22 and 246.
+	// Measured 22 and 153: entries and snapshots come from slabs, so 100
+	// objects cost little more than pgx's own work for 700 arguments.
 	if one > 26 {
 		t.Errorf("inserting one object allocates %v times, want at most 26", one)
 	}
-	if hundred > 100*2+60 {
-		t.Errorf("inserting 100 objects allocates %v times, want at most %d", hundred, 100*2+60)
+	if hundred > 170 {
+		t.Errorf("inserting 100 objects allocates %v times, want at most 170", hundred)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -127,6 +128,9 @@ type Session struct {
 
 	seq atomic.Int64 // Add order
 
+	addMu   sync.Mutex
+	addSlab mapper.Slab // guarded by addMu; see addEntry
+
 	detect loader.Detector
 }
 
@@ -147,6 +151,29 @@ func New(b Backend, opts Options) *Session {
 		s.mysql = s.dialect.Name() == "mysql" || s.dialect.Name() == "mariadb"
 	}
 	return s // the identity map and object set start empty as zero values
+}
+
+// addEntry puts a pending entry for the object at p in the object set,
+// unless it holds one: it returns the entry holding the object and
+// whether it is new. Entries of added objects come from a slab: a request
+// adding many objects makes a few allocations, not one per object (they
+// all live as long as the session).
+func (s *Session) addEntry(m *mapper.Model, p unsafe.Pointer) (*entry, bool) {
+	s.addMu.Lock()
+	defer s.addMu.Unlock()
+	if s.addSlab == (mapper.Slab{}) {
+		s.addSlab = mapper.NewSlab(reflect.TypeFor[entry]())
+	}
+	ne := (*entry)(s.addSlab.Next())
+	ne.m, ne.p, ne.seq = m, p, s.seq.Add(1)
+	ne.setState(Pending)
+	e, ok := s.objs.putIfAbsent(ne)
+	if ok {
+		s.addSlab.Keep()
+	} else {
+		s.addSlab.Discard()
+	}
+	return e, ok
 }
 
 // entry is the session's record of one object.
@@ -215,9 +242,8 @@ func (s *Session) Add(objs ...any) error {
 		if err != nil {
 			return err
 		}
-		ne := &entry{m: m, p: p, seq: s.seq.Add(1)}
-		ne.setState(Pending)
-		if e, ok := s.objs.putIfAbsent(ne); !ok {
+		e, added := s.addEntry(m, p)
+		if !added {
 			switch e.State() {
 			case Deleted:
 				e.setState(Persistent)

@@ -282,8 +282,11 @@ func BenchmarkUpdate(b *testing.B) {
 // hold their values as given, so the count does not grow with the rows
 // (up to the session's default batch of 500; past 4096 arguments the
 // pooled writer is not kept, and its buffers regrow):
-//   - one row: the statement, its column list, its copy of the row, and
-//     the compiled arguments;
+//   - one row: the statement, its column list and its copy of the row,
+//     which is also the compiled arguments (see writer.owned);
+//   - Rows alone: the statement, the column list, one array for every
+//     row's values (again the compiled arguments) and one of their
+//     slices;
 //   - Values then Rows: two statements (the first is kept in a variable),
 //     the column list, the first row's copy, one array for all the other
 //     rows' values and one of their slices, and the compiled arguments.
@@ -305,8 +308,18 @@ func TestInsertAllocs(t *testing.T) {
 			t.Fatalf("compile: %v %v", c.Args, err)
 		}
 	})
+	if n > 3 {
+		t.Errorf("a one-row insert allocates %v times, want at most 3", n)
+	}
+	rs := benchRows(100)
+	n = testing.AllocsPerRun(50, func() {
+		c, err := Compile(d, Insert(tbl).Columns(cols...).Rows(rs...))
+		if err != nil || len(c.Args) != len(rs)*len(row) {
+			t.Fatalf("compile: %d args, %v", len(c.Args), err)
+		}
+	})
 	if n > 4 {
-		t.Errorf("a one-row insert allocates %v times, want at most 4", n)
+		t.Errorf("a 100-row insert from Rows alone allocates %v times, want at most 4", n)
 	}
 	for _, rows := range []int{100, 500} {
 		rs := benchRows(rows)

@@ -124,7 +124,7 @@ func compileShape(d Dialect, s Statement, spare []any) (*shapeEntry, []any, erro
 		sw.ident(t)
 	}
 	if e, ok := shapes.get(d, sw.buf); ok {
-		return e, keepArgs(sw.args, spare), nil
+		return e, sw.keptArgs(spare), nil
 	}
 	c, err := compileFull(d, s, spare)
 	if err != nil {
@@ -145,7 +145,7 @@ func compileFull(d Dialect, s Statement, spare []any) (Compiled, error) {
 	}
 	return Compiled{
 		SQL:    string(w.buf),
-		Args:   keepArgs(w.args, spare),
+		Args:   w.keptArgs(spare),
 		Writes: w.writes,
 		Tables: slices.Clone(w.tables),
 	}, nil
@@ -164,6 +164,17 @@ func keepArgs(a, spare []any) []any {
 		return spare[:n:n]
 	}
 	return slices.Clone(a)
+}
+
+// keptArgs is keepArgs of w's arguments, or the statement's own array of
+// them where it has one (see writer.owned): an immutable statement's
+// values can be shared with its compiled form, and a large INSERT then
+// costs no copy of them.
+func (w *writer) keptArgs(spare []any) []any {
+	if o := w.owned; o != nil && len(o) == len(w.args) && len(o) > len(spare) {
+		return o[:len(o):len(o)]
+	}
+	return keepArgs(w.args, spare)
 }
 
 // memoArgs is how many arguments a memo stores without allocating: enough

@@ -24,6 +24,11 @@ type rowList struct {
 	n     int
 	first []any   // row 0, if n > 0
 	rest  [][]any // rows 1 to n-1; shared, never appended to in place
+	// all, when set, is every row's values end to end in one array the
+	// statement owns, and all of them are plain values (bound, one
+	// argument each): the compiled arguments can then be this array
+	// itself, not a copy of it (see writer.owned).
+	all []any
 }
 
 func (l *rowList) row(i int) []any {
@@ -37,11 +42,27 @@ func (l *rowList) row(i int) []any {
 func (l rowList) add(r []any) rowList {
 	if l.n == 0 {
 		l.first = r
+		if plainValues(r) {
+			l.all = r
+		}
 	} else {
 		l.rest = appendClip(l.rest, r)
+		l.all = nil
 	}
 	l.n++
 	return l
+}
+
+// plainValues reports whether every value of vs is bound as it is:
+// neither an Expr nor a subquery (see writer.operand).
+func plainValues(vs []any) bool {
+	for _, v := range vs {
+		switch v.(type) {
+		case Expr, SelectQuery:
+			return false
+		}
+	}
+	return true
 }
 
 type insertData struct {
@@ -102,6 +123,7 @@ func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
 			n += len(r)
 		}
 		flat := make([]any, n)
+		all := flat
 		next := func(r []any) []any {
 			k := copy(flat, r)
 			row := flat[:k:k] // clipped: rows never share spare capacity
@@ -109,7 +131,8 @@ func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
 			return row
 		}
 		l := q.rows
-		if l.n == 0 {
+		fresh := l.n == 0
+		if fresh {
 			l.first, l.n, rows = next(rows[0]), 1, rows[1:]
 		}
 		rest := make([][]any, len(l.rest), len(l.rest)+len(rows))
@@ -117,7 +140,10 @@ func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
 		for _, r := range rows {
 			rest = append(rest, next(r))
 		}
-		l.rest, l.n = rest, l.n+len(rows)
+		l.rest, l.n, l.all = rest, l.n+len(rows), nil
+		if fresh && plainValues(all) {
+			l.all = all
+		}
 		q.rows = l
 	})
 }
@@ -223,6 +249,11 @@ func (s *InsertStmt) writeStmt(w *writer) {
 	case q.rows.n == 0:
 		w.failf("core: insert into %q: no values", name)
 	default:
+		if q.rows.all != nil && len(defaults) == 0 && len(w.args) == 0 {
+			// The values are all the arguments unless another clause
+			// binds some: compile checks the count (see writer.owned).
+			w.owned = q.rows.all
+		}
 		w.s(" VALUES ")
 		for i := range q.rows.n {
 			row := q.rows.row(i)

@@ -149,6 +149,66 @@ func TestInsertDoesNotAliasCallerSlices(t *testing.T) {
 	}
 }
 
+// TestInsertSharesItsValuesAsArgs: an INSERT whose arguments are exactly
+// its plain VALUES compiles to its own array of them, not a copy; one
+// with anything else bound (an Expr among the values, a client-side
+// default, a conflict assignment, a CTE) gets a copy holding every
+// argument, in placeholder order.
+func TestInsertSharesItsValuesAsArgs(t *testing.T) {
+	tbl := core.MustTable(core.TableDef{Name: "s", Columns: []core.Column{
+		{Name: "a", Type: core.BigInt()}, {Name: "b", Type: core.Text()},
+	}})
+	withDefault, _ := operandTable()
+	rows := [][]any{{int64(1), "x"}, {int64(2), "y"}, {int64(3), "z"}}
+	ins := func() *core.InsertStmt { return core.Insert(tbl).Columns(tbl.C("a"), tbl.C("b")) }
+	cte := core.NewCTE("c").As(core.Select(core.Val(int64(9))))
+	cases := []struct {
+		name   string
+		stmt   *core.InsertStmt
+		want   []any
+		shared bool
+	}{
+		{"rows", ins().Rows(rows...), []any{int64(1), "x", int64(2), "y", int64(3), "z"}, true},
+		{"one row", ins().Values(int64(4), "w"), []any{int64(4), "w"}, false}, // two fit in the memo
+		{"returning", ins().Rows(rows...).Returning(tbl.C("a")), []any{int64(1), "x", int64(2), "y", int64(3), "z"}, true},
+		{"expr value", ins().Rows([]any{core.Add(core.Val(int64(5)), int64(6)), "e"}, []any{int64(7), "f"}),
+			[]any{int64(5), int64(6), "e", int64(7), "f"}, false},
+		{"rows added twice", ins().Rows(rows[:1]...).Rows(rows[1:]...), []any{int64(1), "x", int64(2), "y", int64(3), "z"}, false},
+		{"default", core.Insert(withDefault).Columns(withDefault.C("a"), withDefault.C("b")).Rows([]any{int64(1), "p"}, []any{int64(2), "q"}),
+			[]any{int64(1), "p", "dflt", int64(2), "q", "dflt"}, false},
+		{"conflict", ins().Rows(rows...).OnConflictDoUpdate([]*core.Column{tbl.C("a")}, core.Set(tbl.C("b"), "u")),
+			[]any{int64(1), "x", int64(2), "y", int64(3), "z", "u"}, false},
+		{"cte", ins().With(cte).Rows(rows...), []any{int64(9), int64(1), "x", int64(2), "y", int64(3), "z"}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for round := range 2 { // a shape miss, then a hit
+				s := tc.stmt
+				if round == 1 {
+					s = rebuild(tc.stmt)
+				}
+				c := compilePG(t, s)
+				if !reflect.DeepEqual(c.Args, tc.want) {
+					t.Fatalf("round %d: args %v, want %v", round, c.Args, tc.want)
+				}
+				if cap(c.Args) != len(c.Args) {
+					t.Errorf("round %d: args have spare capacity %d: an append could write into the statement", round, cap(c.Args))
+				}
+				// A rebuilt statement shares the rows of the one it extends:
+				// where the args are the rows' own array, both compile to it.
+				again := compilePG(t, rebuild(tc.stmt))
+				if shared := &again.Args[0] == &c.Args[0]; shared != tc.shared {
+					t.Errorf("round %d: compiled args are the rows' own array: %v, want %v", round, shared, tc.shared)
+				}
+			}
+		})
+	}
+}
+
+// rebuild returns a statement equal to s but its own value: it extends s
+// with nothing, so the copy has an empty memo.
+func rebuild(s *core.InsertStmt) *core.InsertStmt { return s.Columns() }
+
 // TestUpdateSetOperands: Set holds its operand as given, like a row value.
 func TestUpdateSetOperands(t *testing.T) {
 	tbl, o := operandTable()

@@ -29,6 +29,10 @@ type writer struct {
 	inline bool // DDL: values written as literals, not parameters
 	buf    []byte
 	args   []any
+	// owned is a statement's own array of values that are, in order, its
+	// arguments if there are exactly as many (an INSERT's plain VALUES
+	// and nothing else bound): args then need no copy (see keptArgs).
+	owned  []any
 	err    error
 	writes bool
 	tables []string
@@ -63,6 +67,9 @@ func (w *writer) release() {
 		w.err = nil
 	}
 	w.inline, w.writes = false, false
+	if w.owned != nil {
+		w.owned = nil
+	}
 	writerPool.Put(w)
 }
 

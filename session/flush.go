@@ -97,7 +97,7 @@ func (s *Session) Flush(ctx context.Context) error {
 	}
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
-	_, err := s.flushLocked(ctx, false)
+	_, _, err := s.flushLocked(ctx, false)
 	return err
 }
 
@@ -136,14 +136,50 @@ type plan struct {
 	m2mDel  map[pairKey]pair
 	tx      Tx
 	auto    autoTx // tx of a one-statement commit (kept here: no allocation)
-	// diffs memoises changed per entry; set drops an entry's.
-	diffs map[*entry][]int
-	// snaps holds the snapshots of inserted entries (see presnap); set
-	// drops an entry's.
-	snaps map[*entry][]any
+	// diffs memoises changed per entry; set drops an entry's. The first
+	// entry's is held in diff1, off the map: a flush of one object
+	// allocates no map.
+	diff1e *entry
+	diff1  []int
+	diffs  map[*entry][]int
+	// snaps holds the snapshots of inserted entries (see presnap), the
+	// first in snap1 like diff1; set drops an entry's.
+	snap1e *entry
+	snap1  []any
+	snaps  map[*entry][]any
+	// ints is where diffs are kept (clipped runs of it; it is reallocated,
+	// never overwritten, when full), first in intBuf. entryBuf and
+	// modelBuf likewise hold a small flush's entries and models.
+	ints       []int
+	intBuf     [8]int
+	entryBuf   [2]*entry
+	persistBuf [1]*entry
+	modelBuf   [1]*mapper.Model
+	ret        returnBufs
 	// committed: the flush committed by itself (commitOne), so finish
 	// need not journal what it changes for a later rollback.
 	committed bool
+}
+
+// dropMemos forgets e's memoised diff and snapshot.
+func (pl *plan) dropMemos(e *entry) {
+	if pl.diff1e == e {
+		pl.diff1e, pl.diff1 = nil, nil
+	}
+	delete(pl.diffs, e)
+	if pl.snap1e == e {
+		pl.snap1e, pl.snap1 = nil, nil
+	}
+	delete(pl.snaps, e)
+}
+
+// snapOf returns the snapshot presnap recorded for e.
+func (pl *plan) snapOf(e *entry) ([]any, bool) {
+	if pl.snap1e == e {
+		return pl.snap1, true
+	}
+	snap, ok := pl.snaps[e]
+	return snap, ok
 }
 
 func (pl *plan) lookup(p unsafe.Pointer) *entry {
@@ -162,8 +198,7 @@ func (pl *plan) set(e *entry, f *mapper.Field, v any) error {
 	if err := f.Set(e.p, v); err != nil {
 		return err
 	}
-	delete(pl.diffs, e) // the diff is stale
-	delete(pl.snaps, e)
+	pl.dropMemos(e) // the diff and snapshot are stale
 	pl.log.writes = append(pl.log.writes, fieldWrite{p: e.p, f: f, old: old})
 	return nil
 }
@@ -172,9 +207,9 @@ func (pl *plan) set(e *entry, f *mapper.Field, v any) error {
 // transaction open), a flush of a single statement runs it without a
 // transaction, which commits it: committed then reports that, with the
 // commit's token.
-func (s *Session) flushLocked(ctx context.Context, commit bool) (committed *router.Token, err error) {
+func (s *Session) flushLocked(ctx context.Context, commit bool) (tok router.Token, committed bool, err error) {
 	if !s.holdsObjects() {
-		return nil, nil // nothing to flush: the common case before a read
+		return router.Token{}, false, nil // nothing to flush: the common case before a read
 	}
 	return s.flushPlan(ctx, commit)
 }
@@ -182,36 +217,40 @@ func (s *Session) flushLocked(ctx context.Context, commit bool) (committed *rout
 // flushPlan is flushLocked for a session holding objects. (Apart, so that
 // the context escaping to the flush observer costs nothing when there is
 // nothing to flush.)
-func (s *Session) flushPlan(ctx context.Context, commit bool) (committed *router.Token, err error) {
+func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token, committed bool, err error) {
 	pl := &plan{s: s}
+	pl.ints, pl.persist = pl.intBuf[:0], pl.persistBuf[:0]
 	if err := pl.collect(); err != nil {
-		return nil, err
+		return router.Token{}, false, err
 	}
 	if len(pl.inserts) == 0 && len(pl.deletes) == 0 && len(pl.m2mAdd) == 0 && len(pl.m2mDel) == 0 {
 		// Only updates are possible: apply links and diff.
 		if err := pl.applyLinks(pl.persist); err != nil {
 			pl.log.restore(s)
-			return nil, err
+			return router.Token{}, false, err
 		}
 		if !slices.ContainsFunc(pl.persist, func(e *entry) bool { return len(pl.changed(e)) > 0 }) {
 			pl.log.restore(s)
-			return nil, nil
+			return router.Token{}, false, nil
 		}
 	}
 
-	defer s.observeFlush(&ctx)(&err)
+	ctx, end := s.observeFlush(ctx)
+	if end != nil {
+		defer func() { end(err) }()
+	}
 	if commit && s.tx == nil && s.opts.Tx == (engine.TxOptions{}) {
 		one, err := pl.oneStatement()
 		if err != nil {
 			pl.log.restore(s)
-			return nil, err
+			return router.Token{}, false, err
 		}
 		if one {
 			tok, err := pl.commitOne(ctx)
 			if err != nil {
-				return nil, err
+				return router.Token{}, false, err
 			}
-			return &tok, nil
+			return tok, true, nil
 		}
 	}
 	// The transaction: the session's, or a new one; a savepoint per flush
@@ -221,7 +260,7 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (committed *router
 		tx, err := s.b.Begin(ctx, s.opts.Tx)
 		if err != nil {
 			pl.log.restore(s)
-			return nil, fmt.Errorf("session: flush: begin: %w", err)
+			return router.Token{}, false, fmt.Errorf("session: flush: begin: %w", err)
 		}
 		s.tx, s.txLog, began = tx, &journal{}, true
 		s.hasTx.Store(true)
@@ -232,7 +271,7 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (committed *router
 		s.txMu.Unlock()
 		if err != nil {
 			pl.log.restore(s)
-			return nil, fmt.Errorf("session: flush: savepoint: %w", err)
+			return router.Token{}, false, fmt.Errorf("session: flush: savepoint: %w", err)
 		}
 		pl.tx = sp
 	}
@@ -251,7 +290,7 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (committed *router
 			top = nil
 			s.endTx(false)
 		}
-		return nil, fmt.Errorf("session: flush: %w", err)
+		return router.Token{}, false, fmt.Errorf("session: flush: %w", err)
 	}
 	if !began {
 		s.txMu.Lock()
@@ -263,12 +302,12 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (committed *router
 			_ = top.Rollback(ctx)
 			top = nil
 			s.endTx(false)
-			return nil, fmt.Errorf("session: flush: release savepoint: %w", err)
+			return router.Token{}, false, fmt.Errorf("session: flush: release savepoint: %w", err)
 		}
 	}
 	pl.finish()
 	s.txLog.merge(s, &pl.log)
-	return nil, nil
+	return router.Token{}, false, nil
 }
 
 // oneStatement reports whether the flush is exactly one statement: one
@@ -355,7 +394,11 @@ func (pl *plan) commitOne(ctx context.Context) (router.Token, error) {
 // links and association changes.
 func (pl *plan) collect() error {
 	s := pl.s
-	all := s.objs.appendTo(make([]*entry, 0, s.objs.n.Load()))
+	all := pl.entryBuf[:0]
+	if n := int(s.objs.n.Load()); n > len(all) {
+		all = make([]*entry, 0, n)
+	}
+	all = s.objs.appendTo(all)
 	slices.SortFunc(all, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
 	// save-update cascade. The session's objects are found in its object
 	// set (see lookup); known holds the ones the flush adds.
@@ -630,22 +673,37 @@ func (pl *plan) applyLinks(es []*entry) error {
 
 // changed is the package function changed, memoised for the plan.
 func (pl *plan) changed(e *entry) []int {
+	if pl.diff1e == e {
+		return pl.diff1
+	}
 	if ch, ok := pl.diffs[e]; ok {
 		return ch
 	}
-	ch := changed(e)
-	if pl.diffs == nil {
-		pl.diffs = map[*entry][]int{}
+	start := len(pl.ints)
+	pl.ints = appendChanged(pl.ints, e)
+	ch := pl.ints[start:len(pl.ints):len(pl.ints)]
+	if len(ch) == 0 {
+		ch = nil
 	}
-	pl.diffs[e] = ch
+	switch {
+	case pl.diff1e == nil && pl.diffs == nil:
+		pl.diff1e, pl.diff1 = e, ch
+	default:
+		if pl.diffs == nil {
+			pl.diffs = map[*entry][]int{}
+		}
+		pl.diffs[e] = ch
+	}
 	return ch
 }
 
 // changed returns the indexes of the fields of a persistent entry that
 // differ from its snapshot (every field without a snapshot). The version
 // field is never reported: the flush manages it.
-func changed(e *entry) []int {
-	var out []int
+func changed(e *entry) []int { return appendChanged(nil, e) }
+
+// appendChanged is changed, appending to out.
+func appendChanged(out []int, e *entry) []int {
 	for i, f := range e.m.Fields() {
 		if f.Version {
 			continue
@@ -1113,10 +1171,7 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 	// RETURNING the generated columns, with the key to match rows.
 	retCols, pkPos := sh.retCols, sh.pkPos
 	stmt := sh.returning.Rows(rows...)
-	type row struct {
-		vals []any
-	}
-	var got []row
+	var got []returnedRow
 	err := func() error {
 		pl.s.txMu.Lock()
 		defer pl.s.txMu.Unlock()
@@ -1124,13 +1179,23 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 			// Each returned column is scanned into a typed array of one
 			// value per inserted row: one allocation per column, values
 			// not boxed one by one.
-			cs := make([]mapper.Column, len(retCols))
+			// A one-row insert of few generated columns uses the
+			// plan's buffers.
+			var cs []mapper.Column
+			var dest, flat []any
+			if len(retCols) <= len(pl.ret.cols) {
+				cs, dest = pl.ret.cols[:len(retCols)], pl.ret.dest[:len(retCols)]
+			} else {
+				cs, dest = make([]mapper.Column, len(retCols)), make([]any, len(retCols))
+			}
 			for i, f := range retCols {
 				cs[i] = f.NewColumn(len(es))
 			}
-			dest := make([]any, len(retCols))
-			got = make([]row, 0, len(es))
-			flat := make([]any, 0, len(es)*len(retCols))
+			if len(es) == 1 && len(retCols) <= len(pl.ret.vals) {
+				got, flat = pl.ret.rows[:0], pl.ret.vals[:0]
+			} else {
+				got, flat = make([]returnedRow, 0, len(es)), make([]any, 0, len(es)*len(retCols))
+			}
 			for rs.Next() {
 				j := len(got)
 				if j == len(es) {
@@ -1146,7 +1211,7 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 				for i := range cs {
 					flat = append(flat, cs[i].Value(j))
 				}
-				got = append(got, row{flat[start:len(flat):len(flat)]})
+				got = append(got, returnedRow{flat[start:len(flat):len(flat)]})
 			}
 			return rs.Err()
 		})
@@ -1199,12 +1264,24 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 	return nil
 }
 
+// returnedRow is a row an INSERT … RETURNING sent back.
+type returnedRow struct{ vals []any }
+
+// returnBufs hold what an INSERT of one row scans RETURNING into (see
+// insertChunk).
+type returnBufs struct {
+	cols [2]mapper.Column
+	dest [2]any
+	vals [2]any
+	rows [1]returnedRow
+}
+
 // presnap records the snapshots inserted rows will have after the flush:
 // snaps, taken before the INSERT and sent as its values (cols, in m's
 // field order), with the other fields (generated ones the INSERT set)
 // taken again; finish uses them unless a later set drops them.
 func (pl *plan) presnap(m *mapper.Model, cols []*mapper.Field, snaps [][]any, es []*entry) {
-	if pl.snaps == nil {
+	if pl.snaps == nil && (len(es) > 1 || pl.snap1e != nil) {
 		pl.snaps = make(map[*entry][]any, len(es))
 	}
 	fields := m.Fields()
@@ -1217,7 +1294,11 @@ func (pl *plan) presnap(m *mapper.Model, cols []*mapper.Field, snaps [][]any, es
 			}
 			m.Resnap(e.p, snaps[j], i)
 		}
-		pl.snaps[e] = snaps[j]
+		if pl.snaps == nil {
+			pl.snap1e, pl.snap1 = e, snaps[j]
+		} else {
+			pl.snaps[e] = snaps[j]
+		}
 	}
 }
 
@@ -1419,7 +1500,7 @@ func (pl *plan) finish() {
 	}
 	for _, e := range pl.inserts {
 		pl.journal(e)
-		if snap, ok := pl.snaps[e]; ok {
+		if snap, ok := pl.snapOf(e); ok {
 			e.snap = snap
 		} else {
 			e.snap = snapshot(e.m, e.p)
@@ -1496,7 +1577,8 @@ func (pl *plan) onlyModel() *mapper.Model {
 // models its table's foreign keys reference.
 func (s *Session) modelOrder(pl *plan) ([]*mapper.Model, error) {
 	if m := pl.onlyModel(); m != nil {
-		return []*mapper.Model{m}, nil // a self-reference orders rows, not models
+		pl.modelBuf[0] = m
+		return pl.modelBuf[:], nil // a self-reference orders rows, not models
 	}
 	involved := map[*mapper.Model]bool{}
 	for _, e := range pl.inserts {

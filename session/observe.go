@@ -15,18 +15,20 @@ type Observer interface {
 	FlushEnd(ctx context.Context, err error)
 }
 
-// observeFlush reports a flush to Options.Observer. It replaces *ctx with
-// the observer's context and returns what to run when the flush ends:
+// observeFlush reports a flush to Options.Observer. It returns the
+// observer's context and what to call with the flush's error when it
+// ends; end is nil without an observer (so that ctx does not escape to
+// the heap for nothing):
 //
-//	defer s.observeFlush(&ctx)(&err)
-func (s *Session) observeFlush(ctx *context.Context) func(*error) {
+//	ctx, end := s.observeFlush(ctx)
+//	if end != nil {
+//		defer func() { end(err) }()
+//	}
+func (s *Session) observeFlush(ctx context.Context) (context.Context, func(error)) {
 	o := s.opts.Observer
 	if o == nil {
-		return noFlushEnd
+		return ctx, nil
 	}
-	fctx := o.FlushStart(*ctx)
-	*ctx = fctx
-	return func(err *error) { o.FlushEnd(fctx, *err) }
+	fctx := o.FlushStart(ctx)
+	return fctx, func(err error) { o.FlushEnd(fctx, err) }
 }
-
-func noFlushEnd(*error) {}

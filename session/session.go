@@ -344,13 +344,13 @@ func (s *Session) readCtx(ctx context.Context) context.Context {
 func (s *Session) Commit(ctx context.Context) (router.Token, error) {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
-	committed, err := s.flushLocked(ctx, true)
+	flushed, committed, err := s.flushLocked(ctx, true)
 	if err != nil {
 		return router.Token{}, err
 	}
-	if committed != nil {
+	if committed {
 		s.tokMu.Lock()
-		s.token = s.token.Merge(*committed)
+		s.token = s.token.Merge(flushed)
 		tok := s.token
 		s.tokMu.Unlock()
 		return tok, nil

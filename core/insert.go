@@ -25,9 +25,9 @@ type rowList struct {
 	first []any   // row 0, if n > 0
 	rest  [][]any // rows 1 to n-1; shared, never appended to in place
 	// all, when set, is every row's values end to end in one array the
-	// statement owns, and all of them are plain values (bound, one
-	// argument each): the compiled arguments can then be this array
-	// itself, not a copy of it (see writer.owned).
+	// statement owns: if they are all plain values (bound, one argument
+	// each), the compiled arguments can be this array itself, not a copy
+	// of it (see writer.owned).
 	all []any
 }
 
@@ -41,10 +41,7 @@ func (l *rowList) row(i int) []any {
 // add returns l with row r, which the statement owns, appended.
 func (l rowList) add(r []any) rowList {
 	if l.n == 0 {
-		l.first = r
-		if plainValues(r) {
-			l.all = r
-		}
+		l.first, l.all = r, r
 	} else {
 		l.rest = appendClip(l.rest, r)
 		l.all = nil
@@ -53,17 +50,6 @@ func (l rowList) add(r []any) rowList {
 	return l
 }
 
-// plainValues reports whether every value of vs is bound as it is:
-// neither an Expr nor a subquery (see writer.operand).
-func plainValues(vs []any) bool {
-	for _, v := range vs {
-		switch v.(type) {
-		case Expr, SelectQuery:
-			return false
-		}
-	}
-	return true
-}
 
 type insertData struct {
 	ctes      []*CTE
@@ -141,7 +127,7 @@ func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
 			rest = append(rest, next(r))
 		}
 		l.rest, l.n, l.all = rest, l.n+len(rows), nil
-		if fresh && plainValues(all) {
+		if fresh {
 			l.all = all
 		}
 		q.rows = l
@@ -249,11 +235,7 @@ func (s *InsertStmt) writeStmt(w *writer) {
 	case q.rows.n == 0:
 		w.failf("core: insert into %q: no values", name)
 	default:
-		if q.rows.all != nil && len(defaults) == 0 && len(w.args) == 0 {
-			// The values are all the arguments unless another clause
-			// binds some: compile checks the count (see writer.owned).
-			w.owned = q.rows.all
-		}
+		plain := q.rows.all != nil && len(defaults) == 0 && len(w.args) == 0
 		w.s(" VALUES ")
 		for i := range q.rows.n {
 			row := q.rows.row(i)
@@ -269,7 +251,7 @@ func (s *InsertStmt) writeStmt(w *writer) {
 				if j > 0 {
 					w.s(", ")
 				}
-				w.operand(v, precLowest)
+				plain = w.bound(v, precLowest) && plain
 			}
 			for j, c := range defaults {
 				if len(row) > 0 || j > 0 {
@@ -278,6 +260,11 @@ func (s *InsertStmt) writeStmt(w *writer) {
 				w.arg(c.Default)
 			}
 			w.b(')')
+		}
+		if plain {
+			// The values are all the arguments unless a later clause
+			// binds some: compile checks the count (see writer.owned).
+			w.owned = q.rows.all
 		}
 	}
 	if q.conflict != nil {

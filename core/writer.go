@@ -214,7 +214,11 @@ func (w *writer) expr(e Expr, min int) {
 // nil that is not an Expr) as a bound value. It is w.expr(toExpr(v), min)
 // without boxing v into a node, so nodes that keep values this way (rows
 // of an INSERT, assignments, comparisons) cost no allocation per value.
-func (w *writer) operand(v any, min int) {
+func (w *writer) operand(v any, min int) { w.bound(v, min) }
+
+// bound is operand, reporting whether v was a plain value, bound as one
+// argument.
+func (w *writer) bound(v any, min int) bool {
 	switch e := v.(type) {
 	case Expr:
 		w.expr(e, min)
@@ -225,7 +229,9 @@ func (w *writer) operand(v any, min int) {
 		w.b(')')
 	default:
 		w.arg(v)
+		return true
 	}
+	return false
 }
 
 // list writes expressions separated by ", ".

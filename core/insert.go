@@ -50,7 +50,6 @@ func (l rowList) add(r []any) rowList {
 	return l
 }
 
-
 type insertData struct {
 	ctes      []*CTE
 	table     *Table

@@ -154,7 +154,7 @@ func TestInsertAllocs(t *testing.T) {
 	}
 	one, hundred := testing.AllocsPerRun(20, insert(1)), testing.AllocsPerRun(20, insert(100))
 	t.Logf("insert of 1 object: %v allocations; of 100: %v", one, hundred)
-	// Measured 14 and 149: entries and snapshots come from slabs, so 100
+	// Measured 13 and 148: entries and snapshots come from slabs, so 100
 	// objects cost little more than pgx's own work for 700 arguments; a
 	// one-object flush keeps its diff, snapshot and RETURNING row in the
 	// plan, and the INSERT's values are its compiled arguments (no copy).

@@ -187,8 +187,14 @@ func (f *Field) snapshotInto(obj, blk unsafe.Pointer, v *any) {
 		*(*int64)(dst) = *(*int64)(src)
 	case basicInt:
 		*(*int)(dst) = *(*int)(src)
+	case basicInt32:
+		*(*int32)(dst) = *(*int32)(src)
 	case basicString:
 		*(*string)(dst) = *(*string)(src)
+	case basicBool:
+		*(*bool)(dst) = *(*bool)(src)
+	case basicFloat64:
+		*(*float64)(dst) = *(*float64)(src)
 	default:
 		reflect.NewAt(f.Type, dst).Elem().Set(reflect.NewAt(f.Type, src).Elem())
 	}

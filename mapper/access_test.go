@@ -23,6 +23,7 @@ type widget struct {
 	Level   level
 	Small   int8
 	Count   int
+	Rank    int32
 	Name    string
 	Label   label
 	Ratio   float64
@@ -54,7 +55,7 @@ func widgets(t *testing.T) *mapper.Model {
 func TestSnapshotIsFieldSnapshotsAndPrivate(t *testing.T) {
 	m := widgets(t)
 	note := "n"
-	w := &widget{ID: math.MaxUint64, Level: -3, Small: 5, Count: 1 << 40, Name: "a", Label: "l", Ratio: 0.5, On: true,
+	w := &widget{ID: math.MaxUint64, Level: -3, Small: 5, Count: 1 << 40, Rank: -9, Name: "a", Label: "l", Ratio: 0.5, On: true,
 		At: time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC), UUID: [16]byte{1, 2}, Opt: sql.NullInt64{Int64: 7, Valid: true},
 		Note: &note, Raw: []byte("raw"), Version: 2}
 	p := m.Ptr(w)
@@ -69,7 +70,7 @@ func TestSnapshotIsFieldSnapshotsAndPrivate(t *testing.T) {
 		}
 	}
 	// Later changes, in place or through pointers, do not reach it.
-	w.ID, w.Level, w.Small, w.Count, w.Name, w.Label, w.Ratio, w.On = 1, 1, 1, 1, "b", "m", 2, false
+	w.ID, w.Level, w.Small, w.Count, w.Rank, w.Name, w.Label, w.Ratio, w.On = 1, 1, 1, 1, 1, "b", "m", 2, false
 	w.At, w.UUID[0], w.Opt.Int64, w.Version = time.Time{}, 9, 8, 3
 	*w.Note, w.Raw[0] = "changed", 'x'
 	for i, f := range m.Fields() {

@@ -22,6 +22,9 @@ type Registry struct {
 	byType    map[reflect.Type]*Model // guarded by mu
 	byTable   map[string]*Model       // guarded by mu
 	secondary map[string]*core.Table  // synthesized association tables; guarded by mu
+	// known caches byType's registered models for Of: reads take no lock,
+	// so goroutines looking models up at once do not contend on mu.
+	known sync.Map // reflect.Type → *Model
 }
 
 // NewRegistry returns an empty registry.
@@ -59,13 +62,20 @@ func (r *Registry) Of(t reflect.Type) (*Model, error) {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if m, ok := r.known.Load(t); ok {
+		return m.(*Model), nil
+	}
 	r.mu.RLock()
 	m := r.byType[t]
 	r.mu.RUnlock()
-	if m != nil {
-		return m, nil
+	if m == nil {
+		var err error
+		if m, err = r.Register(t); err != nil {
+			return nil, err
+		}
 	}
-	return r.Register(t)
+	r.known.Store(t, m)
+	return m, nil
 }
 
 // Lookup returns the model of t if it is registered.

@@ -389,6 +389,39 @@ func (pl *plan) commitOne(ctx context.Context) (router.Token, error) {
 	return router.Token{}, nil
 }
 
+// sortBySeq puts entries in Add order. Their sequence numbers are unique
+// and, in a session, mostly dense: where they span at most twice as many
+// values as there are entries, each is placed by its number in one pass
+// instead of being compared.
+func sortBySeq(es []*entry) {
+	if len(es) < 2 {
+		return
+	}
+	lo, hi, sorted := es[0].seq, es[0].seq, true
+	for i, e := range es[1:] {
+		lo, hi = min(lo, e.seq), max(hi, e.seq)
+		sorted = sorted && es[i].seq < e.seq
+	}
+	if sorted {
+		return
+	}
+	if span := hi - lo + 1; span <= 2*int64(len(es)) {
+		slots := make([]*entry, span)
+		for _, e := range es {
+			slots[e.seq-lo] = e
+		}
+		k := 0
+		for _, e := range slots {
+			if e != nil {
+				es[k] = e
+				k++
+			}
+		}
+		return
+	}
+	slices.SortFunc(es, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+}
+
 // collect gathers the session's entries, follows save-update cascades,
 // delete cascades over loaded relationships and orphans, and builds the
 // links and association changes.
@@ -399,7 +432,7 @@ func (pl *plan) collect() error {
 		all = make([]*entry, 0, n)
 	}
 	all = s.objs.appendTo(all)
-	slices.SortFunc(all, func(a, b *entry) int { return cmp.Compare(a.seq, b.seq) })
+	sortBySeq(all)
 	// save-update cascade. The session's objects are found in its object
 	// set (see lookup); known holds the ones the flush adds.
 	queue, owned := all, false
@@ -1252,6 +1285,7 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 			match[i] = j
 		}
 	}
+	pl.log.writes = slices.Grow(pl.log.writes, len(es)*len(ret)) // a write per generated value
 	for i, e := range es {
 		r := got[match[i]]
 		for j, f := range retCols[:len(ret)] { // ret is retCols' prefix

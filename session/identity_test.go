@@ -1,6 +1,7 @@
 package session
 
 import (
+	"slices"
 	"testing"
 	"unsafe"
 
@@ -156,5 +157,36 @@ func TestObjectSetLoadedEntries(t *testing.T) {
 	}
 	if !os.empty() || len(os.appendTo(nil)) != 0 {
 		t.Fatalf("count %d after removing every entry", os.n.Load())
+	}
+}
+
+func TestSortBySeq(t *testing.T) {
+	mk := func(seqs ...int64) []*entry {
+		es := make([]*entry, len(seqs))
+		for i, s := range seqs {
+			es[i] = &entry{seq: s}
+		}
+		return es
+	}
+	cases := [][]int64{
+		{},
+		{7},
+		{1, 2, 3},
+		{3, 1, 2},                  // dense: placed by number
+		{10, 4, 8, 6, 12, 2},       // span 11 for 6 entries: placed, with gaps
+		{1000, 3, 1 << 40, 17, 42}, // sparse: compared
+	}
+	for _, seqs := range cases {
+		es := mk(seqs...)
+		sortBySeq(es)
+		want := slices.Clone(seqs)
+		slices.Sort(want)
+		got := make([]int64, len(es))
+		for i, e := range es {
+			got[i] = e.seq
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("sortBySeq(%v) = %v, want %v", seqs, got, want)
+		}
 	}
 }

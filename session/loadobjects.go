@@ -35,13 +35,13 @@ func (s *Session) lookupLoaded(m *mapper.Model, p unsafe.Pointer) unsafe.Pointer
 // and drops obj. The snapshot is taken in one allocation and gives the
 // identity key its values, so an integer key is not boxed again.
 func (s *Session) adoptLoaded(m *mapper.Model, obj any, p unsafe.Pointer) unsafe.Pointer {
-	return s.adoptLoadedIn(m, p, nil)
+	return s.adoptLoadedIn(m, p, loadBlockOf(m), nil)
 }
 
 // adoptLoadedIn is adoptLoaded with the entry taken from blocks (a slab
-// of m's loadBlock type), or allocated alone when blocks is nil.
-func (s *Session) adoptLoadedIn(m *mapper.Model, p unsafe.Pointer, blocks *mapper.Slab) unsafe.Pointer {
-	lb := loadBlockOf(m)
+// of lb, m's loadBlock type; a load looks it up once, not per row), or
+// allocated alone when blocks is nil.
+func (s *Session) adoptLoadedIn(m *mapper.Model, p unsafe.Pointer, lb *loadBlock, blocks *mapper.Slab) unsafe.Pointer {
 	var blk unsafe.Pointer
 	if blocks != nil {
 		blk = blocks.Next()
@@ -61,7 +61,7 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, p unsafe.Pointer, blocks *mappe
 	if blocks != nil {
 		blocks.Keep()
 	}
-	s.objs.putLoaded(e)
+	s.objs.putLoaded(e) // at once: a flush must find every object the identity map gives out
 	return p
 }
 

@@ -593,6 +593,7 @@ type loadRun struct {
 	// allocates about log2(n) arrays of each, not n values. They are
 	// new for each load, so that sessions share no array.
 	objs, blocks mapper.Slab
+	lb           *loadBlock // m's
 }
 
 var loadRuns = sync.Pool{New: func() any {
@@ -604,14 +605,15 @@ var loadRuns = sync.Pool{New: func() any {
 func (s *Session) startLoad(m *mapper.Model) *loadRun {
 	lr := loadRuns.Get().(*loadRun)
 	lr.s, lr.m = s, m
-	lr.objs, lr.blocks = m.Slab(), loadBlockOf(m).slab()
+	lr.lb = loadBlockOf(m)
+	lr.objs, lr.blocks = m.Slab(), lr.lb.slab()
 	return lr
 }
 
 func (lr *loadRun) release() {
 	clear(lr.dest)
 	clear(lr.out)
-	lr.s, lr.m, lr.out, lr.dest = nil, nil, lr.out[:0], lr.dest[:0]
+	lr.s, lr.m, lr.lb, lr.out, lr.dest = nil, nil, nil, lr.out[:0], lr.dest[:0]
 	lr.objs, lr.blocks = mapper.Slab{}, mapper.Slab{}
 	loadRuns.Put(lr)
 }
@@ -631,7 +633,7 @@ func (lr *loadRun) scan(rows *engine.Rows) error {
 		// A plain load rarely meets an object the session holds: adopt
 		// first (one identity-map operation, not a lookup and then an
 		// insert), and give the slot back if the key was taken.
-		got := s.adoptLoadedIn(m, p, &lr.blocks)
+		got := s.adoptLoadedIn(m, p, lr.lb, &lr.blocks)
 		if got == p {
 			lr.objs.Keep()
 		} else {

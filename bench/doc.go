@@ -42,6 +42,14 @@
 // ratio is the median of the per-pair ratios impl/floor, with ratio-p25
 // and ratio-p75; ns/op, B/op and allocs/op are the impl's alone.
 //
+// The CRUD and EagerLoad sub-benchmarks also report cpu-ns/op: the
+// process's CPU time (user and system, every goroutine's, the garbage
+// collector's included; the database server's not) per operation. It is
+// the client's cost, which bounds throughput on a busy many-core server
+// where ns/op, mostly spent waiting on the database, does not; on a
+// 2-vCPU machine shared with the servers it is also less noisy than ns/op.
+// Much of it is the garbage collector's, so it follows B/op closely.
+//
 // # Fairness
 //
 // Every implementation gets the same database, rows and poolSize (4)
@@ -51,7 +59,8 @@
 // per operation (their SQL is cached by shape). The athanor entries use a
 // fresh session per operation, as a request handler would — except
 // UpdateOne, which keeps one session holding the loaded object and
-// measures change + Commit (BEGIN, UPDATE of the changed column, COMMIT).
+// measures change + Commit (one UPDATE of the changed column: a flush of
+// one statement needs no transaction around it).
 // Each sub-benchmark runs warm-up operations (connections opened,
 // statements prepared) before timing. PostgreSQL connections set
 // synchronous_commit=off for everyone, so WAL flushes on the test

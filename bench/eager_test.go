@@ -318,12 +318,7 @@ func BenchmarkEagerLoad(b *testing.B) {
 	} {
 		b.Run(im.name, func(b *testing.B) {
 			warm(b, func() error { return im.fn(ctx) })
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := im.fn(ctx); err != nil {
-					b.Fatal(err)
-				}
-			}
+			loop(b, func() error { return im.fn(ctx) })
 		})
 	}
 }

@@ -48,7 +48,14 @@
 //   - inserts, tables in foreign-key order and self-referencing rows
 //     parents first, as multi-row INSERT … RETURNING of at most
 //     Options.BatchSize rows (MySQL, without RETURNING: row by row with
-//     LAST_INSERT_ID, or multi-row with Options.ConsecutiveIDs);
+//     LAST_INSERT_ID, or multi-row with Options.ConsecutiveIDs). On
+//     PostgreSQL a batch of several rows is sent as INSERT … SELECT
+//     unnest($1::t1[], …): one array parameter per column, so one
+//     prepared statement serves every batch size and the server parses 7
+//     parameters, not 700, for 100 rows of 7 columns; rows holding a value
+//     of a type other than Go's predeclared ones, time.Time and []byte (a
+//     driver.Valuer, say), or a column of a type without such an array
+//     (JSON, arrays), go as VALUES;
 //   - updates of the columns that differ from the loaded snapshot (zero
 //     values are values), with the version column checked and bumped —
 //     no row matched is athanor.ErrStaleObject;

@@ -154,15 +154,17 @@ func TestInsertAllocs(t *testing.T) {
 	}
 	one, hundred := testing.AllocsPerRun(20, insert(1)), testing.AllocsPerRun(20, insert(100))
 	t.Logf("insert of 1 object: %v allocations; of 100: %v", one, hundred)
-	// Measured 13 and 148: entries and snapshots come from slabs, so 100
-	// objects cost little more than pgx's own work for 700 arguments; a
-	// one-object flush keeps its diff, snapshot and RETURNING row in the
-	// plan, and the INSERT's values are its compiled arguments (no copy).
+	// Measured 13 and 181: entries and snapshots come from slabs, so 100
+	// objects cost little more than pgx's own work for 7 array arguments
+	// (the batch goes as INSERT … SELECT unnest, whose expression nodes,
+	// five per column, are most of the rest); a one-object flush keeps
+	// its diff, snapshot and RETURNING row in the plan, and the INSERT's
+	// values are its compiled arguments (no copy).
 	if one > 17 {
 		t.Errorf("inserting one object allocates %v times, want at most 17", one)
 	}
-	if hundred > 160 {
-		t.Errorf("inserting 100 objects allocates %v times, want at most 160", hundred)
+	if hundred > 200 {
+		t.Errorf("inserting 100 objects allocates %v times, want at most 200", hundred)
 	}
 }
 

@@ -1154,6 +1154,9 @@ func newInsertShape(m *mapper.Model, e *entry) *insertShape {
 // column's own check rejects what is too long instead of a cast
 // truncating it.
 func arrayTypes(t *core.Table, cols []*core.Column) []core.Type {
+	if len(cols) == 0 {
+		return nil // nothing to send: not an INSERT … SELECT of no columns
+	}
 	for _, c := range t.Columns() {
 		if c.Default != nil && !slices.Contains(cols, c) {
 			return nil

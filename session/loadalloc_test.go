@@ -69,12 +69,14 @@ func TestEagerLoadAllocs(t *testing.T) {
 	few := testing.AllocsPerRun(20, load(0))
 	many := testing.AllocsPerRun(20, load(1))
 	t.Logf("66 objects from 150 tag rows: %v allocations; from 300: %v", few, many)
-	// Per object built (about 5, measured 340 in all): its string, its
+	// Per object built (about 4.5, measured 315 in all): its string, its
 	// entry with its snapshot (one allocation), its share of the identity
-	// map's and object set's shard maps and of its model's object slab,
-	// and for the 60 owners their share of the loaded-collection records;
-	// plus some per statement.
-	const maxFew = 66*5 + 40
+	// map's shard maps and of its model's object slab, and for the 60
+	// owners their share of the loaded-collection records; plus some per
+	// statement. The object set's shard maps are not made: relationship
+	// loading finds owners' entries through the identity map, leaving the
+	// loaded objects unindexed by address.
+	const maxFew = 66*5 + 10
 	if few > maxFew {
 		t.Errorf("the load allocates %v times, want at most %d", few, maxFew)
 	}

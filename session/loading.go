@@ -96,7 +96,7 @@ func (h host) Unloaded(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Poi
 	defer s.flushMu.Unlock()
 	var out []unsafe.Pointer // nil while every owner so far lacks r: then owners is the answer
 	for i, o := range owners {
-		e := s.objs.get(o)
+		e := s.loadedEntry(r.Owner, o)
 		lacks := e != nil && e.State() == Persistent
 		if lacks {
 			_, loaded := e.coll.get(r)
@@ -138,7 +138,7 @@ func (h host) Populate(r *mapper.Relation, owners []unsafe.Pointer, targets func
 	set := 0
 	var recs []collRec // the records of owners that have none yet, in one array
 	for i, o := range owners {
-		e := s.objs.get(o)
+		e := s.loadedEntry(r.Owner, o)
 		if e == nil || e.State() != Persistent {
 			continue
 		}

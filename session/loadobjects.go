@@ -29,6 +29,21 @@ func (s *Session) lookupLoaded(m *mapper.Model, p unsafe.Pointer) unsafe.Pointer
 	return e.p
 }
 
+// loadedEntry returns the entry of the object at p, a *m. A loaded object
+// is found by its key in the identity map, which holds it: unlike a
+// lookup by address in the object set, that does not make the set index
+// every entry a load left unindexed (a cost, in time and maps, of the
+// order of the objects loaded). Anything else is looked up by address.
+func (s *Session) loadedEntry(m *mapper.Model, p unsafe.Pointer) *entry {
+	if i := m.IntKey(); i >= 0 {
+		n, _ := m.Fields()[i].Int(p)
+		if e := s.ids.getInt(intKey{m: m, n: n}); e != nil && e.p == p {
+			return e
+		}
+	}
+	return s.objs.get(p)
+}
+
 // adoptLoaded publishes a freshly loaded object (obj, the *T at p) as
 // persistent, with its snapshot, and returns p; if the identity map holds
 // an object for its key by now (a concurrent load), it returns that one

@@ -44,16 +44,20 @@ func (s *sqlConn) namedArgs(args []any) ([]driver.NamedValue, error) {
 	}
 	nv := s.argBuf[:0]
 	for i, a := range args {
-		v := driver.NamedValue{Ordinal: i + 1, Value: a}
+		// Converted in place in the reused buffer: a NamedValue of its own
+		// would escape through the checker's pointer, one allocation per
+		// argument.
+		nv = append(nv, driver.NamedValue{Ordinal: i + 1, Value: a})
+		v := &nv[len(nv)-1]
 		if s.nvc != nil {
-			err := s.nvc.CheckNamedValue(&v)
+			err := s.nvc.CheckNamedValue(v)
 			if err == nil {
-				nv = append(nv, v)
 				continue
 			}
 			if !errors.Is(err, driver.ErrSkip) {
 				return nil, fmt.Errorf("engine: argument %d (%T): %w", i+1, a, err)
 			}
+			v.Value = a // as database/sql: the default conversion starts from the argument
 		}
 		if vr, ok := a.(driver.Valuer); ok {
 			dv, err := vr.Value()
@@ -67,7 +71,6 @@ func (s *sqlConn) namedArgs(args []any) ([]driver.NamedValue, error) {
 			return nil, fmt.Errorf("engine: argument %d (%T): %w", i+1, a, err)
 		}
 		v.Value = dv
-		nv = append(nv, v)
 	}
 	s.argBuf = nv
 	return nv, nil

@@ -1,0 +1,281 @@
+package session
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/mapper"
+)
+
+// insert writes new rows of one model: grouped by the columns they set,
+// in multi-row INSERTs of at most BatchSize rows, reading generated keys
+// and server defaults back.
+func (pl *plan) insert(ctx context.Context, m *mapper.Model, es []*entry) error {
+	if v := m.Version(); v != nil {
+		for _, e := range es {
+			if v.IsZero(e.p) {
+				if err := pl.set(e, v, int64(1)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if len(es) == 1 {
+		return pl.insertChunk(ctx, m, insertShapeFor(m, es[0]), es)
+	}
+	// Rows with the same columns left to the server go in one statement.
+	var shapes []*insertShape
+	groups := map[*insertShape][]*entry{}
+	for _, e := range es {
+		sh := insertShapeFor(m, e)
+		if _, ok := groups[sh]; !ok {
+			shapes = append(shapes, sh)
+		}
+		groups[sh] = append(groups[sh], e)
+	}
+	for _, sh := range shapes {
+		rows := groups[sh]
+		if !pl.s.returning && sh.autoOmitted && !pl.s.opts.ConsecutiveIDs {
+			for _, e := range rows {
+				if err := pl.insertChunk(ctx, m, sh, []*entry{e}); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		for chunk := range slices.Chunk(rows, pl.s.opts.BatchSize) {
+			if err := pl.insertChunk(ctx, m, sh, chunk); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShape, es []*entry) error {
+	cols, ret := sh.cols, sh.ret
+	// Each row's values are taken from the snapshot the object will have
+	// once inserted: one allocation holds them all, unboxed (a value
+	// boxed on its own costs one each), and one backing array holds every
+	// row's list. cols are in Fields order.
+	fields := m.Fields()
+	rows := make([][]any, len(es))
+	snaps := make([][]any, len(es))
+	blocks := m.SnapshotSlab()
+	blocks.Expect(len(es))
+	var flat []any
+	if sh.colsFrom < 0 {
+		flat = make([]any, len(es)*len(cols))
+	}
+	for j, e := range es {
+		snap := m.SnapshotInto(e.p, blocks.Next())
+		blocks.Keep()
+		if k := sh.colsFrom; k >= 0 {
+			// The columns sent are a run of the fields: the row is a view
+			// of its snapshot (the statement copies its values).
+			rows[j], snaps[j] = snap[k:k+len(cols):k+len(cols)], snap
+			continue
+		}
+		vals := flat[j*len(cols) : (j+1)*len(cols) : (j+1)*len(cols)]
+		c := 0
+		for i, f := range fields {
+			if c < len(cols) && cols[c] == f {
+				vals[c] = snap[i]
+				c++
+			}
+		}
+		if c != len(cols) {
+			return fmt.Errorf("insert %s: internal error: insert columns not in field order", m.Name)
+		}
+		rows[j], snaps[j] = vals, snap
+	}
+	if len(ret) == 0 || !pl.s.returning {
+		stmt := pl.unnest(sh, sh.plain, rows)
+		if stmt == nil {
+			stmt = sh.plain.Rows(rows...)
+		}
+		res, err := pl.exec(ctx, stmt)
+		if err != nil {
+			return fmt.Errorf("insert %s: %w", m.Name, err)
+		}
+		if sh.autoOmitted {
+			// MySQL: the first generated key; consecutive for the rest
+			// (see Options.ConsecutiveIDs).
+			auto := m.AutoIncrement()
+			for i, e := range es {
+				if err := pl.set(e, auto, res.LastInsertID+int64(i)); err != nil {
+					return err
+				}
+			}
+		}
+		pl.presnap(m, cols, snaps, es)
+		return nil
+	}
+	// RETURNING the generated columns, with the key to match rows.
+	retCols, pkPos := sh.retCols, sh.pkPos
+	stmt := pl.unnest(sh, sh.returning, rows)
+	if stmt == nil {
+		stmt = sh.returning.Rows(rows...)
+	}
+	var got []returnedRow
+	err := func() error {
+		pl.s.txMu.Lock()
+		defer pl.s.txMu.Unlock()
+		return pl.tx.QueryFunc(ctx, stmt, func(rs *engine.Rows) error {
+			// Each returned column is scanned into a typed array of one
+			// value per inserted row: one allocation per column, values
+			// not boxed one by one.
+			// A one-row insert of few generated columns uses the
+			// plan's buffers.
+			var cs []mapper.Column
+			var dest, flat []any
+			if len(retCols) <= len(pl.ret.cols) {
+				cs, dest = pl.ret.cols[:len(retCols)], pl.ret.dest[:len(retCols)]
+			} else {
+				cs, dest = make([]mapper.Column, len(retCols)), make([]any, len(retCols))
+			}
+			for i, f := range retCols {
+				cs[i] = f.NewColumn(len(es))
+			}
+			if len(es) == 1 && len(retCols) <= len(pl.ret.vals) {
+				got, flat = pl.ret.rows[:0], pl.ret.vals[:0]
+			} else {
+				got, flat = make([]returnedRow, 0, len(es)), make([]any, 0, len(es)*len(retCols))
+			}
+			for rs.Next() {
+				j := len(got)
+				if j == len(es) {
+					return fmt.Errorf("more rows returned than the %d inserted", len(es))
+				}
+				for i := range cs {
+					dest[i] = cs[i].Addr(j)
+				}
+				if err := rs.Scan(dest...); err != nil {
+					return err
+				}
+				start := len(flat)
+				for i := range cs {
+					flat = append(flat, cs[i].Value(j))
+				}
+				got = append(got, returnedRow{flat[start:len(flat):len(flat)]})
+			}
+			return rs.Err()
+		})
+	}()
+	if err != nil {
+		return fmt.Errorf("insert %s: %w", m.Name, err)
+	}
+	if len(got) != len(es) {
+		return fmt.Errorf("insert %s: %d rows returned for %d inserted", m.Name, len(got), len(es))
+	}
+	match := make([]int, len(es)) // entry i gets returned row match[i]
+	if sh.autoOmitted {
+		// Generated keys are increasing in VALUES order; sort what came
+		// back (RETURNING promises no order) and hand them out in order.
+		idx := make([]int, len(got))
+		for i := range idx {
+			idx[i] = i
+		}
+		byKey := func(a, b int) int { return compareKey(got[a].vals[pkPos[0]], got[b].vals[pkPos[0]]) }
+		if !slices.IsSortedFunc(idx, byKey) { // they usually come back in order
+			slices.SortFunc(idx, byKey)
+		}
+		copy(match, idx)
+	} else {
+		byKey := map[idKey]int{}
+		for i, r := range got {
+			kv := make([]any, len(pkPos))
+			for j, p := range pkPos {
+				kv[j] = r.vals[p]
+			}
+			byKey[makeKey(m, kv)] = i
+		}
+		for i, e := range es {
+			j, ok := byKey[keyOf(m, e.p)]
+			if !ok {
+				return fmt.Errorf("insert %s: returned rows do not match the keys inserted", m.Name)
+			}
+			match[i] = j
+		}
+	}
+	pl.log.writes = slices.Grow(pl.log.writes, len(es)*len(ret)) // a write per generated value
+	for i, e := range es {
+		r := got[match[i]]
+		for j, f := range retCols[:len(ret)] { // ret is retCols' prefix
+			if err := pl.set(e, f, r.vals[j]); err != nil {
+				return fmt.Errorf("insert %s: %w", m.Name, err)
+			}
+		}
+	}
+	pl.presnap(m, cols, snaps, es)
+	return nil
+}
+
+// returnedRow is a row an INSERT … RETURNING sent back.
+type returnedRow struct{ vals []any }
+
+// returnBufs hold what an INSERT of one row scans RETURNING into (see
+// insertChunk).
+type returnBufs struct {
+	cols [2]mapper.Column
+	dest [2]any
+	vals [2]any
+	rows [1]returnedRow
+}
+
+// presnap records the snapshots inserted rows will have after the flush:
+// snaps, taken before the INSERT and sent as its values (cols, in m's
+// field order), with the other fields (generated ones the INSERT set)
+// taken again; finish uses them unless a later set drops them.
+func (pl *plan) presnap(m *mapper.Model, cols []*mapper.Field, snaps [][]any, es []*entry) {
+	if pl.snaps == nil && (len(es) > 1 || pl.snap1e != nil) {
+		pl.snaps = make(map[*entry][]any, len(es))
+	}
+	fields := m.Fields()
+	for j, e := range es {
+		c := 0
+		for i, f := range fields {
+			if c < len(cols) && cols[c] == f {
+				c++
+				continue
+			}
+			m.Resnap(e.p, snaps[j], i)
+		}
+		if pl.snaps == nil {
+			pl.snap1e, pl.snap1 = e, snaps[j]
+		} else {
+			pl.snaps[e] = snaps[j]
+		}
+	}
+}
+
+// compareKey orders integer (or string) key values.
+func compareKey(a, b any) int {
+	switch x := a.(type) { // the usual key types, without reflection
+	case int64:
+		if y, ok := b.(int64); ok {
+			return cmp.Compare(x, y)
+		}
+	case int:
+		if y, ok := b.(int); ok {
+			return cmp.Compare(x, y)
+		}
+	case int32:
+		if y, ok := b.(int32); ok {
+			return cmp.Compare(x, y)
+		}
+	}
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	switch va.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return cmp.Compare(va.Int(), vb.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return cmp.Compare(va.Uint(), vb.Uint())
+	}
+	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
+}

@@ -52,6 +52,14 @@ type Features struct {
 	// AnyArray makes IN with a Go slice compile to "= ANY(?)" with the
 	// slice as one array argument (PostgreSQL).
 	AnyArray bool
+	// UnnestArrays reports INSERT … SELECT unnest(CAST(? AS t[]), …): a
+	// multi-row INSERT may send one array argument per column instead of
+	// one argument per value (PostgreSQL).
+	UnnestArrays bool
+	// MaxParams is the most arguments one statement may bind (65535 on
+	// PostgreSQL and MySQL, 32766 on SQLite); 0 means no known limit.
+	// Multi-row INSERTs and key lists are split to stay within it.
+	MaxParams int
 	// OffsetWithoutLimit is the LIMIT value written when a query has an
 	// OFFSET but no LIMIT and the dialect requires one ("-1" on SQLite,
 	// "18446744073709551615" on MySQL). Empty means OFFSET may stand alone.

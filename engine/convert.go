@@ -264,5 +264,8 @@ func convertReflect(dest, src any) error {
 		e.Set(sv.Convert(e.Type()))
 		return nil
 	}
+	if ok, err := scanJSON(e, src); ok {
+		return err
+	}
 	return fmt.Errorf("cannot store %T into %s", src, e.Type())
 }

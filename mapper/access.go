@@ -127,6 +127,7 @@ func (m *Model) snapPlan() {
 	sfs := []reflect.StructField{{Name: "V", Type: reflect.ArrayOf(len(m.fields), reflect.TypeFor[any]())}}
 	var idx []int
 	for i, f := range m.fields {
+		f.planJSON()
 		if f.inline {
 			sfs = append(sfs, reflect.StructField{Name: "F" + strconv.Itoa(i), Type: f.Type})
 			idx = append(idx, i)

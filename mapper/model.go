@@ -153,6 +153,7 @@ type Field struct {
 	basic   basicKind      // Type is a predeclared type Value reads directly
 	intKind reflect.Kind   // Type's kind when it is an integer type
 	inline  bool           // Snapshot copies the value into its block
+	json    bool           // bound and snapshotted as JSON text (see json.go)
 	snapOff uintptr        // offset of that copy in the block
 }
 
@@ -281,6 +282,9 @@ func (f *Field) Set(obj unsafe.Pointer, v any) error {
 // Snapshot returns a copy of the field's value that later changes to the
 // object cannot alter (byte slices are copied).
 func (f *Field) Snapshot(obj unsafe.Pointer) any {
+	if f.json {
+		return f.snapshotJSON(obj)
+	}
 	v := f.Value(obj)
 	if b, ok := v.([]byte); ok && b != nil {
 		return bytes.Clone(b)
@@ -314,6 +318,9 @@ func (f *Field) Unchanged(obj unsafe.Pointer, snap any) bool {
 		if s, ok := snap.(bool); ok {
 			return s == *(*bool)(p)
 		}
+	}
+	if f.json {
+		return f.unchangedJSON(obj, snap)
 	}
 	cur := f.Value(obj)
 	return f.Equal(snap, cur) && (cur == nil) == (snap == nil)

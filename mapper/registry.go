@@ -342,7 +342,8 @@ func (b *build) fields(d *draft, t reflect.Type, index []int, base uintptr) erro
 			}
 			continue
 		}
-		if target, many, ok := relTarget(sf.Type); ok {
+		// A type: tag makes a *T or []*T field a column (a JSON value).
+		if target, many, ok := relTarget(sf.Type); ok && !tg.has("type") {
 			if k, ok := tg.check(relationFlags, relationVals); !ok {
 				return fieldError(m.Name, sf.Name, raw, ErrBadTag, "unknown relationship option %q", k)
 			}

@@ -321,9 +321,6 @@ func (pl *plan) oneStatement() (bool, error) {
 		// One multi-row INSERT: one model, the same columns for every
 		// row, and no row whose foreign key waits for another's key.
 		m := pl.inserts[0].m
-		if len(m.Fields()) > 64 {
-			return false, nil
-		}
 		sig := omitted(m, pl.inserts[0])
 		if len(pl.inserts) > 1 {
 			auto := m.AutoIncrement()
@@ -335,6 +332,9 @@ func (pl *plan) oneStatement() (bool, error) {
 			if e.m != m || omitted(m, e) != sig {
 				return false, nil
 			}
+		}
+		if len(pl.inserts) > pl.rowsPerStatement(len(insertShapeFor(m, pl.inserts[0]).cols)) {
+			return false, nil // more parameters than one statement takes
 		}
 		for _, ls := range pl.links {
 			for _, l := range ls {
@@ -1011,7 +1011,11 @@ func (pl *plan) update(ctx context.Context, e *entry) error {
 	fields := m.Fields()
 	stmt := core.Update(m.Table())
 	for _, i := range ch {
-		stmt = stmt.Set(fields[i].Col, fields[i].Value(e.p))
+		v, err := fields[i].Bind(e.p)
+		if err != nil {
+			return fmt.Errorf("update %s %s: %w", m.Name, e.key, err)
+		}
+		stmt = stmt.Set(fields[i].Col, v)
 	}
 	for i, f := range m.PrimaryKey() {
 		stmt = stmt.Where(core.Eq(f.Col, keyValue(e, i)))
@@ -1111,7 +1115,7 @@ func (pl *plan) associations(ctx context.Context) error {
 	for _, t := range tables {
 		ps := byTable[t]
 		slices.SortFunc(ps, func(x, y pair) int { return cmp.Or(cmp.Compare(x.a.seq, y.a.seq), cmp.Compare(x.b.seq, y.b.seq)) })
-		for chunk := range slices.Chunk(ps, pl.s.opts.BatchSize) {
+		for chunk := range slices.Chunk(ps, pl.rowsPerStatement(2)) {
 			stmt := core.Insert(t).Columns(chunk[0].ac, chunk[0].bc)
 			for _, p := range chunk {
 				stmt = stmt.Values(keyOfEntry(p.a), keyOfEntry(p.b))
@@ -1132,7 +1136,7 @@ func (pl *plan) delete(ctx context.Context, m *mapper.Model, es []*entry) error 
 	v := m.Version()
 	pk := m.PrimaryKey()
 	if v == nil && len(pk) == 1 {
-		for chunk := range slices.Chunk(es, pl.s.opts.BatchSize) {
+		for chunk := range slices.Chunk(es, pl.rowsPerStatement(1)) {
 			keys := make([]any, len(chunk))
 			for i, e := range chunk {
 				keys[i] = keyValue(e, 0)

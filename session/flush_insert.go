@@ -8,13 +8,15 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
 // insert writes new rows of one model: grouped by the columns they set,
-// in multi-row INSERTs of at most BatchSize rows, reading generated keys
-// and server defaults back.
+// in multi-row INSERTs of at most BatchSize rows (fewer where the
+// dialect's parameter limit requires), reading generated keys and server
+// defaults back.
 func (pl *plan) insert(ctx context.Context, m *mapper.Model, es []*entry) error {
 	if v := m.Version(); v != nil {
 		for _, e := range es {
@@ -48,6 +50,7 @@ func (pl *plan) insert(ctx context.Context, m *mapper.Model, es []*entry) error 
 			}
 			continue
 		}
+		// (insertChunk splits a chunk further for the parameter limit.)
 		for chunk := range slices.Chunk(rows, pl.s.opts.BatchSize) {
 			if err := pl.insertChunk(ctx, m, sh, chunk); err != nil {
 				return err
@@ -94,11 +97,33 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 		}
 		rows[j], snaps[j] = vals, snap
 	}
-	if len(ret) == 0 || !pl.s.returning {
-		stmt := pl.unnest(sh, sh.plain, rows)
-		if stmt == nil {
-			stmt = sh.plain.Rows(rows...)
+	if err := badValues(sh, rows); err != nil {
+		return fmt.Errorf("insert %s: %w", m.Name, err)
+	}
+	base := sh.plain
+	if len(ret) > 0 && pl.s.returning {
+		base = sh.returning
+	}
+	if stmt := pl.unnest(sh, base, rows); stmt != nil {
+		return pl.sendInsert(ctx, m, sh, stmt, es, snaps)
+	}
+	// VALUES: as many statements as the dialect's parameter limit needs.
+	per := pl.rowsPerStatement(len(cols))
+	for a := 0; a < len(es); a += per {
+		b := min(a+per, len(es))
+		if err := pl.sendInsert(ctx, m, sh, base.Rows(rows[a:b]...), es[a:b], snaps[a:b]); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// sendInsert runs stmt, the INSERT of es (whose snapshots, taken for it,
+// are snaps), and stores in es what the database generated: keys and
+// defaults.
+func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape, stmt *core.InsertStmt, es []*entry, snaps [][]any) error {
+	cols, ret := sh.cols, sh.ret
+	if len(ret) == 0 || !pl.s.returning {
 		res, err := pl.exec(ctx, stmt)
 		if err != nil {
 			return fmt.Errorf("insert %s: %w", m.Name, err)
@@ -118,10 +143,6 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 	}
 	// RETURNING the generated columns, with the key to match rows.
 	retCols, pkPos := sh.retCols, sh.pkPos
-	stmt := pl.unnest(sh, sh.returning, rows)
-	if stmt == nil {
-		stmt = sh.returning.Rows(rows...)
-	}
 	var got []returnedRow
 	err := func() error {
 		pl.s.txMu.Lock()

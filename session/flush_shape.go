@@ -27,22 +27,21 @@ type insertShape struct {
 	// arrays are the types cols are sent as, one array each, to
 	// PostgreSQL (see unnest); nil where the columns do not allow it.
 	arrays []core.Type
+	// json are the positions in cols of JSON fields, whose values may
+	// be ones that cannot be encoded (see badValues).
+	json []int
 }
 
 type insertShapeKey struct {
 	m       *mapper.Model
-	omitted uint64
+	omitted omitSet
 }
 
 // insertShapes caches shapes by model and omitted set: few per model.
 var insertShapes sync.Map // insertShapeKey → *insertShape
 
-// insertShapeFor returns the shape of e's INSERT (cached for models of up
-// to 64 fields).
+// insertShapeFor returns the shape of e's INSERT.
 func insertShapeFor(m *mapper.Model, e *entry) *insertShape {
-	if len(m.Fields()) > 64 {
-		return newInsertShape(m, e)
-	}
 	k := insertShapeKey{m: m, omitted: omitted(m, e)}
 	if sh, ok := insertShapes.Load(k); ok {
 		return sh.(*insertShape)
@@ -72,6 +71,9 @@ func newInsertShape(m *mapper.Model, e *entry) *insertShape {
 	ccols := make([]*core.Column, len(sh.cols))
 	for i, f := range sh.cols {
 		ccols[i] = f.Col
+		if f.IsJSON() {
+			sh.json = append(sh.json, i)
+		}
 	}
 	sh.plain = core.Insert(m.Table()).Columns(ccols...)
 	sh.arrays = arrayTypes(m.Table(), ccols)
@@ -146,11 +148,12 @@ const minUnnestRows = 2
 // statement, and the 65 535-parameter limit no longer bounds a batch.
 // Zipped set-returning functions yield the rows in array order, which is
 // the order they are inserted in, as with VALUES. It returns nil (send
-// VALUES) unless the dialect is PostgreSQL, there are enough rows, and
+// VALUES) unless the dialect has such arrays (Features.UnnestArrays:
+// PostgreSQL), there are enough rows, and
 // every value is of a plain Go type whose array encoding is the same as
 // its own (see arrayValue).
 func (pl *plan) unnest(sh *insertShape, base *core.InsertStmt, rows [][]any) *core.InsertStmt {
-	if sh.arrays == nil || len(rows) < minUnnestRows || pl.s.dialect == nil || pl.s.dialect.Name() != "postgres" {
+	if sh.arrays == nil || len(rows) < minUnnestRows || !pl.s.features().UnnestArrays {
 		return nil
 	}
 	n := len(rows)
@@ -200,14 +203,42 @@ func omit(f *mapper.Field, p unsafe.Pointer) bool {
 	return f.HasDefault && f.IsNil(p)
 }
 
-// omitted is the set of columns an INSERT of e leaves to the database,
-// as a bit mask over m's fields (see omit); m has at most 64.
-func omitted(m *mapper.Model, e *entry) uint64 {
-	var bits uint64
-	for i, f := range m.Fields() {
+// omitSet is a set of a model's fields as a bit mask: the first 64 in
+// lo, any others in the bytes of hi (empty while none is in the set), so
+// that rows of a model of any width compare and key a map alike.
+type omitSet struct {
+	lo uint64
+	hi string
+}
+
+// omitted is the set of columns an INSERT of e leaves to the database
+// (see omit).
+func omitted(m *mapper.Model, e *entry) omitSet {
+	var s omitSet
+	fields := m.Fields()
+	for i, f := range fields[:min(len(fields), 64)] {
 		if omit(f, e.p) {
-			bits |= 1 << i
+			s.lo |= 1 << i
 		}
 	}
-	return bits
+	if len(fields) <= 64 {
+		return s
+	}
+	var buf [32]byte
+	hi := buf[:0]
+	if n := (len(fields) - 64 + 7) / 8; n > len(buf) {
+		hi = make([]byte, 0, n)
+	}
+	hi = hi[:(len(fields)-64+7)/8]
+	set := false
+	for i, f := range fields[64:] {
+		if omit(f, e.p) {
+			hi[i/8] |= 1 << (i % 8)
+			set = true
+		}
+	}
+	if set {
+		s.hi = string(hi)
+	}
+	return s
 }

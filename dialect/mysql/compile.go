@@ -44,6 +44,7 @@ func (d dialect) Features() core.Features {
 		UpdateFrom: core.JoinMulti, DeleteUsing: core.JoinMulti,
 		ConcatFunc:     true,
 		DropForeignKey: "DROP FOREIGN KEY",
+		MaxParams:      65535, // placeholders of a prepared statement
 	}
 	// MySQL 8 accepts WITH before UPDATE and DELETE; MariaDB does not, so
 	// the flag stays off for both rather than differ by statement.

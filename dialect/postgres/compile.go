@@ -39,6 +39,8 @@ func (dialect) Features() core.Features {
 		DropForeignKey:         "DROP CONSTRAINT",
 		AlterIfExists:          true,
 		CreateIndexIfNotExists: true,
+		UnnestArrays:           true,
+		MaxParams:              65535, // the Bind message counts them in 16 bits
 	}
 }
 

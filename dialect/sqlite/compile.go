@@ -31,6 +31,7 @@ func (dialect) Features() core.Features {
 		DeleteUsing:            core.JoinNone,
 		DMLWith:                true,
 		CreateIndexIfNotExists: true,
+		MaxParams:              32766, // SQLITE_MAX_VARIABLE_NUMBER's default
 	}
 }
 

@@ -1,0 +1,40 @@
+package session
+
+import (
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/mapper"
+)
+
+// features are the dialect's (a zero, conservative set without one).
+func (s *Session) features() core.Features {
+	if s.dialect == nil {
+		return core.Features{}
+	}
+	return s.dialect.Features()
+}
+
+// rowsPerStatement is how many rows of args bound values each one
+// statement of the flush carries: Options.BatchSize, or fewer where the
+// dialect's limit on a statement's parameters (Features.MaxParams: 32766
+// on SQLite, 65535 on MySQL and PostgreSQL) is lower.
+func (pl *plan) rowsPerStatement(args int) int {
+	n := pl.s.opts.BatchSize
+	if limit := pl.s.features().MaxParams; limit > 0 && args > 0 {
+		n = min(n, max(1, limit/args))
+	}
+	return n
+}
+
+// badValues returns the error of a value in rows that cannot be bound: a
+// JSON field's that encoding/json refused when the row's snapshot was
+// taken (see mapper.ValueError).
+func badValues(sh *insertShape, rows [][]any) error {
+	for _, c := range sh.json {
+		for _, r := range rows {
+			if err, ok := r[c].(*mapper.ValueError); ok {
+				return err
+			}
+		}
+	}
+	return nil
+}

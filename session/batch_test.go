@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/athanor-orm/athanor/core"
@@ -254,6 +255,101 @@ func TestWideModelBatches(t *testing.T) {
 					t.Errorf("row %d, %s: read back %v, want %v", i, g.Type().Field(j).Name, g.Field(j), w.Field(j))
 				}
 			}
+		}
+	})
+}
+
+type boundTag struct {
+	_    struct{} `athanor:",table:session_bound_tags"`
+	ID   int64    `athanor:",pk,noautoincrement"`
+	Name string
+}
+
+type boundPost struct {
+	_     struct{}    `athanor:",table:session_bound_posts"`
+	ID    int64       `athanor:",pk"`
+	Title string
+	Tags  []*boundTag `athanor:",secondary:session_bound_post_tags"`
+}
+
+// boundItem is a table no other references (deleting its rows checks no
+// foreign key).
+type boundItem struct {
+	_  struct{} `athanor:",table:session_bound_items"`
+	ID int64    `athanor:",pk,noautoincrement"`
+	N  int
+}
+
+// TestAssociationsAndDeletesBoundedByParameters: with a BatchSize above
+// the server's parameter limit, association rows (two parameters each)
+// and deletes by key lists (one each) are split to stay within it.
+func TestAssociationsAndDeletesBoundedByParameters(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := schema(t, srv.db, mapper.RegisterIn[boundPost], mapper.RegisterIn[boundItem])
+		limit := maxParams[srv.name]
+		opts := session.Options{Registry: reg, BatchSize: 100000}
+
+		// Association rows: one more than fits twice in half the limit.
+		s := session.New(session.DB(srv.db), opts)
+		n := limit/2 + 100
+		post := &boundPost{Title: "p"}
+		for i := range n {
+			post.Tags = append(post.Tags, &boundTag{ID: int64(i + 1), Name: "t"})
+		}
+		if err := s.Add(post); err != nil {
+			t.Fatal(err)
+		}
+		srv.log.take()
+		if _, err := s.Commit(ctx); err != nil {
+			t.Fatalf("insert: %v", err)
+		}
+		pairs := 0
+		for _, q := range srv.inserts() {
+			if strings.Contains(q, "session_bound_post_tags") {
+				pairs++
+			}
+		}
+		if pairs != 2 {
+			t.Errorf("%d INSERTs of association rows, want 2", pairs)
+		}
+		if got := srv.rows(t, "session_bound_post_tags"); got != int64(n) {
+			t.Errorf("%d association rows, want %d", got, n)
+		}
+
+		// Deletes: more keys than the limit.
+		n = limit + 100
+		s = session.New(session.DB(srv.db), opts)
+		items := make([]*boundItem, n)
+		for i := range items {
+			items[i] = &boundItem{ID: int64(i + 1), N: i}
+			if err := s.Add(items[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Commit(ctx); err != nil {
+			t.Fatalf("insert items: %v", err)
+		}
+		for _, it := range items {
+			if err := s.Delete(it); err != nil {
+				t.Fatal(err)
+			}
+		}
+		srv.log.take()
+		if _, err := s.Commit(ctx); err != nil {
+			t.Fatalf("delete: %v", err)
+		}
+		deletes := 0
+		for _, q := range srv.log.take() {
+			if strings.HasPrefix(q, "DELETE") {
+				deletes++
+			}
+		}
+		if deletes != 2 {
+			t.Errorf("%d DELETEs, want 2", deletes)
+		}
+		if got := srv.rows(t, "session_bound_items"); got != 0 {
+			t.Errorf("%d items left, want none", got)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/internal/testdb"
 )
@@ -57,4 +58,15 @@ func eachServer(t *testing.T, f func(t *testing.T, s server)) {
 			f(t, server{name: name, db: db, log: log})
 		})
 	}
+}
+
+// rows counts the rows of a table (named without quotes: the same on
+// every server).
+func (s server) rows(t *testing.T, table string) int64 {
+	t.Helper()
+	var n int64
+	if err := s.db.QueryRow(context.Background(), core.Raw("SELECT COUNT(*) FROM "+table).ReadOnly()).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

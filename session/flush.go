@@ -1116,10 +1116,12 @@ func (pl *plan) associations(ctx context.Context) error {
 		ps := byTable[t]
 		slices.SortFunc(ps, func(x, y pair) int { return cmp.Or(cmp.Compare(x.a.seq, y.a.seq), cmp.Compare(x.b.seq, y.b.seq)) })
 		for chunk := range slices.Chunk(ps, pl.rowsPerStatement(2)) {
-			stmt := core.Insert(t).Columns(chunk[0].ac, chunk[0].bc)
-			for _, p := range chunk {
-				stmt = stmt.Values(keyOfEntry(p.a), keyOfEntry(p.b))
+			rows, flat := make([][]any, len(chunk)), make([]any, 2*len(chunk))
+			for i, p := range chunk {
+				flat[2*i], flat[2*i+1] = keyOfEntry(p.a), keyOfEntry(p.b)
+				rows[i] = flat[2*i : 2*i+2 : 2*i+2]
 			}
+			stmt := core.Insert(t).Columns(chunk[0].ac, chunk[0].bc).Rows(rows...) // not Values per row: each copies the rows before it
 			if _, err := pl.exec(ctx, stmt); err != nil {
 				return fmt.Errorf("insert into %s: %w", t.Name(), err)
 			}

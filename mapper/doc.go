@@ -79,6 +79,20 @@
 // A relationship adds its FOREIGN KEY constraint to the table holding the
 // key unless a column tag declares it.
 //
+// # JSON columns
+//
+// A field tagged type:json holding a map, a slice, a struct or a pointer
+// to one (a *T or []*T field with type: is a column, not a relationship)
+// is bound as its encoding/json text: Field.Bind gives it, NULL for a nil
+// map, slice or pointer. json.RawMessage and []byte fields are the text
+// itself, as are string fields; a driver.Valuer encodes itself. A
+// snapshot holds the text, so a change made inside the map, slice or
+// struct is a change (Field.Unchanged compares texts); a value
+// encoding/json refuses (an infinite float, a channel) snapshots as a
+// *ValueError, the error of binding it. Loads decode the text with
+// json.Unmarshal into a zeroed value (pgx on PostgreSQL, the engine on
+// MySQL and SQLite).
+//
 // # Errors
 //
 // Registration fails, and registers nothing, on a bad tag, an unknown

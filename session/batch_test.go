@@ -266,8 +266,8 @@ type boundTag struct {
 }
 
 type boundPost struct {
-	_     struct{}    `athanor:",table:session_bound_posts"`
-	ID    int64       `athanor:",pk"`
+	_     struct{} `athanor:",table:session_bound_posts"`
+	ID    int64    `athanor:",pk"`
 	Title string
 	Tags  []*boundTag `athanor:",secondary:session_bound_post_tags"`
 }

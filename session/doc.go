@@ -46,20 +46,35 @@
 // parents' keys into foreign keys, and then writes:
 //
 //   - inserts, tables in foreign-key order and self-referencing rows
-//     parents first, as multi-row INSERT … RETURNING of at most
-//     Options.BatchSize rows (MySQL, without RETURNING: row by row with
-//     LAST_INSERT_ID, or multi-row with Options.ConsecutiveIDs). On
-//     PostgreSQL a batch of several rows is sent as INSERT … SELECT
-//     unnest($1::t1[], …): one array parameter per column, so one
-//     prepared statement serves every batch size and the server parses 7
-//     parameters, not 700, for 100 rows of 7 columns; rows holding a value
-//     of a type other than Go's predeclared ones, time.Time and []byte (a
+//     parents first, as multi-row INSERT … RETURNING of the rows that
+//     leave the same columns to the server (a zero auto-increment key,
+//     nil fields with a default), models of any number of fields alike,
+//     at most Options.BatchSize rows each (MySQL, without RETURNING: row
+//     by row with LAST_INSERT_ID, or multi-row with
+//     Options.ConsecutiveIDs). A statement also binds no more values than
+//     the dialect allows (core.Features.MaxParams: 32766 on SQLite, 65535
+//     on MySQL, MariaDB and PostgreSQL), so 10,000 rows of 10 columns are
+//     4 INSERTs on SQLite and 2 on MariaDB. Where the dialect has
+//     Features.UnnestArrays (PostgreSQL) a batch of several rows is sent
+//     as INSERT … SELECT unnest($1::t1[], …): one array parameter per
+//     column, so one prepared statement serves every batch size, the
+//     server parses 7 parameters, not 700, for 100 rows of 7 columns, and
+//     the parameter limit does not apply; rows holding a value of a type
+//     other than Go's predeclared ones, time.Time and []byte (a
 //     driver.Valuer, say), or a column of a type without such an array
 //     (JSON, arrays), go as VALUES;
 //   - updates of the columns that differ from the loaded snapshot (zero
 //     values are values), with the version column checked and bumped —
 //     no row matched is athanor.ErrStaleObject;
-//   - association rows, then deletes, dependents first.
+//   - association rows, then deletes, dependents first (both split, like
+//     inserts, by BatchSize and the parameter limit).
+//
+// JSON fields (type:json: a map, slice, struct, pointer, json.RawMessage)
+// are sent as their encoding/json text on every dialect, NULL when nil,
+// and their snapshot is that text: a change made inside a loaded map or
+// struct is found and written, an unchanged one is not. A value
+// encoding/json refuses fails the flush with an error naming the field
+// (a *mapper.ValueError). See the mapper's JSON columns.
 //
 // The session's transaction begins at the first flush that writes and
 // ends at Commit or Rollback; a flush inside it runs in a savepoint. A

@@ -69,7 +69,9 @@ type Options struct {
 	Registry *mapper.Registry
 	// NoAutoflush turns off the flush that runs before every query.
 	NoAutoflush bool
-	// BatchSize bounds the rows of one multi-row INSERT; default 500.
+	// BatchSize bounds the rows of one multi-row INSERT (and the keys of
+	// one DELETE); default 500. Statements hold fewer where the dialect's
+	// limit on bound values (core.Features.MaxParams) requires.
 	BatchSize int
 	// Tx are the options of the session's transaction.
 	Tx engine.TxOptions

@@ -109,7 +109,6 @@ type Session struct {
 	opts      Options
 	dialect   core.Dialect
 	returning bool
-	mysql     bool
 
 	ids  identityMap
 	objs objectSet
@@ -150,7 +149,6 @@ func New(b Backend, opts Options) *Session {
 	s.dialect = b.Dialect()
 	if s.dialect != nil {
 		s.returning = s.dialect.Features().ReturningInsert
-		s.mysql = s.dialect.Name() == "mysql" || s.dialect.Name() == "mariadb"
 	}
 	return s // the identity map and object set start empty as zero values
 }

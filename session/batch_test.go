@@ -45,8 +45,8 @@ var maxParams = map[string]int{"postgres": 65535, "mariadb": 65535, "sqlite": 32
 // TestInsertsBoundedByParameters: with a BatchSize of 10,000, a flush of
 // 10,000 rows of 10 columns succeeds on every server, in as many INSERTs
 // as the server's parameter limit implies (VALUES: limit/10 rows each; on
-// PostgreSQL, rows sent as unnest arrays need one statement), and every
-// row arrives.
+// PostgreSQL, rows sent as unnest arrays need one statement) in one
+// transaction, and every row arrives.
 func TestInsertsBoundedByParameters(t *testing.T) {
 	const n, cols = 10000, 10
 	eachServer(t, func(t *testing.T, srv server) {
@@ -78,11 +78,16 @@ func TestInsertsBoundedByParameters(t *testing.T) {
 				}
 			}
 			srv.log.take()
+			srv.tx.begins.Store(0)
 			if _, err := s.Commit(ctx); err != nil {
 				t.Fatalf("%s: commit: %v", c.table, err)
 			}
 			if got := len(srv.inserts()); got != c.want {
 				t.Errorf("%s: %d INSERT statements, want %d", c.table, got, c.want)
+			}
+			// Several statements are one transaction; one needs none.
+			if got, want := srv.tx.begins.Load(), int64(min(c.want-1, 1)); got != want {
+				t.Errorf("%s: %d transactions, want %d", c.table, got, want)
 			}
 			var rows, sumA int64
 			var sumE float64

@@ -16,6 +16,7 @@ type server struct {
 	name string
 	db   *engine.DB
 	log  *sqlLog
+	tx   *txCounter
 }
 
 // inserts takes the log and returns the INSERT statements in it.
@@ -48,14 +49,14 @@ func eachServer(t *testing.T, f func(t *testing.T, s server)) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			log := &sqlLog{}
-			cfg.Hooks = []any{log}
+			log, tx := &sqlLog{}, &txCounter{}
+			cfg.Hooks = []any{log, tx}
 			db, err := engine.OpenConfig(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			f(t, server{name: name, db: db, log: log})
+			f(t, server{name: name, db: db, log: log, tx: tx})
 		})
 	}
 }

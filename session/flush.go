@@ -333,7 +333,7 @@ func (pl *plan) oneStatement() (bool, error) {
 				return false, nil
 			}
 		}
-		if len(pl.inserts) > pl.rowsPerStatement(len(insertShapeFor(m, pl.inserts[0]).cols)) {
+		if !pl.oneInsert(insertShapeFor(m, pl.inserts[0]), pl.inserts) {
 			return false, nil // more parameters than one statement takes
 		}
 		for _, ls := range pl.links {

@@ -25,6 +25,26 @@ func (pl *plan) rowsPerStatement(args int) int {
 	return n
 }
 
+// oneInsert reports whether rows es of shape sh (at most BatchSize) go
+// in one INSERT: within the parameter limit as VALUES, or as unnest
+// arrays (see unnest), which the limit does not bound.
+func (pl *plan) oneInsert(sh *insertShape, es []*entry) bool {
+	if len(es) <= pl.rowsPerStatement(len(sh.cols)) {
+		return true
+	}
+	if sh.arrays == nil || len(es) < minUnnestRows || !pl.s.features().UnnestArrays {
+		return false
+	}
+	for j, f := range sh.cols {
+		for _, e := range es {
+			if !arrayValue(sh.arrays[j].Kind, f.Value(e.p)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // badValues returns the error of a value in rows that cannot be bound: a
 // JSON field's that encoding/json refused when the row's snapshot was
 // taken (see mapper.ValueError).

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/session"
 )
@@ -257,4 +258,54 @@ func sameJSON(t *testing.T, a, b any) bool {
 		return out
 	}
 	return reflect.DeepEqual(norm(a), norm(b))
+}
+
+type jsonOwner struct {
+	_    struct{}        `athanor:",table:session_json_owners"`
+	ID   int64           `athanor:",pk"`
+	Meta map[string]any  `athanor:",type:json"`
+	Pets []*jsonPet      `athanor:",fk:owner_id"`
+	Seen json.RawMessage `athanor:",type:json"`
+}
+
+type jsonPet struct {
+	_       struct{}   `athanor:",table:session_json_pets"`
+	ID      int64      `athanor:",pk"`
+	OwnerID int64      `athanor:",index"`
+	Owner   *jsonOwner `athanor:",fk:owner_id"`
+	Tags    []string   `athanor:",type:json"`
+}
+
+// TestJSONFieldsEagerLoaded: JSON fields of related objects load through
+// a join (scanned into held values, then stored) and a select-in.
+func TestJSONFieldsEagerLoaded(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := schema(t, srv.db, mapper.RegisterIn[jsonOwner])
+		s := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		o := &jsonOwner{Meta: map[string]any{"k": "v"}, Pets: []*jsonPet{{Tags: []string{"a", "b"}}, {}}}
+		if err := s.Add(o); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		pets, err := session.Query[jsonPet](session.New(session.DB(srv.db), session.Options{Registry: reg})).
+			Options(loader.Joined("Owner")).OrderBy("ID").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pets) != 2 || pets[0].Owner == nil || !reflect.DeepEqual(pets[0].Owner.Meta, map[string]any{"k": "v"}) ||
+			pets[0].Owner.Seen != nil || !reflect.DeepEqual(pets[0].Tags, []string{"a", "b"}) || pets[1].Tags != nil {
+			t.Fatalf("joined: %+v", pets)
+		}
+		owners, err := session.Query[jsonOwner](session.New(session.DB(srv.db), session.Options{Registry: reg})).
+			Options(loader.SelectIn("Pets")).All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(owners) != 1 || len(owners[0].Pets) != 2 || !reflect.DeepEqual(owners[0].Meta, map[string]any{"k": "v"}) {
+			t.Fatalf("select-in: %+v", owners)
+		}
+	})
 }

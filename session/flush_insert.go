@@ -60,6 +60,9 @@ func (pl *plan) insert(ctx context.Context, m *mapper.Model, es []*entry) error 
 	return nil
 }
 
+// insertChunk inserts es, rows of shape sh (at most BatchSize): in one
+// statement when unnest takes them, else in as many VALUES statements as
+// the parameter limit requires.
 func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShape, es []*entry) error {
 	cols, ret := sh.cols, sh.ret
 	// Each row's values are taken from the snapshot the object will have

@@ -224,12 +224,13 @@ func omitted(m *mapper.Model, e *entry) omitSet {
 	if len(fields) <= 64 {
 		return s
 	}
-	var buf [32]byte
-	hi := buf[:0]
-	if n := (len(fields) - 64 + 7) / 8; n > len(buf) {
-		hi = make([]byte, 0, n)
+	var buf [32]byte // on the stack for models of up to 320 fields
+	var hi []byte
+	if n := (len(fields) - 64 + 7) / 8; n <= len(buf) {
+		hi = buf[:n]
+	} else {
+		hi = make([]byte, n)
 	}
-	hi = hi[:(len(fields)-64+7)/8]
 	set := false
 	for i, f := range fields[64:] {
 		if omit(f, e.p) {

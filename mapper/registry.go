@@ -406,19 +406,9 @@ func (b *build) column(d *draft, sf reflect.StructField, tg tag, raw string, idx
 	}
 	pk := tg.flags["pk"]
 	keyed := pk || tg.has("unique") || tg.has("index") || tg.has("fk")
-	var ct core.Type
-	if v, ok := tg.vals["type"]; ok {
-		t, ok := parseTypeName(v, size)
-		if !ok {
-			return fieldError(m.Name, sf.Name, raw, ErrBadTag, "unknown type %q", v)
-		}
-		ct = t
-	} else {
-		t, ok := goType(elem, size, keyed)
-		if !ok {
-			return fieldError(m.Name, sf.Name, raw, ErrUnsupportedType, "no column type for %s (add type:, or tag it \"-\")", ft)
-		}
-		ct = t
+	ct, err := b.columnType(d, sf, tg, raw, name, elem, size, keyed)
+	if err != nil {
+		return err
 	}
 	if size > 0 && ct.Kind != core.TypeString {
 		return fieldError(m.Name, sf.Name, raw, ErrBadTag, "size applies to strings, not %s", ct.Kind)

@@ -1,0 +1,258 @@
+package integration_test
+
+// Exact decimals, enums and PostgreSQL arrays (issue 14, "Also build")
+// through the ORM and through core on PostgreSQL, MariaDB and SQLite.
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"math/big"
+	"reflect"
+	"slices"
+	"testing"
+
+
+	"github.com/athanor-orm/athanor"
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/testdb"
+	"github.com/athanor-orm/athanor/mapper"
+	"github.com/athanor-orm/athanor/session"
+)
+
+// ratMoney is a decimal of the user's own (a big.Rat behind sql.Scanner
+// and driver.Valuer), mapped through its type: tag.
+type ratMoney struct{ r *big.Rat }
+
+func (m ratMoney) Value() (driver.Value, error) {
+	if m.r == nil {
+		return "0", nil
+	}
+	return m.r.FloatString(2), nil
+}
+
+func (m *ratMoney) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return fmt.Errorf("ratMoney: cannot scan %T", src)
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return fmt.Errorf("ratMoney: bad number %q", s)
+	}
+	m.r = r
+	return nil
+}
+
+type tyTrack struct {
+	_         struct{}         `athanor:",table:ty_tracks"`
+	ID        int64            `athanor:",pk"`
+	Name      string           `athanor:",size:50"`
+	UnitPrice athanor.Decimal  `athanor:",type:numeric(10,2)"`
+	Cost      *athanor.Decimal `athanor:",precision:12,scale:3"`
+	List      ratMoney         `athanor:",type:decimal(10,2)"`
+}
+
+type tyStatus string
+
+func (tyStatus) EnumValues() []string { return []string{"draft", "published", "archived"} }
+
+type tyPost struct {
+	_      struct{} `athanor:",table:ty_posts"`
+	ID     int64    `athanor:",pk"`
+	Title  string   `athanor:",size:50"`
+	Status tyStatus // enum through EnumValues; PostgreSQL type "ty_status"
+	Kind   string   `athanor:",type:enum(article,note),enumname:ty_kind"`
+}
+
+type tyEnv struct {
+	name string
+	db   *engine.DB
+	reg  *mapper.Registry
+}
+
+func (e tyEnv) session() *session.Session {
+	return session.New(session.DB(e.db), session.Options{Registry: e.reg})
+}
+
+func (e tyEnv) table(t *testing.T, model any) *core.Table {
+	t.Helper()
+	m, err := e.reg.Of(reflect.TypeOf(model))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Table()
+}
+
+func (e tyEnv) ddl(t *testing.T, create bool) {
+	t.Helper()
+	md, err := e.reg.MetaData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := func(ctx context.Context, c core.Compiled) error {
+		_, err := e.db.Exec(ctx, core.Raw(c.SQL, c.Args...))
+		return err
+	}
+	if create {
+		err = md.CreateAll(context.Background(), e.db.Dialect(), exec, false)
+	} else {
+		err = md.DropAll(context.Background(), e.db.Dialect(), exec)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// eachTypes runs body on PostgreSQL, MariaDB and SQLite with models
+// registered and their schema created.
+func eachTypes(t *testing.T, models []any, body func(t *testing.T, e tyEnv)) {
+	for _, k := range []struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{
+		{"postgres", func(t *testing.T) string { return testdb.PG(t).Primary.URL() }},
+		{"mariadb", func(t *testing.T) string { return testdb.MySQL(t).Primary.URL() }},
+		{"sqlite", func(t *testing.T) string { return "sqlite://" + testdb.SQLite(t) }},
+	} {
+		t.Run(k.name, func(t *testing.T) {
+			t.Parallel()
+			db, _ := openORM(t, k.dsn(t))
+			e := tyEnv{name: k.name, db: db, reg: mapper.NewRegistry()}
+			for _, m := range models {
+				if _, err := e.reg.Register(reflect.TypeOf(m)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.ddl(t, true)
+			body(t, e)
+		})
+	}
+}
+
+func dec(s string) athanor.Decimal { return athanor.MustDecimal(s) }
+
+func TestTypesDecimalExactOnEveryDialect(t *testing.T) {
+	eachTypes(t, []any{tyTrack{}}, func(t *testing.T, e tyEnv) {
+		ctx := context.Background()
+		tracks := e.table(t, tyTrack{})
+		// Chinook-like prices, through the session (one batch: the
+		// PostgreSQL unnest path must leave Valuers in VALUES).
+		s := e.session()
+		cost := dec("123456789.125")
+		in := []*tyTrack{
+			{ID: 1, Name: "a", UnitPrice: dec("0.99"), Cost: &cost, List: ratMoney{big.NewRat(99, 100)}},
+			{ID: 2, Name: "b", UnitPrice: dec("1.99"), List: ratMoney{big.NewRat(199, 100)}},
+			{ID: 3, Name: "c", UnitPrice: dec("0.10")},
+		}
+		for _, tr := range in {
+			if err := s.Add(tr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// And through core.
+		_, err := e.db.Exec(ctx, core.Insert(tracks).Columns(tracks.C("id"), tracks.C("name"), tracks.C("unit_price"), tracks.C("list")).
+			Values(4, "d", dec("0.20"), ratMoney{big.NewRat(1, 5)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := session.Query[tyTrack](e.session()).OrderBy("ID").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantPrice := []string{"0.99", "1.99", "0.10", "0.20"}
+		wantList := []string{"0.99", "1.99", "0.00", "0.20"}
+		if len(got) != 4 {
+			t.Fatalf("%d rows", len(got))
+		}
+		for i, tr := range got {
+			if tr.UnitPrice.String() != wantPrice[i] {
+				t.Errorf("row %d: unit_price %q, want %q", i+1, tr.UnitPrice, wantPrice[i])
+			}
+			if l, _ := tr.List.Value(); l != wantList[i] {
+				t.Errorf("row %d: list %q, want %q", i+1, l, wantList[i])
+			}
+		}
+		if got[0].Cost == nil || got[0].Cost.String() != "123456789.125" || got[1].Cost != nil {
+			t.Errorf("cost: %v, %v", got[0].Cost, got[1].Cost)
+		}
+
+		// The server's SUM, scanned exactly: 0.10 + 0.20 is 0.30, not
+		// 0.30000000000000004. SQLite sums in binary floating point
+		// (documented): there ROUND(SUM(x), 2) is what is exact.
+		sum := core.Sum(tracks.C("unit_price"))
+		if e.name == "sqlite" {
+			sum = core.Func("ROUND", sum, 2)
+		}
+		var total, small athanor.Decimal
+		if err := e.db.QueryRow(ctx, core.Select(sum).From(tracks)).Scan(&total); err != nil {
+			t.Fatal(err)
+		}
+		q := core.Select(sum).From(tracks).Where(core.In(tracks.C("id"), 3, 4))
+		if err := e.db.QueryRow(ctx, q).Scan(&small); err != nil {
+			t.Fatal(err)
+		}
+		if total.Cmp(dec("3.28")) != 0 || small.Cmp(dec("0.3")) != 0 {
+			t.Errorf("sums %s and %s, want 3.28 and 0.30", total, small)
+		}
+		if e.name != "sqlite" && (total.String() != "3.28" || small.String() != "0.30") {
+			t.Errorf("sums %q and %q, want the server's text 3.28 and 0.30", total, small)
+		}
+
+		// Equality with a Decimal in Where, through the session and core.
+		one, err := session.Query[tyTrack](e.session()).Where(core.Eq(tracks.C("unit_price"), dec("0.99"))).All(ctx)
+		if err != nil || len(one) != 1 || one[0].ID != 1 {
+			t.Fatalf("= 0.99: %v %v", one, err)
+		}
+		// Ordering comparison: numeric on PostgreSQL and MariaDB; on
+		// SQLite the TEXT column is cast to NUMERIC (documented).
+		price := any(tracks.C("unit_price"))
+		if e.name == "sqlite" {
+			price = core.Cast(tracks.C("unit_price"), core.Numeric(10, 2))
+		}
+		e.db.Exec(ctx, core.Insert(tracks).Columns(tracks.C("id"), tracks.C("name"), tracks.C("unit_price"), tracks.C("list")).
+			Values(5, "e", dec("10.00"), ratMoney{}))
+		var ids []int64
+		err = e.db.QueryFunc(ctx, core.Select(tracks.C("id")).From(tracks).Where(core.Gt(price, dec("1.5"))).OrderBy(core.Asc(tracks.C("id"))),
+			func(r *engine.Rows) error {
+				for r.Next() {
+					var id int64
+					if err := r.Scan(&id); err != nil {
+						return err
+					}
+					ids = append(ids, id)
+				}
+				return nil
+			})
+		if err != nil || !slices.Equal(ids, []int64{2, 5}) {
+			t.Fatalf("> 1.5: %v %v", ids, err)
+		}
+
+		// An update of the decimal only is flushed and read back exactly.
+		s3 := e.session()
+		tr, err := session.Query[tyTrack](s3).Where(core.Eq(tracks.C("id"), 2)).One(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.UnitPrice = dec("2.49")
+		if _, err := s3.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var back athanor.Decimal
+		if err := e.db.QueryRow(ctx, core.Select(tracks.C("unit_price")).From(tracks).Where(core.Eq(tracks.C("id"), 2))).Scan(&back); err != nil {
+			t.Fatal(err)
+		}
+		if back.String() != "2.49" {
+			t.Errorf("after update: %q", back)
+		}
+	})
+}

@@ -6,10 +6,12 @@ package integration_test
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math/big"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 
@@ -254,5 +256,53 @@ func TestTypesDecimalExactOnEveryDialect(t *testing.T) {
 		if back.String() != "2.49" {
 			t.Errorf("after update: %q", back)
 		}
+	})
+}
+
+func TestTypesEnumOnEveryDialect(t *testing.T) {
+	eachTypes(t, []any{tyPost{}}, func(t *testing.T, e tyEnv) {
+		ctx := context.Background()
+		posts := e.table(t, tyPost{})
+		s := e.session()
+		for i, st := range []tyStatus{"draft", "published", "draft"} {
+			if err := s.Add(&tyPost{ID: int64(i + 1), Title: fmt.Sprint("p", i+1), Status: st, Kind: "note"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// Filter with the named string type, load, update.
+		s2 := e.session()
+		drafts, err := session.Query[tyPost](s2).Filter("Status", tyStatus("draft")).OrderBy("ID").All(ctx)
+		if err != nil || len(drafts) != 2 || drafts[0].ID != 1 || drafts[1].Status != "draft" || drafts[1].Kind != "note" {
+			t.Fatalf("drafts: %v %v", drafts, err)
+		}
+		drafts[0].Status = "archived"
+		drafts[0].Kind = "article"
+		if _, err := s2.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		n, err := session.Query[tyPost](e.session()).Where(core.Eq(posts.C("status"), tyStatus("archived")),
+			core.Eq(posts.C("kind"), "article")).Count(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("archived articles: %d %v", n, err)
+		}
+		// A value outside the enum is refused by the server and classified.
+		s3 := e.session()
+		if err := s3.Add(&tyPost{ID: 9, Title: "bad", Status: "deleted", Kind: "note"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = s3.Commit(ctx)
+		if !errors.Is(err, athanor.ErrCheckViolation) {
+			t.Fatalf("invalid enum value: %v (%T), want ErrCheckViolation", err, err)
+		}
+		if e.name != "sqlite" && !strings.Contains(err.Error(), "status") {
+			t.Errorf("error does not name the column or type: %v", err)
+		}
+		// DropAll removes the tables and then (PostgreSQL) the enum types;
+		// CreateAll works again on the empty database.
+		e.ddl(t, false)
+		e.ddl(t, true)
 	})
 }

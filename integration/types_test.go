@@ -13,7 +13,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
@@ -305,4 +307,151 @@ func TestTypesEnumOnEveryDialect(t *testing.T) {
 		e.ddl(t, false)
 		e.ddl(t, true)
 	})
+}
+
+type tyArrays struct {
+	_      struct{} `athanor:",table:ty_arrays"`
+	ID     int64    `athanor:",pk"`
+	Tags   []string
+	Scores []int64
+	Small  []int32
+	Ratios []float64
+	Flags  []bool
+	Seen   []time.Time
+	Price  pgtype.Numeric `athanor:",type:numeric(10,2)"`
+}
+
+func TestTypesArraysOnPostgres(t *testing.T) {
+	db, log := openORM(t, testdb.PG(t).Primary.URL())
+	e := tyEnv{name: "postgres", db: db, reg: mapper.NewRegistry()}
+	if _, err := mapper.RegisterIn[tyArrays](e.reg); err != nil {
+		t.Fatal(err)
+	}
+	e.ddl(t, true)
+	ctx := context.Background()
+	arrays := e.table(t, tyArrays{})
+	at := time.Date(2024, 3, 1, 12, 30, 0, 0, time.UTC)
+	price := func(s string) pgtype.Numeric {
+		var n pgtype.Numeric
+		if err := n.Scan(s); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// Three rows in one flush: the batched INSERT must not send array
+	// columns through unnest (which would flatten them).
+	s := e.session()
+	in := []*tyArrays{
+		{ID: 1, Tags: []string{"rock", "live"}, Scores: []int64{1, 2}, Small: []int32{3}, Ratios: []float64{0.5},
+			Flags: []bool{true, false}, Seen: []time.Time{at}, Price: price("0.99")},
+		{ID: 2, Tags: []string{"jazz"}, Scores: []int64{}, Price: price("1.99")},
+		{ID: 3, Tags: []string{"rock", "jazz", `a "quoted", {odd} one`}, Price: price("0.10")},
+	}
+	for _, a := range in {
+		if err := s.Add(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log.reset()
+	if _, err := s.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ins := log.with("INSERT"); len(ins) != 1 || strings.Contains(ins[0], "unnest") {
+		t.Errorf("batched insert: %q", ins)
+	}
+	// A single row.
+	s1 := e.session()
+	if err := s1.Add(&tyArrays{ID: 4, Tags: []string{"solo"}, Price: price("0.20")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s1.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	s2 := e.session()
+	got, err := session.Query[tyArrays](s2).OrderBy("ID").All(ctx)
+	if err != nil || len(got) != 4 {
+		t.Fatalf("load: %v %v", got, err)
+	}
+	g := got[0]
+	if !slices.Equal(g.Tags, []string{"rock", "live"}) || !slices.Equal(g.Scores, []int64{1, 2}) || !slices.Equal(g.Small, []int32{3}) ||
+		!slices.Equal(g.Ratios, []float64{0.5}) || !slices.Equal(g.Flags, []bool{true, false}) || len(g.Seen) != 1 || !g.Seen[0].Equal(at) {
+		t.Errorf("row 1: %+v", g)
+	}
+	if got[1].Scores == nil || len(got[1].Scores) != 0 || got[1].Small != nil {
+		t.Errorf("row 2: empty array %#v, NULL array %#v", got[1].Scores, got[1].Small)
+	}
+	if got[2].Tags[2] != `a "quoted", {odd} one` {
+		t.Errorf("row 3: %q", got[2].Tags)
+	}
+	if v, _ := got[0].Price.Value(); v != "0.99" {
+		t.Errorf("pgtype.Numeric: %v", v)
+	}
+	// Changing one element in place is a change the flush sees.
+	got[0].Tags[1] = "studio"
+	log.reset()
+	if _, err := s2.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if up := log.with("UPDATE"); len(up) != 1 {
+		t.Fatalf("element change: updates %q", up)
+	}
+
+	// Filters: @> and = ANY through core, in a session query.
+	ids := func(q *session.QueryOf[tyArrays]) []int64 {
+		t.Helper()
+		rows, err := q.OrderBy("ID").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, r := range rows {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	if got := ids(session.Query[tyArrays](e.session()).Where(core.ArrayContains(arrays.C("tags"), []string{"rock", "studio"}))); !slices.Equal(got, []int64{1}) {
+		t.Errorf("@> {rock,studio}: %v", got)
+	}
+	if got := ids(session.Query[tyArrays](e.session()).Where(core.EqAny("jazz", arrays.C("tags")))); !slices.Equal(got, []int64{2, 3}) {
+		t.Errorf("= ANY(tags): %v", got)
+	}
+	if got := ids(session.Query[tyArrays](e.session()).Where(core.ArrayOverlaps(arrays.C("tags"), []string{"solo", "live"}))); !slices.Equal(got, []int64{4}) {
+		t.Errorf("&& {solo,live}: %v", got)
+	}
+}
+
+func TestTypesArraysRejectedOutsidePostgres(t *testing.T) {
+	for _, k := range []struct{ name, dsn string }{
+		{"mariadb", testdb.MySQL(t).Primary.URL()},
+		{"sqlite", "sqlite://" + testdb.SQLite(t)},
+	} {
+		t.Run(k.name, func(t *testing.T) {
+			db, _ := openORM(t, k.dsn)
+			reg := mapper.NewRegistry()
+			if _, err := mapper.RegisterIn[tyArrays](reg); err != nil {
+				t.Fatal(err)
+			}
+			md, err := reg.MetaData()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = md.CreateStatements(db.Dialect(), false)
+			if err == nil {
+				var stmts []core.Statement
+				stmts, _ = md.CreateStatements(db.Dialect(), false)
+				_, err = core.Compile(db.Dialect(), stmts[0])
+			}
+			if err == nil || !strings.Contains(err.Error(), `"ty_arrays"`) || !strings.Contains(err.Error(), `"tags"`) ||
+				!strings.Contains(err.Error(), "array") {
+				t.Fatalf("DDL of an array column: %v", err)
+			}
+			// An array operator is refused at compile time too.
+			tbl, _ := md.Table("ty_arrays")
+			q := core.Select(core.Star()).From(tbl).Where(core.ArrayContains(core.Ident("tags"), []string{"a"}))
+			if _, err := core.Compile(db.Dialect(), q); !errors.Is(err, core.ErrUnsupported) {
+				t.Fatalf("@> on %s: %v", k.name, err)
+			}
+		})
+	}
 }

@@ -318,6 +318,10 @@ type tyArrays struct {
 	Ratios []float64
 	Flags  []bool
 	Seen   []time.Time
+	Shorts []int16
+	Floats []float32
+	Ints   []int
+	Codes  []string       `athanor:",type:varchar(8)[]"`
 	Price  pgtype.Numeric `athanor:",type:numeric(10,2)"`
 }
 
@@ -343,7 +347,8 @@ func TestTypesArraysOnPostgres(t *testing.T) {
 	s := e.session()
 	in := []*tyArrays{
 		{ID: 1, Tags: []string{"rock", "live"}, Scores: []int64{1, 2}, Small: []int32{3}, Ratios: []float64{0.5},
-			Flags: []bool{true, false}, Seen: []time.Time{at}, Price: price("0.99")},
+			Flags: []bool{true, false}, Seen: []time.Time{at}, Shorts: []int16{-1}, Floats: []float32{1.5}, Ints: []int{7, 8},
+			Codes: []string{"ab"}, Price: price("0.99")},
 		{ID: 2, Tags: []string{"jazz"}, Scores: []int64{}, Price: price("1.99")},
 		{ID: 3, Tags: []string{"rock", "jazz", `a "quoted", {odd} one`}, Price: price("0.10")},
 	}
@@ -375,7 +380,9 @@ func TestTypesArraysOnPostgres(t *testing.T) {
 	}
 	g := got[0]
 	if !slices.Equal(g.Tags, []string{"rock", "live"}) || !slices.Equal(g.Scores, []int64{1, 2}) || !slices.Equal(g.Small, []int32{3}) ||
-		!slices.Equal(g.Ratios, []float64{0.5}) || !slices.Equal(g.Flags, []bool{true, false}) || len(g.Seen) != 1 || !g.Seen[0].Equal(at) {
+		!slices.Equal(g.Ratios, []float64{0.5}) || !slices.Equal(g.Flags, []bool{true, false}) || len(g.Seen) != 1 || !g.Seen[0].Equal(at) ||
+		!slices.Equal(g.Shorts, []int16{-1}) || !slices.Equal(g.Floats, []float32{1.5}) || !slices.Equal(g.Ints, []int{7, 8}) ||
+		!slices.Equal(g.Codes, []string{"ab"}) {
 		t.Errorf("row 1: %+v", g)
 	}
 	if got[1].Scores == nil || len(got[1].Scores) != 0 || got[1].Small != nil {

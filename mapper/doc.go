@@ -39,7 +39,13 @@
 //	size:N             VARCHAR(N); strings without size are TEXT, or
 //	                   VARCHAR(255) when keyed (pk, unique, index, fk)
 //	type:T             smallint int bigint float double numeric bool string
-//	                   text bytes date time timestamp timestamptz uuid json
+//	                   text bytes date time timestamp timestamptz uuid json,
+//	                   and numeric(P,S) decimal(P,S) numeric(P) varchar(N)
+//	                   enum(a,b,…) array, and T[] (an array of T); see
+//	                   "Decimals, enums and arrays"
+//	precision:P        NUMERIC precision (1–65, scale 0 unless scale: is
+//	scale:S            given); scale:S alone keeps the precision
+//	enumname:N         the PostgreSQL type name of an enum column
 //	default:V          server default (DDL): an integer, a float, true,
 //	                   false, now, or a string; an INSERT leaves out a nil
 //	                   pointer field with a default so the server fills it
@@ -53,6 +59,60 @@
 // Table options go on a blank field: `_ struct{} athanor:",table:people,
 // bind:analytics,schema:app"`; a TableName() string method also names the
 // table. The default name is the snake_case plural of the struct name.
+//
+// Commas inside parentheses belong to the option: type:numeric(10,2) and
+// type:enum(draft,published) are one option each.
+//
+// # Decimals, enums and arrays
+//
+// Decimal policy: a NUMERIC/DECIMAL value never goes through float64 on
+// its way to or from the database. Map it to a decimal type that binds
+// and scans as text:
+//
+//   - athanor.Decimal (the module's own, in the root package);
+//   - any type named Decimal, NullDecimal or Numeric that is a
+//     driver.Valuer and whose pointer is an sql.Scanner, such as
+//     pgx's pgtype.Numeric (not on MySQL: its Scan refuses the []byte the
+//     MySQL driver returns) and decimal libraries' types;
+//   - any other sql.Scanner/driver.Valuer with type:numeric(P,S).
+//
+// Such a field without type: is NUMERIC(18,4) (DECIMAL(18,4) on MySQL,
+// TEXT on SQLite). A float64 field tagged type:numeric is a NUMERIC column,
+// but its values are floats. Set the size with type:numeric(10,2),
+// type:decimal(10,2) or precision:10,scale:2. PostgreSQL and MySQL round a
+// value to the column's scale and return it with exactly that many digits
+// ("1.5" is read back as "1.50"); SQLite stores the decimal as TEXT and
+// returns exactly the text it was given, compares it as text, and sums it
+// in floating point (see dialect/sqlite).
+//
+// Enums: a string field (or a named string type) tagged
+// type:enum(draft,published), or of a named string type with a method
+// EnumValues() []string, is an enum column. PostgreSQL gets a named type,
+// CREATE TYPE … AS ENUM, created by MetaData.CreateAll before the tables
+// and dropped by DropAll after them; its name is enumname:, else the
+// snake_case of the Go type's name (type PostStatus string → post_status),
+// else <table>_<column>. MySQL and MariaDB get ENUM('draft','published'),
+// SQLite TEXT CHECK ("col" IN ('draft','published')). A value outside the
+// list is refused by the server, and the error matches
+// athanor.ErrCheckViolation on all three.
+//
+//	type PostStatus string
+//	func (PostStatus) EnumValues() []string { return []string{"draft", "published"} }
+//	type Post struct {
+//		ID     int64
+//		Status PostStatus                              // enum post_status
+//		Kind   string `athanor:",type:enum(article,note)"` // enum posts_kind
+//	}
+//
+// Arrays (PostgreSQL only): a []string, []int16, []int32, []int64, []int,
+// []float32, []float64, []bool or []time.Time field is a TEXT[],
+// SMALLINT[], INTEGER[], BIGINT[], BIGINT[], REAL[], DOUBLE PRECISION[],
+// BOOLEAN[] or TIMESTAMPTZ[] column (nullable unless notnull: a nil slice
+// is NULL, an empty one '{}'); type:varchar(8)[] and the like set the
+// element type. On MySQL and SQLite the CREATE TABLE of such a model fails
+// with an error naming the table and column. Snapshots copy slices, so
+// changing an element in place is flushed. Filter with core.ArrayContains
+// (@>), core.ArrayOverlaps (&&) and core.EqAny (= ANY(…)).
 //
 // # Relationships
 //

@@ -9,6 +9,13 @@
 // Literal strings in DDL are written so they do not depend on the
 // NO_BACKSLASH_ESCAPES sql_mode; identifiers assume ANSI_QUOTES is off.
 //
+// Decimals (core.TypeNumeric) are DECIMAL(p,s), DECIMAL(65,30) when no
+// precision is given; the driver returns them as text, so a decimal type
+// scans them exactly. Enums are ENUM('a', 'b'); in strict mode a value
+// outside the list fails with 1265, classified as a check violation.
+// Arrays are not supported (CREATE TABLE fails naming the table and
+// column).
+//
 //	c, err := core.Compile(mysql.MariaDB, core.Select().From(users))
 //	rows, err := db.QueryContext(ctx, c.SQL, c.Args...)
 package mysql

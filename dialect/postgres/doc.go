@@ -4,6 +4,17 @@
 // ILIKE), the DDL type names, and — in errors.go and types.go — error
 // classification and Go type mapping for pgx.
 //
+// Types beyond the portable ones: an enum column (core.TypeEnum) has the
+// type named by its core.EnumType, which core.MetaData creates with
+// CREATE TYPE … AS ENUM before the tables and drops after them; pgx sends
+// a Go string for it as text, and a value outside the type fails with
+// 22P02, classified as a check violation (the value is left out of the
+// message). Array columns (core.ArrayOf) are T[]; pgx binds and scans Go
+// slices for them, and core.ArrayContains, ArrayOverlaps and EqAny write
+// @>, && and = ANY(…). A decimal type (athanor.Decimal, any
+// sql.Scanner/driver.Valuer) is bound as text and scans pgx's exact text
+// of a NUMERIC.
+//
 // It owns no connections: the engine runs what it compiles.
 //
 //	c, err := core.Compile(postgres.Dialect, core.Select().From(users))

@@ -9,6 +9,18 @@
 // statement still reports that it writes), and INTERSECT/EXCEPT ALL are
 // errors.
 //
+// Decimals: SQLite has no decimal type, and a NUMERIC column would turn
+// "12345678901234567890.0123456789" into a float, so core.TypeNumeric
+// columns are declared TEXT. What is guaranteed: a decimal bound as text
+// (athanor.Decimal, any decimal Valuer) reads back exactly as written,
+// and equality with a value of the same text matches. Not guaranteed:
+// ordering comparisons (text order: write core.Cast(col, core.Numeric(p,
+// s)) for numeric order, exact up to 15 significant digits) and
+// aggregates (SUM and AVG are computed in binary floating point).
+//
+// Enums (core.TypeEnum) are TEXT CHECK ("col" IN (…)); arrays are not
+// supported (CREATE TABLE fails naming the table and column).
+//
 //	c, err := core.Compile(sqlite.Dialect, core.Select().From(users))
 //	rows, err := db.QueryContext(ctx, c.SQL, c.Args...)
 package sqlite

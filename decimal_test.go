@@ -137,3 +137,28 @@ func TestDecimalJSON(t *testing.T) {
 		t.Fatalf("Unmarshal bad: %v", err)
 	}
 }
+
+// Parsing the text of a parsed decimal gives it back unchanged, and
+// Big/DecimalFromBig round-trip it.
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"0", "0.99", "-1.50", "+007.10", ".5", "5.", "1e3", "-15E-3", "12345678901234567890.0123456789", "-0.00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := athanor.ParseDecimal(s)
+		if err != nil {
+			return
+		}
+		again, err := athanor.ParseDecimal(d.String())
+		if err != nil || again != d {
+			t.Fatalf("%q -> %q -> %q, %v", s, d, again, err)
+		}
+		u, scale := d.Big()
+		if b := athanor.DecimalFromBig(u, scale); b != d {
+			t.Fatalf("%q: Big round trip %q", d, b)
+		}
+		if d.Rat().Cmp(again.Rat()) != 0 {
+			t.Fatalf("%q: Rat differs", d)
+		}
+	})
+}

@@ -54,10 +54,12 @@
 //     prepared statement serves every batch size and the server parses 7
 //     parameters, not 700, for 100 rows of 7 columns; rows holding a value
 //     of a type other than Go's predeclared ones, time.Time and []byte (a
-//     driver.Valuer, say), or a column of a type without such an array
-//     (JSON, arrays), go as VALUES;
+//     driver.Valuer such as athanor.Decimal, say), or a column of a type
+//     without such an array (JSON, enums, arrays), go as VALUES;
 //   - updates of the columns that differ from the loaded snapshot (zero
-//     values are values), with the version column checked and bumped —
+//     values are values; a slice field is compared element by element,
+//     so an element changed in place is an update), with the version
+//     column checked and bumped —
 //     no row matched is athanor.ErrStaleObject;
 //   - association rows, then deletes, dependents first.
 //

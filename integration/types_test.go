@@ -61,6 +61,7 @@ type tyTrack struct {
 	UnitPrice athanor.Decimal  `athanor:",type:numeric(10,2)"`
 	Cost      *athanor.Decimal `athanor:",precision:12,scale:3"`
 	List      ratMoney         `athanor:",type:decimal(10,2)"`
+	Big       athanor.Decimal  `athanor:",type:numeric(30,10)"` // beyond float64's 15-17 digits
 }
 
 type tyStatus string
@@ -151,7 +152,8 @@ func TestTypesDecimalExactOnEveryDialect(t *testing.T) {
 		s := e.session()
 		cost := dec("123456789.125")
 		in := []*tyTrack{
-			{ID: 1, Name: "a", UnitPrice: dec("0.99"), Cost: &cost, List: ratMoney{big.NewRat(99, 100)}},
+			{ID: 1, Name: "a", UnitPrice: dec("0.99"), Cost: &cost, List: ratMoney{big.NewRat(99, 100)},
+				Big: dec("12345678901234567890.0123456789")},
 			{ID: 2, Name: "b", UnitPrice: dec("1.99"), List: ratMoney{big.NewRat(199, 100)}},
 			{ID: 3, Name: "c", UnitPrice: dec("0.10")},
 		}
@@ -164,8 +166,8 @@ func TestTypesDecimalExactOnEveryDialect(t *testing.T) {
 			t.Fatal(err)
 		}
 		// And through core.
-		_, err := e.db.Exec(ctx, core.Insert(tracks).Columns(tracks.C("id"), tracks.C("name"), tracks.C("unit_price"), tracks.C("list")).
-			Values(4, "d", dec("0.20"), ratMoney{big.NewRat(1, 5)}))
+		_, err := e.db.Exec(ctx, core.Insert(tracks).Columns(tracks.C("id"), tracks.C("name"), tracks.C("unit_price"), tracks.C("list"), tracks.C("big")).
+			Values(4, "d", dec("0.20"), ratMoney{big.NewRat(1, 5)}, dec("-0.0000000001")))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,6 +187,9 @@ func TestTypesDecimalExactOnEveryDialect(t *testing.T) {
 			if l, _ := tr.List.Value(); l != wantList[i] {
 				t.Errorf("row %d: list %q, want %q", i+1, l, wantList[i])
 			}
+		}
+		if got[0].Big.String() != "12345678901234567890.0123456789" || got[1].Big.Cmp(dec("0")) != 0 || got[3].Big.String() != "-0.0000000001" {
+			t.Errorf("big: %q, %q, %q", got[0].Big, got[1].Big, got[3].Big)
 		}
 		if got[0].Cost == nil || got[0].Cost.String() != "123456789.125" || got[1].Cost != nil {
 			t.Errorf("cost: %v, %v", got[0].Cost, got[1].Cost)
@@ -223,8 +228,8 @@ func TestTypesDecimalExactOnEveryDialect(t *testing.T) {
 		if e.name == "sqlite" {
 			price = core.Cast(tracks.C("unit_price"), core.Numeric(10, 2))
 		}
-		e.db.Exec(ctx, core.Insert(tracks).Columns(tracks.C("id"), tracks.C("name"), tracks.C("unit_price"), tracks.C("list")).
-			Values(5, "e", dec("10.00"), ratMoney{}))
+		e.db.Exec(ctx, core.Insert(tracks).Columns(tracks.C("id"), tracks.C("name"), tracks.C("unit_price"), tracks.C("list"), tracks.C("big")).
+			Values(5, "e", dec("10.00"), ratMoney{}, dec("0")))
 		var ids []int64
 		err = e.db.QueryFunc(ctx, core.Select(tracks.C("id")).From(tracks).Where(core.Gt(price, dec("1.5"))).OrderBy(core.Asc(tracks.C("id"))),
 			func(r *engine.Rows) error {

@@ -94,7 +94,8 @@
 // else <table>_<column>. MySQL and MariaDB get ENUM('draft','published'),
 // SQLite TEXT CHECK ("col" IN ('draft','published')). A value outside the
 // list is refused by the server, and the error matches
-// athanor.ErrCheckViolation on all three.
+// athanor.ErrCheckViolation on all three. Values holding a comma or a
+// parenthesis cannot be written in the tag: list them with EnumValues.
 //
 //	type PostStatus string
 //	func (PostStatus) EnumValues() []string { return []string{"draft", "published"} }

@@ -153,7 +153,7 @@ func (q *QueryOf[T]) taken(name string) bool {
 		if strings.EqualFold(name, j.alias) || strings.EqualFold(name, j.linkAlias) {
 			return true
 		}
-		if t, ok := j.item.(*core.Table); ok && strings.EqualFold(name, t.Name()) {
+		if t, ok := j.item.(*core.Table); ok && strings.EqualFold(name, refName(t)) {
 			return true
 		}
 	}
@@ -202,7 +202,7 @@ func (q *QueryOf[T]) ready() error {
 			if !j.many {
 				continue
 			}
-			if t := c.Table(); t != nil && (t == j.table || t == j.link || j.item == core.FromItem(t)) {
+			if t := c.Table(); t != nil && (sameTable(t, j.table) || sameTable(t, j.link) || j.item == core.FromItem(t)) {
 				return fmt.Errorf("session: query %s: order by %s: column of %s: %w", q.m.Name, c.Name, j.name(), ErrOrderThroughToMany)
 			}
 		}
@@ -313,4 +313,19 @@ func (q *QueryOf[T]) JoinOn(item core.FromItem, on core.Expr) *QueryOf[T] {
 	n := q.clone()
 	n.joins = append(n.joins, queryJoin{item: item, on: on, many: true})
 	return n
+}
+
+// sameTable reports whether a (a column's table) is b, an aliased table of
+// a join, or another view of b under the same alias: the SQL names the
+// same table, though the column may come from another query's join.
+func sameTable(a, b *core.Table) bool {
+	return b != nil && (a == b || a.Alias() == b.Alias() && a.FullName() == b.FullName())
+}
+
+// refName is how SQL names t: its alias, or its name.
+func refName(t *core.Table) string {
+	if a := t.Alias(); a != "" {
+		return a
+	}
+	return t.Name()
 }

@@ -426,8 +426,15 @@ func TestORMJoinSelfReferential(t *testing.T) {
 	eachJoinDB(t, func(t *testing.T, e joinEnv) {
 		ctx := context.Background()
 		s := e.session(session.Options{})
+		// The join alone: employees who have a manager.
+		got, err := session.Query[jnEmployee](s).Join("Manager").OrderBy("LastName").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameRows(t, "join alone", employeeNames(got), e.oracle(t,
+			`SELECT e.last_name FROM jn_employees e JOIN jn_employees m ON m.id = e.reports_to ORDER BY e.last_name`))
 		q := session.Query[jnEmployee](s).Join("Manager")
-		got, err := q.Where(core.Eq(q.C("Manager.LastName"), "Edwards")).OrderBy("LastName").All(ctx)
+		got, err = q.Where(core.Eq(q.C("Manager.LastName"), "Edwards")).OrderBy("LastName").All(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -466,6 +466,25 @@ func TestORMJoinSelfReferential(t *testing.T) {
 		if n, err := rq.Count(ctx); err != nil || n != 1 {
 			t.Fatalf("count: %d %v", n, err)
 		}
+		// LeftJoin keeps the employee without a manager.
+		got, err = session.Query[jnEmployee](s).LeftJoin("Manager").OrderBy("Manager.LastName", "LastName").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameRows(t, "left join", employeeNames(got), e.oracle(t,
+			`SELECT e.last_name FROM jn_employees e LEFT JOIN jn_employees m ON m.id = e.reports_to ORDER BY m.last_name, e.last_name`))
+		// Through a to-many: employees without reports (an anti-join).
+		lq := session.Query[jnEmployee](s).LeftJoin("Reports")
+		lq = lq.Where(core.IsNull(lq.C("Reports.ID"))).OrderBy("LastName")
+		got, err = lq.Limit(3).All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaves := e.oracle(t, `SELECT last_name FROM jn_employees e WHERE NOT EXISTS (SELECT 1 FROM jn_employees r WHERE r.reports_to = e.id) ORDER BY last_name`)
+		sameRows(t, "no reports", employeeNames(got), leaves[:3])
+		if n, err := lq.Count(ctx); err != nil || n != int64(len(leaves)) {
+			t.Fatalf("count of leaves: %d %v, want %d", n, err, len(leaves))
+		}
 		noDistinct(t, e)
 	})
 }

@@ -37,16 +37,22 @@ type queryJoin struct {
 	// items count as to-many, as nothing says otherwise.
 	via  string
 	many bool
+	left bool // LEFT JOIN
 }
 
 func (j *queryJoin) apply(sel *core.SelectStmt) *core.SelectStmt {
+	join := (*core.SelectStmt).Join
+	if j.left {
+		join = (*core.SelectStmt).LeftJoin
+	}
 	if j.link != nil {
-		sel = sel.Join(j.link, j.linkOn)
+		sel = join(sel, j.link, j.linkOn)
 	}
+	item := j.item
 	if j.table != nil {
-		return sel.Join(j.table, j.on)
+		item = j.table
 	}
-	return sel.Join(j.item, j.on)
+	return join(sel, item, j.on)
 }
 
 // name is how errors name the join.
@@ -77,9 +83,9 @@ func (q *QueryOf[T]) manyJoins() bool {
 	return false
 }
 
-// join adds the joins of every relationship on path not joined yet. q
-// must be a fresh clone.
-func (q *QueryOf[T]) join(path string) error {
+// join adds the joins (left: LEFT JOINs) of every relationship on path
+// not joined yet. q must be a fresh clone.
+func (q *QueryOf[T]) join(path string, left bool) error {
 	owner, ownerT, via := q.m, q.m.Table(), ""
 	for start := 0; start <= len(path); {
 		end := strings.IndexByte(path[start:], '.')
@@ -98,7 +104,7 @@ func (q *QueryOf[T]) join(path string) error {
 		if !ok {
 			return fmt.Errorf("session: query %s: join %q: model %s has no relationship %q: %w", q.m.Name, path, owner.Name, name, mapper.ErrUnknownColumn)
 		}
-		j := queryJoin{path: prefix, model: r.Target}
+		j := queryJoin{path: prefix, model: r.Target, left: left}
 		j.alias = q.alias(prefix)
 		j.table = r.Target.Table().As(j.alias)
 		tpk, opk := r.Target.PrimaryKey(), owner.PrimaryKey()
@@ -299,7 +305,26 @@ func (q *QueryOf[T]) Join(path string) *QueryOf[T] {
 		return q
 	}
 	n := q.clone()
-	if err := n.join(path); err != nil {
+	if err := n.join(path, false); err != nil {
+		return q.fail(err)
+	}
+	return n
+}
+
+// LeftJoin is Join with LEFT OUTER JOINs for the relationships on path
+// not joined yet: an object without a related row is kept, its joined
+// columns NULL (ordering by them puts it first or last as the server
+// sorts NULLs). Through a to-many relationship it keeps every object
+// unless a condition says otherwise:
+//
+//	q := session.Query[Employee](s).LeftJoin("Reports")
+//	leaves, err := q.Where(core.IsNull(q.C("Reports.ID"))).All(ctx) // no reports
+func (q *QueryOf[T]) LeftJoin(path string) *QueryOf[T] {
+	if q.m == nil {
+		return q
+	}
+	n := q.clone()
+	if err := n.join(path, true); err != nil {
 		return q.fail(err)
 	}
 	return n

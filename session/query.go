@@ -15,8 +15,9 @@ import (
 
 // QueryOf is an immutable query for objects of type T: every method
 // returns a new query, so a base query can be shared and extended.
-// Predicates are core expressions over the models' tables; names given as
-// strings (Filter, OrderBy, Join) are checked against the mapping, and the
+// Predicates are core expressions over T's table and the joined
+// relationships' aliased tables (see C and Join); names given as strings
+// (Filter, OrderBy, Join) are checked against the mapping, and the
 // statement is compiled before anything is sent, so an unknown column is
 // an error without a round trip.
 type QueryOf[T any] struct {

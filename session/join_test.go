@@ -9,6 +9,7 @@ import (
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/session"
 )
@@ -101,7 +102,10 @@ func TestJoinErrorsBeforeSQL(t *testing.T) {
 		{"path not joined", func() error { _, err := emps.Filter("Manager.Name", "x").All(ctx); return err }, mapper.ErrUnknownColumn, []string{`"Manager"`, "not joined"}},
 		{"unknown field of a joined model", func() error { _, err := emps.Join("Manager").OrderBy("Manager.Nope").All(ctx); return err }, mapper.ErrUnknownColumn, []string{"Employee", `"Nope"`}},
 		{"order through one-to-many", func() error { _, err := reports.OrderBy("-Reports.Name").All(ctx); return err }, session.ErrOrderThroughToMany, []string{"Reports"}},
-		{"order by a column of one-to-many", func() error { _, err := reports.OrderBy(core.Asc(reports.C("Reports.Name")).NullsFirst()).Count(ctx); return err }, session.ErrOrderThroughToMany, []string{"Reports"}},
+		{"order by a column of one-to-many", func() error {
+			_, err := reports.OrderBy(core.Asc(reports.C("Reports.Name")).NullsFirst()).Count(ctx)
+			return err
+		}, session.ErrOrderThroughToMany, []string{"Reports"}},
 		{"order through a to-one after a to-many", func() error {
 			q := emps.Join("Reports.Manager")
 			_, err := q.OrderBy(q.C("Reports.Manager.Name")).Exists(ctx)
@@ -204,5 +208,34 @@ func TestJoinOnIsAFilter(t *testing.T) {
 	}
 	if _, err := q.OrderBy(core.Desc(books.C("title"))).All(ctx); !errors.Is(err, session.ErrOrderThroughToMany) || !strings.Contains(err.Error(), "JoinOn") {
 		t.Fatalf("order: %v", err)
+	}
+}
+
+// Joins for conditions and order combine with eager loading: the loader's
+// own LEFT JOINs have their own aliases.
+func TestJoinWithEagerLoading(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	s := e.session(session.Options{})
+	boss := &Employee{Name: "boss"}
+	mid := &Employee{Name: "mid", Manager: boss}
+	zed := &Employee{Name: "zed", Manager: boss}
+	if err := s.Add(boss, mid, zed, &Employee{Name: "low", Manager: mid}, &Employee{Name: "low2", Manager: mid}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s2 := e.session(session.Options{})
+	q := session.Query[Employee](s2).Options(loader.Joined("Manager"), loader.SelectIn("Reports")).
+		Join("Manager").Join("Reports").Filter("Reports.Name", "low").OrderBy("Manager.Name", "-Name")
+	got, err := q.All(ctx)
+	if err != nil || len(got) != 1 || got[0].Name != "mid" || got[0].Manager == nil || got[0].Manager.Name != "boss" || len(got[0].Reports) != 2 {
+		t.Fatalf("%+v %v", got, err)
+	}
+	// Managers of anyone, each once, in the managers' managers' order.
+	all, err := session.Query[Employee](s2).Options(loader.Joined("Manager")).LeftJoin("Manager").Join("Reports").OrderBy("-Manager.Name", "Name").All(ctx)
+	if err != nil || len(all) != 2 || all[0].Name != "mid" || all[1].Name != "boss" {
+		t.Fatalf("%+v %v", all, err)
 	}
 }

@@ -208,7 +208,8 @@ func (q *QueryOf[T]) ready() error {
 			if !j.many {
 				continue
 			}
-			if t := c.Table(); t != nil && (sameTable(t, j.table) || sameTable(t, j.link) || j.item == core.FromItem(t)) {
+			item, _ := j.item.(*core.Table)
+			if t := c.Table(); t != nil && (sameTable(t, j.table) || sameTable(t, j.link) || sameTable(t, item)) {
 				return fmt.Errorf("session: query %s: order by %s: column of %s: %w", q.m.Name, c.Name, j.name(), ErrOrderThroughToMany)
 			}
 		}

@@ -337,6 +337,9 @@ func (t *Table) As(alias string) *Table {
 	return a
 }
 
+// Alias is the name given with As, or "" for the table itself.
+func (t *Table) Alias() string { return t.alias }
+
 // buildShapes renders, once, the shape text of the table as a FROM item
 // and of its column references: the commonest nodes of a statement then
 // each cost the shape walk one append. They are rendered by the same

@@ -71,6 +71,38 @@
 // objects to their pre-transaction states, keeping the caller's changes
 // as pending changes.
 //
+// # Queries
+//
+// Query[T] builds an immutable query for T's objects; names given as
+// strings are checked against the mapping before anything is sent:
+//
+//	q := session.Query[Track](s).Join("Album.Artist").Join("Playlists")
+//	tracks, err := q.Filter("Playlists.Name", "Rock").
+//		Where(core.Like(q.C("Album.Artist.Name"), "A%")).
+//		OrderBy("Album.Artist.Name", "-Name").Limit(20).All(ctx)
+//
+// Join follows relationships, as a dotted path from T. Each joined table
+// is aliased by its path ("Album", "Album.Artist"; a many-to-many's
+// association table "Playlists.playlist_track"), so a self-referencing
+// relationship (Employee.Manager) joins its own table, and the SQL text
+// does not depend on how the query was built. Name joined columns by path:
+// q.C("Manager.LastName") for expressions, or the path in Filter and
+// OrderBy (a column of the model's own table, Model.Table().C, names the
+// unaliased table, not the join).
+//
+// A many-to-one or one-to-one join is a plain inner join (no DISTINCT):
+// objects without a related row are left out (LeftJoin keeps them, with
+// NULL joined columns), and OrderBy may use its columns. A one-to-many or many-to-many join, and any JoinOn, may match
+// several rows per object; the query then selects T's rows whose key is
+// in a subquery holding those joins and all the conditions (a derived
+// table of distinct keys for a composite key), so each object comes once
+// and Limit, Offset, Count and Exists count objects. Such a join's
+// columns can be used in conditions but not in OrderBy, since an object
+// has no single value for them: the query fails with
+// ErrOrderThroughToMany, naming the relationship (recognised for a
+// column, a path, or core.Asc/Desc of a column; inside other expressions
+// the server reports the unknown alias).
+//
 // # Relationships
 //
 // Eager loading is per query, with loader options; every loaded object

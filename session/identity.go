@@ -28,10 +28,11 @@ func makeKey(m *mapper.Model, vals []any) idKey {
 		case []byte:
 			v = string(x)
 		case time.Time:
-			// The instant, not its zone or monotonic reading: an object
-			// added with a local time and the row read back in UTC are
-			// the same row (the time policy).
-			v = x.UTC()
+			// The instant, not its zone or monotonic reading, to the
+			// microsecond PostgreSQL and MySQL keep: an object added with
+			// a local time.Now() and the row read back in UTC are the
+			// same row (the time policy).
+			v = x.UTC().Truncate(time.Microsecond)
 		}
 		switch i {
 		case 0:

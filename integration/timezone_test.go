@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata" // America/New_York without the system's zoneinfo
@@ -65,6 +66,7 @@ type tzEnv struct {
 	db   *engine.DB
 	reg  *mapper.Registry
 	tbl  *core.Table
+	log  *stmtLog
 	// raw runs a query on the plain driver and returns every value as text.
 	raw func(t *testing.T, query string) [][]string
 	// rawExec runs a statement on the plain driver.
@@ -126,7 +128,7 @@ func eachTZ(t *testing.T, body func(t *testing.T, e tzEnv)) {
 		t.Run(k.name, func(t *testing.T) {
 			t.Parallel()
 			dsn, sdb, pgOpen := k.open(t)
-			db, _ := openORM(t, dsn)
+			db, log := openORM(t, dsn)
 			reg := mapper.NewRegistry()
 			if _, err := mapper.RegisterIn[tzEvent](reg); err != nil {
 				t.Fatal(err)
@@ -140,7 +142,7 @@ func eachTZ(t *testing.T, body func(t *testing.T, e tzEnv)) {
 				t.Fatal(err)
 			}
 			tbl, _ := md.Table("tz_events")
-			e := tzEnv{name: k.name, db: db, reg: reg, tbl: tbl}
+			e := tzEnv{name: k.name, db: db, reg: reg, tbl: tbl, log: log}
 			date := func(u time.Time) string { return u.UTC().Format(time.DateOnly) }
 			switch k.name {
 			case "postgres":
@@ -319,8 +321,12 @@ func TestTimePolicyEveryPath(t *testing.T) {
 				}
 			}
 		}
+		e.log.reset()
 		if _, err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
+		}
+		if ins := e.log.with("INSERT"); e.name == "postgres" && (len(ins) != 1 || !strings.Contains(ins[0], "unnest")) {
+			t.Errorf("session rows not sent as arrays (unnest): %q", ins)
 		}
 		up, err := session.Query[tzEvent](s).Filter("ID", int64(5)).One(ctx)
 		if err != nil {

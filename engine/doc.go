@@ -87,9 +87,6 @@
 //     with date(?) or bind a string. Text read as a time may carry an
 //     offset or Z (older data); it is converted to UTC.
 //
-// pgtype.Timestamp and pgtype.Date are pgx's own wall-clock values and
-// are sent unchanged; a TIME column takes the wall clock of a time.Time.
-//
 // # Transactions
 //
 // Begin takes an isolation level and a read-only flag; Tx.Begin opens a

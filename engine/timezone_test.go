@@ -63,6 +63,9 @@ func TestSessionTimeZoneIsUTC(t *testing.T) {
 		{"postgres", "SHOW TimeZone", "UTC", func(t *testing.T) string { return testdb.PG(t).Primary.URL() }},
 		{"postgres explicit", "SHOW TimeZone", "Asia/Tokyo", func(t *testing.T) string { return withParam(testdb.PG(t).Primary.URL(), "timezone=Asia/Tokyo") }},
 		{"mariadb", "SELECT @@session.time_zone", "+00:00", func(t *testing.T) string { return testdb.MySQL(t).Primary.URL() }},
+		{"mariadb explicit", "SELECT @@session.time_zone", "+01:00", func(t *testing.T) string {
+			return withParam(testdb.MySQL(t).Primary.URL(), "time_zone=%27%2B01%3A00%27")
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := openTZ(t, tc.dsn(t))

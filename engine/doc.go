@@ -47,6 +47,46 @@
 // when there is no row. Database errors pass through the dialect's
 // Classify, so errors.Is(err, athanor.ErrUniqueViolation) works.
 //
+// # Time
+//
+// One policy on every driver and every path (Exec, Query, Batch, core.Raw
+// arguments, core.Insert values, Where comparisons, session inserts and
+// updates): a time.Time is an instant, bound as that instant in UTC, and
+// times are read back in UTC. The engine applies it in its driver
+// adapters, which every statement goes through, so it needs no column
+// types:
+//
+//   - TIMESTAMP (without time zone), MySQL DATETIME: the UTC wall clock. A
+//     row written with a time in any zone is found by a filter on the same
+//     instant given in any other zone.
+//   - TIMESTAMPTZ (PostgreSQL): the instant.
+//   - DATE: the calendar date of the instant in UTC (build dates as
+//     time.Date(y, m, d, 0, 0, 0, 0, time.UTC)); it reads back at
+//     midnight UTC.
+//   - Precision: microseconds on PostgreSQL and MySQL (truncated);
+//     SQLite keeps nanoseconds.
+//
+// Per driver:
+//
+//   - PostgreSQL: each connection's pgx type map converts a time.Time to
+//     UTC before encoding it for a TIMESTAMP or DATE parameter, alone or in
+//     an array (see dialect/postgres RegisterTypes); TIMESTAMPTZ and
+//     TIMESTAMP scan in UTC, batch results too. The session TimeZone is UTC
+//     unless the DSN (or PGTZ) sets timezone, so now()::timestamp and
+//     LOCALTIMESTAMP agree.
+//   - MySQL/MariaDB: times are sent in UTC, truncated to microseconds, and
+//     go-sql-driver writes and parses DATETIME in loc=UTC; a DSN with
+//     another loc is refused at Open. The session time_zone is '+00:00'
+//     unless the DSN sets time_zone, so NOW() and CURRENT_TIMESTAMP agree.
+//   - SQLite: a time is bound as text in SQLite's own form of its UTC wall
+//     clock, "2006-01-02 15:04:05" with a fraction only when it has one
+//     (".5", ".123456789"): it equals what CURRENT_TIMESTAMP and
+//     datetime() write, and compares and sorts as the instant. SQLite has
+//     no DATE type, so a DATE column given a time.Time keeps that text
+//     (midnight included), not date()'s "2006-01-02": compare such columns
+//     with date(?) or bind a string. Text read as a time may carry an
+//     offset or Z (older data); it is converted to UTC.
+//
 // # Transactions
 //
 // Begin takes an isolation level and a read-only flag; Tx.Begin opens a

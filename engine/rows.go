@@ -426,6 +426,9 @@ func (r *Rows) values() ([]any, error) {
 func sqlValue(rows driver.Rows, i int, v driver.Value) any {
 	b, ok := v.([]byte)
 	if !ok {
+		if t, ok := v.(time.Time); ok {
+			return t.UTC() // the time policy: times come back in UTC
+		}
 		return v
 	}
 	if tn, ok := rows.(driver.RowsColumnTypeDatabaseTypeName); ok {

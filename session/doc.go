@@ -38,6 +38,14 @@
 // array alive until it is dropped too. A single-row Get allocates its
 // object alone.
 //
+// A time.Time in a primary key is identified by its instant to the
+// microsecond, not by its zone: an object added with a key in UTC+5 (or
+// with time.Now()'s nanoseconds) is the one a query returns for its row,
+// which comes back in UTC (and, on PostgreSQL and MySQL, truncated to
+// microseconds). Times are written and read under
+// the engine's time policy (UTC instants; see package engine), on inserts,
+// updates and the array inserts alike.
+//
 // # Flush
 //
 // Flush (run by Commit, and before every query unless Options.NoAutoflush)

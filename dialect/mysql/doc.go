@@ -5,6 +5,12 @@
 // and DELETE), the DDL type names, and — in errors.go and types.go — error
 // classification and Go type mapping for go-sql-driver/mysql.
 //
+// Time policy (the same on every dialect): a time.Time is an instant,
+// stored in DATETIME(6) as its UTC wall clock truncated to microseconds
+// (TimeValue), and read back in UTC; DATE takes the UTC calendar date.
+// The engine opens connections with loc=UTC and the session time_zone
+// '+00:00' so that the driver and NOW() agree with it.
+//
 // Dialect targets MySQL 8.0; MariaDB targets MariaDB 10.6 and later.
 // Literal strings in DDL are written so they do not depend on the
 // NO_BACKSLASH_ESCAPES sql_mode; identifiers assume ANSI_QUOTES is off.

@@ -5,6 +5,12 @@
 // the DDL type names, and — in errors.go and types.go — error
 // classification and Go type mapping.
 //
+// Time policy (the same on every dialect): a time.Time is an instant,
+// stored as SQLite's own text of its UTC wall clock (TimeText:
+// "2006-01-02 15:04:05", a fraction only when present), which equals what
+// CURRENT_TIMESTAMP and datetime() write and sorts as the instant; text
+// with an offset or Z is read back in UTC.
+//
 // SQLite has no row locks: FOR UPDATE/SHARE is left out of the SQL (the
 // statement still reports that it writes), and INTERSECT/EXCEPT ALL are
 // errors.

@@ -22,14 +22,21 @@ type Registry struct {
 	byType    map[reflect.Type]*Model // guarded by mu
 	byTable   map[string]*Model       // guarded by mu
 	secondary map[string]*core.Table  // synthesized association tables; guarded by mu
+	naming    Naming                  // set by NewRegistry, then read-only
 	// known caches byType's registered models for Of: reads take no lock,
 	// so goroutines looking models up at once do not contend on mu.
 	known sync.Map // reflect.Type → *Model
 }
 
-// NewRegistry returns an empty registry.
-func NewRegistry() *Registry {
-	return &Registry{byType: map[reflect.Type]*Model{}, byTable: map[string]*Model{}, secondary: map[string]*core.Table{}}
+// NewRegistry returns an empty registry configured by opts (default naming:
+// SnakeCase).
+func NewRegistry(opts ...Option) *Registry {
+	r := &Registry{byType: map[reflect.Type]*Model{}, byTable: map[string]*Model{}, secondary: map[string]*core.Table{},
+		naming: SnakeCase}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
 }
 
 // Default is the registry used by Register, MustRegister and Of.
@@ -258,7 +265,7 @@ func (b *build) parse(t reflect.Type) (*draft, error) {
 	d := &draft{m: m, indexes: map[string][]string{}, uniques: map[string][]string{}}
 	b.pending[t] = d
 	b.order = append(b.order, d)
-	d.table = defaultTableName(name)
+	d.table = b.reg.naming.TableName(name)
 	if t.Implements(tablerType) || reflect.PointerTo(t).Implements(tablerType) {
 		d.table = reflect.New(t).Interface().(interface{ TableName() string }).TableName()
 	}
@@ -376,7 +383,7 @@ func (b *build) column(d *draft, sf reflect.StructField, tg tag, raw string, idx
 	}
 	name := tg.name
 	if name == "" {
-		name = snakeCase(sf.Name)
+		name = b.reg.naming.ColumnName(sf.Name)
 	}
 	if _, dup := m.byColumn[name]; dup {
 		return fieldError(m.Name, sf.Name, raw, ErrBadTag, "column %q is mapped twice", name)
@@ -688,7 +695,7 @@ func (b *build) resolveRel(d *draft, rd relDraft) error {
 			rel.FK = fs
 		} else if f, ok := owner.Field(rel.Name + "ID"); ok && len(target.pk) == 1 {
 			rel.FK = []*Field{f}
-		} else if f, ok := owner.Field(snakeCase(rel.Name) + "_id"); ok && len(target.pk) == 1 {
+		} else if f, ok := b.keyField(owner, rel.Name, target); ok {
 			rel.FK = []*Field{f}
 		} else if td != nil && !explicit {
 			if fs := b.taggedFK(td, owner); len(fs) > 0 && len(fs) == len(owner.pk) && target != owner {
@@ -792,11 +799,11 @@ func (b *build) resolveM2M(d *draft, rd relDraft) error {
 	}
 	join := rd.tag.vals["joincol"]
 	if join == "" {
-		join = snakeCase(owner.Name) + "_" + owner.pk[0].Column
+		join = b.reg.naming.ColumnName(keyName(owner.Name, owner))
 	}
 	inverse := rd.tag.vals["inversecol"]
 	if inverse == "" {
-		inverse = snakeCase(target.Name) + "_" + target.pk[0].Column
+		inverse = b.reg.naming.ColumnName(keyName(target.Name, target))
 	}
 	if join == inverse {
 		return b.relErr(rd, "joincol and inversecol are both %q (name them for a self-referential many-to-many)", join)
@@ -976,33 +983,29 @@ func (b *build) tables() error {
 	return nil
 }
 
-// defaultTableName is the snake_case plural of a struct name: Book →
-// books, Category → categories, Address → addresses.
-func defaultTableName(name string) string {
-	s := snakeCase(name)
-	switch {
-	case strings.HasSuffix(s, "y") && len(s) > 1 && !strings.ContainsRune("aeiou", rune(s[len(s)-2])):
-		return s[:len(s)-1] + "ies"
-	case strings.HasSuffix(s, "s"), strings.HasSuffix(s, "x"), strings.HasSuffix(s, "ch"), strings.HasSuffix(s, "sh"):
-		return s + "es"
+// keyName is the Go-style name of a column referring to m's single-column
+// key on behalf of prefix (a model or relationship name): prefix followed
+// by the key field's name, less the model name it may already start with
+// (Playlist, ID → PlaylistID; Playlist, PlaylistId → PlaylistId; Writer
+// for Author, AuthorID → WriterID).
+func keyName(prefix string, m *Model) string {
+	k := m.pk[0].Name
+	if rest, ok := strings.CutPrefix(k, m.Name); ok && rest != "" && unicode.IsUpper([]rune(rest)[0]) {
+		k = rest
 	}
-	return s + "s"
+	return prefix + k
 }
 
-// snakeCase turns a Go name into snake_case: AuthorID → author_id,
-// HTTPServer → http_server.
-func snakeCase(s string) string {
-	rs := []rune(s)
-	var b strings.Builder
-	for i, r := range rs {
-		if unicode.IsUpper(r) {
-			if i > 0 && (unicode.IsLower(rs[i-1]) || (i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(rs[i-1]))) {
-				b.WriteByte('_')
-			}
-			b.WriteRune(unicode.ToLower(r))
-			continue
-		}
-		b.WriteRune(r)
+// keyField finds the many-to-one key of relationship rel (on owner, to
+// target's single-column key) by the conventional name: the field or
+// column keyName(rel, target) names.
+func (b *build) keyField(owner *Model, rel string, target *Model) (*Field, bool) {
+	if len(target.pk) != 1 {
+		return nil, false
 	}
-	return b.String()
+	n := keyName(rel, target)
+	if f, ok := owner.Field(n); ok {
+		return f, true
+	}
+	return owner.Field(b.reg.naming.ColumnName(n))
 }

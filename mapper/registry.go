@@ -171,12 +171,21 @@ func (r *Registry) Register(t reflect.Type) (*Model, error) {
 	if err := b.tables(); err != nil {
 		return nil, err
 	}
+	for _, f := range b.later {
+		f()
+	}
+	if err := b.pair(); err != nil {
+		return nil, err
+	}
 	for _, d := range b.order {
 		r.byType[d.m.Type] = d.m
 		r.byTable[d.m.table.FullName()] = d.m
 	}
 	for n, st := range b.secondary {
 		r.secondary[n] = st
+	}
+	for _, n := range b.takeover {
+		delete(r.secondary, n)
 	}
 	return r.byType[t], nil
 }
@@ -215,6 +224,12 @@ type build struct {
 	pending   map[reflect.Type]*draft
 	order     []*draft
 	secondary map[string]*core.Table
+	// later runs after tables: a many-to-many through a table a model of
+	// this build maps gets that table.
+	later []func()
+	// takeover names association tables synthesized earlier that a model
+	// of this build maps: its table replaces them in MetaData.
+	takeover []string
 }
 
 // model returns the registered or pending model of t.
@@ -601,6 +616,9 @@ func (b *build) tables() error {
 		}
 		if other := b.reg.byTable[t.FullName()]; other != nil {
 			return fmt.Errorf("mapper: model %s: table %q is already mapped by %s", m.Name, t.FullName(), other.Name)
+		}
+		if err := b.takeOver(m, t); err != nil {
+			return err
 		}
 		for _, o := range b.order {
 			if o != d && o.table == d.table && o.schema == d.schema {

@@ -61,7 +61,7 @@ type scanPlan struct {
 
 var (
 	typeInfos      sync.Map // reflect.Type → *typeInfo, default naming
-	typeInfosNamed sync.Map // namedType → *typeInfo
+	typeInfosNamed sync.Map // FieldNamer → *sync.Map of reflect.Type → *typeInfo
 )
 
 // FieldNamer names the column a struct field without a `db` tag is
@@ -70,11 +70,6 @@ var (
 // whatever its naming strategy and column tags.
 type FieldNamer interface {
 	FieldColumn(f reflect.StructField) (name string, ok bool)
-}
-
-type namedType struct {
-	t reflect.Type
-	n FieldNamer
 }
 
 var (
@@ -127,15 +122,20 @@ func typeInfoNamed(t reflect.Type, n FieldNamer) (*typeInfo, error) {
 	if !reflect.TypeOf(n).Comparable() {
 		return buildTypeInfo(t, n)
 	}
-	k := namedType{t, n}
-	if v, ok := typeInfosNamed.Load(k); ok {
+	// One map per namer, so a lookup boxes no composite key.
+	infos, ok := typeInfosNamed.Load(n)
+	if !ok {
+		infos, _ = typeInfosNamed.LoadOrStore(n, &sync.Map{})
+	}
+	m := infos.(*sync.Map)
+	if v, ok := m.Load(t); ok {
 		return v.(*typeInfo), nil
 	}
 	ti, err := buildTypeInfo(t, n)
 	if err != nil {
 		return nil, err
 	}
-	v, _ := typeInfosNamed.LoadOrStore(k, ti)
+	v, _ := m.LoadOrStore(t, ti)
 	return v.(*typeInfo), nil
 }
 

@@ -378,3 +378,26 @@ func TestAssociationModelConflict(t *testing.T) {
 		t.Errorf("synthesized table lost: %v", tb)
 	}
 }
+
+// A fk: tag naming a missing column fails whichever model is registered
+// first.
+type (
+	OrdBadRef struct {
+		ID       int64
+		TargetID int64 `athanor:",fk:ord_ref_targets.nope"`
+	}
+	OrdRefTarget struct {
+		ID int64
+	}
+)
+
+func TestBadForeignKeyTagAnyOrder(t *testing.T) {
+	ref, target := reflect.TypeFor[OrdBadRef](), reflect.TypeFor[OrdRefTarget]()
+	for _, order := range [][]reflect.Type{{ref, target}, {target, ref}} {
+		err := registerEach(mapper.NewRegistry(), order)
+		if !errors.Is(err, mapper.ErrUnknownColumn) || !strings.Contains(err.Error(), "OrdBadRef") ||
+			!strings.Contains(err.Error(), "TargetID") || !strings.Contains(err.Error(), `no column "nope"`) {
+			t.Errorf("order %s: %v", orderName(order), err)
+		}
+	}
+}

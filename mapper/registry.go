@@ -660,6 +660,23 @@ func (b *build) tables() error {
 			}
 		}
 	}
+	// The same check for fk: tags of models registered earlier that
+	// reference a table mapped now, so the order of registration does not
+	// decide whether a bad reference is caught.
+	for _, m := range b.reg.byType {
+		for _, fk := range m.table.ForeignKeys() {
+			i := slices.IndexFunc(b.order, func(o *draft) bool { return o.table == fk.RefTable })
+			if i < 0 || len(fk.Columns) != 1 {
+				continue
+			}
+			f := m.byColumn[fk.Columns[0]]
+			if _, ok := b.order[i].m.table.Col(fk.RefColumns[0]); !ok && f != nil {
+				raw := m.Type.FieldByIndex(f.Index).Tag.Get(TagName)
+				return fieldError(m.Name, f.Name, raw, ErrUnknownColumn, "fk \"%s.%s\": table %q (model %s) has no column %q",
+					fk.RefTable, fk.RefColumns[0], fk.RefTable, b.order[i].m.Name, fk.RefColumns[0])
+			}
+		}
+	}
 	return nil
 }
 

@@ -20,8 +20,9 @@ import (
 // and for a struct, which field each column name maps to (the `db:"col"`
 // tag, else the column a FieldNamer gives, by default the snake_case of
 // the field name from internal/naming, the rule the mapper uses; embedded
-// structs are flattened). For each column list seen with that type a plan is built
-// once (a field offset and type per column) and cached on the typeInfo.
+// structs are flattened). For each column list seen with that type a plan
+// is built once (a field offset and type per column) and cached on the
+// typeInfo.
 // Scanning a row then only fills a reused slice of typed field pointers
 // from those offsets: no reflection, no map lookups, no allocation per
 // column.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/internal/naming"
 )
 
 // Column types beyond goType's one-to-one rules: decimals, enums, arrays,
@@ -150,7 +151,7 @@ func (b *build) columnType(d *draft, sf reflect.StructField, tg tag, raw, column
 	case v != "":
 		e.Name = v
 	case elem.PkgPath() != "" && elem.Name() != "":
-		e.Name = snakeCase(elem.Name())
+		e.Name = naming.Snake(elem.Name())
 	default:
 		e.Name = d.table + "_" + column
 	}

@@ -1,0 +1,3 @@
+package conformance
+
+func writeQuestions() []question { return nil }

@@ -26,8 +26,8 @@
 // # Tags
 //
 // The tag is `athanor:"name,option,option:value,…"`, like encoding/json:
-// the first element is the column name (empty: the snake_case of the field
-// name), then options. `athanor:"-"` skips a field; unexported fields are
+// the first element is the column name (empty: the naming strategy's name
+// for the field, see Naming), then options. `athanor:"-"` skips a field; unexported fields are
 // skipped; embedded structs without a tag are flattened.
 //
 // Column options:
@@ -52,7 +52,47 @@
 //
 // Table options go on a blank field: `_ struct{} athanor:",table:people,
 // bind:analytics,schema:app"`; a TableName() string method also names the
-// table. The default name is the snake_case plural of the struct name.
+// table. Otherwise the naming strategy names it from the struct name.
+//
+// # Naming
+//
+// A registry derives the names no tag gives from Go names through its
+// Naming strategy, set with NewRegistry(WithNaming(n)). The default,
+// SnakeCase, splits a name into words at case changes and joins them
+// lower-case with underscores: a capital after a lower-case letter or a
+// digit starts a word, the last capital of an acronym starts one when
+// lower-case letters follow, digits stay with the word before them, and an
+// acronym's plural "s" stays with the acronym:
+//
+//	ID → id               AuthorID → author_id     HTTPServer → http_server
+//	S3Key → s3_key        Line2 → line2            OAuth2Token → o_auth2_token
+//	UserIDs → user_ids    PlaylistId → playlist_id
+//
+// Tables are the plural of the snake_case struct name (Book → books,
+// Category → categories, Address → addresses). Tag a field or the table to
+// name it otherwise; NamingFuncs makes a strategy of functions, for
+// example to keep Go names as they are:
+//
+//	keep := func(s string) string { return s }
+//	reg := mapper.NewRegistry(mapper.WithNaming(mapper.NamingFuncs{Table: keep, Column: keep}))
+//
+// The strategy controls, where no tag names them:
+//
+//   - TableName: a model's table (a TableName() method or a table: tag wins);
+//   - ColumnName: a column from its field name (a name in the tag wins);
+//   - ColumnName: the key a many-to-one infers without fk:, the field or
+//     column named <Relationship><Key> (Author with key ID → AuthorID,
+//     author_id; Artist with key ArtistId → ArtistId, artist_id: a key
+//     field that already starts with its model's name drops the prefix);
+//   - ColumnName: the two columns of a synthesized association table,
+//     <Model><Key> of each side (Playlist, ID → playlist_id), unless
+//     joincol:/inversecol: name them.
+//
+// It names neither association tables (secondary: is required) nor
+// constraints and indexes (core names those). The engine's struct scanner
+// uses the same SnakeCase rule for fields without a `db` tag, and
+// session.Scan scans with the registry's rules (Registry.FieldColumn), so
+// a model's own SELECT reads back into the model under any strategy.
 //
 // # Relationships
 //
@@ -73,7 +113,7 @@
 //	secondary:table    the association table of a many-to-many; synthesized
 //	                   (both keys, composite primary key, ON DELETE CASCADE)
 //	                   unless already mapped; joincol:/inversecol: name its
-//	                   columns (default <model>_<pk>)
+//	                   columns (default: see Naming)
 //	ondelete:A         ON DELETE of the foreign key the relationship adds
 //
 // A relationship adds its FOREIGN KEY constraint to the table holding the

@@ -21,7 +21,9 @@ func list[T any](objs []*T, row func(*T) []any) [][]any {
 	return out
 }
 
-func trackRow(t *Track) []any { return r(t.TrackID, t.Name, t.AlbumID, t.GenreID, t.Composer, t.Milliseconds, t.UnitPrice) }
+func trackRow(t *Track) []any {
+	return r(t.TrackID, t.Name, t.AlbumID, t.GenreID, t.Composer, t.Milliseconds, t.UnitPrice)
+}
 
 // ormQuestions are answered through sessions: queries, Get, and every
 // relationship load strategy.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
@@ -129,6 +130,66 @@ func edgeQuestions() []question {
 			}),
 		coreQ("edge/select without from", `SELECT 1 + 2, 'x'`,
 			func(e *env) core.Statement { return core.Select(core.Add(core.Literal(1), 2), "x") }).bug(pg, "9"),
+		ormQ("edge/count of a limited query", `SELECT COUNT(*) FROM (SELECT TrackId FROM Track WHERE GenreId = 1 ORDER BY TrackId LIMIT 5) x`,
+			func(ctx context.Context, e *env) ([][]any, error) {
+				n, err := session.Query[Track](e.session()).Filter("GenreID", 1).OrderBy("TrackID").Limit(5).Count(ctx)
+				return [][]any{r(n)}, err
+			}),
+		ormQ("edge/count through a to-many join counts owners", `SELECT COUNT(*) FROM Genre g WHERE EXISTS (SELECT 1 FROM Track t WHERE t.GenreId = g.GenreId AND t.Milliseconds > 2000000)`,
+			func(ctx context.Context, e *env) ([][]any, error) {
+				n, err := session.Query[Genre](e.session()).Join("Tracks").Where(core.Gt(e.T("Track").C("Milliseconds"), 2000000)).Count(ctx)
+				return [][]any{r(n)}, err
+			}),
+		ormQ("edge/where in a subquery of another model", `SELECT CustomerId FROM Customer WHERE CustomerId IN (SELECT CustomerId FROM Invoice WHERE Total > 20) ORDER BY CustomerId`,
+			func(ctx context.Context, e *env) ([][]any, error) {
+				i := e.T("Invoice")
+				q := session.Query[Customer](e.session())
+				cs, err := q.Where(core.In(q.C("CustomerID"), core.Select(i.C("CustomerId")).From(i.Table).Where(core.Gt(i.C("Total"), 20)))).OrderBy("CustomerID").All(ctx)
+				return list(cs, func(c *Customer) []any { return r(c.CustomerID) }), err
+			}),
+		ormQ("edge/composite-key owner loads its parents", `SELECT pt.PlaylistId, p.Name, t.Name FROM PlaylistTrack pt JOIN Playlist p ON p.PlaylistId = pt.PlaylistId JOIN Track t ON t.TrackId = pt.TrackId WHERE pt.TrackId IN (1, 2) ORDER BY pt.TrackId, pt.PlaylistId`,
+			func(ctx context.Context, e *env) ([][]any, error) {
+				q := session.Query[PlaylistTrack](e.session())
+				pts, err := q.Where(core.In(q.C("TrackID"), 1, 2)).OrderBy("TrackID", "PlaylistID").Options(loader.Joined("Playlist"), loader.SelectIn("Track")).All(ctx)
+				return list(pts, func(pt *PlaylistTrack) []any { return r(pt.PlaylistID, pt.Playlist.Name, pt.Track.Name) }), err
+			}),
+		ormQ("edge/raise allows planned loads", `SELECT al.AlbumId, ar.Name, COUNT(t.TrackId) FROM Album al JOIN Artist ar ON ar.ArtistId = al.ArtistId JOIN Track t ON t.AlbumId = al.AlbumId WHERE al.AlbumId IN (1, 2, 3) GROUP BY al.AlbumId, ar.Name ORDER BY al.AlbumId`,
+			func(ctx context.Context, e *env) ([][]any, error) {
+				s := session.New(session.DB(e.db), session.Options{Registry: e.reg, Raise: true})
+				q := session.Query[Album](s)
+				as, err := q.Where(core.In(q.C("AlbumID"), 1, 2, 3)).OrderBy("AlbumID").Options(loader.Joined("Artist"), loader.SelectIn("Tracks")).All(ctx)
+				return list(as, func(a *Album) []any { return r(a.AlbumID, a.Artist.Name, len(a.Tracks)) }), err
+			}),
+		ormQ("edge/concurrent loads through one session", `SELECT ar.ArtistId, COUNT(t.TrackId) FROM Artist ar JOIN Album al ON al.ArtistId = ar.ArtistId JOIN Track t ON t.AlbumId = al.AlbumId WHERE ar.ArtistId <= 16 GROUP BY ar.ArtistId ORDER BY ar.ArtistId`,
+			func(ctx context.Context, e *env) ([][]any, error) {
+				s := e.session()
+				var wg sync.WaitGroup
+				errs := make([]error, 16)
+				got := make([]*Artist, 16)
+				for i := range 16 {
+					wg.Go(func() {
+						got[i], errs[i] = session.Query[Artist](s).Filter("ArtistID", i+1).Options(loader.SelectIn("Albums.Tracks")).First(ctx)
+					})
+				}
+				wg.Wait()
+				var out [][]any
+				for i, a := range got {
+					if errors.Is(errs[i], athanor.ErrNoRows) {
+						continue
+					}
+					if errs[i] != nil {
+						return nil, errs[i]
+					}
+					n := 0
+					for _, al := range a.Albums {
+						n += len(al.Tracks)
+					}
+					if n > 0 {
+						out = append(out, r(a.ArtistID, n))
+					}
+				}
+				return out, nil
+			}),
 		writeQ("edge/savepoint rolled back keeps the outer work",
 			`INSERT INTO Genre (GenreId, Name) VALUES (300, 'Outer')`,
 			`SELECT GenreId, Name FROM Genre WHERE GenreId IN (300, 301) ORDER BY GenreId`,
@@ -168,6 +229,61 @@ func edgeQuestions() []question {
 				if err == nil && len(rows) != 1 {
 					return fmt.Errorf("returning gave %d rows, want 1", len(rows))
 				}
+				return err
+			}),
+		writeQ("edge/quotes and backslashes are data",
+			`INSERT INTO Artist (ArtistId, Name) VALUES (10003, 'O''Brien \ "Back\Slash" --; DROP')`,
+			`SELECT ArtistId, Name FROM Artist WHERE ArtistId = 10003`,
+			func(ctx context.Context, e *env) error {
+				return commit(ctx, e, func(s *session.Session) error {
+					return s.Add(&Artist{ArtistID: 10003, Name: ptr(`O'Brien \ "Back\Slash" --; DROP`)})
+				})
+			}).writeOn(maria, `INSERT INTO Artist (ArtistId, Name) VALUES (10003, 'O''Brien \\ "Back\\Slash" --; DROP')`),
+		writeQ("edge/a query inside the session's transaction sees its flush",
+			`INSERT INTO Genre (GenreId, Name) VALUES (400, 'Seen')`,
+			`SELECT GenreId, Name FROM Genre WHERE GenreId = 400`,
+			func(ctx context.Context, e *env) error {
+				s := e.session()
+				if err := s.Add(&Genre{GenreID: 400, Name: ptr("Seen")}); err != nil {
+					return err
+				}
+				if err := s.Flush(ctx); err != nil {
+					return err
+				}
+				q := session.Query[Genre](s)
+				n, err := q.Where(core.Ge(q.C("GenreID"), 400)).Count(ctx)
+				if err != nil {
+					return err
+				}
+				if n != 1 {
+					return fmt.Errorf("the session's own query counts %d genres >= 400 after its flush, want 1", n)
+				}
+				_, err = s.Commit(ctx)
+				return err
+			}),
+		writeQ("edge/refresh discards unflushed changes",
+			`UPDATE Customer SET Phone = '+1 555 0100' WHERE CustomerId = 10`,
+			`SELECT CustomerId, City, Phone FROM Customer WHERE CustomerId = 10`,
+			func(ctx context.Context, e *env) error {
+				s := e.session()
+				c, err := session.Get[Customer](ctx, s, 10)
+				if err != nil {
+					return err
+				}
+				c.City = ptr("Nowhere")
+				if err := s.Refresh(ctx, c); err != nil {
+					return err
+				}
+				if c.City == nil || *c.City == "Nowhere" {
+					return fmt.Errorf("refresh kept the unflushed city %v", c.City)
+				}
+				// The real change goes through Core; the session must not
+				// write its discarded city back on commit.
+				cu := e.T("Customer")
+				if _, err := s.Exec(ctx, core.Update(cu.Table).Set(cu.C("Phone"), "+1 555 0100").Where(core.Eq(cu.C("CustomerId"), 10))); err != nil {
+					return err
+				}
+				_, err = s.Commit(ctx)
 				return err
 			}),
 		writeQ("edge/merge a detached object",

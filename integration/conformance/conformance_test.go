@@ -37,6 +37,7 @@ func questions() []question {
 	all = append(all, coreQuestions()...)
 	all = append(all, ormQuestions()...)
 	all = append(all, edgeQuestions()...)
+	all = append(all, moreQuestions()...)
 	all = append(all, writeQuestions()...)
 	var reads, writes []question
 	for _, q := range all {

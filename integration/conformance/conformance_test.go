@@ -38,6 +38,7 @@ func questions() []question {
 	all = append(all, ormQuestions()...)
 	all = append(all, edgeQuestions()...)
 	all = append(all, moreQuestions()...)
+	all = append(all, m2mQuestions()...)
 	all = append(all, writeQuestions()...)
 	var reads, writes []question
 	for _, q := range all {
@@ -77,7 +78,8 @@ func newEnv(t *testing.T, name, dsn string, or oracle, n func(string) string) *e
 		t.Fatalf("open %s: %v", name, err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return &env{name: name, db: db, or: or, n: n, tables: buildTables(n), reg: registry(t, n)}
+	reg := registry(t, n)
+	return &env{name: name, db: db, or: or, n: n, tables: buildTables(n), reg: reg, m2mReg: m2mRegistry(t, reg, n("InvoiceLine") == "InvoiceLine")}
 }
 
 // TestConformance loads Chinook once per dialect and asks every question

@@ -40,6 +40,7 @@ type env struct {
 	n      func(string) string
 	tables map[string]tbl
 	reg    *mapper.Registry
+	m2mReg *mapper.Registry // the many-to-many playlist model (see q_m2m_test.go)
 }
 
 // T returns a Chinook table by its PascalCase name.

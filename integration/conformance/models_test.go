@@ -14,9 +14,9 @@ import (
 // (ArtistID); the PascalCase naming writes ID as Id. The scripts give no
 // key defaults, so keys are never autoincrement: objects carry their IDs.
 //
-// PlaylistTrack is mapped as an association object rather than through
-// secondary:, because secondary: names a table literally and the two
-// namings need two names.
+// PlaylistTrack is mapped as an association object here: secondary: names
+// its table literally, so the many-to-many form needs one model per naming
+// (q_m2m_test.go).
 
 type Artist struct {
 	ArtistID int64 `athanor:",pk,noautoincrement"`

@@ -105,6 +105,9 @@ func TestConformance(t *testing.T) {
 			}
 			line := fmt.Sprintf("conformance %s: %d questions, %d passed, %d failed, %d known bugs, %d not applicable (%v)",
 				d.name, len(qs), tl.counts[passed], tl.counts[failed], tl.counts[known], tl.counts[notApplicable], time.Since(start).Round(time.Millisecond))
+			if len(tl.fixed) > 0 {
+				line += fmt.Sprintf("; %d marked as known bugs now pass (remove their marks)", len(tl.fixed))
+			}
 			report(t, line)
 			if len(tl.known) > 0 {
 				t.Logf("%s known bugs: %s", d.name, strings.Join(tl.known, "; "))

@@ -15,7 +15,8 @@
 //   - mapper, session, loader: the ORM (models, unit of work, identity map,
 //     relationship loading).
 //   - tracing: OpenTelemetry spans and metrics.
-//   - migrate, cmd/athanor: schema diff, migrations, CLI.
+//   - no migration tool or command line yet: core's MetaData.CreateAll
+//     creates a schema from tables; nothing diffs or migrates one.
 //
 // # Errors
 //

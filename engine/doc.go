@@ -36,10 +36,13 @@
 //
 // Exec, Query and QueryRow take core statements (core.Raw is the escape
 // hatch for SQL text). Rows scan into a struct (columns matched to fields
-// by the `db:"col"` tag, else the snake_case of the field name; embedded
-// structs are flattened), into a map[string]any, or into one pointer per
-// column. A scan plan is built once per Go type and column list and cached,
-// so scanning a row does no reflection; on PostgreSQL each connection also
+// by the `db:"col"` tag, else the snake_case of the field name by the
+// mapper's default rule: UserID → user_id, S3Key → s3_key, HTTPServer →
+// http_server; CollectNamed takes a FieldNamer to name them otherwise, as
+// session.Scan does with a mapper registry; embedded structs are
+// flattened), into a map[string]any, or into one pointer per column. A
+// scan plan is built once per Go type and column list and cached, so
+// scanning a row does no reflection; on PostgreSQL each connection also
 // keeps pgx's per-column plans of a struct plan, so a repeated query plans
 // nothing and a read allocates only what it returns (strings, slices) and
 // pgx's own per-query objects. All, One and Collect are the

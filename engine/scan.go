@@ -20,8 +20,9 @@ import (
 // and for a struct, which field each column name maps to (the `db:"col"`
 // tag, else the column a FieldNamer gives, by default the snake_case of
 // the field name from internal/naming, the rule the mapper uses; embedded
-// structs are flattened). For each column list seen with that type a plan is built
-// once (a field offset and type per column) and cached on the typeInfo.
+// structs are flattened). For each column list seen with that type a plan
+// is built once (a field offset and type per column) and cached on the
+// typeInfo.
 // Scanning a row then only fills a reused slice of typed field pointers
 // from those offsets: no reflection, no map lookups, no allocation per
 // column.
@@ -61,7 +62,7 @@ type scanPlan struct {
 
 var (
 	typeInfos      sync.Map // reflect.Type → *typeInfo, default naming
-	typeInfosNamed sync.Map // namedType → *typeInfo
+	typeInfosNamed sync.Map // FieldNamer → *sync.Map of reflect.Type → *typeInfo
 )
 
 // FieldNamer names the column a struct field without a `db` tag is
@@ -70,11 +71,6 @@ var (
 // whatever its naming strategy and column tags.
 type FieldNamer interface {
 	FieldColumn(f reflect.StructField) (name string, ok bool)
-}
-
-type namedType struct {
-	t reflect.Type
-	n FieldNamer
 }
 
 var (
@@ -127,15 +123,20 @@ func typeInfoNamed(t reflect.Type, n FieldNamer) (*typeInfo, error) {
 	if !reflect.TypeOf(n).Comparable() {
 		return buildTypeInfo(t, n)
 	}
-	k := namedType{t, n}
-	if v, ok := typeInfosNamed.Load(k); ok {
+	// One map per namer, so a lookup boxes no composite key.
+	infos, ok := typeInfosNamed.Load(n)
+	if !ok {
+		infos, _ = typeInfosNamed.LoadOrStore(n, &sync.Map{})
+	}
+	m := infos.(*sync.Map)
+	if v, ok := m.Load(t); ok {
 		return v.(*typeInfo), nil
 	}
 	ti, err := buildTypeInfo(t, n)
 	if err != nil {
 		return nil, err
 	}
-	v, _ := typeInfosNamed.LoadOrStore(k, ti)
+	v, _ := m.LoadOrStore(t, ti)
 	return v.(*typeInfo), nil
 }
 

@@ -126,6 +126,9 @@ func TestScanFieldNames(t *testing.T) {
 	if def, _ := typeInfoFor(reflect.TypeFor[row]()); def == named.elem {
 		t.Error("named info shared with the default one")
 	}
+	if allocs := testing.AllocsPerRun(100, func() { _, _ = typeInfoNamed(reflect.TypeFor[*row](), n) }); allocs != 0 {
+		t.Errorf("named type info lookup allocates %v times", allocs)
+	}
 }
 
 // upperNamer upper-cases field names and leaves Skipped out.

@@ -111,13 +111,33 @@
 //	cascade:C          save-update (default), delete, delete-orphan, all
 //	                   (save-update+delete), none; joined by +
 //	secondary:table    the association table of a many-to-many; synthesized
-//	                   (both keys, composite primary key, ON DELETE CASCADE)
-//	                   unless already mapped; joincol:/inversecol: name its
-//	                   columns (default: see Naming)
+//	                   (both keys in column-name order, composite primary
+//	                   key, ON DELETE CASCADE) unless a model maps it;
+//	                   joincol:/inversecol: name its columns (default: see
+//	                   Naming)
 //	ondelete:A         ON DELETE of the foreign key the relationship adds
 //
 // A relationship adds its FOREIGN KEY constraint to the table holding the
 // key unless a column tag declares it.
+//
+// # Registration order
+//
+// Models may be registered all at once (through the relationships of one)
+// or one call at a time, in any order: a model reaching one registered
+// earlier links to it, and a relationship whose key is a fk: column tag of
+// a model registered earlier finds it. The result does not depend on the
+// order.
+//
+// An association table may also be mapped as a model (for its extra
+// columns, or to query it), registered before, with or after the
+// many-to-many. Registered after, its table replaces the synthesized one
+// in MetaData (declare its foreign keys on the model), and the
+// relationship keeps addressing the table by name. The model's table must
+// have the relationship's two key columns (with key types: integers of any
+// width serve integer keys) and no other NOT NULL column without a
+// default, since the relationship inserts the two keys only; otherwise
+// registration fails with ErrBadRelation naming the model and the
+// relationship.
 //
 // # Errors
 //

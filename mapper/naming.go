@@ -83,7 +83,7 @@ func (r *Registry) FieldColumn(f reflect.StructField) (string, bool) {
 	if tg.skip {
 		return "", false
 	}
-	if _, _, rel := relTarget(f.Type); rel && !f.Anonymous {
+	if _, _, rel := relTarget(f.Type); rel {
 		return "", false
 	}
 	if tg.name != "" {

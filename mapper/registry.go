@@ -171,12 +171,21 @@ func (r *Registry) Register(t reflect.Type) (*Model, error) {
 	if err := b.tables(); err != nil {
 		return nil, err
 	}
+	for _, f := range b.later {
+		f()
+	}
+	if err := b.pair(); err != nil {
+		return nil, err
+	}
 	for _, d := range b.order {
 		r.byType[d.m.Type] = d.m
 		r.byTable[d.m.table.FullName()] = d.m
 	}
 	for n, st := range b.secondary {
 		r.secondary[n] = st
+	}
+	for _, n := range b.takeover {
+		delete(r.secondary, n)
 	}
 	return r.byType[t], nil
 }
@@ -215,6 +224,12 @@ type build struct {
 	pending   map[reflect.Type]*draft
 	order     []*draft
 	secondary map[string]*core.Table
+	// later runs after tables: a many-to-many through a table a model of
+	// this build maps gets that table.
+	later []func()
+	// takeover names association tables synthesized earlier that a model
+	// of this build maps: its table replaces them in MetaData.
+	takeover []string
 }
 
 // model returns the registered or pending model of t.
@@ -602,6 +617,9 @@ func (b *build) tables() error {
 		if other := b.reg.byTable[t.FullName()]; other != nil {
 			return fmt.Errorf("mapper: model %s: table %q is already mapped by %s", m.Name, t.FullName(), other.Name)
 		}
+		if err := b.takeOver(m, t); err != nil {
+			return err
+		}
 		for _, o := range b.order {
 			if o != d && o.table == d.table && o.schema == d.schema {
 				return fmt.Errorf("mapper: model %s: table %q is also mapped by %s", m.Name, d.table, o.m.Name)
@@ -639,6 +657,23 @@ func (b *build) tables() error {
 			}
 			if _, ok := t.Col(col); !ok {
 				return fieldError(d.m.Name, c.field.Name, c.raw, ErrUnknownColumn, "fk %q: table %q has no column %q", c.ref, tbl, col)
+			}
+		}
+	}
+	// The same check for fk: tags of models registered earlier that
+	// reference a table mapped now, so the order of registration does not
+	// decide whether a bad reference is caught.
+	for _, m := range b.reg.byType {
+		for _, fk := range m.table.ForeignKeys() {
+			i := slices.IndexFunc(b.order, func(o *draft) bool { return o.table == fk.RefTable })
+			if i < 0 || len(fk.Columns) != 1 {
+				continue
+			}
+			f := m.byColumn[fk.Columns[0]]
+			if _, ok := b.order[i].m.table.Col(fk.RefColumns[0]); !ok && f != nil {
+				raw := m.Type.FieldByIndex(f.Index).Tag.Get(TagName)
+				return fieldError(m.Name, f.Name, raw, ErrUnknownColumn, "fk \"%s.%s\": table %q (model %s) has no column %q",
+					fk.RefTable, fk.RefColumns[0], fk.RefTable, b.order[i].m.Name, fk.RefColumns[0])
 			}
 		}
 	}

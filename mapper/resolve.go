@@ -23,7 +23,12 @@ func (b *build) resolve() error {
 			}
 		}
 	}
-	// Pair back-references.
+	return nil
+}
+
+// pair links back-references. It runs once the tables are built: a
+// many-to-many through a table a new model maps gets that table then.
+func (b *build) pair() error {
 	for _, d := range b.order {
 		for _, rd := range d.rels {
 			if err := b.pairBackref(rd); err != nil {
@@ -263,40 +268,45 @@ func (b *build) resolveM2M(d *draft, rd relDraft) error {
 	if join == inverse {
 		return b.relErr(rd, "joincol and inversecol are both %q (name them for a self-referential many-to-many)", join)
 	}
+	want := []core.Column{b.keyColumn(join, owner), b.keyColumn(inverse, target)}
 	var st *core.Table
 	if m := b.reg.byTable[sec]; m != nil {
+		if err := assocFits(columnsOf(m.table), want); err != nil {
+			return b.relErr(rd, "secondary %q is mapped by model %s: %v", sec, m.Name, err)
+		}
 		st = m.table
 	} else if t := b.secondary[sec]; t != nil {
 		st = t
 	} else if t := b.reg.secondary[sec]; t != nil {
-		st = t
+		st = t // a model registered now may take it over (see tables)
 	}
 	if st == nil {
+		// A model registered in this call maps the association: use its
+		// table once it is built.
 		for _, pd := range b.order {
-			if pd.table == sec {
-				return b.relErr(rd, "secondary %q is mapped by model %s; map the association without a model", sec, pd.m.Name)
-			}
-		}
-		colOf := func(name string, m *Model) core.Column {
-			f := m.pk[0]
-			var ty core.Type
-			if f.Col != nil {
-				ty = f.Col.Type
-			} else if pd := b.draftOf(m); pd != nil {
-				for _, c := range pd.cols {
-					if c.Name == f.Column {
-						ty = c.Type
-					}
+			if fullName(pd.schema, pd.table) == sec {
+				if err := assocFits(pd.cols, want); err != nil {
+					return b.relErr(rd, "secondary %q is mapped by model %s: %v", sec, pd.m.Name, err)
 				}
+				b.later = append(b.later, func() { rel.setSecondary(pd.m.table, join, inverse) })
+				return nil
 			}
-			return core.Column{Name: name, Type: ty, PrimaryKey: true}
 		}
-		def := core.TableDef{Name: sec, Columns: []core.Column{colOf(join, owner), colOf(inverse, target)}, ForeignKeys: []core.ForeignKey{
+		fks := []core.ForeignKey{
 			{Columns: []string{join}, RefTable: b.tableNameOf(owner), RefColumns: []string{owner.pk[0].Column}, OnDelete: core.Cascade},
 			{Columns: []string{inverse}, RefTable: b.tableNameOf(target), RefColumns: []string{target.pk[0].Column}, OnDelete: core.Cascade},
-		}}
-		// Index the inverse column for loads from the other side.
-		def.Indexes = []core.Index{{Columns: []string{inverse}}}
+		}
+		// Columns in name order, whichever side is drafted first, so the
+		// schema does not depend on the registration order.
+		cols := slices.Clone(want)
+		if inverse < join {
+			cols[0], cols[1] = cols[1], cols[0]
+			fks[0], fks[1] = fks[1], fks[0]
+		}
+		def := core.TableDef{Name: sec, Columns: cols, ForeignKeys: fks}
+		// The key serves loads by its first column; index the second for
+		// loads from the other side.
+		def.Indexes = []core.Index{{Columns: []string{cols[1].Name}}}
 		t, err := core.NewTable(def)
 		if err != nil {
 			return b.relErr(rd, "secondary %q: %v", sec, err)
@@ -304,14 +314,12 @@ func (b *build) resolveM2M(d *draft, rd relDraft) error {
 		b.secondary[sec] = t
 		st = t
 	}
-	jc, ok1 := st.Col(join)
-	ic, ok2 := st.Col(inverse)
+	_, ok1 := st.Col(join)
+	_, ok2 := st.Col(inverse)
 	if !ok1 || !ok2 {
 		return b.relErr(rd, "secondary %q has no columns %q and %q", sec, join, inverse)
 	}
-	rel.Secondary = st
-	rel.SecondaryOwnerCols = []*core.Column{jc}
-	rel.SecondaryTargetColumns = []*core.Column{ic}
+	rel.setSecondary(st, join, inverse)
 	return nil
 }
 
@@ -367,4 +375,3 @@ func inverseOf(a, b *Relation) bool {
 	}
 	return false
 }
-

@@ -52,6 +52,11 @@ type Features struct {
 	// AnyArray makes IN with a Go slice compile to "= ANY(?)" with the
 	// slice as one array argument (PostgreSQL).
 	AnyArray bool
+	// EnumTypes reports named enum types (CREATE TYPE … AS ENUM,
+	// PostgreSQL): MetaData creates them before the tables that use them
+	// and drops them after. Without it the dialect's ColumnType renders an
+	// enum column on its own (MySQL ENUM(…), a CHECK on SQLite).
+	EnumTypes bool
 	// UnnestArrays reports INSERT … SELECT unnest(CAST(? AS t[]), …): a
 	// multi-row INSERT may send one array argument per column instead of
 	// one argument per value (PostgreSQL).

@@ -6,7 +6,10 @@
 //   - schema metadata: Table (NewTable/TableDef), Column, Type, ForeignKey,
 //     Unique, Check, Index, and MetaData with CreateAll/DropAll in
 //     foreign-key dependency order (a topological sort; foreign keys that
-//     close a cycle are added with ALTER TABLE afterwards);
+//     close a cycle are added with ALTER TABLE afterwards), enum column
+//     types (Enum: PostgreSQL types created before the tables and dropped
+//     after them, ENUM on MySQL, a CHECK on SQLite) and PostgreSQL array
+//     columns (ArrayOf);
 //   - statements: Select (joins, GROUP BY/HAVING, ORDER BY … NULLS
 //     FIRST/LAST, LIMIT/OFFSET, FOR UPDATE/SHARE), set operations (Union,
 //     Intersect, Except), CTEs (NewCTE, recursive and data-modifying),
@@ -14,7 +17,8 @@
 //     Delete (with joined tables, RETURNING), DDL, and Raw;
 //   - expressions: comparisons, IN with slices and subqueries, BETWEEN,
 //     LIKE/ILIKE, AND/OR/NOT, arithmetic, CASE, CAST, COALESCE, aggregates
-//     and window functions;
+//     and window functions, and PostgreSQL's array operators
+//     (ArrayContains, ArrayOverlaps, EqAny);
 //   - Compile and its caches.
 //
 // Core does not own SQL syntax differences (the Dialect interface, met by

@@ -192,6 +192,9 @@ func (o OrderItem) NullsFirst() OrderItem { o.nulls = 1; return o }
 // NullsLast sorts NULLs after other values.
 func (o OrderItem) NullsLast() OrderItem { o.nulls = 2; return o }
 
+// Expr is the expression the item orders by.
+func (o OrderItem) Expr() Expr { return o.e }
+
 func toOrder(items []any) []OrderItem {
 	out := make([]OrderItem, len(items))
 	for i, it := range items {

@@ -96,7 +96,8 @@ func (m *MetaData) plan() ([]*Table, map[*Table][]int) {
 }
 
 // CreateStatements returns the DDL that creates every table and index in
-// dependency order. A foreign key that closes a cycle between tables is
+// dependency order, preceded on PostgreSQL by the enum types the tables
+// use (see EnumType). A foreign key that closes a cycle between tables is
 // left out of CREATE TABLE and added afterwards with ALTER TABLE, except
 // on dialects without ALTER … FOREIGN KEY (SQLite), which accept the
 // forward reference inline. With ifNotExists the statements can be run
@@ -106,6 +107,15 @@ func (m *MetaData) CreateStatements(d Dialect, ifNotExists bool) ([]Statement, e
 	order, deferred := m.plan()
 	alter := d.Features().DropForeignKey != ""
 	var out, later []Statement
+	if d.Features().EnumTypes {
+		enums, err := enumTypes(order)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range enums {
+			out = append(out, CreateEnumType(e, ifNotExists))
+		}
+	}
 	for _, t := range order {
 		ct := CreateTable(t)
 		if alter {
@@ -136,7 +146,7 @@ func (m *MetaData) CreateStatements(d Dialect, ifNotExists bool) ([]Statement, e
 }
 
 // DropStatements returns DROP TABLE IF EXISTS for every table, dependents
-// first, preceded by dropping the cycle-closing foreign keys that
+// first, then on PostgreSQL DROP TYPE IF EXISTS for their enum types, preceded by dropping the cycle-closing foreign keys that
 // CreateStatements added with ALTER TABLE.
 func (m *MetaData) DropStatements(d Dialect) ([]Statement, error) {
 	order, deferred := m.plan()
@@ -150,6 +160,15 @@ func (m *MetaData) DropStatements(d Dialect) ([]Statement, error) {
 	}
 	for _, t := range slices.Backward(order) {
 		out = append(out, DropTable(t).IfExists())
+	}
+	if d.Features().EnumTypes {
+		enums, err := enumTypes(order)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range enums {
+			out = append(out, DropEnumType(e))
+		}
 	}
 	return out, nil
 }

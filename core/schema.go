@@ -26,6 +26,7 @@ const (
 	TypeTimestampTZ // with time zone
 	TypeUUID
 	TypeJSON
+	TypeEnum // a closed set of strings, Type.Enum; see EnumType
 )
 
 // Type is a column's type with its size or precision.
@@ -36,6 +37,9 @@ type Type struct {
 	Scale     int // TypeNumeric: digits after the point
 	// Array makes the column an array of Kind (PostgreSQL only).
 	Array bool
+	// Enum is the set of values of a TypeEnum column (nil otherwise). A
+	// pointer keeps Type comparable.
+	Enum *EnumType
 }
 
 // Type constructors, for Column.Type.
@@ -59,7 +63,7 @@ func ArrayOf(elem Type) Type      { elem.Array = true; return elem }
 func (k TypeKind) String() string { return typeKindNames[k] }
 
 var typeKindNames = [...]string{"invalid", "smallint", "int", "bigint", "float", "double", "numeric", "bool",
-	"string", "text", "bytes", "date", "time", "timestamp", "timestamptz", "uuid", "json"}
+	"string", "text", "bytes", "date", "time", "timestamp", "timestamptz", "uuid", "json", "enum"}
 
 // FKAction is an ON DELETE / ON UPDATE action.
 type FKAction uint8
@@ -179,6 +183,9 @@ func NewTable(def TableDef) (*Table, error) {
 		}
 		if c.PrimaryKey && c.Nullable {
 			return nil, fmt.Errorf("core: table %q: column %q: primary key cannot be nullable", def.Name, c.Name)
+		}
+		if err := c.Type.checkEnum(); err != nil {
+			return nil, fmt.Errorf("core: table %q: column %q: %w", def.Name, c.Name, err)
 		}
 		if c.AutoIncrement {
 			switch c.Type.Kind {
@@ -329,6 +336,9 @@ func (t *Table) As(alias string) *Table {
 	a.buildShapes()
 	return a
 }
+
+// Alias is the name given with As, or "" for the table itself.
+func (t *Table) Alias() string { return t.alias }
 
 // buildShapes renders, once, the shape text of the table as a FROM item
 // and of its column references: the commonest nodes of a statement then

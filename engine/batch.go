@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/athanor-orm/athanor/core"
+	pgdialect "github.com/athanor-orm/athanor/dialect/postgres"
 )
 
 // BatchResult is the outcome of one statement of a batch: its error, the
@@ -36,11 +37,18 @@ type BatchResult struct {
 
 // batchTypes decodes PostgreSQL batch results after their connection went
 // back to the pool (a connection's own type map is not safe to share).
-// Results are in text format, which the standard types all decode.
+// Results are in text format, which the standard types all decode; times
+// come back in UTC, as from a connection (the dialect's RegisterTypes).
 var batchTypes = struct {
 	mu sync.Mutex
 	m  *pgtype.Map // guarded by mu
-}{m: pgtype.NewMap()}
+}{m: newBatchTypes()}
+
+func newBatchTypes() *pgtype.Map {
+	m := pgtype.NewMap()
+	pgdialect.RegisterTypes(m)
+	return m
+}
 
 type batchItem struct {
 	sql  string

@@ -48,10 +48,13 @@ type Config struct {
 
 	// Postgres is the pgx connection configuration (Driver Postgres). The
 	// engine installs its own context-watcher handler so that a cancelled
-	// query is also cancelled on the server.
+	// query is also cancelled on the server, and sets the session TimeZone
+	// to UTC unless RuntimeParams has timezone (the time policy).
 	Postgres *pgx.ConnConfig
 	// MySQL is the go-sql-driver configuration (Driver MySQL). ParseTime
-	// is on unless the DSN says parseTime=false.
+	// is on unless the DSN says parseTime=false. Loc must be nil or UTC,
+	// and the session time_zone is '+00:00' unless Params sets time_zone
+	// (the time policy; see the package doc).
 	MySQL *mysql.Config
 	// SQLite is the modernc.org/sqlite DSN: a file path or a file: URI,
 	// with the driver's underscore parameters (Driver SQLite).

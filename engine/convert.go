@@ -90,7 +90,7 @@ func convertAssign(dest any, src any) error {
 	case *time.Time:
 		switch s := src.(type) {
 		case time.Time:
-			*d = s
+			*d = s.UTC() // the time policy: times come back in UTC
 			return nil
 		case []byte, string:
 			t, err := parseTime(asString(s))
@@ -100,6 +100,17 @@ func convertAssign(dest any, src any) error {
 			*d = time.Unix(s, 0).UTC()
 			return nil
 		}
+	case *sql.NullTime:
+		if src == nil {
+			*d = sql.NullTime{}
+			return nil
+		}
+		var t time.Time
+		if err := convertAssign(&t, src); err != nil {
+			return err
+		}
+		*d = sql.NullTime{Time: t, Valid: true}
+		return nil
 	case sql.Scanner:
 		if b, ok := src.([]byte); ok {
 			src = append([]byte(nil), b...)
@@ -151,23 +162,26 @@ func asFloat(src any) (float64, bool, error) {
 	return 0, false, nil
 }
 
+// timeLayouts are the text forms a time is read from: SQLite's own (the
+// form the engine binds on SQLite, CURRENT_TIMESTAMP, datetime()), MySQL's
+// DATETIME text (parseTime=false), with an offset or Z (the driver's
+// "sqlite" format, older data) and RFC 3339, then shorter forms. A text
+// without an offset is a UTC wall clock.
 var timeLayouts = []string{
-	"2006-01-02 15:04:05.999999999-07:00",
-	"2006-01-02T15:04:05.999999999-07:00",
 	"2006-01-02 15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02T15:04:05.999999999Z07:00",
 	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05",
-	"2006-01-02T15:04:05",
 	"2006-01-02 15:04",
 	"2006-01-02T15:04",
 	"2006-01-02",
-	time.RFC3339Nano,
 }
 
+// parseTime reads a time from text, in UTC.
 func parseTime(s string) (time.Time, error) {
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
-			return t, nil
+			return t.UTC(), nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("converting %q to a time", s)

@@ -36,16 +36,59 @@
 //
 // Exec, Query and QueryRow take core statements (core.Raw is the escape
 // hatch for SQL text). Rows scan into a struct (columns matched to fields
-// by the `db:"col"` tag, else the snake_case of the field name; embedded
-// structs are flattened), into a map[string]any, or into one pointer per
-// column. A scan plan is built once per Go type and column list and cached,
-// so scanning a row does no reflection; on PostgreSQL each connection also
+// by the `db:"col"` tag, else the snake_case of the field name by the
+// mapper's default rule: UserID → user_id, S3Key → s3_key, HTTPServer →
+// http_server; CollectNamed takes a FieldNamer to name them otherwise, as
+// session.Scan does with a mapper registry; embedded structs are
+// flattened), into a map[string]any, or into one pointer per column. A
+// scan plan is built once per Go type and column list and cached, so
+// scanning a row does no reflection; on PostgreSQL each connection also
 // keeps pgx's per-column plans of a struct plan, so a repeated query plans
 // nothing and a read allocates only what it returns (strings, slices) and
 // pgx's own per-query objects. All, One and Collect are the
 // generic forms; One and QueryRow return ErrNoRows (athanor.ErrNoRows)
 // when there is no row. Database errors pass through the dialect's
 // Classify, so errors.Is(err, athanor.ErrUniqueViolation) works.
+//
+// # Time
+//
+// One policy on every driver and every path (Exec, Query, Batch, core.Raw
+// arguments, core.Insert values, Where comparisons, session inserts and
+// updates): a time.Time is an instant, bound as that instant in UTC, and
+// times are read back in UTC. The engine applies it in its driver
+// adapters, which every statement goes through, so it needs no column
+// types:
+//
+//   - TIMESTAMP (without time zone), MySQL DATETIME: the UTC wall clock. A
+//     row written with a time in any zone is found by a filter on the same
+//     instant given in any other zone.
+//   - TIMESTAMPTZ (PostgreSQL): the instant.
+//   - DATE: the calendar date of the instant in UTC (build dates as
+//     time.Date(y, m, d, 0, 0, 0, 0, time.UTC)); it reads back at
+//     midnight UTC.
+//   - Precision: microseconds on PostgreSQL and MySQL (truncated);
+//     SQLite keeps nanoseconds.
+//
+// Per driver:
+//
+//   - PostgreSQL: each connection's pgx type map converts a time.Time to
+//     UTC before encoding it for a TIMESTAMP or DATE parameter, alone or in
+//     an array (see dialect/postgres RegisterTypes); TIMESTAMPTZ and
+//     TIMESTAMP scan in UTC, batch results too. The session TimeZone is UTC
+//     unless the DSN (or PGTZ) sets timezone, so now()::timestamp and
+//     LOCALTIMESTAMP agree.
+//   - MySQL/MariaDB: times are sent in UTC, truncated to microseconds, and
+//     go-sql-driver writes and parses DATETIME in loc=UTC; a DSN with
+//     another loc is refused at Open. The session time_zone is '+00:00'
+//     unless the DSN sets time_zone, so NOW() and CURRENT_TIMESTAMP agree.
+//   - SQLite: a time is bound as text in SQLite's own form of its UTC wall
+//     clock, "2006-01-02 15:04:05" with a fraction only when it has one
+//     (".5", ".123456789"): it equals what CURRENT_TIMESTAMP and
+//     datetime() write, and compares and sorts as the instant. SQLite has
+//     no DATE type, so a DATE column given a time.Time keeps that text
+//     (midnight included), not date()'s "2006-01-02": compare such columns
+//     with date(?) or bind a string. Text read as a time may carry an
+//     offset or Z (older data); it is converted to UTC.
 //
 // # Transactions
 //

@@ -13,6 +13,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/athanor-orm/athanor/core"
+	mydialect "github.com/athanor-orm/athanor/dialect/mysql"
 )
 
 // MySQL cancellation
@@ -75,8 +76,16 @@ func (db *DB) mysqlSQL(ctx context.Context, c *conn, cs *core.Compiled) string {
 	return sql
 }
 
+// mysqlTimeArg binds a time as its UTC instant truncated to microseconds
+// (the time policy; see the package doc); go-sql-driver then writes its
+// wall clock in cfg.Loc, which setupMySQL makes UTC.
+func mysqlTimeArg(t time.Time) driver.Value { return mydialect.TimeValue(t) }
+
 func (db *DB) setupMySQL() error {
 	cfg := db.cfg.MySQL.Clone()
+	if err := mysqlTimePolicy(cfg); err != nil {
+		return fmt.Errorf("engine: open %s: %w", &db.cfg, err)
+	}
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return fmt.Errorf("engine: open %s: %w", &db.cfg, err)
@@ -86,6 +95,27 @@ func (db *DB) setupMySQL() error {
 	db.killers = make(chan driver.Conn, killerConns)
 	for range killerConns {
 		db.killers <- nil
+	}
+	return nil
+}
+
+// mysqlTimePolicy makes cfg follow the time policy: DATETIME values are
+// written and read as UTC wall clocks (loc=UTC), and the
+// session's time_zone is UTC, so that NOW(), CURRENT_TIMESTAMP and
+// TIMESTAMP columns agree with the values Athanor binds. A loc other than
+// UTC is refused: go-sql-driver would write every time in it, and the
+// rows would disagree with those written by the other dialects' rules. An
+// explicit time_zone is kept.
+func mysqlTimePolicy(cfg *mysql.Config) error {
+	if cfg.Loc != nil && cfg.Loc != time.UTC {
+		return fmt.Errorf("loc=%s: Athanor stores times as UTC wall clocks; leave loc unset (UTC)", cfg.Loc)
+	}
+	cfg.Loc = time.UTC
+	if _, ok := cfg.Params["time_zone"]; !ok {
+		if cfg.Params == nil {
+			cfg.Params = map[string]string{}
+		}
+		cfg.Params["time_zone"] = "'+00:00'"
 	}
 	return nil
 }
@@ -109,6 +139,7 @@ func (db *DB) connectMySQL(ctx context.Context, pc *conn) (driverConn, error) {
 	}
 	sc := newSQLConn(db, pc, c, mysqlServerError)
 	sc.rowCountSQL = "SELECT ROW_COUNT()"
+	sc.timeArg = mysqlTimeArg
 	// The connection id is what KILL CONNECTION needs after a cancel.
 	var id int64
 	err = queryScalar(ctx, sc, "SELECT CONNECTION_ID()", func(v driver.Value) error {

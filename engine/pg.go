@@ -65,12 +65,22 @@ func (db *DB) connectPG(ctx context.Context, pc *conn) (driverConn, error) {
 	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgCancelHandler{db: db, pc: pc, conn: c}
 	}
+	// The session's TimeZone is UTC unless the DSN (or PGTZ) names one, so
+	// that now()::timestamp, LOCALTIMESTAMP and the text of a TIMESTAMPTZ
+	// agree with the UTC wall clocks Athanor writes. It is a startup
+	// parameter: no round trip.
+	if _, ok := cfg.RuntimeParams["timezone"]; !ok {
+		if cfg.RuntimeParams == nil {
+			cfg.RuntimeParams = map[string]string{}
+		}
+		cfg.RuntimeParams["timezone"] = "UTC"
+	}
 	c, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	// Timestamps scan in UTC whatever the machine's zone (the dialect's
-	// time policy; see dialect/postgres types.go).
+	// The time policy (see the package doc): times are sent to TIMESTAMP
+	// and DATE as UTC, and scanned in UTC whatever the machine's zone.
 	pgdialect.RegisterTypes(c.TypeMap())
 	pg.c = c
 	return pg, nil

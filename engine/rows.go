@@ -426,6 +426,9 @@ func (r *Rows) values() ([]any, error) {
 func sqlValue(rows driver.Rows, i int, v driver.Value) any {
 	b, ok := v.([]byte)
 	if !ok {
+		if t, ok := v.(time.Time); ok {
+			return t.UTC() // the time policy: times come back in UTC
+		}
 		return v
 	}
 	if tn, ok := rows.(driver.RowsColumnTypeDatabaseTypeName); ok {
@@ -562,9 +565,13 @@ func One[T any](ctx context.Context, q Querier, stmt core.Statement) (T, error) 
 
 // Collect scans every remaining row of rows into a T (see All) and closes
 // rows.
-func Collect[T any](rows *Rows) ([]T, error) {
+func Collect[T any](rows *Rows) ([]T, error) { return CollectNamed[T](rows, nil) }
+
+// CollectNamed is Collect with names naming the columns of struct fields
+// without a `db` tag (nil: the snake_case of the field name).
+func CollectNamed[T any](rows *Rows, names FieldNamer) ([]T, error) {
 	defer rows.Close()
-	ti, err := typeInfoFor(reflect.TypeFor[T]())
+	ti, err := typeInfoNamed(reflect.TypeFor[T](), names)
 	if err != nil {
 		return nil, err
 	}

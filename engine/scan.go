@@ -8,8 +8,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode"
 	"unsafe"
+
+	"github.com/athanor-orm/athanor/internal/naming"
 )
 
 // Scanning plans
@@ -17,9 +18,11 @@ import (
 // The first scan into a Go type inspects it once (typeInfo, cached in
 // typeInfos by reflect.Type): is it a row struct, a map or a single value,
 // and for a struct, which field each column name maps to (the `db:"col"`
-// tag, else the snake_case of the field name; embedded structs are
-// flattened). For each column list seen with that type a plan is built
-// once (a field offset and type per column) and cached on the typeInfo.
+// tag, else the column a FieldNamer gives, by default the snake_case of
+// the field name from internal/naming, the rule the mapper uses; embedded
+// structs are flattened). For each column list seen with that type a plan
+// is built once (a field offset and type per column) and cached on the
+// typeInfo.
 // Scanning a row then only fills a reused slice of typed field pointers
 // from those offsets: no reflection, no map lookups, no allocation per
 // column.
@@ -57,7 +60,18 @@ type scanPlan struct {
 	fields []fieldRef
 }
 
-var typeInfos sync.Map // reflect.Type → *typeInfo
+var (
+	typeInfos      sync.Map // reflect.Type → *typeInfo, default naming
+	typeInfosNamed sync.Map // FieldNamer → *sync.Map of reflect.Type → *typeInfo
+)
+
+// FieldNamer names the column a struct field without a `db` tag is
+// scanned from; ok false leaves the field out. session.Scan passes the
+// mapper registry, so a model's own SELECT scans back into the model
+// whatever its naming strategy and column tags.
+type FieldNamer interface {
+	FieldColumn(f reflect.StructField) (name string, ok bool)
+}
 
 var (
 	timeType    = reflect.TypeFor[time.Time]()
@@ -92,7 +106,7 @@ func typeInfoFor(t reflect.Type) (*typeInfo, error) {
 	if v, ok := typeInfos.Load(t); ok {
 		return v.(*typeInfo), nil
 	}
-	ti, err := buildTypeInfo(t)
+	ti, err := buildTypeInfo(t, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -100,18 +114,44 @@ func typeInfoFor(t reflect.Type) (*typeInfo, error) {
 	return v.(*typeInfo), nil
 }
 
-func buildTypeInfo(t reflect.Type) (*typeInfo, error) {
+// typeInfoNamed is typeInfoFor with fields named by n (nil: the default).
+// Infos are cached per type and namer when the namer is comparable.
+func typeInfoNamed(t reflect.Type, n FieldNamer) (*typeInfo, error) {
+	if n == nil {
+		return typeInfoFor(t)
+	}
+	if !reflect.TypeOf(n).Comparable() {
+		return buildTypeInfo(t, n)
+	}
+	// One map per namer, so a lookup boxes no composite key.
+	infos, ok := typeInfosNamed.Load(n)
+	if !ok {
+		infos, _ = typeInfosNamed.LoadOrStore(n, &sync.Map{})
+	}
+	m := infos.(*sync.Map)
+	if v, ok := m.Load(t); ok {
+		return v.(*typeInfo), nil
+	}
+	ti, err := buildTypeInfo(t, n)
+	if err != nil {
+		return nil, err
+	}
+	v, _ := m.LoadOrStore(t, ti)
+	return v.(*typeInfo), nil
+}
+
+func buildTypeInfo(t reflect.Type, n FieldNamer) (*typeInfo, error) {
 	ti := &typeInfo{typ: t, ptrWord: typeWord(reflect.PointerTo(t))}
 	switch {
 	case t.Kind() == reflect.Struct && t != timeType && !reflect.PointerTo(t).Implements(scannerType) && !isDriverScanTarget(t):
 		ti.kind = targetStruct
 		ti.fields = map[string]fieldRef{}
 		ti.lower = map[string]fieldRef{}
-		if err := collectFields(ti, t, 0, ""); err != nil {
+		if err := collectFields(ti, t, n, 0, ""); err != nil {
 			return nil, err
 		}
 	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct:
-		elem, err := typeInfoFor(t.Elem())
+		elem, err := typeInfoNamed(t.Elem(), n)
 		if err != nil {
 			return nil, err
 		}
@@ -139,7 +179,7 @@ func isDriverScanTarget(t reflect.Type) bool {
 	return false
 }
 
-func collectFields(ti *typeInfo, t reflect.Type, base uintptr, prefix string) error {
+func collectFields(ti *typeInfo, t reflect.Type, n FieldNamer, base uintptr, prefix string) error {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag, hasTag := f.Tag.Lookup("db")
@@ -150,7 +190,7 @@ func collectFields(ti *typeInfo, t reflect.Type, base uintptr, prefix string) er
 		if f.Anonymous && !hasTag {
 			ft := f.Type
 			if ft.Kind() == reflect.Struct && ft != timeType && !reflect.PointerTo(ft).Implements(scannerType) {
-				if err := collectFields(ti, ft, base+f.Offset, prefix+f.Name+"."); err != nil {
+				if err := collectFields(ti, ft, n, base+f.Offset, prefix+f.Name+"."); err != nil {
 					return err
 				}
 				continue
@@ -159,8 +199,14 @@ func collectFields(ti *typeInfo, t reflect.Type, base uintptr, prefix string) er
 		if !f.IsExported() {
 			continue
 		}
+		if name == "" && n != nil {
+			var ok bool
+			if name, ok = n.FieldColumn(f); !ok {
+				continue
+			}
+		}
 		if name == "" {
-			name = snakeCase(f.Name)
+			name = naming.Snake(f.Name)
 		}
 		ref := fieldRef{name: prefix + f.Name, offset: base + f.Offset, ptrTyp: typeWord(reflect.PointerTo(f.Type))}
 		if old, dup := ti.fields[name]; dup {
@@ -177,25 +223,6 @@ func collectFields(ti *typeInfo, t reflect.Type, base uintptr, prefix string) er
 		ti.lower[strings.ToLower(name)] = ref
 	}
 	return nil
-}
-
-// snakeCase turns a Go field name into a column name: UserID → user_id,
-// HTTPServer → http_server, Name → name.
-func snakeCase(s string) string {
-	rs := []rune(s)
-	var b strings.Builder
-	for i, r := range rs {
-		if unicode.IsUpper(r) {
-			if i > 0 && (unicode.IsLower(rs[i-1]) || unicode.IsDigit(rs[i-1]) ||
-				(i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(rs[i-1]))) {
-				b.WriteByte('_')
-			}
-			b.WriteRune(unicode.ToLower(r))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // columnSource gives a plan lookup the column names without allocating.

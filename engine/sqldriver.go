@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // sqlConn is a connection of a database/sql/driver driver (MySQL, SQLite)
@@ -26,6 +27,10 @@ type sqlConn struct {
 	rowCountSQL string
 	// argBuf is reused to convert arguments.
 	argBuf []driver.NamedValue
+	// timeArg is what a time.Time argument is sent as (the dialect's time
+	// policy: the UTC instant, in the form the database compares); nil
+	// sends it as it is.
+	timeArg func(time.Time) driver.Value
 }
 
 // stmtCacheSize bounds the per-connection prepared statement cache.
@@ -49,31 +54,44 @@ func (s *sqlConn) namedArgs(args []any) ([]driver.NamedValue, error) {
 		// argument.
 		nv = append(nv, driver.NamedValue{Ordinal: i + 1, Value: a})
 		v := &nv[len(nv)-1]
-		if s.nvc != nil {
-			err := s.nvc.CheckNamedValue(v)
-			if err == nil {
-				continue
-			}
-			if !errors.Is(err, driver.ErrSkip) {
-				return nil, fmt.Errorf("engine: argument %d (%T): %w", i+1, a, err)
-			}
-			v.Value = a // as database/sql: the default conversion starts from the argument
-		}
-		if vr, ok := a.(driver.Valuer); ok {
-			dv, err := vr.Value()
-			if err != nil {
-				return nil, fmt.Errorf("engine: argument %d (%T): %w", i+1, a, err)
-			}
-			a = dv
-		}
-		dv, err := driver.DefaultParameterConverter.ConvertValue(a)
-		if err != nil {
+		if err := s.convertArg(v, a); err != nil {
 			return nil, fmt.Errorf("engine: argument %d (%T): %w", i+1, a, err)
 		}
-		v.Value = dv
+		// After conversion, so that *time.Time, sql.NullTime and any
+		// Valuer returning a time are caught too.
+		if t, ok := v.Value.(time.Time); ok && s.timeArg != nil {
+			v.Value = s.timeArg(t)
+		}
 	}
 	s.argBuf = nv
 	return nv, nil
+}
+
+// convertArg sets v.Value to the driver value of a.
+func (s *sqlConn) convertArg(v *driver.NamedValue, a any) error {
+	if s.nvc != nil {
+		err := s.nvc.CheckNamedValue(v)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, driver.ErrSkip) {
+			return err
+		}
+		v.Value = a // as database/sql: the default conversion starts from the argument
+	}
+	if vr, ok := a.(driver.Valuer); ok {
+		dv, err := vr.Value()
+		if err != nil {
+			return err
+		}
+		a = dv
+	}
+	dv, err := driver.DefaultParameterConverter.ConvertValue(a)
+	if err != nil {
+		return err
+	}
+	v.Value = dv
+	return nil
 }
 
 func (s *sqlConn) stmt(ctx context.Context, sql string) (driver.Stmt, error) {

@@ -2,10 +2,14 @@ package engine
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"time"
 
 	"modernc.org/sqlite"
+
+	litedialect "github.com/athanor-orm/athanor/dialect/sqlite"
 )
 
 // SQLite cancellation: modernc.org/sqlite interrupts the running statement
@@ -34,5 +38,11 @@ func (db *DB) connectSQLite(ctx context.Context, pc *conn) (driverConn, error) {
 	}
 	sc := newSQLConn(db, pc, c, sqliteServerError)
 	sc.rowCountSQL = "SELECT changes()"
+	sc.timeArg = sqliteTimeArg
 	return sc, nil
 }
+
+// sqliteTimeArg binds a time as SQLite's own text form of its UTC wall
+// clock (the time policy; see the package doc), which compares equal to
+// what CURRENT_TIMESTAMP and datetime() write.
+func sqliteTimeArg(t time.Time) driver.Value { return litedialect.TimeText(t) }

@@ -83,15 +83,59 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
-func TestSnakeCase(t *testing.T) {
-	for in, want := range map[string]string{
-		"ID": "id", "Name": "name", "UserID": "user_id", "HTTPServer": "http_server",
-		"CreatedAt": "created_at", "Age2": "age2", "URLPath": "url_path", "A": "a",
-	} {
-		if got := snakeCase(in); got != want {
-			t.Errorf("snakeCase(%q) = %q, want %q", in, got, want)
+// The scanner names untagged fields by the rule the mapper uses
+// (internal/naming), or by the FieldNamer it is given.
+func TestScanFieldNames(t *testing.T) {
+	type row struct {
+		ID          int64
+		S3Key       string
+		OAuth2Token string
+		Tagged      string `db:"custom"`
+		Skipped     string
+	}
+	ti, err := typeInfoFor(reflect.TypeFor[row]())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for col, field := range map[string]string{"id": "ID", "s3_key": "S3Key", "o_auth2_token": "OAuth2Token", "custom": "Tagged", "skipped": "Skipped"} {
+		if f, ok := ti.fields[col]; !ok || f.name != field {
+			t.Errorf("default: column %q → %v (%v), want field %s", col, f.name, ok, field)
 		}
 	}
+	n := upperNamer{}
+	named, err := typeInfoNamed(reflect.TypeFor[*row](), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if named.kind != targetPtrStruct {
+		t.Fatalf("*row kind %v", named.kind)
+	}
+	want := map[string]string{"ID": "ID", "S3KEY": "S3Key", "OAUTH2TOKEN": "OAuth2Token", "custom": "Tagged"}
+	if len(named.elem.fields) != len(want) {
+		t.Errorf("named fields %v, want %v", named.elem.fields, want)
+	}
+	for col, field := range want {
+		if f, ok := named.elem.fields[col]; !ok || f.name != field {
+			t.Errorf("named: column %q → %v (%v), want field %s", col, f.name, ok, field)
+		}
+	}
+	again, _ := typeInfoNamed(reflect.TypeFor[*row](), n)
+	if again != named {
+		t.Error("named type info rebuilt for the same namer")
+	}
+	if def, _ := typeInfoFor(reflect.TypeFor[row]()); def == named.elem {
+		t.Error("named info shared with the default one")
+	}
+	if allocs := testing.AllocsPerRun(100, func() { _, _ = typeInfoNamed(reflect.TypeFor[*row](), n) }); allocs != 0 {
+		t.Errorf("named type info lookup allocates %v times", allocs)
+	}
+}
+
+// upperNamer upper-cases field names and leaves Skipped out.
+type upperNamer struct{}
+
+func (upperNamer) FieldColumn(f reflect.StructField) (string, bool) {
+	return strings.ToUpper(f.Name), f.Name != "Skipped"
 }
 
 func TestConvertAssign(t *testing.T) {

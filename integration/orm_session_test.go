@@ -215,8 +215,8 @@ func TestORMScrambledGraphCommitsInOneCall(t *testing.T) {
 		}
 		// Read back in a new session, through the relationship join.
 		s2 := e.session(session.Options{})
-		authors := e.table(t, "authors")
-		bs, err := session.Query[ormBook](s2).Join("Author").Where(core.Eq(authors.C("name"), "Le Guin")).OrderBy("Title").All(ctx)
+		bq := session.Query[ormBook](s2).Join("Author")
+		bs, err := bq.Where(core.Eq(bq.C("Author.Name"), "Le Guin")).OrderBy("Title").All(ctx)
 		if err != nil || len(bs) != 2 || bs[0].Title != "The Dispossessed" {
 			t.Fatalf("query: %v %v", bs, err)
 		}

@@ -26,8 +26,8 @@
 // # Tags
 //
 // The tag is `athanor:"name,option,option:value,…"`, like encoding/json:
-// the first element is the column name (empty: the snake_case of the field
-// name), then options. `athanor:"-"` skips a field; unexported fields are
+// the first element is the column name (empty: the naming strategy's name
+// for the field, see Naming), then options. `athanor:"-"` skips a field; unexported fields are
 // skipped; embedded structs without a tag are flattened.
 //
 // Column options:
@@ -39,7 +39,13 @@
 //	size:N             VARCHAR(N); strings without size are TEXT, or
 //	                   VARCHAR(255) when keyed (pk, unique, index, fk)
 //	type:T             smallint int bigint float double numeric bool string
-//	                   text bytes date time timestamp timestamptz uuid json
+//	                   text bytes date time timestamp timestamptz uuid json,
+//	                   and numeric(P,S) decimal(P,S) numeric(P) varchar(N)
+//	                   enum(a,b,…) array, and T[] (an array of T); see
+//	                   "Decimals, enums and arrays"
+//	precision:P        NUMERIC precision (1–65, scale 0 unless scale: is
+//	scale:S            given); scale:S alone keeps the precision
+//	enumname:N         the PostgreSQL type name of an enum column
 //	default:V          server default (DDL): an integer, a float, true,
 //	                   false, now, or a string; an INSERT leaves out a nil
 //	                   pointer field with a default so the server fills it
@@ -52,7 +58,102 @@
 //
 // Table options go on a blank field: `_ struct{} athanor:",table:people,
 // bind:analytics,schema:app"`; a TableName() string method also names the
-// table. The default name is the snake_case plural of the struct name.
+// table. Otherwise the naming strategy names it from the struct name.
+//
+// # Naming
+//
+// A registry derives the names no tag gives from Go names through its
+// Naming strategy, set with NewRegistry(WithNaming(n)). The default,
+// SnakeCase, splits a name into words at case changes and joins them
+// lower-case with underscores: a capital after a lower-case letter or a
+// digit starts a word, the last capital of an acronym starts one when
+// lower-case letters follow, digits stay with the word before them, and an
+// acronym's plural "s" stays with the acronym:
+//
+//	ID → id               AuthorID → author_id     HTTPServer → http_server
+//	S3Key → s3_key        Line2 → line2            OAuth2Token → o_auth2_token
+//	UserIDs → user_ids    PlaylistId → playlist_id
+//
+// Tables are the plural of the snake_case struct name (Book → books,
+// Category → categories, Address → addresses). Tag a field or the table to
+// name it otherwise; NamingFuncs makes a strategy of functions, for
+// example to keep Go names as they are:
+//
+//	keep := func(s string) string { return s }
+//	reg := mapper.NewRegistry(mapper.WithNaming(mapper.NamingFuncs{Table: keep, Column: keep}))
+//
+// The strategy controls, where no tag names them:
+//
+//   - TableName: a model's table (a TableName() method or a table: tag wins);
+//   - ColumnName: a column from its field name (a name in the tag wins);
+//   - ColumnName: the key a many-to-one infers without fk:, the field or
+//     column named <Relationship><Key> (Author with key ID → AuthorID,
+//     author_id; Artist with key ArtistId → ArtistId, artist_id: a key
+//     field that already starts with its model's name drops the prefix);
+//   - ColumnName: the two columns of a synthesized association table,
+//     <Model><Key> of each side (Playlist, ID → playlist_id), unless
+//     joincol:/inversecol: name them.
+//
+// It names neither association tables (secondary: is required) nor
+// constraints and indexes (core names those). The engine's struct scanner
+// uses the same SnakeCase rule for fields without a `db` tag, and
+// session.Scan scans with the registry's rules (Registry.FieldColumn), so
+// a model's own SELECT reads back into the model under any strategy.
+//
+// Commas inside parentheses belong to the option: type:numeric(10,2) and
+// type:enum(draft,published) are one option each.
+//
+// # Decimals, enums and arrays
+//
+// Decimal policy: a NUMERIC/DECIMAL value never goes through float64 on
+// its way to or from the database. Map it to a decimal type that binds
+// and scans as text:
+//
+//   - athanor.Decimal (the module's own, in the root package);
+//   - any type named Decimal, NullDecimal or Numeric that is a
+//     driver.Valuer and whose pointer is an sql.Scanner, such as
+//     pgx's pgtype.Numeric (not on MySQL: its Scan refuses the []byte the
+//     MySQL driver returns) and decimal libraries' types;
+//   - any other sql.Scanner/driver.Valuer with type:numeric(P,S).
+//
+// Such a field without type: is NUMERIC(18,4) (DECIMAL(18,4) on MySQL,
+// TEXT on SQLite). A float64 field tagged type:numeric is a NUMERIC column,
+// but its values are floats. Set the size with type:numeric(10,2),
+// type:decimal(10,2) or precision:10,scale:2. PostgreSQL and MySQL round a
+// value to the column's scale and return it with exactly that many digits
+// ("1.5" is read back as "1.50"); SQLite stores the decimal as TEXT and
+// returns exactly the text it was given, compares it as text, and sums it
+// in floating point (see dialect/sqlite).
+//
+// Enums: a string field (or a named string type) tagged
+// type:enum(draft,published), or of a named string type with a method
+// EnumValues() []string, is an enum column. PostgreSQL gets a named type,
+// CREATE TYPE … AS ENUM, created by MetaData.CreateAll before the tables
+// and dropped by DropAll after them; its name is enumname:, else the
+// snake_case of the Go type's name (type PostStatus string → post_status),
+// else <table>_<column>. MySQL and MariaDB get ENUM('draft','published'),
+// SQLite TEXT CHECK ("col" IN ('draft','published')). A value outside the
+// list is refused by the server, and the error matches
+// athanor.ErrCheckViolation on all three. Values holding a comma or a
+// parenthesis cannot be written in the tag: list them with EnumValues.
+//
+//	type PostStatus string
+//	func (PostStatus) EnumValues() []string { return []string{"draft", "published"} }
+//	type Post struct {
+//		ID     int64
+//		Status PostStatus                              // enum post_status
+//		Kind   string `athanor:",type:enum(article,note)"` // enum posts_kind
+//	}
+//
+// Arrays (PostgreSQL only): a []string, []int16, []int32, []int64, []int,
+// []float32, []float64, []bool or []time.Time field is a TEXT[],
+// SMALLINT[], INTEGER[], BIGINT[], BIGINT[], REAL[], DOUBLE PRECISION[],
+// BOOLEAN[] or TIMESTAMPTZ[] column (nullable unless notnull: a nil slice
+// is NULL, an empty one '{}'); type:varchar(8)[] and the like set the
+// element type. On MySQL and SQLite the CREATE TABLE of such a model fails
+// with an error naming the table and column. Snapshots copy slices, so
+// changing an element in place is flushed. Filter with core.ArrayContains
+// (@>), core.ArrayOverlaps (&&) and core.EqAny (= ANY(…)).
 //
 // # Relationships
 //
@@ -71,13 +172,33 @@
 //	cascade:C          save-update (default), delete, delete-orphan, all
 //	                   (save-update+delete), none; joined by +
 //	secondary:table    the association table of a many-to-many; synthesized
-//	                   (both keys, composite primary key, ON DELETE CASCADE)
-//	                   unless already mapped; joincol:/inversecol: name its
-//	                   columns (default <model>_<pk>)
+//	                   (both keys in column-name order, composite primary
+//	                   key, ON DELETE CASCADE) unless a model maps it;
+//	                   joincol:/inversecol: name its columns (default: see
+//	                   Naming)
 //	ondelete:A         ON DELETE of the foreign key the relationship adds
 //
 // A relationship adds its FOREIGN KEY constraint to the table holding the
 // key unless a column tag declares it.
+//
+// # Registration order
+//
+// Models may be registered all at once (through the relationships of one)
+// or one call at a time, in any order: a model reaching one registered
+// earlier links to it, and a relationship whose key is a fk: column tag of
+// a model registered earlier finds it. The result does not depend on the
+// order.
+//
+// An association table may also be mapped as a model (for its extra
+// columns, or to query it), registered before, with or after the
+// many-to-many. Registered after, its table replaces the synthesized one
+// in MetaData (declare its foreign keys on the model), and the
+// relationship keeps addressing the table by name. The model's table must
+// have the relationship's two key columns (with key types: integers of any
+// width serve integer keys) and no other NOT NULL column without a
+// default, since the relationship inserts the two keys only; otherwise
+// registration fails with ErrBadRelation naming the model and the
+// relationship.
 //
 // # JSON columns
 //

@@ -280,7 +280,8 @@ func (f *Field) Set(obj unsafe.Pointer, v any) error {
 }
 
 // Snapshot returns a copy of the field's value that later changes to the
-// object cannot alter (byte slices are copied).
+// object cannot alter (slices, such as byte slices and arrays, are
+// copied, so changing an element in place is seen as a change).
 func (f *Field) Snapshot(obj unsafe.Pointer) any {
 	if f.json {
 		return f.snapshotJSON(obj)
@@ -288,6 +289,11 @@ func (f *Field) Snapshot(obj unsafe.Pointer) any {
 	v := f.Value(obj)
 	if b, ok := v.([]byte); ok && b != nil {
 		return bytes.Clone(b)
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && !rv.IsNil() {
+		c := reflect.MakeSlice(rv.Type(), rv.Len(), rv.Len())
+		reflect.Copy(c, rv)
+		return c.Interface()
 	}
 	return v
 }

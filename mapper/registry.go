@@ -22,14 +22,21 @@ type Registry struct {
 	byType    map[reflect.Type]*Model // guarded by mu
 	byTable   map[string]*Model       // guarded by mu
 	secondary map[string]*core.Table  // synthesized association tables; guarded by mu
+	naming    Naming                  // set by NewRegistry, then read-only
 	// known caches byType's registered models for Of: reads take no lock,
 	// so goroutines looking models up at once do not contend on mu.
 	known sync.Map // reflect.Type → *Model
 }
 
-// NewRegistry returns an empty registry.
-func NewRegistry() *Registry {
-	return &Registry{byType: map[reflect.Type]*Model{}, byTable: map[string]*Model{}, secondary: map[string]*core.Table{}}
+// NewRegistry returns an empty registry configured by opts (default naming:
+// SnakeCase).
+func NewRegistry(opts ...Option) *Registry {
+	r := &Registry{byType: map[reflect.Type]*Model{}, byTable: map[string]*Model{}, secondary: map[string]*core.Table{},
+		naming: SnakeCase}
+	for _, o := range opts {
+		o(r)
+	}
+	return r
 }
 
 // Default is the registry used by Register, MustRegister and Of.
@@ -164,12 +171,21 @@ func (r *Registry) Register(t reflect.Type) (*Model, error) {
 	if err := b.tables(); err != nil {
 		return nil, err
 	}
+	for _, f := range b.later {
+		f()
+	}
+	if err := b.pair(); err != nil {
+		return nil, err
+	}
 	for _, d := range b.order {
 		r.byType[d.m.Type] = d.m
 		r.byTable[d.m.table.FullName()] = d.m
 	}
 	for n, st := range b.secondary {
 		r.secondary[n] = st
+	}
+	for _, n := range b.takeover {
+		delete(r.secondary, n)
 	}
 	return r.byType[t], nil
 }
@@ -208,6 +224,12 @@ type build struct {
 	pending   map[reflect.Type]*draft
 	order     []*draft
 	secondary map[string]*core.Table
+	// later runs after tables: a many-to-many through a table a model of
+	// this build maps gets that table.
+	later []func()
+	// takeover names association tables synthesized earlier that a model
+	// of this build maps: its table replaces them in MetaData.
+	takeover []string
 }
 
 // model returns the registered or pending model of t.
@@ -246,9 +268,16 @@ func relTarget(t reflect.Type) (reflect.Type, bool, bool) {
 	return nil, false, false
 }
 
+// parse drafts the model of t and of every model its relationships reach
+// that is neither pending nor registered. A registered model is never
+// drafted again: its relationships are resolved, and a second draft would
+// pair the new models with a copy of it (and map its table twice).
 func (b *build) parse(t reflect.Type) (*draft, error) {
 	if d := b.pending[t]; d != nil {
 		return d, nil
+	}
+	if b.reg.byType[t] != nil {
+		return nil, nil
 	}
 	name := t.Name()
 	if name == "" {
@@ -258,7 +287,7 @@ func (b *build) parse(t reflect.Type) (*draft, error) {
 	d := &draft{m: m, indexes: map[string][]string{}, uniques: map[string][]string{}}
 	b.pending[t] = d
 	b.order = append(b.order, d)
-	d.table = defaultTableName(name)
+	d.table = b.reg.naming.TableName(name)
 	if t.Implements(tablerType) || reflect.PointerTo(t).Implements(tablerType) {
 		d.table = reflect.New(t).Interface().(interface{ TableName() string }).TableName()
 	}
@@ -377,7 +406,7 @@ func (b *build) column(d *draft, sf reflect.StructField, tg tag, raw string, idx
 	}
 	name := tg.name
 	if name == "" {
-		name = snakeCase(sf.Name)
+		name = b.reg.naming.ColumnName(sf.Name)
 	}
 	if _, dup := m.byColumn[name]; dup {
 		return fieldError(m.Name, sf.Name, raw, ErrBadTag, "column %q is mapped twice", name)
@@ -407,19 +436,9 @@ func (b *build) column(d *draft, sf reflect.StructField, tg tag, raw string, idx
 	}
 	pk := tg.flags["pk"]
 	keyed := pk || tg.has("unique") || tg.has("index") || tg.has("fk")
-	var ct core.Type
-	if v, ok := tg.vals["type"]; ok {
-		t, ok := parseTypeName(v, size)
-		if !ok {
-			return fieldError(m.Name, sf.Name, raw, ErrBadTag, "unknown type %q", v)
-		}
-		ct = t
-	} else {
-		t, ok := goType(elem, size, keyed)
-		if !ok {
-			return fieldError(m.Name, sf.Name, raw, ErrUnsupportedType, "no column type for %s (add type:, or tag it \"-\")", ft)
-		}
-		ct = t
+	ct, err := b.columnType(d, sf, tg, raw, name, elem, size, keyed)
+	if err != nil {
+		return err
 	}
 	if size > 0 && ct.Kind != core.TypeString {
 		return fieldError(m.Name, sf.Name, raw, ErrBadTag, "size applies to strings, not %s", ct.Kind)
@@ -562,351 +581,6 @@ func stringType(size int, keyed bool) core.Type {
 	return core.Text()
 }
 
-// resolve links relationships to their targets and foreign keys.
-func (b *build) resolve() error {
-	// To-one relationships first: a collection without fk: borrows the key
-	// of the many-to-one pointing back.
-	for _, many := range []bool{false, true} {
-		for _, d := range b.order {
-			for _, rd := range d.rels {
-				if rd.rel.many != many {
-					continue
-				}
-				if err := b.resolveRel(d, rd); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	// Pair back-references.
-	for _, d := range b.order {
-		for _, rd := range d.rels {
-			if err := b.pairBackref(rd); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func (b *build) relErr(rd relDraft, format string, a ...any) error {
-	return fieldError(rd.rel.Owner.Name, rd.rel.Name, rd.tag.raw, ErrBadRelation, format, a...)
-}
-
-// fkFields resolves a `fk:` list (column or field names joined by +) on
-// model m.
-func fkFields(m *Model, spec string) ([]*Field, bool) {
-	var out []*Field
-	for _, n := range strings.Split(spec, "+") {
-		f, ok := m.Field(strings.TrimSpace(n))
-		if !ok {
-			return nil, false
-		}
-		out = append(out, f)
-	}
-	return out, len(out) > 0
-}
-
-// refersTo reports whether fields of d carry fk: tags to target's table.
-func (b *build) taggedFK(d *draft, target *Model) []*Field {
-	tname := b.tableNameOf(target)
-	var out []*Field
-	for _, c := range d.colFK {
-		if tbl, _, _ := strings.Cut(c.ref, "."); tbl == tname {
-			out = append(out, c.field)
-		}
-	}
-	return out
-}
-
-func (b *build) tableNameOf(m *Model) string {
-	if d := b.pending[m.Type]; d != nil {
-		return d.table
-	}
-	return m.table.Name()
-}
-
-func (b *build) draftOf(m *Model) *draft { return b.pending[m.Type] }
-
-func (b *build) resolveRel(d *draft, rd relDraft) error {
-	rel := rd.rel
-	owner := d.m
-	target := b.model(rd.target)
-	if target == nil {
-		return b.relErr(rd, "target %s is not a model", rd.target)
-	}
-	rel.Target = target
-	kind := RelKind(0)
-	if v, ok := rd.tag.vals["rel"]; ok {
-		switch strings.ToLower(strings.ReplaceAll(v, "_", "-")) {
-		case "many-to-one", "belongs-to":
-			kind = ManyToOne
-		case "one-to-many", "has-many":
-			kind = OneToMany
-		case "one-to-one", "has-one":
-			kind = OneToOne
-		case "many-to-many":
-			kind = ManyToMany
-		default:
-			return b.relErr(rd, "unknown rel %q (want many-to-one, one-to-many, one-to-one, many-to-many)", v)
-		}
-	}
-	_, hasSecondary := rd.tag.vals["secondary"]
-	if kind == 0 {
-		switch {
-		case hasSecondary:
-			kind = ManyToMany
-		case rel.many:
-			kind = OneToMany
-		default:
-			kind = ManyToOne // refined below when the fk lives on the target
-		}
-	}
-	if rel.many != (kind == OneToMany || kind == ManyToMany) {
-		return b.relErr(rd, "%s needs a %s field", kind, map[bool]string{true: "[]*T", false: "*T"}[kind == OneToMany || kind == ManyToMany])
-	}
-	if kind == ManyToMany {
-		rel.Kind = kind
-		return b.resolveM2M(d, rd)
-	}
-	if hasSecondary {
-		return b.relErr(rd, "secondary is only for many-to-many")
-	}
-	spec, hasFK := rd.tag.vals["fk"]
-	_, explicit := rd.tag.vals["rel"]
-	td := b.draftOf(target)
-	switch {
-	case kind == ManyToOne && hasFK:
-		if fs, ok := fkFields(owner, spec); ok {
-			rel.FK = fs
-		} else if fs, ok := fkFields(target, spec); ok && !explicit {
-			kind, rel.FK = OneToOne, fs
-		} else {
-			return b.relErr(rd, "fk %q is not a column of %s or %s", spec, owner.Name, target.Name)
-		}
-	case kind == ManyToOne:
-		if fs := b.taggedFK(d, target); len(fs) > 0 && len(fs) == len(target.pk) {
-			rel.FK = fs
-		} else if f, ok := owner.Field(rel.Name + "ID"); ok && len(target.pk) == 1 {
-			rel.FK = []*Field{f}
-		} else if f, ok := owner.Field(snakeCase(rel.Name) + "_id"); ok && len(target.pk) == 1 {
-			rel.FK = []*Field{f}
-		} else if td != nil && !explicit {
-			if fs := b.taggedFK(td, owner); len(fs) > 0 && len(fs) == len(owner.pk) && target != owner {
-				kind, rel.FK = OneToOne, fs
-			}
-		}
-		if rel.FK == nil {
-			return b.relErr(rd, "no foreign key from %s to %s (add fk:column)", owner.Name, target.Name)
-		}
-	default: // OneToMany, OneToOne: fk on the target
-		if hasFK {
-			fs, ok := fkFields(target, spec)
-			if !ok {
-				return b.relErr(rd, "fk %q is not a column of %s", spec, target.Name)
-			}
-			rel.FK = fs
-		} else if td != nil {
-			if fs := b.taggedFK(td, owner); len(fs) > 0 {
-				rel.FK = fs
-			}
-		}
-		if rel.FK == nil {
-			// A many-to-one on the target pointing back names the key.
-			var cands [][]*Field
-			for _, tr := range target.rels {
-				if tr.Target == owner && tr.Kind == ManyToOne && tr.FK != nil && tr != rel {
-					cands = append(cands, tr.FK)
-				}
-			}
-			if len(cands) == 1 {
-				rel.FK = cands[0]
-			}
-		}
-		if rel.FK == nil {
-			return b.relErr(rd, "no foreign key from %s to %s (add fk:column naming a column of %s)", target.Name, owner.Name, target.Name)
-		}
-	}
-	rel.Kind = kind
-	referenced := target
-	if kind != ManyToOne {
-		referenced = owner
-	}
-	if len(rel.FK) != len(referenced.pk) {
-		return b.relErr(rd, "%d foreign-key columns for the %d-column key of %s", len(rel.FK), len(referenced.pk), referenced.Name)
-	}
-	if rel.Cascade.Has(CascadeDeleteOrphan) && kind == ManyToOne {
-		return b.relErr(rd, "delete-orphan cascade on a many-to-one")
-	}
-	// Add the FOREIGN KEY constraint unless a column tag declared it.
-	holder := d
-	if kind != ManyToOne {
-		holder = b.draftOf(target)
-	}
-	if holder != nil {
-		od, ok := parseAction(rd.tag.vals["ondelete"])
-		if !ok {
-			return b.relErr(rd, "unknown ondelete %q", rd.tag.vals["ondelete"])
-		}
-		addFK(holder, rel.FK, b.tableNameOf(referenced), referenced.pk, od)
-	}
-	return nil
-}
-
-func addFK(d *draft, fs []*Field, refTable string, refPK []*Field, onDelete core.FKAction) {
-	cols := make([]string, len(fs))
-	for i, f := range fs {
-		cols[i] = f.Column
-	}
-	for _, c := range d.colFK {
-		if len(cols) == 1 && c.field == fs[0] {
-			return
-		}
-	}
-	for _, fk := range d.fks {
-		if slices.Equal(fk.Columns, cols) {
-			return
-		}
-	}
-	refs := make([]string, len(refPK))
-	for i, f := range refPK {
-		refs[i] = f.Column
-	}
-	d.fks = append(d.fks, core.ForeignKey{Columns: cols, RefTable: refTable, RefColumns: refs, OnDelete: onDelete})
-}
-
-func (b *build) resolveM2M(d *draft, rd relDraft) error {
-	rel := rd.rel
-	owner, target := rel.Owner, rel.Target
-	sec, ok := rd.tag.vals["secondary"]
-	if !ok || sec == "" {
-		return b.relErr(rd, "many-to-many needs secondary:table")
-	}
-	if _, ok := rd.tag.vals["fk"]; ok {
-		return b.relErr(rd, "many-to-many takes joincol/inversecol, not fk")
-	}
-	if rel.Cascade.Has(CascadeDelete) || rel.Cascade.Has(CascadeDeleteOrphan) {
-		return b.relErr(rd, "delete cascades are not supported on many-to-many (association rows are always removed)")
-	}
-	if len(owner.pk) != 1 || len(target.pk) != 1 {
-		return b.relErr(rd, "many-to-many needs single-column primary keys")
-	}
-	join := rd.tag.vals["joincol"]
-	if join == "" {
-		join = snakeCase(owner.Name) + "_" + owner.pk[0].Column
-	}
-	inverse := rd.tag.vals["inversecol"]
-	if inverse == "" {
-		inverse = snakeCase(target.Name) + "_" + target.pk[0].Column
-	}
-	if join == inverse {
-		return b.relErr(rd, "joincol and inversecol are both %q (name them for a self-referential many-to-many)", join)
-	}
-	var st *core.Table
-	if m := b.reg.byTable[sec]; m != nil {
-		st = m.table
-	} else if t := b.secondary[sec]; t != nil {
-		st = t
-	} else if t := b.reg.secondary[sec]; t != nil {
-		st = t
-	}
-	if st == nil {
-		for _, pd := range b.order {
-			if pd.table == sec {
-				return b.relErr(rd, "secondary %q is mapped by model %s; map the association without a model", sec, pd.m.Name)
-			}
-		}
-		colOf := func(name string, m *Model) core.Column {
-			f := m.pk[0]
-			var ty core.Type
-			if f.Col != nil {
-				ty = f.Col.Type
-			} else if pd := b.draftOf(m); pd != nil {
-				for _, c := range pd.cols {
-					if c.Name == f.Column {
-						ty = c.Type
-					}
-				}
-			}
-			return core.Column{Name: name, Type: ty, PrimaryKey: true}
-		}
-		def := core.TableDef{Name: sec, Columns: []core.Column{colOf(join, owner), colOf(inverse, target)}, ForeignKeys: []core.ForeignKey{
-			{Columns: []string{join}, RefTable: b.tableNameOf(owner), RefColumns: []string{owner.pk[0].Column}, OnDelete: core.Cascade},
-			{Columns: []string{inverse}, RefTable: b.tableNameOf(target), RefColumns: []string{target.pk[0].Column}, OnDelete: core.Cascade},
-		}}
-		// Index the inverse column for loads from the other side.
-		def.Indexes = []core.Index{{Columns: []string{inverse}}}
-		t, err := core.NewTable(def)
-		if err != nil {
-			return b.relErr(rd, "secondary %q: %v", sec, err)
-		}
-		b.secondary[sec] = t
-		st = t
-	}
-	jc, ok1 := st.Col(join)
-	ic, ok2 := st.Col(inverse)
-	if !ok1 || !ok2 {
-		return b.relErr(rd, "secondary %q has no columns %q and %q", sec, join, inverse)
-	}
-	rel.Secondary = st
-	rel.SecondaryOwnerCols = []*core.Column{jc}
-	rel.SecondaryTargetColumns = []*core.Column{ic}
-	return nil
-}
-
-// pairBackref links rd's relation with its inverse on the target: the one
-// named by backref:, or the only relationship there with the same keys.
-func (b *build) pairBackref(rd relDraft) error {
-	rel := rd.rel
-	name, named := rd.tag.vals["backref"]
-	if named {
-		inv, ok := rel.Target.relByName[name]
-		if !ok {
-			return b.relErr(rd, "backref %q is not a relationship field of %s", name, rel.Target.Name)
-		}
-		if !inverseOf(rel, inv) {
-			return b.relErr(rd, "backref %s.%s (%s) is not the inverse of this %s", rel.Target.Name, name, inv.Kind, rel.Kind)
-		}
-		if inv.Backref != nil && inv.Backref != rel {
-			return b.relErr(rd, "backref %s.%s is already paired with %s.%s", rel.Target.Name, name, inv.Backref.Owner.Name, inv.Backref.Name)
-		}
-		rel.Backref, inv.Backref = inv, rel
-		return nil
-	}
-	if rel.Backref != nil {
-		return nil
-	}
-	var found *Relation
-	for _, inv := range rel.Target.rels {
-		if inv != rel && inv.Backref == nil && inverseOf(rel, inv) {
-			if found != nil {
-				return nil // ambiguous: leave unpaired
-			}
-			found = inv
-		}
-	}
-	if found != nil {
-		rel.Backref, found.Backref = found, rel
-	}
-	return nil
-}
-
-func inverseOf(a, b *Relation) bool {
-	if a.Target != b.Owner || b.Target != a.Owner {
-		return false
-	}
-	switch a.Kind {
-	case ManyToOne:
-		return (b.Kind == OneToMany || b.Kind == OneToOne) && slices.Equal(a.FK, b.FK)
-	case OneToMany, OneToOne:
-		return b.Kind == ManyToOne && slices.Equal(a.FK, b.FK)
-	case ManyToMany:
-		return b.Kind == ManyToMany && b.Secondary == a.Secondary &&
-			a.SecondaryOwnerCols[0].Name == b.SecondaryTargetColumns[0].Name
-	}
-	return false
-}
-
 // tables builds every pending model's core.Table.
 func (b *build) tables() error {
 	for _, d := range b.order {
@@ -933,6 +607,9 @@ func (b *build) tables() error {
 		}
 		if other := b.reg.byTable[t.FullName()]; other != nil {
 			return fmt.Errorf("mapper: model %s: table %q is already mapped by %s", m.Name, t.FullName(), other.Name)
+		}
+		if err := b.takeOver(m, t); err != nil {
+			return err
 		}
 		for _, o := range b.order {
 			if o != d && o.table == d.table && o.schema == d.schema {
@@ -974,36 +651,49 @@ func (b *build) tables() error {
 			}
 		}
 	}
+	// The same check for fk: tags of models registered earlier that
+	// reference a table mapped now, so the order of registration does not
+	// decide whether a bad reference is caught.
+	for _, m := range b.reg.byType {
+		for _, fk := range m.table.ForeignKeys() {
+			i := slices.IndexFunc(b.order, func(o *draft) bool { return o.table == fk.RefTable })
+			if i < 0 || len(fk.Columns) != 1 {
+				continue
+			}
+			f := m.byColumn[fk.Columns[0]]
+			if _, ok := b.order[i].m.table.Col(fk.RefColumns[0]); !ok && f != nil {
+				raw := m.Type.FieldByIndex(f.Index).Tag.Get(TagName)
+				return fieldError(m.Name, f.Name, raw, ErrUnknownColumn, "fk \"%s.%s\": table %q (model %s) has no column %q",
+					fk.RefTable, fk.RefColumns[0], fk.RefTable, b.order[i].m.Name, fk.RefColumns[0])
+			}
+		}
+	}
 	return nil
 }
 
-// defaultTableName is the snake_case plural of a struct name: Book →
-// books, Category → categories, Address → addresses.
-func defaultTableName(name string) string {
-	s := snakeCase(name)
-	switch {
-	case strings.HasSuffix(s, "y") && len(s) > 1 && !strings.ContainsRune("aeiou", rune(s[len(s)-2])):
-		return s[:len(s)-1] + "ies"
-	case strings.HasSuffix(s, "s"), strings.HasSuffix(s, "x"), strings.HasSuffix(s, "ch"), strings.HasSuffix(s, "sh"):
-		return s + "es"
+// keyName is the Go-style name of a column referring to m's single-column
+// key on behalf of prefix (a model or relationship name): prefix followed
+// by the key field's name, less the model name it may already start with
+// (Playlist, ID → PlaylistID; Playlist, PlaylistId → PlaylistId; Writer
+// for Author, AuthorID → WriterID).
+func keyName(prefix string, m *Model) string {
+	k := m.pk[0].Name
+	if rest, ok := strings.CutPrefix(k, m.Name); ok && rest != "" && unicode.IsUpper([]rune(rest)[0]) {
+		k = rest
 	}
-	return s + "s"
+	return prefix + k
 }
 
-// snakeCase turns a Go name into snake_case: AuthorID → author_id,
-// HTTPServer → http_server.
-func snakeCase(s string) string {
-	rs := []rune(s)
-	var b strings.Builder
-	for i, r := range rs {
-		if unicode.IsUpper(r) {
-			if i > 0 && (unicode.IsLower(rs[i-1]) || (i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(rs[i-1]))) {
-				b.WriteByte('_')
-			}
-			b.WriteRune(unicode.ToLower(r))
-			continue
-		}
-		b.WriteRune(r)
+// keyField finds the many-to-one key of relationship rel (on owner, to
+// target's single-column key) by the conventional name: the field or
+// column keyName(rel, target) names.
+func (b *build) keyField(owner *Model, rel string, target *Model) (*Field, bool) {
+	if len(target.pk) != 1 {
+		return nil, false
 	}
-	return b.String()
+	n := keyName(rel, target)
+	if f, ok := owner.Field(n); ok {
+		return f, true
+	}
+	return owner.Field(b.reg.naming.ColumnName(n))
 }

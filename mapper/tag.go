@@ -43,7 +43,7 @@ func parseTag(raw string) tag {
 		t.skip = true
 		return t
 	}
-	parts := strings.Split(raw, ",")
+	parts := splitTag(raw)
 	t.name = strings.TrimSpace(parts[0])
 	for _, p := range parts[1:] {
 		p = strings.TrimSpace(p)
@@ -69,7 +69,7 @@ var (
 	columnFlags = map[string]bool{"pk": true, "autoincrement": true, "noautoincrement": true, "nullable": true,
 		"notnull": true, "unique": true, "index": true, "version": true}
 	columnVals = map[string]bool{"size": true, "type": true, "default": true, "unique": true, "index": true,
-		"fk": true, "ondelete": true, "onupdate": true}
+		"fk": true, "ondelete": true, "onupdate": true, "precision": true, "scale": true, "enumname": true}
 	relationFlags = map[string]bool{}
 	relationVals  = map[string]bool{"rel": true, "fk": true, "backref": true, "cascade": true, "secondary": true,
 		"joincol": true, "inversecol": true, "ondelete": true}

@@ -38,6 +38,14 @@
 // array alive until it is dropped too. A single-row Get allocates its
 // object alone.
 //
+// A time.Time in a primary key is identified by its instant to the
+// microsecond, not by its zone: an object added with a key in UTC+5 (or
+// with time.Now()'s nanoseconds) is the one a query returns for its row,
+// which comes back in UTC (and, on PostgreSQL and MySQL, truncated to
+// microseconds). Times are written and read under
+// the engine's time policy (UTC instants; see package engine), on inserts,
+// updates and the array inserts alike.
+//
 // # Flush
 //
 // Flush (run by Commit, and before every query unless Options.NoAutoflush)
@@ -61,10 +69,12 @@
 //     server parses 7 parameters, not 700, for 100 rows of 7 columns, and
 //     the parameter limit does not apply; rows holding a value of a type
 //     other than Go's predeclared ones, time.Time and []byte (a
-//     driver.Valuer, say), or a column of a type without such an array
-//     (JSON, arrays), go as VALUES;
+//     driver.Valuer such as athanor.Decimal, say), or a column of a type
+//     without such an array (JSON, enums, arrays), go as VALUES;
 //   - updates of the columns that differ from the loaded snapshot (zero
-//     values are values), with the version column checked and bumped —
+//     values are values; a slice field is compared element by element,
+//     so an element changed in place is an update), with the version
+//     column checked and bumped —
 //     no row matched is athanor.ErrStaleObject;
 //   - association rows, then deletes, dependents first (both split, like
 //     inserts, by BatchSize and the parameter limit).
@@ -83,6 +93,38 @@
 // the caller can fix the data and commit again. Rollback restores the
 // objects to their pre-transaction states, keeping the caller's changes
 // as pending changes.
+//
+// # Queries
+//
+// Query[T] builds an immutable query for T's objects; names given as
+// strings are checked against the mapping before anything is sent:
+//
+//	q := session.Query[Track](s).Join("Album.Artist").Join("Playlists")
+//	tracks, err := q.Filter("Playlists.Name", "Rock").
+//		Where(core.Like(q.C("Album.Artist.Name"), "A%")).
+//		OrderBy("Album.Artist.Name", "-Name").Limit(20).All(ctx)
+//
+// Join follows relationships, as a dotted path from T. Each joined table
+// is aliased by its path ("Album", "Album.Artist"; a many-to-many's
+// association table "Playlists.playlist_track"), so a self-referencing
+// relationship (Employee.Manager) joins its own table, and the SQL text
+// does not depend on how the query was built. Name joined columns by path:
+// q.C("Manager.LastName") for expressions, or the path in Filter and
+// OrderBy (a column of the model's own table, Model.Table().C, names the
+// unaliased table, not the join).
+//
+// A many-to-one or one-to-one join is a plain inner join (no DISTINCT):
+// objects without a related row are left out (LeftJoin keeps them, with
+// NULL joined columns), and OrderBy may use its columns. A one-to-many or many-to-many join, and any JoinOn, may match
+// several rows per object; the query then selects T's rows whose key is
+// in a subquery holding those joins and all the conditions (a derived
+// table of distinct keys for a composite key), so each object comes once
+// and Limit, Offset, Count and Exists count objects. Such a join's
+// columns can be used in conditions but not in OrderBy, since an object
+// has no single value for them: the query fails with
+// ErrOrderThroughToMany, naming the relationship (recognised for a
+// column, a path, or core.Asc/Desc of a column; inside other expressions
+// the server reports the unknown alias).
 //
 // # Relationships
 //

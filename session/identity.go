@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/athanor-orm/athanor/mapper"
@@ -23,8 +24,15 @@ type idKey struct {
 func makeKey(m *mapper.Model, vals []any) idKey {
 	k := idKey{m: m}
 	for i, v := range vals {
-		if b, ok := v.([]byte); ok {
-			v = string(b)
+		switch x := v.(type) {
+		case []byte:
+			v = string(x)
+		case time.Time:
+			// The instant, not its zone or monotonic reading, to the
+			// microsecond PostgreSQL and MySQL keep: an object added with
+			// a local time.Now() and the row read back in UTC are the
+			// same row (the time policy).
+			v = x.UTC().Truncate(time.Microsecond)
 		}
 		switch i {
 		case 0:

@@ -15,8 +15,9 @@ import (
 
 // QueryOf is an immutable query for objects of type T: every method
 // returns a new query, so a base query can be shared and extended.
-// Predicates are core expressions over the models' tables; names given as
-// strings (Filter, OrderBy, Join) are checked against the mapping, and the
+// Predicates are core expressions over T's table and the joined
+// relationships' aliased tables (see C and Join); names given as strings
+// (Filter, OrderBy, Join) are checked against the mapping, and the
 // statement is compiled before anything is sent, so an unknown column is
 // an error without a round trip.
 type QueryOf[T any] struct {
@@ -29,12 +30,6 @@ type QueryOf[T any] struct {
 	limit, offset       int64
 	hasLimit, hasOffset bool
 	loads               []loader.Option
-}
-
-type queryJoin struct {
-	item core.FromItem
-	on   core.Expr
-	left bool
 }
 
 // Query starts a query for T's objects.
@@ -69,33 +64,39 @@ func (q *QueryOf[T]) Where(preds ...core.Expr) *QueryOf[T] {
 	return n
 }
 
-// Filter adds field = value for a field or column name of T (nil: IS
+// Filter adds field = value for a field or column name of T, or a path
+// through joined relationships ("Manager.LastName"; see Join) (nil: IS
 // NULL). An unknown name makes the query fail.
 func (q *QueryOf[T]) Filter(field string, value any) *QueryOf[T] {
 	if q.m == nil {
 		return q
 	}
-	c, err := q.m.C(field)
+	c, _, err := q.column(field)
 	if err != nil {
 		return q.fail(fmt.Errorf("session: query %s: filter: %w", q.m.Name, err))
 	}
 	return q.Where(core.Eq(c, value))
 }
 
-// C returns T's column for a field or column name, for building
-// predicates; an unknown name fails when the query runs.
+// C returns T's column for a field or column name, or the column of a
+// joined relationship's model for a path ("Manager.LastName", under the
+// join's alias; see Join), for building predicates and order terms; an
+// unknown name fails when the query runs.
 func (q *QueryOf[T]) C(field string) *core.Column {
 	if q.m == nil {
 		return nil
 	}
-	if f, ok := q.m.Field(field); ok {
-		return f.Col
+	c, _, err := q.column(field)
+	if err != nil {
+		return q.m.Table().C(field) // compiles to an error naming table and column
 	}
-	return q.m.Table().C(field) // compiles to an error naming table and column
+	return c
 }
 
 // OrderBy adds ORDER BY terms: core.Asc/Desc items or expressions, or
-// field names of T ("Title", "-Title" for descending).
+// field names of T ("Title", "-Title" for descending) or paths through
+// joined to-one relationships ("Manager.LastName"). A column reached
+// through a to-many join is refused (ErrOrderThroughToMany).
 func (q *QueryOf[T]) OrderBy(items ...any) *QueryOf[T] {
 	n := q.clone()
 	for _, it := range items {
@@ -105,9 +106,12 @@ func (q *QueryOf[T]) OrderBy(items ...any) *QueryOf[T] {
 			continue
 		}
 		desc := strings.HasPrefix(name, "-")
-		c, err := q.m.C(strings.TrimPrefix(name, "-"))
+		c, j, err := q.column(strings.TrimPrefix(name, "-"))
 		if err != nil {
 			return q.fail(fmt.Errorf("session: query %s: order by: %w", q.m.Name, err))
+		}
+		if j != nil && j.many {
+			return q.fail(fmt.Errorf("session: query %s: order by %s: column of %s: %w", q.m.Name, name, j.name(), ErrOrderThroughToMany))
 		}
 		if desc {
 			n.order = append(n.order, core.Desc(c))
@@ -132,83 +136,17 @@ func (q *QueryOf[T]) Offset(n int64) *QueryOf[T] {
 	return c
 }
 
-// Join joins the target table of T's relationship field rel (ON its
-// foreign key), for predicates on it: Join("Author").Where(core.Eq(…)).
-func (q *QueryOf[T]) Join(rel string) *QueryOf[T] {
-	if q.m == nil {
-		return q
-	}
-	r, ok := q.m.Relation(rel)
-	if !ok {
-		return q.fail(fmt.Errorf("session: query %s: join: no relationship %q: %w", q.m.Name, rel, mapper.ErrUnknownColumn))
-	}
-	n := q.clone()
-	switch r.Kind {
-	case mapper.ManyToOne:
-		var on []core.Expr
-		for i, f := range r.FK {
-			on = append(on, core.Eq(f.Col, r.Target.PrimaryKey()[i].Col))
-		}
-		n.joins = append(n.joins, queryJoin{item: r.Target.Table(), on: core.And(on...)})
-	case mapper.OneToMany, mapper.OneToOne:
-		var on []core.Expr
-		for i, f := range r.FK {
-			on = append(on, core.Eq(f.Col, q.m.PrimaryKey()[i].Col))
-		}
-		n.joins = append(n.joins, queryJoin{item: r.Target.Table(), on: core.And(on...)})
-	case mapper.ManyToMany:
-		n.joins = append(n.joins,
-			queryJoin{item: r.Secondary, on: core.Eq(r.SecondaryOwnerCols[0], q.m.PrimaryKey()[0].Col)},
-			queryJoin{item: r.Target.Table(), on: core.Eq(r.SecondaryTargetColumns[0], r.Target.PrimaryKey()[0].Col)})
-	}
-	return n
-}
-
-// JoinOn adds an INNER JOIN of any table or derived table.
-func (q *QueryOf[T]) JoinOn(item core.FromItem, on core.Expr) *QueryOf[T] {
-	n := q.clone()
-	n.joins = append(n.joins, queryJoin{item: item, on: on})
-	return n
-}
-
 // Statement returns the SELECT the query runs.
 func (q *QueryOf[T]) Statement() (*core.SelectStmt, error) {
-	if q.err != nil {
-		return nil, q.err
+	if err := q.ready(); err != nil {
+		return nil, err
 	}
 	return q.base(q.m.SelectAll(), true), nil
 }
 
-// base adds the query's joins, conditions and (with paging) order and
-// bounds to sel, a SELECT from the model's table.
-func (q *QueryOf[T]) base(sel *core.SelectStmt, paging bool) *core.SelectStmt {
-	for _, j := range q.joins {
-		if j.left {
-			sel = sel.LeftJoin(j.item, j.on)
-		} else {
-			sel = sel.Join(j.item, j.on)
-		}
-	}
-	if len(q.where) > 0 {
-		sel = sel.Where(q.where...)
-	}
-	if paging {
-		if len(q.order) > 0 {
-			sel = sel.OrderBy(q.order...)
-		}
-		if q.hasLimit {
-			sel = sel.Limit(q.limit)
-		}
-		if q.hasOffset {
-			sel = sel.Offset(q.offset)
-		}
-	}
-	return sel
-}
-
 func (q *QueryOf[T]) prepare(ctx context.Context, stmt core.Statement) error {
-	if q.err != nil {
-		return q.err
+	if err := q.ready(); err != nil {
+		return err
 	}
 	if q.s.dialect != nil {
 		if _, err := core.Compile(q.s.dialect, stmt); err != nil {
@@ -218,11 +156,11 @@ func (q *QueryOf[T]) prepare(ctx context.Context, stmt core.Statement) error {
 	return q.s.autoflush(ctx)
 }
 
-// All returns every matching object, one per row (a row joined several
-// times yields its object once), from the identity map where present.
+// All returns every matching object, once each (see Join), from the
+// identity map where present.
 func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
-	if q.err != nil {
-		return nil, q.err
+	if err := q.ready(); err != nil {
+		return nil, err
 	}
 	plan, err := q.plan()
 	if err != nil {
@@ -233,9 +171,6 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 		stmt = plan.Select(q.base(core.Select().From(q.m.Table()), true))
 	} else {
 		stmt = q.base(q.m.SelectAll(), true)
-	}
-	if len(q.joins) > 0 {
-		stmt = stmt.Distinct()
 	}
 	if err := q.prepare(ctx, stmt); err != nil {
 		return nil, err
@@ -253,8 +188,9 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: query %s: %w", q.m.Name, err)
 	}
-	if plan == nil && len(q.joins) == 0 {
-		// One row per primary key: no object can come twice. The list is
+	if plan == nil {
+		// One row per primary key (joins that could repeat one are
+		// semijoins, see base): no object can come twice. The list is
 		// the caller's: hand it over as a []*T, the same layout.
 		if len(ps) == 0 {
 			return []*T{}, nil
@@ -302,11 +238,11 @@ func (q *QueryOf[T]) One(ctx context.Context) (*T, error) {
 	return nil, fmt.Errorf("session: query %s: %w", q.m.Name, ErrMultipleRows)
 }
 
-// Count returns the number of matching rows (of distinct objects when
-// joined), ignoring order, and within Limit/Offset when set.
+// Count returns the number of matching objects (each once, whatever the
+// joins), within Limit/Offset when set.
 func (q *QueryOf[T]) Count(ctx context.Context) (int64, error) {
-	if q.err != nil {
-		return 0, q.err
+	if err := q.ready(); err != nil {
+		return 0, err
 	}
 	var stmt core.Statement
 	pk := make([]any, 0, len(q.m.PrimaryKey()))
@@ -314,11 +250,8 @@ func (q *QueryOf[T]) Count(ctx context.Context) (int64, error) {
 		pk = append(pk, f.Col)
 	}
 	switch {
-	case q.hasLimit || q.hasOffset || len(q.joins) > 0:
+	case q.hasLimit || q.hasOffset:
 		inner := q.base(core.Select(pk...).From(q.m.Table()), true)
-		if len(q.joins) > 0 {
-			inner = inner.Distinct()
-		}
 		stmt = core.Select(core.Count(core.Star())).From(inner.As("q"))
 	default:
 		stmt = q.base(core.Select(core.Count(core.Star())).From(q.m.Table()), false)
@@ -339,12 +272,19 @@ func (q *QueryOf[T]) Count(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// Exists reports whether any row matches.
+// Exists reports whether any object matches (within Limit/Offset when
+// set, as Count).
 func (q *QueryOf[T]) Exists(ctx context.Context) (bool, error) {
-	if q.err != nil {
-		return false, q.err
+	if err := q.ready(); err != nil {
+		return false, err
 	}
-	stmt := core.Select(core.Exists(q.base(core.Select(core.Val(1)).From(q.m.Table()), false)))
+	// The subquery selects the key, not a bound constant: PostgreSQL
+	// types a lone parameter in a select list as text.
+	pk := make([]any, 0, len(q.m.PrimaryKey()))
+	for _, f := range q.m.PrimaryKey() {
+		pk = append(pk, f.Col)
+	}
+	stmt := core.Select(core.Exists(q.base(core.Select(pk...).From(q.m.Table()), q.hasLimit || q.hasOffset)))
 	if err := q.prepare(ctx, stmt); err != nil {
 		return false, err
 	}

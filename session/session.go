@@ -448,7 +448,9 @@ func (s *Session) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*e
 }
 
 // Scan runs a query through the session and scans every row into a T, as
-// engine.All does.
+// engine.All does, naming the columns of struct fields without a `db` tag
+// by the registry's rules (Registry.FieldColumn), so a model's own SELECT
+// scans back into the model.
 func Scan[T any](ctx context.Context, s *Session, stmt core.Statement) ([]T, error) {
 	if err := s.autoflush(ctx); err != nil {
 		return nil, err
@@ -456,7 +458,7 @@ func Scan[T any](ctx context.Context, s *Session, stmt core.Statement) ([]T, err
 	var out []T
 	err := s.query(ctx, stmt, func(rows *engine.Rows) error {
 		var err error
-		out, err = engine.Collect[T](rows)
+		out, err = engine.CollectNamed[T](rows, s.reg)
 		return err
 	})
 	return out, err

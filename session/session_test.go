@@ -169,7 +169,7 @@ func TestGraphCommitsInOneCall(t *testing.T) {
 	}
 	// A fresh session loads from the database.
 	s2 := e.session(session.Options{})
-	bs, err := session.Query[Book](s2).Join("Author").Where(core.Eq(e.mustModel(t, Author{}).Table().C("name"), "Le Guin")).OrderBy("Title").All(ctx)
+	bs, err := session.Query[Book](s2).Join("Author").Filter("Author.Name", "Le Guin").OrderBy("Title").All(ctx)
 	if err != nil || len(bs) != 2 || bs[0].Title != "Dispossessed" {
 		t.Fatalf("query: %v %v", bs, err)
 	}

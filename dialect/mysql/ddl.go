@@ -51,8 +51,29 @@ func (d dialect) ColumnType(c *core.Column) (string, error) {
 		return "CHAR(36)", nil
 	case core.TypeJSON:
 		return "JSON", nil
+	case core.TypeEnum:
+		return d.enumType(t)
 	}
 	return "", fmt.Errorf("%s: no type for %s", d.Name(), t.Kind)
+}
+
+// enumType is ENUM('a', 'b'). In strict mode (the default) the server
+// rejects a value outside the list (error 1265, data truncated).
+func (d dialect) enumType(t core.Type) (string, error) {
+	if t.Enum == nil || len(t.Enum.Values) == 0 {
+		return "", fmt.Errorf("%s: enum without values", d.Name())
+	}
+	b := []byte("ENUM(")
+	for i, v := range t.Enum.Values {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		var err error
+		if b, err = d.AppendLiteral(b, v); err != nil {
+			return "", err
+		}
+	}
+	return string(append(b, ')')), nil
 }
 
 func ddlDecimal(t core.Type) string {
@@ -71,7 +92,7 @@ func (d dialect) CastType(t core.Type) (string, error) {
 		return "DOUBLE", nil
 	case core.TypeNumeric:
 		return ddlDecimal(t), nil
-	case core.TypeString, core.TypeText, core.TypeUUID:
+	case core.TypeString, core.TypeText, core.TypeUUID, core.TypeEnum:
 		if t.Size > 0 {
 			return "CHAR(" + strconv.Itoa(t.Size) + ")", nil
 		}

@@ -5,9 +5,22 @@
 // and DELETE), the DDL type names, and — in errors.go and types.go — error
 // classification and Go type mapping for go-sql-driver/mysql.
 //
+// Time policy (the same on every dialect): a time.Time is an instant,
+// stored in DATETIME(6) as its UTC wall clock truncated to microseconds
+// (TimeValue), and read back in UTC; DATE takes the UTC calendar date.
+// The engine opens connections with loc=UTC and the session time_zone
+// '+00:00' so that the driver and NOW() agree with it.
+//
 // Dialect targets MySQL 8.0; MariaDB targets MariaDB 10.6 and later.
 // Literal strings in DDL are written so they do not depend on the
 // NO_BACKSLASH_ESCAPES sql_mode; identifiers assume ANSI_QUOTES is off.
+//
+// Decimals (core.TypeNumeric) are DECIMAL(p,s), DECIMAL(65,30) when no
+// precision is given; the driver returns them as text, so a decimal type
+// scans them exactly. Enums are ENUM('a', 'b'); in strict mode a value
+// outside the list fails with 1265, classified as a check violation.
+// Arrays are not supported (CREATE TABLE fails naming the table and
+// column).
 //
 //	c, err := core.Compile(mysql.MariaDB, core.Select().From(users))
 //	rows, err := db.QueryContext(ctx, c.SQL, c.Args...)

@@ -27,6 +27,8 @@ import (
 //	1451, 1452, 1216, 1217    foreign key violation (table, constraint, column parsed)
 //	1048, 1364                not-null violation (column parsed)
 //	3819 (MySQL), 4025 (MariaDB) check violation (constraint, and table on MariaDB)
+//	1265                      check violation: data truncated for a column, as
+//	                          for a value outside an ENUM (column parsed)
 //	1213                      deadlock
 //	1205, 3572                lock timeout (lock wait timeout, NOWAIT)
 //	1020                      serialization failure (MariaDB snapshot isolation)
@@ -85,6 +87,8 @@ func classifyServer(me *mysqldrv.MySQLError) *athanor.DBError {
 		_, rest = backquoted(rest) // the database
 		t, _ := backquoted(rest)
 		return &athanor.DBError{Kind: athanor.ErrCheckViolation, Constraint: c, Table: t, Message: msg}
+	case 1265: // WARN_DATA_TRUNCATED, an error in strict mode: a value outside an ENUM's list
+		return &athanor.DBError{Kind: athanor.ErrCheckViolation, Column: between(msg, "'", "'"), Message: msg}
 	case 1213: // ER_LOCK_DEADLOCK
 		return &athanor.DBError{Kind: athanor.ErrDeadlock, Message: msg}
 	case 1205, 3572: // ER_LOCK_WAIT_TIMEOUT, ER_LOCK_NOWAIT

@@ -15,15 +15,17 @@ import (
 
 // Value conversions on MySQL and MariaDB (go-sql-driver/mysql).
 //
-// Time policy. DATETIME has no time zone, so Athanor stores UTC in it:
-// BindValue converts every time.Time to UTC and truncates it to
-// microseconds (DATETIME(6); MySQL 8 would otherwise round, MariaDB
-// truncate), and values scan back as UTC. The connection must be opened
-// with parseTime=true and loc=UTC (go-sql-driver's default loc), which the
-// engine does. TIMESTAMPTZ columns are DATETIME(6) too: the instant
-// survives, the original zone does not (no SQL database keeps it). DATE
-// takes the value's calendar date in its own zone and scans back at
-// midnight UTC.
+// Time policy (the same on every dialect; see the package doc). DATETIME
+// has no time zone, so Athanor stores the UTC wall clock in it: every
+// time.Time is converted to UTC and truncated to microseconds (TimeValue;
+// DATETIME(6) — MySQL 8 would otherwise round, MariaDB truncate), and
+// values scan back as UTC. The engine opens connections with
+// parseTime=true, loc=UTC (so go-sql-driver writes and reads UTC) and the
+// session time_zone '+00:00' (so NOW() and CURRENT_TIMESTAMP give the UTC
+// wall clock too). TIMESTAMPTZ columns are DATETIME(6) as well: the
+// instant survives, the original zone does not (no SQL database keeps
+// it). DATE takes the calendar date of the instant in UTC and scans back
+// at midnight UTC.
 //
 // Other types:
 //
@@ -153,8 +155,15 @@ func marshalJSON(v any) (any, error) {
 
 func bindTime(v time.Time, t core.Type) any {
 	if t.Kind == core.TypeDate {
-		return v.Format(time.DateOnly)
+		return v.UTC().Format(time.DateOnly)
 	}
+	return TimeValue(v)
+}
+
+// TimeValue is the time.Time sent for v: the same instant in UTC,
+// truncated to the microsecond DATETIME(6) keeps. The engine binds every
+// time.Time argument this way.
+func TimeValue(v time.Time) time.Time {
 	return v.UTC().Truncate(time.Microsecond)
 }
 

@@ -31,6 +31,7 @@ func (dialect) Features() core.Features {
 		NullsOrder: true,
 		ILike:      true,
 		AnyArray:   true,
+		EnumTypes:  true,
 		Locking:    true, ShareLock: "FOR SHARE", SkipLocked: true, NoWait: true,
 		SetOpAll: true, FullJoin: true, RightJoin: true,
 		UpdateFrom: core.JoinFrom, DeleteUsing: core.JoinFrom,

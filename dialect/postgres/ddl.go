@@ -7,7 +7,8 @@ import (
 	"github.com/athanor-orm/athanor/core"
 )
 
-// ColumnType names c's type in CREATE TABLE.
+// ColumnType names c's type in CREATE TABLE. An enum column has the type
+// named by its EnumType, created by core.MetaData before the table.
 func (dialect) ColumnType(c *core.Column) (string, error) { return ddlTypeName(c.Type) }
 
 // CastType names t in CAST(x AS t).
@@ -60,6 +61,15 @@ func ddlTypeName(t core.Type) (string, error) {
 		name = "UUID"
 	case core.TypeJSON:
 		name = "JSONB"
+	case core.TypeEnum:
+		if t.Enum == nil {
+			return "", fmt.Errorf("postgres: enum without values")
+		}
+		b, err := dialect{}.AppendIdent(nil, t.Enum.Name)
+		if err != nil {
+			return "", err
+		}
+		name = string(b)
 	default:
 		return "", fmt.Errorf("postgres: no type for %s", t.Kind)
 	}

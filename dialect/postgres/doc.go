@@ -4,7 +4,25 @@
 // ILIKE), the DDL type names, and — in errors.go and types.go — error
 // classification and Go type mapping for pgx.
 //
+// Types beyond the portable ones: an enum column (core.TypeEnum) has the
+// type named by its core.EnumType, which core.MetaData creates with
+// CREATE TYPE … AS ENUM before the tables and drops after them; pgx sends
+// a Go string for it as text, and a value outside the type fails with
+// 22P02, classified as a check violation (the value is left out of the
+// message). Array columns (core.ArrayOf) are T[]; pgx binds and scans Go
+// slices for them, and core.ArrayContains, ArrayOverlaps and EqAny write
+// @>, && and = ANY(…). A decimal type (athanor.Decimal, any
+// sql.Scanner/driver.Valuer) is bound as text and scans pgx's exact text
+// of a NUMERIC.
+//
 // It owns no connections: the engine runs what it compiles.
+//
+// Time policy (the same on every dialect): a time.Time is an instant,
+// bound in UTC, read back in UTC. RegisterTypes installs it on a pgx type
+// map: a TIMESTAMP parameter gets the UTC wall clock (pgx alone would
+// send the value's own wall clock), a DATE parameter the UTC calendar
+// date, alone or in arrays; TIMESTAMPTZ keeps the instant; TIMESTAMP and
+// TIMESTAMPTZ scan in UTC. Precision is microseconds, truncated.
 //
 //	c, err := core.Compile(postgres.Dialect, core.Select().From(users))
 //	rows, err := conn.Query(ctx, c.SQL, c.Args...)

@@ -21,7 +21,8 @@ import (
 //
 // SQLSTATEs: 23505 unique, 23503 foreign key, 23502 not null, 23514 check,
 // 40001 serialization, 40P01 deadlock, 55P03 lock not available, 25006
-// read-only transaction (also what a hot standby answers), and 57P01,
+// read-only transaction (also what a hot standby answers), 22P02 when it
+// is a value outside an enum type (check violation), and 57P01,
 // 57P02, 57P03, 53300 and class 08 connection lost; network errors, EOF,
 // failed connects and a closed pgconn are connection lost too.
 //
@@ -40,6 +41,13 @@ func Classify(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		kind := kindOf(pgErr.Code)
+		msg := pgErr.Message
+		if pgErr.Code == "22P02" && strings.HasPrefix(msg, enumInput) {
+			// A value outside an enum type: a check the type makes. The
+			// message ends with the value, which is left out.
+			name, _, _ := strings.Cut(msg[len(enumInput):], ":")
+			kind, msg = athanor.ErrCheckViolation, enumInput+name
+		}
 		if kind == nil {
 			return err
 		}
@@ -50,7 +58,7 @@ func Classify(err error) error {
 			Table:      pgErr.TableName,
 			Column:     pgErr.ColumnName,
 			Constraint: pgErr.ConstraintName,
-			Message:    pgErr.Message,
+			Message:    msg,
 			Err:        err,
 		}
 	}
@@ -59,6 +67,9 @@ func Classify(err error) error {
 	}
 	return err
 }
+
+// enumInput begins the message of 22P02 for a value outside an enum type.
+const enumInput = "invalid input value for enum "
 
 func kindOf(code string) error {
 	switch code {

@@ -13,15 +13,19 @@ import (
 //
 // pgx encodes and decodes almost every Go type natively, so BindValue and
 // ScanTarget mostly hand values through. What this file adds is the time
-// policy, identical on every dialect:
+// policy, the same on every dialect (see the package doc): a time.Time is
+// an instant, converted to UTC before it is encoded, and times come back
+// in UTC. RegisterTypes installs it on a connection's type map, so it
+// holds for every parameter whatever built it:
 //
-//   - TIMESTAMPTZ holds an instant; it comes back in UTC (RegisterTypes).
-//   - TIMESTAMP (without time zone) holds the UTC wall clock: a bound
-//     time.Time is converted to UTC first, and scanned values come back in
-//     UTC, so a round trip keeps the instant whatever the value's zone.
-//   - DATE takes the calendar date of the value in its own zone and comes
-//     back at midnight UTC.
+//   - TIMESTAMPTZ holds the instant.
+//   - TIMESTAMP (without time zone) holds the UTC wall clock.
+//   - DATE holds the calendar date of the instant in UTC.
+//   - TIME is a time of day: a time.Time is not converted for it.
 //   - Precision is microseconds (PostgreSQL's), truncated, never rounded.
+//
+// A pgtype.Timestamp or pgtype.Date is pgx's own wall-clock value and is
+// sent as it is.
 //
 // The other mappings are pgx's own:
 //
@@ -34,27 +38,74 @@ import (
 //
 // Connections must use a type map prepared by RegisterTypes.
 
-// RegisterTypes prepares a connection's type map: timestamps are scanned
-// in UTC (TIMESTAMP as a UTC wall clock, TIMESTAMPTZ converted to UTC)
+// RegisterTypes prepares a connection's type map for the time policy:
+// TIMESTAMP and DATE parameters (and arrays of them) are encoded from a
+// time.Time converted to UTC, where pgx would keep the value's own wall
+// clock; TIMESTAMP is scanned as a UTC wall clock and TIMESTAMPTZ in UTC
 // instead of time.Local. Call it from pgx's AfterConnect, or on
 // conn.TypeMap() right after pgx.Connect.
 func RegisterTypes(m *pgtype.Map) {
 	m.RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID, Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
-	m.RegisterType(&pgtype.Type{Name: "timestamp", OID: pgtype.TimestampOID, Codec: &pgtype.TimestampCodec{ScanLocation: time.UTC}})
-	tsArray := func(name string, oid uint32, elem string) {
+	m.RegisterType(&pgtype.Type{Name: "timestamp", OID: pgtype.TimestampOID, Codec: &utcTimestampCodec{pgtype.TimestampCodec{ScanLocation: time.UTC}}})
+	m.RegisterType(&pgtype.Type{Name: "date", OID: pgtype.DateOID, Codec: utcDateCodec{}})
+	// Array codecs hold their element type: registered again after it.
+	array := func(name string, oid uint32, elem string) {
 		et, _ := m.TypeForName(elem)
 		m.RegisterType(&pgtype.Type{Name: name, OID: oid, Codec: &pgtype.ArrayCodec{ElementType: et}})
 	}
-	tsArray("_timestamptz", pgtype.TimestamptzArrayOID, "timestamptz")
-	tsArray("_timestamp", pgtype.TimestampArrayOID, "timestamp")
+	array("_timestamptz", pgtype.TimestamptzArrayOID, "timestamptz")
+	array("_timestamp", pgtype.TimestampArrayOID, "timestamp")
+	array("_date", pgtype.DateArrayOID, "date")
+}
+
+// utcTimestampCodec is pgx's TIMESTAMP codec, except that a time.Time is
+// converted to UTC before pgx drops its zone. pgx plans pointers, named
+// time types and sql.NullTime down to a plain time.Time, so this catches
+// all of them.
+type utcTimestampCodec struct{ pgtype.TimestampCodec }
+
+func (c *utcTimestampCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, value any) pgtype.EncodePlan {
+	if _, ok := value.(time.Time); ok {
+		if next := c.TimestampCodec.PlanEncode(m, oid, format, pgtype.Timestamp{}); next != nil {
+			return utcTimestampPlan{next}
+		}
+	}
+	return c.TimestampCodec.PlanEncode(m, oid, format, value)
+}
+
+type utcTimestampPlan struct{ next pgtype.EncodePlan }
+
+func (p utcTimestampPlan) Encode(value any, buf []byte) ([]byte, error) {
+	return p.next.Encode(pgtype.Timestamp{Time: value.(time.Time).UTC(), Valid: true}, buf)
+}
+
+// utcDateCodec is pgx's DATE codec, except that a time.Time gives its
+// UTC calendar date rather than the one in its own zone: the date is the
+// same whichever path (typed, text, MySQL, SQLite) the value takes.
+type utcDateCodec struct{ pgtype.DateCodec }
+
+func (c utcDateCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, value any) pgtype.EncodePlan {
+	if _, ok := value.(time.Time); ok {
+		if next := c.DateCodec.PlanEncode(m, oid, format, pgtype.Date{}); next != nil {
+			return utcDatePlan{next}
+		}
+	}
+	return c.DateCodec.PlanEncode(m, oid, format, value)
+}
+
+type utcDatePlan struct{ next pgtype.EncodePlan }
+
+func (p utcDatePlan) Encode(value any, buf []byte) ([]byte, error) {
+	return p.next.Encode(pgtype.Date{Time: value.(time.Time).UTC(), Valid: true}, buf)
 }
 
 // BindValue converts v, bound as a parameter for a column or expression
 // of type t (the zero core.Type when unknown), into the argument pgx
-// receives. Only times change: TIMESTAMP and unknown types get the UTC
-// wall clock (see the policy above); TIMESTAMPTZ, DATE and every other
-// value go through unchanged, pgx encoding them natively. It never fails
-// on PostgreSQL; the error is there for symmetry with the other dialects.
+// receives: a time.Time (or *time.Time, sql.NullTime) in UTC, except for
+// a TIME column; every other value unchanged. A connection prepared by
+// RegisterTypes applies the same policy by itself, so the engine does not
+// call it. It never fails on PostgreSQL; the error is there for symmetry
+// with the other dialects.
 func BindValue(v any, t core.Type) (any, error) {
 	switch x := v.(type) {
 	case time.Time:
@@ -74,11 +125,8 @@ func BindValue(v any, t core.Type) (any, error) {
 }
 
 func bindTime(v time.Time, t core.Type) time.Time {
-	switch t.Kind {
-	case core.TypeDate, core.TypeTimestampTZ, core.TypeTime:
-		// A date is the value's own calendar date; TIMESTAMPTZ is the
-		// instant whatever the zone; TIME is the wall clock.
-		return v
+	if t.Kind == core.TypeTime {
+		return v // a time of day: its wall clock
 	}
 	return v.UTC()
 }

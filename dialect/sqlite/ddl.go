@@ -18,14 +18,43 @@ import (
 // a float and lose digits. Exact values win; the cost is that the column
 // sorts and compares as text (CAST it to NUMERIC in a query for numeric
 // order).
+//
+// An enum column is TEXT with a CHECK constraint listing its values.
 func (dialect) ColumnType(c *core.Column) (string, error) {
 	if c.Type.Array {
 		return "", fmt.Errorf("sqlite: array columns are not supported")
 	}
-	if c.Type.Kind == core.TypeNumeric {
+	switch c.Type.Kind {
+	case core.TypeNumeric:
 		return "TEXT", nil
+	case core.TypeEnum:
+		return enumType(c)
 	}
 	return ddlTypeName(c.Type)
+}
+
+// enumType is TEXT CHECK ("col" IN ('a', 'b')): SQLite has no enum type,
+// and the column constraint rejects other values (NULL passes, as in any
+// CHECK; NOT NULL is separate).
+func enumType(c *core.Column) (string, error) {
+	if c.Type.Enum == nil || len(c.Type.Enum.Values) == 0 {
+		return "", fmt.Errorf("sqlite: enum without values")
+	}
+	d := dialect{}
+	b, err := d.AppendIdent([]byte("TEXT CHECK ("), c.Name)
+	if err != nil {
+		return "", err
+	}
+	b = append(b, " IN ("...)
+	for i, v := range c.Type.Enum.Values {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		if b, err = d.AppendLiteral(b, v); err != nil {
+			return "", err
+		}
+	}
+	return string(append(b, "))"...)), nil
 }
 
 func ddlTypeName(t core.Type) (string, error) {
@@ -46,7 +75,7 @@ func ddlTypeName(t core.Type) (string, error) {
 			return "VARCHAR(" + strconv.Itoa(t.Size) + ")", nil
 		}
 		return "TEXT", nil
-	case core.TypeText, core.TypeUUID, core.TypeJSON:
+	case core.TypeText, core.TypeUUID, core.TypeJSON, core.TypeEnum:
 		return "TEXT", nil
 	case core.TypeBytes:
 		return "BLOB", nil

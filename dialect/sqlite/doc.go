@@ -5,9 +5,27 @@
 // the DDL type names, and — in errors.go and types.go — error
 // classification and Go type mapping.
 //
+// Time policy (the same on every dialect): a time.Time is an instant,
+// stored as SQLite's own text of its UTC wall clock (TimeText:
+// "2006-01-02 15:04:05", a fraction only when present), which equals what
+// CURRENT_TIMESTAMP and datetime() write and sorts as the instant; text
+// with an offset or Z is read back in UTC.
+//
 // SQLite has no row locks: FOR UPDATE/SHARE is left out of the SQL (the
 // statement still reports that it writes), and INTERSECT/EXCEPT ALL are
 // errors.
+//
+// Decimals: SQLite has no decimal type, and a NUMERIC column would turn
+// "12345678901234567890.0123456789" into a float, so core.TypeNumeric
+// columns are declared TEXT. What is guaranteed: a decimal bound as text
+// (athanor.Decimal, any decimal Valuer) reads back exactly as written,
+// and equality with a value of the same text matches. Not guaranteed:
+// ordering comparisons (text order: write core.Cast(col, core.Numeric(p,
+// s)) for numeric order, exact up to 15 significant digits) and
+// aggregates (SUM and AVG are computed in binary floating point).
+//
+// Enums (core.TypeEnum) are TEXT CHECK ("col" IN (…)); arrays are not
+// supported (CREATE TABLE fails naming the table and column).
 //
 //	c, err := core.Compile(sqlite.Dialect, core.Select().From(users))
 //	rows, err := db.QueryContext(ctx, c.SQL, c.Args...)

@@ -19,12 +19,16 @@ import (
 // so that every value round-trips:
 //
 //	integers, floats, bool, string, []byte   native (bool is INTEGER 0/1)
-//	time.Time                                TEXT "2006-01-02 15:04:05.999999999+00:00": always
-//	                                         UTC, nanoseconds kept, which sorts as text and is
-//	                                         read by SQLite's date functions; scans back as UTC
-//	                                         (the instant survives, the original zone does not)
-//	DATE                                     TEXT "2006-01-02": the value's calendar date in its
-//	                                         own zone; scans back at midnight UTC
+//	time.Time                                TEXT in SQLite's own form (TimeText): the UTC wall
+//	                                         clock "2006-01-02 15:04:05", with a fraction only when
+//	                                         the value has one (nanoseconds kept, trailing zeros
+//	                                         dropped), so it equals and sorts with what
+//	                                         CURRENT_TIMESTAMP and datetime() write; scans back as
+//	                                         UTC (the instant survives, the original zone does not)
+//	DATE                                     BindValue: TEXT "2006-01-02", the calendar date of
+//	                                         the instant in UTC; scans back at midnight UTC. The
+//	                                         engine, which binds without column types, sends the
+//	                                         TimeText form for every column
 //	NUMERIC/DECIMAL                          string in and out; the column must have TEXT
 //	                                         affinity (declared TEXT): SQLite converts text in a
 //	                                         NUMERIC or DECIMAL column to a REAL, keeping 15 digits
@@ -152,25 +156,36 @@ func marshalJSON(v any) (any, error) {
 
 func bindTime(v time.Time, t core.Type) any {
 	if t.Kind == core.TypeDate {
-		return v.Format(time.DateOnly)
+		return v.UTC().Format(time.DateOnly)
 	}
-	return v.UTC().Format(timeFormat)
+	return TimeText(v)
 }
 
-// timeFormat is how times are stored: the driver's own "sqlite" format,
-// always in UTC.
-const timeFormat = "2006-01-02 15:04:05.999999999-07:00"
+// TimeFormat is the layout of TimeText: SQLite's own text form of a time
+// (CURRENT_TIMESTAMP, datetime(), strftime's %Y-%m-%d %H:%M:%f), with the
+// fraction's trailing zeros dropped.
+const TimeFormat = "2006-01-02 15:04:05.999999999"
 
-// parseFormats are the text forms a time is read from: the driver's,
-// SQLite's own (CURRENT_TIMESTAMP, datetime()) and RFC 3339.
+// TimeText is how a time.Time is stored and compared on SQLite: its UTC
+// wall clock in TimeFormat, e.g. "2022-01-08 00:00:00" or
+// "2022-01-08 00:00:00.25". Text in this form compares and sorts like the
+// instants it holds, and equals what SQLite's date functions write for the
+// same instant (to the second; SQLite's own fractions have three digits).
+// The engine binds every time.Time argument this way.
+func TimeText(v time.Time) string {
+	return v.UTC().Format(TimeFormat)
+}
+
+// parseFormats are the text forms a time is read from: SQLite's own
+// (TimeText, CURRENT_TIMESTAMP, datetime()), with an offset (the driver's
+// "sqlite" format, older Athanor data) and RFC 3339.
 var parseFormats = []string{
-	timeFormat,
-	"2006-01-02T15:04:05.999999999-07:00",
-	"2006-01-02 15:04:05.999999999",
+	TimeFormat,
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02T15:04:05.999999999Z07:00",
 	"2006-01-02T15:04:05.999999999",
 	"2006-01-02 15:04",
 	"2006-01-02T15:04",
-	time.RFC3339Nano,
 	time.DateOnly,
 }
 

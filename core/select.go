@@ -326,10 +326,11 @@ func (s *SelectStmt) writeQuery(w *writer) {
 	if q.cols.empty() {
 		w.b('*')
 	} else {
-		w.expr(q.cols.first, precLowest)
+		// A bare value here has no context to type it (see ParamCaster).
+		w.typed(q.cols.first, precLowest)
 		for _, e := range q.cols.rest {
 			w.s(", ")
-			w.expr(e, precLowest)
+			w.typed(e, precLowest)
 		}
 	}
 	if len(q.from) > 0 {

@@ -44,6 +44,8 @@ func (d dialect) Features() core.Features {
 		UpdateFrom: core.JoinMulti, DeleteUsing: core.JoinMulti,
 		ConcatFunc:     true,
 		DropForeignKey: "DROP FOREIGN KEY",
+		Match:          core.MatchLikeBinary,
+		DatePart:       core.DatePartMySQL,
 	}
 	// MySQL 8 accepts WITH before UPDATE and DELETE; MariaDB does not, so
 	// the flag stays off for both rather than differ by statement.

@@ -31,6 +31,8 @@ func (dialect) Features() core.Features {
 		DeleteUsing:            core.JoinNone,
 		DMLWith:                true,
 		CreateIndexIfNotExists: true,
+		Match:                  core.MatchGlob,
+		DatePart:               core.DatePartStrftime,
 	}
 }
 

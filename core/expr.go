@@ -3,6 +3,7 @@ package core
 import (
 	"database/sql/driver"
 	"fmt"
+	"math"
 	"reflect"
 )
 
@@ -89,7 +90,34 @@ func (e literal) writeExpr(w *writer) {
 	}
 	w.lit(e.v)
 }
-func (literal) prec() int { return precPrimary }
+// prec makes a negative number a unary minus, so Neg(Literal(-1)) is
+// -(-1), never the comment --1.
+func (e literal) prec() int {
+	switch x := e.v.(type) {
+	case int:
+		return litPrec(x < 0)
+	case int8:
+		return litPrec(x < 0)
+	case int16:
+		return litPrec(x < 0)
+	case int32:
+		return litPrec(x < 0)
+	case int64:
+		return litPrec(x < 0)
+	case float32:
+		return litPrec(x < 0 || x == 0 && math.Signbit(float64(x)))
+	case float64:
+		return litPrec(x < 0 || x == 0 && math.Signbit(x))
+	}
+	return precPrimary
+}
+
+func litPrec(negative bool) int {
+	if negative {
+		return precUnary
+	}
+	return precPrimary
+}
 
 // ident is an unbound, possibly qualified identifier.
 type ident struct{ qualifier, name string }

@@ -20,9 +20,12 @@ type Dialect interface {
 	// (wrapping ErrInvalidIdentifier) for a name the server would alter or
 	// reject: a NUL byte, invalid UTF-8, an over-long name.
 	AppendIdent(b []byte, name string) ([]byte, error)
-	// AppendLiteral appends v as a SQL literal. Core uses it only where the
+	// AppendLiteral appends v as a SQL literal. Core uses it where the
 	// server accepts no parameters (DDL: server defaults, CHECK
-	// constraints). It supports nil, bool, integers, floats and strings.
+	// constraints; a LIKE's ESCAPE character) and for Literal. It supports
+	// nil, bool, integers, finite floats and strings, and returns an error
+	// for anything else and for a string the dialect cannot write
+	// faithfully (a NUL byte, invalid UTF-8).
 	AppendLiteral(b []byte, v any) ([]byte, error)
 	// ColumnType returns the DDL type of c, such as "BIGINT" or
 	// "VARCHAR(64)".

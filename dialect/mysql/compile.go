@@ -168,9 +168,9 @@ func (d dialect) compileAppendNumber(b []byte, v any) ([]byte, error) {
 			f = x.(float64)
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return b, fmt.Errorf("%s: cannot write a non-finite float as a DDL literal", d.Name())
+			return b, fmt.Errorf("%s: cannot write a non-finite float as a SQL literal", d.Name())
 		}
 		return strconv.AppendFloat(b, f, 'g', -1, bits), nil
 	}
-	return b, fmt.Errorf("%s: cannot write a %T as a DDL literal", d.Name(), v)
+	return b, fmt.Errorf("%s: cannot write a %T as a SQL literal", d.Name(), v)
 }

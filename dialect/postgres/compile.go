@@ -201,12 +201,12 @@ func compileAppendNumber(b []byte, v any) ([]byte, error) {
 	case float64:
 		return appendFloat(b, x, 64)
 	}
-	return b, fmt.Errorf("postgres: cannot write a %T as a DDL literal", v)
+	return b, fmt.Errorf("postgres: cannot write a %T as a SQL literal", v)
 }
 
 func appendFloat(b []byte, f float64, bits int) ([]byte, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return b, fmt.Errorf("postgres: cannot write a non-finite float as a DDL literal")
+		return b, fmt.Errorf("postgres: cannot write a non-finite float as a SQL literal")
 	}
 	return strconv.AppendFloat(b, f, 'g', -1, bits), nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/internal/testdb"
+	"github.com/athanor-orm/athanor/session"
 )
 
 // ccSchema is one table of texts, prices and times, with a NULL note.
@@ -344,6 +345,12 @@ func TestCoreTextMatching(t *testing.T) {
 			if got := ids(ccQuery(t, ctx, b, db, q)); !slices.Equal(got, []string{"6", "7"}) {
 				t.Errorf("not like: got ids %v, want [6 7]", got)
 			}
+			// A backslash escape, written as a literal each dialect
+			// escapes its own way.
+			q = core.Select(s.id).From(s.t).Where(core.Like(s.name, `%\_%`).Escape('\\')).OrderBy(s.id)
+			if got := ids(ccQuery(t, ctx, b, db, q)); !slices.Equal(got, []string{"4", "24", "27"}) {
+				t.Errorf("backslash escape: got ids %v, want [4 24 27]", got)
+			}
 		})
 	})
 }
@@ -394,6 +401,37 @@ func TestCoreExtract(t *testing.T) {
 		got = ccQuery(t, ctx, b, db, core.Select(year, core.Count(core.Star())).From(s.t).Where(core.IsNotNull(s.at)).GroupBy(year).OrderBy(year))
 		if fmt.Sprint(got) != "[[2021 1] [2023 1] [2024 3]]" {
 			t.Errorf("by year: got %v", got)
+		}
+	})
+}
+
+// TestSessionFilterTypedNil: session's QueryOf.Filter goes through
+// core.Eq, so a typed nil pointer finds the rows whose column is NULL;
+// Exists, whose subquery selects a bound 1, runs on every server.
+func TestSessionFilterTypedNil(t *testing.T) {
+	eachORM(t, func(t *testing.T, e ormEnv) {
+		ctx := context.Background()
+		emp := e.table(t, "employees")
+		ins := core.Insert(emp).Columns(emp.C("id"), emp.C("name"), emp.C("manager_id")).
+			Values(1, "boss", nil).Values(2, "ann", 1).Values(3, "bob", 1).Values(4, "solo", nil)
+		if _, err := e.db.Exec(ctx, ins); err != nil {
+			t.Fatal(err)
+		}
+		s := e.session(session.Options{})
+		roots, err := session.Query[ormEmployee](s).Filter("ManagerID", (*int64)(nil)).OrderBy("ID").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, r := range roots {
+			names = append(names, r.Name)
+		}
+		if !slices.Equal(names, []string{"boss", "solo"}) {
+			t.Errorf("Filter(ManagerID, (*int64)(nil)) = %v, want [boss solo]", names)
+		}
+		ok, err := session.Query[ormEmployee](s).Filter("Name", "ann").Exists(ctx)
+		if err != nil || !ok {
+			t.Errorf("Exists = %v, %v; want true", ok, err)
 		}
 	})
 }

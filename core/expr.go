@@ -90,6 +90,7 @@ func (e literal) writeExpr(w *writer) {
 	}
 	w.lit(e.v)
 }
+
 // prec makes a negative number a unary minus, so Neg(Literal(-1)) is
 // -(-1), never the comment --1.
 func (e literal) prec() int {
@@ -437,107 +438,6 @@ func (e between) writeExpr(w *writer) {
 	w.expr(e.hi, precCompare+1)
 }
 func (between) prec() int { return precCompare }
-
-// LikeExpr is e [NOT] LIKE/ILIKE pattern [ESCAPE c], built by Like,
-// NotLike, ILike and NotILike.
-type LikeExpr struct {
-	e, pattern Expr
-	fold, not  bool
-	esc        byte // 0: no ESCAPE clause
-}
-
-// Like is e LIKE pattern. Without Escape the pattern has no escape
-// character on SQLite and a backslash on PostgreSQL and MySQL/MariaDB
-// (their default): call Escape for one meaning everywhere.
-func Like(e, pattern any) LikeExpr { return LikeExpr{e: toExpr(e), pattern: toExpr(pattern)} }
-
-// NotLike is e NOT LIKE pattern.
-func NotLike(e, pattern any) LikeExpr {
-	return LikeExpr{e: toExpr(e), pattern: toExpr(pattern), not: true}
-}
-
-// ILike is a case-insensitive LIKE: ILIKE on PostgreSQL, LOWER(e) LIKE
-// LOWER(pattern) elsewhere.
-func ILike(e, pattern any) LikeExpr {
-	return LikeExpr{e: toExpr(e), pattern: toExpr(pattern), fold: true}
-}
-
-// NotILike is the negation of ILike.
-func NotILike(e, pattern any) LikeExpr {
-	return LikeExpr{e: toExpr(e), pattern: toExpr(pattern), fold: true, not: true}
-}
-
-// Escape returns the comparison with ESCAPE c: in the pattern, c before
-// '%', '_' or c matches that character itself. c must be one ASCII
-// character other than '%' and '_' (it is written into the SQL as a
-// literal); anything else fails to compile. EscapeLike escapes text for
-// it.
-func (l LikeExpr) Escape(c byte) LikeExpr {
-	l.esc = c
-	return l
-}
-
-func (l LikeExpr) writeExpr(w *writer) {
-	lower := l.fold && !w.f.ILike
-	if lower {
-		w.s("LOWER(")
-		w.expr(l.e, precLowest)
-		w.b(')')
-	} else {
-		w.expr(l.e, precCompare+1)
-	}
-	if l.not {
-		w.s(" NOT")
-	}
-	if l.fold && !lower {
-		w.s(" ILIKE ")
-	} else {
-		w.s(" LIKE ")
-	}
-	if lower {
-		w.s("LOWER(")
-		w.expr(l.pattern, precLowest)
-		w.b(')')
-	} else {
-		w.expr(l.pattern, precCompare+1)
-	}
-	if l.esc != 0 {
-		writeEscape(w, l.esc)
-	}
-}
-func (LikeExpr) prec() int { return precCompare }
-
-func writeEscape(w *writer, c byte) {
-	if c <= ' ' || c >= 0x7f || c == '%' || c == '_' {
-		w.failf("core: like escape %q: want one printable ASCII character other than %% and _", c)
-		return
-	}
-	w.s(" ESCAPE ")
-	w.lit(string(rune(c)))
-}
-
-// EscapeLike returns s with '%', '_' and esc each preceded by esc, so that
-// s used in a pattern with Escape(esc) matches itself literally:
-// Like(col, "%"+EscapeLike(s, '!')+"%").Escape('!').
-func EscapeLike(s string, esc byte) string {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '%' || c == '_' || c == esc {
-			n++
-		}
-	}
-	if n == 0 {
-		return s
-	}
-	b := make([]byte, 0, len(s)+n)
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '%' || c == '_' || c == esc {
-			b = append(b, esc)
-		}
-		b = append(b, s[i])
-	}
-	return string(b)
-}
 
 // in is e [NOT] IN (…).
 type in struct {

@@ -40,7 +40,7 @@ func correctnessCases() []correctnessCase {
 		{name: "select_values_cast_by_go_type", stmt: core.Select(core.Val(1), 2.5, true, "s", nil, []byte("b"), core.As(int32(3), "x"))},
 		{name: "exists_select_value", stmt: core.Select(core.Exists(core.Select(core.Val(1)).From(t)))},
 		{name: "values_without_context_cast", stmt: core.Select(core.Add(1, 2), core.Coalesce(nil, 1), core.Case().When(core.Gt(id, 1), 1).Else(0), core.Case().When(core.Gt(id, 1), id).Else(0)).From(t).Where(core.Lt(1, 2))},
-		{name: "literal_inline", stmt: core.Select(core.Literal(0), core.Literal("it's"), core.Literal(true), core.Literal(nil), core.Neg(core.Literal(-1))).From(t).Where(core.Eq(name, core.Literal("x")))},
+		{name: "literal_inline", stmt: core.Select(core.Literal(0), core.Literal("it's"), core.Literal(true), core.Literal(nil), core.Neg(core.Literal(-1)), core.Literal(uint64(7)), core.Sub(core.Ident("x"), core.Literal(-2.5))).From(t).Where(core.Eq(name, core.Literal("x")))},
 		{name: "literal_unsupported_type", stmt: core.Select(core.Literal([]int{1}))},
 		{name: "like_escape", stmt: core.Select(id).From(t).Where(core.Like(name, "a!%%").Escape('!'), core.NotILike(name, `x\%`).Escape('\\'))},
 		{name: "like_escape_invalid", stmt: core.Select(id).From(t).Where(core.Like(name, "a").Escape('%'))},

@@ -102,6 +102,10 @@ func (dialect) AppendLiteral(b []byte, v any) ([]byte, error) {
 		return strconv.AppendUint(b, uint64(x), 10), nil
 	case uint32:
 		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint:
+		return appendUint64(b, uint64(x))
+	case uint64:
+		return appendUint64(b, x)
 	case float32:
 		return compileAppendFloat(b, float64(x), 32)
 	case float64:
@@ -115,4 +119,13 @@ func compileAppendFloat(b []byte, f float64, bits int) ([]byte, error) {
 		return b, fmt.Errorf("sqlite: cannot write a non-finite float as a SQL literal")
 	}
 	return strconv.AppendFloat(b, f, 'g', -1, bits), nil
+}
+
+// appendUint64 writes n if SQLite's 64-bit signed integers hold it; a
+// larger literal would be read as a float.
+func appendUint64(b []byte, n uint64) ([]byte, error) {
+	if n > math.MaxInt64 {
+		return b, fmt.Errorf("sqlite: integer literal %d overflows a 64-bit signed integer", n)
+	}
+	return strconv.AppendUint(b, n, 10), nil
 }

@@ -212,13 +212,13 @@ type compare struct {
 func cmp(op string, l, r any) Expr { return compare{op: op, l: toExpr(l), r: r} }
 
 func (e compare) writeExpr(w *writer) {
-	if isValue(e.l) && isPlainValue(e.r) {
+	if isValue(e.l) && isValueOperand(e.r) {
 		// Neither operand types the other (see ParamCaster).
 		w.typed(e.l, precCompare+1)
 		w.b(' ')
 		w.s(e.op)
 		w.b(' ')
-		w.typed(value{v: e.r}, precCompare+1)
+		w.typed(toExpr(e.r), precCompare+1)
 		return
 	}
 	w.expr(e.l, precCompare+1)
@@ -232,10 +232,12 @@ func (compare) prec() int { return precCompare }
 // isNil reports whether v is bound as SQL NULL: nil, a typed nil pointer,
 // map or slice (as (*string)(nil)), or a driver.Valuer whose value is nil
 // (an invalid sql.NullString). Expressions are never nil values.
-// isPlainValue reports whether an operand held as given is a value, not
-// an expression.
-func isPlainValue(v any) bool {
+// isValueOperand reports whether an operand held as given is bound as a
+// value: a plain value or Val.
+func isValueOperand(v any) bool {
 	switch v.(type) {
+	case value:
+		return true
 	case Expr, SelectQuery:
 		return false
 	}

@@ -59,6 +59,7 @@ func (e fn) writeExpr(w *writer) {
 	}
 	w.b(')')
 }
+func (fn) prec() int { return precPrimary }
 
 func allValues(es []Expr) bool {
 	for _, e := range es {
@@ -68,7 +69,6 @@ func allValues(es []Expr) bool {
 	}
 	return true
 }
-func (fn) prec() int { return precPrimary }
 
 // Count is COUNT(e); Count(Star()) is COUNT(*).
 func Count(e any) Expr { return fn{name: "COUNT", args: []Expr{toExpr(e)}} }

@@ -12,7 +12,8 @@
 // Contains, StartsWith and EndsWith compile to LIKE BINARY ? ESCAPE '!':
 // a byte comparison, so they are case- and accent-sensitive whatever the
 // column's collation (a plain LIKE follows it, and utf8mb4_general_ci
-// ignores case). Extract compiles to EXTRACT(field FROM x), with
+// ignores case). This is run against MariaDB 10.11; MySQL 8.0.27 and
+// later accept it with a deprecation warning for the BINARY operator. Extract compiles to EXTRACT(field FROM x), with
 // DAYOFWEEK(x) - 1 (Sunday 0) and DAYOFYEAR(x). Placeholders are '?', so
 // a node repeated in a statement binds its arguments again; MariaDB's
 // HAVING still cannot name such an expression (only grouped columns and

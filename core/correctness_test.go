@@ -200,3 +200,24 @@ func TestEscapeLike(t *testing.T) {
 		}
 	}
 }
+
+// TestCastShapeKeepsArray: CAST(x AS BIGINT) and CAST(x AS BIGINT[]) are
+// different shapes, so the cache cannot hand one the other's SQL.
+func TestCastShapeKeepsArray(t *testing.T) {
+	for _, tc := range []struct {
+		t    core.Type
+		want string
+	}{
+		{core.BigInt(), "SELECT CAST($1 AS BIGINT)"},
+		{core.ArrayOf(core.BigInt()), "SELECT CAST($1 AS BIGINT[])"},
+		{core.BigInt(), "SELECT CAST($1 AS BIGINT)"},
+	} {
+		c, err := core.Compile(postgres.Dialect, core.Select(core.Cast(core.Val(1), tc.t)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.SQL != tc.want {
+			t.Errorf("got %s, want %s", c.SQL, tc.want)
+		}
+	}
+}

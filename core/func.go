@@ -120,7 +120,9 @@ func (e cast) writeExpr(w *writer) {
 	w.expr(e.e, precLowest)
 	w.s(" AS ")
 	if w.mode == modeShape {
-		w.buf = fmt.Appendf(w.buf, "%d/%d/%d/%d", e.t.Kind, e.t.Size, e.t.Precision, e.t.Scale)
+		// Every field of the type, so one added later (Array) cannot make
+		// two casts share a shape.
+		w.buf = fmt.Appendf(w.buf, "%v", e.t)
 	} else if name, err := w.d.CastType(e.t); err != nil {
 		w.fail(err)
 	} else {

@@ -35,7 +35,9 @@ func correctnessCases() []correctnessCase {
 		{name: "not_in_pointer_slice_with_nil", stmt: core.Select(id).From(t).Where(core.NotIn(name, []*string{nil}))},
 		{name: "repeated_func_reuses_placeholders", stmt: core.Select(core.As(month, "m"), core.Count(core.Star())).From(t).Where(core.Gt(id, 1)).GroupBy(month).OrderBy(month)},
 		{name: "repeated_case_reuses_placeholders", stmt: core.Select(size).From(t).GroupBy(size).Having(core.Gt(core.Count(core.Star()), 1)).OrderBy(size)},
-		{name: "equal_but_distinct_nodes_bind_again", stmt: core.Select(core.Add(id, 1)).From(t).GroupBy(core.Add(id, 1))},
+		{name: "equal_tree_in_group_by_reuses_placeholders", stmt: core.Select(core.Func("date_trunc", "month", at), core.Add(id, 1)).From(t).GroupBy(core.Func("date_trunc", "month", at), core.Add(id, 1)).OrderBy(core.Add(id, 1))},
+		{name: "equal_tree_outside_group_by_binds_again", stmt: core.Select(core.Add(id, 1)).From(t).Where(core.Gt(core.Add(id, 1), 5))},
+		{name: "different_values_or_types_bind_again", stmt: core.Select(core.Add(id, 1), core.Add(id, 2)).From(t).GroupBy(core.Add(id, 2), core.Add(id, int64(1)))},
 		{name: "recursive_cte_anchor_value_cast", stmt: core.Select(core.Sum(n.C("i"))).From(n).With(n)},
 		{name: "select_values_cast_by_go_type", stmt: core.Select(core.Val(1), 2.5, true, "s", nil, []byte("b"), core.As(int32(3), "x"))},
 		{name: "exists_select_value", stmt: core.Select(core.Exists(core.Select(core.Val(1)).From(t)))},
@@ -114,8 +116,10 @@ func TestRepeatedNodeCache(t *testing.T) {
 		e := core.Add(a, k)
 		return core.Select(e).From(tb).GroupBy(e)
 	}
-	separate := func(k int) core.Statement {
-		return core.Select(core.Add(a, k)).From(tb).GroupBy(core.Add(a, k))
+	// Built twice: equal trees when the values are equal, so the
+	// placeholders are reused only then.
+	rebuilt := func(k, l int) core.Statement {
+		return core.Select(core.Add(a, k)).From(tb).GroupBy(core.Add(a, l))
 	}
 	for _, tc := range []struct {
 		name string
@@ -124,9 +128,10 @@ func TestRepeatedNodeCache(t *testing.T) {
 		args string
 	}{
 		{"shared", shared(1), `SELECT "t"."a" + $1 FROM "t" GROUP BY "t"."a" + $1`, "[1]"},
-		{"separate", separate(1), `SELECT "t"."a" + $1 FROM "t" GROUP BY "t"."a" + $2`, "[1 1]"},
+		{"rebuilt_other_value", rebuilt(1, 2), `SELECT "t"."a" + $1 FROM "t" GROUP BY "t"."a" + $2`, "[1 2]"},
 		{"shared_again", shared(2), `SELECT "t"."a" + $1 FROM "t" GROUP BY "t"."a" + $1`, "[2]"},
-		{"separate_again", separate(3), `SELECT "t"."a" + $1 FROM "t" GROUP BY "t"."a" + $2`, "[3 3]"},
+		{"rebuilt_equal_value", rebuilt(3, 3), `SELECT "t"."a" + $1 FROM "t" GROUP BY "t"."a" + $1`, "[3]"},
+		{"rebuilt_other_value_again", rebuilt(4, 5), `SELECT "t"."a" + $1 FROM "t" GROUP BY "t"."a" + $2`, "[4 5]"},
 	} {
 		c, err := core.Compile(postgres.Dialect, tc.stmt)
 		if err != nil {

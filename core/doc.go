@@ -50,7 +50,10 @@
 // placeholder numbers on dialects with numbered placeholders
 // (PostgreSQL: date_trunc($1, x) in both clauses, which the server then
 // sees as one expression); with '?' placeholders the arguments are bound
-// again. Two separately built but equal expressions are two nodes.
+// again. A GROUP BY, HAVING or ORDER BY item built separately but equal to
+// an earlier expression (same tree, equal values of the same Go type)
+// reuses its placeholders too; elsewhere a separately built expression
+// binds its values again.
 //
 // Where the server has no context to type a parameter (a bare value in a
 // select list, so a CTE anchor or SELECT EXISTS (SELECT 1 …); CASE

@@ -17,8 +17,10 @@ import "unsafe"
 // once and passed to several clauses (e := Func(…); Select(e).GroupBy(e)).
 // Its identity is the interface's type and data words, which every copy
 // of an Expr shares; a CaseExpr, a struct boxed anew at each use, is
-// identified by its WHEN list and ELSE. Two separately built but equal
-// expressions are not the same node.
+// identified by its WHEN list and ELSE. In GROUP BY, HAVING and ORDER BY
+// items, where the server matches expressions against the select list, an
+// expression built again with equal values is the same too (sameNode);
+// elsewhere two separately built expressions bind their values twice.
 //
 // Cost: on dialects without numbered placeholders none. With them, each
 // placeholder number is logged; a node is looked up only once some node
@@ -38,6 +40,7 @@ type argSpan struct{ from, to int32 }
 
 type seenNode struct {
 	k    nodeKey
+	e    Expr // for sameNode
 	nums argSpan
 }
 
@@ -68,7 +71,11 @@ func (w *writer) trackedExpr(e Expr, min int) {
 	keyed := false
 	if len(w.seen) > 0 {
 		k, keyed = keyOf(e), true
-		if nums, ok := w.lookup(k); ok {
+		nums, ok := w.lookup(k)
+		if !ok && w.sameItems {
+			nums, ok = w.lookupSame(k, e)
+		}
+		if ok {
 			w.rewrite(e, min, nums)
 			return
 		}
@@ -81,7 +88,7 @@ func (w *writer) trackedExpr(e Expr, min int) {
 	if !keyed {
 		k = keyOf(e)
 	}
-	w.record(k, argSpan{from: int32(from), to: int32(len(w.nums))})
+	w.record(k, e, argSpan{from: int32(from), to: int32(len(w.nums))})
 }
 
 func (w *writer) lookup(k nodeKey) (argSpan, bool) {
@@ -97,9 +104,20 @@ func (w *writer) lookup(k nodeKey) (argSpan, bool) {
 	return argSpan{}, false
 }
 
-func (w *writer) record(k nodeKey, s argSpan) {
+// lookupSame finds a node that is not e but the same tree (sameNode)
+// among the first seenLinear recorded.
+func (w *writer) lookupSame(k nodeKey, e Expr) (argSpan, bool) {
+	for i := range w.seen {
+		if s := &w.seen[i]; s.k.typ == k.typ && sameNode(s.e, e) {
+			return s.nums, true
+		}
+	}
+	return argSpan{}, false
+}
+
+func (w *writer) record(k nodeKey, e Expr, s argSpan) {
 	if len(w.seen) < seenLinear {
-		w.seen = append(w.seen, seenNode{k: k, nums: s})
+		w.seen = append(w.seen, seenNode{k: k, e: e, nums: s})
 		return
 	}
 	if w.seenMap == nil {

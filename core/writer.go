@@ -45,6 +45,9 @@ type writer struct {
 	seenMap map[nodeKey]argSpan
 	nums    []int32 // placeholder numbers written, in order (NumberedParams)
 	replay  argSpan // while rewriting a repeated node: the numbers left
+	// sameItems: writing GROUP BY, HAVING or ORDER BY items, which reuse
+	// the arguments of an equal tree, not only of the same node.
+	sameItems bool
 }
 
 var writerPool = sync.Pool{New: func() any { return new(writer) }}
@@ -82,7 +85,7 @@ func (w *writer) release() {
 	if len(w.nums) > 0 {
 		w.nums = w.nums[:0]
 	}
-	w.replay = argSpan{}
+	w.replay, w.sameItems = argSpan{}, false
 	if w.err != nil {
 		w.err = nil
 	}

@@ -194,6 +194,15 @@ func TestCoreRepeatedNodeGroupBy(t *testing.T) {
 				t.Errorf("got %v, want %v", got, want)
 			}
 		})
+		t.Run("equal_case_built_twice", func(t *testing.T) {
+			mk := func() core.CaseExpr { return core.Case().When(core.Gt(s.price, 15), "big").Else("small") }
+			q := core.Select(core.As(mk(), "size"), core.Count(core.Star())).From(s.t).GroupBy(mk()).OrderBy(mk())
+			got := ccQuery(t, ctx, b, db, q)
+			want := [][]string{{"big", fmt.Sprint(big)}, {"small", fmt.Sprint(small)}}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("got %v, want %v", got, want)
+			}
+		})
 		t.Run("same_node_in_subquery_and_outer", func(t *testing.T) {
 			// The node repeats across query levels too.
 			inner := core.Select(core.As(size, "size")).From(s.t).GroupBy(size).As("g")
@@ -204,9 +213,10 @@ func TestCoreRepeatedNodeGroupBy(t *testing.T) {
 		})
 		if b.name == "postgres" {
 			t.Run("date_trunc_in_select_and_group_by", func(t *testing.T) {
-				month := core.Func("date_trunc", core.Val("year"), s.at)
+				year := func() core.Expr { return core.Func("date_trunc", core.Val("year"), s.at) }
+				month := year()
 				q := core.Select(core.As(core.Extract(core.Year, month), "y"), core.Count(core.Star())).
-					From(s.t).Where(core.IsNotNull(s.at)).GroupBy(month).OrderBy(month)
+					From(s.t).Where(core.IsNotNull(s.at)).GroupBy(month).OrderBy(year())
 				got := ccQuery(t, ctx, b, db, q)
 				want := "[[2021 1] [2023 1] [2024 3]]"
 				if fmt.Sprint(got) != want {

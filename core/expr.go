@@ -229,9 +229,6 @@ func (e compare) writeExpr(w *writer) {
 }
 func (compare) prec() int { return precCompare }
 
-// isNil reports whether v is bound as SQL NULL: nil, a typed nil pointer,
-// map or slice (as (*string)(nil)), or a driver.Valuer whose value is nil
-// (an invalid sql.NullString). Expressions are never nil values.
 // isValueOperand reports whether an operand held as given is bound as a
 // value: a plain value or Val.
 func isValueOperand(v any) bool {
@@ -244,6 +241,9 @@ func isValueOperand(v any) bool {
 	return true
 }
 
+// isNil reports whether v is bound as SQL NULL: nil, a typed nil pointer,
+// map or slice (as (*string)(nil)), or a driver.Valuer whose value is nil
+// (an invalid sql.NullString). Expressions are never nil values.
 func isNil(v any) bool {
 	switch x := v.(type) {
 	case nil:

@@ -259,13 +259,8 @@ func TestCoreUntypedValues(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				got := ccQuery(t, ctx, b, db, tc.stmt)
-				if b.name != "postgres" && strings.Contains(tc.name, "exists") {
-					// MariaDB and SQLite have no boolean type: 1 is true.
-					for _, r := range got {
-						for j := range r {
-							r[j] = strings.Replace(r[j], "1", "true", 1)
-						}
-					}
+				if b.name != "postgres" && fmt.Sprint(got) == "[[1]]" && tc.want == "[[true]]" {
+					got = [][]string{{"true"}} // MariaDB and SQLite have no boolean type
 				}
 				if fmt.Sprint(got) != tc.want {
 					t.Errorf("got %v, want %s", got, tc.want)

@@ -350,6 +350,16 @@ func TestCoreTextMatching(t *testing.T) {
 			if got := ids(ccQuery(t, ctx, b, db, q)); !slices.Equal(got, []string{"6", "7"}) {
 				t.Errorf("not like: got ids %v, want [6 7]", got)
 			}
+			// Case-insensitive, with EscapeLike: the text's own '%' stays
+			// literal.
+			q = core.Select(s.id).From(s.t).Where(core.ILike(s.name, "%"+core.EscapeLike("CASE", '!')+"%").Escape('!')).OrderBy(s.id)
+			if got := ids(ccQuery(t, ctx, b, db, q)); !slices.Equal(got, []string{"10", "11", "12"}) {
+				t.Errorf("ilike: got ids %v, want [10 11 12]", got)
+			}
+			q = core.Select(s.id).From(s.t).Where(core.ILike(s.name, core.EscapeLike("50%", '!')+"%").Escape('!')).OrderBy(s.id)
+			if got := ids(ccQuery(t, ctx, b, db, q)); !slices.Equal(got, []string{"1"}) {
+				t.Errorf("ilike 50%%: got ids %v, want [1]", got)
+			}
 			// A backslash escape, written as a literal each dialect
 			// escapes its own way.
 			q = core.Select(s.id).From(s.t).Where(core.Like(s.name, `%\_%`).Escape('\\')).OrderBy(s.id)
@@ -400,6 +410,13 @@ func TestCoreExtract(t *testing.T) {
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("got  %v\nwant %v", got, want)
+		}
+		if b.name == "sqlite" {
+			// SQLite text with an offset is read in UTC.
+			got := ccQuery(t, ctx, b, db, core.Select(core.Extract(core.Hour, "2024-03-09 14:05:59+02:00")))
+			if fmt.Sprint(got) != "[[12]]" {
+				t.Errorf("hour of a time with an offset: got %v, want [[12]]", got)
+			}
 		}
 		// Grouping by a part, with the part repeated in the select list.
 		year := core.Extract(core.Year, s.at)

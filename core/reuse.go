@@ -23,9 +23,10 @@ import "unsafe"
 // elsewhere two separately built expressions bind their values twice.
 //
 // Cost: on dialects without numbered placeholders none. With them, each
-// placeholder number is logged; a node is looked up only once some node
-// with arguments has been written, and recorded only if it wrote
-// arguments; leaves (a bare value) are never recorded.
+// placeholder number written inside an expression node is logged (an
+// INSERT's plain values are not: they are no node's); a node is looked up
+// only once some node with arguments has been written, and recorded only
+// if it wrote arguments; leaves (a bare value) are never recorded.
 
 // nodeKey identifies a node.
 type nodeKey struct {
@@ -76,12 +77,16 @@ func (w *writer) trackedExpr(e Expr, min int) {
 			nums, ok = w.lookupSame(k, e)
 		}
 		if ok {
+			w.depth++
 			w.rewrite(e, min, nums)
+			w.depth--
 			return
 		}
 	}
 	from := len(w.nums)
+	w.depth++
 	w.node(e, min)
+	w.depth--
 	if len(w.nums) == from || isValue(e) || w.err != nil {
 		return
 	}

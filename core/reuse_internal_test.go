@@ -107,3 +107,31 @@ func TestReuseAllocs(t *testing.T) {
 		t.Errorf("repeated node: %v allocs per compile, distinct nodes: %v", ns, nd)
 	}
 }
+
+// TestReuseBookkeepingSkipsPlainValues: an INSERT's plain values are no
+// node's, so a large INSERT logs no placeholder numbers; a WHERE
+// comparison logs its one.
+func TestReuseBookkeepingSkipsPlainValues(t *testing.T) {
+	tb := MustTable(TableDef{Name: "t", Columns: []Column{{Name: "a", Type: Int()}, {Name: "b", Type: Int()}}})
+	ins := Insert(tb).Columns(tb.C("a"), tb.C("b"))
+	for i := range 100 {
+		ins = ins.Values(i, i)
+	}
+	for _, tc := range []struct {
+		s    Statement
+		nums int
+	}{
+		{ins, 0},
+		{Select(tb.C("a")).From(tb).Where(Eq(tb.C("b"), 1)).Limit(3), 1},
+	} {
+		w := newWriter(numberedDialect{}, modeSQL)
+		tc.s.writeStmt(w)
+		if w.err != nil {
+			t.Fatal(w.err)
+		}
+		if len(w.nums) != tc.nums {
+			t.Errorf("%s: %d numbers logged, want %d", w.buf, len(w.nums), tc.nums)
+		}
+		w.release()
+	}
+}

@@ -43,7 +43,8 @@ type writer struct {
 	// nodes (see reuse.go).
 	seen    []seenNode
 	seenMap map[nodeKey]argSpan
-	nums    []int32 // placeholder numbers written, in order (NumberedParams)
+	nums    []int32 // placeholder numbers written inside nodes, in order
+	depth   int     // nodes being written through trackedExpr
 	replay  argSpan // while rewriting a repeated node: the numbers left
 	// sameItems: writing GROUP BY, HAVING or ORDER BY items, which reuse
 	// the arguments of an equal tree, not only of the same node.
@@ -85,7 +86,7 @@ func (w *writer) release() {
 	if len(w.nums) > 0 {
 		w.nums = w.nums[:0]
 	}
-	w.replay, w.sameItems = argSpan{}, false
+	w.replay, w.sameItems, w.depth = argSpan{}, false, 0
 	if w.err != nil {
 		w.err = nil
 	}
@@ -192,7 +193,9 @@ func (w *writer) arg(v any) {
 			w.reuseArg()
 			return
 		}
-		w.nums = append(w.nums, int32(len(w.args)+1))
+		if w.depth > 0 {
+			w.nums = append(w.nums, int32(len(w.args)+1))
+		}
 	}
 	w.args = append(w.args, v)
 	if w.mode == modeShape {

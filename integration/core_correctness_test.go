@@ -271,8 +271,8 @@ func TestCoreUntypedValues(t *testing.T) {
 }
 
 // TestCoreUntypedValuesThroughEngine runs the EXISTS query session's
-// QueryOf.Exists builds, and a CTE anchored on a value, through the
-// engine.
+// QueryOf.Exists builds, a CTE anchored on a value and Extract of a bound
+// time through the engine.
 func TestCoreUntypedValuesThroughEngine(t *testing.T) {
 	ctx := context.Background()
 	for _, b := range coreBackends {
@@ -308,6 +308,14 @@ func TestCoreUntypedValuesThroughEngine(t *testing.T) {
 			}
 			if !ok {
 				t.Errorf("exists = false")
+			}
+			tm := time.Date(2022, 8, 7, 6, 5, 4, 0, time.UTC)
+			var year, dow int64
+			if err := db.QueryRow(ctx, core.Select(core.Extract(core.Year, tm), core.Extract(core.DayOfWeek, tm))).Scan(&year, &dow); err != nil {
+				t.Fatalf("extract: %v", err)
+			}
+			if year != 2022 || dow != 0 {
+				t.Errorf("extract of a bound time = %d, %d; want 2022, 0", year, dow)
 			}
 		})
 	}
@@ -410,6 +418,18 @@ func TestCoreExtract(t *testing.T) {
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("got  %v\nwant %v", got, want)
+		}
+		if b.name != "sqlite" {
+			// A Go time as the operand: cast to timestamptz on
+			// PostgreSQL, which cannot type a bare parameter there.
+			// (The raw modernc.org/sqlite driver writes a time.Time as
+			// text strftime does not read; through the engine it works,
+			// see TestCoreUntypedValuesThroughEngine.)
+			tm := time.Date(2022, 8, 7, 6, 5, 4, 0, time.UTC)
+			got = ccQuery(t, ctx, b, db, core.Select(core.Extract(core.Year, tm), core.Extract(core.DayOfWeek, tm), core.Extract(core.Second, tm)))
+			if fmt.Sprint(got) != "[[2022 0 4]]" {
+				t.Errorf("parts of a bound time: got %v, want [[2022 0 4]]", got)
+			}
 		}
 		if b.name == "sqlite" {
 			// SQLite text with an offset is read in UTC.

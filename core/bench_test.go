@@ -39,7 +39,7 @@ type benchDialect struct{ genericDialect }
 
 func (benchDialect) Features() Features {
 	f := genericDialect{}.Features()
-	f.ILike, f.AnyArray = true, true
+	f.ILike, f.AnyArray, f.NumberedParams = true, true, true
 	return f
 }
 

@@ -20,9 +20,12 @@ type Dialect interface {
 	// (wrapping ErrInvalidIdentifier) for a name the server would alter or
 	// reject: a NUL byte, invalid UTF-8, an over-long name.
 	AppendIdent(b []byte, name string) ([]byte, error)
-	// AppendLiteral appends v as a SQL literal. Core uses it only where the
+	// AppendLiteral appends v as a SQL literal. Core uses it where the
 	// server accepts no parameters (DDL: server defaults, CHECK
-	// constraints). It supports nil, bool, integers, floats and strings.
+	// constraints; a LIKE's ESCAPE character) and for Literal. It supports
+	// nil, bool, integers, finite floats and strings, and returns an error
+	// for anything else and for a string the dialect cannot write
+	// faithfully (a NUL byte, invalid UTF-8).
 	AppendLiteral(b []byte, v any) ([]byte, error)
 	// ColumnType returns the DDL type of c, such as "BIGINT" or
 	// "VARCHAR(64)".
@@ -102,7 +105,61 @@ type Features struct {
 	DropForeignKey string
 	// AlterIfExists reports ALTER TABLE IF EXISTS … DROP … IF EXISTS.
 	AlterIfExists bool
+	// NumberedParams reports placeholders that name their argument ($n),
+	// so one argument can be referenced twice: a node written twice in
+	// a statement (the same expression in the select list and GROUP BY)
+	// then reuses its arguments' numbers, and the server sees one
+	// expression. Without it every occurrence binds its arguments again.
+	NumberedParams bool
+	// Match selects how Contains, StartsWith and EndsWith match text
+	// case-sensitively.
+	Match MatchStyle
+	// DatePart selects how Extract is written.
+	DatePart DatePartStyle
 }
+
+// ParamCaster is implemented by a dialect whose server types a parameter
+// from its context and needs a cast where there is none: a bare value in
+// a select list (so in a CTE anchor or an EXISTS subquery), CASE results
+// or COALESCE arguments that are all values, both operands of an
+// operator, the operand of Extract. Core asks only in those positions.
+type ParamCaster interface {
+	// AppendParamCast appends what follows the placeholder of v to give
+	// it the type of v's Go type ("::bigint" for an int64), or nothing
+	// when the server's default is right or the Go type says nothing
+	// (strings, nil, driver.Valuer types).
+	AppendParamCast(b []byte, v any) []byte
+}
+
+// MatchStyle is how a dialect matches text case-sensitively with LIKE
+// patterns (see Contains).
+type MatchStyle uint8
+
+const (
+	// MatchLike: e LIKE pattern ESCAPE '!' is case-sensitive (PostgreSQL,
+	// and the SQL standard).
+	MatchLike MatchStyle = iota
+	// MatchLikeBinary: e LIKE BINARY pattern ESCAPE '!', which compares
+	// bytes whatever the collation (MySQL, MariaDB).
+	MatchLikeBinary
+	// MatchGlob: e GLOB pattern, with GLOB's own escapes (SQLite, whose
+	// LIKE ignores ASCII case).
+	MatchGlob
+)
+
+// DatePartStyle is how a dialect extracts a field of a date or time (see
+// Extract).
+type DatePartStyle uint8
+
+const (
+	// DatePartExtract: CAST(EXTRACT(field FROM e) AS INTEGER) (PostgreSQL,
+	// the SQL standard).
+	DatePartExtract DatePartStyle = iota
+	// DatePartMySQL: EXTRACT(field FROM e), DAYOFWEEK(e) - 1, DAYOFYEAR(e).
+	DatePartMySQL
+	// DatePartStrftime: CAST(strftime('%Y', e) AS INTEGER) (SQLite).
+	DatePartStrftime
+)
 
 // UpsertStyle is the syntax a dialect uses for INSERT … on conflict.
 type UpsertStyle uint8

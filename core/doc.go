@@ -16,9 +16,12 @@
 //     Insert (multi-row, INSERT … SELECT, RETURNING, upsert), Update and
 //     Delete (with joined tables, RETURNING), DDL, and Raw;
 //   - expressions: comparisons, IN with slices and subqueries, BETWEEN,
-//     LIKE/ILIKE, AND/OR/NOT, arithmetic, CASE, CAST, COALESCE, aggregates
-//     and window functions, and PostgreSQL's array operators
-//     (ArrayContains, ArrayOverlaps, EqAny);
+//     LIKE/ILIKE (with ESCAPE), AND/OR/NOT, arithmetic, CASE, CAST,
+//     COALESCE, aggregates and window functions, inline constants
+//     (Literal), PostgreSQL's array operators (ArrayContains,
+//     ArrayOverlaps, EqAny), and portable forms written per dialect:
+//     case-sensitive text matching (Contains, StartsWith, EndsWith) and
+//     date parts (Extract);
 //   - Compile and its caches.
 //
 // Core does not own SQL syntax differences (the Dialect interface, met by
@@ -32,7 +35,47 @@
 // quoted by the dialect, and an identifier the dialect cannot represent
 // faithfully (a NUL byte, invalid UTF-8, over-long) is a compile error.
 // Raw is the only way to write SQL text, and is named and documented as
-// the escape hatch.
+// the escape hatch. Literal writes a constant (nil, bool, number, string)
+// into the SQL through the dialect's quoting; it is for the constants a
+// query is built around, not for input.
+//
+// # NULL
+//
+// A value bound as NULL (nil, a typed nil pointer such as (*string)(nil),
+// a nil map or slice, a driver.Valuer whose value is nil) compares as
+// NULL: Eq(x, v) is x IS NULL, Ne(x, v) is x IS NOT NULL, and a nil in an
+// IN list or slice matches NULL (In(x, 1, nil) is x IN (1) OR x IS NULL;
+// NotIn(x, 1, nil) is x NOT IN (1) AND x IS NOT NULL).
+//
+// # Parameters
+//
+// A node written twice in one statement (an expression built once and
+// passed to Select and GroupBy, OrderBy or Having) reuses its arguments'
+// placeholder numbers on dialects with numbered placeholders
+// (PostgreSQL: date_trunc($1, x) in both clauses, which the server then
+// sees as one expression); with '?' placeholders the arguments are bound
+// again. A GROUP BY, HAVING or ORDER BY item built separately but equal to
+// an earlier expression (same tree, equal values of the same Go type)
+// reuses its placeholders too; elsewhere a separately built expression
+// binds its values again.
+//
+// Where the server has no context to type a parameter (a bare value in a
+// select list, so a CTE anchor or SELECT EXISTS (SELECT 1 …); CASE
+// results or COALESCE arguments that are all values; both operands of an
+// operator; the operand of Extract) a dialect that needs it
+// (ParamCaster: PostgreSQL) casts the placeholder from the Go type:
+// $1::bigint for integers, ::double precision, ::boolean, ::bytea,
+// ::timestamptz; strings, nil and driver.Valuer types are left uncast.
+//
+// # Portable forms
+//
+// Contains, StartsWith and EndsWith match text exactly, case- and
+// accent-sensitively, with '%', '_' and the rest of the text as ordinary
+// characters, giving the same rows on PostgreSQL (LIKE … ESCAPE '!'),
+// MySQL/MariaDB (LIKE BINARY … ESCAPE '!', bypassing the collation) and
+// SQLite (GLOB, as SQLite's LIKE ignores ASCII case). Extract returns a
+// date part as an integer with the same numbering everywhere (DayOfWeek:
+// Sunday 0 to Saturday 6; Second: whole seconds, truncated).
 //
 // # Immutability
 //

@@ -1,7 +1,9 @@
 package core
 
 import (
+	"database/sql/driver"
 	"fmt"
+	"math"
 	"reflect"
 )
 
@@ -62,10 +64,61 @@ func Val(v any) Expr { return value{v: v} }
 func (e value) writeExpr(w *writer) { w.arg(e.v) }
 func (value) prec() int             { return precPrimary }
 
-// Literal is a value rendered inline as a SQL literal. Only DDL (server
-// defaults, CHECK constraints) renders Literal inline; in queries it is
-// bound like any value.
-func Literal(v any) Expr { return value{v: v} }
+// literal is a constant written into the SQL text. See Literal.
+type literal struct{ v any }
+
+// Literal is v written inline, as a SQL constant, through the dialect's
+// literal syntax: nil (NULL), a bool, an integer, a finite float, or a
+// string (quoted and escaped by the dialect; a NUL byte or invalid UTF-8
+// fails to compile). Any other type fails to compile. Unlike Val, the
+// value is part of the SQL text, so the server types it as it types a
+// constant (0 is an integer on PostgreSQL, where a bound 0 in a select
+// list would need a cast), and each distinct value is a distinct
+// statement shape in the compile cache: use it for the few constants a
+// query is built around, never for user input (use Val or a plain
+// operand). Unlike Raw, it cannot carry SQL syntax.
+func Literal(v any) Expr { return literal{v: v} }
+
+func (e literal) writeExpr(w *writer) {
+	if w.mode == modeShape {
+		// The text is part of the shape. NUL-delimit it: no literal
+		// contains a NUL byte (AppendLiteral refuses one).
+		w.b(0)
+		w.lit(e.v)
+		w.b(0)
+		return
+	}
+	w.lit(e.v)
+}
+
+// prec makes a negative number a unary minus, so Neg(Literal(-1)) is
+// -(-1), never the comment --1.
+func (e literal) prec() int {
+	switch x := e.v.(type) {
+	case int:
+		return litPrec(x < 0)
+	case int8:
+		return litPrec(x < 0)
+	case int16:
+		return litPrec(x < 0)
+	case int32:
+		return litPrec(x < 0)
+	case int64:
+		return litPrec(x < 0)
+	case float32:
+		return litPrec(x < 0 || x == 0 && math.Signbit(float64(x)))
+	case float64:
+		return litPrec(x < 0 || x == 0 && math.Signbit(x))
+	}
+	return precPrimary
+}
+
+func litPrec(negative bool) int {
+	if negative {
+		return precUnary
+	}
+	return precPrimary
+}
 
 // ident is an unbound, possibly qualified identifier.
 type ident struct{ qualifier, name string }
@@ -125,6 +178,15 @@ type binary struct {
 }
 
 func (e binary) writeExpr(w *writer) {
+	if isValue(e.l) && isValue(e.r) {
+		// Neither operand types the other (see ParamCaster).
+		w.typed(e.l, e.p)
+		w.b(' ')
+		w.s(e.op)
+		w.b(' ')
+		w.typed(e.r, e.p+1)
+		return
+	}
 	w.expr(e.l, e.p)
 	w.b(' ')
 	w.s(e.op)
@@ -150,6 +212,15 @@ type compare struct {
 func cmp(op string, l, r any) Expr { return compare{op: op, l: toExpr(l), r: r} }
 
 func (e compare) writeExpr(w *writer) {
+	if isValue(e.l) && isValueOperand(e.r) {
+		// Neither operand types the other (see ParamCaster).
+		w.typed(e.l, precCompare+1)
+		w.b(' ')
+		w.s(e.op)
+		w.b(' ')
+		w.typed(toExpr(e.r), precCompare+1)
+		return
+	}
 	w.expr(e.l, precCompare+1)
 	w.b(' ')
 	w.s(e.op)
@@ -158,9 +229,44 @@ func (e compare) writeExpr(w *writer) {
 }
 func (compare) prec() int { return precCompare }
 
-func isNil(v any) bool { return v == nil }
+// isValueOperand reports whether an operand held as given is bound as a
+// value: a plain value or Val.
+func isValueOperand(v any) bool {
+	switch v.(type) {
+	case value:
+		return true
+	case Expr, SelectQuery:
+		return false
+	}
+	return true
+}
 
-// Eq is l = r. Eq(x, nil) is x IS NULL.
+// isNil reports whether v is bound as SQL NULL: nil, a typed nil pointer,
+// map or slice (as (*string)(nil)), or a driver.Valuer whose value is nil
+// (an invalid sql.NullString). Expressions are never nil values.
+func isNil(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string, int, int64, int32, bool, float64, Expr, SelectQuery:
+		return false // the common cases, without reflection
+	case driver.Valuer:
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
+			return true
+		}
+		dv, err := x.Value()
+		return err == nil && dv == nil
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// Eq is l = r. Eq(x, nil) is x IS NULL, and so is Eq(x, v) for any v
+// bound as NULL: a typed nil pointer ((*string)(nil)), nil map or slice,
+// or a driver.Valuer whose value is nil (sql.NullString{}).
 func Eq(l, r any) Expr {
 	if isNil(r) {
 		return IsNull(l)
@@ -168,7 +274,8 @@ func Eq(l, r any) Expr {
 	return cmp("=", l, r)
 }
 
-// Ne is l <> r. Ne(x, nil) is x IS NOT NULL.
+// Ne is l <> r. Ne(x, nil) is x IS NOT NULL, for every nil Eq
+// recognises.
 func Ne(l, r any) Expr {
 	if isNil(r) {
 		return IsNotNull(l)
@@ -334,54 +441,6 @@ func (e between) writeExpr(w *writer) {
 }
 func (between) prec() int { return precCompare }
 
-// like is e [NOT] LIKE/ILIKE pattern.
-type like struct {
-	e, pattern Expr
-	fold, not  bool
-}
-
-// Like is e LIKE pattern.
-func Like(e, pattern any) Expr { return like{e: toExpr(e), pattern: toExpr(pattern)} }
-
-// NotLike is e NOT LIKE pattern.
-func NotLike(e, pattern any) Expr { return like{e: toExpr(e), pattern: toExpr(pattern), not: true} }
-
-// ILike is a case-insensitive LIKE: ILIKE on PostgreSQL, LOWER(e) LIKE
-// LOWER(pattern) elsewhere.
-func ILike(e, pattern any) Expr { return like{e: toExpr(e), pattern: toExpr(pattern), fold: true} }
-
-// NotILike is the negation of ILike.
-func NotILike(e, pattern any) Expr {
-	return like{e: toExpr(e), pattern: toExpr(pattern), fold: true, not: true}
-}
-
-func (e like) writeExpr(w *writer) {
-	lower := e.fold && !w.f.ILike
-	if lower {
-		w.s("LOWER(")
-		w.expr(e.e, precLowest)
-		w.b(')')
-	} else {
-		w.expr(e.e, precCompare+1)
-	}
-	if e.not {
-		w.s(" NOT")
-	}
-	if e.fold && !lower {
-		w.s(" ILIKE ")
-	} else {
-		w.s(" LIKE ")
-	}
-	if lower {
-		w.s("LOWER(")
-		w.expr(e.pattern, precLowest)
-		w.b(')')
-	} else {
-		w.expr(e.pattern, precCompare+1)
-	}
-}
-func (like) prec() int { return precCompare }
-
 // in is e [NOT] IN (…).
 type in struct {
 	e     Expr
@@ -399,6 +458,11 @@ type in struct {
 //     elsewhere each element is its own parameter;
 //   - a SelectQuery: e IN (SELECT …);
 //   - several values or expressions: In(x, 1, 2, y).
+//
+// A nil value (or typed nil, as for Eq) in the list or slice matches NULL:
+// In(x, 1, nil) is (x IN (1) OR x IS NULL), NotIn(x, 1, nil) is
+// (x NOT IN (1) AND x IS NOT NULL), where SQL's own IN (…, NULL) would
+// never match a NULL and NOT IN (…, NULL) would match nothing.
 func In(e any, values ...any) Expr { return newIn(e, values, false) }
 
 // NotIn is the negation of In: e NOT IN (…), or e <> ALL(?) on PostgreSQL.
@@ -417,6 +481,11 @@ func newIn(e any, values []any, negate bool) Expr {
 		case []byte: // a single bytes value, not a list
 		default:
 			if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
+				if k := rv.Type().Elem().Kind(); k == reflect.Pointer || k == reflect.Interface {
+					if vs, ok := splitNils(rv); ok {
+						return newIn(e, vs, negate)
+					}
+				}
 				x.slice, x.n = v, rv.Len()
 				if x.n == 0 {
 					if negate {
@@ -428,6 +497,29 @@ func newIn(e any, values []any, negate bool) Expr {
 			}
 		}
 	}
+	// IN (…, NULL) never matches a NULL: a nil value in the list stands
+	// for IS NULL, as in Eq.
+	for i, v := range values {
+		if isNil(v) {
+			rest := make([]any, 0, len(values)-1)
+			rest = append(rest, values[:i]...)
+			for _, v := range values[i+1:] {
+				if !isNil(v) {
+					rest = append(rest, v)
+				}
+			}
+			if negate {
+				if len(rest) == 0 {
+					return IsNotNull(x.e)
+				}
+				return And(newIn(x.e, rest, true), IsNotNull(x.e))
+			}
+			if len(rest) == 0 {
+				return IsNull(x.e)
+			}
+			return Or(newIn(x.e, rest, false), IsNull(x.e))
+		}
+	}
 	if len(values) == 0 {
 		if negate {
 			return True
@@ -436,6 +528,26 @@ func newIn(e any, values []any, negate bool) Expr {
 	}
 	x.list = toExprs(values)
 	return x
+}
+
+// splitNils returns the elements of a slice of pointers or interfaces as
+// values when one of them is nil, so newIn can turn it into IS NULL; ok
+// is false when none is.
+func splitNils(rv reflect.Value) (vs []any, ok bool) {
+	for i := range rv.Len() {
+		if isNil(rv.Index(i).Interface()) {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		return nil, false
+	}
+	vs = make([]any, rv.Len())
+	for i := range vs {
+		vs[i] = rv.Index(i).Interface()
+	}
+	return vs, true
 }
 
 func (e in) writeExpr(w *writer) {
@@ -532,7 +644,7 @@ type alias struct {
 func As(e any, name string) Expr { return alias{e: toExpr(e), name: name} }
 
 func (e alias) writeExpr(w *writer) {
-	w.expr(e.e, precLowest)
+	w.typed(e.e, precLowest) // a select-list item
 	w.s(" AS ")
 	w.ident(e.name)
 }

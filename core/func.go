@@ -7,6 +7,10 @@ type fn struct {
 	name     string
 	args     []Expr
 	distinct bool
+	// unify: the result has the arguments' common type (COALESCE), so
+	// arguments that are all values have no type to take (see
+	// ParamCaster).
+	unify bool
 }
 
 // Func calls a SQL function by name with bound or expression arguments:
@@ -43,10 +47,28 @@ func (e fn) writeExpr(w *writer) {
 	if e.distinct {
 		w.s("DISTINCT ")
 	}
-	w.list(e.args)
+	if e.unify && allValues(e.args) {
+		for i, a := range e.args {
+			if i > 0 {
+				w.s(", ")
+			}
+			w.typed(a, precLowest)
+		}
+	} else {
+		w.list(e.args)
+	}
 	w.b(')')
 }
 func (fn) prec() int { return precPrimary }
+
+func allValues(es []Expr) bool {
+	for _, e := range es {
+		if !isValue(e) {
+			return false
+		}
+	}
+	return true
+}
 
 // Count is COUNT(e); Count(Star()) is COUNT(*).
 func Count(e any) Expr { return fn{name: "COUNT", args: []Expr{toExpr(e)}} }
@@ -73,7 +95,7 @@ func Lower(e any) Expr { return fn{name: "LOWER", args: []Expr{toExpr(e)}} }
 func Upper(e any) Expr { return fn{name: "UPPER", args: []Expr{toExpr(e)}} }
 
 // Coalesce is COALESCE(args…).
-func Coalesce(args ...any) Expr { return fn{name: "COALESCE", args: toExprs(args)} }
+func Coalesce(args ...any) Expr { return fn{name: "COALESCE", args: toExprs(args), unify: true} }
 
 // RowNumber is ROW_NUMBER(), for use with Over.
 func RowNumber() Expr { return fn{name: "ROW_NUMBER"} }
@@ -98,7 +120,9 @@ func (e cast) writeExpr(w *writer) {
 	w.expr(e.e, precLowest)
 	w.s(" AS ")
 	if w.mode == modeShape {
-		w.buf = fmt.Appendf(w.buf, "%d/%d/%d/%d", e.t.Kind, e.t.Size, e.t.Precision, e.t.Scale)
+		// Every field of the type, so one added later (Array) cannot make
+		// two casts share a shape.
+		w.buf = fmt.Appendf(w.buf, "%v", e.t)
 	} else if name, err := w.d.CastType(e.t); err != nil {
 		w.fail(err)
 	} else {
@@ -138,16 +162,26 @@ func (c CaseExpr) writeExpr(w *writer) {
 		w.failf("core: CASE without WHEN")
 		return
 	}
+	// Results that are all values have no type to take (see
+	// ParamCaster); one expression result types the others.
+	typed := c.els == nil || isValue(c.els)
+	for _, wh := range c.whens {
+		typed = typed && isValue(wh.then)
+	}
+	result := w.expr
+	if typed {
+		result = w.typed
+	}
 	w.s("CASE")
 	for _, wh := range c.whens {
 		w.s(" WHEN ")
 		w.expr(wh.cond, precLowest)
 		w.s(" THEN ")
-		w.expr(wh.then, precLowest)
+		result(wh.then, precLowest)
 	}
 	if c.els != nil {
 		w.s(" ELSE ")
-		w.expr(c.els, precLowest)
+		result(c.els, precLowest)
 	}
 	w.s(" END")
 }

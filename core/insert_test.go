@@ -46,9 +46,9 @@ func TestInsertOperands(t *testing.T) {
 	}
 	want := `INSERT INTO "t" ("a", "b", "c", "d") VALUES ` +
 		`($1, $2, $3, $4), ` +
-		`($5 + $6, $7, $8, $9), ` +
+		`($5::bigint + $6::bigint, $7, $8, $9), ` +
 		`((SELECT MAX("o"."id") FROM "o"), $10, NULL, $11), ` +
-		`((SELECT "o"."id" FROM "o" UNION SELECT $12), lower($13), $14, $15)`
+		`((SELECT "o"."id" FROM "o" UNION SELECT $12::bigint), lower($13), $14, $15)`
 	wantArgs := []any{int64(1), nil, []byte("x"), "dflt",
 		int64(2), 1, nilStr, nil, "dflt",
 		valuer, "dflt",
@@ -217,7 +217,7 @@ func TestUpdateSetOperands(t *testing.T) {
 		Set(tbl.C("b"), nilStr).Set(tbl.C("c"), []byte("x")).Set(tbl.C("d"), nil).
 		Where(core.Eq(tbl.C("a"), core.Select(core.Max(o.C("id"))).From(o)))
 	c := compilePG(t, st)
-	want := `UPDATE "t" SET "a" = (SELECT "o"."id" FROM "o" UNION SELECT $1), "b" = $2, "c" = $3, "d" = $4 WHERE "t"."a" = (SELECT MAX("o"."id") FROM "o")`
+	want := `UPDATE "t" SET "a" = (SELECT "o"."id" FROM "o" UNION SELECT $1::bigint), "b" = $2, "c" = $3, "d" = $4 WHERE "t"."a" = (SELECT MAX("o"."id") FROM "o")`
 	if c.SQL != want {
 		t.Errorf("SQL\n got  %s\n want %s", c.SQL, want)
 	}

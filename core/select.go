@@ -326,10 +326,11 @@ func (s *SelectStmt) writeQuery(w *writer) {
 	if q.cols.empty() {
 		w.b('*')
 	} else {
-		w.expr(q.cols.first, precLowest)
+		// A bare value here has no context to type it (see ParamCaster).
+		w.typed(q.cols.first, precLowest)
 		for _, e := range q.cols.rest {
 			w.s(", ")
-			w.expr(e, precLowest)
+			w.typed(e, precLowest)
 		}
 	}
 	if len(q.from) > 0 {
@@ -343,6 +344,10 @@ func (s *SelectStmt) writeQuery(w *writer) {
 	}
 	writeJoins(w, m.joins)
 	writeWhere(w, " WHERE ", q.where.first, q.where.rest)
+	// The server matches these items against the select list: an equal
+	// expression built again reuses its placeholders (see reuse.go).
+	same := w.sameItems
+	w.sameItems = true
 	if len(m.groupBy) > 0 {
 		w.s(" GROUP BY ")
 		w.list(m.groupBy)
@@ -352,6 +357,7 @@ func (s *SelectStmt) writeQuery(w *writer) {
 		w.s(" ORDER BY ")
 		writeOrder(w, q.order)
 	}
+	w.sameItems = same
 	writeLimit(w, q.hasLimit, q.limit, q.hasOffset, q.offset)
 	if m.lock != lockNone {
 		w.writes = true

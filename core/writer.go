@@ -37,6 +37,18 @@ type writer struct {
 	writes bool
 	tables []string
 	ctes   []string // CTE names in scope; references to them are not tables
+	// cast is the dialect's ParamCaster, or nil.
+	cast ParamCaster
+	// seen, seenMap and replay implement argument reuse for repeated
+	// nodes (see reuse.go).
+	seen    []seenNode
+	seenMap map[nodeKey]argSpan
+	nums    []int32 // placeholder numbers written inside nodes, in order
+	depth   int     // nodes being written through trackedExpr
+	replay  argSpan // while rewriting a repeated node: the numbers left
+	// sameItems: writing GROUP BY, HAVING or ORDER BY items, which reuse
+	// the arguments of an equal tree, not only of the same node.
+	sameItems bool
 }
 
 var writerPool = sync.Pool{New: func() any { return new(writer) }}
@@ -52,17 +64,29 @@ func newWriter(d Dialect, mode writeMode) *writer {
 	w := writerPool.Get().(*writer)
 	if w.d != d { // a pooled writer usually served the same dialect
 		w.d, w.f = d, d.Features()
+		w.cast, _ = d.(ParamCaster)
 	}
 	w.mode = mode
 	return w
 }
 
 func (w *writer) release() {
-	if cap(w.buf) > 64<<10 || cap(w.args) > 4096 {
+	if cap(w.buf) > 64<<10 || cap(w.args) > 4096 || cap(w.nums) > 4096 {
 		return // let oversized buffers go
 	}
 	clear(w.args) // drop the caller's values
 	w.buf, w.args, w.tables, w.ctes = w.buf[:0], w.args[:0], w.tables[:0], w.ctes[:0]
+	if len(w.seen) > 0 {
+		clear(w.seen) // drop the statement's nodes
+		w.seen = w.seen[:0]
+	}
+	if w.seenMap != nil {
+		w.seenMap = nil
+	}
+	if len(w.nums) > 0 {
+		w.nums = w.nums[:0]
+	}
+	w.replay, w.sameItems, w.depth = argSpan{}, false, 0
 	if w.err != nil {
 		w.err = nil
 	}
@@ -161,13 +185,17 @@ func (w *writer) arg(v any) {
 			w.b('?')
 			return
 		}
-		b, err := w.d.AppendLiteral(w.buf, v)
-		if err != nil {
-			w.fail(err)
+		w.lit(v)
+		return
+	}
+	if w.f.NumberedParams {
+		if w.replaying() {
+			w.reuseArg()
 			return
 		}
-		w.setBuf(b)
-		return
+		if w.depth > 0 {
+			w.nums = append(w.nums, int32(len(w.args)+1))
+		}
 	}
 	w.args = append(w.args, v)
 	if w.mode == modeShape {
@@ -175,6 +203,33 @@ func (w *writer) arg(v any) {
 		return
 	}
 	w.setBuf(w.d.AppendPlaceholder(w.buf, len(w.args)))
+}
+
+// typed writes e where the server has no context to type a parameter
+// from (see ParamCaster): a bound value gets the dialect's cast.
+func (w *writer) typed(e Expr, min int) {
+	if v, ok := e.(value); ok && w.cast != nil && !w.inline {
+		w.arg(v.v)
+		w.setBuf(w.cast.AppendParamCast(w.buf, v.v))
+		return
+	}
+	w.expr(e, min)
+}
+
+// isValue reports whether e is a bound value.
+func isValue(e Expr) bool {
+	_, ok := e.(value)
+	return ok
+}
+
+// lit writes v as a SQL literal through the dialect.
+func (w *writer) lit(v any) {
+	b, err := w.d.AppendLiteral(w.buf, v)
+	if err != nil {
+		w.fail(err)
+		return
+	}
+	w.setBuf(b)
 }
 
 // table records a table the statement touches.
@@ -198,6 +253,15 @@ func (w *writer) expr(e Expr, min int) {
 		w.fail(fmt.Errorf("core: nil expression"))
 		return
 	}
+	if w.f.NumberedParams && !w.inline && !w.replaying() {
+		w.trackedExpr(e, min)
+		return
+	}
+	w.node(e, min)
+}
+
+// node writes e, parenthesised if its precedence is below min.
+func (w *writer) node(e Expr, min int) {
 	// No precedence is below precLowest: skip the dynamic call.
 	if min > precLowest && e.prec() < min {
 		w.b('(')

@@ -45,6 +45,8 @@ func (d dialect) Features() core.Features {
 		ConcatFunc:     true,
 		DropForeignKey: "DROP FOREIGN KEY",
 		MaxParams:      65535, // placeholders of a prepared statement
+		Match:          core.MatchLikeBinary,
+		DatePart:       core.DatePartMySQL,
 	}
 	// MySQL 8 accepts WITH before UPDATE and DELETE; MariaDB does not, so
 	// the flag stays off for both rather than differ by statement.
@@ -167,9 +169,9 @@ func (d dialect) compileAppendNumber(b []byte, v any) ([]byte, error) {
 			f = x.(float64)
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return b, fmt.Errorf("%s: cannot write a non-finite float as a DDL literal", d.Name())
+			return b, fmt.Errorf("%s: cannot write a non-finite float as a SQL literal", d.Name())
 		}
 		return strconv.AppendFloat(b, f, 'g', -1, bits), nil
 	}
-	return b, fmt.Errorf("%s: cannot write a %T as a DDL literal", d.Name(), v)
+	return b, fmt.Errorf("%s: cannot write a %T as a SQL literal", d.Name(), v)
 }

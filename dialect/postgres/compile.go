@@ -1,9 +1,12 @@
 package postgres
 
 import (
+	"database/sql/driver"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/athanor-orm/athanor/core"
@@ -12,7 +15,10 @@ import (
 // Dialect is the PostgreSQL dialect (PostgreSQL 12 and later).
 var Dialect = dialect{}
 
-var _ core.Dialect = Dialect
+var (
+	_ core.Dialect     = Dialect
+	_ core.ParamCaster = Dialect
+)
 
 // dialect implements core.Dialect. Its compiler hooks are in this file,
 // its DDL type names in ddl.go.
@@ -42,7 +48,59 @@ func (dialect) Features() core.Features {
 		CreateIndexIfNotExists: true,
 		UnnestArrays:           true,
 		MaxParams:              65535, // the Bind message counts them in 16 bits
+		NumberedParams:         true,
+		Match:                  core.MatchLike,
+		DatePart:               core.DatePartExtract,
 	}
+}
+
+// AppendParamCast implements core.ParamCaster. PostgreSQL types a
+// parameter from its context; a bare $1 in a select list (a CTE anchor,
+// SELECT EXISTS (SELECT $1 …)) would otherwise be text, and $1 + $2 would
+// have no type at all. The cast follows the Go type: integers bigint,
+// floats double precision, bool boolean, []byte bytea, time.Time
+// timestamptz (an instant). Strings and nil take the server's default
+// (text), and driver.Valuer and other types are left to the context: their
+// SQL type is not known here.
+func (dialect) AppendParamCast(b []byte, v any) []byte {
+	switch v.(type) {
+	case nil, string, driver.Valuer:
+		return b
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return append(b, "::bigint"...)
+	case float32, float64:
+		return append(b, "::double precision"...)
+	case bool:
+		return append(b, "::boolean"...)
+	case []byte:
+		return append(b, "::bytea"...)
+	case time.Time:
+		return append(b, "::timestamptz"...)
+	}
+	// Named types and pointers to the above, as pgx binds them.
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return b
+		}
+		rv = rv.Elem()
+	}
+	if _, ok := rv.Interface().(driver.Valuer); ok {
+		return b
+	}
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return append(b, "::bigint"...)
+	case reflect.Float32, reflect.Float64:
+		return append(b, "::double precision"...)
+	case reflect.Bool:
+		return append(b, "::boolean"...)
+	}
+	if rv.Type() == reflect.TypeFor[time.Time]() {
+		return append(b, "::timestamptz"...)
+	}
+	return b
 }
 
 func (dialect) AppendPlaceholder(b []byte, n int) []byte {
@@ -146,12 +204,12 @@ func compileAppendNumber(b []byte, v any) ([]byte, error) {
 	case float64:
 		return appendFloat(b, x, 64)
 	}
-	return b, fmt.Errorf("postgres: cannot write a %T as a DDL literal", v)
+	return b, fmt.Errorf("postgres: cannot write a %T as a SQL literal", v)
 }
 
 func appendFloat(b []byte, f float64, bits int) ([]byte, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return b, fmt.Errorf("postgres: cannot write a non-finite float as a DDL literal")
+		return b, fmt.Errorf("postgres: cannot write a non-finite float as a SQL literal")
 	}
 	return strconv.AppendFloat(b, f, 'g', -1, bits), nil
 }

@@ -1,9 +1,11 @@
 package postgres
 
 import (
+	"database/sql"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/athanor-orm/athanor/core"
@@ -101,5 +103,41 @@ func FuzzAppendLiteral(f *testing.F) {
 func TestPlaceholders(t *testing.T) {
 	if got := string(Dialect.AppendPlaceholder(nil, 12)); got != "$12" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// TestAppendParamCast: the cast follows the Go type, through pointers and
+// named types; types whose SQL type is not known here get none.
+func TestAppendParamCast(t *testing.T) {
+	type myInt int16
+	type myBool bool
+	i := int64(1)
+	var nilp *int64
+	for _, tc := range []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"int", 1, "::bigint"},
+		{"int64", int64(1), "::bigint"},
+		{"uint8", uint8(1), "::bigint"},
+		{"float32", float32(1), "::double precision"},
+		{"float64", 1.5, "::double precision"},
+		{"bool", true, "::boolean"},
+		{"bytes", []byte("x"), "::bytea"},
+		{"time", time.Now(), "::timestamptz"},
+		{"pointer_to_int", &i, "::bigint"},
+		{"named_int", myInt(2), "::bigint"},
+		{"named_bool", myBool(true), "::boolean"},
+		{"string", "s", ""},
+		{"nil", nil, ""},
+		{"nil_pointer", nilp, ""},
+		{"valuer", sql.NullInt64{Int64: 1, Valid: true}, ""},
+		{"pointer_to_valuer", &sql.NullInt64{}, ""},
+		{"struct", struct{}{}, ""},
+	} {
+		if got := string(Dialect.AppendParamCast([]byte("$1"), tc.v)); got != "$1"+tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, "$1"+tc.want)
+		}
 	}
 }

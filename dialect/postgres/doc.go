@@ -15,6 +15,18 @@
 // sql.Scanner/driver.Valuer) is bound as text and scans pgx's exact text
 // of a NUMERIC.
 //
+// A node repeated in a statement reuses its placeholders ($1 twice), so
+// an expression with bound values can appear in both the select list and
+// GROUP BY. Dialect implements core.ParamCaster: where the server has no
+// context to type a parameter (a bare value in a select list, a CTE
+// anchor, CASE results that are all values, …) the placeholder is cast
+// from the Go type: integers ::bigint, floats ::double precision, bool
+// ::boolean, []byte ::bytea, time.Time ::timestamptz; strings and nil stay
+// untyped (text), driver.Valuer types are left to the context. Contains
+// and friends compile to LIKE … ESCAPE '!' (case-sensitive), Extract to
+// CAST(EXTRACT(field FROM x) AS INTEGER) (seconds floored first, day of
+// week from DOW: Sunday 0).
+//
 // It owns no connections: the engine runs what it compiles.
 //
 // Time policy (the same on every dialect): a time.Time is an instant,

@@ -32,6 +32,8 @@ func (dialect) Features() core.Features {
 		DMLWith:                true,
 		CreateIndexIfNotExists: true,
 		MaxParams:              32766, // SQLITE_MAX_VARIABLE_NUMBER's default
+		Match:                  core.MatchGlob,
+		DatePart:               core.DatePartStrftime,
 	}
 }
 
@@ -101,17 +103,30 @@ func (dialect) AppendLiteral(b []byte, v any) ([]byte, error) {
 		return strconv.AppendUint(b, uint64(x), 10), nil
 	case uint32:
 		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint:
+		return appendUint64(b, uint64(x))
+	case uint64:
+		return appendUint64(b, x)
 	case float32:
 		return compileAppendFloat(b, float64(x), 32)
 	case float64:
 		return compileAppendFloat(b, x, 64)
 	}
-	return b, fmt.Errorf("sqlite: cannot write a %T as a DDL literal", v)
+	return b, fmt.Errorf("sqlite: cannot write a %T as a SQL literal", v)
 }
 
 func compileAppendFloat(b []byte, f float64, bits int) ([]byte, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return b, fmt.Errorf("sqlite: cannot write a non-finite float as a DDL literal")
+		return b, fmt.Errorf("sqlite: cannot write a non-finite float as a SQL literal")
 	}
 	return strconv.AppendFloat(b, f, 'g', -1, bits), nil
+}
+
+// appendUint64 writes n if SQLite's 64-bit signed integers hold it; a
+// larger literal would be read as a float.
+func appendUint64(b []byte, n uint64) ([]byte, error) {
+	if n > math.MaxInt64 {
+		return b, fmt.Errorf("sqlite: integer literal %d overflows a 64-bit signed integer", n)
+	}
+	return strconv.AppendUint(b, n, 10), nil
 }

@@ -71,3 +71,26 @@ func FuzzAppendLiteral(f *testing.F) {
 		}
 	})
 }
+
+// TestAppendLiteralNumbers: integers of every Go type SQLite can hold are
+// written exactly; an unsigned one past int64 is an error, not a float.
+func TestAppendLiteralNumbers(t *testing.T) {
+	for _, tc := range []struct {
+		v    any
+		want string
+	}{
+		{int8(-8), "-8"},
+		{uint(7), "7"},
+		{uint64(1<<63 - 1), "9223372036854775807"},
+		{2.5, "2.5"},
+		{true, "1"},
+	} {
+		b, err := Dialect.AppendLiteral(nil, tc.v)
+		if err != nil || string(b) != tc.want {
+			t.Errorf("%T %v: got %q, %v; want %q", tc.v, tc.v, b, err, tc.want)
+		}
+	}
+	if _, err := Dialect.AppendLiteral(nil, uint64(1<<63)); err == nil {
+		t.Errorf("uint64 1<<63: want an error")
+	}
+}

@@ -27,6 +27,13 @@
 // Enums (core.TypeEnum) are TEXT CHECK ("col" IN (…)); arrays are not
 // supported (CREATE TABLE fails naming the table and column).
 //
+// SQLite's LIKE ignores ASCII case, so Contains, StartsWith and EndsWith
+// compile to GLOB with '*', '?' and '[' escaped as one-character classes:
+// case-sensitive, as on the other dialects. Extract compiles to
+// CAST(strftime('%Y', x) AS INTEGER) (%w for the day of week, Sunday 0;
+// %j for the day of the year; the quarter from the month): it reads times
+// stored as text in SQLite's formats, converting a text offset to UTC.
+//
 //	c, err := core.Compile(sqlite.Dialect, core.Select().From(users))
 //	rows, err := db.QueryContext(ctx, c.SQL, c.Args...)
 package sqlite

@@ -43,7 +43,7 @@ func TestCancelMidQuery(t *testing.T) {
 			"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", 8},
 		{"mariadb", func(t *testing.T) string { return testdb.MySQL(t).Primary.URL() },
 			"SELECT SLEEP(10)",
-			"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%SELECT SLEEP(10)' AND ID <> CONNECTION_ID()",
+			"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE '%SELECT SLEEP(10)' AND ID <> CONNECTION_ID()",
 			"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()", 1},
 	}
 	for _, c := range cases {
@@ -353,7 +353,7 @@ func TestCancelWithoutDeadline(t *testing.T) {
 			"SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg_sleep(10)%' AND pid <> pg_backend_pid()"},
 		{"mariadb", func(t *testing.T) string { return testdb.MySQL(t).Primary.URL() },
 			"SELECT SLEEP(10)",
-			"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = 'SELECT SLEEP(10)' AND ID <> CONNECTION_ID()"},
+			"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO = 'SELECT SLEEP(10)' AND ID <> CONNECTION_ID()"},
 		{"sqlite", func(t *testing.T) string { return "sqlite://" + testdb.SQLite(t) },
 			"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) FROM c",
 			""},

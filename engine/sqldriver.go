@@ -67,8 +67,29 @@ func (s *sqlConn) namedArgs(args []any) ([]driver.NamedValue, error) {
 	return nv, nil
 }
 
-// convertArg sets v.Value to the driver value of a.
+// convertArg sets v.Value to the driver value of a. A value the driver
+// refuses that is a map, a struct or a slice is sent as its JSON text (see
+// jsonArg and the package doc).
 func (s *sqlConn) convertArg(v *driver.NamedValue, a any) error {
+	err := s.convertValue(v, a)
+	if err == nil {
+		return nil
+	}
+	text, ok, jerr := jsonArg(a)
+	if !ok {
+		return fmt.Errorf("%w (bind a string, or a type implementing driver.Valuer)", err)
+	}
+	if jerr != nil {
+		return jerr
+	}
+	v.Value = text
+	return nil
+}
+
+// convertValue converts a the way database/sql does: the driver's
+// NamedValueChecker, else a driver.Valuer's Value, else the default
+// conversion.
+func (s *sqlConn) convertValue(v *driver.NamedValue, a any) error {
 	if s.nvc != nil {
 		err := s.nvc.CheckNamedValue(v)
 		if err == nil {

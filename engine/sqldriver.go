@@ -55,7 +55,7 @@ func (s *sqlConn) namedArgs(args []any) ([]driver.NamedValue, error) {
 		nv = append(nv, driver.NamedValue{Ordinal: i + 1, Value: a})
 		v := &nv[len(nv)-1]
 		if err := s.convertArg(v, a); err != nil {
-			return nil, fmt.Errorf("engine: argument %d (%T): %w", i+1, a, err)
+			return nil, &argError{fmt.Errorf("engine: argument %d (%T): %w", i+1, a, err)}
 		}
 		// After conversion, so that *time.Time, sql.NullTime and any
 		// Valuer returning a time are caught too.
@@ -66,6 +66,16 @@ func (s *sqlConn) namedArgs(args []any) ([]driver.NamedValue, error) {
 	s.argBuf = nv
 	return nv, nil
 }
+
+// argError is an argument the driver cannot take. It is found before
+// anything is sent, so a write that fails with it certainly did not happen:
+// SafeToRetry is what execError asks (through pgconn.SafeToRetry) before
+// reporting an unknown outcome.
+type argError struct{ err error }
+
+func (e *argError) Error() string     { return e.err.Error() }
+func (e *argError) Unwrap() error     { return e.err }
+func (e *argError) SafeToRetry() bool { return true }
 
 // convertArg sets v.Value to the driver value of a. A value the driver
 // refuses that is a map, a struct or a slice is sent as its JSON text (see

@@ -8,12 +8,14 @@ package integration_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/session"
@@ -201,6 +203,18 @@ func TestJSONArgumentsOutsideTheORM(t *testing.T) {
 		_, err = e.db.Exec(ctx, core.Insert(docs).Columns(docs.C("id"), docs.C("doc")).Values(200, map[string]float64{"x": math.Inf(1)}))
 		if err == nil || !strings.Contains(err.Error(), "map[string]float64") {
 			t.Errorf("infinite float: err %v, want one naming the Go type", err)
+		}
+		// Refused before anything was sent: the outcome is known. (Not
+		// yet on PostgreSQL, where a pgx encode error is still reported
+		// as an unknown outcome.)
+		known := e.name != "postgres"
+		if known && errors.Is(err, athanor.ErrOutcomeUnknown) {
+			t.Errorf("infinite float: err %v matches ErrOutcomeUnknown", err)
+		}
+		// So is an argument of no JSON kind the driver refuses.
+		_, err = e.db.Exec(ctx, core.Raw("SELECT ?", func() {}))
+		if err == nil || !strings.Contains(err.Error(), "func()") || known && errors.Is(err, athanor.ErrOutcomeUnknown) {
+			t.Errorf("func argument: err %v, want one naming the Go type", err)
 		}
 	})
 }

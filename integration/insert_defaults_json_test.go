@@ -18,6 +18,7 @@ import (
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/session"
 )
 
@@ -216,5 +217,92 @@ func TestJSONArgumentsOutsideTheORM(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "func()") || known && errors.Is(err, athanor.ErrOutcomeUnknown) {
 			t.Errorf("func argument: err %v, want one naming the Go type", err)
 		}
+	})
+}
+
+// lfOwner and lfItem have JSON fields of type any: loaded, each holds
+// what encoding/json decodes into an any, on every dialect.
+type lfOwner struct {
+	_    struct{} `athanor:",table:lf_owners"`
+	ID   int64    `athanor:",pk,noautoincrement"`
+	Data any      `athanor:",type:json,nullable"`
+}
+
+type lfItem struct {
+	_       struct{} `athanor:",table:lf_items"`
+	ID      int64    `athanor:",pk,noautoincrement"`
+	Data    any      `athanor:",type:json,nullable"`
+	OwnerID *int64
+	Owner   *lfOwner
+}
+
+func TestJSONAnyFieldDecodedOnEveryDialect(t *testing.T) {
+	eachTypes(t, []any{lfOwner{}, lfItem{}}, func(t *testing.T, e tyEnv) {
+		ctx := context.Background()
+		values := []any{
+			map[string]any{"a": 1.0, "b": []any{"x", true}},
+			[]any{1.0, "two"},
+			"text",
+			2.5,
+			nil, // NULL
+		}
+		s := e.session()
+		one := int64(1)
+		if err := s.Add(&lfOwner{ID: 1, Data: map[string]any{"owner": "o"}}); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range values {
+			if err := s.Add(&lfItem{ID: int64(i + 1), Data: v, OwnerID: &one}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check := func(how string, got []*lfItem) {
+			t.Helper()
+			if len(got) != len(values) {
+				t.Fatalf("%s: %d rows", how, len(got))
+			}
+			for i, it := range got {
+				if !reflect.DeepEqual(it.Data, values[i]) {
+					t.Errorf("%s: item %d: Data %#v (%T), want %#v", how, it.ID, it.Data, it.Data, values[i])
+				}
+			}
+		}
+		got, err := session.Query[lfItem](e.session()).OrderBy("ID").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("load", got)
+		// A joined load (the owner's field too) and a Refresh.
+		s2 := e.session()
+		got, err = session.Query[lfItem](s2).Options(loader.Joined("Owner")).OrderBy("ID").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("joined load", got)
+		if o := got[0].Owner; o == nil || !reflect.DeepEqual(o.Data, map[string]any{"owner": "o"}) {
+			t.Errorf("joined owner: %#v", o)
+		}
+		if err := s2.Refresh(ctx, got[1]); err != nil {
+			t.Fatal(err)
+		}
+		check("refresh", got)
+		// A change made inside the decoded map is flushed.
+		m, ok := got[0].Data.(map[string]any)
+		if !ok {
+			t.Fatalf("item 1: Data %T", got[0].Data)
+		}
+		m["c"] = "new"
+		if _, err := s2.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		values[0].(map[string]any)["c"] = "new"
+		got, err = session.Query[lfItem](e.session()).OrderBy("ID").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("after update", got)
 	})
 }

@@ -104,7 +104,10 @@
 // its JSON text rather than failing; pgx refuses a map or struct for a
 // parameter that is not json. A value encoding/json refuses (an infinite
 // float, a channel) and any other type the driver refuses (an array, a
-// func) fail with an error naming the argument's position and Go type.
+// func) fail with an error naming the argument's position and Go type;
+// on MySQL and SQLite nothing was sent, so such a failed write does not
+// match athanor.ErrOutcomeUnknown (on PostgreSQL pgx's encode error
+// still does).
 //
 // # Transactions
 //

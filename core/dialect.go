@@ -64,6 +64,11 @@ type Features struct {
 	// multi-row INSERT may send one array argument per column instead of
 	// one argument per value (PostgreSQL).
 	UnnestArrays bool
+	// EmptyValues reports "VALUES ()", a row of no columns, repeatable for
+	// several rows (MySQL, MariaDB). Without it an INSERT that leaves
+	// every column to the server is written "DEFAULT VALUES" (the SQL
+	// standard: PostgreSQL, SQLite), which inserts one row per statement.
+	EmptyValues bool
 	// MaxParams is the most arguments one statement may bind (65535 on
 	// PostgreSQL and MySQL, 32766 on SQLite); 0 means no known limit.
 	// Multi-row INSERTs and key lists are split to stay within it.

@@ -13,8 +13,10 @@
 //   - statements: Select (joins, GROUP BY/HAVING, ORDER BY … NULLS
 //     FIRST/LAST, LIMIT/OFFSET, FOR UPDATE/SHARE), set operations (Union,
 //     Intersect, Except), CTEs (NewCTE, recursive and data-modifying),
-//     Insert (multi-row, INSERT … SELECT, RETURNING, upsert), Update and
-//     Delete (with joined tables, RETURNING), DDL, and Raw;
+//     Insert (multi-row, INSERT … SELECT, RETURNING, upsert; a row of no
+//     columns, Values(), is DEFAULT VALUES, one row a statement, or
+//     VALUES () with Features.EmptyValues), Update and Delete (with
+//     joined tables, RETURNING), DDL, and Raw;
 //   - expressions: comparisons, IN with slices and subqueries, BETWEEN,
 //     LIKE/ILIKE (with ESCAPE), AND/OR/NOT, arithmetic, CASE, CAST,
 //     COALESCE, aggregates and window functions, inline constants

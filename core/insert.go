@@ -1,6 +1,9 @@
 package core
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+)
 
 // Assignment is one "column = value" of an UPDATE or upsert.
 type Assignment struct {
@@ -233,6 +236,19 @@ func (s *InsertStmt) writeStmt(w *writer) {
 		q.sel.writeQuery(w)
 	case q.rows.n == 0:
 		w.failf("core: insert into %q: no values", name)
+	case len(cols)+len(defaults) == 0 && !w.f.EmptyValues:
+		// A row of no columns (every column left to the server): "VALUES
+		// ()" is MySQL's; the standard form takes one row only.
+		if q.rows.n > 1 {
+			w.fail(fmt.Errorf("%s: insert into %q: %d rows of no columns in one statement (DEFAULT VALUES inserts one): %w",
+				w.d.Name(), name, q.rows.n, ErrUnsupported))
+			return
+		}
+		if len(q.rows.first) != 0 {
+			w.failf("core: insert into %q: row 0 has %d values for 0 columns", name, len(q.rows.first))
+			return
+		}
+		w.s(" DEFAULT VALUES")
 	default:
 		plain := q.rows.all != nil && len(defaults) == 0 && len(w.args) == 0
 		w.s(" VALUES ")

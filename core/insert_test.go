@@ -303,3 +303,51 @@ func TestShapeCacheRebuiltInsertsGetTheirOwnArgs(t *testing.T) {
 		}
 	}
 }
+
+// TestInsertNoColumns: a row that leaves every column to the server is
+// DEFAULT VALUES where the dialect has no empty VALUES () (PostgreSQL,
+// SQLite: "VALUES ()" is a syntax error there), one row a statement;
+// MySQL writes VALUES () and repeats it. A client-side default is still
+// bound as a column.
+func TestInsertNoColumns(t *testing.T) {
+	tbl := core.MustTable(core.TableDef{Name: "t", Columns: []core.Column{
+		{Name: "id", Type: core.BigInt(), AutoIncrement: true, PrimaryKey: true},
+	}})
+	dflt := core.MustTable(core.TableDef{Name: "d", Columns: []core.Column{
+		{Name: "id", Type: core.BigInt(), AutoIncrement: true, PrimaryKey: true},
+		{Name: "s", Type: core.Text(), Default: "x"},
+	}})
+	one := core.Insert(tbl).Values()
+	two := core.Insert(tbl).Values().Values()
+	ret := one.Returning(tbl.C("id"))
+	for _, c := range []struct {
+		d                 core.Dialect
+		stmt              core.Statement
+		want, wantErrPart string
+	}{
+		{postgres.Dialect, one, `INSERT INTO "t" DEFAULT VALUES`, ""},
+		{postgres.Dialect, ret, `INSERT INTO "t" DEFAULT VALUES RETURNING "t"."id"`, ""},
+		{sqlite.Dialect, ret, `INSERT INTO "t" DEFAULT VALUES RETURNING "t"."id"`, ""},
+		{mysql.MariaDB, ret, "INSERT INTO `t` VALUES () RETURNING `t`.`id`", ""},
+		{mysql.Dialect, two, "INSERT INTO `t` VALUES (), ()", ""},
+		{postgres.Dialect, two, "", `insert into "t": 2 rows of no columns`},
+		{sqlite.Dialect, two, "", `insert into "t": 2 rows of no columns`},
+		{postgres.Dialect, core.Insert(dflt).Values().Values(), `INSERT INTO "d" ("s") VALUES ($1), ($2)`, ""},
+		{postgres.Dialect, core.Insert(tbl).Values(1), "", `row 0 has 1 values for 0 columns`},
+	} {
+		got, err := core.Compile(c.d, c.stmt)
+		if c.wantErrPart != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErrPart) {
+				t.Errorf("%s: err %v, want one containing %q", c.d.Name(), err, c.wantErrPart)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.d.Name(), err)
+			continue
+		}
+		if got.SQL != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.d.Name(), got.SQL, c.want)
+		}
+	}
+}

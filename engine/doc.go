@@ -90,6 +90,25 @@
 //     with date(?) or bind a string. Text read as a time may carry an
 //     offset or Z (older data); it is converted to UTC.
 //
+// # JSON arguments
+//
+// An argument that is a map, a slice other than []byte, or a struct other
+// than time.Time (or a non-nil pointer to one), and not a driver.Valuer,
+// is bound as its encoding/json text on every driver, on every path
+// (Exec, Query, Batch, core.Raw arguments, core.Insert values): on MySQL
+// and SQLite, whose drivers take no such value, the engine sends the
+// text; pgx encodes it the same way for a json or jsonb parameter. So
+// core.Insert(t).Values(map[string]any{"a": 1}) fills a JSON column alike
+// on the three servers. The text goes to whatever the placeholder stands
+// for, so on MySQL and SQLite a slice bound for a non-JSON column stores
+// its JSON text rather than failing; pgx refuses a map or struct for a
+// parameter that is not json. A value encoding/json refuses (an infinite
+// float, a channel) and any other type the driver refuses (an array, a
+// func) fail with an error naming the argument's position and Go type;
+// on MySQL and SQLite nothing was sent, so such a failed write does not
+// match athanor.ErrOutcomeUnknown (on PostgreSQL pgx's encode error
+// still does).
+//
 // # Transactions
 //
 // Begin takes an isolation level and a read-only flag; Tx.Begin opens a

@@ -53,7 +53,7 @@ func (db *DB) boundRead(ctx context.Context, sql string) (string, time.Time) {
 		ms <<= 1
 	}
 	until := now.Add(time.Duration(ms) * time.Millisecond)
-	if db.dialect != nil && db.dialect.Name() == "mariadb" {
+	if db.dialect == mariaDBDialect() {
 		sec := strconv.FormatFloat(float64(ms)/1000, 'f', 3, 64)
 		return "SET STATEMENT max_statement_time=" + sec + " FOR " + sql, until
 	}

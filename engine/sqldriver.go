@@ -55,7 +55,7 @@ func (s *sqlConn) namedArgs(args []any) ([]driver.NamedValue, error) {
 		nv = append(nv, driver.NamedValue{Ordinal: i + 1, Value: a})
 		v := &nv[len(nv)-1]
 		if err := s.convertArg(v, a); err != nil {
-			return nil, fmt.Errorf("engine: argument %d (%T): %w", i+1, a, err)
+			return nil, &argError{fmt.Errorf("engine: argument %d (%T): %w", i+1, a, err)}
 		}
 		// After conversion, so that *time.Time, sql.NullTime and any
 		// Valuer returning a time are caught too.
@@ -67,8 +67,39 @@ func (s *sqlConn) namedArgs(args []any) ([]driver.NamedValue, error) {
 	return nv, nil
 }
 
-// convertArg sets v.Value to the driver value of a.
+// argError is an argument the driver cannot take. It is found before
+// anything is sent, so a write that fails with it certainly did not happen:
+// SafeToRetry is what execError asks (through pgconn.SafeToRetry) before
+// reporting an unknown outcome.
+type argError struct{ err error }
+
+func (e *argError) Error() string     { return e.err.Error() }
+func (e *argError) Unwrap() error     { return e.err }
+func (e *argError) SafeToRetry() bool { return true }
+
+// convertArg sets v.Value to the driver value of a. A value the driver
+// refuses that is a map, a struct or a slice is sent as its JSON text (see
+// jsonArg and the package doc).
 func (s *sqlConn) convertArg(v *driver.NamedValue, a any) error {
+	err := s.convertValue(v, a)
+	if err == nil {
+		return nil
+	}
+	text, ok, jerr := jsonArg(a)
+	if !ok {
+		return fmt.Errorf("%w (bind a string, or a type implementing driver.Valuer)", err)
+	}
+	if jerr != nil {
+		return jerr
+	}
+	v.Value = text
+	return nil
+}
+
+// convertValue converts a the way database/sql does: the driver's
+// NamedValueChecker, else a driver.Valuer's Value, else the default
+// conversion.
+func (s *sqlConn) convertValue(v *driver.NamedValue, a any) error {
 	if s.nvc != nil {
 		err := s.nvc.CheckNamedValue(v)
 		if err == nil {

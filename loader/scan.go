@@ -118,7 +118,7 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 		tm := j.n.rel.Target
 		pt := part{m: tm, fields: tm.Fields(), col: width, holds: make([]reflect.Value, len(tm.Fields()))}
 		for k, f := range pt.fields {
-			if f.Type.Kind() != reflect.Pointer {
+			if kd := f.Type.Kind(); kd != reflect.Pointer && kd != reflect.Interface { // these take NULL as they are
 				pt.holds[k] = reflect.New(reflect.PointerTo(f.Type))
 			}
 		}

@@ -212,7 +212,10 @@
 // encoding/json refuses (an infinite float, a channel) snapshots as a
 // *ValueError, the error of binding it. Loads decode the text with
 // json.Unmarshal into a zeroed value (pgx on PostgreSQL, the engine on
-// MySQL and SQLite).
+// MySQL and SQLite). A field of type any holds what json.Unmarshal gives
+// an any (map[string]any, []any, float64, string, bool), nil for NULL, on
+// every driver: Addr gives a sql.Scanner at the field that decodes the
+// text.
 //
 // # Errors
 //

@@ -46,6 +46,40 @@ func (f *Field) planJSON() {
 		return
 	}
 	f.json, f.inline = true, false
+	if f.Type.Kind() == reflect.Interface && f.Type.NumMethod() == 0 {
+		// Addr gives a *jsonAny, the field's own memory (an any, as
+		// jsonAny is) seen as a sql.Scanner.
+		f.ptrTyp = typeWord((*jsonAny)(nil))
+	}
+}
+
+// jsonAny is a JSON field of type any as a scan destination (see Addr).
+// pgx decodes a json column into an any itself, but the MySQL and SQLite
+// drivers return the text, and an any would keep those bytes: Scan
+// decodes the text with json.Unmarshal on every driver (pgx hands a
+// sql.Scanner the text too), so the field holds the same map[string]any,
+// []any, float64, string or bool everywhere, and nil for NULL.
+type jsonAny struct{ v any }
+
+func (j *jsonAny) Scan(src any) error {
+	var text []byte
+	switch s := src.(type) {
+	case nil:
+		j.v = nil
+		return nil
+	case []byte:
+		text = s
+	case string:
+		text = []byte(s)
+	default:
+		j.v = s // a value the driver decoded already
+		return nil
+	}
+	j.v = nil
+	if err := json.Unmarshal(text, &j.v); err != nil {
+		return fmt.Errorf("decode JSON: %w", err)
+	}
+	return nil
 }
 
 // IsJSON reports a field bound as JSON text (see Bind).

@@ -158,7 +158,8 @@ type Field struct {
 }
 
 // Addr returns a pointer to the field of the struct at obj, typed *F, for
-// scanning.
+// scanning; for a JSON field of type any (type:json), a sql.Scanner at
+// the field that decodes the column's JSON text, on every driver.
 func (f *Field) Addr(obj unsafe.Pointer) any {
 	var v any
 	*(*eface)(unsafe.Pointer(&v)) = eface{typ: f.ptrTyp, data: unsafe.Add(obj, f.offset)}

@@ -117,7 +117,7 @@ func positionKind(db *engine.DB) (PositionKind, error) {
 	case engine.Postgres:
 		return PositionLSN, nil
 	case engine.MySQL:
-		if db.Dialect().Name() == "mariadb" {
+		if db.Dialect() == mysql.MariaDB {
 			return PositionMariaDB, nil
 		}
 		return PositionMySQL, nil

@@ -70,7 +70,10 @@
 //     the parameter limit does not apply; rows holding a value of a type
 //     other than Go's predeclared ones, time.Time and []byte (a
 //     driver.Valuer such as athanor.Decimal, say), or a column of a type
-//     without such an array (JSON, enums, arrays), go as VALUES;
+//     without such an array (JSON, enums, arrays), go as VALUES. Rows
+//     that leave every column to the server are INSERT … DEFAULT VALUES,
+//     one row a statement, except where the dialect repeats VALUES ()
+//     (core.Features.EmptyValues: MySQL, MariaDB);
 //   - updates of the columns that differ from the loaded snapshot (zero
 //     values are values; a slice field is compared element by element,
 //     so an element changed in place is an update), with the version

@@ -17,9 +17,17 @@ func (s *Session) features() core.Features {
 // statement of the flush carries: Options.BatchSize, or fewer where the
 // dialect's limit on a statement's parameters (Features.MaxParams: 32766
 // on SQLite, 65535 on MySQL and PostgreSQL) is lower.
+//
+// A row of no values (every column left to the server) goes one per
+// statement unless the dialect repeats "VALUES ()" (Features.EmptyValues):
+// DEFAULT VALUES inserts a single row.
 func (pl *plan) rowsPerStatement(args int) int {
 	n := pl.s.opts.BatchSize
-	if limit := pl.s.features().MaxParams; limit > 0 && args > 0 {
+	f := pl.s.features()
+	if args == 0 && !f.EmptyValues {
+		return 1
+	}
+	if limit := f.MaxParams; limit > 0 && args > 0 {
 		n = min(n, max(1, limit/args))
 	}
 	return n

@@ -182,6 +182,8 @@ func (t *Tracer) endpointFor(cfg *engine.Config) *endpoint {
 		}
 	case engine.MySQL:
 		e.system = "mysql"
+		// A name wanted as a name: db.system.name is the server's, and
+		// the dialect's Name tells MariaDB (even a wrapping dialect's).
 		if cfg.Dialect != nil && cfg.Dialect.Name() == "mariadb" {
 			e.system = "mariadb"
 		}

@@ -43,6 +43,7 @@ func (d dialect) Features() core.Features {
 		SetOpAll: true, RightJoin: true,
 		UpdateFrom: core.JoinMulti, DeleteUsing: core.JoinMulti,
 		ConcatFunc:     true,
+		EmptyValues:    true,
 		DropForeignKey: "DROP FOREIGN KEY",
 		MaxParams:      65535, // placeholders of a prepared statement
 		Match:          core.MatchLikeBinary,

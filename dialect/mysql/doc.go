@@ -22,15 +22,16 @@
 // Arrays are not supported (CREATE TABLE fails naming the table and
 // column).
 //
-// Contains, StartsWith and EndsWith compile to LIKE BINARY ? ESCAPE '!':
-// a byte comparison, so they are case- and accent-sensitive whatever the
+// Contains, StartsWith and EndsWith compile to LIKE BINARY ? ESCAPE '!': a
+// byte comparison, so they are case- and accent-sensitive whatever the
 // column's collation (a plain LIKE follows it, and utf8mb4_general_ci
-// ignores case). This is run against MariaDB 10.11; MySQL 8.0.27 and
-// later accept it with a deprecation warning for the BINARY operator. Extract compiles to EXTRACT(field FROM x), with
-// DAYOFWEEK(x) - 1 (Sunday 0) and DAYOFYEAR(x). Placeholders are '?', so
-// a node repeated in a statement binds its arguments again; MariaDB's
-// HAVING still cannot name such an expression (only grouped columns and
-// aliases).
+// ignores case). This is run against MariaDB 10.11; MySQL 8.0.27 and later
+// accept it with a deprecation warning for the BINARY operator.
+//
+// Extract compiles to EXTRACT(field FROM x), with DAYOFWEEK(x) - 1
+// (Sunday 0) and DAYOFYEAR(x). Placeholders are '?', so a node repeated in
+// a statement binds its arguments again; MariaDB's HAVING still cannot name
+// such an expression (only grouped columns and aliases).
 //
 //	c, err := core.Compile(mysql.MariaDB, core.Select().From(users))
 //	rows, err := db.QueryContext(ctx, c.SQL, c.Args...)

@@ -81,6 +81,17 @@
 //
 // Builder methods return a new statement and never modify their receiver,
 // so a base query can be shared by goroutines and extended independently.
+// Insert.Values shares the array of rows between statements the way
+// append does, so a loop of Values takes linear time; a second Values on
+// the same statement copies rather than overwrite the first one's row.
+//
+// # Names
+//
+// Constraints and indexes left unnamed get ix_, uq_, fk_ or ck_ followed
+// by the table and column names; a name longer than the dialect's limit
+// (Features.MaxIdentLen) is cut and ends in a hash of the whole name (see
+// Index), so it fits, never collides with another cut name, and is the
+// same on every run.
 //
 // # Routing facts
 //

@@ -44,6 +44,7 @@ func (d dialect) Features() core.Features {
 		UpdateFrom: core.JoinMulti, DeleteUsing: core.JoinMulti,
 		ConcatFunc:     true,
 		DropForeignKey: "DROP FOREIGN KEY",
+		MaxIdentLen:    maxIdentLen,
 		MaxParams:      65535, // placeholders of a prepared statement
 		Match:          core.MatchLikeBinary,
 		DatePart:       core.DatePartMySQL,

@@ -67,6 +67,16 @@
 // $1::bigint for integers, ::double precision, ::boolean, ::bytea,
 // ::timestamptz; strings, nil and driver.Valuer types are left uncast.
 //
+// A float (float32, float64, a named float type or a pointer to one)
+// given as an INSERT value or SET value of a SmallInt, Int or BigInt
+// column must be a whole number within int64: 2.0 is bound, 1.5 fails
+// the compilation, where PostgreSQL (through pgx) would truncate it,
+// MySQL and MariaDB round it and SQLite store it as REAL. Comparisons are
+// not checked here (id < 1.5 is meaningful); on PostgreSQL the connection
+// refuses any non-whole float for an integer-typed parameter, Raw
+// included (see dialect/postgres RegisterTypes), while MySQL, MariaDB and
+// SQLite take a Raw float as the server does.
+//
 // # Portable forms
 //
 // Contains, StartsWith and EndsWith match text exactly, case- and

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"slices"
 	"sync/atomic"
 )
@@ -275,6 +276,9 @@ func (s *InsertStmt) writeStmt(w *writer) {
 				if j > 0 {
 					w.s(", ")
 				}
+				if err := checkFits(cols[j], v); err != nil {
+					w.fail(fmt.Errorf("core: insert into %q: row %d: %w", name, i, err))
+				}
 				plain = w.bound(v, precLowest) && plain
 			}
 			for j, c := range defaults {
@@ -380,6 +384,9 @@ func writeSets(w *writer, table string, sets []Assignment, qualify bool) {
 			w.qualified(a.col.table.refName(), a.col.Name)
 		} else {
 			w.ident(a.col.Name)
+		}
+		if err := checkFits(a.col, a.v); err != nil {
+			w.fail(fmt.Errorf("core: %q: %w", table, err))
 		}
 		w.s(" = ")
 		w.operand(a.v, precLowest)

@@ -458,13 +458,11 @@ func mysqlAddr(hostport string) (string, error) {
 
 func parseSQLite(dsn string) (*Config, error) {
 	path := dsn
-	switch {
-	case strings.HasPrefix(path, "sqlite3://"):
-		path = strings.TrimPrefix(path, "sqlite3://")
-	case strings.HasPrefix(path, "sqlite://"):
-		path = strings.TrimPrefix(path, "sqlite://")
-	case strings.HasPrefix(path, "sqlite:"):
-		path = strings.TrimPrefix(path, "sqlite:")
+	for _, prefix := range []string{"sqlite3://", "sqlite://", "sqlite:"} {
+		if hasPrefixFold(path, prefix) {
+			path = path[len(prefix):]
+			break
+		}
 	}
 	if path == "" {
 		return nil, fmt.Errorf("engine: parse sqlite dsn: no database path")

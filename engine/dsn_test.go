@@ -185,7 +185,7 @@ func TestDSNForms(t *testing.T) {
 			t.Errorf("%q: %v", dsn, err)
 		}
 	}
-	for _, dsn := range []string{"sqlite://" + dir + "/a.db", "sqlite:" + dir + "/b.db", "sqlite3://" + dir + "/c.db", "file:" + dir + "/d.db?cache=shared", ":memory:", "sqlite::memory:"} {
+	for _, dsn := range []string{"sqlite://" + dir + "/a.db", "SQLite://" + dir + "/e.db", "sqlite:" + dir + "/b.db", "sqlite3://" + dir + "/c.db", "file:" + dir + "/d.db?cache=shared", ":memory:", "sqlite::memory:"} {
 		cfg, err := engine.ParseConfig(dsn)
 		if err != nil || cfg.Driver != engine.SQLite {
 			t.Errorf("%q: %v %v", dsn, cfg, err)

@@ -324,11 +324,18 @@ func dropQuoted(s string) string {
 		c := s[i]
 		switch {
 		case quote != 0:
-			if c == quote {
-				b.WriteString("…")
-				b.WriteByte(c)
-				quote = 0
+			if c != quote {
+				continue
 			}
+			// One punctuation mark ("=", "]") says what is missing and
+			// is no secret; anything else is elided.
+			if j := strings.LastIndexByte(s[:i], quote); i-j == 2 && isPunct(s[j+1]) {
+				b.WriteByte(s[j+1])
+			} else {
+				b.WriteString("…")
+			}
+			b.WriteByte(c)
+			quote = 0
 		case c == '"' || c == '`':
 			quote = c
 			b.WriteByte(c)
@@ -342,10 +349,18 @@ func dropQuoted(s string) string {
 	return b.String()
 }
 
+func isPunct(c byte) bool { return strings.IndexByte("=:[]/@?&,'", c) >= 0 }
+
 func parsePostgres(dsn string) (*Config, error) {
 	if strings.Contains(dsn, "://") {
-		if _, _, hosts, path, _ := splitURL(dsn); strings.Contains(hosts+path, "@") {
+		_, _, hosts, path, _ := splitURL(dsn)
+		if strings.Contains(hosts+path, "@") {
 			return nil, errMisplacedAt("postgres")
+		}
+		for _, h := range strings.Split(hosts, ",") {
+			if !validPort(h) {
+				return nil, errors.New("engine: parse postgres dsn: invalid port (percent-encode '/' and '@' in the user and password)")
+			}
 		}
 	}
 	// pgx parses the whole DSN (URL or keyword/value), so that a '?' in a
@@ -425,6 +440,21 @@ func parseMySQL(dsn string, mariadb bool) (*Config, error) {
 	return c, nil
 }
 
+// validPort reports whether host[:port] has no port or a decimal one. It
+// checks what pgx would reject anyway, before pgx parses further and
+// stops at a later, less telling error.
+func validPort(hostport string) bool {
+	if strings.HasPrefix(hostport, "[") {
+		_, hostport, _ = strings.Cut(hostport, "]")
+	}
+	i := strings.LastIndexByte(hostport, ':')
+	if i < 0 || i == len(hostport)-1 {
+		return true
+	}
+	n, err := strconv.Atoi(hostport[i+1:])
+	return err == nil && n >= 1 && n <= 65535
+}
+
 // mysqlAddr checks a host[:port] and adds the default port. Its errors
 // do not quote the text: a misplaced password would land here.
 func mysqlAddr(hostport string) (string, error) {
@@ -451,7 +481,7 @@ func mysqlAddr(hostport string) (string, error) {
 	if port == "" {
 		port = "3306"
 	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return "", errors.New("engine: parse mysql dsn: invalid port (percent-encode '/', '?' and '#' in the password)")
+		return "", errors.New("engine: parse mysql dsn: invalid port (percent-encode '/' and '@' in the user and password)")
 	}
 	return net.JoinHostPort(host, port), nil
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/mapper"
+	"github.com/athanor-orm/athanor/session"
 )
 
 func TestCreateAllLongDefaultNames(t *testing.T) {
@@ -102,6 +104,45 @@ func TestCreateAllLongDefaultNames(t *testing.T) {
 		}
 		if err := meta.DropAll(ctx, db.Dialect(), exec); err != nil {
 			t.Fatalf("drop all: %v", err)
+		}
+	})
+}
+
+// A mapped model whose default index and foreign key names are over the
+// limits: CreateAll builds it and the session writes and reads it.
+type lnWarehouseStorageLocation struct {
+	ID   int64
+	Code string `athanor:",size:20"`
+}
+
+type lnWarehouseStorageLocationAssignment struct {
+	ID                                         int64
+	PrimaryStorageLocationReferenceIdentifier  int64 `athanor:",index"`
+	FallbackStorageLocationReferenceIdentifier int64 `athanor:",index"`
+	LocationID                                 int64
+	Location                                   *lnWarehouseStorageLocation
+}
+
+func TestCreateAllLongModelNames(t *testing.T) {
+	nmDialects(t, func(t *testing.T, db *engine.DB) {
+		ctx := context.Background()
+		reg := mapper.NewRegistry()
+		if _, err := mapper.RegisterIn[lnWarehouseStorageLocationAssignment](reg); err != nil {
+			t.Fatal(err)
+		}
+		createORMSchema(t, db, reg)
+		s := session.New(session.DB(db), session.Options{Registry: reg})
+		a := &lnWarehouseStorageLocationAssignment{PrimaryStorageLocationReferenceIdentifier: 7, FallbackStorageLocationReferenceIdentifier: 8,
+			Location: &lnWarehouseStorageLocation{Code: "A-1"}}
+		if err := s.Add(a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := session.Get[lnWarehouseStorageLocationAssignment](ctx, session.New(session.DB(db), session.Options{Registry: reg}), a.ID)
+		if err != nil || got.FallbackStorageLocationReferenceIdentifier != 8 || got.LocationID != a.Location.ID {
+			t.Fatalf("read back %+v, %v", got, err)
 		}
 	})
 }

@@ -2,8 +2,10 @@ package core
 
 import (
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // CreateTableStmt is CREATE TABLE with columns and constraints (primary
@@ -32,8 +34,29 @@ func (s *CreateTableStmt) writeStmt(w *writer) {
 	writeCreateTable(w, s.t.root(), s.ifNotExists, s.omitFKs)
 }
 
-func defaultName(prefix, table string, cols []string) string {
-	return prefix + "_" + table + "_" + strings.Join(cols, "_")
+// defaultName names a constraint or index its definition leaves unnamed:
+// prefix_table_cols, shortened to the dialect's identifier limit.
+func defaultName(w *writer, prefix, table string, cols []string) string {
+	return shortenIdent(prefix+"_"+table+"_"+strings.Join(cols, "_"), w.f.MaxIdentLen)
+}
+
+// shortenIdent keeps name within limit bytes (0: no limit). A longer name
+// keeps as much of its start as fits, then "_" and 8 hex digits of a hash
+// of the whole name: the result is the same on every run and dialect with
+// that limit, and two names that differ only past the cut still differ
+// (PostgreSQL's own truncation would make them collide).
+func shortenIdent(name string, limit int) string {
+	if limit <= 0 || len(name) <= limit {
+		return name
+	}
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	suffix := fmt.Sprintf("_%08x", h.Sum32())
+	cut := max(limit-len(suffix), 0)
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return name[:cut] + suffix
 }
 
 func writeCreateTable(w *writer, t *Table, ifNotExists bool, omitFKs []int) {
@@ -90,14 +113,14 @@ func writeCreateTable(w *writer, t *Table, ifNotExists bool, omitFKs []int) {
 	}
 	for _, u := range t.def.Uniques {
 		w.s(", CONSTRAINT ")
-		w.ident(nameOr(u.Name, defaultName("uq", name, u.Columns)))
+		w.ident(nameOr(u.Name, defaultName(w, "uq", name, u.Columns)))
 		w.s(" UNIQUE (")
 		writeIdentList(w, u.Columns)
 		w.b(')')
 	}
 	for i, ck := range t.def.Checks {
 		w.s(", CONSTRAINT ")
-		w.ident(nameOr(ck.Name, fmt.Sprintf("ck_%s_%d", name, i+1)))
+		w.ident(nameOr(ck.Name, shortenIdent(fmt.Sprintf("ck_%s_%d", name, i+1), w.f.MaxIdentLen)))
 		w.s(" CHECK (")
 		w.expr(ck.Expr, precLowest)
 		w.b(')')
@@ -112,13 +135,13 @@ func writeCreateTable(w *writer, t *Table, ifNotExists bool, omitFKs []int) {
 	w.b(')')
 }
 
-func fkName(t *Table, fk ForeignKey) string {
-	return nameOr(fk.Name, defaultName("fk", t.Name(), fk.Columns))
+func fkName(w *writer, t *Table, fk ForeignKey) string {
+	return nameOr(fk.Name, defaultName(w, "fk", t.Name(), fk.Columns))
 }
 
 func writeForeignKey(w *writer, t *Table, fk ForeignKey) {
 	w.s("CONSTRAINT ")
-	w.ident(fkName(t, fk))
+	w.ident(fkName(w, t, fk))
 	w.s(" FOREIGN KEY (")
 	writeIdentList(w, fk.Columns)
 	w.s(") REFERENCES ")
@@ -183,7 +206,7 @@ func (s *AlterForeignKeyStmt) writeStmt(w *writer) {
 		w.s(" IF EXISTS")
 	}
 	w.b(' ')
-	w.ident(fkName(t, s.fk))
+	w.ident(fkName(w, t, s.fk))
 }
 
 func nameOr(name, def string) string {
@@ -232,7 +255,7 @@ func (s *CreateIndexStmt) writeStmt(w *writer) {
 	if s.ifNotExists && w.f.CreateIndexIfNotExists {
 		w.s("IF NOT EXISTS ")
 	}
-	w.ident(nameOr(s.ix.Name, defaultName("ix", s.t.Name(), s.ix.Columns)))
+	w.ident(nameOr(s.ix.Name, defaultName(w, "ix", s.t.Name(), s.ix.Columns)))
 	w.s(" ON ")
 	s.t.root().writeFrom(w)
 	w.s(" (")

@@ -121,6 +121,13 @@ type Features struct {
 	Match MatchStyle
 	// DatePart selects how Extract is written.
 	DatePart DatePartStyle
+	// MaxIdentLen is the longest identifier the server keeps, in bytes
+	// (63 on PostgreSQL, which truncates longer ones silently; 64 on
+	// MySQL, which counts characters and rejects longer ones: 64 bytes
+	// are at most 64 characters); 0 means no limit (SQLite). Default
+	// constraint and index names longer than this are shortened (see
+	// Index).
+	MaxIdentLen int
 }
 
 // ParamCaster is implemented by a dialect whose server types a parameter

@@ -69,6 +69,16 @@
 // $1::bigint for integers, ::double precision, ::boolean, ::bytea,
 // ::timestamptz; strings, nil and driver.Valuer types are left uncast.
 //
+// A float (float32, float64, a named float type or a pointer to one)
+// given as an INSERT value or SET value of a SmallInt, Int or BigInt
+// column must be a whole number within int64: 2.0 is bound, 1.5 fails
+// the compilation, where PostgreSQL (through pgx) would truncate it,
+// MySQL and MariaDB round it and SQLite store it as REAL. Comparisons are
+// not checked here (id < 1.5 is meaningful); on PostgreSQL the connection
+// refuses any non-whole float for an integer-typed parameter, Raw
+// included (see dialect/postgres RegisterTypes), while MySQL, MariaDB and
+// SQLite take a Raw float as the server does.
+//
 // # Portable forms
 //
 // Contains, StartsWith and EndsWith match text exactly, case- and
@@ -83,6 +93,17 @@
 //
 // Builder methods return a new statement and never modify their receiver,
 // so a base query can be shared by goroutines and extended independently.
+// Insert.Values shares the array of rows between statements the way
+// append does, so a loop of Values takes linear time; a second Values on
+// the same statement copies rather than overwrite the first one's row.
+//
+// # Names
+//
+// Constraints and indexes left unnamed get ix_, uq_, fk_ or ck_ followed
+// by the table and column names; a name longer than the dialect's limit
+// (Features.MaxIdentLen) is cut and ends in a hash of the whole name (see
+// Index), so it fits, never collides with another cut name, and is the
+// same on every run.
 //
 // # Routing facts
 //

@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"slices"
+	"sync/atomic"
 )
 
 // Assignment is one "column = value" of an UPDATE or upsert.
@@ -26,7 +27,10 @@ type conflict struct {
 type rowList struct {
 	n     int
 	first []any   // row 0, if n > 0
-	rest  [][]any // rows 1 to n-1; shared, never appended to in place
+	rest  [][]any // rows 1 to n-1: a prefix of an array other statements may share (see add)
+	// claimed, when set, counts the elements of rest's array that some
+	// statement holds; add appends in place only at that boundary.
+	claimed *atomic.Int64
 	// all, when set, is every row's values end to end in one array the
 	// statement owns: if they are all plain values (bound, one argument
 	// each), the compiled arguments can be this array itself, not a copy
@@ -42,13 +46,32 @@ func (l *rowList) row(i int) []any {
 }
 
 // add returns l with row r, which the statement owns, appended.
+//
+// Like append, it writes into the spare capacity of the array behind rest
+// when it can, so a loop of Values is amortized linear, not quadratic.
+// Statements stay immutable: the slot after l's rows is taken only if no
+// other statement built from the same array has taken it (a compare-and-
+// swap on claimed), so Values on an older statement never writes over, nor
+// sees, the rows of a newer one; it copies instead.
 func (l rowList) add(r []any) rowList {
 	if l.n == 0 {
 		l.first, l.all = r, r
-	} else {
-		l.rest = appendClip(l.rest, r)
-		l.all = nil
+		l.n = 1
+		return l
 	}
+	k := len(l.rest)
+	if l.claimed != nil && k < cap(l.rest) && l.claimed.CompareAndSwap(int64(k), int64(k+1)) {
+		l.rest = l.rest[:k+1]
+		l.rest[k] = r
+	} else {
+		rest := make([][]any, k+1, max(4, 2*(k+1)))
+		copy(rest, l.rest)
+		rest[k] = r
+		l.rest = rest
+		l.claimed = new(atomic.Int64)
+		l.claimed.Store(int64(k + 1))
+	}
+	l.all = nil
 	l.n++
 	return l
 }
@@ -91,9 +114,9 @@ func (s *InsertStmt) Values(vals ...any) *InsertStmt {
 	return s.with(func(q *insertData) { q.rows = q.rows.add(slices.Clone(vals)) })
 }
 
-// Rows adds many rows at once, each like a Values call. Prefer it to a
-// loop of Values for large inserts: the builder is immutable, so each
-// Values call copies the rows added before it.
+// Rows adds many rows at once, each like a Values call. It allocates less
+// than a loop of Values (one array for all the values), though both take
+// time linear in the number of rows.
 //
 // The values of all the rows are copied into one array, so the caller may
 // reuse or modify rows and their slices after the call.
@@ -128,7 +151,7 @@ func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
 		for _, r := range rows {
 			rest = append(rest, next(r))
 		}
-		l.rest, l.n, l.all = rest, l.n+len(rows), nil
+		l.rest, l.n, l.all, l.claimed = rest, l.n+len(rows), nil, nil
 		if fresh {
 			l.all = all
 		}
@@ -266,6 +289,9 @@ func (s *InsertStmt) writeStmt(w *writer) {
 				if j > 0 {
 					w.s(", ")
 				}
+				if err := checkFits(cols[j], v); err != nil {
+					w.fail(fmt.Errorf("core: insert into %q: row %d: %w", name, i, err))
+				}
 				plain = w.bound(v, precLowest) && plain
 			}
 			for j, c := range defaults {
@@ -371,6 +397,9 @@ func writeSets(w *writer, table string, sets []Assignment, qualify bool) {
 			w.qualified(a.col.table.refName(), a.col.Name)
 		} else {
 			w.ident(a.col.Name)
+		}
+		if err := checkFits(a.col, a.v); err != nil {
+			w.fail(fmt.Errorf("core: %q: %w", table, err))
 		}
 		w.s(" = ")
 		w.operand(a.v, precLowest)

@@ -126,6 +126,13 @@ type Check struct {
 }
 
 // Index is a secondary index.
+//
+// Default names (ix_, and the uq_, fk_ and ck_ of Unique, ForeignKey and
+// Check, joined with '_') longer than the dialect's identifier limit
+// (Features.MaxIdentLen: 63 bytes on PostgreSQL, 64 on MySQL, none on
+// SQLite) keep their start and end in '_' and 8 hex digits of a hash of
+// the whole name, so they stay distinct and the same on every run. A
+// Name given explicitly is used as is, and a too-long one is an error.
 type Index struct {
 	Name    string // optional; defaults to ix_<table>_<cols>
 	Columns []string

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/athanor-orm/athanor/core"
 )
@@ -92,33 +93,80 @@ type Config struct {
 // ParseConfig parses a DSN into a Config:
 //
 //	postgres://user:pass@host:5432/db?sslmode=disable   (also postgresql://)
+//	host=db port=5432 user=app password=secret dbname=shop   (PostgreSQL keyword/value)
 //	mysql://user:pass@host:3306/db?tls=true             (also mariadb://)
-//	sqlite:///abs/path.db, sqlite://rel/path.db, sqlite::memory:
-//	file:path.db?..., /abs/path.db, rel/path.db          (SQLite)
+//	sqlite:///abs/path.db, sqlite://rel/path.db, sqlite::memory:, :memory:
+//	file:path.db?...                                     (SQLite URI)
+//
+// A DSN in none of these forms is an error: a bare file path is not taken
+// for SQLite (a mistyped DSN would otherwise create a file named after it).
 //
 // PostgreSQL DSNs are parsed by pgx (so every libpq keyword and
 // environment variable it knows applies). MySQL query parameters are
-// go-sql-driver/mysql's DSN parameters. Errors never contain the password.
+// go-sql-driver/mysql's DSN parameters. In the URL forms the user and
+// password end at the first '@' before any '/', as in libpq: percent-encode
+// '@', '/', ':' (in the user), spaces and '%' in them.
+//
+// Errors never contain the password, nor any other part of the DSN that
+// could be one: they name what is wrong ("invalid port") without quoting
+// the text.
 func ParseConfig(dsn string) (*Config, error) {
 	dsn = strings.TrimSpace(dsn)
 	scheme := ""
-	if i := strings.Index(dsn, "://"); i > 0 {
+	if i := strings.Index(dsn, "://"); i > 0 && isSchemeName(dsn[:i]) {
 		scheme = strings.ToLower(dsn[:i])
-	} else if strings.HasPrefix(dsn, "sqlite:") {
+	} else if hasPrefixFold(dsn, "sqlite:") {
 		scheme = "sqlite"
+	} else if hasPrefixFold(dsn, "file:") || dsn == ":memory:" {
+		scheme = "file"
+	} else if isKeywordValue(dsn) {
+		scheme = "keyword/value"
 	}
 	switch scheme {
-	case "postgres", "postgresql":
+	case "postgres", "postgresql", "keyword/value":
 		return parsePostgres(dsn)
 	case "mysql", "mariadb":
 		return parseMySQL(dsn, scheme == "mariadb")
-	case "sqlite", "sqlite3", "":
+	case "sqlite", "sqlite3", "file":
 		return parseSQLite(dsn)
-	case "file":
-		return parseSQLite(dsn)
+	case "":
+		return nil, errors.New("engine: parse dsn: no scheme (want postgres://, mysql://, mariadb://, sqlite://, file:, :memory: or a PostgreSQL keyword/value string such as \"host=db dbname=shop\")")
 	default:
-		return nil, fmt.Errorf("engine: parse dsn: unknown scheme %q (want postgres, mysql or sqlite)", scheme)
+		return nil, fmt.Errorf("engine: parse dsn: unknown scheme %q (want postgres, mysql, mariadb or sqlite)", scheme)
 	}
+}
+
+// isSchemeName reports whether s is a URL scheme (RFC 3986: a letter, then
+// letters, digits, '+', '-', '.'), so that a password holding "://" is
+// never quoted back as a scheme.
+func isSchemeName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// isKeywordValue reports whether dsn starts like a libpq keyword/value
+// string: a keyword of lower-case letters and underscores, then '='.
+func isKeywordValue(dsn string) bool {
+	i := 0
+	for i < len(dsn) && (dsn[i] >= 'a' && dsn[i] <= 'z' || dsn[i] == '_') {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	return strings.HasPrefix(strings.TrimLeft(dsn[i:], " \t"), "=")
 }
 
 // String describes the endpoint without its password, e.g.
@@ -206,66 +254,159 @@ func (c *Config) takePoolParams(q url.Values) error {
 }
 
 // splitQuery separates a DSN into the part before '?' and its parsed query.
-// It never echoes the DSN in an error.
+// Its errors quote nothing from the DSN.
 func splitQuery(dsn string) (string, url.Values, error) {
 	base, raw, _ := strings.Cut(dsn, "?")
 	q, err := url.ParseQuery(raw)
 	if err != nil {
-		return "", nil, fmt.Errorf("engine: parse dsn: malformed query string: %w", stripURLError(err))
+		// url.ParseQuery's errors quote the malformed text.
+		return "", nil, errors.New("engine: parse dsn: malformed query string (percent-encode '%' in values)")
 	}
 	return base, q, nil
 }
 
-// stripURLError drops the URL (which may hold a password) from a url.Error.
-func stripURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
+// splitURL splits a postgres:// or mysql:// DSN as libpq does: the user
+// information ends at the first '@' before any '/', the host list at the
+// first '/' or '?', the database name at '?'. It decodes nothing.
+func splitURL(dsn string) (userinfo string, hasUser bool, hosts, path, query string) {
+	_, rest, _ := strings.Cut(dsn, "://")
+	if i := strings.IndexAny(rest, "@/"); i >= 0 && rest[i] == '@' {
+		userinfo, rest, hasUser = rest[:i], rest[i+1:], true
 	}
-	return err
+	hosts, rest = cutAny(rest, "/?")
+	if strings.HasPrefix(rest, "/") {
+		path, rest = cutAny(rest[1:], "?")
+	}
+	query = strings.TrimPrefix(rest, "?")
+	return userinfo, hasUser, hosts, path, query
 }
 
+// cutAny splits s before the first byte of chars.
+func cutAny(s, chars string) (string, string) {
+	if i := strings.IndexAny(s, chars); i >= 0 {
+		return s[:i], s[i:]
+	}
+	return s, ""
+}
+
+// errMisplacedAt rejects a URL whose host or database name holds a raw
+// '@': the user information ended early at an unencoded '/' or '@' in the
+// password, and the rest of the password would reach the server (and its
+// errors) as a host or database name.
+func errMisplacedAt(driver string) error {
+	return fmt.Errorf("engine: parse %s dsn: '@' in the host or database name: percent-encode '/', '@', '?' and '#' in the user and password (%%2F, %%40, %%3F, %%23)", driver)
+}
+
+// pgxParseError rewrites a pgx parse error without the connection string:
+// pgx masks passwords only on a best-effort basis, and its inner errors may
+// quote pieces of a malformed string, so quoted text is dropped too. The
+// pgx error is not wrapped, since its text may show the password.
+func pgxParseError(err error) error {
+	var pe *pgconn.ParseConfigError
+	if !errors.As(err, &pe) {
+		return errors.New("engine: parse postgres dsn: invalid connection string")
+	}
+	bare := *pe
+	bare.ConnString = ""
+	msg := strings.TrimPrefix(bare.Error(), "cannot parse ``: ")
+	if inner := errors.Unwrap(pe); inner != nil {
+		msg = strings.TrimSuffix(msg, " ("+inner.Error()+")") + ": " + dropQuoted(inner.Error())
+	}
+	return errors.New("engine: parse postgres dsn: " + dropQuoted(msg))
+}
+
+// dropQuoted replaces every double-quoted or backquoted part of s with an
+// ellipsis.
+func dropQuoted(s string) string {
+	var b strings.Builder
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c != quote {
+				continue
+			}
+			// One punctuation mark ("=", "]") says what is missing and
+			// is no secret; anything else is elided.
+			if j := strings.LastIndexByte(s[:i], quote); i-j == 2 && isPunct(s[j+1]) {
+				b.WriteByte(s[j+1])
+			} else {
+				b.WriteString("…")
+			}
+			b.WriteByte(c)
+			quote = 0
+		case c == '"' || c == '`':
+			quote = c
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	if quote != 0 {
+		b.WriteString("…")
+	}
+	return b.String()
+}
+
+func isPunct(c byte) bool { return strings.IndexByte("=:[]/@?&,'", c) >= 0 }
+
 func parsePostgres(dsn string) (*Config, error) {
-	base, q, err := splitQuery(dsn)
+	if strings.Contains(dsn, "://") {
+		_, _, hosts, path, _ := splitURL(dsn)
+		if strings.Contains(hosts+path, "@") {
+			return nil, errMisplacedAt("postgres")
+		}
+		for _, h := range strings.Split(hosts, ",") {
+			if !validPort(h) {
+				return nil, errors.New("engine: parse postgres dsn: invalid port (percent-encode '/' and '@' in the user and password)")
+			}
+		}
+	}
+	// pgx parses the whole DSN (URL or keyword/value), so that a '?' in a
+	// password is never taken for the start of the query; the pool
+	// parameters are unknown to it and come back as runtime parameters.
+	pc, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, err
+		return nil, pgxParseError(err)
 	}
 	c := &Config{Driver: Postgres}
+	q := url.Values{}
+	for _, name := range poolParams {
+		if v, ok := pc.RuntimeParams[name]; ok {
+			q.Set(name, v)
+			delete(pc.RuntimeParams, name)
+		}
+	}
 	if err := c.takePoolParams(q); err != nil {
 		return nil, err
-	}
-	rest := base
-	if len(q) > 0 {
-		rest += "?" + q.Encode()
-	}
-	pc, err := pgx.ParseConfig(rest)
-	if err != nil {
-		// pgx redacts the password in its parse errors.
-		return nil, fmt.Errorf("engine: parse postgres dsn: %w", err)
 	}
 	c.Postgres = pc
 	return c, nil
 }
 
 func parseMySQL(dsn string, mariadb bool) (*Config, error) {
-	base, q, err := splitQuery(dsn)
+	// The DSN is split by hand rather than by url.Parse, whose errors quote
+	// the text (a password with '?', '#' or '/' came back as a "port").
+	userinfo, hasUser, host, path, rawQuery := splitURL(dsn)
+	if strings.Contains(host+path, "@") {
+		return nil, errMisplacedAt("mysql")
+	}
+	host, err := mysqlAddr(host)
 	if err != nil {
 		return nil, err
+	}
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return nil, errors.New("engine: parse mysql dsn: malformed query string (percent-encode '%' in values)")
 	}
 	c := &Config{Driver: MySQL}
 	if err := c.takePoolParams(q); err != nil {
 		return nil, err
 	}
-	u, err := url.Parse(base)
+	dbname, err := url.PathUnescape(path)
 	if err != nil {
-		return nil, fmt.Errorf("engine: parse mysql dsn: %w", stripURLError(err))
-	}
-	host := u.Host
-	if host == "" {
-		host = "127.0.0.1"
-	}
-	if u.Port() == "" {
-		host = net.JoinHostPort(strings.Trim(host, "[]"), "3306")
+		return nil, errors.New("engine: parse mysql dsn: invalid percent-encoding in the database name")
 	}
 	if _, ok := q["parseTime"]; !ok {
 		q.Set("parseTime", "true")
@@ -278,13 +419,19 @@ func parseMySQL(dsn string, mariadb bool) (*Config, error) {
 	}
 	// The user and password are set on the parsed config, never put into
 	// a DSN string that an error could echo.
-	mc, err := mysql.ParseDSN("tcp(" + host + ")/" + strings.TrimPrefix(u.Path, "/") + "?" + q.Encode())
+	mc, err := mysql.ParseDSN("tcp(" + host + ")/" + url.PathEscape(dbname) + "?" + q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("engine: parse mysql dsn: %w", err)
 	}
-	if u.User != nil {
-		mc.User = u.User.Username()
-		mc.Passwd, _ = u.User.Password()
+	mc.DBName = dbname
+	if hasUser {
+		user, pass, _ := strings.Cut(userinfo, ":")
+		if mc.User, err = url.PathUnescape(user); err != nil {
+			return nil, errors.New("engine: parse mysql dsn: invalid percent-encoding in the user")
+		}
+		if mc.Passwd, err = url.PathUnescape(pass); err != nil {
+			return nil, errors.New("engine: parse mysql dsn: invalid percent-encoding in the password (encode '%' as %25)")
+		}
 	}
 	c.MySQL = mc
 	if mariadb {
@@ -293,15 +440,59 @@ func parseMySQL(dsn string, mariadb bool) (*Config, error) {
 	return c, nil
 }
 
+// validPort reports whether host[:port] has no port or a decimal one. It
+// checks what pgx would reject anyway, before pgx parses further and
+// stops at a later, less telling error.
+func validPort(hostport string) bool {
+	if strings.HasPrefix(hostport, "[") {
+		_, hostport, _ = strings.Cut(hostport, "]")
+	}
+	i := strings.LastIndexByte(hostport, ':')
+	if i < 0 || i == len(hostport)-1 {
+		return true
+	}
+	n, err := strconv.Atoi(hostport[i+1:])
+	return err == nil && n >= 1 && n <= 65535
+}
+
+// mysqlAddr checks a host[:port] and adds the default port. Its errors
+// do not quote the text: a misplaced password would land here.
+func mysqlAddr(hostport string) (string, error) {
+	host, port := hostport, ""
+	if strings.HasPrefix(hostport, "[") {
+		end := strings.IndexByte(hostport, ']')
+		if end < 0 {
+			return "", errors.New("engine: parse mysql dsn: missing ']' after an IPv6 host")
+		}
+		host, port = hostport[1:end], hostport[end+1:]
+		if port != "" && !strings.HasPrefix(port, ":") {
+			return "", errors.New("engine: parse mysql dsn: invalid host")
+		}
+		port = strings.TrimPrefix(port, ":")
+	} else if i := strings.LastIndexByte(hostport, ':'); i >= 0 {
+		host, port = hostport[:i], hostport[i+1:]
+	}
+	if strings.ContainsAny(host, ",:@ ") && !strings.HasPrefix(hostport, "[") {
+		return "", errors.New("engine: parse mysql dsn: invalid host (one host; percent-encode ':' and '@' in the user and password)")
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	if port == "" {
+		port = "3306"
+	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", errors.New("engine: parse mysql dsn: invalid port (percent-encode '/' and '@' in the user and password)")
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
 func parseSQLite(dsn string) (*Config, error) {
 	path := dsn
-	switch {
-	case strings.HasPrefix(path, "sqlite3://"):
-		path = strings.TrimPrefix(path, "sqlite3://")
-	case strings.HasPrefix(path, "sqlite://"):
-		path = strings.TrimPrefix(path, "sqlite://")
-	case strings.HasPrefix(path, "sqlite:"):
-		path = strings.TrimPrefix(path, "sqlite:")
+	for _, prefix := range []string{"sqlite3://", "sqlite://", "sqlite:"} {
+		if hasPrefixFold(path, prefix) {
+			path = path[len(prefix):]
+			break
+		}
 	}
 	if path == "" {
 		return nil, fmt.Errorf("engine: parse sqlite dsn: no database path")

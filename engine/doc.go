@@ -18,11 +18,22 @@
 //	}
 //	u, err := engine.One[User](ctx, db, core.Raw("SELECT id, email_address FROM users WHERE id = ?", 7).ReadOnly())
 //
-// The DSN scheme picks the driver: postgres:// (pgx/v5, natively — no
-// database/sql), mysql:// or mariadb:// (go-sql-driver/mysql) and
-// sqlite:// or a file path (modernc.org/sqlite, pure Go). ParseConfig
-// turns a DSN into a Config whose pool settings can be adjusted before
-// OpenConfig. Passwords never appear in errors or in String output.
+// The DSN form picks the driver: postgres:// or postgresql:// or a libpq
+// keyword/value string ("host=db user=app password=… dbname=shop"; pgx/v5,
+// natively — no database/sql), mysql:// or mariadb://
+// (go-sql-driver/mysql), and sqlite://path, sqlite:path, file:path or
+// :memory: (modernc.org/sqlite, pure Go). Anything else is an error: a bare
+// file path is not taken for SQLite, so a mistyped DSN never creates a
+// database file named after it. ParseConfig turns a DSN into a Config whose
+// pool settings can be adjusted before OpenConfig.
+//
+// In the URL forms the user information ends at the first '@' before any
+// '/', as in libpq, so a password holding '@', '/', '?', '#', '%' or a space
+// must be percent-encoded (url.UserPassword does it); in keyword/value form
+// quote it (password='it\'s secret'). Passwords never appear in errors,
+// String output, logs or spans: a DSN that does not parse gets an error
+// that names the fault ("invalid port", "'@' in the host or database
+// name") without quoting any part of the DSN that could hold the password.
 //
 // # Pool
 //

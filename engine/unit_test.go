@@ -57,7 +57,6 @@ func TestParseConfig(t *testing.T) {
 					t.Errorf("memory: %+v", c)
 				}
 			}},
-		{"plain path", "data/app.db", SQLite, nil},
 		{"file uri", "file:app.db?cache=shared", SQLite, nil},
 	}
 	for _, tt := range tests {
@@ -74,7 +73,7 @@ func TestParseConfig(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"oracle://x", "postgres://u:pw@h/db?pool_max_conns=-1", "mysql://u:pw@h/db?pool_max_conn_lifetime=soon", "sqlite://"} {
+	for _, bad := range []string{"oracle://x", "postgres://u:pw@h/db?pool_max_conns=-1", "mysql://u:pw@h/db?pool_max_conn_lifetime=soon", "sqlite://", "data/app.db", "/abs/app.db"} {
 		if _, err := ParseConfig(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		} else if strings.Contains(err.Error(), ":pw@") {

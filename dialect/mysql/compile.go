@@ -45,6 +45,7 @@ func (d dialect) Features() core.Features {
 		ConcatFunc:     true,
 		EmptyValues:    true,
 		DropForeignKey: "DROP FOREIGN KEY",
+		MaxIdentLen:    maxIdentLen,
 		MaxParams:      65535, // placeholders of a prepared statement
 		Match:          core.MatchLikeBinary,
 		DatePart:       core.DatePartMySQL,

@@ -47,6 +47,7 @@ func (dialect) Features() core.Features {
 		AlterIfExists:          true,
 		CreateIndexIfNotExists: true,
 		UnnestArrays:           true,
+		MaxIdentLen:            maxIdentLen,
 		MaxParams:              65535, // the Bind message counts them in 16 bits
 		NumberedParams:         true,
 		Match:                  core.MatchLike,

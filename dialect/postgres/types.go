@@ -27,6 +27,10 @@ import (
 // A pgtype.Timestamp or pgtype.Date is pgx's own wall-clock value and is
 // sent as it is.
 //
+// RegisterTypes also makes a float bound to a smallint, integer or bigint
+// parameter an error unless it is a whole number (pgx would truncate
+// 1.5 to 1); 2.0 is sent as 2.
+//
 // The other mappings are pgx's own:
 //
 //	integers, floats, bool, string, []byte   native
@@ -56,6 +60,7 @@ func RegisterTypes(m *pgtype.Map) {
 	array("_timestamptz", pgtype.TimestamptzArrayOID, "timestamptz")
 	array("_timestamp", pgtype.TimestampArrayOID, "timestamp")
 	array("_date", pgtype.DateArrayOID, "date")
+	registerWholeInts(m)
 }
 
 // utcTimestampCodec is pgx's TIMESTAMP codec, except that a time.Time is

@@ -51,7 +51,7 @@ type Proxy struct {
 	closed   bool               // guarded by mu
 	thawed   chan struct{}      // guarded by mu; nil while not frozen, closed by Thaw
 	cutArmed bool               // guarded by mu: a response cut is pending
-	marker   []byte             // guarded by mu: lower-case; nil cuts the next response on any link
+	marker   []byte             // guarded by mu; nil cuts the next response on any link
 	limArmed bool               // guarded by mu: a CutAfter budget is pending
 	limLeft  int64              // guarded by mu
 }
@@ -170,15 +170,15 @@ func (p *Proxy) Refuse(on bool) { p.refuse.Store(on) }
 func (p *Proxy) CutOnNextResponse() { p.armCut(nil) }
 
 // CutOnResponseTo arms a one-shot cut of the first server response on a
-// connection after its client has sent marker (compared without regard
-// to ASCII case): e.g. a unique value bound in the INSERT under test,
-// which travels in the execute message and not in a prepare, or "commit".
+// connection after its client has sent marker (compared byte for byte):
+// e.g. a unique value bound in the INSERT under test,
+// which travels in the execute message and not in a prepare, or "COMMIT".
 func (p *Proxy) CutOnResponseTo(marker string) {
 	if marker == "" {
 		p.armCut(nil)
 		return
 	}
-	p.armCut(bytes.ToLower([]byte(marker)))
+	p.armCut([]byte(marker))
 }
 
 func (p *Proxy) armCut(marker []byte) {
@@ -406,7 +406,7 @@ func (p *Proxy) watch(l *link, data []byte) {
 		return
 	}
 	hay := append(l.tail, data...)
-	if bytes.Contains(bytes.ToLower(hay), marker) {
+	if bytes.Contains(hay, marker) {
 		l.marked.Store(true)
 	}
 	if k := len(marker) - 1; len(hay) > k {

@@ -174,7 +174,7 @@ func TestProxyCuts(t *testing.T) {
 	if got, err := roundTrip(a, "hello", 2*time.Second); err != nil || got != "hello" {
 		t.Fatalf("unmarked connection: %q, %v", got, err)
 	}
-	if _, err := roundTrip(b, "a mark", 2*time.Second); err == nil || isTimeout(err) {
+	if _, err := roundTrip(b, "a MARK", 2*time.Second); err == nil || isTimeout(err) {
 		t.Fatalf("marked connection: err = %v, want it closed", err)
 	}
 	if p.CutArmed() {

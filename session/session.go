@@ -341,7 +341,22 @@ func (s *Session) readCtx(ctx context.Context) context.Context {
 // that statement alone: it is atomic by itself, so BEGIN and COMMIT would
 // only add two round trips. Should its connection fail mid-statement, the
 // error matches athanor.ErrOutcomeUnknown, as a failed COMMIT's would.
+//
+// After an error matching athanor.ErrOutcomeUnknown (the single statement
+// or the COMMIT was sent, and its answer lost) the rows may or may not
+// have been written, so the objects the commit was to insert leave the
+// session: each is Detached if its primary key is set and Transient if
+// its key was to be generated (the fields the flush set, such as
+// generated keys, are restored), and a later Commit does not insert it
+// again. Read the rows back to learn what happened; Add an object again
+// only to insert it again. Changed and deleted objects are restored as on
+// any error, their changes pending: committing again writes the same
+// values or deletes the same rows (a versioned object fails with
+// athanor.ErrStaleObject if the first write went through).
 func (s *Session) Commit(ctx context.Context) (router.Token, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return router.Token{}, err
+	}
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
 	flushed, committed, err := s.flushLocked(ctx, true)
@@ -362,7 +377,9 @@ func (s *Session) Commit(ctx context.Context) (router.Token, error) {
 	tok, err := s.tx.Commit(ctx)
 	s.txMu.Unlock()
 	if err != nil {
+		inserted := s.txLog.inserted()
 		s.endTx(false)
+		s.forgetIfUnknown(err, inserted) // see outcome.go
 		return router.Token{}, fmt.Errorf("session: commit: %w", err)
 	}
 	s.endTx(true)
@@ -423,6 +440,9 @@ func (s *Session) Close(ctx context.Context) error {
 // Exec runs a core statement (or core.Raw) through the session: in its
 // transaction when one is open, after an autoflush.
 func (s *Session) Exec(ctx context.Context, stmt core.Statement) (engine.Result, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return engine.Result{}, err
+	}
 	if err := s.autoflush(ctx); err != nil {
 		return engine.Result{}, err
 	}
@@ -441,6 +461,9 @@ func (s *Session) Exec(ctx context.Context, stmt core.Statement) (engine.Result,
 // closes them; fn must not keep them. While fn runs, other statements of
 // the session wait.
 func (s *Session) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
+	if err := engine.CheckContext(ctx); err != nil {
+		return err
+	}
 	if err := s.autoflush(ctx); err != nil {
 		return err
 	}
@@ -452,6 +475,9 @@ func (s *Session) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*e
 // by the registry's rules (Registry.FieldColumn), so a model's own SELECT
 // scans back into the model.
 func Scan[T any](ctx context.Context, s *Session, stmt core.Statement) ([]T, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.autoflush(ctx); err != nil {
 		return nil, err
 	}
@@ -493,6 +519,9 @@ func (s *Session) autoflush(ctx context.Context) error {
 // column), from the identity map when it is there, else from the
 // database. It returns athanor.ErrNoRows when there is no such row.
 func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	m, err := s.reg.Of(typeFor[T]())
 	if err != nil {
 		return nil, err
@@ -649,6 +678,9 @@ func (lr *loadRun) scan(rows *engine.Rows) error {
 // Refresh reloads obj's columns from the database, discarding its
 // unflushed changes.
 func (s *Session) Refresh(ctx context.Context, obj any) error {
+	if err := engine.CheckContext(ctx); err != nil {
+		return err
+	}
 	m, p, err := s.model(obj)
 	if err != nil {
 		return err
@@ -695,6 +727,9 @@ func (s *Session) Refresh(ctx context.Context, obj any) error {
 // at the next flush. Without such a row, a copy of obj is added as
 // pending. obj itself is never put in the session.
 func Merge[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	m, p, err := s.model(obj)
 	if err != nil {
 		return nil, err

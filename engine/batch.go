@@ -322,6 +322,10 @@ func runBatchSequential(ctx context.Context, s *sqlConn, prefix string, items []
 		var r Rows
 		if err := s.query(ctx, it.sql, it.args, &r); err != nil {
 			out[i].Err = err
+			var ns *notSentError
+			if errors.As(err, &ns) && s.reusable() {
+				continue // refused before sending: the connection is as it was
+			}
 			if !s.serverError(err) {
 				s.pc.taint()
 				// The connection is gone; the rest cannot run on it.

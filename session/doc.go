@@ -94,6 +94,14 @@
 // objects to their pre-transaction states, keeping the caller's changes
 // as pending changes.
 //
+// A Commit whose answer is lost after it was sent (the error matches
+// athanor.ErrOutcomeUnknown) may or may not have written: the objects it
+// was to insert leave the session (Detached with a key of their own,
+// Transient with a generated one), so committing again does not insert
+// them twice; changed and deleted objects are restored with their
+// changes pending (see Session.Commit). Every entry point given a nil
+// context returns engine.ErrNilContext.
+//
 // # Queries
 //
 // Query[T] builds an immutable query for T's objects; names given as

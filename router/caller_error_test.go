@@ -128,7 +128,9 @@ func TestNilContext(t *testing.T) {
 			_, err := tr.Resolve(nilCtx)
 			return err
 		}},
-		{"Tx.Exec", func() error { return inTx(t, r, func(tx *router.Tx) error { _, err := tx.Exec(nilCtx, ins); return err }) }},
+		{"Tx.Exec", func() error {
+			return inTx(t, r, func(tx *router.Tx) error { _, err := tx.Exec(nilCtx, ins); return err })
+		}},
 		{"Tx.Commit", func() error { return inTx(t, r, func(tx *router.Tx) error { return tx.Commit(nilCtx) }) }},
 		{"Tx.Rollback", func() error { return inTx(t, r, func(tx *router.Tx) error { return tx.Rollback(nilCtx) }) }},
 	}

@@ -11,10 +11,9 @@ import (
 // session unable to tell whether the rows were written. Restoring the
 // objects as after a failure would leave the new ones pending, and the
 // next Commit would insert them a second time; so the objects the commit
-// was to insert leave the session instead (see Session.Commit). Updates
-// and deletes are restored as after a failure: writing them again sets
-// the same values or deletes the same rows (a versioned object then
-// fails with athanor.ErrStaleObject if the first write went through).
+// was to insert leave the session instead (see the package doc). Updates
+// and deletes are restored as after a failure: sending them again leaves
+// the rows as the first attempt would have.
 
 // inserted returns the entries the journal saw pending: the objects the
 // journaled flushes inserted.

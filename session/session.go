@@ -342,17 +342,9 @@ func (s *Session) readCtx(ctx context.Context) context.Context {
 // only add two round trips. Should its connection fail mid-statement, the
 // error matches athanor.ErrOutcomeUnknown, as a failed COMMIT's would.
 //
-// After an error matching athanor.ErrOutcomeUnknown (the single statement
-// or the COMMIT was sent, and its answer lost) the rows may or may not
-// have been written, so the objects the commit was to insert leave the
-// session: each is Detached if its primary key is set and Transient if
-// its key was to be generated (the fields the flush set, such as
-// generated keys, are restored), and a later Commit does not insert it
-// again. Read the rows back to learn what happened; Add an object again
-// only to insert it again. Changed and deleted objects are restored as on
-// any error, their changes pending: committing again writes the same
-// values or deletes the same rows (a versioned object fails with
-// athanor.ErrStaleObject if the first write went through).
+// After an error matching athanor.ErrOutcomeUnknown, the objects the
+// commit was to insert leave the session, so that committing again does
+// not insert them twice (see "Unknown outcomes" in the package doc).
 func (s *Session) Commit(ctx context.Context) (router.Token, error) {
 	if err := engine.CheckContext(ctx); err != nil {
 		return router.Token{}, err
@@ -440,9 +432,6 @@ func (s *Session) Close(ctx context.Context) error {
 // Exec runs a core statement (or core.Raw) through the session: in its
 // transaction when one is open, after an autoflush.
 func (s *Session) Exec(ctx context.Context, stmt core.Statement) (engine.Result, error) {
-	if err := engine.CheckContext(ctx); err != nil {
-		return engine.Result{}, err
-	}
 	if err := s.autoflush(ctx); err != nil {
 		return engine.Result{}, err
 	}
@@ -461,9 +450,6 @@ func (s *Session) Exec(ctx context.Context, stmt core.Statement) (engine.Result,
 // closes them; fn must not keep them. While fn runs, other statements of
 // the session wait.
 func (s *Session) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
-	if err := engine.CheckContext(ctx); err != nil {
-		return err
-	}
 	if err := s.autoflush(ctx); err != nil {
 		return err
 	}
@@ -475,9 +461,6 @@ func (s *Session) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*e
 // by the registry's rules (Registry.FieldColumn), so a model's own SELECT
 // scans back into the model.
 func Scan[T any](ctx context.Context, s *Session, stmt core.Statement) ([]T, error) {
-	if err := engine.CheckContext(ctx); err != nil {
-		return nil, err
-	}
 	if err := s.autoflush(ctx); err != nil {
 		return nil, err
 	}
@@ -509,6 +492,9 @@ func (s *Session) query(ctx context.Context, stmt core.Statement, fn func(*engin
 }
 
 func (s *Session) autoflush(ctx context.Context) error {
+	if ctx == nil {
+		return engine.ErrNilContext // every statement of the session passes here
+	}
 	if s.opts.NoAutoflush {
 		return nil
 	}

@@ -105,8 +105,7 @@
 // and a later Commit does not insert it again. Read the rows back to
 // learn what happened; Add an object again only to insert it again.
 // Changed and deleted objects are restored as on any error, their changes
-// pending: committing again sends the same UPDATE or DELETE, which
-// leaves the row as the first one would have.
+// pending: committing again sends the same UPDATE or DELETE.
 //
 // Every entry point given a nil context returns engine.ErrNilContext.
 //

@@ -12,8 +12,9 @@ import (
 // objects as after a failure would leave the new ones pending, and the
 // next Commit would insert them a second time; so the objects the commit
 // was to insert leave the session instead (see the package doc). Updates
-// and deletes are restored as after a failure: sending them again leaves
-// the rows as the first attempt would have.
+// and deletes are restored as after a failure: committing again sends the
+// same statements (a versioned one then finds its row changed if the
+// first attempt went through).
 
 // inserted returns the entries the journal saw pending: the objects the
 // journaled flushes inserted.

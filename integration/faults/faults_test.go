@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -198,6 +199,8 @@ func errKind(err error) string {
 	}
 }
 
+var digits = regexp.MustCompile(`[0-9]+`)
+
 // errSample keeps the first few distinct error texts of a scenario, for
 // its failure message.
 type errSample struct {
@@ -210,7 +213,8 @@ func (s *errSample) add(label string, err error) {
 	if err == nil {
 		return
 	}
-	msg := label + ": " + err.Error()
+	// Ports and addresses differ from error to error: group by the rest.
+	msg := label + ": " + digits.ReplaceAllString(err.Error(), "N")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.seen == nil {

@@ -169,7 +169,7 @@ func TestSessionUnder64Goroutines(t *testing.T) {
 		var fresh [2]atomic.Int64 // failures without and with NoAutoflush
 		for mode, noAutoflush := range []bool{false, true} {
 			var ferrs errSample
-			for range 30 {
+			for range 20 {
 				fs := session.New(session.DB(e.db), session.Options{Registry: e.reg, NoAutoflush: noAutoflush})
 				var wg sync.WaitGroup
 				for g := range goroutines {

@@ -39,7 +39,7 @@ func slowQuery(e *env) core.Statement {
 func TestCancelStorm(t *testing.T) {
 	const (
 		workers  = 16
-		duration = 1500 * time.Millisecond
+		duration = time.Second
 		maxConns = 8
 	)
 	each(t, everyServer, func(t *testing.T, e *env) {

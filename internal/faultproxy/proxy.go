@@ -171,8 +171,8 @@ func (p *Proxy) CutOnNextResponse() { p.armCut(nil) }
 
 // CutOnResponseTo arms a one-shot cut of the first server response on a
 // connection after its client has sent marker (compared byte for byte):
-// e.g. a unique value bound in the INSERT under test,
-// which travels in the execute message and not in a prepare, or "COMMIT".
+// e.g. a unique value bound in the INSERT under test, which travels in
+// the execute message and not in a prepare, or "COMMIT".
 func (p *Proxy) CutOnResponseTo(marker string) {
 	if marker == "" {
 		p.armCut(nil)

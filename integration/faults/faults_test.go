@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -71,6 +72,7 @@ var (
 // and straight to it, the registry and the rows table.
 type env struct {
 	name    string
+	dsn     string // of the primary, without the proxy
 	c       testdb.Cluster
 	proxy   *faultproxy.Proxy // to the primary; nil on SQLite
 	db      *engine.DB        // through proxy (the SQLite file directly)
@@ -95,13 +97,14 @@ func newEnv(t *testing.T, s server) *env {
 	t.Helper()
 	e := &env{name: s.name, reg: registry(t)}
 	if s.cluster == nil {
-		dsn := "sqlite://" + testdb.SQLite(t)
-		e.db = openEngine(t, dsn, 0)
+		e.dsn = "sqlite://" + testdb.SQLite(t)
+		e.db = openEngine(t, e.dsn, 0)
 		e.direct = e.db
 	} else {
 		e.c = s.cluster(t)
 		e.proxy = faultproxy.Start(t, e.c.Primary.Addr())
-		e.direct = openEngine(t, e.c.Primary.URL(), 0)
+		e.dsn = e.c.Primary.URL()
+		e.direct = openEngine(t, e.dsn, 0)
 		e.db = openEngine(t, e.proxy.Endpoint(e.c.Primary).URL(), 0)
 	}
 	md, err := e.reg.MetaData()
@@ -198,6 +201,8 @@ func errKind(err error) string {
 	}
 }
 
+var digits = regexp.MustCompile(`[0-9]+`)
+
 // errSample keeps the first few distinct error texts of a scenario, for
 // its failure message.
 type errSample struct {
@@ -210,7 +215,8 @@ func (s *errSample) add(label string, err error) {
 	if err == nil {
 		return
 	}
-	msg := label + ": " + err.Error()
+	// Ports and addresses differ from error to error: group by the rest.
+	msg := label + ": " + digits.ReplaceAllString(err.Error(), "N")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.seen == nil {

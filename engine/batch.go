@@ -51,9 +51,10 @@ func newBatchTypes() *pgtype.Map {
 }
 
 type batchItem struct {
-	sql  string
-	args []any
-	err  error // compile error
+	sql    string
+	args   []any
+	writes bool
+	err    error // compile error
 }
 
 // Rows returns the statement's rows for scanning, like a query's.
@@ -153,6 +154,9 @@ func (r *BatchResult) rowValues(i int) ([]any, error) {
 // The statements must not depend on each other: they may run in any order
 // or at once. Use Tx.Batch to run them in one transaction.
 func (db *DB) Batch(ctx context.Context, stmts ...core.Statement) ([]BatchResult, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	items := db.batchItems(stmts)
 	out := make([]BatchResult, len(items))
 	if len(items) == 0 {
@@ -179,7 +183,7 @@ func (db *DB) Batch(ctx context.Context, stmts ...core.Statement) ([]BatchResult
 			db.release(res, ctx)
 		}
 	}
-	db.finishBatch(ctx, out)
+	db.finishBatch(ctx, items, out, true)
 	if db.hooks.batch != nil {
 		db.hooks.batchEnd(hctx, BatchEndData{Failed: countFailed(out), Err: err, Duration: time.Since(start)})
 	}
@@ -192,6 +196,9 @@ func (db *DB) Batch(ctx context.Context, stmts ...core.Statement) ([]BatchResult
 // transaction a failed statement aborts the transaction on PostgreSQL, so
 // the statements after it fail too.
 func (tx *Tx) Batch(ctx context.Context, stmts ...core.Statement) ([]BatchResult, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	if tx.done || tx.rootDone() {
 		return nil, ErrTxDone
 	}
@@ -220,7 +227,7 @@ func (tx *Tx) Batch(ctx context.Context, stmts ...core.Statement) ([]BatchResult
 		}
 		err = fmt.Errorf("engine: batch: begin: %w", db.classify(err))
 	}
-	db.finishBatch(ctx, out)
+	db.finishBatch(ctx, items, out, false)
 	if db.hooks.batch != nil {
 		db.hooks.batchEnd(hctx, BatchEndData{Failed: countFailed(out), Err: err, Duration: time.Since(start)})
 	}
@@ -235,17 +242,25 @@ func (db *DB) batchItems(stmts []core.Statement) []batchItem {
 			items[i].err = fmt.Errorf("engine: batch statement %d: %w", i, err)
 			continue
 		}
-		items[i].sql, items[i].args = cs.SQL, cs.Args
+		items[i].sql, items[i].args, items[i].writes = cs.SQL, cs.Args, cs.Writes
 	}
 	return items
 }
 
-// finishBatch classifies per-statement errors and fills compile errors.
-func (db *DB) finishBatch(ctx context.Context, out []BatchResult) {
+// finishBatch classifies per-statement errors. Outside a transaction
+// (autocommit) each statement commits by itself, so a writing statement
+// whose answer was lost has an unknown outcome.
+func (db *DB) finishBatch(ctx context.Context, items []batchItem, out []BatchResult, autocommit bool) {
 	for i := range out {
-		if out[i].Err != nil {
-			out[i].Err = db.classify(out[i].Err)
+		err := out[i].Err
+		if err == nil {
+			continue
 		}
+		if autocommit && items[i].writes && db.mayHaveRun(err) {
+			out[i].Err = outcomeUnknown(db.classify(err))
+			continue
+		}
+		out[i].Err = db.classify(err)
 	}
 }
 
@@ -268,7 +283,7 @@ func (db *DB) batchFanOut(ctx context.Context, items []batchItem, out []BatchRes
 		g.Go(func() error {
 			res, err := db.acquire(ctx)
 			if err != nil {
-				out[i].Err = err
+				out[i].Err = notSent(err)
 				out[i].done = true
 				return err
 			}
@@ -307,11 +322,15 @@ func runBatchSequential(ctx context.Context, s *sqlConn, prefix string, items []
 		var r Rows
 		if err := s.query(ctx, it.sql, it.args, &r); err != nil {
 			out[i].Err = err
+			var ns *notSentError
+			if errors.As(err, &ns) && s.reusable() {
+				continue // refused before sending: the connection is as it was
+			}
 			if !s.serverError(err) {
 				s.pc.taint()
 				// The connection is gone; the rest cannot run on it.
 				for j := i + 1; j < len(items); j++ {
-					out[j].Err = fmt.Errorf("engine: batch statement %d not run: %w", j, err)
+					out[j].Err = notSent(fmt.Errorf("engine: batch statement %d not run: %w", j, err))
 					out[j].done = true
 				}
 				return nil

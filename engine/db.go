@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/puddle/v2"
 
-	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 )
 
@@ -76,6 +75,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // unreachable server or bad credentials fail here, with an error that names
 // the endpoint without its password.
 func OpenConfig(ctx context.Context, cfg *Config) (*DB, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("engine: open: %w", ErrNilContext)
+	}
 	if cfg == nil {
 		return nil, errors.New("engine: open: nil config")
 	}
@@ -275,6 +277,10 @@ func (db *DB) ensureMin() {
 // acquire takes a connection from the pool, replacing ones that died while
 // idle. The context bounds the wait.
 func (db *DB) acquire(ctx context.Context) (*puddle.Resource[*conn], error) {
+	if ctx == nil {
+		// Every statement of the DB comes through here first.
+		return nil, ErrNilContext
+	}
 	var start time.Time
 	if db.hooks.pool != nil {
 		start = time.Now()
@@ -471,8 +477,10 @@ func isCancelled(err error) bool {
 }
 
 // execError classifies err, taints c if its state is unknown, and marks a
-// write whose fate is unknown (the statement may have reached the server
-// before the connection failed) with athanor.ErrOutcomeUnknown.
+// write outside a transaction whose fate is unknown (the statement may
+// have reached the server before the connection failed) with
+// athanor.ErrOutcomeUnknown. An error raised before anything was sent is
+// returned as the caller's error, and c stays in the pool.
 func (db *DB) execError(ctx context.Context, c *conn, err error, autocommitWrite bool) error {
 	if c.dc.serverError(err) {
 		if !c.boundUntil.IsZero() && isStatementTimeout(err) {
@@ -490,6 +498,14 @@ func (db *DB) execError(ctx context.Context, c *conn, err error, autocommitWrite
 		}
 		return db.classify(err)
 	}
+	var ns *notSentError
+	if errors.As(err, &ns) && ctx.Err() == nil && c.dc.reusable() {
+		// Refused before anything was sent (an argument that cannot be
+		// encoded, too many parameters, a packet too large): the
+		// caller's error; the connection is as it was and goes back to
+		// the pool.
+		return db.classify(err)
+	}
 	c.taint()
 	cerr := db.classify(err)
 	if cause := ctx.Err(); cause != nil {
@@ -500,8 +516,12 @@ func (db *DB) execError(ctx context.Context, c *conn, err error, autocommitWrite
 			cerr = fmt.Errorf("%w: %w", cerr, cause)
 		}
 	}
-	if autocommitWrite && !pgconn.SafeToRetry(err) {
-		return fmt.Errorf("engine: write outcome unknown: %w: %w", athanor.ErrOutcomeUnknown, cerr)
+	// A write outside a transaction commits by itself: if the statement
+	// may have been sent and the connection broke before its answer (an
+	// error after the full answer, such as a scan error, leaves the
+	// connection open), it may or may not have been applied.
+	if autocommitWrite && !wasNotSent(err) && (!c.dc.reusable() || ctx.Err() != nil) {
+		return outcomeUnknown(cerr)
 	}
 	return cerr
 }

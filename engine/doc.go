@@ -129,6 +129,36 @@
 // connection lost during COMMIT returns an error matching
 // athanor.ErrOutcomeUnknown).
 //
+// # Errors and outcomes
+//
+// A write outside a transaction commits by itself, so when the connection
+// fails after it was sent and before its answer arrived, it may or may not
+// have been applied: the error then matches athanor.ErrOutcomeUnknown, on
+// every path that can carry a write — Exec, Query, QueryFunc and QueryRow
+// of a statement that writes (core statements report Writes; core.Raw
+// writes unless marked ReadOnly; INSERT … RETURNING is one), whether the
+// connection fails before the first row or while the rows are read, and
+// each writing statement of a Batch (the PostgreSQL pipeline, MySQL's and
+// SQLite's one-by-one runs) — as for a COMMIT in flight. Inside a
+// transaction a lost connection loses the transaction, which never
+// commits: a plain connection error (athanor.ErrConnectionLost). So is a
+// read's lost answer.
+//
+// An error raised before anything is sent is the caller's: an argument
+// the driver cannot encode, more than 65,535 parameters on PostgreSQL,
+// a MySQL packet over the server's max_allowed_packet (the driver's
+// mysql.ErrPktTooLarge). It is neither an unknown outcome nor a lost
+// connection, and the connection goes back to the pool. On MySQL/MariaDB
+// the driver learns max_allowed_packet from the server at connect time
+// unless the DSN sets maxAllowedPacket (to a value other than the
+// driver's 64 MiB default), and sends a large parameter in chunks within
+// it; a parameter larger than the limit gets the server's error, on a
+// connection that stays open.
+//
+// A nil context is refused by every entry point (Open, DB, Tx, Batch,
+// RunInTx) with ErrNilContext; Tx.Rollback given one closes the
+// connection, which rolls the transaction back on the server.
+//
 // # Batches
 //
 // Batch runs independent statements: on PostgreSQL in one round trip

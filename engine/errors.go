@@ -1,7 +1,13 @@
 package engine
 
 import (
+	"context"
 	"errors"
+	"fmt"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
 
 	"github.com/athanor-orm/athanor"
 )
@@ -18,4 +24,68 @@ var (
 	// ErrTxBusy is returned when a statement is sent on a transaction
 	// while the rows of a previous query on it are still open.
 	ErrTxBusy = errors.New("engine: transaction is busy: close the open rows first")
+	// ErrNilContext is returned by every entry point given a nil context
+	// (the engine's, the router's and the session's), instead of a panic.
+	ErrNilContext = errors.New("engine: nil context")
 )
+
+// CheckContext returns ErrNilContext for a nil ctx. The router and the
+// session call it at their entry points, before ctx is first used.
+func CheckContext(ctx context.Context) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
+	return nil
+}
+
+// notSentError is an error raised before any byte of the statement was
+// sent (an argument the driver cannot encode, too many parameters, a
+// packet over MySQL's max_allowed_packet): the statement did not run, and
+// the connection is in the state it was in before the call. It is the
+// caller's error, neither a lost connection nor an unknown outcome.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
+// notSent marks err as raised before anything was sent (nil stays nil).
+func notSent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &notSentError{err: err}
+}
+
+// wasNotSent reports whether err is known to have happened before the
+// statement was sent: marked by the engine, or by pgx (SafeToRetry).
+func wasNotSent(err error) bool {
+	var ns *notSentError
+	return errors.As(err, &ns) || pgconn.SafeToRetry(err)
+}
+
+// answered reports whether err is the server's answer to the statement,
+// so that the statement is known to have failed. A server error that ends
+// the connection (PostgreSQL 57P01, MariaDB 1927: classified as connection
+// lost) does not count: it can come after the statement was applied.
+func (db *DB) answered(err error) bool {
+	var pgErr *pgconn.PgError
+	var myErr *mysql.MySQLError
+	var liteErr *sqlite.Error
+	if !errors.As(err, &pgErr) && !errors.As(err, &myErr) && !errors.As(err, &liteErr) {
+		return false
+	}
+	return !athanor.IsConnectionError(db.classify(err))
+}
+
+// mayHaveRun reports whether a write that failed with err may still have
+// been applied: the server did not answer, and the error did not happen
+// before the statement was sent.
+func (db *DB) mayHaveRun(err error) bool {
+	return err != nil && !db.answered(err) && !wasNotSent(err)
+}
+
+// outcomeUnknown wraps the error of an autocommit write whose answer was
+// lost with athanor.ErrOutcomeUnknown.
+func outcomeUnknown(err error) error {
+	return fmt.Errorf("engine: write outcome unknown: %w: %w", athanor.ErrOutcomeUnknown, err)
+}

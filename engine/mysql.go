@@ -86,6 +86,17 @@ func (db *DB) setupMySQL() error {
 	if err := mysqlTimePolicy(cfg); err != nil {
 		return fmt.Errorf("engine: open %s: %w", &db.cfg, err)
 	}
+	if cfg.MaxAllowedPacket == mysqlDefaultMaxAllowedPacket {
+		// Left at the driver's default (64 MiB, larger than the server's
+		// usual 16 MiB): ask the server for its max_allowed_packet when
+		// connecting instead. Knowing the real limit, the driver refuses
+		// an oversized packet before sending it (mysql.ErrPktTooLarge, the
+		// caller's error) and sends a large parameter in chunks the server
+		// accepts (it answers with an error if the value is still too
+		// large); with a limit above the server's, the server would reset
+		// the connection, as if the node had failed.
+		cfg.MaxAllowedPacket = 0
+	}
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return fmt.Errorf("engine: open %s: %w", &db.cfg, err)
@@ -335,6 +346,10 @@ const (
 	// to leave the server; the connection's pool slot is held meanwhile.
 	killWaitTimeout = 30 * time.Second
 )
+
+// mysqlDefaultMaxAllowedPacket is go-sql-driver/mysql's default
+// Config.MaxAllowedPacket (what mysql.NewConfig sets).
+var mysqlDefaultMaxAllowedPacket = mysql.NewConfig().MaxAllowedPacket
 
 // killerConns is the number of side connections used for KILL.
 const killerConns = 4

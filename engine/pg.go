@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"time"
@@ -147,18 +148,48 @@ func encodePGArgs(tm *pgtype.Map, args []any) ([][]byte, error) {
 	return vals, nil
 }
 
+// pgMaxParams is the extended protocol's limit on a statement's
+// parameters (an int16 count).
+const pgMaxParams = math.MaxUint16
+
+// tooManyParams is the error of a statement with more parameters than the
+// protocol carries. It is raised before anything is sent: pgx would fail
+// it only when the rows are read, after preparing it on the server.
+func tooManyParams(n int) error {
+	return notSent(fmt.Errorf("engine: statement has %d parameters; PostgreSQL takes at most %d", n, pgMaxParams))
+}
+
+// sendError marks an error pgx raised before sending the statement (an
+// argument it cannot encode, a wrong argument count) as not sent: such an
+// error is neither the server's nor the transport's, and leaves the
+// connection open and idle, whereas pgx closes the connection on any
+// transport error once something was sent.
+func (p *pgConn) sendError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) || p.c.IsClosed() || p.c.PgConn().IsBusy() {
+		return err
+	}
+	return notSent(err)
+}
+
 func (p *pgConn) exec(ctx context.Context, sql string, args []any) (Result, error) {
+	if len(args) > pgMaxParams {
+		return Result{}, tooManyParams(len(args))
+	}
 	tag, err := p.c.Exec(ctx, sql, args...)
 	if err != nil {
-		return Result{}, err
+		return Result{}, p.sendError(err)
 	}
 	return Result{RowsAffected: tag.RowsAffected()}, nil
 }
 
 func (p *pgConn) query(ctx context.Context, sql string, args []any, r *Rows) error {
+	if len(args) > pgMaxParams {
+		return tooManyParams(len(args))
+	}
 	rows, err := p.c.Query(ctx, sql, args...)
 	if err != nil {
-		return err
+		return p.sendError(err)
 	}
 	r.pg = rows
 	r.pgScan = r.pgScan.reset()
@@ -326,9 +357,13 @@ func (p *pgConn) batch(ctx context.Context, prefix string, items []batchItem, ou
 		if it.err != nil {
 			continue
 		}
+		if len(it.args) > pgMaxParams {
+			it.err = fmt.Errorf("engine: batch statement %d: %w", i, tooManyParams(len(it.args)))
+			continue
+		}
 		vals, err := encodePGArgs(tm, it.args)
 		if err != nil {
-			it.err = fmt.Errorf("engine: batch statement %d: %w", i, err)
+			it.err = notSent(fmt.Errorf("engine: batch statement %d: %w", i, err))
 			continue
 		}
 		// Parameters and results in text format with types inferred by
@@ -341,6 +376,16 @@ func (p *pgConn) batch(ctx context.Context, prefix string, items []batchItem, ou
 	if err := pl.Flush(); err != nil {
 		_ = pl.Close()
 		p.pc.taint()
+		// Part of the pipeline may have reached the server: every sent
+		// statement shares the error.
+		for i := range items {
+			if sent[i] {
+				out[i].Err = err
+			} else {
+				out[i].Err = items[i].err
+			}
+			out[i].done = true
+		}
 		return err
 	}
 	var prefixErr error

@@ -34,6 +34,8 @@ type Rows struct {
 	err    error
 	closed bool
 	n      int64
+	// autoWrite: the statement writes and runs outside a transaction.
+	autoWrite bool
 
 	// dest is reused to hold field pointers while scanning a struct.
 	dest  [16]any
@@ -114,9 +116,13 @@ func (r *Rows) run(stmt core.Statement, cs *core.Compiled, inTx bool) error {
 	if db.driver == MySQL {
 		sql = db.mysqlSQL(r.ctx, r.c, cs)
 	}
+	// A writing statement outside a transaction (INSERT … RETURNING)
+	// commits by itself: its lost answer is an unknown outcome, whether
+	// the connection fails now or while its rows are read.
+	r.autoWrite = cs.Writes && !inTx
 	err := r.c.dc.query(r.ctx, sql, cs.Args, r)
 	if err != nil {
-		err = db.execError(r.ctx, r.c, err, false)
+		err = db.execError(r.ctx, r.c, err, r.autoWrite)
 		if db.hooks.query != nil {
 			db.hooks.queryEnd(r.hctx, QueryEndData{SQL: r.sql, Err: err, Duration: time.Since(r.began)})
 		}
@@ -192,7 +198,7 @@ func (r *Rows) Close() error {
 		affected = r.n
 	}
 	if err != nil && r.c != nil {
-		err = r.db.execError(r.ctx, r.c, err, false)
+		err = r.db.execError(r.ctx, r.c, err, r.autoWrite)
 	} else if r.c != nil && r.pg == nil {
 		err = lateBoundRead(r.ctx, r.c)
 	}

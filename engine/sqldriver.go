@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // sqlConn is a connection of a database/sql/driver driver (MySQL, SQLite)
@@ -156,9 +158,25 @@ func (s *sqlConn) stmt(ctx context.Context, sql string) (driver.Stmt, error) {
 }
 
 func (s *sqlConn) exec(ctx context.Context, sql string, args []any) (Result, error) {
+	r, err := s.execSend(ctx, sql, args)
+	return r, sendError(err)
+}
+
+// sendError marks the errors raised before the statement was sent as not
+// sent: the driver's refusal of a packet over max_allowed_packet (which it
+// checks before writing), and driver.ErrBadConn, which database/sql/driver
+// reserves for a statement that did not reach the server.
+func sendError(err error) error {
+	if err != nil && (errors.Is(err, mysql.ErrPktTooLarge) || errors.Is(err, driver.ErrBadConn)) {
+		return notSent(err)
+	}
+	return err
+}
+
+func (s *sqlConn) execSend(ctx context.Context, sql string, args []any) (Result, error) {
 	nv, err := s.namedArgs(args)
 	if err != nil {
-		return Result{}, err
+		return Result{}, notSent(err)
 	}
 	var res driver.Result
 	if ex, ok := s.c.(driver.ExecerContext); ok {
@@ -196,9 +214,13 @@ func (s *sqlConn) exec(ctx context.Context, sql string, args []any) (Result, err
 }
 
 func (s *sqlConn) query(ctx context.Context, sql string, args []any, r *Rows) error {
+	return sendError(s.querySend(ctx, sql, args, r))
+}
+
+func (s *sqlConn) querySend(ctx context.Context, sql string, args []any, r *Rows) error {
 	nv, err := s.namedArgs(args)
 	if err != nil {
-		return err
+		return notSent(err)
 	}
 	var rows driver.Rows
 	if q, ok := s.c.(driver.QueryerContext); ok {

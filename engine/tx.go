@@ -151,6 +151,9 @@ func (db *DB) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 // ready checks that the transaction can take a statement and sends a
 // pending BEGIN.
 func (tx *Tx) ready(ctx context.Context) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if tx.done || tx.rootDone() {
 		return ErrTxDone
 	}
@@ -289,6 +292,9 @@ func (tx *Tx) depth() int {
 // may not have been committed; the error then matches
 // athanor.ErrOutcomeUnknown and must not be retried blindly.
 func (tx *Tx) Commit(ctx context.Context) error {
+	if ctx == nil {
+		return ErrNilContext // the transaction stays open
+	}
 	if err := tx.ready(ctx); err != nil {
 		if errors.Is(err, ErrTxDone) {
 			return err
@@ -341,6 +347,13 @@ func (tx *Tx) commit(ctx context.Context) error {
 func (tx *Tx) Rollback(ctx context.Context) error {
 	if tx.done || tx.rootDone() {
 		return ErrTxDone
+	}
+	if ctx == nil {
+		// Nothing can be sent without a context: the connection is
+		// closed (which rolls the transaction back on the server) rather
+		// than held forever.
+		tx.root().abandon(ErrNilContext)
+		return ErrNilContext
 	}
 	if tx.child != nil && !tx.child.done {
 		_ = tx.child.Rollback(ctx)
@@ -444,6 +457,9 @@ func (db *DB) RunInTx(ctx context.Context, opts TxOptions, fn func(ctx context.C
 
 // RunInTxRetry is RunInTx with an explicit retry policy.
 func (db *DB) RunInTxRetry(ctx context.Context, opts TxOptions, p RetryPolicy, fn func(ctx context.Context, tx *Tx) error) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if p.MaxAttempts <= 0 {
 		p.MaxAttempts = DefaultRetryPolicy.MaxAttempts
 	}

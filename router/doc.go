@@ -35,7 +35,12 @@
 // probe, or a read with a connection error, is out of service until a
 // probe succeeds; one whose lag exceeds MaxLag gets no reads until it
 // catches up. A read that fails on a replica with a connection error is
-// retried on another replica or the primary; writes never are. QueryRow
+// retried on another replica or the primary; writes never are. An error
+// that is the caller's — raised before anything was sent, such as a
+// MariaDB parameter over max_allowed_packet, or the server's refusal of a
+// statement — is returned as it is: the replica stays in service and the
+// read is not sent elsewhere. A nil context is refused with
+// engine.ErrNilContext. QueryRow
 // reads its row before returning, so a replica lost while the row streams
 // in is retried too; Query retries failures up to its first response, and
 // an error while iterating rows is returned to the caller.

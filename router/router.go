@@ -251,6 +251,9 @@ func (r *Router) GroupFor(stmt core.Statement) (*Group, error) {
 // Exec runs a statement that returns no rows. Writes run on the primary
 // and, when ctx carries a Tracker, add the commit's position to it.
 func (r *Router) Exec(ctx context.Context, stmt core.Statement) (engine.Result, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return engine.Result{}, err
+	}
 	g, err := r.GroupFor(stmt)
 	if err != nil {
 		return engine.Result{}, err
@@ -276,6 +279,9 @@ func (r *Router) Exec(ctx context.Context, stmt core.Statement) (engine.Result, 
 // (honouring the causal token in ctx); writes such as INSERT … RETURNING
 // and locking reads go to the primary.
 func (r *Router) Query(ctx context.Context, stmt core.Statement) (*engine.Rows, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	g, err := r.GroupFor(stmt)
 	if err != nil {
 		return nil, err
@@ -304,6 +310,9 @@ func (r *Router) Query(ctx context.Context, stmt core.Statement) (*engine.Rows, 
 // engine.DB.QueryFunc). A replica that fails before fn is called is
 // retried elsewhere, as for Query; once fn has run, its outcome stands.
 func (r *Router) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
+	if err := engine.CheckContext(ctx); err != nil {
+		return err
+	}
 	g, err := r.GroupFor(stmt)
 	if err != nil {
 		return err
@@ -338,6 +347,9 @@ func (r *Router) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*en
 // QueryRow runs a statement expected to return at most one row, routed
 // like Query. Errors are deferred to Row.Scan.
 func (r *Router) QueryRow(ctx context.Context, stmt core.Statement) *engine.Row {
+	if err := engine.CheckContext(ctx); err != nil {
+		return engine.ErrRow(err)
+	}
 	g, err := r.GroupFor(stmt)
 	if err != nil {
 		return engine.ErrRow(err)
@@ -365,6 +377,9 @@ func (r *Router) QueryRow(ctx context.Context, stmt core.Statement) *engine.Row 
 // of them writes, else on one replica chosen as for a read (see
 // engine.DB.Batch for pipelining).
 func (r *Router) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.BatchResult, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	if len(stmts) == 0 {
 		return nil, nil
 	}

@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"github.com/athanor-orm/athanor/engine"
 	"sync"
 )
 
@@ -51,6 +52,9 @@ func (tr *Tracker) Token() Token {
 // Resolve asks each primary written to since the last call for its current
 // position (one round trip per such group) and returns the full token.
 func (tr *Tracker) Resolve(ctx context.Context) (Token, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return Token{}, err
+	}
 	tr.mu.Lock()
 	groups := make([]*Group, 0, len(tr.pending))
 	for g := range tr.pending {

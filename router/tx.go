@@ -26,6 +26,9 @@ type Tx struct {
 
 // Begin starts a transaction in the default group (see Group.Begin).
 func (r *Router) Begin(ctx context.Context, opts engine.TxOptions) (*Tx, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	return r.routes.Load().defaultGrp.Begin(ctx, opts)
 }
 
@@ -34,6 +37,9 @@ func (r *Router) Begin(ctx context.Context, opts engine.TxOptions) (*Tx, error) 
 // would), at REPEATABLE READ unless another level is asked for, so it sees
 // one consistent snapshot. Any other transaction runs on the primary.
 func (g *Group) Begin(ctx context.Context, opts engine.TxOptions) (*Tx, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	n, d := g.primary, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonInTx}
 	if opts.ReadOnly {
 		tok, err := g.causalPosition(ctx)
@@ -131,6 +137,9 @@ func (tx *Tx) Node() string { return tx.node.name }
 // fail after a successful COMMIT, Commit still returns nil and the tracker
 // asks again at its next read.
 func (tx *Tx) Commit(ctx context.Context) error {
+	if err := engine.CheckContext(ctx); err != nil {
+		return err
+	}
 	if err := tx.tx.Commit(ctx); err != nil {
 		return err
 	}
@@ -172,7 +181,12 @@ func (g *Group) commitToken(ctx context.Context, ctxs ...context.Context) Token 
 // Tracker of ctx, if any. It is zero in a group without replicas, where
 // no read can be stale, and when the primary cannot be asked (the Tracker
 // then asks again at its next read).
-func (g *Group) CommitToken(ctx context.Context) Token { return g.commitToken(ctx) }
+func (g *Group) CommitToken(ctx context.Context) Token {
+	if ctx == nil {
+		return Token{}
+	}
+	return g.commitToken(ctx)
+}
 
 func containsTracker(trs []*Tracker, tr *Tracker) bool {
 	for _, x := range trs {
@@ -193,6 +207,9 @@ func (tx *Tx) Rollback(ctx context.Context) error { return tx.tx.Rollback(ctx) }
 
 // RunInTx runs fn in a transaction of the default group (see Group.RunInTx).
 func (r *Router) RunInTx(ctx context.Context, opts engine.TxOptions, fn func(ctx context.Context, tx *Tx) error) (Token, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return Token{}, err
+	}
 	return r.routes.Load().defaultGrp.RunInTx(ctx, opts, fn)
 }
 
@@ -201,6 +218,9 @@ func (r *Router) RunInTx(ctx context.Context, opts engine.TxOptions, fn func(ctx
 // serialization failure and deadlock, never after an unknown outcome), and
 // returns the commit's causal token.
 func (g *Group) RunInTx(ctx context.Context, opts engine.TxOptions, fn func(ctx context.Context, tx *Tx) error) (Token, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return Token{}, err
+	}
 	if opts.ReadOnly {
 		return Token{}, errors.New("router: RunInTx is for read-write transactions; use Begin with ReadOnly")
 	}

@@ -97,6 +97,21 @@
 // objects to their pre-transaction states, keeping the caller's changes
 // as pending changes.
 //
+// # Unknown outcomes
+//
+// A Commit whose answer is lost after it was sent (the single statement
+// of a one-statement commit, or the COMMIT) returns an error matching
+// athanor.ErrOutcomeUnknown: the rows may or may not have been written.
+// The objects the commit was to insert then leave the session: each is
+// Detached if its primary key is set and Transient if its key was to be
+// generated (fields the flush set, such as generated keys, are restored),
+// and a later Commit does not insert it again. Read the rows back to
+// learn what happened; Add an object again only to insert it again.
+// Changed and deleted objects are restored as on any error, their changes
+// pending: committing again sends the same UPDATE or DELETE.
+//
+// Every entry point given a nil context returns engine.ErrNilContext.
+//
 // # Queries
 //
 // Query[T] builds an immutable query for T's objects; names given as

@@ -91,6 +91,9 @@ func (j *journal) restore(s *Session) {
 // If it fails, the database work of this flush is rolled back and every
 // object is as it was before the call.
 func (s *Session) Flush(ctx context.Context) error {
+	if err := engine.CheckContext(ctx); err != nil {
+		return err
+	}
 	if s.closed.Load() {
 		return ErrClosed
 	}
@@ -366,6 +369,7 @@ func (pl *plan) commitOne(ctx context.Context) (router.Token, error) {
 	pl.tx = at
 	if err := pl.execute(ctx); err != nil {
 		pl.log.restore(s)
+		s.forgetIfUnknown(err, pl.inserts) // see outcome.go
 		return router.Token{}, fmt.Errorf("session: flush: %w", err)
 	}
 	pl.committed = true

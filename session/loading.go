@@ -255,6 +255,9 @@ func (q *QueryOf[T]) plan() (*loader.Plan, error) {
 // call site, are an N+1 pattern: reported to Options.OnNPlusOne, and an
 // error wrapping loader.ErrNPlusOne under Options.Strict.
 func (s *Session) Load(ctx context.Context, obj any, rel string) error {
+	if err := engine.CheckContext(ctx); err != nil {
+		return err
+	}
 	m, p, err := s.model(obj)
 	if err != nil {
 		return err

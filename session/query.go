@@ -145,6 +145,9 @@ func (q *QueryOf[T]) Statement() (*core.SelectStmt, error) {
 }
 
 func (q *QueryOf[T]) prepare(ctx context.Context, stmt core.Statement) error {
+	if err := engine.CheckContext(ctx); err != nil {
+		return err
+	}
 	if err := q.ready(); err != nil {
 		return err
 	}

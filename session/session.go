@@ -341,7 +341,14 @@ func (s *Session) readCtx(ctx context.Context) context.Context {
 // that statement alone: it is atomic by itself, so BEGIN and COMMIT would
 // only add two round trips. Should its connection fail mid-statement, the
 // error matches athanor.ErrOutcomeUnknown, as a failed COMMIT's would.
+//
+// After an error matching athanor.ErrOutcomeUnknown, the objects the
+// commit was to insert leave the session, so that committing again does
+// not insert them twice (see "Unknown outcomes" in the package doc).
 func (s *Session) Commit(ctx context.Context) (router.Token, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return router.Token{}, err
+	}
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
 	flushed, committed, err := s.flushLocked(ctx, true)
@@ -362,7 +369,9 @@ func (s *Session) Commit(ctx context.Context) (router.Token, error) {
 	tok, err := s.tx.Commit(ctx)
 	s.txMu.Unlock()
 	if err != nil {
+		inserted := s.txLog.inserted()
 		s.endTx(false)
+		s.forgetIfUnknown(err, inserted) // see outcome.go
 		return router.Token{}, fmt.Errorf("session: commit: %w", err)
 	}
 	s.endTx(true)
@@ -483,6 +492,9 @@ func (s *Session) query(ctx context.Context, stmt core.Statement, fn func(*engin
 }
 
 func (s *Session) autoflush(ctx context.Context) error {
+	if ctx == nil {
+		return engine.ErrNilContext // every statement of the session passes here
+	}
 	if s.opts.NoAutoflush {
 		return nil
 	}
@@ -493,6 +505,9 @@ func (s *Session) autoflush(ctx context.Context) error {
 // column), from the identity map when it is there, else from the
 // database. It returns athanor.ErrNoRows when there is no such row.
 func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	m, err := s.reg.Of(typeFor[T]())
 	if err != nil {
 		return nil, err
@@ -649,6 +664,9 @@ func (lr *loadRun) scan(rows *engine.Rows) error {
 // Refresh reloads obj's columns from the database, discarding its
 // unflushed changes.
 func (s *Session) Refresh(ctx context.Context, obj any) error {
+	if err := engine.CheckContext(ctx); err != nil {
+		return err
+	}
 	m, p, err := s.model(obj)
 	if err != nil {
 		return err
@@ -695,6 +713,9 @@ func (s *Session) Refresh(ctx context.Context, obj any) error {
 // at the next flush. Without such a row, a copy of obj is added as
 // pending. obj itself is never put in the session.
 func Merge[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	m, p, err := s.model(obj)
 	if err != nil {
 		return nil, err

@@ -510,7 +510,11 @@ func (pl *plan) collect() error {
 			if !ok || len(prev) == 0 {
 				continue
 			}
-			cur := newMemberSet(r.Targets(e.p))
+			ts := r.Targets(e.p)
+			if slices.Equal(prev, ts) {
+				continue
+			}
+			cur := newMemberSet(ts)
 			for _, t := range prev {
 				if cur.has(t) {
 					continue
@@ -525,7 +529,7 @@ func (pl *plan) collect() error {
 				if r.Cascade.Has(mapper.CascadeDeleteOrphan) {
 					del(te)
 				} else if nullable(r.FK) {
-					pl.addLink(link{child: te, fk: r.FK, rel: r}, true)
+					pl.unparent(te, e, r)
 				}
 			}
 		}

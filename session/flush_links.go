@@ -56,7 +56,9 @@ type move struct {
 // findMoves records, for every child added to a one-to-many or one-to-one
 // collection since its snapshot, the parent that added it. collect calls it
 // before the orphan pass: a child removed from one collection and added to
-// another has moved, it is no orphan.
+// another has moved, it is no orphan. New children whose many-to-one is
+// unset or already names the parent (the usual way to add them) need no
+// record: nothing can disagree.
 func (pl *plan) findMoves(all []*entry) {
 	for _, e := range all {
 		st := e.State()
@@ -72,6 +74,9 @@ func (pl *plan) findMoves(all []*entry) {
 				continue
 			}
 			prev, _ := e.coll.get(r)
+			if slices.Equal(prev, cur) {
+				continue // unchanged: the common case, without a set
+			}
 			var was memberSet
 			if len(prev) > 0 {
 				was = newMemberSet(prev)
@@ -79,6 +84,14 @@ func (pl *plan) findMoves(all []*entry) {
 			for _, t := range cur {
 				if t == nil || was.has(t) {
 					continue
+				}
+				if te := pl.lookup(t); te == nil || te.State() != Persistent {
+					if r.Backref == nil || r.Backref.Kind != mapper.ManyToOne {
+						continue
+					}
+					if bp := r.Backref.Targets(t); len(bp) == 0 || bp[0] == e.p {
+						continue
+					}
 				}
 				if pl.moves == nil {
 					pl.moves = map[unsafe.Pointer][]move{}
@@ -178,7 +191,12 @@ func (pl *plan) resolveMove(child *entry, r *mapper.Relation) ([]unsafe.Pointer,
 		return nil, fmt.Errorf("session: %s %s: %s.%s points to %s but it was added to %s.%s of %s %s: change one side only, or both alike",
 			child.m.Name, describe(child), r.Owner.Name, r.Name, other, to.rel.Owner.Name, to.rel.Name, to.parent.m.Name, describe(to.parent))
 	}
-	// The collection changed, the many-to-one did not: the collection wins.
+	// The collection changed, the many-to-one did not: the collection wins,
+	// and a many-to-one still naming the old parent follows it (or the next
+	// flush would move the child back).
+	if len(cur) == 0 {
+		return cur, nil
+	}
 	pl.setRel(child, r, []unsafe.Pointer{to.parent.p})
 	return r.Targets(child.p), nil
 }
@@ -208,9 +226,27 @@ func (pl *plan) setRel(e *entry, r *mapper.Relation, ts []unsafe.Pointer) {
 	pl.log.writes = append(pl.log.writes, fieldWrite{p: e.p, rel: r, olds: old})
 }
 
+// unparent sets the foreign key of child, removed from parent's collection
+// r, to NULL. The removal is the change, so a many-to-one still naming
+// parent is cleared too (journaled): it would otherwise win and keep the
+// key.
+func (pl *plan) unparent(child, parent *entry, r *mapper.Relation) {
+	pl.addLink(link{child: child, fk: r.FK, rel: r}, true)
+	for _, cr := range child.m.Relations() {
+		if cr.Kind == mapper.ManyToOne && sameFK(r, cr) {
+			if ts := cr.Targets(child.p); len(ts) == 1 && ts[0] == parent.p {
+				pl.setRel(child, cr, nil)
+			}
+		}
+	}
+}
+
 // diffMembers calls add for each member of cur not in prev and del for each
 // member of prev not in cur, in linear time.
 func diffMembers(prev, cur []unsafe.Pointer, add, del func(unsafe.Pointer) error) error {
+	if slices.Equal(prev, cur) {
+		return nil
+	}
 	was, is := newMemberSet(prev), newMemberSet(cur)
 	for _, t := range cur {
 		if !was.has(t) {

@@ -321,3 +321,33 @@ func TestMoveChildKeepsDeleteOrphan(t *testing.T) {
 		}
 	})
 }
+
+// TestRemoveChildNullsKey: a cut removed from its disc's loaded
+// collection (not delete-orphan, nullable key) loses its disc, though the
+// load set its many-to-one to the disc: the collection is the side that
+// changed.
+func TestRemoveChildNullsKey(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := linkSchema(t, srv)
+		s := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		d, err := session.Query[linkDisc](s).Filter("ID", 1).Options(loader.SelectIn("Cuts").OrderBy("ID")).One(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gone := d.Cuts[0]
+		if gone.Disc != d {
+			t.Fatalf("the load did not set the cut's disc: %p, want %p", gone.Disc, d)
+		}
+		d.Cuts = d.Cuts[1:]
+		if _, err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := srv.column(t, "session_link_cuts", "disc_id"), "1:NULL 2:1 3:2 4:1"; got != want {
+			t.Errorf("cuts %s, want %s", got, want)
+		}
+		if gone.Disc != nil || gone.DiscID != nil {
+			t.Errorf("the removed cut still has disc %v (%p)", gone.DiscID, gone.Disc)
+		}
+	})
+}

@@ -88,7 +88,10 @@
 // different parents, or adding a child to the collections of two
 // parents, fails the flush with an error naming the object and both
 // relationships. A moved child is no orphan of its old parent:
-// delete-orphan does not delete it.
+// delete-orphan does not delete it. A child only removed from a loaded
+// collection is deleted with delete-orphan; otherwise its foreign key is
+// set to NULL and its many-to-one, if it still names the parent, is
+// cleared (a key that cannot be NULL is left as it is).
 //
 // Deleting a parent deletes the children its relationship cascades
 // deletes to. The others stay and, as in SQLAlchemy without passive

@@ -528,8 +528,8 @@ func (pl *plan) collect() error {
 				}
 				if r.Cascade.Has(mapper.CascadeDeleteOrphan) {
 					del(te)
-				} else if nullable(r.FK) {
-					pl.unparent(te, e, r)
+				} else if err := pl.unparent(te, e, r); err != nil {
+					return err
 				}
 			}
 		}

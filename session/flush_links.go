@@ -229,8 +229,13 @@ func (pl *plan) setRel(e *entry, r *mapper.Relation, ts []unsafe.Pointer) {
 // unparent sets the foreign key of child, removed from parent's collection
 // r, to NULL. The removal is the change, so a many-to-one still naming
 // parent is cleared too (journaled): it would otherwise win and keep the
-// key.
-func (pl *plan) unparent(child, parent *entry, r *mapper.Relation) {
+// key. A key that cannot be NULL is an error: the removal cannot be
+// written.
+func (pl *plan) unparent(child, parent *entry, r *mapper.Relation) error {
+	if !nullable(r.FK) {
+		return fmt.Errorf("session: %s %s was removed from %s.%s of %s %s, but %s.%s cannot be NULL (delete it, move it to another parent, or cascade delete-orphan)",
+			child.m.Name, describe(child), r.Owner.Name, r.Name, parent.m.Name, describe(parent), child.m.Name, r.FK[0].Name)
+	}
 	pl.addLink(link{child: child, fk: r.FK, rel: r}, true)
 	for _, cr := range child.m.Relations() {
 		if cr.Kind == mapper.ManyToOne && sameFK(r, cr) {
@@ -239,6 +244,7 @@ func (pl *plan) unparent(child, parent *entry, r *mapper.Relation) {
 			}
 		}
 	}
+	return nil
 }
 
 // diffMembers calls add for each member of cur not in prev and del for each

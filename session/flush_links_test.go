@@ -351,3 +351,26 @@ func TestRemoveChildNullsKey(t *testing.T) {
 		}
 	})
 }
+
+// TestRemoveChildNotNullKey: a disc removed from its studio's collection,
+// which neither deletes orphans nor lets the key be NULL, fails the flush
+// with an error naming the relationship, instead of being kept silently.
+func TestRemoveChildNotNullKey(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := linkSchema(t, srv)
+		s := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		st, err := session.Query[linkStudio](s).Filter("ID", 1).Options(loader.SelectIn("Discs").OrderBy("ID")).One(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Discs = st.Discs[1:]
+		_, err = s.Commit(ctx)
+		if err == nil || !strings.Contains(err.Error(), "linkStudio.Discs") || !strings.Contains(err.Error(), "cannot be NULL") {
+			t.Fatalf("remove disc 1 from studio 1: %v, want an error naming linkStudio.Discs", err)
+		}
+		if got, want := srv.column(t, "session_link_discs", "studio_id"), "1:1 2:1 3:2 4:2"; got != want {
+			t.Errorf("discs %s, want %s", got, want)
+		}
+	})
+}

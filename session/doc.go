@@ -91,7 +91,8 @@
 // delete-orphan does not delete it. A child only removed from a loaded
 // collection is deleted with delete-orphan; otherwise its foreign key is
 // set to NULL and its many-to-one, if it still names the parent, is
-// cleared (a key that cannot be NULL is left as it is).
+// cleared; a key that cannot be NULL fails the flush, naming the
+// relationship.
 //
 // Deleting a parent deletes the children its relationship cascades
 // deletes to. The others stay and, as in SQLAlchemy without passive

@@ -77,7 +77,9 @@
 //     column checked and bumped —
 //     no row matched is athanor.ErrStaleObject;
 //   - association rows, then deletes, dependents first (both split, like
-//     inserts, by BatchSize and the parameter limit).
+//     inserts, by BatchSize and the parameter limit; the association rows
+//     of the members removed from one object's collection go in one
+//     DELETE … IN).
 //
 // A child's parent is held on two sides: the parent's collection
 // (one-to-many or one-to-one) and the child's many-to-one over the same

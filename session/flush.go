@@ -1086,12 +1086,8 @@ func (pl *plan) associations(ctx context.Context) error {
 		}
 		dels = append(dels, p)
 	}
-	slices.SortFunc(dels, func(x, y pair) int { return cmp.Or(cmp.Compare(x.a.seq, y.a.seq), cmp.Compare(x.b.seq, y.b.seq)) })
-	for _, p := range dels {
-		stmt := core.Delete(p.t).Where(core.Eq(p.ac, snapKey(p.a)), core.Eq(p.bc, snapKey(p.b)))
-		if _, err := pl.exec(ctx, stmt); err != nil {
-			return fmt.Errorf("delete from %s: %w", p.t.Name(), err)
-		}
+	if err := pl.deletePairs(ctx, dels); err != nil {
+		return err
 	}
 	// Rows of deleted objects.
 	var deleted []*entry

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"unsafe"
 
 	"github.com/athanor-orm/athanor/core"
@@ -387,4 +388,44 @@ func (pl *plan) refersTo(child *entry, r *mapper.Relation, parent *entry) bool {
 		}
 	}
 	return true
+}
+
+// deletePairs removes association rows: those of one object in one table
+// (one column's value) go in one DELETE … WHERE a = ? AND b IN (…), split
+// by the parameter limit. The pairs are grouped by the side with fewer
+// distinct objects (members removed from one collection share their
+// owner).
+func (pl *plan) deletePairs(ctx context.Context, dels []pair) error {
+	as, bs := map[*entry]bool{}, map[*entry]bool{}
+	for _, p := range dels {
+		as[p.a], bs[p.b] = true, true
+	}
+	if len(bs) < len(as) {
+		for i, p := range dels {
+			dels[i] = pair{t: p.t, a: p.b, b: p.a, ac: p.bc, bc: p.ac}
+		}
+	}
+	slices.SortFunc(dels, func(x, y pair) int {
+		return cmp.Or(strings.Compare(x.t.Name(), y.t.Name()), strings.Compare(x.ac.Name, y.ac.Name),
+			cmp.Compare(x.a.seq, y.a.seq), cmp.Compare(x.b.seq, y.b.seq))
+	})
+	for len(dels) > 0 {
+		p := dels[0]
+		n := 1
+		for n < len(dels) && dels[n].t == p.t && dels[n].ac == p.ac && dels[n].a == p.a {
+			n++
+		}
+		for chunk := range slices.Chunk(dels[:n], max(pl.rowsPerStatement(1)-1, 1)) {
+			keys := make([]any, len(chunk))
+			for i, q := range chunk {
+				keys[i] = snapKey(q.b)
+			}
+			stmt := core.Delete(p.t).Where(core.Eq(p.ac, snapKey(p.a)), core.In(p.bc, keys...))
+			if _, err := pl.exec(ctx, stmt); err != nil {
+				return fmt.Errorf("delete from %s: %w", p.t.Name(), err)
+			}
+		}
+		dels = dels[n:]
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -371,6 +372,76 @@ func TestRemoveChildNotNullKey(t *testing.T) {
 		}
 		if got, want := srv.column(t, "session_link_discs", "studio_id"), "1:1 2:1 3:2 4:2"; got != want {
 			t.Errorf("discs %s, want %s", got, want)
+		}
+	})
+}
+
+// TestRemoveManyToManyMembersBatched: members removed from a loaded
+// many-to-many collection go in one DELETE of association rows, from
+// either side; the others stay.
+func TestRemoveManyToManyMembersBatched(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := schema(t, srv.db, mapper.RegisterIn[Author], mapper.RegisterIn[Book], mapper.RegisterIn[Tag])
+		s := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		var tags []*Tag
+		for i := range 6 {
+			tags = append(tags, &Tag{Name: "t" + strconv.Itoa(i)})
+		}
+		b1 := &Book{Title: "x", Tags: tags}
+		b2 := &Book{Title: "y", Tags: slices.Clone(tags)}
+		if err := s.Add(&Author{Name: "a", Books: []*Book{b1, b2}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		deletes := func() []string {
+			var out []string
+			for _, q := range srv.log.take() {
+				if strings.HasPrefix(q, "DELETE") {
+					out = append(out, q)
+				}
+			}
+			return out
+		}
+
+		s = session.New(session.DB(srv.db), session.Options{Registry: reg})
+		b, err := session.Query[Book](s).Filter("Title", "x").Options(loader.SelectIn("Tags").OrderBy("Name")).One(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Tags = b.Tags[4:]
+		srv.log.take()
+		if _, err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := deletes(); len(got) != 1 {
+			t.Errorf("%d DELETEs for 4 removed members, want 1: %q", len(got), got)
+		}
+		if got := srv.rows(t, "book_tags"); got != 8 {
+			t.Errorf("%d association rows, want 8", got)
+		}
+
+		// The other side: a tag leaves both books.
+		s = session.New(session.DB(srv.db), session.Options{Registry: reg})
+		tg, err := session.Query[Tag](s).Filter("Name", "t5").Options(loader.SelectIn("Books")).One(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tg.Books) != 2 {
+			t.Fatalf("tag t5 is on %d books, want 2", len(tg.Books))
+		}
+		tg.Books = tg.Books[:0]
+		srv.log.take()
+		if _, err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := deletes(); len(got) != 1 {
+			t.Errorf("%d DELETEs for a tag leaving 2 books, want 1: %q", len(got), got)
+		}
+		if got := srv.rows(t, "book_tags"); got != 6 {
+			t.Errorf("%d association rows, want 6", got)
 		}
 	})
 }

@@ -110,9 +110,15 @@ func sameFK(coll, m2o *mapper.Relation) bool {
 }
 
 // movedAway reports whether child, gone from parent's collection r, now
-// belongs to another parent: by its many-to-one, or by having been added
-// to another collection of the same relationship.
+// belongs to another parent: by its many-to-one, by having been added to
+// another collection of the same relationship, or by its foreign key
+// fields, set by the caller.
 func (pl *plan) movedAway(child, parent *entry, r *mapper.Relation) bool {
+	for i, f := range r.FK {
+		if v := f.Value(child.p); v != nil && !f.Equal(v, keyValue(parent, i)) {
+			return true
+		}
+	}
 	if r.Backref != nil {
 		if bp := r.Backref.Targets(child.p); len(bp) == 1 && bp[0] != parent.p {
 			return true

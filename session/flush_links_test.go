@@ -445,3 +445,27 @@ func TestRemoveManyToManyMembersBatched(t *testing.T) {
 		}
 	})
 }
+
+// TestRemoveChildWithItsKeySet: a disc removed from its studio's
+// collection whose key field the caller set to another studio moves there
+// (no error for the key that cannot be NULL).
+func TestRemoveChildWithItsKeySet(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := linkSchema(t, srv)
+		s := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		st, err := session.Query[linkStudio](s).Filter("ID", 1).Options(loader.SelectIn("Discs").OrderBy("ID")).One(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Discs[0].StudioID = 3
+		st.Discs[0].Studio = nil
+		st.Discs = st.Discs[1:]
+		if _, err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := srv.column(t, "session_link_discs", "studio_id"), "1:3 2:1 3:2 4:2"; got != want {
+			t.Errorf("discs %s, want %s", got, want)
+		}
+	})
+}

@@ -208,13 +208,11 @@ func (pl *plan) resolveMove(child *entry, r *mapper.Relation) ([]unsafe.Pointer,
 	return r.Targets(child.p), nil
 }
 
-// describe names an entry by its key, or "(new)" before it has one.
+// describe names an entry by its primary-key value(s), for errors.
 func describe(e *entry) string {
 	pk := e.m.PrimaryKey()
 	if len(pk) == 1 {
-		if v := pk[0].Value(e.p); v != nil {
-			return fmt.Sprint(v)
-		}
+		return fmt.Sprint(pk[0].Value(e.p))
 	}
 	vals := make([]any, len(pk))
 	for i, f := range pk {

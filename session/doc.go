@@ -80,7 +80,34 @@
 //     column checked and bumped —
 //     no row matched is athanor.ErrStaleObject;
 //   - association rows, then deletes, dependents first (both split, like
-//     inserts, by BatchSize and the parameter limit).
+//     inserts, by BatchSize and the parameter limit; the association rows
+//     of the members removed from one object's collection go in one
+//     DELETE … IN).
+//
+// A child's parent is held on two sides: the parent's collection
+// (one-to-many or one-to-one) and the child's many-to-one over the same
+// foreign key. The side changed since the load wins. A child moved from
+// one loaded collection to another takes its new parent, and its
+// many-to-one is set to that parent; a many-to-one pointed elsewhere wins
+// over a collection still listing the child. Changing both sides to
+// different parents, or adding a child to the collections of two
+// parents, fails the flush with an error naming the object and both
+// relationships. A moved child is no orphan of its old parent:
+// delete-orphan does not delete it. A child only removed from a loaded
+// collection is deleted with delete-orphan; otherwise its foreign key is
+// set to NULL and its many-to-one, if it still names the parent, is
+// cleared; a key that cannot be NULL fails the flush, naming the
+// relationship.
+//
+// Deleting a parent deletes the children its relationship cascades
+// deletes to. The others stay and, as in SQLAlchemy without passive
+// deletes, their foreign key is set to NULL (an UPDATE before the
+// parent's DELETE): the members of a loaded collection, or else the rows
+// the database has, read in the flush's transaction; loaded children's
+// key fields and many-to-ones are cleared too. A child re-pointed to
+// another parent keeps it. Where the key cannot be NULL the flush fails
+// before it writes anything, with an error naming the relationship:
+// cascade the delete, or reassign or delete the children first.
 //
 // JSON fields (type:json: a map, slice, struct, pointer, json.RawMessage)
 // are sent as their encoding/json text on every dialect, NULL when nil,

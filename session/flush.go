@@ -28,6 +28,9 @@ type fieldWrite struct {
 	p   unsafe.Pointer
 	f   *mapper.Field
 	old any
+	// rel and olds instead of f and old: a relationship field's targets.
+	rel  *mapper.Relation
+	olds []unsafe.Pointer
 }
 
 type saved struct {
@@ -67,6 +70,10 @@ func (j *journal) merge(s *Session, later *journal) {
 func (j *journal) restore(s *Session) {
 	for i := len(j.writes) - 1; i >= 0; i-- {
 		w := j.writes[i]
+		if w.rel != nil {
+			w.rel.Set(w.p, w.olds)
+			continue
+		}
 		_ = w.f.Set(w.p, w.old)
 	}
 	for _, e := range j.order {
@@ -136,6 +143,7 @@ type plan struct {
 	links   map[*entry][]link
 	m2mAdd  map[pairKey]pair
 	m2mDel  map[pairKey]pair
+	moves   map[unsafe.Pointer][]move // children added to collections (findMoves)
 	tx      Tx
 	auto    autoTx // tx of a one-statement commit (kept here: no allocation)
 	// diffs memoises changed per entry; set drops an entry's. The first
@@ -493,6 +501,7 @@ func (pl *plan) collect() error {
 			del(e)
 		}
 	}
+	pl.findMoves(all)
 	for _, e := range all {
 		if e.State() != Persistent || pl.deletes[e] {
 			continue
@@ -502,27 +511,29 @@ func (pl *plan) collect() error {
 				continue
 			}
 			prev, ok := e.coll.get(r)
-			if !ok {
+			if !ok || len(prev) == 0 {
 				continue
 			}
-			cur := r.Get(e.p)
+			ts := r.Targets(e.p)
+			if slices.Equal(prev, ts) {
+				continue
+			}
+			cur := newMemberSet(ts)
 			for _, t := range prev {
-				if slices.Contains(cur, t) {
+				if cur.has(t) {
 					continue
 				}
 				te := pl.lookup(t)
 				if te == nil || te.State() != Persistent || pl.deletes[te] {
 					continue
 				}
-				if r.Backref != nil {
-					if bp := r.Backref.Get(te.p); len(bp) == 1 && bp[0] != e.p {
-						continue // moved to another parent
-					}
+				if pl.movedAway(te, e, r) {
+					continue
 				}
 				if r.Cascade.Has(mapper.CascadeDeleteOrphan) {
 					del(te)
-				} else if nullable(r.FK) {
-					pl.addLink(link{child: te, fk: r.FK, rel: r}, true)
+				} else if err := pl.unparent(te, e, r); err != nil {
+					return err
 				}
 			}
 		}
@@ -561,7 +572,10 @@ func (pl *plan) relLinks(e *entry) error {
 	for _, r := range e.m.Relations() {
 		switch r.Kind {
 		case mapper.ManyToOne:
-			ts := r.Get(e.p)
+			ts, err := pl.resolveMove(e, r)
+			if err != nil {
+				return err
+			}
 			if len(ts) == 0 {
 				if prev, _ := e.coll.get(r); len(prev) > 0 && nullable(r.FK) {
 					pl.addLink(link{child: e, fk: r.FK, rel: r}, false)
@@ -592,27 +606,21 @@ func (pl *plan) relLinks(e *entry) error {
 			if r.IsNil(e.p) {
 				continue
 			}
-			cur := r.Get(e.p)
 			prev, _ := e.coll.get(r)
-			for _, t := range cur {
-				if slices.Contains(prev, t) {
-					continue
-				}
+			err := diffMembers(prev, r.Get(e.p), func(t unsafe.Pointer) error {
 				te, err := pl.member(e, r, t)
-				if err != nil {
-					return err
-				}
 				if te != nil {
 					pl.addPair(&pl.m2mAdd, r, e, te)
 				}
-			}
-			for _, t := range prev {
-				if slices.Contains(cur, t) {
-					continue
-				}
+				return err
+			}, func(t unsafe.Pointer) error {
 				if te := pl.lookup(t); te != nil {
 					pl.addPair(&pl.m2mDel, r, e, te)
 				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 		}
 	}
@@ -748,6 +756,9 @@ func appendChanged(out []int, e *entry) []int {
 // execute runs the flush's statements.
 func (pl *plan) execute(ctx context.Context) error {
 	if err := pl.loadCascades(ctx); err != nil {
+		return err
+	}
+	if err := pl.nullChildren(ctx); err != nil {
 		return err
 	}
 	order, err := pl.s.modelOrder(pl)
@@ -1079,12 +1090,8 @@ func (pl *plan) associations(ctx context.Context) error {
 		}
 		dels = append(dels, p)
 	}
-	slices.SortFunc(dels, func(x, y pair) int { return cmp.Or(cmp.Compare(x.a.seq, y.a.seq), cmp.Compare(x.b.seq, y.b.seq)) })
-	for _, p := range dels {
-		stmt := core.Delete(p.t).Where(core.Eq(p.ac, snapKey(p.a)), core.Eq(p.bc, snapKey(p.b)))
-		if _, err := pl.exec(ctx, stmt); err != nil {
-			return fmt.Errorf("delete from %s: %w", p.t.Name(), err)
-		}
+	if err := pl.deletePairs(ctx, dels); err != nil {
+		return err
 	}
 	// Rows of deleted objects.
 	var deleted []*entry

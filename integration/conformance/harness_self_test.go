@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -72,5 +73,16 @@ func TestTranslate(t *testing.T) {
 	want := `SELECT t.unit_price, "Name", 'TrackId' FROM track t JOIN invoice_line il ON il.track_id = t.track_id`
 	if got != want {
 		t.Errorf("translate:\n got %s\nwant %s", got, want)
+	}
+}
+
+// A decimal question admits no binary float on either side.
+func TestExactRejectsFloats(t *testing.T) {
+	rows := [][]any{{int64(1), []byte("13.86")}, {int64(2), 13.86}}
+	if _, err := normRows(rows, true); err == nil || !strings.Contains(err.Error(), "row 1 column 1") {
+		t.Errorf("a float in an exact answer: %v, want an error naming row 1 column 1", err)
+	}
+	if _, err := normRows(rows, false); err != nil {
+		t.Errorf("a float in an ordinary answer: %v", err)
 	}
 }

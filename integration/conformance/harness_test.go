@@ -22,12 +22,11 @@ import (
 	"github.com/athanor-orm/athanor/session"
 )
 
-// Dialect names, as questions name them in overrides and bug marks.
+// Dialect names, as questions name them in overrides.
 const (
 	pg    = "postgres"
 	maria = "mariadb"
 	lite  = "sqlite"
-	all   = "*"
 )
 
 // env is one loaded Chinook database: Athanor's engine on it, the oracle
@@ -59,6 +58,12 @@ func (e *env) session() *session.Session {
 
 // rows runs a Core statement through the engine and returns its rows.
 func (e *env) rows(ctx context.Context, stmt core.Statement) ([][]any, error) {
+	return e.rowsWith(ctx, stmt, func(int) any { return nil })
+}
+
+// rowsWith is rows, scanning column i into dest(i) where that is not nil
+// (a pointer, whose value is then the row's value), into an any otherwise.
+func (e *env) rowsWith(ctx context.Context, stmt core.Statement, dest func(i int) any) ([][]any, error) {
 	rs, err := e.db.Query(ctx, stmt)
 	if err != nil {
 		return nil, err
@@ -70,10 +75,17 @@ func (e *env) rows(ctx context.Context, stmt core.Statement) ([][]any, error) {
 		vals := make([]any, n)
 		ptrs := make([]any, n)
 		for i := range vals {
-			ptrs[i] = &vals[i]
+			if ptrs[i] = dest(i); ptrs[i] == nil {
+				ptrs[i] = &vals[i]
+			}
 		}
 		if err := rs.Scan(ptrs...); err != nil {
 			return nil, err
+		}
+		for i, p := range ptrs {
+			if p != &vals[i] {
+				vals[i] = p
+			}
 		}
 		out = append(out, vals)
 	}
@@ -94,9 +106,10 @@ type question struct {
 	per map[string]string
 	// anyOrder compares rows as multisets (the question has no ORDER BY).
 	anyOrder bool
-	// knownBug marks a failure by a bug being fixed elsewhere (issue 14's
-	// numbering), per dialect or for all ("*"): it is counted, not failed.
-	knownBug map[string]string
+	// exact: a decimal question. No binary float may appear in either
+	// answer (the oracle computes exactly, Athanor scans into
+	// athanor.Decimal), so equal text is the exact value.
+	exact bool
 	// write is the oracle's version of a write question's change: it runs
 	// in a transaction rolled back after sql reads the expected state;
 	// then athanor makes the change for real and sql reads it again.
@@ -114,10 +127,7 @@ func (q question) on(dialect, sql string) question {
 func (q question) not(dialect string) question { return q.on(dialect, "") }
 func (q question) unordered() question         { q.anyOrder = true; return q }
 func (q question) allowEmpty() question        { q.empty = true; return q }
-func (q question) bug(dialect, bug string) question {
-	q.knownBug = maps(q.knownBug, dialect, bug)
-	return q
-}
+func (q question) exactly() question           { q.exact = true; return q }
 func (q question) writeOn(dialect, sql string) question {
 	q.writePer = maps(q.writePer, dialect, sql)
 	return q
@@ -173,13 +183,6 @@ func (q question) writeSQL(e *env) string {
 	return translate(s, e.n)
 }
 
-func (q question) bugFor(dialect string) string {
-	if b, ok := q.knownBug[dialect]; ok {
-		return b
-	}
-	return q.knownBug[all]
-}
-
 // --- normalisation: every value as a string, compared exactly ---
 
 var (
@@ -193,6 +196,24 @@ func normRow(vals []any) []string {
 		out[i] = norm(v)
 	}
 	return out
+}
+
+// normRows normalises an answer; in a decimal question (exact) a binary
+// float is an error, named by row and column.
+func normRows(rows [][]any, exact bool) ([][]string, error) {
+	out := make([][]string, 0, len(rows))
+	for i, r := range rows {
+		if exact {
+			for j, v := range r {
+				switch v.(type) {
+				case float64, float32:
+					return nil, fmt.Errorf("row %d column %d is the binary float %v in a decimal question", i, j, v)
+				}
+			}
+		}
+		out = append(out, normRow(r))
+	}
+	return out, nil
 }
 
 // norm writes a value so that equal data from different drivers is equal
@@ -277,74 +298,71 @@ type outcome int
 const (
 	passed outcome = iota
 	failed
-	known
 	notApplicable
 )
 
 type tally struct {
 	mu     sync.Mutex
-	counts [4]int
-	known  []string // "question (bug N)"
-	fixed  []string // marked known bug that passed
+	counts [3]int
 	failed []string
 }
 
-func (t *tally) add(q question, o outcome, note string) {
+func (t *tally) add(q question, o outcome) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.counts[o]++
-	switch o {
-	case known:
-		t.known = append(t.known, fmt.Sprintf("%s (bug %s)", q.name, note))
-	case failed:
+	if o == failed {
 		t.failed = append(t.failed, q.name)
-	case passed:
-		if note != "" {
-			t.fixed = append(t.fixed, fmt.Sprintf("%s (bug %s)", q.name, note))
-		}
 	}
 }
 
-// ask runs one question on e and reports its outcome; a failure not marked
-// as a known bug fails the test.
+// ask runs one question on e and reports its outcome: every wrong answer
+// fails the test (no question is excused).
 func ask(t *testing.T, e *env, q question, tl *tally) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	oq, ok := q.oracleSQL(e)
 	if !ok {
-		tl.add(q, notApplicable, "")
+		tl.add(q, notApplicable)
 		t.Skipf("not applicable on %s", e.name)
 	}
 	err := answer(ctx, e, q, oq)
-	bug := q.bugFor(e.name)
 	var qerr errQuestion
 	switch {
 	case errors.As(err, &qerr):
-		tl.add(q, failed, "")
+		tl.add(q, failed)
 		t.Errorf("%s on %s: the question is wrong: %v", q.name, e.name, err)
-	case err == nil && bug != "":
-		tl.add(q, passed, bug)
-		t.Logf("marked known bug %s but passes on %s: remove the mark", bug, e.name)
 	case err == nil:
-		tl.add(q, passed, "")
-	case bug != "":
-		tl.add(q, known, bug)
-		t.Logf("known bug %s: %v", bug, err)
+		tl.add(q, passed)
 	default:
-		tl.add(q, failed, "")
+		tl.add(q, failed)
 		t.Errorf("%s on %s: %v", q.name, e.name, err)
 	}
 }
 
 // errQuestion is a mistake in the question itself (its oracle), not in
-// Athanor: it always fails, even where a known bug is marked.
+// Athanor.
 type errQuestion struct{ error }
+
+// oracle runs the oracle's SQL and normalises its answer; a binary float
+// in a decimal question is a mistake in the question.
+func (q question) oracle(ctx context.Context, o oracle, sql string) ([][]string, error) {
+	rows, err := o.query(ctx, sql)
+	if err != nil {
+		return nil, err
+	}
+	out, err := normRows(rows, q.exact)
+	if err != nil {
+		return nil, errQuestion{fmt.Errorf("the oracle's answer: %w: compute it exactly", err)}
+	}
+	return out, nil
+}
 
 func answer(ctx context.Context, e *env, q question, oq string) error {
 	var want [][]string
 	if q.write != "" {
-		before, err := e.or.query(ctx, oq)
+		before, err := q.oracle(ctx, e.or, oq)
 		if err != nil {
 			return errQuestion{fmt.Errorf("oracle check before the write: %w\n%s", err, oq)}
 		}
@@ -352,7 +370,7 @@ func answer(ctx context.Context, e *env, q question, oq string) error {
 			if err := o.exec(ctx, q.writeSQL(e)); err != nil {
 				return fmt.Errorf("oracle write: %w\n%s", err, q.writeSQL(e))
 			}
-			want, err = o.query(ctx, oq)
+			want, err = q.oracle(ctx, o, oq)
 			return err
 		})
 		if err != nil {
@@ -363,7 +381,7 @@ func answer(ctx context.Context, e *env, q question, oq string) error {
 		}
 	} else {
 		var err error
-		if want, err = e.or.query(ctx, oq); err != nil {
+		if want, err = q.oracle(ctx, e.or, oq); err != nil {
 			return errQuestion{fmt.Errorf("oracle: %w\n%s", err, oq)}
 		}
 	}
@@ -376,13 +394,11 @@ func answer(ctx context.Context, e *env, q question, oq string) error {
 	}
 	var got [][]string
 	if q.write != "" {
-		if got, err = e.or.query(ctx, oq); err != nil {
+		if got, err = q.oracle(ctx, e.or, oq); err != nil {
 			return fmt.Errorf("oracle check after athanor's write: %w", err)
 		}
-	} else {
-		for _, r := range raw {
-			got = append(got, normRow(r))
-		}
+	} else if got, err = normRows(raw, q.exact); err != nil {
+		return fmt.Errorf("athanor: %w", err)
 	}
 	return compare(want, got, q.anyOrder)
 }

@@ -116,7 +116,8 @@ func loadSQLite(t *testing.T) (oracle, string) {
 
 // oracle runs hand-written SQL on the plain driver.
 type oracle interface {
-	query(ctx context.Context, sql string) ([][]string, error)
+	// query returns the driver's values, normalised by the harness.
+	query(ctx context.Context, sql string) ([][]any, error)
 	exec(ctx context.Context, sql string) error
 	// inTx runs fn in a transaction that is always rolled back.
 	inTx(ctx context.Context, fn func(o oracle) error) error
@@ -130,19 +131,19 @@ type pgOracle struct {
 	}
 }
 
-func (p *pgOracle) query(ctx context.Context, q string) ([][]string, error) {
+func (p *pgOracle) query(ctx context.Context, q string) ([][]any, error) {
 	rows, err := p.conn.Query(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out [][]string
+	var out [][]any
 	for rows.Next() {
 		vals, err := rows.Values()
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, normRow(vals))
+		out = append(out, vals)
 	}
 	return out, rows.Err()
 }
@@ -169,7 +170,7 @@ type sqlOracle struct {
 	}
 }
 
-func (s *sqlOracle) query(ctx context.Context, q string) ([][]string, error) {
+func (s *sqlOracle) query(ctx context.Context, q string) ([][]any, error) {
 	rows, err := s.q.QueryContext(ctx, q)
 	if err != nil {
 		return nil, err
@@ -179,7 +180,7 @@ func (s *sqlOracle) query(ctx context.Context, q string) ([][]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out [][]string
+	var out [][]any
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
@@ -189,7 +190,7 @@ func (s *sqlOracle) query(ctx context.Context, q string) ([][]string, error) {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, err
 		}
-		out = append(out, normRow(vals))
+		out = append(out, vals)
 	}
 	return out, rows.Err()
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -55,8 +56,8 @@ type Track struct {
 	Composer     *string
 	Milliseconds int64
 	Bytes        *int64
-	UnitPrice    float64        `athanor:",type:numeric"`
-	Lines        []*InvoiceLine `athanor:",backref:Track"`
+	UnitPrice    athanor.Decimal `athanor:",type:numeric"`
+	Lines        []*InvoiceLine  `athanor:",backref:Track"`
 }
 
 type Employee struct {
@@ -96,8 +97,8 @@ type Invoice struct {
 	InvoiceDate    time.Time
 	BillingCity    *string
 	BillingCountry *string
-	Total          float64        `athanor:",type:numeric"`
-	Lines          []*InvoiceLine `athanor:",backref:Invoice,cascade:all+delete-orphan"`
+	Total          athanor.Decimal `athanor:",type:numeric"`
+	Lines          []*InvoiceLine  `athanor:",backref:Invoice,cascade:all+delete-orphan"`
 }
 
 type InvoiceLine struct {
@@ -106,7 +107,7 @@ type InvoiceLine struct {
 	Invoice       *Invoice
 	TrackID       int64
 	Track         *Track
-	UnitPrice     float64 `athanor:",type:numeric"`
+	UnitPrice     athanor.Decimal `athanor:",type:numeric"`
 	Quantity      int64
 }
 

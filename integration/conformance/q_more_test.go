@@ -129,7 +129,23 @@ func moreQuestions() []question {
 					accept.Albums = append(accept.Albums, moved)
 					return nil
 				})
-			}).bug(all, "new B: a persistent child moved between two loaded collections keeps its old parent: its many-to-one (set by the load) wins over the collection change, silently"),
+			}),
+		writeQ("write/remove a child from a loaded collection",
+			`UPDATE Track SET GenreId = NULL WHERE TrackId = (SELECT m FROM (SELECT MIN(TrackId) AS m FROM Track WHERE GenreId = 22) x)`,
+			`SELECT (SELECT COUNT(*) FROM Track WHERE GenreId = 22), (SELECT MIN(TrackId) FROM Track WHERE GenreId = 22), (SELECT COUNT(*) FROM Track WHERE GenreId IS NULL)`,
+			func(ctx context.Context, e *env) error {
+				// Genre.Tracks neither cascades deletes nor deletes orphans,
+				// and Track.GenreID is nullable: the removed track loses
+				// its genre, though the load set its Genre.
+				return commit(ctx, e, func(s *session.Session) error {
+					g, err := session.Query[Genre](s).Filter("GenreID", 22).Options(loader.SelectIn("Tracks").OrderBy("TrackID")).One(ctx)
+					if err != nil {
+						return err
+					}
+					g.Tracks = g.Tracks[1:]
+					return nil
+				})
+			}),
 		writeQ("write/delete-orphan of an association object",
 			`DELETE FROM PlaylistTrack WHERE PlaylistId = 12 AND TrackId IN (SELECT TrackId FROM (SELECT TrackId FROM PlaylistTrack WHERE PlaylistId = 12 ORDER BY TrackId LIMIT 3) x)`,
 			`SELECT COUNT(*), MIN(TrackId) FROM PlaylistTrack WHERE PlaylistId = 12`,

@@ -65,7 +65,7 @@ func ormQueries() []question {
 				q := session.Query[Invoice](e.session())
 				ok, err := q.Where(core.Gt(q.C("Total"), 25)).Exists(ctx)
 				return [][]any{r(ok)}, err
-			}).bug(pg, "3"),
+			}),
 		ormQ("orm/first", `SELECT InvoiceId, Total FROM Invoice ORDER BY Total DESC, InvoiceId LIMIT 1`,
 			func(ctx context.Context, e *env) ([][]any, error) {
 				i, err := session.Query[Invoice](e.session()).OrderBy("-Total", "InvoiceID").First(ctx)
@@ -98,7 +98,7 @@ func ormQueries() []question {
 				var state *string
 				cs, err := session.Query[Customer](e.session()).Filter("State", state).OrderBy("CustomerID").All(ctx)
 				return list(cs, func(c *Customer) []any { return r(c.CustomerID) }), err
-			}).bug(all, "7"),
+			}),
 		ormQ("orm/filter unicode", `SELECT CustomerId, FirstName, LastName FROM Customer WHERE LastName = 'Gonçalves'`,
 			func(ctx context.Context, e *env) ([][]any, error) {
 				cs, err := session.Query[Customer](e.session()).Filter("LastName", "Gonçalves").All(ctx)
@@ -109,7 +109,7 @@ func ormQueries() []question {
 				at := time.Date(2023, 3, 17, 17, 0, 0, 0, mustZone("America/Los_Angeles"))
 				is, err := session.Query[Invoice](e.session()).Filter("InvoiceDate", at).OrderBy("InvoiceID").All(ctx)
 				return list(is, func(i *Invoice) []any { return r(i.InvoiceID, i.InvoiceDate) }), err
-			}).bug(pg, "1").bug(lite, "2"),
+			}),
 		ormQ("orm/decimals and times of a customer's invoices", `SELECT InvoiceId, InvoiceDate, Total, BillingCity FROM Invoice WHERE CustomerId = 48 ORDER BY InvoiceDate, InvoiceId`,
 			func(ctx context.Context, e *env) ([][]any, error) {
 				is, err := session.Query[Invoice](e.session()).Filter("CustomerID", 48).OrderBy("InvoiceDate", "InvoiceID").All(ctx)
@@ -123,25 +123,25 @@ func ormQueries() []question {
 				q := session.Query[Album](e.session()).Join("Artist")
 				as, err := q.Where(core.Like(q.C("Artist.Name"), "Iron%")).OrderBy("AlbumID").All(ctx)
 				return list(as, func(a *Album) []any { return r(a.AlbumID, a.Title) }), err
-			}).bug(all, "5 (handle on joined columns)"),
+			}),
 		ormQ("orm/join and order by a joined column", `SELECT al.AlbumId, al.Title FROM Album al JOIN Artist ar ON ar.ArtistId = al.ArtistId WHERE ar.ArtistId < 12 ORDER BY ar.Name, al.AlbumId`,
 			func(ctx context.Context, e *env) ([][]any, error) {
 				q := session.Query[Album](e.session()).Join("Artist")
 				as, err := q.Where(core.Lt(q.C("Artist.ArtistID"), 12)).OrderBy("Artist.Name", "AlbumID").All(ctx)
 				return list(as, func(a *Album) []any { return r(a.AlbumID, a.Title) }), err
-			}).bug(all, "4"),
+			}),
 		ormQ("orm/join one-to-many without duplicates", `SELECT g.GenreId, g.Name FROM Genre g WHERE EXISTS (SELECT 1 FROM Track t WHERE t.GenreId = g.GenreId AND t.Milliseconds > 2000000) ORDER BY g.GenreId`,
 			func(ctx context.Context, e *env) ([][]any, error) {
 				q := session.Query[Genre](e.session()).Join("Tracks")
 				gs, err := q.Where(core.Gt(q.C("Tracks.Milliseconds"), 2000000)).OrderBy("GenreID").All(ctx)
 				return list(gs, func(g *Genre) []any { return r(g.GenreID, g.Name) }), err
-			}).bug(all, "4"),
+			}),
 		ormQ("orm/join self-referential", `SELECT e.EmployeeId, e.LastName FROM Employee e JOIN Employee m ON m.EmployeeId = e.ReportsTo WHERE m.LastName = 'Edwards' ORDER BY e.EmployeeId`,
 			func(ctx context.Context, e *env) ([][]any, error) {
 				q := session.Query[Employee](e.session()).Join("Manager")
 				es, err := q.Where(core.Eq(q.C("Manager.LastName"), "Edwards")).OrderBy("EmployeeID").All(ctx)
 				return list(es, func(x *Employee) []any { return r(x.EmployeeID, x.LastName) }), err
-			}).bug(all, "5"),
+			}),
 		ormQ("orm/join on explicit condition", `SELECT c.CustomerId, c.LastName FROM Customer c JOIN Employee e ON e.EmployeeId = c.SupportRepId WHERE e.City = 'Calgary' AND c.Country = 'USA' ORDER BY c.CustomerId`,
 			func(ctx context.Context, e *env) ([][]any, error) {
 				emp := e.T("Employee")

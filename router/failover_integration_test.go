@@ -20,23 +20,26 @@ import (
 	"github.com/athanor-orm/athanor/session"
 )
 
-// terminateBackends ends every client backend of the test database on the
-// PostgreSQL server e but its own, waiting until each has exited, and
-// returns how many it ended.
-func terminateBackends(t testing.TB, e testdb.Endpoint) int {
+// terminateBackends ends the client backends of the test database on the
+// PostgreSQL server e (all but its own, or only those running a statement
+// that contains running), waiting until each has exited, and returns how
+// many it ended.
+func terminateBackends(t testing.TB, e testdb.Endpoint, running string) int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := testdb.ConnectPG(ctx, e)
 	if err != nil {
-		t.Fatalf("connect to %s: %v", e, err)
+		t.Errorf("connect to %s: %v", e, err)
+		return 0
 	}
 	defer c.Close(context.Background())
 	var n int
 	err = c.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM pg_stat_activity
-		WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`).Scan(&n)
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+		AND ($1 = '' OR (state = 'active' AND strpos(query, $1) > 0))`, running).Scan(&n)
 	if err != nil {
-		t.Fatalf("terminate backends on %s: %v", e, err)
+		t.Errorf("terminate backends on %s: %v", e, err)
 	}
 	return n
 }
@@ -63,7 +66,10 @@ func TestReadsRetriedWhenReplicaBackendsAreTerminated(t *testing.T) {
 		insert(t, setup, context.Background(), id)
 	}
 	testdb.CaughtUp(t, c)
-	sel := core.Select(items.C("note")).From(items).OrderBy(items.C("id"))
+	// The read sleeps before its first row, so its backend can be killed
+	// while it runs: the error then comes after the statement was sent,
+	// with the result, not when sending it.
+	sel := core.Raw("SELECT note FROM items, pg_sleep(0.4) AS s ORDER BY id").ReadOnly()
 
 	paths := []struct {
 		name string
@@ -125,43 +131,62 @@ func TestReadsRetriedWhenReplicaBackendsAreTerminated(t *testing.T) {
 			return session.Scan[string](ctx, s, sel)
 		}},
 	}
-	for _, p := range paths {
-		t.Run(p.name, func(t *testing.T) {
-			// A router per path, whose monitor does not notice the kills
-			// first: only the read does.
-			r := newRouter(t, c, router.Config{HealthInterval: time.Hour})
-			warmReplicas(t, r, len(c.Replicas))
-			killed := 0
-			for _, rep := range c.Replicas {
-				killed += terminateBackends(t, rep)
-			}
-			if killed == 0 {
-				t.Fatal("no router connection to terminate on the replicas")
-			}
-			var d router.Decision
-			got, err := p.read(router.WithDecision(context.Background(), &d), r)
-			if err != nil {
-				t.Fatalf("read after the replicas' backends were terminated: %v", err)
-			}
-			if len(got) != 3 || got[0] != "n1" || got[2] != "n3" {
-				t.Fatalf("read %q, want n1 n2 n3", got)
-			}
-			if d.Reason != router.ReasonRetry {
-				t.Errorf("decision %+v: want the read retried after the replica failed", d)
-			}
-			down := 0
-			for _, st := range r.Group(router.DefaultGroup).Replicas() {
-				if !st.Up {
-					down++
-					if !athanor.IsConnectionError(st.Err) {
-						t.Errorf("replica %s is down for %v, want a connection error", st.Name, st.Err)
+	// idle: the replicas' pooled connections are killed between reads;
+	// running: the backend running the read is killed before its first row.
+	for _, mode := range []string{"idle", "running"} {
+		for _, p := range paths {
+			t.Run(mode+"/"+p.name, func(t *testing.T) {
+				// A router per case, whose monitor does not notice the
+				// kills first: only the read does.
+				r := newRouter(t, c, router.Config{HealthInterval: time.Hour})
+				warmReplicas(t, r, len(c.Replicas))
+				var killed atomic.Int64
+				done := make(chan struct{})
+				if mode == "idle" {
+					for _, rep := range c.Replicas {
+						killed.Add(int64(terminateBackends(t, rep, "")))
+					}
+					close(done)
+				} else {
+					go func() {
+						defer close(done)
+						for end := time.Now().Add(5 * time.Second); killed.Load() == 0 && time.Now().Before(end); {
+							time.Sleep(20 * time.Millisecond)
+							for _, rep := range c.Replicas {
+								killed.Add(int64(terminateBackends(t, rep, "pg_sleep(0.4)")))
+							}
+						}
+					}()
+				}
+				var d router.Decision
+				got, err := p.read(router.WithDecision(context.Background(), &d), r)
+				<-done
+				if killed.Load() == 0 {
+					t.Fatal("no router connection to terminate on the replicas")
+				}
+				if err != nil {
+					t.Fatalf("read after the replica's backends were terminated: %v", err)
+				}
+				if len(got) != 3 || got[0] != "n1" || got[2] != "n3" {
+					t.Fatalf("read %q, want n1 n2 n3", got)
+				}
+				if d.Reason != router.ReasonRetry {
+					t.Errorf("decision %+v: want the read retried after the replica failed", d)
+				}
+				down := 0
+				for _, st := range r.Group(router.DefaultGroup).Replicas() {
+					if !st.Up {
+						down++
+						if !athanor.IsConnectionError(st.Err) {
+							t.Errorf("replica %s is down for %v, want a connection error", st.Name, st.Err)
+						}
 					}
 				}
-			}
-			if down == 0 {
-				t.Error("no replica was taken out of service by the failed read")
-			}
-		})
+				if down == 0 {
+					t.Error("no replica was taken out of service by the failed read")
+				}
+			})
+		}
 	}
 }
 
@@ -184,7 +209,7 @@ func TestReadNotRetriedAfterRowsWereDelivered(t *testing.T) {
 		}
 		for _, rep := range c.Replicas {
 			if rep.Addr() == d.Node {
-				terminateBackends(t, rep)
+				terminateBackends(t, rep, "")
 			}
 		}
 		for rows.Next() {

@@ -38,10 +38,11 @@
 //
 // A read that fails on a replica with a connection error before any row
 // reached the caller is retried on another replica or the primary; writes
-// never are. Every read path (Query, QueryFunc, QueryRow, a read's Exec,
-// a read-only Batch, and so the session and loader reads built on them)
-// reads its first row before handing the result on, so a replica lost
-// while the result streams in is retried too. Once rows have been handed
+// never are. This holds on every read path, and so for the session and
+// loader reads built on them: Query, QueryFunc and QueryRow read the first
+// row before handing the result on, so a replica lost while the result
+// streams in is retried too; a read's Exec and a read-only Batch hand on
+// nothing before they complete. Once rows have been handed
 // out (Query returned, QueryFunc's fn called) an error is the caller's.
 // Each attempt on a replica is bounded by Config.ReadTimeout (default 5s)
 // up to its first row: a frozen replica (SIGSTOP, a network that stops

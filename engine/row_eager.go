@@ -79,6 +79,7 @@ func (db *DB) queryAhead(ctx context.Context, stmt core.Statement, r *Rows, firs
 	// Not WithTimeout: the bound must lift at the first row, and the
 	// rows keep this context until Close, which cancels it.
 	actx, cancel := context.WithCancelCause(ctx)
+	actx = context.WithValue(actx, callerKey{}, ctx)
 	t := time.AfterFunc(firstRow, func() { cancel(ErrFirstRowTimeout) })
 	err := db.queryInto(actx, stmt, r)
 	if err == nil {
@@ -116,4 +117,18 @@ func (r *Rows) readAhead() error {
 		return nil
 	}
 	return r.Err()
+}
+
+// callerKey holds, in the context of a bounded read, the caller's context.
+type callerKey struct{}
+
+// callerContext is the context hooks see: the caller's, not the bounded
+// read's own, so that a hook finds what the caller put under its context
+// (a tracer pairs a router's decision with the statement it routed by
+// the context both were given).
+func callerContext(ctx context.Context) context.Context {
+	if c, ok := ctx.Value(callerKey{}).(context.Context); ok {
+		return c
+	}
+	return ctx
 }

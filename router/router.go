@@ -275,12 +275,10 @@ func (r *Router) Exec(ctx context.Context, stmt core.Statement) (engine.Result, 
 		})
 		return res, err
 	}
-	err = g.read(ctx, func(ctx context.Context, db *engine.DB, bound time.Duration) (bool, error) {
-		return false, withBound(ctx, bound, func(ctx context.Context) error {
-			var err error
-			res, err = db.Exec(ctx, stmt)
-			return err
-		})
+	err = g.read(ctx, true, func(ctx context.Context, db *engine.DB, _ time.Duration) (bool, error) {
+		var err error
+		res, err = db.Exec(ctx, stmt)
+		return false, err
 	})
 	return res, err
 }
@@ -305,7 +303,7 @@ func (r *Router) Query(ctx context.Context, stmt core.Statement) (*engine.Rows, 
 		})
 		return rows, err
 	}
-	err = g.read(ctx, func(ctx context.Context, db *engine.DB, bound time.Duration) (bool, error) {
+	err = g.read(ctx, false, func(ctx context.Context, db *engine.DB, bound time.Duration) (bool, error) {
 		var err error
 		rows, err = db.QueryEager(ctx, stmt, bound)
 		return false, err
@@ -325,7 +323,7 @@ func (r *Router) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*en
 	if stmt.Writes() {
 		return g.write(ctx, func(db *engine.DB) error { return db.QueryFunc(ctx, stmt, fn) })
 	}
-	return g.read(ctx, func(ctx context.Context, db *engine.DB, bound time.Duration) (bool, error) {
+	return g.read(ctx, false, func(ctx context.Context, db *engine.DB, bound time.Duration) (bool, error) {
 		ran := false
 		err := db.QueryFuncEager(ctx, stmt, bound, func(rows *engine.Rows) error {
 			ran = true
@@ -350,7 +348,7 @@ func (r *Router) QueryRow(ctx context.Context, stmt core.Statement) *engine.Row 
 		})
 		return row
 	}
-	err = g.read(ctx, func(ctx context.Context, db *engine.DB, bound time.Duration) (bool, error) {
+	err = g.read(ctx, false, func(ctx context.Context, db *engine.DB, bound time.Duration) (bool, error) {
 		row = db.QueryRowEager(ctx, stmt, bound)
 		if err := row.Err(); !errors.Is(err, engine.ErrNoRows) {
 			return false, err
@@ -394,22 +392,20 @@ func (r *Router) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.B
 		})
 		return res, err
 	}
-	err = g.read(ctx, func(ctx context.Context, db *engine.DB, bound time.Duration) (bool, error) {
-		return false, withBound(ctx, bound, func(ctx context.Context) error {
-			var err error
-			res, err = db.Batch(ctx, stmts...)
-			if err != nil {
-				return err
+	err = g.read(ctx, true, func(ctx context.Context, db *engine.DB, _ time.Duration) (bool, error) {
+		var err error
+		res, err = db.Batch(ctx, stmts...)
+		if err != nil {
+			return false, err
+		}
+		for i := range res {
+			// A statement's own error is an answer, unless the
+			// connection failed or the bound cut the batch short.
+			if e := res[i].Err; e != nil && (connectionFailure(e) || ctx.Err() != nil) {
+				return false, fmt.Errorf("router: batch statement %d: %w", i+1, e)
 			}
-			for i := range res {
-				// A statement's own error is an answer, unless the
-				// connection failed or the bound cut the batch short.
-				if e := res[i].Err; e != nil && (connectionFailure(e) || ctx.Err() != nil) {
-					return fmt.Errorf("router: batch statement %d: %w", i+1, e)
-				}
-			}
-			return nil
-		})
+		}
+		return false, nil
 	})
 	return res, err
 }
@@ -490,7 +486,7 @@ func (g *Group) decide(ctx context.Context, d Decision) {
 }
 
 // attempt runs a read on db, once. bound, when positive, limits the wait
-// for the read's first answer (Config.ReadTimeout); past it the attempt
+// for the read's first row (Config.ReadTimeout); past it the attempt
 // fails with an error matching engine.ErrFirstRowTimeout. delivered
 // reports that rows reached the caller: the read is then never retried.
 type attempt func(ctx context.Context, db *engine.DB, bound time.Duration) (delivered bool, err error)
@@ -500,7 +496,12 @@ type attempt func(ctx context.Context, db *engine.DB, bound time.Duration) (deli
 // reached the caller, is taken out of service and the read retried on
 // another node, finally the primary (which has no bound but the caller's
 // context). Every read path goes through here; fn must not write.
-func (g *Group) read(ctx context.Context, fn attempt) error {
+//
+// The eager queries bound their first row themselves (the rows outlive
+// the call); a scoped attempt (Exec, Batch: done when fn returns) is
+// bounded here, by its context. Either way the decision is observed with
+// the context the engine gets, so an Observer can pair them.
+func (g *Group) read(ctx context.Context, scoped bool, fn attempt) error {
 	tok, err := g.causalPosition(ctx)
 	if err != nil {
 		return err
@@ -512,14 +513,21 @@ func (g *Group) read(ctx context.Context, fn attempt) error {
 		if retried {
 			d.Reason = ReasonRetry
 		}
-		g.decide(ctx, d)
 		var bound time.Duration
 		if n.role == RoleReplica && g.r.cfg.ReadTimeout > 0 {
 			bound = g.r.cfg.ReadTimeout
 		}
+		actx, inTime := ctx, func() bool { return true }
+		if scoped && bound > 0 {
+			actx, inTime = boundContext(ctx, bound)
+		}
+		g.decide(actx, d)
 		n.inFlight.Add(1)
-		delivered, err := fn(ctx, n.db, bound)
+		delivered, err := fn(actx, n.db, bound)
 		n.inFlight.Add(-1)
+		if !inTime() && err != nil && ctx.Err() == nil {
+			err = fmt.Errorf("%w (%v): %w", engine.ErrFirstRowTimeout, bound, err)
+		}
 		if err == nil || delivered || n.role == RolePrimary || ctx.Err() != nil {
 			return err
 		}
@@ -538,21 +546,16 @@ func (g *Group) read(ctx context.Context, fn attempt) error {
 	}
 }
 
-// withBound runs fn under a context cancelled after bound (when positive),
-// for reads that end within the call (Exec, Batch): an error met once the
-// bound has passed, while ctx is live, is the bound's.
-func withBound(ctx context.Context, bound time.Duration, fn func(ctx context.Context) error) error {
-	if bound <= 0 {
-		return fn(ctx)
-	}
+// boundContext returns a context cancelled after bound, and a function
+// that ends it and reports whether the bound had not passed yet.
+func boundContext(ctx context.Context, bound time.Duration) (context.Context, func() bool) {
 	actx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	t := time.AfterFunc(bound, func() { cancel(engine.ErrFirstRowTimeout) })
-	err := fn(actx)
-	if !t.Stop() && err != nil && ctx.Err() == nil {
-		return fmt.Errorf("%w (%v): %w", engine.ErrFirstRowTimeout, bound, err)
+	return actx, func() bool {
+		stopped := t.Stop()
+		cancel(nil)
+		return stopped
 	}
-	return err
 }
 
 // write runs a statement that writes on g's primary, never retried, and

@@ -86,7 +86,7 @@ func (db *DB) queryAhead(ctx context.Context, stmt core.Statement, r *Rows, firs
 		err = r.readAhead()
 	}
 	if t.Stop() {
-		if err != nil {
+		if err != nil || r.closed { // failed, or an empty result: done
 			cancel(nil)
 			return err
 		}

@@ -72,6 +72,7 @@ var (
 // and straight to it, the registry and the rows table.
 type env struct {
 	name    string
+	dsn     string // of the primary, without the proxy
 	c       testdb.Cluster
 	proxy   *faultproxy.Proxy // to the primary; nil on SQLite
 	db      *engine.DB        // through proxy (the SQLite file directly)
@@ -96,13 +97,14 @@ func newEnv(t *testing.T, s server) *env {
 	t.Helper()
 	e := &env{name: s.name, reg: registry(t)}
 	if s.cluster == nil {
-		dsn := "sqlite://" + testdb.SQLite(t)
-		e.db = openEngine(t, dsn, 0)
+		e.dsn = "sqlite://" + testdb.SQLite(t)
+		e.db = openEngine(t, e.dsn, 0)
 		e.direct = e.db
 	} else {
 		e.c = s.cluster(t)
 		e.proxy = faultproxy.Start(t, e.c.Primary.Addr())
-		e.direct = openEngine(t, e.c.Primary.URL(), 0)
+		e.dsn = e.c.Primary.URL()
+		e.direct = openEngine(t, e.dsn, 0)
 		e.db = openEngine(t, e.proxy.Endpoint(e.c.Primary).URL(), 0)
 	}
 	md, err := e.reg.MetaData()

@@ -120,8 +120,9 @@ func (p *Proxy) Close() {
 
 // ResetAll aborts every open connection with a TCP reset on both sides:
 // the client sees "connection reset by peer", as when a server process is
-// killed or a firewall drops the flow.
-func (p *Proxy) ResetAll() int {
+// killed or a firewall drops the flow. Stats().Reset counts the
+// connections it aborted.
+func (p *Proxy) ResetAll() {
 	p.mu.Lock()
 	links := p.snapshot()
 	p.mu.Unlock()
@@ -130,7 +131,6 @@ func (p *Proxy) ResetAll() int {
 			p.reset.Add(1)
 		}
 	}
-	return len(links)
 }
 
 // Freeze stops forwarding in both directions; connections stay open and
@@ -171,8 +171,8 @@ func (p *Proxy) CutOnNextResponse() { p.armCut(nil) }
 
 // CutOnResponseTo arms a one-shot cut of the first server response on a
 // connection after its client has sent marker (compared byte for byte):
-// e.g. a unique value bound in the INSERT under test,
-// which travels in the execute message and not in a prepare, or "COMMIT".
+// e.g. a unique value bound in the INSERT under test, which travels in
+// the execute message and not in a prepare, or "COMMIT".
 func (p *Proxy) CutOnResponseTo(marker string) {
 	if marker == "" {
 		p.armCut(nil)
@@ -344,19 +344,21 @@ func (p *Proxy) pipe(l *link, up bool) {
 					return
 				}
 				if stop {
-					_, _ = dst.Write(data)
 					p.down.Add(int64(len(data)))
+					_, _ = dst.Write(data)
 					p.cut.Add(1)
 					return
 				}
 			}
-			if _, werr := dst.Write(data); werr != nil {
-				return
-			}
+			// Counted before the write: the answer to these bytes may
+			// reach the client before Write returns.
 			if up {
 				p.up.Add(int64(len(data)))
 			} else {
 				p.down.Add(int64(len(data)))
+			}
+			if _, werr := dst.Write(data); werr != nil {
+				return
 			}
 		}
 		if err != nil {

@@ -321,6 +321,7 @@ func (db *DB) acquired(ctx context.Context, start time.Time, err error) {
 		return
 	}
 	d := AcquireData{Wait: time.Since(start), Err: err}
+	ctx = callerContext(ctx)
 	for _, h := range db.hooks.pool {
 		h.Acquired(ctx, d)
 	}

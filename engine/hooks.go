@@ -147,6 +147,7 @@ func newHookSet(hs []any) hookSet {
 }
 
 func (s *hookSet) queryStart(ctx context.Context, d QueryStartData) context.Context {
+	ctx = callerContext(ctx)
 	for _, h := range s.query {
 		ctx = h.QueryStart(ctx, d)
 	}

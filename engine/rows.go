@@ -36,6 +36,12 @@ type Rows struct {
 	n      int64
 	// autoWrite: the statement writes and runs outside a transaction.
 	autoWrite bool
+	// ahead: the first row has been read ahead (queryAhead); Next
+	// returns it without advancing.
+	ahead bool
+	// cancelRead ends the context of a bounded read (queryAhead); Close
+	// calls it once the connection is back in the pool.
+	cancelRead context.CancelCauseFunc
 
 	// dest is reused to hold field pointers while scanning a struct.
 	dest  [16]any
@@ -137,6 +143,10 @@ func (r *Rows) run(stmt core.Statement, cs *core.Compiled, inTx bool) error {
 // Next advances to the next row. It returns false at the end or on an
 // error (see Err), and then closes the rows.
 func (r *Rows) Next() bool {
+	if r.ahead {
+		r.ahead = false
+		return true
+	}
 	if r.closed {
 		return false
 	}
@@ -183,6 +193,7 @@ func (r *Rows) Close() error {
 		return r.err
 	}
 	r.closed = true
+	r.ahead = false
 	var err error
 	var affected int64
 	switch {
@@ -217,6 +228,10 @@ func (r *Rows) Close() error {
 		r.res = nil
 	}
 	r.c = nil
+	if r.cancelRead != nil {
+		r.cancelRead(nil)
+		r.cancelRead = nil
+	}
 	return err
 }
 
@@ -465,8 +480,6 @@ func sqlValue(rows driver.Rows, i int, v driver.Value) any {
 type Row struct {
 	rows *Rows
 	err  error
-	// positioned: rows already stand on the first row (QueryRowEager).
-	positioned bool
 }
 
 // Scan scans the first row like Rows.Scan and closes the rows. It returns
@@ -481,7 +494,7 @@ func (r *Row) Scan(dest ...any) error {
 		return errors.New("engine: row already scanned")
 	}
 	defer putRows(rows)
-	if !r.positioned && !rows.Next() {
+	if !rows.Next() {
 		if err := rows.Close(); err != nil {
 			return err
 		}

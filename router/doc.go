@@ -34,16 +34,32 @@
 // does not make an up-to-date replica look late. A replica that fails a
 // probe, or a read with a connection error, is out of service until a
 // probe succeeds; one whose lag exceeds MaxLag gets no reads until it
-// catches up. A read that fails on a replica with a connection error is
-// retried on another replica or the primary; writes never are. An error
-// that is the caller's — raised before anything was sent, such as a
-// MariaDB parameter over max_allowed_packet, or the server's refusal of a
-// statement — is returned as it is: the replica stays in service and the
+// catches up.
+//
+// A read that fails on a replica with a connection error before any row
+// reached the caller is retried on another replica or the primary; writes
+// never are. This holds on every read path, and so for the session and
+// loader reads built on them: Query, QueryFunc and QueryRow read the first
+// row before handing the result on, so a replica lost while the result
+// streams in is retried too; a read's Exec and a read-only Batch hand on
+// nothing before they complete. Once rows have been handed
+// out (Query returned, QueryFunc's fn called) an error is the caller's.
+// Each attempt on a replica is bounded by Config.ReadTimeout (default 5s)
+// up to its first row: a frozen replica (SIGSTOP, a network that stops
+// forwarding) holds a read no longer than that; the attempt is cancelled,
+// its connection destroyed, the replica taken out of service until a
+// probe answers, and the read retried elsewhere. The caller's context
+// bounds the whole read.
+//
+// An error that is the caller's — raised before anything was sent, such as
+// a MariaDB parameter over max_allowed_packet, or the server's refusal of
+// a statement — is returned as it is: the replica stays in service and the
 // read is not sent elsewhere. A nil context is refused with
-// engine.ErrNilContext. QueryRow
-// reads its row before returning, so a replica lost while the row streams
-// in is retried too; Query retries failures up to its first response, and
-// an error while iterating rows is returned to the caller.
+// engine.ErrNilContext.
+//
+// A causal token whose position is of another kind than its group's
+// replication (a PostgreSQL LSN for a MariaDB group) is refused with
+// ErrInvalidToken: no replica can be known to have reached it.
 //
 // # Observability
 //

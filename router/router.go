@@ -39,6 +39,15 @@ type Config struct {
 	// replica to reach it before falling back to the primary; default
 	// 100ms. Negative means never wait: go to the primary at once.
 	CausalWait time.Duration
+	// ReadTimeout bounds each attempt of a read on a replica, up to its
+	// first answer (the first row, the end of an empty result, or a
+	// read's Exec or Batch result); default 5s, negative for no bound.
+	// Past it the attempt is cancelled (its connection destroyed), the
+	// replica is out of service until a health probe answers, and the
+	// read is retried on another replica or the primary; the caller's
+	// context still bounds the whole read. Set it above the time your
+	// slowest replica read takes to its first row.
+	ReadTimeout time.Duration
 	// HealthInterval is the period of the health and lag monitor; default
 	// 500ms. A replica that fails a probe is out of service until one
 	// succeeds.
@@ -117,6 +126,9 @@ func New(cfg Config) (*Router, error) {
 	}
 	if cfg.CausalWait == 0 {
 		cfg.CausalWait = 100 * time.Millisecond
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = 5 * time.Second
 	}
 	if cfg.HealthInterval <= 0 {
 		cfg.HealthInterval = 500 * time.Millisecond
@@ -258,26 +270,27 @@ func (r *Router) Exec(ctx context.Context, stmt core.Statement) (engine.Result, 
 	if err != nil {
 		return engine.Result{}, err
 	}
-	if !stmt.Writes() {
-		var res engine.Result
-		err := g.read(ctx, func(db *engine.DB) error {
-			var err error
+	var res engine.Result
+	if stmt.Writes() {
+		err = g.write(ctx, func(db *engine.DB) error {
 			res, err = db.Exec(ctx, stmt)
 			return err
 		})
 		return res, err
 	}
-	g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
-	res, err := g.primary.db.Exec(ctx, stmt)
-	if err == nil || errors.Is(err, athanor.ErrOutcomeUnknown) {
-		g.wrote(ctx)
-	}
+	err = g.read(ctx, true, func(ctx context.Context, db *engine.DB, _ time.Duration) (bool, error) {
+		var err error
+		res, err = db.Exec(ctx, stmt)
+		return false, err
+	})
 	return res, err
 }
 
 // Query runs a statement that returns rows. Plain reads go to a replica
 // (honouring the causal token in ctx); writes such as INSERT … RETURNING
-// and locking reads go to the primary.
+// and locking reads go to the primary. A read's first row is read before
+// Query returns, so a replica that fails before it is retried elsewhere;
+// an error while iterating is the caller's.
 func (r *Router) Query(ctx context.Context, stmt core.Statement) (*engine.Rows, error) {
 	if err := engine.CheckContext(ctx); err != nil {
 		return nil, err
@@ -286,21 +299,20 @@ func (r *Router) Query(ctx context.Context, stmt core.Statement) (*engine.Rows, 
 	if err != nil {
 		return nil, err
 	}
+	var rows *engine.Rows
 	if stmt.Writes() {
-		g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
-		rows, err := g.primary.db.Query(ctx, stmt)
 		// The write commits when its rows have been read; its position is
 		// asked for lazily, at the next read through ctx (see wrote).
-		if err == nil || errors.Is(err, athanor.ErrOutcomeUnknown) {
-			g.wrote(ctx)
-		}
+		err = g.write(ctx, func(db *engine.DB) error {
+			rows, err = db.Query(ctx, stmt)
+			return err
+		})
 		return rows, err
 	}
-	var rows *engine.Rows
-	err = g.read(ctx, func(db *engine.DB) error {
+	err = g.read(ctx, false, func(ctx context.Context, db *engine.DB, bound time.Duration) (bool, error) {
 		var err error
-		rows, err = db.Query(ctx, stmt)
-		return err
+		rows, err = db.QueryEager(ctx, stmt, bound)
+		return false, err
 	})
 	return rows, err
 }
@@ -318,30 +330,16 @@ func (r *Router) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*en
 		return err
 	}
 	if stmt.Writes() {
-		g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
-		err := g.primary.db.QueryFunc(ctx, stmt, fn)
-		if err == nil || errors.Is(err, athanor.ErrOutcomeUnknown) {
-			g.wrote(ctx)
-		}
-		return err
+		return g.write(ctx, func(db *engine.DB) error { return db.QueryFunc(ctx, stmt, fn) })
 	}
-	var out error
-	err = g.read(ctx, func(db *engine.DB) error {
+	return g.read(ctx, false, func(ctx context.Context, db *engine.DB, bound time.Duration) (bool, error) {
 		ran := false
-		err := db.QueryFunc(ctx, stmt, func(rows *engine.Rows) error {
+		err := db.QueryFuncEager(ctx, stmt, bound, func(rows *engine.Rows) error {
 			ran = true
 			return fn(rows)
 		})
-		if ran {
-			out = err // no retry: fn has seen rows
-			return nil
-		}
-		return err
+		return ran, err
 	})
-	if err != nil {
-		return err
-	}
-	return out
 }
 
 // QueryRow runs a statement expected to return at most one row, routed
@@ -354,28 +352,32 @@ func (r *Router) QueryRow(ctx context.Context, stmt core.Statement) *engine.Row 
 	if err != nil {
 		return engine.ErrRow(err)
 	}
+	var row *engine.Row
 	if stmt.Writes() {
-		g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
-		row := g.primary.db.QueryRow(ctx, stmt)
-		g.wrote(ctx)
+		_ = g.write(ctx, func(db *engine.DB) error {
+			row = db.QueryRow(ctx, stmt)
+			return row.Err()
+		})
 		return row
 	}
-	var row *engine.Row
-	_ = g.read(ctx, func(db *engine.DB) error {
-		// Eager: a replica that fails while the row streams in is retried
-		// elsewhere; ErrNoRows is an answer, not a failure.
-		row = db.QueryRowEager(ctx, stmt)
-		if err := row.Err(); err != nil && !errors.Is(err, engine.ErrNoRows) {
-			return err
+	err = g.read(ctx, false, func(ctx context.Context, db *engine.DB, bound time.Duration) (bool, error) {
+		row = db.QueryRowEager(ctx, stmt, bound)
+		if err := row.Err(); !errors.Is(err, engine.ErrNoRows) {
+			return false, err
 		}
-		return nil
+		return false, nil // no row is an answer, not a failure
 	})
+	if row == nil { // no attempt was made
+		return engine.ErrRow(err)
+	}
 	return row
 }
 
 // Batch runs independent statements in one group: on the primary if any
 // of them writes, else on one replica chosen as for a read (see
-// engine.DB.Batch for pipelining).
+// engine.DB.Batch for pipelining). A read batch is buffered whole, so a
+// replica that fails with a connection error, for the batch or for any
+// statement of it, is retried elsewhere.
 func (r *Router) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.BatchResult, error) {
 	if err := engine.CheckContext(ctx); err != nil {
 		return nil, err
@@ -396,17 +398,29 @@ func (r *Router) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.B
 		g = sg
 		writes = writes || s.Writes()
 	}
+	var res []engine.BatchResult
+	var err error
 	if writes {
-		g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
-		res, err := g.primary.db.Batch(ctx, stmts...)
-		g.wrote(ctx)
+		err = g.write(ctx, func(db *engine.DB) error {
+			res, err = db.Batch(ctx, stmts...)
+			return err
+		})
 		return res, err
 	}
-	var res []engine.BatchResult
-	err := g.read(ctx, func(db *engine.DB) error {
+	err = g.read(ctx, true, func(ctx context.Context, db *engine.DB, _ time.Duration) (bool, error) {
 		var err error
 		res, err = db.Batch(ctx, stmts...)
-		return err
+		if err != nil {
+			return false, err
+		}
+		for i := range res {
+			// A statement's own error is an answer, unless the
+			// connection failed or the bound cut the batch short.
+			if e := res[i].Err; e != nil && (connectionFailure(e) || ctx.Err() != nil) {
+				return false, fmt.Errorf("router: batch statement %d: %w", i+1, e)
+			}
+		}
+		return false, nil
 	})
 	return res, err
 }
@@ -486,10 +500,23 @@ func (g *Group) decide(ctx context.Context, d Decision) {
 	}
 }
 
-// read runs fn on the node chosen for a read, retrying on another node
-// (finally the primary) when a replica fails with a connection error.
-// Reads are safe to retry; fn must not write.
-func (g *Group) read(ctx context.Context, fn func(db *engine.DB) error) error {
+// attempt runs a read on db, once. bound, when positive, limits the wait
+// for the read's first row (Config.ReadTimeout); past it the attempt
+// fails with an error matching engine.ErrFirstRowTimeout. delivered
+// reports that rows reached the caller: the read is then never retried.
+type attempt func(ctx context.Context, db *engine.DB, bound time.Duration) (delivered bool, err error)
+
+// read runs a read on the node chosen for it. A replica that fails with a
+// connection error, or gives no answer within ReadTimeout, before any row
+// reached the caller, is taken out of service and the read retried on
+// another node, finally the primary (which has no bound but the caller's
+// context). Every read path goes through here; fn must not write.
+//
+// The eager queries bound their first row themselves (the rows outlive
+// the call); a scoped attempt (Exec, Batch: done when fn returns) is
+// bounded here, by its context. Either way the decision is observed with
+// the context the engine gets, so an Observer can pair them.
+func (g *Group) read(ctx context.Context, scoped bool, fn attempt) error {
 	tok, err := g.causalPosition(ctx)
 	if err != nil {
 		return err
@@ -501,19 +528,61 @@ func (g *Group) read(ctx context.Context, fn func(db *engine.DB) error) error {
 		if retried {
 			d.Reason = ReasonRetry
 		}
-		g.decide(ctx, d)
+		var bound time.Duration
+		if n.role == RoleReplica && g.r.cfg.ReadTimeout > 0 {
+			bound = g.r.cfg.ReadTimeout
+		}
+		actx, inTime := ctx, func() bool { return true }
+		if scoped && bound > 0 {
+			actx, inTime = boundContext(ctx, bound)
+		}
+		g.decide(actx, d)
 		n.inFlight.Add(1)
-		err := fn(n.db)
+		delivered, err := fn(actx, n.db, bound)
 		n.inFlight.Add(-1)
-		if err == nil || n.role == RolePrimary || !connectionFailure(err) || ctx.Err() != nil {
+		if !inTime() && err != nil && ctx.Err() == nil {
+			err = fmt.Errorf("%w (%v): %w", engine.ErrFirstRowTimeout, bound, err)
+		}
+		if err == nil || delivered || n.role == RolePrimary || ctx.Err() != nil {
 			return err
 		}
-		// The replica is unreachable: take it out now rather than at the
-		// next probe, and try elsewhere.
-		n.markDown(err)
+		switch {
+		case errors.Is(err, engine.ErrFirstRowTimeout):
+			// Frozen or overloaded: suspect it until a probe answers.
+			n.markDown(fmt.Errorf("router: replica %s: %w", n.name, err))
+		case connectionFailure(err):
+			// Unreachable: take it out now rather than at the next probe.
+			n.markDown(err)
+		default:
+			return err
+		}
 		tried = append(tried, n)
 		retried = true
 	}
+}
+
+// boundContext returns a context cancelled after bound, and a function
+// that ends it and reports whether the bound had not passed yet.
+func boundContext(ctx context.Context, bound time.Duration) (context.Context, func() bool) {
+	actx, cancel := context.WithCancelCause(ctx)
+	t := time.AfterFunc(bound, func() { cancel(engine.ErrFirstRowTimeout) })
+	return actx, func() bool {
+		stopped := t.Stop()
+		cancel(nil)
+		return stopped
+	}
+}
+
+// write runs a statement that writes on g's primary, never retried, and
+// notes the write for the Tracker of ctx. It is noted whatever fn
+// returns: a failed write may still have committed (an unknown outcome,
+// a batch in part), and noting it costs at most one position query, at
+// the next read through ctx.
+func (g *Group) write(ctx context.Context, fn func(db *engine.DB) error) error {
+	g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
+	err := fn(g.primary.db)
+	g.wrote(ctx)
+	return err
 }
 
 // choose picks the node for a read that needs position tok (zero: none),

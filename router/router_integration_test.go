@@ -316,7 +316,10 @@ func TestLaggingReplicaGetsNoReads(t *testing.T) {
 		for range 30 {
 			_, d := onReplica(t, r, f, ctx)
 			if d.Node == lagging.Addr() {
-				t.Fatalf("lagging replica served a read: %+v (status %+v)", d, status(r, lagging.Addr()))
+				// Lag only grows while replay is paused (see lagOf): say
+				// whether something resumed it under the test.
+				t.Fatalf("lagging replica served a read: %+v (status %+v; replay on the replica: %s)",
+					d, status(r, lagging.Addr()), replayState(lagging))
 			}
 		}
 		if err := testdb.Resume(ctx, lagging); err != nil {
@@ -540,4 +543,33 @@ func TestTwoBindGroups(t *testing.T) {
 	if _, err := tx.Exec(ctx, core.Insert(events).Columns(events.Columns()...).Values(int64(2), "x")); !errors.Is(err, router.ErrCrossGroup) {
 		t.Fatalf("transaction in default group wrote to analytics: err = %v", err)
 	}
+}
+
+// replayState describes a replica's replay as the server sees it, for
+// failure messages.
+func replayState(e testdb.Endpoint) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var st string
+	var err error
+	if e.Kind == testdb.KindPostgres {
+		c, cerr := testdb.ConnectPG(ctx, e)
+		if cerr != nil {
+			return cerr.Error()
+		}
+		defer c.Close(context.Background())
+		err = c.QueryRow(ctx, "SELECT pg_get_wal_replay_pause_state() || ' at ' || coalesce(pg_last_wal_replay_lsn()::text, '')").Scan(&st)
+	} else {
+		db, oerr := testdb.OpenMySQL(e)
+		if oerr != nil {
+			return oerr.Error()
+		}
+		defer db.Close()
+		err = db.QueryRowContext(ctx, "SELECT CONCAT('gtid_slave_pos ', @@gtid_slave_pos, ', Slave_running ', "+
+			"(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'SLAVE_RUNNING'))").Scan(&st)
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return st
 }

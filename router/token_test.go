@@ -99,3 +99,49 @@ func TestParseTokenRejects(t *testing.T) {
 		}
 	}
 }
+
+// Issue 15, bug 11: a token whose position is of another kind than its
+// group's replication is refused, not taken as reached.
+func TestTokenOfTheWrongKindIsRefused(t *testing.T) {
+	toks := map[PositionKind]string{
+		PositionLSN:     "pg:16/B374D848",
+		PositionMariaDB: "mariadb:0-1-42",
+		PositionMySQL:   "mysql:aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:1-5",
+	}
+	for _, gk := range []PositionKind{PositionLSN, PositionMariaDB, PositionMySQL, PositionNone} {
+		for tk, ps := range toks {
+			t.Run(gk.String()+"/"+tk.String(), func(t *testing.T) {
+				g := &Group{name: "main", kind: gk}
+				want := mustPos(t, ps)
+				ctx := WithToken(context.Background(), NewToken("main", want))
+				got, err := g.causalPosition(ctx)
+				switch {
+				case gk == PositionNone:
+					// No replication: nothing to wait for, nothing to refuse.
+					if err != nil {
+						t.Fatalf("group without positions: %v", err)
+					}
+				case gk == tk:
+					if err != nil || !got.Covers(want) || !want.Covers(got) {
+						t.Fatalf("token of the group's kind: %v, %v; want %v", got, err, want)
+					}
+				default:
+					if !errors.Is(err, ErrInvalidToken) || !strings.Contains(err.Error(), ps) || !strings.Contains(err.Error(), `"main"`) {
+						t.Fatalf("%s token for a %s group: %v, %v; want ErrInvalidToken naming the group and position", tk, gk, got, err)
+					}
+				}
+				// The same through a Tracker seeded with the token.
+				tctx, _ := Track(ctx)
+				_, terr := g.causalPosition(tctx)
+				if (terr != nil) != (err != nil) {
+					t.Fatalf("through a tracker: %v; directly: %v", terr, err)
+				}
+				// Another group's entry is not this group's concern.
+				other := WithToken(context.Background(), NewToken("other", want))
+				if _, err := g.causalPosition(other); err != nil {
+					t.Fatalf("token for another group: %v", err)
+				}
+			})
+		}
+	}
+}

@@ -239,13 +239,20 @@ func (g *Group) RunInTx(ctx context.Context, opts engine.TxOptions, fn func(ctx 
 func (g *Group) causalPosition(ctx context.Context) (Position, error) {
 	var tok Position
 	if t, ok := TokenFrom(ctx); ok {
-		tok = t.Position(g.name)
+		var err error
+		if tok, err = g.tokenPosition(t); err != nil {
+			return Position{}, err
+		}
 	}
 	if tr := trackerFrom(ctx); tr != nil {
 		if err := tr.resolve(ctx, g); err != nil {
 			return Position{}, err
 		}
-		tok = tok.Merge(tr.Token().Position(g.name))
+		tp, err := g.tokenPosition(tr.Token())
+		if err != nil {
+			return Position{}, err
+		}
+		tok = tok.Merge(tp)
 	}
 	return tok, nil
 }

@@ -234,6 +234,10 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 		}
 	}
 
+	// Reads wait while the flush writes: they never run in a transaction
+	// being ended, nor meet rows the identity map does not show yet.
+	s.txLock.Lock()
+	defer s.txLock.Unlock()
 	ctx, end := s.observeFlush(ctx)
 	if end != nil {
 		defer func() { end(err) }()
@@ -262,7 +266,6 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 			return router.Token{}, false, fmt.Errorf("session: flush: begin: %w", err)
 		}
 		s.tx, s.txLog, began = tx, &journal{}, true
-		s.hasTx.Store(true)
 		pl.tx = tx
 	} else {
 		s.txMu.Lock()
@@ -274,19 +277,13 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 		}
 		pl.tx = sp
 	}
-	top := s.tx
-	s.tx = pl.tx // statements of the flush run in the savepoint
-	defer func() { s.tx = top }()
-
 	if err := pl.execute(ctx); err != nil {
 		s.txMu.Lock()
 		rerr := pl.tx.Rollback(ctx)
 		s.txMu.Unlock()
 		pl.log.restore(s)
 		if began || rerr != nil {
-			s.tx = top
-			_ = top.Rollback(ctx)
-			top = nil
+			_ = s.tx.Rollback(ctx)
 			s.endTx(false)
 		}
 		return router.Token{}, false, fmt.Errorf("session: flush: %w", err)
@@ -297,9 +294,7 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 		s.txMu.Unlock()
 		if err != nil {
 			pl.log.restore(s)
-			s.tx = top
-			_ = top.Rollback(ctx)
-			top = nil
+			_ = s.tx.Rollback(ctx)
 			s.endTx(false)
 			return router.Token{}, false, fmt.Errorf("session: flush: release savepoint: %w", err)
 		}

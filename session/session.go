@@ -101,8 +101,9 @@ type Options struct {
 // the last flush, and the transaction flushes run in.
 //
 // Loads (Get, queries) are safe from many goroutines at once. Flush,
-// Commit and Rollback serialise with each other; while they run, the
-// caller must not modify the session's objects.
+// Commit and Rollback serialise with each other, and a read waits for a
+// running one; while they run, the caller must not modify the session's
+// objects.
 type Session struct {
 	b         Backend
 	reg       *mapper.Registry
@@ -113,15 +114,20 @@ type Session struct {
 	ids  identityMap
 	objs objectSet
 
-	// flushMu serialises flushes, commits, rollbacks and refreshes; it
-	// guards tx, txLog and order.
+	// The transaction state has one owner, txLock:
+	// flushes, commits and rollbacks change the transaction, and write
+	// rows the identity map does not show yet, holding it for writing;
+	// every read statement holds it for reading. Lock order: flushMu,
+	// txLock, txMu, then the identity map's and object set's own locks.
+
+	// flushMu serialises flushes, commits, rollbacks and refreshes.
 	flushMu sync.Mutex
-	// txMu serialises statements on tx.
-	txMu sync.Mutex
-	// hasTx is set while tx is open, for lock-free checks on reads.
-	hasTx  atomic.Bool
-	tx     Tx
-	txLog  *journal
+	txLock  sync.RWMutex
+	// txMu is held while a statement runs on tx, whose connection serves
+	// one at a time.
+	txMu   sync.Mutex
+	tx     Tx       // guarded by txLock; nil: no transaction open
+	txLog  *journal // guarded by txLock; undoes the transaction
 	closed atomic.Bool
 
 	tokMu sync.Mutex
@@ -355,12 +361,12 @@ func (s *Session) Commit(ctx context.Context) (router.Token, error) {
 		s.tokMu.Unlock()
 		return tok, nil
 	}
+	s.txLock.Lock() // no read runs in the transaction while it ends
+	defer s.txLock.Unlock()
 	if s.tx == nil {
 		return s.Token(), nil
 	}
-	s.txMu.Lock()
 	tok, err := s.tx.Commit(ctx)
-	s.txMu.Unlock()
 	if err != nil {
 		s.endTx(false)
 		return router.Token{}, fmt.Errorf("session: commit: %w", err)
@@ -380,12 +386,12 @@ func (s *Session) Commit(ctx context.Context) (router.Token, error) {
 func (s *Session) Rollback(ctx context.Context) error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
+	s.txLock.Lock()
+	defer s.txLock.Unlock()
 	if s.tx == nil {
 		return nil
 	}
-	s.txMu.Lock()
 	err := s.tx.Rollback(ctx)
-	s.txMu.Unlock()
 	s.endTx(false)
 	if err != nil && !errors.Is(err, engine.ErrTxDone) {
 		return fmt.Errorf("session: rollback: %w", err)
@@ -394,12 +400,12 @@ func (s *Session) Rollback(ctx context.Context) error {
 }
 
 // endTx closes the transaction; without commit it restores the journal.
+// The caller holds txLock for writing.
 func (s *Session) endTx(committed bool) {
 	if !committed && s.txLog != nil {
 		s.txLog.restore(s)
 	}
 	s.tx, s.txLog = nil, nil
-	s.hasTx.Store(false)
 }
 
 // Close rolls back an open transaction and detaches every object.
@@ -426,12 +432,12 @@ func (s *Session) Exec(ctx context.Context, stmt core.Statement) (engine.Result,
 	if err := s.autoflush(ctx); err != nil {
 		return engine.Result{}, err
 	}
-	if s.hasTx.Load() {
+	s.txLock.RLock()
+	defer s.txLock.RUnlock()
+	if s.tx != nil {
 		s.txMu.Lock()
 		defer s.txMu.Unlock()
-		if s.tx != nil {
-			return s.tx.Exec(ctx, stmt)
-		}
+		return s.tx.Exec(ctx, stmt)
 	}
 	return s.b.Exec(s.readCtx(ctx), stmt)
 }
@@ -439,7 +445,8 @@ func (s *Session) Exec(ctx context.Context, stmt core.Statement) (engine.Result,
 // QueryFunc runs a query through the session (see Exec: autoflushed, in
 // the open transaction if there is one) and calls fn with its rows, then
 // closes them; fn must not keep them. While fn runs, other statements of
-// the session wait.
+// the session's transaction and flushes wait, so fn must not use the
+// session.
 func (s *Session) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
 	if err := s.autoflush(ctx); err != nil {
 		return err
@@ -472,12 +479,12 @@ func (s *Session) query(ctx context.Context, stmt core.Statement, fn func(*engin
 			return err
 		}
 	}
-	if s.hasTx.Load() {
+	s.txLock.RLock()
+	defer s.txLock.RUnlock()
+	if s.tx != nil {
 		s.txMu.Lock()
 		defer s.txMu.Unlock()
-		if s.tx != nil {
-			return s.tx.QueryFunc(ctx, stmt, fn)
-		}
+		return s.tx.QueryFunc(ctx, stmt, fn)
 	}
 	return s.b.QueryFunc(s.readCtx(ctx), stmt, fn)
 }
@@ -501,13 +508,21 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Under txLock: a running flush publishes the objects it wrote
+	// before the lookup sees them.
+	s.txLock.RLock()
+	var st State
+	var p unsafe.Pointer
 	if e := s.ids.get(key); e != nil {
-		switch e.State() {
-		case Persistent:
-			return (*T)(e.p), nil
-		case Deleted:
-			return nil, fmt.Errorf("session: get %s: deleted in this session: %w", m.Name, athanor.ErrNoRows)
-		}
+		st, p = e.State(), e.p
+	}
+	s.txLock.RUnlock()
+	switch {
+	case p == nil:
+	case st == Persistent:
+		return (*T)(p), nil
+	case st == Deleted:
+		return nil, fmt.Errorf("session: get %s: deleted in this session: %w", m.Name, athanor.ErrNoRows)
 	}
 	if err := s.autoflush(ctx); err != nil {
 		return nil, err

@@ -338,7 +338,11 @@ func (s *Session) readCtx(ctx context.Context) context.Context {
 }
 
 // Commit flushes and commits the session's transaction, and returns the
-// causal token of the commit (zero over a single engine). On error the
+// causal token of the commit (zero over a single engine). Should the
+// router fail to read the commit's position, Commit still returns nil
+// with a token holding router.PrimaryPosition: the commit happened, and
+// reads carrying the token (the session's own among them) go to the
+// primary until a later commit's position replaces it. On error the
 // database is rolled back and the objects are back in their states from
 // before the transaction, with the caller's changes still pending.
 //

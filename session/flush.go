@@ -236,8 +236,8 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 
 	// Reads wait while the flush writes: they never run in a transaction
 	// being ended, nor meet rows the identity map does not show yet.
-	s.txLock.Lock()
-	defer s.txLock.Unlock()
+	ctx = s.lockFlush(ctx)
+	defer s.unlockFlush()
 	ctx, end := s.observeFlush(ctx)
 	if end != nil {
 		defer func() { end(err) }()
@@ -277,6 +277,7 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 		}
 		pl.tx = sp
 	}
+	s.setFlushTx(pl.tx) // the flush's own reads run in its savepoint
 	if err := pl.execute(ctx); err != nil {
 		s.txMu.Lock()
 		rerr := pl.tx.Rollback(ctx)

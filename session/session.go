@@ -123,6 +123,7 @@ type Session struct {
 	// flushMu serialises flushes, commits, rollbacks and refreshes.
 	flushMu sync.Mutex
 	txLock  sync.RWMutex
+	flush   atomic.Pointer[flushCtx] // the running flush's; written holding txLock
 	// txMu is held while a statement runs on tx, whose connection serves
 	// one at a time.
 	txMu   sync.Mutex
@@ -436,12 +437,12 @@ func (s *Session) Exec(ctx context.Context, stmt core.Statement) (engine.Result,
 	if err := s.autoflush(ctx); err != nil {
 		return engine.Result{}, err
 	}
-	s.txLock.RLock()
-	defer s.txLock.RUnlock()
-	if s.tx != nil {
+	locked := s.readLock(ctx)
+	defer s.readUnlock(locked)
+	if tx := s.stmtTx(locked); tx != nil {
 		s.txMu.Lock()
 		defer s.txMu.Unlock()
-		return s.tx.Exec(ctx, stmt)
+		return tx.Exec(ctx, stmt)
 	}
 	return s.b.Exec(s.readCtx(ctx), stmt)
 }
@@ -483,12 +484,12 @@ func (s *Session) query(ctx context.Context, stmt core.Statement, fn func(*engin
 			return err
 		}
 	}
-	s.txLock.RLock()
-	defer s.txLock.RUnlock()
-	if s.tx != nil {
+	locked := s.readLock(ctx)
+	defer s.readUnlock(locked)
+	if tx := s.stmtTx(locked); tx != nil {
 		s.txMu.Lock()
 		defer s.txMu.Unlock()
-		return s.tx.QueryFunc(ctx, stmt, fn)
+		return tx.QueryFunc(ctx, stmt, fn)
 	}
 	return s.b.QueryFunc(s.readCtx(ctx), stmt, fn)
 }
@@ -514,13 +515,13 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	}
 	// Under txLock: a running flush publishes the objects it wrote
 	// before the lookup sees them.
-	s.txLock.RLock()
+	locked := s.readLock(ctx)
 	var st State
 	var p unsafe.Pointer
 	if e := s.ids.get(key); e != nil {
 		st, p = e.State(), e.p
 	}
-	s.txLock.RUnlock()
+	s.readUnlock(locked)
 	switch {
 	case p == nil:
 	case st == Persistent:

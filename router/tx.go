@@ -190,7 +190,8 @@ func containsTracker(trs []*Tracker, tr *Tracker) bool {
 
 // Token is the causal token of the committed transaction: a read carrying
 // it sees the transaction's writes. Zero before Commit, for read-only
-// transactions, and in groups without replicas.
+// transactions, and in groups without replicas; PrimaryPosition for the
+// group when the commit's position could not be read (see Commit).
 func (tx *Tx) Token() Token { return tx.token }
 
 // Rollback rolls back.

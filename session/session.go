@@ -114,21 +114,21 @@ type Session struct {
 	ids  identityMap
 	objs objectSet
 
-	// The transaction state has one owner, txLock:
-	// flushes, commits and rollbacks change the transaction, and write
-	// rows the identity map does not show yet, holding it for writing;
-	// every read statement holds it for reading. Lock order: flushMu,
-	// txLock, txMu, then the identity map's and object set's own locks.
-
 	// flushMu serialises flushes, commits, rollbacks and refreshes.
 	flushMu sync.Mutex
-	txLock  sync.RWMutex
-	flush   atomic.Pointer[flushCtx] // the running flush's; written holding txLock
+	// txLock owns the transaction state (see txlock.go). A flush that
+	// writes, Commit and Rollback hold it exclusively: they change the
+	// transaction, and write rows whose objects are not in the identity
+	// map yet. Every read statement, and Get's lookup, shares it. Lock
+	// order: flushMu, txLock, txMu, then the identity map's and the
+	// object set's own locks.
+	txLock sync.RWMutex
+	tx     Tx                       // guarded by txLock; nil: no transaction open
+	txLog  *journal                 // guarded by txLock; undoes the transaction
+	flush  atomic.Pointer[flushCtx] // the running flush's context; stored holding txLock
 	// txMu is held while a statement runs on tx, whose connection serves
 	// one at a time.
 	txMu   sync.Mutex
-	tx     Tx       // guarded by txLock; nil: no transaction open
-	txLog  *journal // guarded by txLock; undoes the transaction
 	closed atomic.Bool
 
 	tokMu sync.Mutex

@@ -6,11 +6,13 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/testdb"
 	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/session"
 )
@@ -202,7 +204,7 @@ func TestFlushBesideConcurrentReads(t *testing.T) {
 				}
 			})
 		}
-		deadline := time.Now().Add(3 * time.Second)
+		deadline := time.Now().Add(1500 * time.Millisecond)
 		written := 0
 		for i := 0; time.Now().Before(deadline) || i < 10; i++ {
 			// Two objects: a flush of more than one statement, in a
@@ -249,4 +251,94 @@ func modelTable(t *testing.T, reg *mapper.Registry, v any) *core.Table {
 		t.Fatal(err)
 	}
 	return m.Table()
+}
+
+// gate holds the first INSERT into books while armed: a flush stopped
+// between its statements.
+type gate struct {
+	armed   atomic.Bool
+	reached chan struct{}
+	release chan struct{}
+}
+
+func (g *gate) QueryStart(ctx context.Context, d engine.QueryStartData) context.Context {
+	if strings.HasPrefix(d.SQL, "INSERT") && strings.Contains(d.SQL, "books") && g.armed.CompareAndSwap(true, false) {
+		close(g.reached)
+		<-g.release
+	}
+	return ctx
+}
+
+func (g *gate) QueryEnd(context.Context, engine.QueryEndData) {}
+
+// A read that starts while a flush writes waits for the flush, then sees
+// the session's own writes as the session's objects: never the rows of
+// a half-done flush adopted as new objects beside the ones being flushed.
+func TestReadDuringFlushWaitsForIt(t *testing.T) {
+	for _, name := range []string{"postgres", "mariadb", "sqlite"} {
+		t.Run(name, func(t *testing.T) {
+			var url string
+			switch name {
+			case "postgres":
+				url = testdb.PG(t).Primary.URL()
+			case "mariadb":
+				url = testdb.MySQL(t).Primary.URL()
+			default:
+				url = "sqlite://" + testdb.SQLite(t)
+			}
+			cfg, err := engine.ParseConfig(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := &gate{reached: make(chan struct{}), release: make(chan struct{})}
+			cfg.Hooks = []any{g}
+			ctx := context.Background()
+			db, err := engine.OpenConfig(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			reg := schema(t, db, mapper.RegisterIn[Author])
+			s := session.New(session.DB(db), session.Options{Registry: reg, NoAutoflush: true})
+			t.Cleanup(func() { s.Close(context.Background()) })
+			a := &Author{Name: "flushing"}
+			a.Books = []*Book{{Title: "one", Author: a}, {Title: "two", Author: a}}
+			if err := s.Add(a); err != nil {
+				t.Fatal(err)
+			}
+			g.armed.Store(true)
+			flushed := make(chan error, 1)
+			go func() { flushed <- s.Flush(ctx) }()
+			<-g.reached // the authors row is written, the books' not yet
+			type result struct {
+				bs  []*Book
+				err error
+			}
+			read := make(chan result, 1)
+			go func() {
+				bs, err := session.Query[Book](s).OrderBy("Title").All(ctx)
+				read <- result{bs, err}
+			}()
+			select {
+			case r := <-read:
+				close(g.release)
+				t.Fatalf("a read ran while the flush was writing: %d books, %v", len(r.bs), r.err)
+			case <-time.After(200 * time.Millisecond):
+			}
+			close(g.release)
+			if err := <-flushed; err != nil {
+				t.Fatal(err)
+			}
+			r := <-read
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			if len(r.bs) != 2 || r.bs[0] != a.Books[0] || r.bs[1] != a.Books[1] {
+				t.Fatalf("read after the flush: %d books %v, want the session's two objects", len(r.bs), r.bs)
+			}
+			if _, err := s.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }

@@ -71,7 +71,8 @@ func (h host) Batch(ctx context.Context, stmts []core.Statement, fn func(int, *e
 		return nil
 	}
 	s.readUnlock(locked) // each statement below takes it (Session.query)
-	var mu sync.Mutex    // fn sees one statement at a time
+
+	var mu sync.Mutex // fn sees one statement at a time
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(maxFanOut)
 	for i, st := range stmts {

@@ -26,6 +26,12 @@
 // (PostgreSQL: polling the replay LSN; MariaDB: MASTER_GTID_WAIT; MySQL:
 // WAIT_FOR_EXECUTED_GTID_SET) and then reads from the primary.
 //
+// The position is asked of the primary after COMMIT. Should that fail,
+// the commit still succeeds (the write is committed; an error would
+// invite a retry that writes twice) and its token holds PrimaryPosition
+// for the group: no replica covers it, so reads carrying it go to the
+// primary at once, until a later commit's position replaces it.
+//
 // # Health and lag
 //
 // A monitor goroutine (stopped by Close) samples the primary's position and

@@ -20,9 +20,14 @@ const (
 	PositionMariaDB
 	// PositionMySQL is a MySQL GTID set.
 	PositionMySQL
+	// PositionPrimary stands for a commit whose position could not be
+	// read after it (see Tx.Commit): no replica is known to have it, so a
+	// read needing it goes to the primary. A later position, of any
+	// kind, merged over it replaces it (it was read after that commit).
+	PositionPrimary
 )
 
-var kindNames = [...]string{"none", "pg", "mariadb", "mysql"}
+var kindNames = [...]string{"none", "pg", "mariadb", "mysql", "primary"}
 
 func (k PositionKind) String() string {
 	if int(k) < len(kindNames) {
@@ -50,6 +55,10 @@ func MariaDBPosition(p mysql.GTIDPos) Position { return Position{kind: PositionM
 // MySQLPosition makes a MySQL GTID-set position.
 func MySQLPosition(s mysql.GTIDSet) Position { return Position{kind: PositionMySQL, set: s} }
 
+// PrimaryPosition makes the position of a commit whose position is
+// unknown: only the primary covers it.
+func PrimaryPosition() Position { return Position{kind: PositionPrimary} }
+
 // Kind reports the replication scheme.
 func (p Position) Kind() PositionKind { return p.kind }
 
@@ -58,12 +67,13 @@ func (p Position) IsZero() bool { return p.kind == PositionNone }
 
 // Covers reports whether a replica at p has replayed everything up to q.
 // The empty q is covered by anything; positions of different kinds never
-// cover each other (they come from different servers).
+// cover each other (they come from different servers), and nothing
+// covers PrimaryPosition.
 func (p Position) Covers(q Position) bool {
 	if q.kind == PositionNone {
 		return true
 	}
-	if p.kind != q.kind {
+	if p.kind != q.kind || q.kind == PositionPrimary {
 		return false
 	}
 	switch p.kind {
@@ -98,8 +108,8 @@ func (p Position) Merge(q Position) Position {
 	return q
 }
 
-// String returns "pg:16/B374D848", "mariadb:0-1-42" or "mysql:uuid:1-5";
-// ParsePosition reads it back.
+// String returns "pg:16/B374D848", "mariadb:0-1-42", "mysql:uuid:1-5"
+// or "primary:"; ParsePosition reads it back.
 func (p Position) String() string {
 	switch p.kind {
 	case PositionLSN:
@@ -108,6 +118,8 @@ func (p Position) String() string {
 		return "mariadb:" + p.pos.String()
 	case PositionMySQL:
 		return "mysql:" + p.set.String()
+	case PositionPrimary:
+		return "primary:"
 	}
 	return ""
 }
@@ -140,6 +152,11 @@ func ParsePosition(s string) (Position, error) {
 			return Position{}, fmt.Errorf("router: invalid position: %w", err)
 		}
 		return MySQLPosition(g), nil
+	case "primary":
+		if rest != "" {
+			return Position{}, fmt.Errorf("router: invalid position %q: the primary position has no value", s)
+		}
+		return PrimaryPosition(), nil
 	}
 	return Position{}, fmt.Errorf("router: invalid position %q: unknown kind %q", s, kind)
 }

@@ -134,8 +134,11 @@ func (tx *Tx) Node() string { return tx.node.name }
 // Commit commits. After a read-write top-level transaction in a group with
 // replicas, it asks the primary for its position, which becomes Token and
 // is added to the Tracker of Begin's context, if any. Should that question
-// fail after a successful COMMIT, Commit still returns nil and the tracker
-// asks again at its next read.
+// fail after a successful COMMIT, Commit still returns nil (the write is
+// committed: an error would invite a retry that writes twice), Token holds
+// PrimaryPosition for the group, so reads carrying it go to the primary
+// until a later commit's position replaces it, and the tracker asks again
+// at its next read.
 func (tx *Tx) Commit(ctx context.Context) error {
 	if err := engine.CheckContext(ctx); err != nil {
 		return err
@@ -150,7 +153,9 @@ func (tx *Tx) Commit(ctx context.Context) error {
 }
 
 // commitToken returns the token of a commit just made on g's primary and
-// records it in the tracker of the contexts.
+// records it in the tracker of the contexts. When the primary cannot be
+// asked, the token holds PrimaryPosition: a zero token would let the
+// next reads go to a replica that lacks the commit.
 func (g *Group) commitToken(ctx context.Context, ctxs ...context.Context) Token {
 	if len(g.replicas) == 0 {
 		return Token{}
@@ -166,7 +171,7 @@ func (g *Group) commitToken(ctx context.Context, ctxs ...context.Context) Token 
 		for _, tr := range trs {
 			tr.markPending(g)
 		}
-		return Token{}
+		return NewToken(g.name, PrimaryPosition())
 	}
 	t := NewToken(g.name, p)
 	for _, tr := range trs {
@@ -179,8 +184,9 @@ func (g *Group) commitToken(ctx context.Context, ctxs ...context.Context) Token 
 // primary so far, for writes committed outside a Tx (a single autocommit
 // statement through Router.Exec or Router.Query), and adds it to the
 // Tracker of ctx, if any. It is zero in a group without replicas, where
-// no read can be stale, and when the primary cannot be asked (the Tracker
-// then asks again at its next read).
+// no read can be stale; when the primary cannot be asked it holds
+// PrimaryPosition (the Tracker then asks again at its next read). A nil
+// context gives the zero token.
 func (g *Group) CommitToken(ctx context.Context) Token {
 	if ctx == nil {
 		return Token{}
@@ -199,7 +205,8 @@ func containsTracker(trs []*Tracker, tr *Tracker) bool {
 
 // Token is the causal token of the committed transaction: a read carrying
 // it sees the transaction's writes. Zero before Commit, for read-only
-// transactions, and in groups without replicas.
+// transactions, and in groups without replicas; PrimaryPosition for the
+// group when the commit's position could not be read (see Commit).
 func (tx *Tx) Token() Token { return tx.token }
 
 // Rollback rolls back.

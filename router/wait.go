@@ -13,6 +13,9 @@ import (
 // MASTER_GTID_WAIT, MySQL with WAIT_FOR_EXECUTED_GTID_SET, on the replica
 // the policy picks.
 func (g *Group) waitFor(ctx context.Context, tok Position, cands []*node) *node {
+	if tok.kind == PositionPrimary {
+		return nil // no replica can show it has the commit: no wait
+	}
 	bound := g.r.cfg.CausalWait
 	wctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()

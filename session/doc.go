@@ -22,7 +22,11 @@
 // Over a router, session.New(session.Router(r), …) reads from replicas,
 // flushes on the primary, and keeps the causal token of every commit so
 // the session's later reads see its writes (Token returns it for the next
-// request).
+// request). When the primary's position cannot be read after a commit,
+// Commit still returns nil (the write is committed) and the token holds
+// router.PrimaryPosition: the session's reads, and the next request's
+// through the token, go to the primary until a later commit's position
+// is known.
 //
 // # Identity map
 //
@@ -192,4 +196,16 @@
 // Rollback and Refresh serialise; objects must not be modified while they
 // run. While a transaction is open, the session's statements share its
 // connection one at a time.
+//
+// One lock owns the session's transaction state. A flush that writes,
+// Commit and Rollback hold it exclusively; every read statement (and Get's
+// identity-map lookup) holds it shared. So a read that starts while a
+// flush writes or a transaction ends waits for it, then runs in the
+// session's transaction if one is open (seeing the session's own writes)
+// or outside it; it never runs in a transaction being ended, nor sees rows
+// the flush wrote before their objects are in the identity map. A flush
+// waits for the reads already running. The function given to QueryFunc
+// runs under that lock: it must not call back into the session.
+// A loaded object enters the identity map and the object set in one step,
+// so an object any lookup gives out is in the session.
 package session

@@ -245,6 +245,10 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 		}
 	}
 
+	// Reads wait while the flush writes: they never run in a transaction
+	// being ended, nor meet rows the identity map does not show yet.
+	ctx = s.lockFlush(ctx)
+	defer s.unlockFlush()
 	ctx, end := s.observeFlush(ctx)
 	if end != nil {
 		defer func() { end(err) }()
@@ -273,7 +277,6 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 			return router.Token{}, false, fmt.Errorf("session: flush: begin: %w", err)
 		}
 		s.tx, s.txLog, began = tx, &journal{}, true
-		s.hasTx.Store(true)
 		pl.tx = tx
 	} else {
 		s.txMu.Lock()
@@ -285,19 +288,14 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 		}
 		pl.tx = sp
 	}
-	top := s.tx
-	s.tx = pl.tx // statements of the flush run in the savepoint
-	defer func() { s.tx = top }()
-
+	s.setFlushTx(pl.tx) // the flush's own reads run in its savepoint
 	if err := pl.execute(ctx); err != nil {
 		s.txMu.Lock()
 		rerr := pl.tx.Rollback(ctx)
 		s.txMu.Unlock()
 		pl.log.restore(s)
 		if began || rerr != nil {
-			s.tx = top
-			_ = top.Rollback(ctx)
-			top = nil
+			_ = s.tx.Rollback(ctx)
 			s.endTx(false)
 		}
 		return router.Token{}, false, fmt.Errorf("session: flush: %w", err)
@@ -308,9 +306,7 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 		s.txMu.Unlock()
 		if err != nil {
 			pl.log.restore(s)
-			s.tx = top
-			_ = top.Rollback(ctx)
-			top = nil
+			_ = s.tx.Rollback(ctx)
 			s.endTx(false)
 			return router.Token{}, false, fmt.Errorf("session: flush: release savepoint: %w", err)
 		}

@@ -172,8 +172,18 @@ func (im *identityMap) getInt(k intKey) *entry {
 // putIfAbsent stores e under k unless the key is taken; it returns the
 // entry holding the key and whether it is e.
 func (im *identityMap) putIfAbsent(k idKey, e *entry) (*entry, bool) {
+	return im.publish(k, e, nil)
+}
+
+// publish is putIfAbsent that, when os is not nil and e takes the key,
+// also records e in os (objectSet.putLoaded) before the key's shard is
+// unlocked. Every lookup by key takes that lock, so no goroutine can be
+// given e by the identity map before the object set holds it: the two
+// never disagree about a loaded object. Lock order: an identity-map
+// shard's mu, then the object set's locks (which never take the map's).
+func (im *identityMap) publish(k idKey, e *entry, os *objectSet) (*entry, bool) {
 	if ik, ok := k.asInt(); ok {
-		return im.putIfAbsentInt(ik, e)
+		return im.publishInt(ik, e, os)
 	}
 	sh := &im.shards[im.shard(k)]
 	sh.mu.Lock()
@@ -185,12 +195,20 @@ func (im *identityMap) putIfAbsent(k idKey, e *entry) (*entry, bool) {
 		sh.m = map[idKey]*entry{}
 	}
 	sh.m[k] = e
+	if os != nil {
+		os.putLoaded(e)
+	}
 	return e, true
 }
 
 // putIfAbsentInt is putIfAbsent for a key of one integer column, given as
 // the intKey that k.asInt would make of it.
 func (im *identityMap) putIfAbsentInt(ik intKey, e *entry) (*entry, bool) {
+	return im.publishInt(ik, e, nil)
+}
+
+// publishInt is publish for a key of one integer column.
+func (im *identityMap) publishInt(ik intKey, e *entry, os *objectSet) (*entry, bool) {
 	sh := &im.shards[ik.shard()]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -202,12 +220,15 @@ func (im *identityMap) putIfAbsentInt(ik intKey, e *entry) (*entry, bool) {
 	}
 	if sh.one == nil {
 		sh.one, sh.oneKey = e, ik
-		return e, true
+	} else {
+		if sh.ints == nil {
+			sh.ints = map[intKey]*entry{}
+		}
+		sh.ints[ik] = e
 	}
-	if sh.ints == nil {
-		sh.ints = map[intKey]*entry{}
+	if os != nil {
+		os.putLoaded(e)
 	}
-	sh.ints[ik] = e
 	return e, true
 }
 

@@ -41,7 +41,9 @@ func (h host) Query(ctx context.Context, stmt core.Statement, fn func(*engine.Ro
 
 func (h host) Batch(ctx context.Context, stmts []core.Statement, fn func(int, *engine.Rows) error) error {
 	s := h.s
-	if s.hasTx.Load() {
+	locked := s.readLock(ctx)
+	if s.stmtTx(locked) != nil {
+		s.readUnlock(locked)
 		// The transaction's connection serves one statement at a time.
 		for i, st := range stmts {
 			if err := s.query(ctx, st, func(rows *engine.Rows) error { return fn(i, rows) }); err != nil {
@@ -51,6 +53,7 @@ func (h host) Batch(ctx context.Context, stmts []core.Statement, fn func(int, *e
 		return nil
 	}
 	if b, ok := s.b.(batcher); ok {
+		defer s.readUnlock(locked) // a read statement, as in Session.query
 		res, err := b.Batch(s.readCtx(ctx), stmts...)
 		if err != nil {
 			return err
@@ -67,6 +70,8 @@ func (h host) Batch(ctx context.Context, stmts []core.Statement, fn func(int, *e
 		}
 		return nil
 	}
+	s.readUnlock(locked) // each statement below takes it (Session.query)
+
 	var mu sync.Mutex // fn sees one statement at a time
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(maxFanOut)
@@ -269,7 +274,9 @@ func (s *Session) Load(ctx context.Context, obj any, rel string) error {
 	if err := s.autoflush(ctx); err != nil {
 		return err
 	}
+	locked := s.readLock(ctx) // a running flush publishes what it wrote first
 	e := s.objs.get(p)
+	s.readUnlock(locked)
 	if e == nil || e.State() != Persistent {
 		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, ErrDetached)
 	}

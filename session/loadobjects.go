@@ -67,7 +67,10 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, p unsafe.Pointer, lb *loadBlock
 	e.m, e.p, e.snap, e.seq = m, p, snap, s.seq.Add(1)
 	e.coll = collections(m, p)
 	e.setState(Persistent)
-	if cur, ok := s.index(e); !ok {
+	// The identity map and the object set take e in one step: a
+	// goroutine given p by a lookup (Get, another load) finds it in the
+	// session, so its Load or flush never takes p for a new object.
+	if cur, ok := s.publish(e, &s.objs); !ok {
 		if blocks != nil {
 			blocks.Discard()
 		}
@@ -76,7 +79,6 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, p unsafe.Pointer, lb *loadBlock
 	if blocks != nil {
 		blocks.Keep()
 	}
-	s.objs.putLoaded(e) // at once: a flush must find every object the identity map gives out
 	return p
 }
 
@@ -85,13 +87,19 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, p unsafe.Pointer, lb *loadBlock
 // the entry holding the key and whether it is e. A key of one integer
 // column is taken from the snapshot and looked up unboxed.
 func (s *Session) index(e *entry) (*entry, bool) {
+	return s.publish(e, nil)
+}
+
+// publish is index that, when os is not nil and e takes the key, also
+// puts e in os under the key's lock (see identityMap.publish).
+func (s *Session) publish(e *entry, os *objectSet) (*entry, bool) {
 	if i := e.m.IntKey(); i >= 0 {
 		n, _ := e.m.Fields()[i].Int(e.p)
 		e.key = idKey{m: e.m, k0: e.snap[i]}
-		return s.ids.putIfAbsentInt(intKey{m: e.m, n: n}, e)
+		return s.ids.publishInt(intKey{m: e.m, n: n}, e, os)
 	}
 	e.key = snapKeyOf(e.m, e.snap)
-	return s.ids.putIfAbsent(e.key, e)
+	return s.ids.publish(e.key, e, os)
 }
 
 // loadBlock is the layout of an entry allocated with its snapshot: one

@@ -101,8 +101,9 @@ type Options struct {
 // the last flush, and the transaction flushes run in.
 //
 // Loads (Get, queries) are safe from many goroutines at once. Flush,
-// Commit and Rollback serialise with each other; while they run, the
-// caller must not modify the session's objects.
+// Commit and Rollback serialise with each other, and a read waits for a
+// running one; while they run, the caller must not modify the session's
+// objects.
 type Session struct {
 	b         Backend
 	reg       *mapper.Registry
@@ -113,15 +114,21 @@ type Session struct {
 	ids  identityMap
 	objs objectSet
 
-	// flushMu serialises flushes, commits, rollbacks and refreshes; it
-	// guards tx, txLog and order.
+	// flushMu serialises flushes, commits, rollbacks and refreshes.
 	flushMu sync.Mutex
-	// txMu serialises statements on tx.
-	txMu sync.Mutex
-	// hasTx is set while tx is open, for lock-free checks on reads.
-	hasTx  atomic.Bool
-	tx     Tx
-	txLog  *journal
+	// txLock owns the transaction state (see txlock.go). A flush that
+	// writes, Commit and Rollback hold it exclusively: they change the
+	// transaction, and write rows whose objects are not in the identity
+	// map yet. Every read statement, and Get's lookup, shares it. Lock
+	// order: flushMu, txLock, txMu, then the identity map's and the
+	// object set's own locks.
+	txLock sync.RWMutex
+	tx     Tx                       // guarded by txLock; nil: no transaction open
+	txLog  *journal                 // guarded by txLock; undoes the transaction
+	flush  atomic.Pointer[flushCtx] // the running flush's context; stored holding txLock
+	// txMu is held while a statement runs on tx, whose connection serves
+	// one at a time.
+	txMu   sync.Mutex
 	closed atomic.Bool
 
 	tokMu sync.Mutex
@@ -332,7 +339,11 @@ func (s *Session) readCtx(ctx context.Context) context.Context {
 }
 
 // Commit flushes and commits the session's transaction, and returns the
-// causal token of the commit (zero over a single engine). On error the
+// causal token of the commit (zero over a single engine). Should the
+// router fail to read the commit's position, Commit still returns nil
+// with a token holding router.PrimaryPosition: the commit happened, and
+// reads carrying the token (the session's own among them) go to the
+// primary until a later commit's position replaces it. On error the
 // database is rolled back and the objects are back in their states from
 // before the transaction, with the caller's changes still pending.
 //
@@ -362,12 +373,12 @@ func (s *Session) Commit(ctx context.Context) (router.Token, error) {
 		s.tokMu.Unlock()
 		return tok, nil
 	}
+	s.txLock.Lock() // no read runs in the transaction while it ends
+	defer s.txLock.Unlock()
 	if s.tx == nil {
 		return s.Token(), nil
 	}
-	s.txMu.Lock()
 	tok, err := s.tx.Commit(ctx)
-	s.txMu.Unlock()
 	if err != nil {
 		inserted := s.txLog.inserted()
 		s.endTx(false)
@@ -389,12 +400,12 @@ func (s *Session) Commit(ctx context.Context) (router.Token, error) {
 func (s *Session) Rollback(ctx context.Context) error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
+	s.txLock.Lock()
+	defer s.txLock.Unlock()
 	if s.tx == nil {
 		return nil
 	}
-	s.txMu.Lock()
 	err := s.tx.Rollback(ctx)
-	s.txMu.Unlock()
 	s.endTx(false)
 	if err != nil && !errors.Is(err, engine.ErrTxDone) {
 		return fmt.Errorf("session: rollback: %w", err)
@@ -403,12 +414,12 @@ func (s *Session) Rollback(ctx context.Context) error {
 }
 
 // endTx closes the transaction; without commit it restores the journal.
+// The caller holds txLock for writing.
 func (s *Session) endTx(committed bool) {
 	if !committed && s.txLog != nil {
 		s.txLog.restore(s)
 	}
 	s.tx, s.txLog = nil, nil
-	s.hasTx.Store(false)
 }
 
 // Close rolls back an open transaction and detaches every object.
@@ -435,12 +446,12 @@ func (s *Session) Exec(ctx context.Context, stmt core.Statement) (engine.Result,
 	if err := s.autoflush(ctx); err != nil {
 		return engine.Result{}, err
 	}
-	if s.hasTx.Load() {
+	locked := s.readLock(ctx)
+	defer s.readUnlock(locked)
+	if tx := s.stmtTx(locked); tx != nil {
 		s.txMu.Lock()
 		defer s.txMu.Unlock()
-		if s.tx != nil {
-			return s.tx.Exec(ctx, stmt)
-		}
+		return tx.Exec(ctx, stmt)
 	}
 	return s.b.Exec(s.readCtx(ctx), stmt)
 }
@@ -448,7 +459,8 @@ func (s *Session) Exec(ctx context.Context, stmt core.Statement) (engine.Result,
 // QueryFunc runs a query through the session (see Exec: autoflushed, in
 // the open transaction if there is one) and calls fn with its rows, then
 // closes them; fn must not keep them. While fn runs, other statements of
-// the session wait.
+// the session's transaction and flushes wait, so fn must not use the
+// session.
 func (s *Session) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
 	if err := s.autoflush(ctx); err != nil {
 		return err
@@ -481,12 +493,12 @@ func (s *Session) query(ctx context.Context, stmt core.Statement, fn func(*engin
 			return err
 		}
 	}
-	if s.hasTx.Load() {
+	locked := s.readLock(ctx)
+	defer s.readUnlock(locked)
+	if tx := s.stmtTx(locked); tx != nil {
 		s.txMu.Lock()
 		defer s.txMu.Unlock()
-		if s.tx != nil {
-			return s.tx.QueryFunc(ctx, stmt, fn)
-		}
+		return tx.QueryFunc(ctx, stmt, fn)
 	}
 	return s.b.QueryFunc(s.readCtx(ctx), stmt, fn)
 }
@@ -516,13 +528,21 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Under txLock: a running flush publishes the objects it wrote
+	// before the lookup sees them.
+	locked := s.readLock(ctx)
+	var st State
+	var p unsafe.Pointer
 	if e := s.ids.get(key); e != nil {
-		switch e.State() {
-		case Persistent:
-			return (*T)(e.p), nil
-		case Deleted:
-			return nil, fmt.Errorf("session: get %s: deleted in this session: %w", m.Name, athanor.ErrNoRows)
-		}
+		st, p = e.State(), e.p
+	}
+	s.readUnlock(locked)
+	switch {
+	case p == nil:
+	case st == Persistent:
+		return (*T)(p), nil
+	case st == Deleted:
+		return nil, fmt.Errorf("session: get %s: deleted in this session: %w", m.Name, athanor.ErrNoRows)
 	}
 	if err := s.autoflush(ctx); err != nil {
 		return nil, err

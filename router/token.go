@@ -162,10 +162,12 @@ func TokenFrom(ctx context.Context) (Token, bool) {
 // kind than g's primary writes (a PostgreSQL LSN for a MariaDB group, say:
 // a token from another deployment, or forged) is refused: no replica of g
 // can be known to have reached it, and taking it for reached would break
-// read-your-writes. A group without replication positions needs nothing.
+// read-your-writes. PrimaryPosition is valid in any group: it sends the
+// read to the primary. A group without replication positions needs
+// nothing.
 func (g *Group) tokenPosition(t Token) (Position, error) {
 	p := t.Position(g.name)
-	if p.IsZero() || g.kind == PositionNone || p.kind == g.kind {
+	if p.IsZero() || g.kind == PositionNone || p.kind == g.kind || p.kind == PositionPrimary {
 		return p, nil
 	}
 	return Position{}, fmt.Errorf("%w: group %q replicates by %s positions, the token holds %s position %s",

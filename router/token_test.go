@@ -145,3 +145,19 @@ func TestTokenOfTheWrongKindIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// The stand-in of a commit whose position is unknown is valid in every
+// group: it is not a replica position, it sends the read to the primary.
+func TestPrimaryPositionTokenAcceptedByEveryGroup(t *testing.T) {
+	for _, gk := range []PositionKind{PositionLSN, PositionMariaDB, PositionMySQL, PositionNone} {
+		g := &Group{name: "main", kind: gk}
+		ctx := WithToken(context.Background(), NewToken("main", PrimaryPosition()))
+		got, err := g.causalPosition(ctx)
+		if err != nil {
+			t.Fatalf("%s group: %v", gk, err)
+		}
+		if gk != PositionNone && got.Kind() != PositionPrimary {
+			t.Fatalf("%s group: position %v, want the primary stand-in", gk, got)
+		}
+	}
+}

@@ -1,0 +1,270 @@
+package session
+
+// Loading objects by key (Get), the shared load machinery, Refresh and
+// Merge.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"unsafe"
+
+	"github.com/athanor-orm/athanor"
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/mapper"
+)
+
+// Get returns the object of type T with primary key pk (one value per key
+// column), from the identity map when it is there, else from the
+// database. It returns athanor.ErrNoRows when there is no such row.
+func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return nil, err
+	}
+	m, err := s.reg.Of(typeFor[T]())
+	if err != nil {
+		return nil, err
+	}
+	key, where, err := pkLookup(m, pk)
+	if err != nil {
+		return nil, err
+	}
+	// Under txLock: a running flush publishes the objects it wrote
+	// before the lookup sees them.
+	locked := s.readLock(ctx)
+	var st State
+	var p unsafe.Pointer
+	if e := s.ids.get(key); e != nil {
+		st, p = e.State(), e.p
+	}
+	s.readUnlock(locked)
+	switch {
+	case p == nil:
+	case st == Persistent:
+		return (*T)(p), nil
+	case st == Deleted:
+		return nil, fmt.Errorf("session: get %s: deleted in this session: %w", m.Name, athanor.ErrNoRows)
+	}
+	if err := s.autoflush(ctx); err != nil {
+		return nil, err
+	}
+	stmt := m.SelectAll().Where(where)
+	obj, err := s.loadOne(ctx, m, stmt)
+	if err != nil {
+		return nil, fmt.Errorf("session: get %s: %w", m.Name, err)
+	}
+	if obj == nil {
+		return nil, fmt.Errorf("session: get %s: %w", m.Name, athanor.ErrNoRows)
+	}
+	return (*T)(obj), nil
+}
+
+// pkLookup converts key values to the key fields' types and returns the
+// identity key and the WHERE condition.
+func pkLookup(m *mapper.Model, pk []any) (idKey, core.Expr, error) {
+	fs := m.PrimaryKey()
+	if len(pk) != len(fs) {
+		return idKey{}, nil, fmt.Errorf("session: %s: %d key values for a %d-column key", m.Name, len(pk), len(fs))
+	}
+	if len(fs) == 1 { // the common case, without slices
+		v, err := fs[0].Key(pk[0])
+		if err != nil {
+			return idKey{}, nil, fmt.Errorf("session: %s: %w", m.Name, err)
+		}
+		k := [1]any{v}
+		return makeKey(m, k[:]), core.Eq(fs[0].Col, v), nil
+	}
+	vals := make([]any, len(pk))
+	preds := make([]core.Expr, len(pk))
+	for i, f := range fs {
+		v, err := f.Key(pk[i])
+		if err != nil {
+			return idKey{}, nil, fmt.Errorf("session: %s: %w", m.Name, err)
+		}
+		vals[i] = v
+		preds[i] = core.Eq(f.Col, v)
+	}
+	return makeKey(m, vals), core.And(preds...), nil
+}
+
+// load runs a SELECT of m's columns and returns the objects (expect, when
+// not 0, is how many rows are likely: the query's LIMIT), taking the
+// identity map's object for a key already there (whose state, changes
+// included, is kept: a load never overwrites an object).
+func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement, expect int) ([]unsafe.Pointer, error) {
+	lr := s.startLoad(m)
+	lr.objs.Expect(expect)
+	lr.blocks.Expect(expect)
+	if expect > 0 {
+		lr.out = make([]unsafe.Pointer, 0, min(expect, 1024))
+	}
+	err := s.query(ctx, stmt, lr.scanFn)
+	out := lr.out
+	lr.out = nil // the caller's now
+	lr.release()
+	return out, err
+}
+
+// loadOne is load for at most one object (a lookup by key): the first
+// row's object, or nil.
+func (s *Session) loadOne(ctx context.Context, m *mapper.Model, stmt core.Statement) (unsafe.Pointer, error) {
+	lr := s.startLoad(m)
+	err := s.query(ctx, stmt, lr.scanFn)
+	var p unsafe.Pointer
+	if len(lr.out) > 0 {
+		p = lr.out[0]
+	}
+	lr.release()
+	return p, err
+}
+
+// loadRun is the state of one load, pooled with its row function bound
+// once, so that a lookup by key allocates no closure, destination list or
+// result list.
+type loadRun struct {
+	s      *Session
+	m      *mapper.Model
+	out    []unsafe.Pointer
+	dest   []any
+	scanFn func(*engine.Rows) error // lr.scan
+	// Objects and their entries come from slabs: a load of n rows
+	// allocates about log2(n) arrays of each, not n values. They are
+	// new for each load, so that sessions share no array.
+	objs, blocks mapper.Slab
+	lb           *loadBlock // m's
+}
+
+var loadRuns = sync.Pool{New: func() any {
+	lr := new(loadRun)
+	lr.scanFn = lr.scan
+	return lr
+}}
+
+func (s *Session) startLoad(m *mapper.Model) *loadRun {
+	lr := loadRuns.Get().(*loadRun)
+	lr.s, lr.m = s, m
+	lr.lb = loadBlockOf(m)
+	lr.objs, lr.blocks = m.Slab(), lr.lb.slab()
+	return lr
+}
+
+func (lr *loadRun) release() {
+	clear(lr.dest)
+	clear(lr.out)
+	lr.s, lr.m, lr.lb, lr.out, lr.dest = nil, nil, nil, lr.out[:0], lr.dest[:0]
+	lr.objs, lr.blocks = mapper.Slab{}, mapper.Slab{}
+	loadRuns.Put(lr)
+}
+
+func (lr *loadRun) scan(rows *engine.Rows) error {
+	s, m := lr.s, lr.m
+	fields := m.Fields()
+	lr.dest = slices.Grow(lr.dest[:0], len(fields))[:len(fields)]
+	for rows.Next() {
+		p := lr.objs.Next()
+		for i, f := range fields {
+			lr.dest[i] = f.Addr(p)
+		}
+		if err := rows.Scan(lr.dest...); err != nil {
+			return err
+		}
+		// A plain load rarely meets an object the session holds: adopt
+		// first (one identity-map operation, not a lookup and then an
+		// insert), and give the slot back if the key was taken.
+		got := s.adoptLoadedIn(m, p, lr.lb, &lr.blocks)
+		if got == p {
+			lr.objs.Keep()
+		} else {
+			lr.objs.Discard()
+		}
+		lr.out = append(lr.out, got)
+	}
+	return rows.Err()
+}
+
+// Refresh reloads obj's columns from the database, discarding its
+// unflushed changes.
+func (s *Session) Refresh(ctx context.Context, obj any) error {
+	if err := engine.CheckContext(ctx); err != nil {
+		return err
+	}
+	m, p, err := s.model(obj)
+	if err != nil {
+		return err
+	}
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	e := s.objs.get(p)
+	if e == nil || e.State() != Persistent {
+		return fmt.Errorf("session: refresh %s: %w", m.Name, ErrDetached)
+	}
+	var preds []core.Expr
+	for i, f := range m.PrimaryKey() {
+		preds = append(preds, core.Eq(f.Col, keyValue(e, i)))
+	}
+	fields := m.Fields()
+	found := false
+	stmt := m.SelectAll().Where(preds...)
+	err = s.query(ctx, stmt, func(rows *engine.Rows) error {
+		dest := make([]any, len(fields))
+		for rows.Next() {
+			for i, f := range fields {
+				dest[i] = f.Addr(p)
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			found = true
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("session: refresh %s: %w", m.Name, err)
+	}
+	if !found {
+		return fmt.Errorf("session: refresh %s: %w", m.Name, athanor.ErrNoRows)
+	}
+	e.snap = snapshot(m, p)
+	return nil
+}
+
+// Merge copies the column values of obj (typically detached, or built
+// from a request) onto the session's object with the same primary key,
+// loading it if needed, and returns that object; its changes are written
+// at the next flush. Without such a row, a copy of obj is added as
+// pending. obj itself is never put in the session.
+func Merge[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return nil, err
+	}
+	m, p, err := s.model(obj)
+	if err != nil {
+		return nil, err
+	}
+	var pk []any
+	for _, f := range m.PrimaryKey() {
+		pk = append(pk, f.Value(p))
+	}
+	cur, err := Get[T](ctx, s, pk...)
+	switch {
+	case errors.Is(err, athanor.ErrNoRows):
+		cp := new(T)
+		*cp = *obj
+		return cp, s.Add(cp)
+	case err != nil:
+		return nil, err
+	}
+	if cur == obj {
+		return cur, nil
+	}
+	cp := ptrOf(cur)
+	for _, f := range m.Fields() {
+		if err := f.Set(cp, f.Value(p)); err != nil {
+			return nil, fmt.Errorf("session: merge %s: %w", m.Name, err)
+		}
+	}
+	return cur, nil
+}

@@ -21,6 +21,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/athanor-orm/athanor/core"
+	_ "github.com/athanor-orm/athanor/driver/mysqldriver" // the MariaDB benchmarks
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/internal/testdb"
 	"github.com/athanor-orm/athanor/mapper"

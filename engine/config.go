@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -23,9 +22,11 @@ type Driver string
 const (
 	// Postgres is PostgreSQL through pgx/v5 (no database/sql).
 	Postgres Driver = "postgres"
-	// MySQL is MySQL or MariaDB through go-sql-driver/mysql.
+	// MySQL is MySQL or MariaDB through go-sql-driver/mysql (import
+	// driver/mysqldriver).
 	MySQL Driver = "mysql"
-	// SQLite is SQLite through modernc.org/sqlite (pure Go).
+	// SQLite is SQLite through modernc.org/sqlite, pure Go (import
+	// driver/sqlitedriver).
 	SQLite Driver = "sqlite"
 )
 
@@ -52,14 +53,19 @@ type Config struct {
 	// query is also cancelled on the server, and sets the session TimeZone
 	// to UTC unless RuntimeParams has timezone (the time policy).
 	Postgres *pgx.ConnConfig
-	// MySQL is the go-sql-driver configuration (Driver MySQL). ParseTime
-	// is on unless the DSN says parseTime=false. Loc must be nil or UTC,
-	// and the session time_zone is '+00:00' unless Params sets time_zone
-	// (the time policy; see the package doc).
-	MySQL *mysql.Config
+	// MySQL is the go-sql-driver configuration, a *mysql.Config (Driver
+	// MySQL; set by ParseConfig through driver/mysqldriver, which
+	// documents it). ParseTime is on unless the DSN says parseTime=false.
+	// Loc must be nil or UTC, and the session time_zone is '+00:00'
+	// unless Params sets time_zone (the time policy; see the package doc).
+	MySQL any
 	// SQLite is the modernc.org/sqlite DSN: a file path or a file: URI,
 	// with the driver's underscore parameters (Driver SQLite).
 	SQLite string
+
+	// Runtime is the driver of a MySQL or SQLite config. Nil takes the
+	// one its driver package registered (see Runtime).
+	Runtime Runtime
 
 	// Dialect renders statements. Nil picks the driver's dialect; on MySQL
 	// the server version decides between MySQL and MariaDB at Open.
@@ -126,9 +132,9 @@ func ParseConfig(dsn string) (*Config, error) {
 	case "postgres", "postgresql", "keyword/value":
 		return parsePostgres(dsn)
 	case "mysql", "mariadb":
-		return parseMySQL(dsn, scheme == "mariadb")
+		return parseMySQL(dsn, scheme)
 	case "sqlite", "sqlite3", "file":
-		return parseSQLite(dsn)
+		return parseSQLite(dsn, scheme)
 	case "":
 		return nil, errors.New("engine: parse dsn: no scheme (want postgres://, mysql://, mariadb://, sqlite://, file:, :memory: or a PostgreSQL keyword/value string such as \"host=db dbname=shop\")")
 	default:
@@ -189,9 +195,14 @@ func (c *Config) String() string {
 		if c.MySQL == nil {
 			return "mysql://"
 		}
-		u := url.URL{Scheme: "mysql", Host: c.MySQL.Addr, Path: "/" + c.MySQL.DBName}
-		if c.MySQL.User != "" {
-			u.User = url.User(c.MySQL.User)
+		e := c.Endpoint()
+		host := e.Host
+		if e.Port != 0 {
+			host = net.JoinHostPort(e.Host, strconv.Itoa(e.Port))
+		}
+		u := url.URL{Scheme: "mysql", Host: host, Path: "/" + e.Database}
+		if e.User != "" {
+			u.User = url.User(e.User)
 		}
 		return u.String()
 	case SQLite:
@@ -385,7 +396,7 @@ func parsePostgres(dsn string) (*Config, error) {
 	return c, nil
 }
 
-func parseMySQL(dsn string, mariadb bool) (*Config, error) {
+func parseMySQL(dsn, scheme string) (*Config, error) {
 	// The DSN is split by hand rather than by url.Parse, whose errors quote
 	// the text (a password with '?', '#' or '/' came back as a "port").
 	userinfo, hasUser, host, path, rawQuery := splitURL(dsn)
@@ -408,34 +419,25 @@ func parseMySQL(dsn string, mariadb bool) (*Config, error) {
 	if err != nil {
 		return nil, errors.New("engine: parse mysql dsn: invalid percent-encoding in the database name")
 	}
-	if _, ok := q["parseTime"]; !ok {
-		q.Set("parseTime", "true")
-	}
-	// RowsAffected of an UPDATE counts the rows matched, as on PostgreSQL
-	// and SQLite, not only the rows whose values changed: the session
-	// relies on it to tell "row gone" from "row already had these values".
-	if _, ok := q["clientFoundRows"]; !ok {
-		q.Set("clientFoundRows", "true")
-	}
-	// The user and password are set on the parsed config, never put into
-	// a DSN string that an error could echo.
-	mc, err := mysql.ParseDSN("tcp(" + host + ")/" + url.PathEscape(dbname) + "?" + q.Encode())
+	rt, err := lookupRuntime(MySQL)
 	if err != nil {
-		return nil, fmt.Errorf("engine: parse mysql dsn: %w", err)
+		return nil, fmt.Errorf("engine: parse dsn: scheme %q: %w", scheme, err)
 	}
-	mc.DBName = dbname
+	d := DSN{Host: host, Database: dbname, HasUser: hasUser, Query: q}
 	if hasUser {
 		user, pass, _ := strings.Cut(userinfo, ":")
-		if mc.User, err = url.PathUnescape(user); err != nil {
+		if d.User, err = url.PathUnescape(user); err != nil {
 			return nil, errors.New("engine: parse mysql dsn: invalid percent-encoding in the user")
 		}
-		if mc.Passwd, err = url.PathUnescape(pass); err != nil {
+		if d.Password, err = url.PathUnescape(pass); err != nil {
 			return nil, errors.New("engine: parse mysql dsn: invalid percent-encoding in the password (encode '%' as %25)")
 		}
 	}
-	c.MySQL = mc
-	if mariadb {
-		c.Dialect = mariaDBDialect()
+	if err := rt.Configure(c, d); err != nil {
+		return nil, fmt.Errorf("engine: parse mysql dsn: %w", err)
+	}
+	if scheme == "mariadb" {
+		c.Dialect = rt.Dialect(true)
 	}
 	return c, nil
 }
@@ -486,7 +488,7 @@ func mysqlAddr(hostport string) (string, error) {
 	return net.JoinHostPort(host, port), nil
 }
 
-func parseSQLite(dsn string) (*Config, error) {
+func parseSQLite(dsn, scheme string) (*Config, error) {
 	path := dsn
 	for _, prefix := range []string{"sqlite3://", "sqlite://", "sqlite:"} {
 		if hasPrefixFold(path, prefix) {
@@ -521,7 +523,13 @@ func parseSQLite(dsn string) (*Config, error) {
 	if _, ok := q["_time_format"]; !ok {
 		q.Set("_time_format", "sqlite")
 	}
-	c.SQLite = base + "?" + q.Encode()
+	rt, err := lookupRuntime(SQLite)
+	if err != nil {
+		return nil, fmt.Errorf("engine: parse dsn: scheme %q: %w", scheme, err)
+	}
+	if err := rt.Configure(c, DSN{Path: base + "?" + q.Encode()}); err != nil {
+		return nil, fmt.Errorf("engine: parse sqlite dsn: %w", err)
+	}
 	if memory && c.MaxConns == 0 {
 		c.MaxConns = 1
 	}
@@ -555,4 +563,32 @@ func (c Config) withDefaults() Config {
 		c.HealthCheckPeriod = time.Minute
 	}
 	return c
+}
+
+// runtime returns the config's runtime: the one set on it, else the
+// registered one of its driver.
+func (c *Config) runtime() (Runtime, error) {
+	if c.Runtime != nil {
+		return c.Runtime, nil
+	}
+	return lookupRuntime(c.Driver)
+}
+
+// Endpoint names the config's server (host, port, user, database; the
+// database file for SQLite), never its password.
+func (c *Config) Endpoint() Endpoint {
+	switch c.Driver {
+	case Postgres:
+		if c.Postgres != nil {
+			return Endpoint{Host: c.Postgres.Host, Port: int(c.Postgres.Port), User: c.Postgres.User, Database: c.Postgres.Database}
+		}
+	case MySQL:
+		if rt, err := c.runtime(); err == nil && c.MySQL != nil {
+			return rt.Endpoint(c)
+		}
+	case SQLite:
+		p, _, _ := strings.Cut(c.SQLite, "?")
+		return Endpoint{Database: p}
+	}
+	return Endpoint{}
 }

@@ -10,11 +10,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/puddle/v2"
 
 	"github.com/athanor-orm/athanor/core"
+	pgdialect "github.com/athanor-orm/athanor/dialect/postgres"
 )
 
 // DB is one database endpoint: a pool of connections to it, with the
@@ -26,6 +26,13 @@ type DB struct {
 	dialect  core.Dialect
 	classify func(error) error
 	connect  func(ctx context.Context, pc *conn) (driverConn, error)
+	// rt is the plugged-in driver (MySQL, SQLite; nil for PostgreSQL).
+	rt Runtime
+	// serverErr reports whether an error of rt's driver is the server's
+	// answer.
+	serverErr func(error) bool
+	// mariadb is rt's MariaDB dialect (MySQL only).
+	mariadb core.Dialect
 	// connector is the database/sql/driver connector (MySQL, SQLite).
 	connector driver.Connector
 	pool      *puddle.Pool[*conn]
@@ -91,18 +98,28 @@ func OpenConfig(ctx context.Context, cfg *Config) (*DB, error) {
 			return nil, errors.New("engine: open: postgres config is missing (use ParseConfig)")
 		}
 		db.connect = db.connectPG
-	case MySQL:
-		if c.MySQL == nil {
+		db.classify = pgdialect.Classify
+	case MySQL, SQLite:
+		if c.Driver == MySQL && c.MySQL == nil {
 			return nil, errors.New("engine: open: mysql config is missing (use ParseConfig)")
 		}
-		if err := db.setupMySQL(); err != nil {
-			return nil, err
-		}
-	case SQLite:
-		if c.SQLite == "" {
+		if c.Driver == SQLite && c.SQLite == "" {
 			return nil, errors.New("engine: open: sqlite database path is missing")
 		}
-		if err := db.setupSQLite(); err != nil {
+		rt, err := c.runtime()
+		if err != nil {
+			return nil, fmt.Errorf("engine: open: %w", err)
+		}
+		db.rt = rt
+		db.serverErr = func(err error) bool { _, ok := rt.ServerError(err); return ok }
+		db.classify = rt.Classify
+		if c.Driver == MySQL {
+			db.mariadb = rt.Dialect(true)
+			err = db.setupMySQL()
+		} else {
+			err = db.setupSQLite()
+		}
+		if err != nil {
 			return nil, err
 		}
 	case "":
@@ -110,7 +127,6 @@ func OpenConfig(ctx context.Context, cfg *Config) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("engine: open: unknown driver %q", c.Driver)
 	}
-	db.classify = classifier(c.Driver)
 	db.dialect = c.Dialect
 	pool, err := puddle.NewPool(&puddle.Config[*conn]{
 		Constructor: db.construct,
@@ -138,7 +154,11 @@ func OpenConfig(ctx context.Context, cfg *Config) (*DB, error) {
 				return nil, fmt.Errorf("engine: open %s: server version: %w", &c, db.classify(err))
 			}
 		}
-		db.dialect = defaultDialect(c.Driver, mariadb)
+		if db.rt != nil {
+			db.dialect = db.rt.Dialect(mariadb)
+		} else {
+			db.dialect = pgdialect.Dialect
+		}
 	}
 	res.Release()
 
@@ -468,13 +488,16 @@ func ctxEnded(ctx context.Context) error {
 // isCancelled reports a server's error for a statement cancelled at a
 // client's request: PostgreSQL query_canceled (57014, also a
 // statement_timeout), MySQL "query execution was interrupted" (1317).
-func isCancelled(err error) bool {
+func (db *DB) isCancelled(err error) bool {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return pgErr.Code == "57014"
 	}
-	var me *mysql.MySQLError
-	return errors.As(err, &me) && me.Number == 1317
+	if db.driver != MySQL {
+		return false
+	}
+	n, ok := db.rt.ServerError(err)
+	return ok && n == 1317
 }
 
 // execError classifies err, taints c if its state is unknown, and marks a
@@ -484,12 +507,12 @@ func isCancelled(err error) bool {
 // returned as the caller's error, and c stays in the pool.
 func (db *DB) execError(ctx context.Context, c *conn, err error, autocommitWrite bool) error {
 	if c.dc.serverError(err) {
-		if !c.boundUntil.IsZero() && isStatementTimeout(err) {
+		if !c.boundUntil.IsZero() && db.isStatementTimeout(err) {
 			// The server stopped a read at the caller's deadline
 			// (boundRead): report it as the deadline it is.
 			return fmt.Errorf("%w: %w", db.classify(err), context.DeadlineExceeded)
 		}
-		if isCancelled(err) {
+		if db.isCancelled(err) {
 			// A cancel request that reached the server before the
 			// driver gave up on the connection comes back as an
 			// ordinary error: it is still the caller's context ending.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/internal/testdb"
@@ -107,7 +109,7 @@ func TestDSNHostilePasswords(t *testing.T) {
 					case engine.Postgres:
 						got = cfg.Postgres.Password
 					case engine.MySQL:
-						got = cfg.MySQL.Passwd
+						got = cfg.MySQL.(*mysql.Config).Passwd
 					}
 					if got != pw {
 						t.Errorf("password %q, want %q", got, pw)

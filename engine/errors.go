@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
-	"modernc.org/sqlite"
 
 	"github.com/athanor-orm/athanor"
 )
@@ -69,9 +67,7 @@ func wasNotSent(err error) bool {
 // lost) does not count: it can come after the statement was applied.
 func (db *DB) answered(err error) bool {
 	var pgErr *pgconn.PgError
-	var myErr *mysql.MySQLError
-	var liteErr *sqlite.Error
-	if !errors.As(err, &pgErr) && !errors.As(err, &myErr) && !errors.As(err, &liteErr) {
+	if !errors.As(err, &pgErr) && (db.serverErr == nil || !db.serverErr(err)) {
 		return false
 	}
 	return !athanor.IsConnectionError(db.classify(err))

@@ -10,10 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
 	"github.com/athanor-orm/athanor/core"
-	mydialect "github.com/athanor-orm/athanor/dialect/mysql"
 )
 
 // MySQL cancellation
@@ -53,7 +50,7 @@ func (db *DB) boundRead(ctx context.Context, sql string) (string, time.Time) {
 		ms <<= 1
 	}
 	until := now.Add(time.Duration(ms) * time.Millisecond)
-	if db.dialect == mariaDBDialect() {
+	if db.dialect == db.mariadb {
 		sec := strconv.FormatFloat(float64(ms)/1000, 'f', 3, 64)
 		return "SET STATEMENT max_statement_time=" + sec + " FOR " + sql, until
 	}
@@ -76,28 +73,10 @@ func (db *DB) mysqlSQL(ctx context.Context, c *conn, cs *core.Compiled) string {
 	return sql
 }
 
-// mysqlTimeArg binds a time as its UTC instant truncated to microseconds
-// (the time policy; see the package doc); go-sql-driver then writes its
-// wall clock in cfg.Loc, which setupMySQL makes UTC.
-func mysqlTimeArg(t time.Time) driver.Value { return mydialect.TimeValue(t) }
-
 func (db *DB) setupMySQL() error {
-	cfg := db.cfg.MySQL.Clone()
-	if err := mysqlTimePolicy(cfg); err != nil {
-		return fmt.Errorf("engine: open %s: %w", &db.cfg, err)
-	}
-	if cfg.MaxAllowedPacket == mysqlDefaultMaxAllowedPacket {
-		// Left at the driver's default (64 MiB, larger than the server's
-		// usual 16 MiB): ask the server for its max_allowed_packet when
-		// connecting instead. Knowing the real limit, the driver refuses
-		// an oversized packet before sending it (mysql.ErrPktTooLarge, the
-		// caller's error) and sends a large parameter in chunks the server
-		// accepts (it answers with an error if the value is still too
-		// large); with a limit above the server's, the server would reset
-		// the connection, as if the node had failed.
-		cfg.MaxAllowedPacket = 0
-	}
-	conn, err := mysql.NewConnector(cfg)
+	// The runtime applies the time policy and the packet limit (see
+	// driver/mysqldriver).
+	conn, err := db.rt.Connector(&db.cfg)
 	if err != nil {
 		return fmt.Errorf("engine: open %s: %w", &db.cfg, err)
 	}
@@ -110,37 +89,14 @@ func (db *DB) setupMySQL() error {
 	return nil
 }
 
-// mysqlTimePolicy makes cfg follow the time policy: DATETIME values are
-// written and read as UTC wall clocks (loc=UTC), and the
-// session's time_zone is UTC, so that NOW(), CURRENT_TIMESTAMP and
-// TIMESTAMP columns agree with the values Athanor binds. A loc other than
-// UTC is refused: go-sql-driver would write every time in it, and the
-// rows would disagree with those written by the other dialects' rules. An
-// explicit time_zone is kept.
-func mysqlTimePolicy(cfg *mysql.Config) error {
-	if cfg.Loc != nil && cfg.Loc != time.UTC {
-		return fmt.Errorf("loc=%s: Athanor stores times as UTC wall clocks; leave loc unset (UTC)", cfg.Loc)
-	}
-	cfg.Loc = time.UTC
-	if _, ok := cfg.Params["time_zone"]; !ok {
-		if cfg.Params == nil {
-			cfg.Params = map[string]string{}
-		}
-		cfg.Params["time_zone"] = "'+00:00'"
-	}
-	return nil
-}
-
 // isStatementTimeout reports MariaDB's max_statement_time (1969) and
 // MySQL's MAX_EXECUTION_TIME (3024) errors.
-func isStatementTimeout(err error) bool {
-	var me *mysql.MySQLError
-	return errors.As(err, &me) && (me.Number == 1969 || me.Number == 3024)
-}
-
-func mysqlServerError(err error) bool {
-	var me *mysql.MySQLError
-	return errors.As(err, &me)
+func (db *DB) isStatementTimeout(err error) bool {
+	if db.driver != MySQL {
+		return false
+	}
+	n, ok := db.rt.ServerError(err)
+	return ok && (n == 1969 || n == 3024)
 }
 
 func (db *DB) connectMySQL(ctx context.Context, pc *conn) (driverConn, error) {
@@ -148,9 +104,7 @@ func (db *DB) connectMySQL(ctx context.Context, pc *conn) (driverConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc := newSQLConn(db, pc, c, mysqlServerError)
-	sc.rowCountSQL = "SELECT ROW_COUNT()"
-	sc.timeArg = mysqlTimeArg
+	sc := newSQLConn(db, pc, c)
 	// The connection id is what KILL CONNECTION needs after a cancel.
 	var id int64
 	err = queryScalar(ctx, sc, "SELECT CONNECTION_ID()", func(v driver.Value) error {
@@ -266,7 +220,7 @@ func (db *DB) killQuery(c *conn) {
 				kc = nc
 			}
 			err := db.killAndWait(ctx, kc, id, killAt)
-			if err == nil || mysqlServerError(err) {
+			if err == nil || db.serverErr(err) {
 				return
 			}
 			_ = kc.Close()
@@ -346,10 +300,6 @@ const (
 	// to leave the server; the connection's pool slot is held meanwhile.
 	killWaitTimeout = 30 * time.Second
 )
-
-// mysqlDefaultMaxAllowedPacket is go-sql-driver/mysql's default
-// Config.MaxAllowedPacket (what mysql.NewConfig sets).
-var mysqlDefaultMaxAllowedPacket = mysql.NewConfig().MaxAllowedPacket
 
 // killerConns is the number of side connections used for KILL.
 const killerConns = 4

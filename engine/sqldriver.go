@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"time"
-
-	"github.com/go-sql-driver/mysql"
 )
 
 // sqlConn is a connection of a database/sql/driver driver (MySQL, SQLite)
@@ -22,9 +20,7 @@ type sqlConn struct {
 	// prepare to bind arguments (MySQL without client-side interpolation).
 	stmts     map[string]driver.Stmt
 	stmtOrder []string
-	// serverErr reports whether an error came from the server.
-	isServerErr func(error) bool
-	closed      bool
+	closed    bool
 	// rowCountSQL asks for the rows changed by the last statement.
 	rowCountSQL string
 	// argBuf is reused to convert arguments.
@@ -38,8 +34,8 @@ type sqlConn struct {
 // stmtCacheSize bounds the per-connection prepared statement cache.
 const stmtCacheSize = 256
 
-func newSQLConn(db *DB, pc *conn, c driver.Conn, isServerErr func(error) bool) *sqlConn {
-	s := &sqlConn{c: c, pc: pc, db: db, isServerErr: isServerErr}
+func newSQLConn(db *DB, pc *conn, c driver.Conn) *sqlConn {
+	s := &sqlConn{c: c, pc: pc, db: db, rowCountSQL: db.rt.RowCountSQL(), timeArg: db.rt.TimeArg}
 	s.nvc, _ = c.(driver.NamedValueChecker)
 	return s
 }
@@ -159,15 +155,15 @@ func (s *sqlConn) stmt(ctx context.Context, sql string) (driver.Stmt, error) {
 
 func (s *sqlConn) exec(ctx context.Context, sql string, args []any) (Result, error) {
 	r, err := s.execSend(ctx, sql, args)
-	return r, sendError(err)
+	return r, s.sendError(err)
 }
 
 // sendError marks the errors raised before the statement was sent as not
 // sent: the driver's refusal of a packet over max_allowed_packet (which it
 // checks before writing), and driver.ErrBadConn, which database/sql/driver
 // reserves for a statement that did not reach the server.
-func sendError(err error) error {
-	if err != nil && (errors.Is(err, mysql.ErrPktTooLarge) || errors.Is(err, driver.ErrBadConn)) {
+func (s *sqlConn) sendError(err error) error {
+	if err != nil && (errors.Is(err, driver.ErrBadConn) || s.db.rt.NotSent(err)) {
 		return notSent(err)
 	}
 	return err
@@ -214,7 +210,7 @@ func (s *sqlConn) execSend(ctx context.Context, sql string, args []any) (Result,
 }
 
 func (s *sqlConn) query(ctx context.Context, sql string, args []any, r *Rows) error {
-	return sendError(s.querySend(ctx, sql, args, r))
+	return s.sendError(s.querySend(ctx, sql, args, r))
 }
 
 func (s *sqlConn) querySend(ctx context.Context, sql string, args []any, r *Rows) error {
@@ -283,7 +279,7 @@ func (s *sqlConn) reusable() bool {
 	return true
 }
 
-func (s *sqlConn) serverError(err error) bool { return s.isServerErr(err) }
+func (s *sqlConn) serverError(err error) bool { return s.db.serverErr(err) }
 
 func (s *sqlConn) close(context.Context) error {
 	if s.closed {

@@ -2,14 +2,7 @@ package engine
 
 import (
 	"context"
-	"database/sql/driver"
-	"errors"
 	"fmt"
-	"time"
-
-	"modernc.org/sqlite"
-
-	litedialect "github.com/athanor-orm/athanor/dialect/sqlite"
 )
 
 // SQLite cancellation: modernc.org/sqlite interrupts the running statement
@@ -17,7 +10,7 @@ import (
 // afterwards like on every driver.
 
 func (db *DB) setupSQLite() error {
-	c, err := sqlite.NewConnector(db.cfg.SQLite)
+	c, err := db.rt.Connector(&db.cfg)
 	if err != nil {
 		return fmt.Errorf("engine: open %s: %w", &db.cfg, err)
 	}
@@ -26,23 +19,10 @@ func (db *DB) setupSQLite() error {
 	return nil
 }
 
-func sqliteServerError(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se)
-}
-
 func (db *DB) connectSQLite(ctx context.Context, pc *conn) (driverConn, error) {
 	c, err := db.connector.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sc := newSQLConn(db, pc, c, sqliteServerError)
-	sc.rowCountSQL = "SELECT changes()"
-	sc.timeArg = sqliteTimeArg
-	return sc, nil
+	return newSQLConn(db, pc, c), nil
 }
-
-// sqliteTimeArg binds a time as SQLite's own text form of its UTC wall
-// clock (the time policy; see the package doc), which compares equal to
-// what CURRENT_TIMESTAMP and datetime() write.
-func sqliteTimeArg(t time.Time) driver.Value { return litedialect.TimeText(t) }

@@ -8,80 +8,6 @@ import (
 	"time"
 )
 
-func TestParseConfig(t *testing.T) {
-	tests := []struct {
-		name   string
-		dsn    string
-		driver Driver
-		check  func(t *testing.T, c *Config)
-	}{
-		{"postgres url with pool params", "postgres://app:pw@db.example:5433/shop?sslmode=disable&pool_max_conns=7&pool_min_conns=2&pool_max_conn_idle_time=90s", Postgres,
-			func(t *testing.T, c *Config) {
-				if c.MaxConns != 7 || c.MinConns != 2 || c.MaxConnIdleTime != 90*time.Second {
-					t.Errorf("pool: %+v", c)
-				}
-				if c.Postgres.Host != "db.example" || c.Postgres.Port != 5433 || c.Postgres.Database != "shop" || c.Postgres.User != "app" {
-					t.Errorf("pgx config: %+v", c.Postgres)
-				}
-				if _, ok := c.Postgres.RuntimeParams["pool_max_conns"]; ok {
-					t.Error("pool parameter reached the server")
-				}
-			}},
-		{"mysql url", "mysql://app:p%40ss@db:3307/shop?tls=false", MySQL,
-			func(t *testing.T, c *Config) {
-				if c.MySQL.User != "app" || c.MySQL.Passwd != "p@ss" || c.MySQL.Addr != "db:3307" || c.MySQL.DBName != "shop" || !c.MySQL.ParseTime {
-					t.Errorf("mysql config: %+v", c.MySQL)
-				}
-			}},
-		{"mysql default port", "mysql://app@db/shop", MySQL,
-			func(t *testing.T, c *Config) {
-				if c.MySQL.Addr != "db:3306" {
-					t.Errorf("addr %q", c.MySQL.Addr)
-				}
-			}},
-		{"mariadb scheme picks the dialect", "mariadb://app@db/shop", MySQL,
-			func(t *testing.T, c *Config) {
-				if c.Dialect == nil || c.Dialect.Name() != "mariadb" {
-					t.Errorf("dialect %v", c.Dialect)
-				}
-			}},
-		{"sqlite url", "sqlite:///tmp/x.db", SQLite,
-			func(t *testing.T, c *Config) {
-				if !strings.HasPrefix(c.SQLite, "/tmp/x.db?") || !strings.Contains(c.SQLite, "_busy_timeout=5000") || !strings.Contains(c.SQLite, "_journal_mode=WAL") {
-					t.Errorf("sqlite dsn %q", c.SQLite)
-				}
-			}},
-		{"sqlite memory is one connection", "sqlite::memory:", SQLite,
-			func(t *testing.T, c *Config) {
-				if c.MaxConns != 1 || strings.Contains(c.SQLite, "WAL") {
-					t.Errorf("memory: %+v", c)
-				}
-			}},
-		{"file uri", "file:app.db?cache=shared", SQLite, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := ParseConfig(tt.dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.Driver != tt.driver {
-				t.Fatalf("driver %q, want %q", c.Driver, tt.driver)
-			}
-			if tt.check != nil {
-				tt.check(t, c)
-			}
-		})
-	}
-	for _, bad := range []string{"oracle://x", "postgres://u:pw@h/db?pool_max_conns=-1", "mysql://u:pw@h/db?pool_max_conn_lifetime=soon", "sqlite://", "data/app.db", "/abs/app.db"} {
-		if _, err := ParseConfig(bad); err == nil {
-			t.Errorf("%q parsed", bad)
-		} else if strings.Contains(err.Error(), ":pw@") {
-			t.Errorf("error shows the password: %v", err)
-		}
-	}
-}
-
 // The scanner names untagged fields by the rule the mapper uses
 // (internal/naming), or by the FieldNamer it is given.
 func TestScanFieldNames(t *testing.T) {
@@ -224,3 +150,37 @@ type fakeCols []string
 
 func (f fakeCols) numCols() int         { return len(f) }
 func (f fakeCols) colName(i int) string { return f[i] }
+
+// A DSN of a driver family whose package was not imported names the
+// package to import, whether parsed or opened from a Config.
+func TestForgottenDriverImport(t *testing.T) {
+	for _, tc := range []struct {
+		d   Driver
+		dsn string
+		pkg string
+	}{
+		{MySQL, "mysql://u:pw@h/db", "driver/mysqldriver"},
+		{SQLite, "sqlite:///tmp/x.db", "driver/sqlitedriver"},
+	} {
+		runtimesMu.Lock()
+		saved := runtimes[tc.d]
+		delete(runtimes, tc.d)
+		runtimesMu.Unlock()
+		_, err := ParseConfig(tc.dsn)
+		_, oerr := OpenConfig(t.Context(), &Config{Driver: tc.d, MySQL: struct{}{}, SQLite: "x.db"})
+		runtimesMu.Lock()
+		if saved != nil {
+			runtimes[tc.d] = saved
+		}
+		runtimesMu.Unlock()
+		for _, e := range []error{err, oerr} {
+			want := `forgotten import of "github.com/athanor-orm/athanor/` + tc.pkg + `"?`
+			if e == nil || !strings.Contains(e.Error(), want) {
+				t.Errorf("%s: error %v, want one containing %s", tc.d, e, want)
+			}
+			if e != nil && strings.Contains(e.Error(), ":pw@") {
+				t.Errorf("error shows the password: %v", e)
+			}
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/athanor-orm/athanor/core"
+	_ "github.com/athanor-orm/athanor/driver/sqlitedriver"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/mapper"
 )

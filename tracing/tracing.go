@@ -187,15 +187,8 @@ func (t *Tracer) endpointFor(cfg *engine.Config) *endpoint {
 		if cfg.Dialect != nil && cfg.Dialect.Name() == "mariadb" {
 			e.system = "mariadb"
 		}
-		if mc := cfg.MySQL; mc != nil {
-			e.namespace = mc.DBName
-			if h, p, err := net.SplitHostPort(mc.Addr); err == nil {
-				e.host = h
-				e.port, _ = strconv.Atoi(p)
-			} else {
-				e.host = mc.Addr
-			}
-		}
+		ep := cfg.Endpoint()
+		e.host, e.port, e.namespace = ep.Host, ep.Port, ep.Database
 	case engine.SQLite:
 		e.system = "sqlite"
 	}

@@ -26,6 +26,8 @@ import (
 	"strings"
 
 	"github.com/athanor-orm/athanor/core"
+	_ "github.com/athanor-orm/athanor/driver/mysqldriver"  // mysql://, mariadb://
+	_ "github.com/athanor-orm/athanor/driver/sqlitedriver" // sqlite:// (the default)
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/router"

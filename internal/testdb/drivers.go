@@ -1,0 +1,8 @@
+package testdb
+
+// Tests open engines by DSN on every dialect; importing testdb registers
+// the pluggable drivers for them.
+import (
+	_ "github.com/athanor-orm/athanor/driver/mysqldriver"
+	_ "github.com/athanor-orm/athanor/driver/sqlitedriver"
+)

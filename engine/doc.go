@@ -27,6 +27,17 @@
 // database file named after it. ParseConfig turns a DSN into a Config whose
 // pool settings can be adjusted before OpenConfig.
 //
+// PostgreSQL is built into the engine. MySQL/MariaDB and SQLite plug in
+// through a Runtime that their driver packages register when imported, as
+// database/sql drivers do, so a program links only the drivers it imports:
+//
+//	import _ "github.com/athanor-orm/athanor/driver/mysqldriver"  // mysql://, mariadb://
+//	import _ "github.com/athanor-orm/athanor/driver/sqlitedriver" // sqlite:, file:, :memory:
+//
+// A mysql:// or sqlite DSN without its driver's import fails in
+// ParseConfig and Open with an error naming the package to import. A
+// Config may also carry its Runtime explicitly (Config.Runtime).
+//
 // In the URL forms the user information ends at the first '@' before any
 // '/', as in libpq, so a password holding '@', '/', '?', '#', '%' or a space
 // must be percent-encoded (url.UserPassword does it); in keyword/value form
@@ -173,7 +184,7 @@
 // read run with a deadline carries a server-side limit (MariaDB
 // max_statement_time, MySQL MAX_EXECUTION_TIME) and any other cancelled
 // statement's connection is ended with KILL CONNECTION from a side
-// connection (see mysql.go for why not KILL QUERY); SQLite interrupts the
+// connection (see engine/mysql.go for why not KILL QUERY); SQLite interrupts the
 // statement.
 //
 // # Hooks

@@ -577,6 +577,9 @@ func (c *Config) runtime() (Runtime, error) {
 // Endpoint names the config's server (host, port, user, database; the
 // database file for SQLite), never its password.
 func (c *Config) Endpoint() Endpoint {
+	if c == nil {
+		return Endpoint{}
+	}
 	switch c.Driver {
 	case Postgres:
 		if c.Postgres != nil {

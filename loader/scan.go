@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/objaccess"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -34,7 +35,7 @@ type part struct {
 
 	obj  any            // the spare object, until it is published
 	p    unsafe.Pointer // its address
-	objs mapper.Slab    // where spares come from (once m.Slab(), see spare)
+	objs objaccess.Slab // where spares come from (made on first use, see spare)
 	slab bool           // objs is set
 	used bool           // a row scanned into the spare (zero it before the next)
 	got  unsafe.Pointer // this row's object, nil when absent
@@ -49,7 +50,7 @@ func (pt *part) spare() {
 		// New objects come from a slab: a load building n objects of a
 		// model allocates about n/64 arrays, not n objects.
 		if !pt.slab {
-			pt.objs, pt.slab = pt.m.Slab(), true
+			pt.objs, pt.slab = objaccess.NewSlab(pt.m.Type), true
 		}
 		pt.p = pt.objs.Next()
 		pt.obj = pt.m.Object(pt.p)

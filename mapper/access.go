@@ -149,13 +149,9 @@ func (m *Model) Snapshot(obj unsafe.Pointer) []any {
 	return m.SnapshotInto(obj, reflect.New(m.snapType).UnsafePointer())
 }
 
-// SnapshotSlab returns a slab of snapshot blocks, for SnapshotInto: a
-// caller snapshotting many objects at once (a multi-row INSERT) makes a
-// few allocations instead of one per object.
-func (m *Model) SnapshotSlab() Slab { return NewSlab(m.snapType) }
-
 // SnapshotType is the type of the block a snapshot lives in, for callers
-// that allocate it as part of a larger value (see SnapshotInto).
+// that allocate it themselves (see SnapshotInto): as part of a larger
+// value, or many at once.
 func (m *Model) SnapshotType() reflect.Type { return m.snapType }
 
 // SnapshotInto is Snapshot in a block the caller allocated: blk points

@@ -10,6 +10,7 @@ import (
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/objaccess"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -72,7 +73,7 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 	fields := m.Fields()
 	rows := make([][]any, len(es))
 	snaps := make([][]any, len(es))
-	blocks := m.SnapshotSlab()
+	blocks := objaccess.NewSlab(m.SnapshotType())
 	blocks.Expect(len(es))
 	var flat []any
 	if sh.colsFrom < 0 {

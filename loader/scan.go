@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/loadhost"
 	"github.com/athanor-orm/athanor/internal/objaccess"
 	"github.com/athanor-orm/athanor/mapper"
 )
@@ -109,7 +110,7 @@ func (pt *part) store(key bool) {
 // the owner key it carries (keys; -1 without keys or for a key no owner
 // has) and whether the row published it; joined objects are recorded in
 // res.
-func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex, emit func(k int32, base unsafe.Pointer, published bool)) error {
+func (s *selection) scan(h loadhost.Host, rows *engine.Rows, res *result, keys *keyIndex, emit func(k int32, base unsafe.Pointer, published bool)) error {
 	nk := len(s.keyCols)
 	parts := make([]part, 1+len(s.joins))
 	width := nk

@@ -64,7 +64,7 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, p unsafe.Pointer, lb *loadBlock
 	} else {
 		blk = reflect.New(lb.t).UnsafePointer()
 	}
-	e, snap := (*entry)(blk), m.SnapshotInto(p, unsafe.Add(blk, lb.snapOff))
+	e, snap := (*entry)(blk), objaccess.SnapshotInto(m, p, unsafe.Add(blk, lb.snapOff))
 	e.m, e.p, e.snap, e.seq = m, p, snap, s.seq.Add(1)
 	e.coll = collections(m, p)
 	e.setState(Persistent)

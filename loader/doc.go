@@ -4,11 +4,12 @@
 // LEFT OUTER JOINs, ROW_NUMBER() windows for top-N per parent), the
 // grouping of related rows under their owners, and the N+1 detector. It
 // does not own objects: every row goes through the session's identity map,
-// key first (Host.Lookup), so a row reached by two paths is one object, a
+// key first, so a row reached by two paths is one object, a
 // loaded row never overwrites unflushed changes, and a row whose object
 // the session holds costs no object; only new objects are scanned in full
-// and published (Host.Adopt). It runs no SQL itself: the session (Host)
-// runs statements on its backend or transaction.
+// and published into it. It runs no SQL itself: the session runs
+// statements on its backend or transaction. (The two meet in
+// internal/loadhost, where objects are addressed by pointer.)
 //
 // # Smallest use
 //

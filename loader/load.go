@@ -10,59 +10,32 @@ import (
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/loadhost"
 	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/tracing"
 )
 
-// Host is what the loader needs from the session it loads into. The
-// session package implements it; the loader never holds objects of its
-// own: every row's key goes through Lookup first, so a row already in the
-// identity map yields the object there, untouched (and costs no object),
-// and only new objects are scanned in full and published with Adopt.
-type Host interface {
-	// Dialect is the dialect statements are compiled for.
-	Dialect() core.Dialect
-	// Query runs one read and hands its rows to fn.
-	Query(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error
-	// Batch runs independent reads together (pipelined, fanned out over
-	// pooled connections or replicas — the backend decides) and hands each
-	// statement's rows to fn, one statement at a time.
-	Batch(ctx context.Context, stmts []core.Statement, fn func(i int, rows *engine.Rows) error) error
-	// Lookup returns the object of m the identity map holds for the
-	// primary key of the object at p (only its key fields are read), or
-	// nil.
-	Lookup(m *mapper.Model, p unsafe.Pointer) unsafe.Pointer
-	// Adopt publishes a freshly scanned object of m (obj, the *T at p)
-	// and returns p, or returns the object the identity map holds for its
-	// key by now.
-	Adopt(m *mapper.Model, obj any, p unsafe.Pointer) unsafe.Pointer
-	// Unloaded returns the owners whose relationship r has not been
-	// loaded (or set by a flush): owners itself when that is all of them.
-	Unloaded(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Pointer
-	// Populate sets r of each owner (owners[i]) to its targets
-	// (targets(i), which the host may keep and must not modify) and
-	// records them as loaded, skipping owners whose r is loaded by now. It
-	// returns the number of owners it set.
-	Populate(r *mapper.Relation, owners []unsafe.Pointer, targets func(i int) []unsafe.Pointer) int
-	// Members returns the distinct objects the owners' relationship r
-	// holds now, read under the lock Populate writes under.
-	Members(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Pointer
-	// MarkRaise puts objects in raise mode (see Raise).
-	MarkRaise(objs []unsafe.Pointer)
-}
-
 // Select adds to sel (a SELECT of nothing yet, FROM the plan model's
 // table) the model's columns and the LEFT OUTER JOINs of the plan's Joined
-// relationships. Run the result with Run.
+// relationships. Run the result with the session's query (see internal/loadhost).
 func (p *Plan) Select(sel *core.SelectStmt) *core.SelectStmt {
 	s := newSelection(p.m, p.m.Table(), nil, p.nodes)
 	return s.apply(sel)
 }
 
-// Run runs stmt (built by Select) and then the plan's SelectIn loads, depth
+func init() {
+	loadhost.Run = func(p any, ctx context.Context, h loadhost.Host, stmt core.Statement) ([]unsafe.Pointer, error) {
+		return p.(*Plan).run(ctx, h, stmt)
+	}
+	loadhost.Load = func(p any, ctx context.Context, h loadhost.Host, owners []unsafe.Pointer) error {
+		return p.(*Plan).load(ctx, h, owners)
+	}
+}
+
+// run runs stmt (built by Select) and then the plan's SelectIn loads, depth
 // by depth, and returns the root objects in row order (a root joined to
 // several rows appears once per row).
-func (p *Plan) Run(ctx context.Context, h Host, stmt core.Statement) ([]unsafe.Pointer, error) {
+func (p *Plan) run(ctx context.Context, h loadhost.Host, stmt core.Statement) ([]unsafe.Pointer, error) {
 	s := newSelection(p.m, p.m.Table(), nil, p.nodes)
 	r := &run{h: h, raise: p.raise}
 	var roots []unsafe.Pointer
@@ -92,10 +65,10 @@ func (p *Plan) Run(ctx context.Context, h Host, stmt core.Statement) ([]unsafe.P
 	return roots, nil
 }
 
-// Load runs the plan's loads for owners, objects of the plan's model
+// load runs the plan's loads for owners, objects of the plan's model
 // already in the session (Joined relationships are loaded by SelectIn
 // here, as there is no owner statement to join to).
-func (p *Plan) Load(ctx context.Context, h Host, owners []unsafe.Pointer) error {
+func (p *Plan) load(ctx context.Context, h loadhost.Host, owners []unsafe.Pointer) error {
 	r := &run{h: h, raise: p.raise}
 	var tasks []*task
 	for _, n := range p.nodes {
@@ -123,7 +96,7 @@ func (e *relError) Error() string {
 func (e *relError) Unwrap() error { return e.err }
 
 type run struct {
-	h       Host
+	h       loadhost.Host
 	raise   bool
 	touched []unsafe.Pointer
 }

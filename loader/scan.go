@@ -5,6 +5,8 @@ import (
 	"unsafe"
 
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/loadhost"
+	"github.com/athanor-orm/athanor/internal/objaccess"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -34,7 +36,7 @@ type part struct {
 
 	obj  any            // the spare object, until it is published
 	p    unsafe.Pointer // its address
-	objs mapper.Slab    // where spares come from (once m.Slab(), see spare)
+	objs objaccess.Slab // where spares come from (made on first use, see spare)
 	slab bool           // objs is set
 	used bool           // a row scanned into the spare (zero it before the next)
 	got  unsafe.Pointer // this row's object, nil when absent
@@ -49,7 +51,7 @@ func (pt *part) spare() {
 		// New objects come from a slab: a load building n objects of a
 		// model allocates about n/64 arrays, not n objects.
 		if !pt.slab {
-			pt.objs, pt.slab = pt.m.Slab(), true
+			pt.objs, pt.slab = objaccess.NewSlab(pt.m.Type), true
 		}
 		pt.p = pt.objs.Next()
 		pt.obj = pt.m.Object(pt.p)
@@ -108,7 +110,7 @@ func (pt *part) store(key bool) {
 // the owner key it carries (keys; -1 without keys or for a key no owner
 // has) and whether the row published it; joined objects are recorded in
 // res.
-func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex, emit func(k int32, base unsafe.Pointer, published bool)) error {
+func (s *selection) scan(h loadhost.Host, rows *engine.Rows, res *result, keys *keyIndex, emit func(k int32, base unsafe.Pointer, published bool)) error {
 	nk := len(s.keyCols)
 	parts := make([]part, 1+len(s.joins))
 	width := nk

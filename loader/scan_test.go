@@ -206,7 +206,7 @@ func TestLoadBuildsOnlyObjectsTheSessionLacks(t *testing.T) {
 	}
 	sel := core.Select()
 	stmt := p.Select(sel.From(a.Table())).OrderBy(a.Table().C("id"))
-	roots, err := p.Run(ctx, h, stmt)
+	roots, err := p.run(ctx, h, stmt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -146,21 +146,18 @@ func (m *Model) snapPlan() {
 // structs). The values are private copies: later changes to the object
 // do not alter them.
 func (m *Model) Snapshot(obj unsafe.Pointer) []any {
-	return m.SnapshotInto(obj, reflect.New(m.snapType).UnsafePointer())
+	return m.snapshotInto(obj, reflect.New(m.snapType).UnsafePointer())
 }
 
-// SnapshotSlab returns a slab of snapshot blocks, for SnapshotInto: a
-// caller snapshotting many objects at once (a multi-row INSERT) makes a
-// few allocations instead of one per object.
-func (m *Model) SnapshotSlab() Slab { return NewSlab(m.snapType) }
-
 // SnapshotType is the type of the block a snapshot lives in, for callers
-// that allocate it as part of a larger value (see SnapshotInto).
+// that allocate it themselves: as part of a larger
+// value, or many at once.
 func (m *Model) SnapshotType() reflect.Type { return m.snapType }
 
-// SnapshotInto is Snapshot in a block the caller allocated: blk points
-// to a zero value of SnapshotType, which must not be used otherwise.
-func (m *Model) SnapshotInto(obj, blk unsafe.Pointer) []any {
+// snapshotInto is Snapshot in a block the caller allocated: blk points
+// to a zero value of SnapshotType, which must not be used otherwise. (For
+// session, as objaccess.SnapshotInto.)
+func (m *Model) snapshotInto(obj, blk unsafe.Pointer) []any {
 	vals := unsafe.Slice((*any)(blk), len(m.fields))
 	for i, f := range m.fields {
 		f.snapshotInto(obj, blk, &vals[i])
@@ -168,10 +165,11 @@ func (m *Model) SnapshotInto(obj, blk unsafe.Pointer) []any {
 	return vals
 }
 
-// Resnap takes field i of obj into snap (a snapshot made by Snapshot or
-// SnapshotInto, of the same object) again, in place: for when a flush has
-// set the field (a generated key) after the snapshot was taken.
-func (m *Model) Resnap(obj unsafe.Pointer, snap []any, i int) {
+// resnap takes field i of obj into snap (a snapshot made by Snapshot or
+// snapshotInto, of the same object) again, in place: for when a flush has
+// set the field (a generated key) after the snapshot was taken. (For
+// session, as objaccess.Resnap.)
+func (m *Model) resnap(obj unsafe.Pointer, snap []any, i int) {
 	m.fields[i].snapshotInto(obj, unsafe.Pointer(unsafe.SliceData(snap)), &snap[i])
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/objaccess"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -72,14 +73,14 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 	fields := m.Fields()
 	rows := make([][]any, len(es))
 	snaps := make([][]any, len(es))
-	blocks := m.SnapshotSlab()
+	blocks := objaccess.NewSlab(m.SnapshotType())
 	blocks.Expect(len(es))
 	var flat []any
 	if sh.colsFrom < 0 {
 		flat = make([]any, len(es)*len(cols))
 	}
 	for j, e := range es {
-		snap := m.SnapshotInto(e.p, blocks.Next())
+		snap := objaccess.SnapshotInto(m, e.p, blocks.Next())
 		blocks.Keep()
 		if k := sh.colsFrom; k >= 0 {
 			// The columns sent are a run of the fields: the row is a view
@@ -268,7 +269,7 @@ func (pl *plan) presnap(m *mapper.Model, cols []*mapper.Field, snaps [][]any, es
 				c++
 				continue
 			}
-			m.Resnap(e.p, snaps[j], i)
+			objaccess.Resnap(m, e.p, snaps[j], i)
 		}
 		if pl.snaps == nil {
 			pl.snap1e, pl.snap1 = e, snaps[j]

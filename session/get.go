@@ -14,6 +14,7 @@ import (
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/objaccess"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -133,7 +134,7 @@ type loadRun struct {
 	// Objects and their entries come from slabs: a load of n rows
 	// allocates about log2(n) arrays of each, not n values. They are
 	// new for each load, so that sessions share no array.
-	objs, blocks mapper.Slab
+	objs, blocks objaccess.Slab
 	lb           *loadBlock // m's
 }
 
@@ -147,7 +148,7 @@ func (s *Session) startLoad(m *mapper.Model) *loadRun {
 	lr := loadRuns.Get().(*loadRun)
 	lr.s, lr.m = s, m
 	lr.lb = loadBlockOf(m)
-	lr.objs, lr.blocks = m.Slab(), lr.lb.slab()
+	lr.objs, lr.blocks = objaccess.NewSlab(m.Type), lr.lb.slab()
 	return lr
 }
 
@@ -155,7 +156,7 @@ func (lr *loadRun) release() {
 	clear(lr.dest)
 	clear(lr.out)
 	lr.s, lr.m, lr.lb, lr.out, lr.dest = nil, nil, nil, lr.out[:0], lr.dest[:0]
-	lr.objs, lr.blocks = mapper.Slab{}, mapper.Slab{}
+	lr.objs, lr.blocks = objaccess.Slab{}, objaccess.Slab{}
 	loadRuns.Put(lr)
 }
 

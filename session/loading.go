@@ -10,6 +10,7 @@ import (
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/loadhost"
 	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 )
@@ -31,7 +32,7 @@ const maxFanOut = 4
 // host is the session as the loader sees it.
 type host struct{ s *Session }
 
-var _ loader.Host = host{}
+var _ loadhost.Host = host{}
 
 func (h host) Dialect() core.Dialect { return h.s.dialect }
 
@@ -313,7 +314,7 @@ func (s *Session) Load(ctx context.Context, obj any, rel string) error {
 	if err != nil {
 		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, err)
 	}
-	if err := plan.Load(ctx, host{s}, owners); err != nil {
+	if err := loadhost.Load(plan, ctx, host{s}, owners); err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
 	return nil

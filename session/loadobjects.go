@@ -5,6 +5,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/athanor-orm/athanor/internal/objaccess"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -56,14 +57,14 @@ func (s *Session) adoptLoaded(m *mapper.Model, obj any, p unsafe.Pointer) unsafe
 // adoptLoadedIn is adoptLoaded with the entry taken from blocks (a slab
 // of lb, m's loadBlock type; a load looks it up once, not per row), or
 // allocated alone when blocks is nil.
-func (s *Session) adoptLoadedIn(m *mapper.Model, p unsafe.Pointer, lb *loadBlock, blocks *mapper.Slab) unsafe.Pointer {
+func (s *Session) adoptLoadedIn(m *mapper.Model, p unsafe.Pointer, lb *loadBlock, blocks *objaccess.Slab) unsafe.Pointer {
 	var blk unsafe.Pointer
 	if blocks != nil {
 		blk = blocks.Next()
 	} else {
 		blk = reflect.New(lb.t).UnsafePointer()
 	}
-	e, snap := (*entry)(blk), m.SnapshotInto(p, unsafe.Add(blk, lb.snapOff))
+	e, snap := (*entry)(blk), objaccess.SnapshotInto(m, p, unsafe.Add(blk, lb.snapOff))
 	e.m, e.p, e.snap, e.seq = m, p, snap, s.seq.Add(1)
 	e.coll = collections(m, p)
 	e.setState(Persistent)
@@ -126,7 +127,7 @@ func loadBlockOf(m *mapper.Model) *loadBlock {
 }
 
 // slab returns a slab of blocks for the entries of one load.
-func (lb *loadBlock) slab() mapper.Slab { return mapper.NewSlab(lb.t) }
+func (lb *loadBlock) slab() objaccess.Slab { return objaccess.NewSlab(lb.t) }
 
 // snapKeyOf is keyOf of an object from its snapshot (Fields order).
 func snapKeyOf(m *mapper.Model, snap []any) idKey {

@@ -9,6 +9,7 @@ import (
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/loadhost"
 	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 )
@@ -180,7 +181,7 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 	}
 	var ps []unsafe.Pointer
 	if plan != nil {
-		ps, err = plan.Run(ctx, host{q.s}, stmt)
+		ps, err = loadhost.Run(plan, ctx, host{q.s}, stmt)
 	} else {
 		expect := 0
 		if q.hasLimit {

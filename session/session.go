@@ -11,6 +11,7 @@ import (
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/objaccess"
 	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/router"
@@ -135,7 +136,7 @@ type Session struct {
 	seq atomic.Int64 // Add order
 
 	addMu   sync.Mutex
-	addSlab mapper.Slab // guarded by addMu; see addEntry
+	addSlab objaccess.Slab // guarded by addMu; see addEntry
 
 	detect loader.Detector
 }
@@ -166,8 +167,8 @@ func New(b Backend, opts Options) *Session {
 func (s *Session) addEntry(m *mapper.Model, p unsafe.Pointer) (*entry, bool) {
 	s.addMu.Lock()
 	defer s.addMu.Unlock()
-	if s.addSlab == (mapper.Slab{}) {
-		s.addSlab = mapper.NewSlab(reflect.TypeFor[entry]())
+	if s.addSlab == (objaccess.Slab{}) {
+		s.addSlab = objaccess.NewSlab(reflect.TypeFor[entry]())
 	}
 	ne := (*entry)(s.addSlab.Next())
 	ne.m, ne.p, ne.seq = m, p, s.seq.Add(1)

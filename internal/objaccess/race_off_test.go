@@ -1,5 +1,5 @@
 //go:build !race
 
-package mapper
+package objaccess
 
 const raceEnabled = false

@@ -1,4 +1,8 @@
-package mapper
+// Package objaccess holds the pointer-level memory helpers that mapper,
+// loader and session share: they work on objects by unsafe.Pointer for
+// speed, and live here, in an internal package, so that no exported API of
+// the module carries an unsafe.Pointer.
+package objaccess
 
 import (
 	"reflect"
@@ -34,9 +38,6 @@ func (s *Slab) Expect(n int) { s.want = max(n, 0) }
 
 // NewSlab returns a Slab of values of type t.
 func NewSlab(t reflect.Type) Slab { return Slab{t: t, size: t.Size()} }
-
-// Slab returns a Slab of the model's structs.
-func (m *Model) Slab() Slab { return NewSlab(m.Type) }
 
 // Next returns the current slot: a zero value, unless the caller wrote to
 // it without calling Keep or Discard.
@@ -78,45 +79,4 @@ func (s *Slab) Discard() {
 	if s.cur != nil {
 		reflect.NewAt(s.t, s.cur).Elem().SetZero()
 	}
-}
-
-// Column is n values of one field in one typed array (one allocation),
-// for reading a column of many rows, such as the keys an INSERT …
-// RETURNING sends back: Addr(i) is the scan target of row i, Value(i) its
-// value, unboxed for the field types a snapshot keeps inline.
-type Column struct {
-	f    *Field
-	base unsafe.Pointer
-	n    int
-}
-
-// NewColumn returns a zeroed Column of n values of f.
-func (f *Field) NewColumn(n int) Column {
-	return Column{f: f, base: reflect.New(reflect.ArrayOf(n, f.Type)).UnsafePointer(), n: n}
-}
-
-func (c Column) at(i int) unsafe.Pointer {
-	if i < 0 || i >= c.n {
-		panic("mapper: column index out of range")
-	}
-	return unsafe.Add(c.base, uintptr(i)*c.f.Type.Size())
-}
-
-// Addr is a pointer to value i, as Field.Addr is to a field.
-func (c Column) Addr(i int) any {
-	var v any
-	*(*eface)(unsafe.Pointer(&v)) = eface{typ: c.f.ptrTyp, data: c.at(i)}
-	return v
-}
-
-// Value is value i as Field.Value gives a field's. For inline types the
-// interface points into the array, which the caller must then not change.
-func (c Column) Value(i int) any {
-	p := c.at(i)
-	if c.f.inline {
-		var v any
-		*(*eface)(unsafe.Pointer(&v)) = eface{typ: c.f.typ, data: p}
-		return v
-	}
-	return c.f.valueAt(p)
 }

@@ -1,6 +1,6 @@
 //go:build race
 
-package mapper
+package objaccess
 
 // raceEnabled reports a -race build, whose allocation counts differ.
 const raceEnabled = true

@@ -247,15 +247,11 @@ type nullTimeScanner struct {
 }
 
 func (s *nullTimeScanner) Scan(src any) error {
-	if src == nil {
-		*s.dst = sql.NullTime{}
-		return nil
-	}
-	var t time.Time
-	if err := (&timeScanner{c: s.c, dst: &t}).Scan(src); err != nil {
+	t, ok, err := s.c.scanNullable(src)
+	if err != nil {
 		return err
 	}
-	*s.dst = sql.NullTime{Time: t, Valid: true}
+	*s.dst = sql.NullTime{Time: t, Valid: ok}
 	return nil
 }
 
@@ -265,16 +261,25 @@ type timePtrScanner struct {
 }
 
 func (s *timePtrScanner) Scan(src any) error {
-	if src == nil {
-		*s.dst = nil
-		return nil
-	}
-	var t time.Time
-	if err := (&timeScanner{c: s.c, dst: &t}).Scan(src); err != nil {
+	t, ok, err := s.c.scanNullable(src)
+	switch {
+	case err != nil:
 		return err
+	case !ok:
+		*s.dst = nil
+	default:
+		*s.dst = &t
 	}
-	*s.dst = &t
 	return nil
+}
+
+// scanNullable reads src as a time; ok is false for NULL.
+func (c *Conv) scanNullable(src any) (t time.Time, ok bool, err error) {
+	if src == nil {
+		return time.Time{}, false, nil
+	}
+	err = (&timeScanner{c: c, dst: &t}).Scan(src)
+	return t, err == nil, err
 }
 
 // uuidScanner reads the canonical text form or 16 raw bytes into a

@@ -19,6 +19,11 @@ var (
 	// matched no row; another writer changed or removed the row first.
 	ErrStaleObject = errors.New("athanor: stale object")
 
+	// ErrClosed: a database, router or session was used after Close.
+	// engine.ErrClosed, router.ErrClosed and session.ErrClosed are this
+	// value, so one errors.Is test matches whichever layer was closed.
+	ErrClosed = errors.New("athanor: closed")
+
 	// ErrUniqueViolation: a unique or primary key constraint was violated.
 	ErrUniqueViolation = errors.New("athanor: unique violation")
 	// ErrForeignKeyViolation: a row references a missing parent, or a

@@ -36,6 +36,10 @@ func (m *MetaData) add(t *Table) error {
 	return nil
 }
 
+// MetaData returns m itself: a *MetaData is a schema wherever one is
+// taken (engine.DB.CreateAll), as a mapper registry is.
+func (m *MetaData) MetaData() (*MetaData, error) { return m, nil }
+
 // Table returns the named table.
 func (m *MetaData) Table(name string) (*Table, bool) {
 	t, ok := m.byName[name]

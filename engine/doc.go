@@ -46,6 +46,17 @@
 // that names the fault ("invalid port", "'@' in the host or database
 // name") without quoting any part of the DSN that could hold the password.
 //
+// # Schema
+//
+// CreateAll creates the tables of a schema — a *core.MetaData or a
+// *mapper.Registry, anything with a MetaData method — that do not exist
+// yet, in foreign-key order, and DropAll drops those that do:
+//
+//	mapper.Register[Author]()
+//	err := db.CreateAll(ctx, mapper.Default)
+//
+// Existing tables are kept as they are: CreateAll does not migrate.
+//
 // # Pool
 //
 // Every driver runs under the same pool (github.com/jackc/puddle/v2), with

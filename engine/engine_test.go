@@ -600,37 +600,6 @@ func TestZeroConfig(t *testing.T) {
 	}
 }
 
-func TestPoolLifetimeAndStats(t *testing.T) {
-	cfg, err := engine.ParseConfig("sqlite://" + testdb.SQLite(t) + "?pool_max_conns=3&pool_max_conn_lifetime=50ms&pool_max_conn_lifetime_jitter=10ms&pool_health_check_period=20ms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.MaxConns != 3 || cfg.MaxConnLifetime != 50*time.Millisecond {
-		t.Fatalf("pool params not parsed: %+v", cfg)
-	}
-	ctx := context.Background()
-	db, err := engine.OpenConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var wg sync.WaitGroup
-	for range 6 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, _ = db.Exec(ctx, core.Raw("SELECT 1").ReadOnly())
-		}()
-	}
-	wg.Wait()
-	time.Sleep(150 * time.Millisecond)
-	_ = db.Ping(ctx)
-	s := db.Stats()
-	if s.MaxConns != 3 || s.AcquireCount < 6 || s.DestroyedExpired == 0 || s.TotalConns > 3 || s.InUseConns != 0 {
-		t.Fatalf("stats: %+v", s)
-	}
-}
-
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }

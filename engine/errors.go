@@ -14,8 +14,9 @@ var (
 	// ErrNoRows is returned by QueryRow's Scan and One when the query
 	// returned no row. It is athanor.ErrNoRows (which wraps sql.ErrNoRows).
 	ErrNoRows = athanor.ErrNoRows
-	// ErrClosed is returned by a DB after Close.
-	ErrClosed = errors.New("engine: database is closed")
+	// ErrClosed is returned by a DB after Close. It is athanor.ErrClosed,
+	// the value the router and the session return once closed too.
+	ErrClosed = athanor.ErrClosed
 	// ErrTxDone is returned by a transaction after Commit or Rollback, or
 	// by a nested transaction whose parent has ended.
 	ErrTxDone = errors.New("engine: transaction has already been committed or rolled back")

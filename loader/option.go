@@ -133,9 +133,6 @@ type Plan struct {
 // Raise reports whether the plan is in raise mode.
 func (p *Plan) Raise() bool { return p != nil && p.raise }
 
-// Empty reports whether the plan loads nothing.
-func (p *Plan) Empty() bool { return p == nil || len(p.nodes) == 0 }
-
 // Compile checks opts against model m and returns the plan. An unknown
 // relationship, Joined on a collection, or two strategies for one
 // relationship is an error naming model and relationship.

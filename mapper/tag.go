@@ -23,8 +23,6 @@ var (
 	ErrBadRelation = errors.New("broken relationship")
 	// ErrUnsupportedType: a field's Go type has no column type.
 	ErrUnsupportedType = errors.New("unsupported field type")
-	// ErrNotRegistered: the type was never registered.
-	ErrNotRegistered = errors.New("model not registered")
 )
 
 // tag is a parsed `athanor:"…"` tag: a leading name and options.

@@ -74,8 +74,9 @@ var (
 	ErrCrossGroup = errors.New("router: statement touches tables of more than one bind group")
 	// ErrUnknownGroup: a bind names a group the router does not have.
 	ErrUnknownGroup = errors.New("router: unknown bind group")
-	// ErrClosed: the router has been closed.
-	ErrClosed = errors.New("router: closed")
+	// ErrClosed: the router has been closed. It is athanor.ErrClosed, the
+	// value a closed engine or session returns too.
+	ErrClosed = athanor.ErrClosed
 )
 
 // Router sends each statement to the right node of the right bind group.
@@ -180,7 +181,7 @@ func (r *Router) AddGroup(gc GroupConfig) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
-		return ErrClosed
+		return fmt.Errorf("router: add group %q: %w", gc.Name, ErrClosed)
 	}
 	old := r.routes.Load()
 	if _, dup := old.groups[gc.Name]; dup || gc.Name == "" {

@@ -326,7 +326,7 @@ func (pl *plan) applyLinks(es []*entry) error {
 	return nil
 }
 
-// changed is the package function changed, memoised for the plan.
+// changed is appendChanged of e, memoised for the plan.
 func (pl *plan) changed(e *entry) []int {
 	if pl.diff1e == e {
 		return pl.diff1
@@ -352,12 +352,9 @@ func (pl *plan) changed(e *entry) []int {
 	return ch
 }
 
-// changed returns the indexes of the fields of a persistent entry that
-// differ from its snapshot (every field without a snapshot). The version
-// field is never reported: the flush manages it.
-func changed(e *entry) []int { return appendChanged(nil, e) }
-
-// appendChanged is changed, appending to out.
+// appendChanged appends the indexes of the fields of a persistent entry
+// that differ from its snapshot (every field without a snapshot). The
+// version field is never reported: the flush manages it.
 func appendChanged(out []int, e *entry) []int {
 	for i, f := range e.m.Fields() {
 		if f.Version {

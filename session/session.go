@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/internal/objaccess"
@@ -58,8 +59,9 @@ var (
 	ErrMultipleRows = errors.New("session: more than one row")
 	// ErrDetached: an operation needs an object in the session.
 	ErrDetached = errors.New("session: object is not in the session")
-	// ErrClosed: the session was closed.
-	ErrClosed = errors.New("session: closed")
+	// ErrClosed: the session was closed. It is athanor.ErrClosed, the value
+	// a closed engine or router returns too.
+	ErrClosed = athanor.ErrClosed
 )
 
 // Options configure a session. The zero value is ready to use.

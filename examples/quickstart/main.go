@@ -1,6 +1,6 @@
 // Command quickstart is the Athanor tour: mapped models with relationships,
-// one commit of a small object graph, queries, an update of one field and
-// a delete with cascade.
+// their tables created in one call, one commit of a small object graph,
+// queries, an update of one field and a delete with cascade.
 //
 // With no arguments it runs on embedded SQLite (modernc.org/sqlite, pure
 // Go) in a temporary file: no server needed.
@@ -8,7 +8,7 @@
 //	go run ./examples/quickstart
 //
 // Given a PostgreSQL or MariaDB primary and its replicas, it runs through
-// the router and prints which node served each read:
+// the router and prints which node served each read (replicas.go):
 //
 //	go run ./examples/quickstart -primary postgres://postgres@127.0.0.1:5432/test \
 //	    -replicas postgres://postgres@127.0.0.1:5433/test,postgres://postgres@127.0.0.1:5434/test
@@ -30,7 +30,6 @@ import (
 	_ "github.com/athanor-orm/athanor/driver/sqlitedriver" // sqlite:// (the default)
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/mapper"
-	"github.com/athanor-orm/athanor/router"
 	"github.com/athanor-orm/athanor/session"
 )
 
@@ -88,90 +87,54 @@ func splitList(s string) []string {
 	return out
 }
 
-// tour is what the program needs of its database: a session backend, the
-// primary engine for DDL, and a way to say which node served a read.
-type tour struct {
-	out     io.Writer
-	backend session.Backend
-	primary *engine.DB
-	routed  bool
-}
-
-func run(ctx context.Context, out io.Writer, primaryDSN string, replicaDSNs []string) error {
-	t := tour{out: out}
-	if primaryDSN == "" {
+func run(ctx context.Context, out io.Writer, dsn string, replicaDSNs []string) error {
+	if dsn == "" {
 		dir, err := os.MkdirTemp("", "athanor-quickstart-")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(dir)
-		primaryDSN = "sqlite://" + filepath.Join(dir, "quickstart.db")
+		dsn = "sqlite://" + filepath.Join(dir, "quickstart.db")
 	}
-	db, err := engine.Open(ctx, primaryDSN)
+	db, err := engine.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
-	t.primary = db
-	if len(replicaDSNs) == 0 {
-		defer db.Close()
-		t.backend = session.DB(db)
-		fmt.Fprintf(out, "database: %s (%s)\n", db.Driver(), "no replicas")
-	} else {
-		g := router.GroupConfig{Name: router.DefaultGroup, Primary: db}
-		for _, dsn := range replicaDSNs {
-			r, err := engine.Open(ctx, dsn)
-			if err != nil {
-				return err
-			}
-			g.Replicas = append(g.Replicas, r)
-		}
-		rt, err := router.New(router.Config{Groups: []router.GroupConfig{g}})
+	defer db.Close()
+	backend, read := session.DB(db), unrouted
+	if len(replicaDSNs) > 0 {
+		rt, err := withReplicas(ctx, out, db, replicaDSNs)
 		if err != nil {
 			return err
 		}
 		defer rt.Close()
-		t.backend, t.routed = session.Router(rt), true
-		fmt.Fprintf(out, "database: %s primary with %d replicas, through the router\n", db.Driver(), len(replicaDSNs))
+		backend, read = rt.backend, rt.read
+	} else {
+		fmt.Fprintf(out, "database: %s\n", db.Driver())
 	}
 
-	reg := mapper.NewRegistry()
-	if _, err := mapper.RegisterIn[Author](reg); err != nil {
+	// Registering Author registers the models it reaches (Book, Tag) and
+	// the book_tags link table; CreateAll makes their tables.
+	if _, err := mapper.Register[Author](); err != nil {
 		return err
 	}
-	md, err := reg.MetaData()
-	if err != nil {
+	if err := db.DropAll(ctx, mapper.Default); err != nil { // a previous run's tables
 		return err
 	}
-	ddl := func(ctx context.Context, c core.Compiled) error {
-		_, err := db.Exec(ctx, core.Raw(c.SQL, c.Args...))
+	if err := db.CreateAll(ctx, mapper.Default); err != nil {
 		return err
 	}
-	if err := md.DropAll(ctx, db.Dialect(), ddl); err != nil { // a previous run's tables
-		return err
-	}
-	if err := md.CreateAll(ctx, db.Dialect(), ddl, false); err != nil {
-		return err
-	}
-	defer md.DropAll(context.Background(), db.Dialect(), ddl)
-	return t.run(ctx, reg)
-}
+	defer db.DropAll(context.Background(), mapper.Default)
 
-// read returns a context that records the routing decision of the next
-// read, and a function printing it.
-func (t tour) read(ctx context.Context, what string) (context.Context, func()) {
-	var d router.Decision
-	return router.WithDecision(ctx, &d), func() {
-		if t.routed {
-			fmt.Fprintf(t.out, "  (%s served by %s %s: %s)\n", what, d.Role, d.Node, d.Reason)
-		}
-	}
-}
-
-func (t tour) run(ctx context.Context, reg *mapper.Registry) error {
-	out := t.out
-	s := session.New(t.backend, session.Options{Registry: reg})
+	s := session.New(backend, session.Options{})
 	defer s.Close(ctx)
+	return tour(ctx, out, s, read)
+}
 
+// unrouted is tour's read observer on a single database: nothing to say.
+func unrouted(ctx context.Context, _ string) (context.Context, func()) { return ctx, func() {} }
+
+func tour(ctx context.Context, out io.Writer, s *session.Session, read func(context.Context, string) (context.Context, func())) error {
 	// 1. A small graph, added in one call and committed in one transaction:
 	//    authors first, then books, then the book_tags rows.
 	classic, scifi := &Tag{Name: "classic"}, &Tag{Name: "science fiction"}
@@ -185,18 +148,13 @@ func (t tour) run(ctx context.Context, reg *mapper.Registry) error {
 	if err := s.Add(calvino, leguin); err != nil {
 		return err
 	}
-	tok, err := s.Commit(ctx)
-	if err != nil {
+	if _, err := s.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	fmt.Fprintf(out, "committed 2 authors, 3 books, 2 tags; ids: %s=%d, %s=%d\n", leguin.Name, leguin.ID, calvino.Name, calvino.ID)
-	if !tok.IsZero() {
-		fmt.Fprintf(out, "causal token for the next request: %s\n", tok)
-	}
 
-	// 2. Queries: typed, checked against the mapping, read from a replica
-	//    that has the commit (the session carries its token).
-	rctx, said := t.read(ctx, "query")
+	// 2. Queries: typed and checked against the mapping.
+	rctx, said := read(ctx, "query")
 	q := session.Query[Book](s)
 	books, err := q.Where(core.Lt(q.C("Year"), 1973)).OrderBy("Year").All(rctx)
 	if err != nil {
@@ -208,7 +166,7 @@ func (t tour) run(ctx context.Context, reg *mapper.Registry) error {
 	}
 	said()
 
-	rctx, said = t.read(ctx, "count")
+	rctx, said = read(ctx, "count")
 	n, err := session.Query[Book](s).Filter("AuthorID", leguin.ID).Count(rctx)
 	if err != nil {
 		return fmt.Errorf("count: %w", err)
@@ -236,7 +194,7 @@ func (t tour) run(ctx context.Context, reg *mapper.Registry) error {
 	if _, err := s.Commit(ctx); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
-	rctx, said = t.read(ctx, "count")
+	rctx, said = read(ctx, "count")
 	left, err := session.Query[Book](s).Count(rctx)
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ import (
 // Pausing a replica affects every test binary running at the same time
 // (go test runs packages in parallel), so a test that pauses replication
 // holds an exclusive file lock for its duration (LockReplication), and
-// WaitCaughtUp holds a shared one: a test never waits for a replica that
+// CaughtUp holds a shared one: a test never waits for a replica that
 // another package has paused.
 
 const lockPath = "athanor-replication.lock"
@@ -193,16 +193,6 @@ func Position(ctx context.Context, primary Endpoint) (string, error) {
 	}
 }
 
-// WaitCaughtUp blocks until replica has replayed everything the primary had
-// written when it was called, or ctx ends.
-func WaitCaughtUp(ctx context.Context, primary, replica Endpoint) error {
-	pos, err := Position(ctx, primary)
-	if err != nil {
-		return fmt.Errorf("primary position: %w", err)
-	}
-	return WaitReplayed(ctx, replica, pos)
-}
-
 // WaitReplayed blocks until replica's replay position reaches pos (an LSN
 // on PostgreSQL, a GTID position on MariaDB).
 func WaitReplayed(ctx context.Context, replica Endpoint, pos string) error {
@@ -249,8 +239,8 @@ func WaitReplayed(ctx context.Context, replica Endpoint, pos string) error {
 	}
 }
 
-// CaughtUp is WaitCaughtUp for tests: it waits (at most 30 s) for every
-// replica, holding the shared replication lock so it never waits on a
+// CaughtUp waits (at most 30 s) until every replica has replayed what the
+// primary had written when it was called, holding the shared replication lock so it never waits on a
 // replica another test paused.
 func CaughtUp(t testing.TB, c Cluster) {
 	t.Helper()

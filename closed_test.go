@@ -8,6 +8,7 @@ import (
 
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
+	_ "github.com/athanor-orm/athanor/driver/sqlitedriver"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/router"
 	"github.com/athanor-orm/athanor/session"

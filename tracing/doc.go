@@ -47,11 +47,10 @@
 // athanor.route.reason (router.Reason: replica, caught_up, causal_wait,
 // fallback, write, …), athanor.route.replica_lag and
 // athanor.route.causal_wait (seconds). The router reports its decision to
-// its Observer and then runs the statement with the same context on the
-// same goroutine; the Tracer parks the decision under that context and the
-// chosen node's name, and the node's hook takes it when the span starts.
-// The match is exact for one statement per context at a time; for
-// concurrent statements sharing a context it is exact per node.
+// its Observer (router.Config.Observer) and runs the statement with the
+// context the Observer returned; the Tracer's context carries the
+// decision, and the hook of the chosen node (matched by its host:port
+// name) adds it to the first span it starts under that context.
 //
 // Transactions are spans named TRANSACTION (SAVEPOINT when nested) from
 // BEGIN to COMMIT/ROLLBACK (athanor.tx.outcome), batches are BATCH spans

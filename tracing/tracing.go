@@ -74,8 +74,6 @@ type Tracer struct {
 	meter metric.Meter
 	inst  instruments
 
-	pending pendingDecisions
-
 	namesMu sync.RWMutex
 	names   map[nameKey]string // span names by operation and table; guarded by namesMu
 

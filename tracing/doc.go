@@ -1,9 +1,12 @@
 // Package tracing owns Athanor's observability: OpenTelemetry spans and
 // metrics, and slow-statement records for log/slog. It plugs into the
-// layers below through their hooks — engine.Config.Hooks (statements,
-// transactions, batches, pool), router.Config.Observer (routing
-// decisions) and session.Options.Observer (flushes) — and gives the
-// loader StartLoad for relationship loads. It does not own what is
+// layers below through the interfaces they define — engine.Config.Hooks
+// (statements, transactions, batches, pool), router.Config.Observer
+// (routing decisions) and session.Options.Observer (flushes, and
+// relationship loads through loader.Observer). Each start event returns a
+// context that carries what the end event needs, so nothing is kept on
+// the side. No other package imports tracing or OpenTelemetry: a program
+// that does not use tracing links none of it. It does not own what is
 // observed, and it uses only the OpenTelemetry API: the application
 // chooses the SDK and exporters.
 //
@@ -56,8 +59,9 @@
 // BEGIN to COMMIT/ROLLBACK (athanor.tx.outcome), batches are BATCH spans
 // (db.operation.batch.size, athanor.batch.pipelined), flushes are
 // "athanor.flush" spans counting the rows written (athanor.flush.inserts,
-// .updates, .deletes), and relationship loads are "athanor.load
-// Model.Relationship" spans. Every span is a child of the span in the
+// .updates, .deletes), and relationship loads of a session whose
+// Observer is the Tracer are "athanor.load Model.Relationship" spans
+// (athanor.load.model, .relationship, .rows). Every span is a child of the span in the
 // caller's context; a flush's transaction and statements are children of
 // the flush.
 //

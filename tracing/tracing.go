@@ -18,7 +18,9 @@ import (
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/router"
+	"github.com/athanor-orm/athanor/session"
 )
 
 // ScopeName is the instrumentation scope of Athanor's tracer and meter.
@@ -278,6 +280,8 @@ var (
 	_ engine.TxHook    = (*Tracer)(nil)
 	_ engine.BatchHook = (*Tracer)(nil)
 	_ router.Observer  = (*Tracer)(nil)
+	_ session.Observer = (*Tracer)(nil)
+	_ loader.Observer  = (*Tracer)(nil)
 	_ engine.QueryHook = (*endpoint)(nil)
 	_ engine.PoolHook  = (*endpoint)(nil)
 	_ engine.TxHook    = (*endpoint)(nil)

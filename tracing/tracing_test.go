@@ -22,6 +22,7 @@ import (
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/router"
+	"github.com/athanor-orm/athanor/session"
 	"github.com/athanor-orm/athanor/tracing"
 )
 
@@ -325,7 +326,7 @@ func TestDurationHistogram(t *testing.T) {
 func TestTransactionAndFlushNesting(t *testing.T) {
 	h := newHarness(t, tracing.Options{})
 	db := sqliteDB(t, h.tr)
-	ctx := h.tr.FlushStart(context.Background())
+	ctx := h.tr.FlushStart(context.Background(), session.FlushStartData{})
 	tx, err := db.Begin(ctx, engine.TxOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -343,7 +344,7 @@ func TestTransactionAndFlushNesting(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h.tr.FlushEnd(ctx, nil)
+	h.tr.FlushEnd(ctx, session.FlushEndData{})
 	spans := h.spans.GetSpans()
 	flush := find(t, spans, "athanor.flush")
 	a := attrs(flush)

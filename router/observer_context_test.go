@@ -71,7 +71,7 @@ func TestObserverContextReachesEngine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg.Hooks = []any{h}
+			cfg.Hook = h
 			db, err := engine.OpenConfig(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)

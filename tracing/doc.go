@@ -1,6 +1,6 @@
 // Package tracing owns Athanor's observability: OpenTelemetry spans and
 // metrics, and slow-statement records for log/slog. It plugs into the
-// layers below through the interfaces they define — engine.Config.Hooks
+// layers below through the interfaces they define — engine.Config.Hook
 // (statements, transactions, batches, pool), router.Config.Observer
 // (routing decisions) and session.Options.Observer (flushes, and
 // relationship loads through loader.Observer). Each start event returns a
@@ -27,7 +27,8 @@
 //	tr.ObserveRouter(r)
 //	s := session.New(session.Router(r), session.Options{Observer: tr})
 //
-// The Tracer itself may also be put in engine.Config.Hooks; Instrument is
+// The Tracer itself may also be engine.Config.Hook (or one of an
+// engine.MultiHook); Instrument is
 // better, as its hook knows the endpoint (server.address, server.port,
 // db.namespace, db.system.name) and the router's name for it.
 //

@@ -97,9 +97,15 @@ func (e *endpoint) BatchEnd(ctx context.Context, d engine.BatchEndData) {
 	}
 }
 
-// Acquired implements engine.PoolHook: the wait goes to the
+// AcquireStart implements engine.PoolHook; the wait is measured by the
+// engine, so nothing is kept.
+func (e *endpoint) AcquireStart(ctx context.Context, _ engine.AcquireStartData) context.Context {
+	return ctx
+}
+
+// AcquireEnd implements engine.PoolHook: the wait goes to the
 // db.client.connection.wait_time histogram.
-func (e *endpoint) Acquired(ctx context.Context, d engine.AcquireData) {
+func (e *endpoint) AcquireEnd(ctx context.Context, d engine.AcquireEndData) {
 	if e.t.inst.connWait.Enabled(ctx) {
 		e.t.inst.connWait.Record(ctx, d.Wait.Seconds(), e.poolOption())
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/router"
 	"github.com/athanor-orm/athanor/session"
 	"github.com/athanor-orm/athanor/tracing"
@@ -507,5 +508,24 @@ func TestStartLoad(t *testing.T) {
 	s := find(t, h.spans.GetSpans(), "athanor.load Author.Books")
 	if s.Parent.SpanID() != parent.SpanContext().SpanID() || attrs(s)["athanor.load.rows"].AsInt64() != 3 {
 		t.Errorf("load span: parent %v, attrs %v", s.Parent.SpanID(), attrs(s))
+	}
+}
+
+// TestLoadObserver: as the session's loader.Observer, the Tracer starts a
+// load span under the caller's and ends it with the context it returned.
+func TestLoadObserver(t *testing.T) {
+	h := newHarness(t, tracing.Options{})
+	pctx, parent := h.tp.Tracer("test").Start(context.Background(), "query")
+	lctx := h.tr.LoadStart(pctx, loader.LoadStartData{Model: "Author", Relationship: "Books"})
+	if lctx == pctx {
+		t.Fatal("LoadStart kept nothing in the context")
+	}
+	h.tr.LoadEnd(lctx, loader.LoadEndData{Model: "Author", Relationship: "Books", Rows: 2, Err: errors.New("boom")})
+	parent.End()
+	s := find(t, h.spans.GetSpans(), "athanor.load Author.Books")
+	a := attrs(s)
+	if s.Parent.SpanID() != parent.SpanContext().SpanID() || a["athanor.load.rows"].AsInt64() != 2 ||
+		a["athanor.load.model"].AsString() != "Author" || a["athanor.load.relationship"].AsString() != "Books" || s.Status.Code != codes.Error {
+		t.Errorf("load span: parent %v, attrs %v, status %v", s.Parent.SpanID(), a, s.Status)
 	}
 }

@@ -517,7 +517,8 @@ type attempt func(ctx context.Context, db *engine.DB, bound time.Duration) (deli
 // The eager queries bound their first row themselves (the rows outlive
 // the call); a scoped attempt (Exec, Batch: done when fn returns) is
 // bounded here, by its context. Either way the decision is observed with
-// the context the engine gets, so an Observer can pair them.
+// the context the engine gets: the attempt runs with the context the
+// Observer returned.
 func (g *Group) read(ctx context.Context, scoped bool, fn attempt) error {
 	tok, err := g.causalPosition(ctx)
 	if err != nil {

@@ -90,10 +90,11 @@ type Config struct {
 	// idle time, liveness) and MinConns restored. Default 1m.
 	HealthCheckPeriod time.Duration
 
-	// Hooks receive events. Each value may implement any of QueryHook,
-	// PoolHook, TxHook and BatchHook; the engine type-asserts them once at
-	// Open. With no hooks the hot paths do no extra work.
-	Hooks []any
+	// Hook receives the engine's events: every statement, and also
+	// transactions, batches and pool acquires when it implements TxHook,
+	// BatchHook or PoolHook, which the engine asserts once, at Open.
+	// MultiHook combines several. Nil: the hot paths do no hook work.
+	Hook QueryHook
 }
 
 // ParseConfig parses a DSN into a Config:

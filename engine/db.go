@@ -90,7 +90,7 @@ func OpenConfig(ctx context.Context, cfg *Config) (*DB, error) {
 	}
 	c := cfg.withDefaults()
 	db := &DB{cfg: c, driver: c.Driver, stop: make(chan struct{})}
-	db.hooks = newHookSet(c.Hooks)
+	db.hooks = newHookSet(c.Hook)
 	db.hasHooks = len(db.hooks.query)+len(db.hooks.pool)+len(db.hooks.tx)+len(db.hooks.batch) > 0
 	switch c.Driver {
 	case Postgres:
@@ -302,7 +302,9 @@ func (db *DB) acquire(ctx context.Context) (*puddle.Resource[*conn], error) {
 		return nil, ErrNilContext
 	}
 	var start time.Time
+	hctx := ctx
 	if db.hooks.pool != nil {
+		hctx = db.hooks.acquireStart(callerContext(ctx), AcquireStartData{})
 		start = time.Now()
 	}
 	for {
@@ -313,7 +315,7 @@ func (db *DB) acquire(ctx context.Context) (*puddle.Resource[*conn], error) {
 			} else {
 				err = fmt.Errorf("engine: acquire connection to %s: %w", &db.cfg, db.classify(err))
 			}
-			db.acquired(ctx, start, err)
+			db.acquired(hctx, start, err)
 			return nil, err
 		}
 		if res.IdleDuration() > time.Second {
@@ -322,7 +324,7 @@ func (db *DB) acquire(ctx context.Context) (*puddle.Resource[*conn], error) {
 				db.destroyedBroken.Add(1)
 				res.Destroy()
 				if err := ctx.Err(); err != nil {
-					db.acquired(ctx, start, err)
+					db.acquired(hctx, start, err)
 					return nil, err
 				}
 				continue
@@ -331,20 +333,18 @@ func (db *DB) acquire(ctx context.Context) (*puddle.Resource[*conn], error) {
 		if db.hooks.pool != nil {
 			res.Value().acquiredAt = time.Now()
 		}
-		db.acquired(ctx, start, nil)
+		db.acquired(hctx, start, nil)
 		return res, nil
 	}
 }
 
-func (db *DB) acquired(ctx context.Context, start time.Time, err error) {
+// acquired ends an acquire's hook events; hctx is what AcquireStart
+// returned.
+func (db *DB) acquired(hctx context.Context, start time.Time, err error) {
 	if db.hooks.pool == nil {
 		return
 	}
-	d := AcquireData{Wait: time.Since(start), Err: err}
-	ctx = callerContext(ctx)
-	for _, h := range db.hooks.pool {
-		h.Acquired(ctx, d)
-	}
+	db.hooks.acquireEnd(hctx, AcquireEndData{Wait: time.Since(start), Err: err})
 }
 
 // release returns a connection to the pool, or destroys it when its state
@@ -365,10 +365,7 @@ func (db *DB) release(res *puddle.Resource[*conn], ctx context.Context) {
 		destroy = true
 	}
 	if db.hooks.pool != nil {
-		d := ReleaseData{Held: time.Since(c.acquiredAt), Destroyed: destroy}
-		for _, h := range db.hooks.pool {
-			h.Released(d)
-		}
+		db.hooks.released(ReleaseData{Held: time.Since(c.acquiredAt), Destroyed: destroy})
 	}
 	if destroy {
 		if c.killed != nil && db.goBackground() {

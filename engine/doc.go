@@ -200,7 +200,11 @@
 //
 // # Hooks
 //
-// Values in Config.Hooks may implement QueryHook, PoolHook, TxHook and
-// BatchHook; they are asserted once at Open. Without hooks the hot path
-// does no hook work and allocates nothing for them.
+// Config.Hook is a QueryHook (statements) that may also implement TxHook
+// (BEGIN, COMMIT, ROLLBACK, savepoints), BatchHook and PoolHook (acquire
+// and release); the optional interfaces are asserted once at Open, and
+// MultiHook combines several hooks. Each start method returns the context
+// its end method receives, so a hook keeps its state (a span) there. Each
+// event has a …Data struct, to which fields may be added. Without a hook
+// the hot path does no hook work and allocates nothing for it.
 package engine

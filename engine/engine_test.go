@@ -511,8 +511,11 @@ func (h *countingHook) QueryStart(ctx context.Context, d engine.QueryStartData) 
 	return ctx
 }
 func (h *countingHook) QueryEnd(ctx context.Context, d engine.QueryEndData) { h.ends.Add(1) }
-func (h *countingHook) Acquired(ctx context.Context, d engine.AcquireData)  { h.acquires.Add(1) }
-func (h *countingHook) Released(d engine.ReleaseData)                       { h.releases.Add(1) }
+func (h *countingHook) AcquireStart(ctx context.Context, d engine.AcquireStartData) context.Context {
+	return ctx
+}
+func (h *countingHook) AcquireEnd(ctx context.Context, d engine.AcquireEndData) { h.acquires.Add(1) }
+func (h *countingHook) Released(d engine.ReleaseData)                           { h.releases.Add(1) }
 func (h *countingHook) TxBegin(ctx context.Context, d engine.TxBeginData) context.Context {
 	h.begins.Add(1)
 	return ctx
@@ -530,7 +533,7 @@ func TestHooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := &countingHook{}
-	cfg.Hooks = []any{h}
+	cfg.Hook = h
 	ctx := context.Background()
 	db, err := engine.OpenConfig(ctx, cfg)
 	if err != nil {

@@ -7,14 +7,15 @@ import (
 	"github.com/athanor-orm/athanor/core"
 )
 
-// Hooks are optional interfaces a value in Config.Hooks may implement.
-// Each event carries a …Data struct, so new fields never break an
-// implementation. The engine type-asserts the hooks once, at Open; a DB
-// without hooks does no hook work at all on its hot paths.
+// Config.Hook is a QueryHook; it may also implement TxHook, BatchHook and
+// PoolHook. Each event carries a …Data struct, so new fields never break
+// an implementation. The engine type-asserts the optional interfaces
+// once, at Open; a DB without a hook does no hook work at all on its hot
+// paths. MultiHook combines several hooks into one.
 //
-// A Start method may return a derived context (to carry a span); the
-// matching End receives it. Hooks must be safe for concurrent use and
-// should not block.
+// A Start method may return a derived context (to carry a span, or what
+// the End event needs); the matching End receives it. Hooks must be safe
+// for concurrent use and should not block.
 
 // QueryHook observes every statement the engine runs: Exec, Query,
 // QueryRow, and the statements of transactions (BEGIN, COMMIT, SAVEPOINT
@@ -50,12 +51,22 @@ type QueryEndData struct {
 
 // PoolHook observes connections leaving and returning to the pool.
 type PoolHook interface {
-	Acquired(ctx context.Context, data AcquireData)
+	// AcquireStart is called before the DB waits for a connection;
+	// AcquireEnd gets the context it returned once one was acquired or
+	// the wait failed.
+	AcquireStart(ctx context.Context, data AcquireStartData) context.Context
+	AcquireEnd(ctx context.Context, data AcquireEndData)
+	// Released is called when a connection goes back to the pool (or is
+	// closed instead).
 	Released(data ReleaseData)
 }
 
-// AcquireData describes one acquire.
-type AcquireData struct {
+// AcquireStartData describes an acquire about to wait. It has no field
+// yet; fields may be added.
+type AcquireStartData struct{}
+
+// AcquireEndData describes one acquire.
+type AcquireEndData struct {
 	// Wait is how long the caller waited for the connection.
 	Wait time.Duration
 	Err  error
@@ -118,6 +129,75 @@ type BatchEndData struct {
 	Duration time.Duration
 }
 
+// MultiHook returns a hook that passes every event to each of hs, in
+// order for start events (each given the context the one before
+// returned) and in reverse order for end events. Each event goes only to
+// the hooks that implement its interface, asserted once here. Nil entries
+// are skipped; with none left MultiHook returns nil, and with one, that
+// hook.
+func MultiHook(hs ...QueryHook) QueryHook {
+	var m multiHook
+	for _, h := range hs {
+		switch h := h.(type) {
+		case nil:
+		case *multiHook:
+			m.add(h.all...)
+		default:
+			m.add(h)
+		}
+	}
+	switch len(m.all) {
+	case 0:
+		return nil
+	case 1:
+		return m.all[0]
+	}
+	return &m
+}
+
+// multiHook is a MultiHook: the hooks and the subsets that implement each
+// optional interface. Open unpacks it into its hookSet.
+type multiHook struct {
+	all []QueryHook
+	hookSet
+}
+
+func (m *multiHook) add(hs ...QueryHook) {
+	for _, h := range hs {
+		m.all = append(m.all, h)
+		m.hookSet.add(h)
+	}
+}
+
+func (m *multiHook) QueryStart(ctx context.Context, d QueryStartData) context.Context {
+	for _, h := range m.query {
+		ctx = h.QueryStart(ctx, d)
+	}
+	return ctx
+}
+
+func (m *multiHook) QueryEnd(ctx context.Context, d QueryEndData) { m.queryEnd(ctx, d) }
+
+func (m *multiHook) TxBegin(ctx context.Context, d TxBeginData) context.Context {
+	return m.txBegin(ctx, d)
+}
+
+func (m *multiHook) TxEnd(ctx context.Context, d TxEndData) { m.txEnd(ctx, d) }
+
+func (m *multiHook) BatchStart(ctx context.Context, d BatchStartData) context.Context {
+	return m.batchStart(ctx, d)
+}
+
+func (m *multiHook) BatchEnd(ctx context.Context, d BatchEndData) { m.batchEnd(ctx, d) }
+
+func (m *multiHook) AcquireStart(ctx context.Context, d AcquireStartData) context.Context {
+	return m.acquireStart(ctx, d)
+}
+
+func (m *multiHook) AcquireEnd(ctx context.Context, d AcquireEndData) { m.acquireEnd(ctx, d) }
+
+func (m *multiHook) Released(d ReleaseData) { m.released(d) }
+
 // hookSet is the hooks asserted once at Open. Each field is nil when no
 // hook implements the interface; a slice of one is the common case.
 type hookSet struct {
@@ -127,23 +207,28 @@ type hookSet struct {
 	batch []BatchHook
 }
 
-func newHookSet(hs []any) hookSet {
+func newHookSet(h QueryHook) hookSet {
+	if m, ok := h.(*multiHook); ok {
+		return m.hookSet
+	}
 	var s hookSet
-	for _, h := range hs {
-		if q, ok := h.(QueryHook); ok {
-			s.query = append(s.query, q)
-		}
-		if p, ok := h.(PoolHook); ok {
-			s.pool = append(s.pool, p)
-		}
-		if t, ok := h.(TxHook); ok {
-			s.tx = append(s.tx, t)
-		}
-		if b, ok := h.(BatchHook); ok {
-			s.batch = append(s.batch, b)
-		}
+	if h != nil {
+		s.add(h)
 	}
 	return s
+}
+
+func (s *hookSet) add(h QueryHook) {
+	s.query = append(s.query, h)
+	if p, ok := h.(PoolHook); ok {
+		s.pool = append(s.pool, p)
+	}
+	if t, ok := h.(TxHook); ok {
+		s.tx = append(s.tx, t)
+	}
+	if b, ok := h.(BatchHook); ok {
+		s.batch = append(s.batch, b)
+	}
 }
 
 func (s *hookSet) queryStart(ctx context.Context, d QueryStartData) context.Context {
@@ -183,5 +268,24 @@ func (s *hookSet) batchStart(ctx context.Context, d BatchStartData) context.Cont
 func (s *hookSet) batchEnd(ctx context.Context, d BatchEndData) {
 	for i := len(s.batch) - 1; i >= 0; i-- {
 		s.batch[i].BatchEnd(ctx, d)
+	}
+}
+
+func (s *hookSet) acquireStart(ctx context.Context, d AcquireStartData) context.Context {
+	for _, h := range s.pool {
+		ctx = h.AcquireStart(ctx, d)
+	}
+	return ctx
+}
+
+func (s *hookSet) acquireEnd(ctx context.Context, d AcquireEndData) {
+	for i := len(s.pool) - 1; i >= 0; i-- {
+		s.pool[i].AcquireEnd(ctx, d)
+	}
+}
+
+func (s *hookSet) released(d ReleaseData) {
+	for _, h := range s.pool {
+		h.Released(d)
 	}
 }

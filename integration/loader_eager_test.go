@@ -94,9 +94,13 @@ func (h *ldHooks) BatchStart(ctx context.Context, d engine.BatchStartData) conte
 }
 func (h *ldHooks) BatchEnd(context.Context, engine.BatchEndData) {}
 
-// Acquired waits, while a barrier is armed, until `want` connections are
+// AcquireEnd waits, while a barrier is armed, until `want` connections are
 // held at once (or a timeout passes: then the statements did not overlap).
-func (h *ldHooks) Acquired(ctx context.Context, d engine.AcquireData) {
+func (h *ldHooks) AcquireStart(ctx context.Context, _ engine.AcquireStartData) context.Context {
+	return ctx
+}
+
+func (h *ldHooks) AcquireEnd(ctx context.Context, d engine.AcquireEndData) {
 	h.mu.Lock()
 	b := h.barrier
 	if b == nil || d.Err != nil {
@@ -240,7 +244,7 @@ func eachLoaderDB(t *testing.T, body func(t *testing.T, e ldEnv)) {
 				t.Fatal(err)
 			}
 			hooks := &ldHooks{}
-			cfg.Hooks = []any{hooks}
+			cfg.Hook = hooks
 			db, err := engine.OpenConfig(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)

@@ -34,7 +34,7 @@ func TestLoaderThroughRouterReadsReplicasAndHonoursTokens(t *testing.T) {
 				t.Fatal(err)
 			}
 			hooks := &ldHooks{}
-			cfg.Hooks = []any{hooks}
+			cfg.Hook = hooks
 			primary, err := engine.OpenConfig(ctx, cfg)
 			if err != nil {
 				t.Fatal(err)

@@ -96,7 +96,7 @@ func openORM(t *testing.T, dsn string) (*engine.DB, *stmtLog) {
 		t.Fatal(err)
 	}
 	log := &stmtLog{}
-	cfg.Hooks = []any{log}
+	cfg.Hook = log
 	db, err := engine.OpenConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,8 @@ import (
 )
 
 // A nested selectin load traces one span per relationship, each under the
-// caller's span, with its SELECT inside it.
+// caller's span, with its SELECT inside it. The session reports its loads
+// to its Observer (loader.Observer).
 func TestTracingNestedSelectInLoad(t *testing.T) {
 	e := newTrcEnv(t)
 	cfg, err := engine.ParseConfig("sqlite://" + testdb.SQLite(t))
@@ -43,7 +44,7 @@ func TestTracingNestedSelectInLoad(t *testing.T) {
 	}
 	e.spans.Reset()
 
-	fresh := session.New(session.DB(db), session.Options{Registry: reg})
+	fresh := session.New(session.DB(db), session.Options{Registry: reg, Observer: e.tr})
 	rctx, root := e.tp.Tracer("test").Start(ctx, "request")
 	authors, err := session.Query[ldAuthor](fresh).Options(loader.SelectIn("Books", loader.SelectIn("Tags"))).All(rctx)
 	root.End()

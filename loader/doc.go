@@ -63,4 +63,13 @@
 // site and reports the pattern (Report) from the second one on. The
 // session passes reports to Options.OnNPlusOne, and under Options.Strict
 // fails the load with ErrNPlusOne.
+//
+// # Observing loads
+//
+// A Host that implements ObservedHost hands the loader an Observer, told
+// of each relationship load (LoadStart returns the context the load's
+// statements run with, LoadEnd gets the rows loaded and the error). The
+// session's host hands over session.Options.Observer when it implements
+// Observer, as tracing.Tracer does. The loader imports no tracing
+// package.
 package loader

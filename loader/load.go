@@ -12,7 +12,6 @@ import (
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/internal/loadhost"
 	"github.com/athanor-orm/athanor/mapper"
-	"github.com/athanor-orm/athanor/tracing"
 )
 
 // Select adds to sel (a SELECT of nothing yet, FROM the plan model's
@@ -37,7 +36,7 @@ func init() {
 // several rows appears once per row).
 func (p *Plan) run(ctx context.Context, h loadhost.Host, stmt core.Statement) ([]unsafe.Pointer, error) {
 	s := newSelection(p.m, p.m.Table(), nil, p.nodes)
-	r := &run{h: h, raise: p.raise}
+	r := &run{h: h, obs: observerOf(h), raise: p.raise}
 	var roots []unsafe.Pointer
 	dup := false // a row found its object in the session: roots may repeat
 	res := s.newResult()
@@ -69,7 +68,7 @@ func (p *Plan) run(ctx context.Context, h loadhost.Host, stmt core.Statement) ([
 // already in the session (Joined relationships are loaded by SelectIn
 // here, as there is no owner statement to join to).
 func (p *Plan) load(ctx context.Context, h loadhost.Host, owners []unsafe.Pointer) error {
-	r := &run{h: h, raise: p.raise}
+	r := &run{h: h, obs: observerOf(h), raise: p.raise}
 	var tasks []*task
 	for _, n := range p.nodes {
 		tasks = append(tasks, &task{n: n, owners: owners})
@@ -97,6 +96,7 @@ func (e *relError) Unwrap() error { return e.err }
 
 type run struct {
 	h       loadhost.Host
+	obs     Observer // nil: loads are not reported
 	raise   bool
 	touched []unsafe.Pointer
 }
@@ -144,20 +144,22 @@ func (r *run) levels(ctx context.Context, tasks []*task) error {
 			}
 			return nil
 		}
-		// A span per relationship loaded at this depth; when there is one,
-		// its statements nest under it.
+		// Each relationship loaded at this depth is reported; when there
+		// is one, its statements run under the Observer's context.
 		qctx := ctx
-		spans := make([]tracing.Load, len(live))
-		loading := 0
-		for i, t := range live {
-			if t.nstmt > 0 {
-				var lctx context.Context
-				lctx, spans[i] = tracing.StartLoad(ctx, t.n.rel.Owner.Name, t.n.rel.Name)
-				loading++
-				if loading == 1 {
-					qctx = lctx
-				} else {
-					qctx = ctx
+		var lctxs []context.Context
+		if r.obs != nil {
+			lctxs = make([]context.Context, len(live))
+			loading := 0
+			for i, t := range live {
+				if t.nstmt > 0 {
+					lctxs[i] = r.obs.LoadStart(ctx, LoadStartData{Model: t.n.rel.Owner.Name, Relationship: t.n.rel.Name})
+					loading++
+					if loading == 1 {
+						qctx = lctxs[i]
+					} else {
+						qctx = ctx
+					}
 				}
 			}
 		}
@@ -169,9 +171,11 @@ func (r *run) levels(ctx context.Context, tasks []*task) error {
 		default:
 			err = r.h.Batch(qctx, stmts, scan)
 		}
-		for i, t := range live {
-			if t.nstmt > 0 {
-				spans[i].End(t.res.loaded(), err)
+		if r.obs != nil {
+			for i, t := range live {
+				if t.nstmt > 0 {
+					r.obs.LoadEnd(lctxs[i], LoadEndData{Model: t.n.rel.Owner.Name, Relationship: t.n.rel.Name, Rows: t.res.loaded(), Err: err})
+				}
 			}
 		}
 		if err != nil {

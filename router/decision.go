@@ -68,17 +68,59 @@ type Decision struct {
 	Skipped int
 }
 
-// Observer is told of every routing decision. Tracing and metrics plug in
-// here; an Observer must be fast and safe for concurrent use.
+// Observer is told of every routing decision, before the statement (or
+// transaction, or batch) runs. The context Routed returns is the one the
+// router runs the statement with on the chosen node, so an engine hook of
+// that node finds in it whatever the Observer put there (tracing puts the
+// decision, for the statement's span). An Observer that keeps nothing
+// returns ctx. It must be fast and safe for concurrent use.
+//
+// Decision is the event's data: fields may be added, never removed.
 type Observer interface {
-	Routed(ctx context.Context, d Decision)
+	Routed(ctx context.Context, d Decision) context.Context
 }
 
-// ObserverFunc adapts a function to Observer.
+// ObserverFunc adapts a function that keeps nothing in the context to
+// Observer.
 type ObserverFunc func(ctx context.Context, d Decision)
 
-// Routed calls f.
-func (f ObserverFunc) Routed(ctx context.Context, d Decision) { f(ctx, d) }
+// Routed calls f and returns ctx.
+func (f ObserverFunc) Routed(ctx context.Context, d Decision) context.Context {
+	f(ctx, d)
+	return ctx
+}
+
+// MultiObserver returns an Observer that tells each of os, in order, each
+// one given the context the one before returned. Nil entries are skipped;
+// with none left it returns nil.
+func MultiObserver(os ...Observer) Observer {
+	var m multiObserver
+	for _, o := range os {
+		switch o := o.(type) {
+		case nil:
+		case multiObserver:
+			m = append(m, o...)
+		default:
+			m = append(m, o)
+		}
+	}
+	switch len(m) {
+	case 0:
+		return nil
+	case 1:
+		return m[0]
+	}
+	return m
+}
+
+type multiObserver []Observer
+
+func (m multiObserver) Routed(ctx context.Context, d Decision) context.Context {
+	for _, o := range m {
+		ctx = o.Routed(ctx, d)
+	}
+	return ctx
+}
 
 type decisionKey struct{}
 

@@ -70,8 +70,11 @@
 // # Observability
 //
 // Every decision (group, node, role, reason, lag, causal wait) goes to
-// Config.Observer, where tracing and metrics plug in; WithDecision captures
-// one for tests and debugging.
+// Config.Observer, where tracing and metrics plug in, before the
+// statement runs; the statement then runs on the chosen node with the
+// context the Observer returned, so the node's engine hooks find what the
+// Observer put there. MultiObserver combines several. WithDecision
+// captures one decision for tests and debugging.
 //
 // # Smallest use
 //

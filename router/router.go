@@ -273,7 +273,7 @@ func (r *Router) Exec(ctx context.Context, stmt core.Statement) (engine.Result, 
 	}
 	var res engine.Result
 	if stmt.Writes() {
-		err = g.write(ctx, func(db *engine.DB) error {
+		err = g.write(ctx, func(ctx context.Context, db *engine.DB) error {
 			res, err = db.Exec(ctx, stmt)
 			return err
 		})
@@ -304,7 +304,7 @@ func (r *Router) Query(ctx context.Context, stmt core.Statement) (*engine.Rows, 
 	if stmt.Writes() {
 		// The write commits when its rows have been read; its position is
 		// asked for lazily, at the next read through ctx (see wrote).
-		err = g.write(ctx, func(db *engine.DB) error {
+		err = g.write(ctx, func(ctx context.Context, db *engine.DB) error {
 			rows, err = db.Query(ctx, stmt)
 			return err
 		})
@@ -331,7 +331,7 @@ func (r *Router) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*en
 		return err
 	}
 	if stmt.Writes() {
-		return g.write(ctx, func(db *engine.DB) error { return db.QueryFunc(ctx, stmt, fn) })
+		return g.write(ctx, func(ctx context.Context, db *engine.DB) error { return db.QueryFunc(ctx, stmt, fn) })
 	}
 	return g.read(ctx, false, func(ctx context.Context, db *engine.DB, bound time.Duration) (bool, error) {
 		ran := false
@@ -355,7 +355,7 @@ func (r *Router) QueryRow(ctx context.Context, stmt core.Statement) *engine.Row 
 	}
 	var row *engine.Row
 	if stmt.Writes() {
-		_ = g.write(ctx, func(db *engine.DB) error {
+		_ = g.write(ctx, func(ctx context.Context, db *engine.DB) error {
 			row = db.QueryRow(ctx, stmt)
 			return row.Err()
 		})
@@ -402,7 +402,7 @@ func (r *Router) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.B
 	var res []engine.BatchResult
 	var err error
 	if writes {
-		err = g.write(ctx, func(db *engine.DB) error {
+		err = g.write(ctx, func(ctx context.Context, db *engine.DB) error {
 			res, err = db.Batch(ctx, stmts...)
 			return err
 		})
@@ -494,11 +494,13 @@ func (g *Group) Replicas() []ReplicaStatus {
 	return out
 }
 
-func (g *Group) decide(ctx context.Context, d Decision) {
+// decide reports d and returns the context to run the statement with.
+func (g *Group) decide(ctx context.Context, d Decision) context.Context {
 	recordDecision(ctx, d)
 	if g.r.cfg.Observer != nil {
-		g.r.cfg.Observer.Routed(ctx, d)
+		return g.r.cfg.Observer.Routed(ctx, d)
 	}
+	return ctx
 }
 
 // attempt runs a read on db, once. bound, when positive, limits the wait
@@ -516,7 +518,8 @@ type attempt func(ctx context.Context, db *engine.DB, bound time.Duration) (deli
 // The eager queries bound their first row themselves (the rows outlive
 // the call); a scoped attempt (Exec, Batch: done when fn returns) is
 // bounded here, by its context. Either way the decision is observed with
-// the context the engine gets, so an Observer can pair them.
+// the context the engine gets: the attempt runs with the context the
+// Observer returned.
 func (g *Group) read(ctx context.Context, scoped bool, fn attempt) error {
 	tok, err := g.causalPosition(ctx)
 	if err != nil {
@@ -537,7 +540,7 @@ func (g *Group) read(ctx context.Context, scoped bool, fn attempt) error {
 		if scoped && bound > 0 {
 			actx, inTime = boundContext(ctx, bound)
 		}
-		g.decide(actx, d)
+		actx = g.decide(actx, d)
 		n.inFlight.Add(1)
 		delivered, err := fn(actx, n.db, bound)
 		n.inFlight.Add(-1)
@@ -579,9 +582,9 @@ func boundContext(ctx context.Context, bound time.Duration) (context.Context, fu
 // returns: a failed write may still have committed (an unknown outcome,
 // a batch in part), and noting it costs at most one position query, at
 // the next read through ctx.
-func (g *Group) write(ctx context.Context, fn func(db *engine.DB) error) error {
-	g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
-	err := fn(g.primary.db)
+func (g *Group) write(ctx context.Context, fn func(ctx context.Context, db *engine.DB) error) error {
+	dctx := g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
+	err := fn(dctx, g.primary.db)
 	g.wrote(ctx)
 	return err
 }

@@ -54,8 +54,7 @@ func (g *Group) Begin(ctx context.Context, opts engine.TxOptions) (*Tx, error) {
 			opts.Isolation = engine.RepeatableRead
 		}
 	}
-	g.decide(ctx, d)
-	tx, err := n.db.Begin(ctx, opts)
+	tx, err := n.db.Begin(g.decide(ctx, d), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -231,8 +230,8 @@ func (g *Group) RunInTx(ctx context.Context, opts engine.TxOptions, fn func(ctx 
 	if opts.ReadOnly {
 		return Token{}, errors.New("router: RunInTx is for read-write transactions; use Begin with ReadOnly")
 	}
-	g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonInTx})
-	err := g.primary.db.RunInTx(ctx, opts, func(ctx context.Context, etx *engine.Tx) error {
+	dctx := g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonInTx})
+	err := g.primary.db.RunInTx(dctx, opts, func(ctx context.Context, etx *engine.Tx) error {
 		return fn(ctx, &Tx{g: g, tx: etx, node: g.primary, ctx: ctx, rw: true})
 	})
 	if err != nil {

@@ -291,7 +291,7 @@ func TestReadDuringFlushWaitsForIt(t *testing.T) {
 				t.Fatal(err)
 			}
 			g := &gate{reached: make(chan struct{}), release: make(chan struct{})}
-			cfg.Hooks = []any{g}
+			cfg.Hook = g
 			ctx := context.Background()
 			db, err := engine.OpenConfig(ctx, cfg)
 			if err != nil {

@@ -50,7 +50,7 @@ func eachServer(t *testing.T, f func(t *testing.T, s server)) {
 				t.Fatal(err)
 			}
 			log, tx := &sqlLog{}, &txCounter{}
-			cfg.Hooks = []any{log, tx}
+			cfg.Hook = engine.MultiHook(log, tx)
 			db, err := engine.OpenConfig(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)

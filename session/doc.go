@@ -208,4 +208,13 @@
 // runs under that lock: it must not call back into the session.
 // A loaded object enters the identity map and the object set in one step,
 // so an object any lookup gives out is in the session.
+//
+// # Observing
+//
+// Options.Observer (an Observer, which this package defines) is told of
+// each flush that writes: FlushStart returns the context the flush's
+// transaction and statements run with, FlushEnd gets it back with the
+// flush's error. When it also implements loader.Observer, the session's
+// relationship loads are reported to it the same way. tracing.Tracer is
+// both; the session itself imports no tracing package.
 package session

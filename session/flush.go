@@ -176,7 +176,7 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 	// being ended, nor meet rows the identity map does not show yet.
 	ctx = s.lockFlush(ctx)
 	defer s.unlockFlush()
-	ctx, end := s.observeFlush(ctx)
+	ctx, end := s.observeFlush(ctx, commit)
 	if end != nil {
 		defer func() { end(err) }()
 	}

@@ -89,7 +89,7 @@ func setup(t *testing.T) env {
 		t.Fatal(err)
 	}
 	hk := &sqlCounter{}
-	cfg.Hooks = []any{hk}
+	cfg.Hook = hk
 	db, err := engine.OpenConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -553,6 +553,12 @@ func (c *txCounter) TxBegin(ctx context.Context, _ engine.TxBeginData) context.C
 }
 func (c *txCounter) TxEnd(context.Context, engine.TxEndData) {}
 
+// Statements are not counted; an engine hook is a QueryHook first.
+func (c *txCounter) QueryStart(ctx context.Context, _ engine.QueryStartData) context.Context {
+	return ctx
+}
+func (c *txCounter) QueryEnd(context.Context, engine.QueryEndData) {}
+
 // TestCommitOfOneStatementNeedsNoTransaction: a Commit whose flush is one
 // statement (one new object, or one changed object) sends just that
 // statement, no BEGIN or COMMIT; a failing one leaves the object as it
@@ -564,7 +570,7 @@ func TestCommitOfOneStatementNeedsNoTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	hk, tc := &sqlCounter{}, &txCounter{}
-	cfg.Hooks = []any{hk, tc}
+	cfg.Hook = engine.MultiHook(hk, tc)
 	db, err := engine.OpenConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)

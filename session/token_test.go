@@ -64,7 +64,7 @@ func TestCommitWithUnknownPositionReadsItsWrites(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg.Hooks = []any{cut}
+			cfg.Hook = cut
 			primary, err := engine.OpenConfig(ctx, cfg)
 			if err != nil {
 				t.Fatal(err)

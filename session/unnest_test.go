@@ -75,7 +75,7 @@ func TestInsertBatchAsArrays(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := &sqlLog{}
-	cfg.Hooks = []any{log}
+	cfg.Hook = log
 	db, err := engine.OpenConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)

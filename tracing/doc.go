@@ -1,9 +1,12 @@
 // Package tracing owns Athanor's observability: OpenTelemetry spans and
 // metrics, and slow-statement records for log/slog. It plugs into the
-// layers below through their hooks — engine.Config.Hooks (statements,
-// transactions, batches, pool), router.Config.Observer (routing
-// decisions) and session.Options.Observer (flushes) — and gives the
-// loader StartLoad for relationship loads. It does not own what is
+// layers below through the interfaces they define — engine.Config.Hook
+// (statements, transactions, batches, pool), router.Config.Observer
+// (routing decisions) and session.Options.Observer (flushes, and
+// relationship loads through loader.Observer). Each start event returns a
+// context that carries what the end event needs, so nothing is kept on
+// the side. No other package imports tracing or OpenTelemetry: a program
+// that does not use tracing links none of it. It does not own what is
 // observed, and it uses only the OpenTelemetry API: the application
 // chooses the SDK and exporters.
 //
@@ -24,7 +27,8 @@
 //	tr.ObserveRouter(r)
 //	s := session.New(session.Router(r), session.Options{Observer: tr})
 //
-// The Tracer itself may also be put in engine.Config.Hooks; Instrument is
+// The Tracer itself may also be engine.Config.Hook (or one of an
+// engine.MultiHook); Instrument is
 // better, as its hook knows the endpoint (server.address, server.port,
 // db.namespace, db.system.name) and the router's name for it.
 //
@@ -47,18 +51,18 @@
 // athanor.route.reason (router.Reason: replica, caught_up, causal_wait,
 // fallback, write, …), athanor.route.replica_lag and
 // athanor.route.causal_wait (seconds). The router reports its decision to
-// its Observer and then runs the statement with the same context on the
-// same goroutine; the Tracer parks the decision under that context and the
-// chosen node's name, and the node's hook takes it when the span starts.
-// The match is exact for one statement per context at a time; for
-// concurrent statements sharing a context it is exact per node.
+// its Observer (router.Config.Observer) and runs the statement with the
+// context the Observer returned; the Tracer's context carries the
+// decision, and the hook of the chosen node (matched by its host:port
+// name) adds it to the first span it starts under that context.
 //
 // Transactions are spans named TRANSACTION (SAVEPOINT when nested) from
 // BEGIN to COMMIT/ROLLBACK (athanor.tx.outcome), batches are BATCH spans
 // (db.operation.batch.size, athanor.batch.pipelined), flushes are
 // "athanor.flush" spans counting the rows written (athanor.flush.inserts,
-// .updates, .deletes), and relationship loads are "athanor.load
-// Model.Relationship" spans. Every span is a child of the span in the
+// .updates, .deletes), and relationship loads of a session whose
+// Observer is the Tracer are "athanor.load Model.Relationship" spans
+// (athanor.load.model, .relationship, .rows). Every span is a child of the span in the
 // caller's context; a flush's transaction and statements are children of
 // the flush.
 //

@@ -7,6 +7,9 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/athanor-orm/athanor/loader"
+	"github.com/athanor-orm/athanor/session"
 )
 
 // FlushStart implements session.Observer: it starts an "athanor.flush"
@@ -14,7 +17,7 @@ import (
 // its INSERT, UPDATE and DELETE statements write are counted (through
 // the engine hooks of t) into athanor.flush.inserts, .updates and
 // .deletes.
-func (t *Tracer) FlushStart(ctx context.Context) context.Context {
+func (t *Tracer) FlushStart(ctx context.Context, _ session.FlushStartData) context.Context {
 	ts := t.tracer()
 	if !ts.on {
 		return ctx
@@ -25,7 +28,8 @@ func (t *Tracer) FlushStart(ctx context.Context) context.Context {
 }
 
 // FlushEnd implements session.Observer.
-func (t *Tracer) FlushEnd(ctx context.Context, err error) {
+func (t *Tracer) FlushEnd(ctx context.Context, d session.FlushEndData) {
+	err := d.Err
 	fs, ok := ctx.Value(flushKey{}).(*flushState)
 	if !ok {
 		return
@@ -81,6 +85,26 @@ func (t *Tracer) StartLoad(ctx context.Context, model, relationship string) (con
 		trace.WithSpanKind(trace.SpanKindInternal),
 		trace.WithAttributes(keyLoadModel.String(model), keyLoadRelation.String(relationship)))
 	return ctx, Load{span: span}
+}
+
+// loadKey finds the Load a LoadStart started, for LoadEnd.
+type loadKey struct{}
+
+// LoadStart implements loader.Observer: it starts the span of loading one
+// relationship ("athanor.load Author.Books"), as Tracer.StartLoad does.
+func (t *Tracer) LoadStart(ctx context.Context, d loader.LoadStartData) context.Context {
+	lctx, l := t.StartLoad(ctx, d.Model, d.Relationship)
+	if l.span == nil {
+		return ctx
+	}
+	return context.WithValue(lctx, loadKey{}, l)
+}
+
+// LoadEnd implements loader.Observer.
+func (t *Tracer) LoadEnd(ctx context.Context, d loader.LoadEndData) {
+	if l, ok := ctx.Value(loadKey{}).(Load); ok {
+		l.End(d.Rows, d.Err)
+	}
 }
 
 // End ends the load's span with the number of rows loaded and its error.

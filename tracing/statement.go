@@ -84,7 +84,7 @@ func (e *endpoint) QueryStart(ctx context.Context, d engine.QueryStartData) cont
 		st.stmt = d.Statement
 	}
 	if ts.on {
-		st.dec, st.route = t.pending.take(ctx, e.node)
+		st.dec, st.route = takeRoute(ctx, e.node)
 		attrs := make([]attribute.KeyValue, 0, 16)
 		attrs = append(attrs, e.attrs...)
 		if st.op != "" {

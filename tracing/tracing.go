@@ -18,7 +18,9 @@ import (
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/router"
+	"github.com/athanor-orm/athanor/session"
 )
 
 // ScopeName is the instrumentation scope of Athanor's tracer and meter.
@@ -59,10 +61,11 @@ type Options struct {
 // safe for concurrent use.
 //
 // It implements engine.QueryHook, engine.PoolHook, engine.TxHook,
-// engine.BatchHook (add it to engine.Config.Hooks, or better call
+// engine.BatchHook (set it as engine.Config.Hook, or better call
 // Instrument, which adds a hook that also knows the endpoint's address),
-// router.Observer (set it as router.Config.Observer) and session.Observer
-// (set it as session.Options.Observer).
+// router.Observer (set it as router.Config.Observer), session.Observer
+// (set it as session.Options.Observer) and loader.Observer (the session
+// hands it its relationship loads).
 type Tracer struct {
 	opts Options
 
@@ -74,12 +77,10 @@ type Tracer struct {
 	meter metric.Meter
 	inst  instruments
 
-	pending pendingDecisions
-
 	namesMu sync.RWMutex
 	names   map[nameKey]string // span names by operation and table; guarded by namesMu
 
-	bare endpoint // the hook used when the Tracer itself is in Config.Hooks
+	bare endpoint // the hook used when the Tracer itself is Config.Hook
 }
 
 // tracerState is a trace.Tracer and whether it can record at all.
@@ -151,7 +152,8 @@ func sameProvider(a, b trace.TracerProvider) bool {
 	return a == b
 }
 
-// Instrument adds to cfg.Hooks a hook of t bound to cfg's endpoint, so
+// Instrument adds to cfg.Hook (through engine.MultiHook) a hook of t
+// bound to cfg's endpoint, so
 // that statement spans carry db.system.name, server.address, server.port
 // and db.namespace, and pool metrics carry the pool's name. Call it after
 // engine.ParseConfig and before engine.OpenConfig:
@@ -165,12 +167,13 @@ func (t *Tracer) Instrument(cfg *engine.Config) {
 	if cfg == nil {
 		return
 	}
-	cfg.Hooks = append(cfg.Hooks, t.endpointFor(cfg))
+	cfg.Hook = engine.MultiHook(cfg.Hook, t.endpointFor(cfg))
 }
 
 // Hook returns the hook Instrument would add, for callers that assemble
-// engine.Config.Hooks themselves.
-func (t *Tracer) Hook(cfg *engine.Config) any { return t.endpointFor(cfg) }
+// engine.Config.Hook themselves. It implements every engine hook
+// interface.
+func (t *Tracer) Hook(cfg *engine.Config) engine.QueryHook { return t.endpointFor(cfg) }
 
 func (t *Tracer) endpointFor(cfg *engine.Config) *endpoint {
 	e := &endpoint{t: t}
@@ -261,8 +264,13 @@ func (t *Tracer) BatchStart(ctx context.Context, d engine.BatchStartData) contex
 // BatchEnd implements engine.BatchHook.
 func (t *Tracer) BatchEnd(ctx context.Context, d engine.BatchEndData) { t.bare.BatchEnd(ctx, d) }
 
-// Acquired implements engine.PoolHook.
-func (t *Tracer) Acquired(ctx context.Context, d engine.AcquireData) { t.bare.Acquired(ctx, d) }
+// AcquireStart implements engine.PoolHook.
+func (t *Tracer) AcquireStart(ctx context.Context, d engine.AcquireStartData) context.Context {
+	return t.bare.AcquireStart(ctx, d)
+}
+
+// AcquireEnd implements engine.PoolHook.
+func (t *Tracer) AcquireEnd(ctx context.Context, d engine.AcquireEndData) { t.bare.AcquireEnd(ctx, d) }
 
 // Released implements engine.PoolHook.
 func (t *Tracer) Released(d engine.ReleaseData) { t.bare.Released(d) }
@@ -273,6 +281,8 @@ var (
 	_ engine.TxHook    = (*Tracer)(nil)
 	_ engine.BatchHook = (*Tracer)(nil)
 	_ router.Observer  = (*Tracer)(nil)
+	_ session.Observer = (*Tracer)(nil)
+	_ loader.Observer  = (*Tracer)(nil)
 	_ engine.QueryHook = (*endpoint)(nil)
 	_ engine.PoolHook  = (*endpoint)(nil)
 	_ engine.TxHook    = (*endpoint)(nil)

@@ -21,7 +21,9 @@ import (
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/router"
+	"github.com/athanor-orm/athanor/session"
 	"github.com/athanor-orm/athanor/tracing"
 )
 
@@ -325,7 +327,7 @@ func TestDurationHistogram(t *testing.T) {
 func TestTransactionAndFlushNesting(t *testing.T) {
 	h := newHarness(t, tracing.Options{})
 	db := sqliteDB(t, h.tr)
-	ctx := h.tr.FlushStart(context.Background())
+	ctx := h.tr.FlushStart(context.Background(), session.FlushStartData{})
 	tx, err := db.Begin(ctx, engine.TxOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -343,7 +345,7 @@ func TestTransactionAndFlushNesting(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h.tr.FlushEnd(ctx, nil)
+	h.tr.FlushEnd(ctx, session.FlushEndData{})
 	spans := h.spans.GetSpans()
 	flush := find(t, spans, "athanor.flush")
 	a := attrs(flush)
@@ -389,20 +391,21 @@ func TestRoutedDecisionReachesSpan(t *testing.T) {
 	primary, replica := mk("5432").(engine.QueryHook), mk("5433").(engine.QueryHook)
 	stmt := core.Select(items.C("note")).From(items)
 	ctx := context.Background()
-	run := func(hook engine.QueryHook) {
+	run := func(ctx context.Context, hook engine.QueryHook) {
 		hctx := hook.QueryStart(ctx, engine.QueryStartData{Statement: stmt, SQL: "SELECT 1"})
 		hook.QueryEnd(hctx, engine.QueryEndData{SQL: "SELECT 1"})
 	}
-	h.tr.Routed(ctx, router.Decision{Group: "default", Node: "db5433:5433", Role: router.RoleReplica, Reason: router.ReasonCaughtUp, Lag: 2 * time.Second})
-	h.tr.Routed(ctx, router.Decision{Group: "default", Node: "db5432:5432", Role: router.RolePrimary, Reason: router.ReasonFallback, Wait: 100 * time.Millisecond})
-	run(primary) // takes the primary's decision, not the replica's parked before it
-	run(replica)
-	run(replica) // nothing parked: no route attributes
+	rctx := h.tr.Routed(ctx, router.Decision{Group: "default", Node: "db5433:5433", Role: router.RoleReplica, Reason: router.ReasonCaughtUp, Lag: 2 * time.Second})
+	pctx := h.tr.Routed(ctx, router.Decision{Group: "default", Node: "db5432:5432", Role: router.RolePrimary, Reason: router.ReasonFallback, Wait: 100 * time.Millisecond})
+	run(pctx, primary)
+	run(rctx, replica)
+	run(rctx, replica) // the decision went to the first span: no route attributes
+	run(pctx, replica) // another node's decision: none either
 	spans := h.spans.GetSpans()
-	if len(spans) != 3 {
-		t.Fatalf("%d spans, want 3", len(spans))
+	if len(spans) != 4 {
+		t.Fatalf("%d spans, want 4", len(spans))
 	}
-	p, r, none := attrs(spans[0]), attrs(spans[1]), attrs(spans[2])
+	p, r, none, other := attrs(spans[0]), attrs(spans[1]), attrs(spans[2]), attrs(spans[3])
 	if p["athanor.route.reason"].AsString() != "fallback" || p["athanor.route.role"].AsString() != "primary" ||
 		p["athanor.route.causal_wait"].AsFloat64() != 0.1 || p["server.port"].AsInt64() != 5432 {
 		t.Errorf("primary span: %v", p)
@@ -412,7 +415,10 @@ func TestRoutedDecisionReachesSpan(t *testing.T) {
 		t.Errorf("replica span: %v", r)
 	}
 	if _, ok := none["athanor.route.reason"]; ok {
-		t.Errorf("unrouted span has a route: %v", none)
+		t.Errorf("second span under one decision has a route: %v", none)
+	}
+	if _, ok := other["athanor.route.reason"]; ok {
+		t.Errorf("span of another node has a route: %v", other)
 	}
 	noSecret(t, h)
 }
@@ -475,8 +481,8 @@ func TestNoProviderAllocatesNothing(t *testing.T) {
 			d := router.Decision{Group: "default", Node: "db:5432", Role: router.RolePrimary, Reason: router.ReasonWrite}
 			for _, hk := range hooks {
 				allocs := testing.AllocsPerRun(1000, func() {
-					tr.Routed(ctx, d)
-					hctx := hk.QueryStart(ctx, engine.QueryStartData{Statement: stmt, SQL: "SELECT"})
+					rctx := tr.Routed(ctx, d)
+					hctx := hk.QueryStart(rctx, engine.QueryStartData{Statement: stmt, SQL: "SELECT"})
 					hk.QueryEnd(hctx, engine.QueryEndData{SQL: "SELECT", Rows: 1, Duration: time.Microsecond})
 				})
 				if allocs != 0 {
@@ -502,5 +508,24 @@ func TestStartLoad(t *testing.T) {
 	s := find(t, h.spans.GetSpans(), "athanor.load Author.Books")
 	if s.Parent.SpanID() != parent.SpanContext().SpanID() || attrs(s)["athanor.load.rows"].AsInt64() != 3 {
 		t.Errorf("load span: parent %v, attrs %v", s.Parent.SpanID(), attrs(s))
+	}
+}
+
+// TestLoadObserver: as the session's loader.Observer, the Tracer starts a
+// load span under the caller's and ends it with the context it returned.
+func TestLoadObserver(t *testing.T) {
+	h := newHarness(t, tracing.Options{})
+	pctx, parent := h.tp.Tracer("test").Start(context.Background(), "query")
+	lctx := h.tr.LoadStart(pctx, loader.LoadStartData{Model: "Author", Relationship: "Books"})
+	if lctx == pctx {
+		t.Fatal("LoadStart kept nothing in the context")
+	}
+	h.tr.LoadEnd(lctx, loader.LoadEndData{Model: "Author", Relationship: "Books", Rows: 2, Err: errors.New("boom")})
+	parent.End()
+	s := find(t, h.spans.GetSpans(), "athanor.load Author.Books")
+	a := attrs(s)
+	if s.Parent.SpanID() != parent.SpanContext().SpanID() || a["athanor.load.rows"].AsInt64() != 2 ||
+		a["athanor.load.model"].AsString() != "Author" || a["athanor.load.relationship"].AsString() != "Books" || s.Status.Code != codes.Error {
+		t.Errorf("load span: parent %v, attrs %v, status %v", s.Parent.SpanID(), a, s.Status)
 	}
 }

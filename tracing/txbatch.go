@@ -32,7 +32,7 @@ func (e *endpoint) TxBegin(ctx context.Context, d engine.TxBeginData) context.Co
 		attrs = append(attrs, keyTxSavepoint.String(d.Savepoint))
 	}
 	attrs = append(attrs, keyTxIsolation.String(d.Options.Isolation.String()), keyTxReadOnly.Bool(d.Options.ReadOnly))
-	if dec, ok := e.t.pending.take(ctx, e.node); ok {
+	if dec, ok := takeRoute(ctx, e.node); ok {
 		attrs = appendRoute(attrs, dec)
 	}
 	ctx, span := ts.tr.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
@@ -71,7 +71,7 @@ func (e *endpoint) BatchStart(ctx context.Context, d engine.BatchStartData) cont
 	attrs := make([]attribute.KeyValue, 0, 16)
 	attrs = append(attrs, e.attrs...)
 	attrs = append(attrs, keyOperation.String("BATCH"), keyBatchSize.Int(d.Statements), keyBatchPipelined.Bool(d.Pipelined))
-	if dec, ok := t.pending.take(ctx, e.node); ok {
+	if dec, ok := takeRoute(ctx, e.node); ok {
 		attrs = appendRoute(attrs, dec)
 	}
 	ctx, span := ts.tr.Start(ctx, "BATCH", trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
@@ -97,13 +97,15 @@ func (e *endpoint) BatchEnd(ctx context.Context, d engine.BatchEndData) {
 	}
 }
 
-// Acquired implements engine.PoolHook: the wait goes to the
-// db.client.connection.wait_time histogram. A failed acquire drops the
-// routing decision parked for the statement that will not run.
-func (e *endpoint) Acquired(ctx context.Context, d engine.AcquireData) {
-	if d.Err != nil {
-		e.t.pending.take(ctx, e.node)
-	}
+// AcquireStart implements engine.PoolHook; the wait is measured by the
+// engine, so nothing is kept.
+func (e *endpoint) AcquireStart(ctx context.Context, _ engine.AcquireStartData) context.Context {
+	return ctx
+}
+
+// AcquireEnd implements engine.PoolHook: the wait goes to the
+// db.client.connection.wait_time histogram.
+func (e *endpoint) AcquireEnd(ctx context.Context, d engine.AcquireEndData) {
 	if e.t.inst.connWait.Enabled(ctx) {
 		e.t.inst.connWait.Record(ctx, d.Wait.Seconds(), e.poolOption())
 	}

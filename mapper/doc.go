@@ -223,4 +223,13 @@
 // column, an unsupported type or a broken relationship; the error names the
 // struct, the field and the tag, and wraps ErrBadTag, ErrUnknownColumn,
 // ErrUnsupportedType or ErrBadRelation.
+//
+// # Per-model caches
+//
+// Packages that use models (session, loader) keep what they derive from
+// a model (layouts, statement shapes) on the model itself, in a Slot
+// registered once in a package variable with NewSlot: Slot.Get builds the
+// value on a model's first use and returns the stored one afterwards,
+// without a lock or an allocation. Concurrent first uses may build more
+// than once, but all get the same value. A program has at most 8 slots.
 package mapper

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -11,7 +12,8 @@ import (
 )
 
 // Model is a registered struct type mapped to a table. It is built once, at
-// registration, and is immutable afterwards: safe to share.
+// registration, and is immutable afterwards (apart from the caches other
+// packages keep on it, see Slot): safe to share.
 type Model struct {
 	// Name is the Go struct name.
 	Name string
@@ -39,6 +41,8 @@ type Model struct {
 	intKey int
 	// snapType is the layout of a Snapshot block (see access.go).
 	snapType reflect.Type
+	// slots hold the per-model caches of other packages (see Slot).
+	slots [maxSlots]atomic.Value
 }
 
 // Table is the model's table metadata; pass it to core.NewMetaData (or use

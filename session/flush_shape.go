@@ -32,21 +32,16 @@ type insertShape struct {
 	json []int
 }
 
-type insertShapeKey struct {
-	m       *mapper.Model
-	omitted omitSet
-}
-
-// insertShapes caches shapes by model and omitted set: few per model.
-var insertShapes sync.Map // insertShapeKey → *insertShape
+// insertShapes caches a model's shapes by omitted set: few per model.
+var insertShapes = mapper.NewSlot(func(*mapper.Model) *sync.Map { return new(sync.Map) })
 
 // insertShapeFor returns the shape of e's INSERT.
 func insertShapeFor(m *mapper.Model, e *entry) *insertShape {
-	k := insertShapeKey{m: m, omitted: omitted(m, e)}
-	if sh, ok := insertShapes.Load(k); ok {
+	shapes, k := insertShapes.Get(m), omitted(m, e)
+	if sh, ok := shapes.Load(k); ok {
 		return sh.(*insertShape)
 	}
-	sh, _ := insertShapes.LoadOrStore(k, newInsertShape(m, e))
+	sh, _ := shapes.LoadOrStore(k, newInsertShape(m, e))
 	return sh.(*insertShape)
 }
 

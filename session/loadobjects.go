@@ -2,7 +2,6 @@ package session
 
 import (
 	"reflect"
-	"sync"
 	"unsafe"
 
 	"github.com/athanor-orm/athanor/internal/objaccess"
@@ -112,18 +111,16 @@ type loadBlock struct {
 	snapOff uintptr
 }
 
-var loadBlocks sync.Map // *mapper.Model → *loadBlock
+var loadBlocks = mapper.NewSlot(newLoadBlock)
 
-func loadBlockOf(m *mapper.Model) *loadBlock {
-	b, ok := loadBlocks.Load(m)
-	if !ok {
-		t := reflect.StructOf([]reflect.StructField{
-			{Name: "E", Type: reflect.TypeFor[entry]()},
-			{Name: "S", Type: m.SnapshotType()},
-		})
-		b, _ = loadBlocks.LoadOrStore(m, &loadBlock{t: t, snapOff: t.Field(1).Offset})
-	}
-	return b.(*loadBlock)
+func loadBlockOf(m *mapper.Model) *loadBlock { return loadBlocks.Get(m) }
+
+func newLoadBlock(m *mapper.Model) *loadBlock {
+	t := reflect.StructOf([]reflect.StructField{
+		{Name: "E", Type: reflect.TypeFor[entry]()},
+		{Name: "S", Type: m.SnapshotType()},
+	})
+	return &loadBlock{t: t, snapOff: t.Field(1).Offset}
 }
 
 // slab returns a slab of blocks for the entries of one load.

@@ -6,7 +6,9 @@ import (
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/internal/testdb"
 	"github.com/athanor-orm/athanor/mapper"
+	"github.com/athanor-orm/athanor/router"
 	"github.com/athanor-orm/athanor/session"
 )
 
@@ -114,4 +116,54 @@ func TestCreateAllOnTx(t *testing.T) {
 			t.Fatalf("table %s exists after the rollback of the CreateAll transaction", m.Table().Name())
 		}
 	})
+}
+
+// New given a *router.Router itself keeps the router's causal tokens, on
+// the single-statement path and in a transaction, as session.Router did.
+func TestSessionOverRouterKeepsToken(t *testing.T) {
+	ctx := context.Background()
+	c := testdb.PG(t)
+	open := func(url string) *engine.DB {
+		db, err := engine.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	primary := open(c.Primary.URL())
+	var replicas []*engine.DB
+	for _, r := range c.Replicas {
+		replicas = append(replicas, open(r.URL()))
+	}
+	rt, err := router.New(router.Config{Groups: []router.GroupConfig{{Name: router.DefaultGroup, Primary: primary, Replicas: replicas}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	if rt.Dialect() != primary.Dialect() {
+		t.Fatalf("router dialect %v, want the primary's %v", rt.Dialect(), primary.Dialect())
+	}
+	reg := mapper.NewRegistry()
+	if _, err := mapper.RegisterIn[execRow](reg); err != nil {
+		t.Fatal(err)
+	}
+	if err := engine.CreateAll(ctx, rt, reg); err != nil {
+		t.Fatal(err)
+	}
+	for _, ids := range [][]int64{{1}, {2, 3}} {
+		s := session.New(rt, session.Options{Registry: reg})
+		for _, id := range ids {
+			if err := s.Add(&execRow{ID: id, Name: "r"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tok, err := s.Commit(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok.IsZero() {
+			t.Errorf("commit of %d rows over the router returned no causal token", len(ids))
+		}
+	}
 }

@@ -57,6 +57,18 @@
 //
 // Existing tables are kept as they are: CreateAll does not migrate.
 //
+// engine.CreateAll(ctx, ex, schema) and engine.DropAll do the same on any
+// Executor, for example inside a transaction (on PostgreSQL and SQLite,
+// whose DDL is transactional, a rollback undoes it; MariaDB commits DDL
+// at once).
+//
+// # Executor
+//
+// Executor is the set of methods that run statements — Dialect, Exec,
+// Query, QueryFunc, QueryRow and Batch — common to *DB, *Tx,
+// *router.Router and *router.Tx. Code that takes an Executor (the session,
+// CreateAll) works on a pool and inside a caller's transaction alike.
+//
 // # Pool
 //
 // Every driver runs under the same pool (github.com/jackc/puddle/v2), with

@@ -261,6 +261,17 @@ func (r *Router) GroupFor(stmt core.Statement) (*Group, error) {
 	return g, nil
 }
 
+// Dialect is the dialect of the default group's primary (nil before a
+// group is added), what statements without a bound table compile for.
+// It makes a Router an engine.Executor.
+func (r *Router) Dialect() core.Dialect {
+	g := r.routes.Load().defaultGrp
+	if g == nil {
+		return nil
+	}
+	return g.Primary().Dialect()
+}
+
 // Exec runs a statement that returns no rows. Writes run on the primary
 // and, when ctx carries a Tracker, add the commit's position to it.
 func (r *Router) Exec(ctx context.Context, stmt core.Statement) (engine.Result, error) {

@@ -124,6 +124,9 @@ func (tx *Tx) Begin(ctx context.Context) (*Tx, error) {
 	return &Tx{g: tx.g, tx: sp, node: tx.node, ctx: tx.ctx, rw: tx.rw}, nil
 }
 
+// Dialect is the dialect of the transaction's primary.
+func (tx *Tx) Dialect() core.Dialect { return tx.tx.Dialect() }
+
 // Engine returns the underlying engine transaction.
 func (tx *Tx) Engine() *engine.Tx { return tx.tx }
 

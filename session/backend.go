@@ -10,15 +10,13 @@ import (
 )
 
 // Backend is what a Session runs on: reads outside a transaction, and a
-// read-write transaction on the primary for flushes. DB and Router adapt
-// an *engine.DB and a *router.Router; tests may supply their own.
+// read-write transaction on the primary for flushes. New adapts any
+// engine.Executor to one (see backendOf); DB and Router are conveniences,
+// and tests may supply their own.
 type Backend interface {
-	// Dialect is the dialect of the primary the session writes to.
-	Dialect() core.Dialect
-	// QueryFunc runs stmt and calls fn with its rows, closing them after;
-	// fn does not keep them.
-	QueryFunc(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error
-	Exec(ctx context.Context, stmt core.Statement) (engine.Result, error)
+	// Dialect is the dialect of the primary the session writes to;
+	// QueryFunc's fn does not keep the rows.
+	engine.Executor
 	// Begin starts a read-write transaction on the primary.
 	Begin(ctx context.Context, opts engine.TxOptions) (Tx, error)
 }
@@ -48,6 +46,12 @@ func (b engineBackend) QueryFunc(ctx context.Context, s core.Statement, fn func(
 }
 func (b engineBackend) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
 	return b.db.Exec(ctx, s)
+}
+func (b engineBackend) Query(ctx context.Context, s core.Statement) (*engine.Rows, error) {
+	return b.db.Query(ctx, s)
+}
+func (b engineBackend) QueryRow(ctx context.Context, s core.Statement) *engine.Row {
+	return b.db.QueryRow(ctx, s)
 }
 func (b engineBackend) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.BatchResult, error) {
 	return b.db.Batch(ctx, stmts...)
@@ -87,12 +91,12 @@ func Router(r *router.Router) Backend { return routerBackend{r} }
 
 type routerBackend struct{ r *router.Router }
 
-func (b routerBackend) Dialect() core.Dialect {
-	g, err := b.r.GroupFor(core.Raw("SELECT 1").ReadOnly()) // no table: the default group
-	if err != nil || g == nil {
-		return nil
-	}
-	return g.Primary().Dialect()
+func (b routerBackend) Dialect() core.Dialect { return b.r.Dialect() }
+func (b routerBackend) Query(ctx context.Context, s core.Statement) (*engine.Rows, error) {
+	return b.r.Query(ctx, s)
+}
+func (b routerBackend) QueryRow(ctx context.Context, s core.Statement) *engine.Row {
+	return b.r.QueryRow(ctx, s)
 }
 func (b routerBackend) QueryFunc(ctx context.Context, s core.Statement, fn func(*engine.Rows) error) error {
 	return b.r.QueryFunc(ctx, s, fn)

@@ -11,7 +11,7 @@
 // # Smallest use
 //
 //	db, _ := engine.Open(ctx, "sqlite:///tmp/shop.db")
-//	s := session.New(session.DB(db), session.Options{})
+//	s := session.New(db, session.Options{})
 //	a := &Author{Name: "Le Guin", Books: []*Book{{Title: "The Dispossessed"}}}
 //	s.Add(a)                              // the book follows (save-update cascade)
 //	tok, err := s.Commit(ctx)             // INSERT authors, then books, one transaction
@@ -19,7 +19,16 @@
 //	b.Title = "The Dispossessed: An Ambiguous Utopia"
 //	_, err = s.Commit(ctx)                // UPDATE "books" SET "title" = $1 … only
 //
-// Over a router, session.New(session.Router(r), …) reads from replicas,
+// New takes any engine.Executor. Over a caller's *engine.Tx (or
+// *router.Tx) the session runs inside that transaction: a flush of one
+// statement runs on it, a larger one in a savepoint of it, so the
+// session's Commit ends only the savepoint and the caller's Rollback
+// discards the session's writes (its Options.Tx does not apply). Such a
+// session is used as the transaction is, from one goroutine at a time.
+// session.DB(db) and session.Router(r) are the adapters New uses for a
+// pool and a router.
+//
+// Over a router, session.New(r, …) reads from replicas,
 // flushes on the primary, and keeps the causal token of every commit so
 // the session's later reads see its writes (Token returns it for the next
 // request). When the primary's position cannot be read after a commit,

@@ -143,10 +143,13 @@ type Session struct {
 	detect loader.Detector
 }
 
-// New returns a session over b.
+// New returns a session over ex: an *engine.DB, a *router.Router, a
+// caller's *engine.Tx or *router.Tx (flushes run in savepoints of it), or
+// a Backend.
 //
-//	s := session.New(session.DB(db), session.Options{})
-func New(b Backend, opts Options) *Session {
+//	s := session.New(db, session.Options{})
+func New(ex engine.Executor, opts Options) *Session {
+	b := backendOf(ex)
 	if opts.Registry == nil {
 		opts.Registry = mapper.Default
 	}

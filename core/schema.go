@@ -27,6 +27,10 @@ const (
 	TypeUUID
 	TypeJSON
 	TypeEnum // a closed set of strings, Type.Enum; see EnumType
+	// TypeNative is a server type no other kind describes, named by
+	// Type.Native and rendered as is (reflection of, say, PostgreSQL's
+	// inet or MySQL's MEDIUMINT UNSIGNED).
+	TypeNative
 )
 
 // Type is a column's type with its size or precision.
@@ -40,6 +44,9 @@ type Type struct {
 	// Enum is the set of values of a TypeEnum column (nil otherwise). A
 	// pointer keeps Type comparable.
 	Enum *EnumType
+	// Native is the server's spelling of a TypeNative type, such as
+	// "inet" or "mediumint unsigned" (empty for the other kinds).
+	Native string
 }
 
 // Type constructors, for Column.Type.
@@ -63,7 +70,7 @@ func ArrayOf(elem Type) Type      { elem.Array = true; return elem }
 func (k TypeKind) String() string { return typeKindNames[k] }
 
 var typeKindNames = [...]string{"invalid", "smallint", "int", "bigint", "float", "double", "numeric", "bool",
-	"string", "text", "bytes", "date", "time", "timestamp", "timestamptz", "uuid", "json", "enum"}
+	"string", "text", "bytes", "date", "time", "timestamp", "timestamptz", "uuid", "json", "enum", "native"}
 
 // FKAction is an ON DELETE / ON UPDATE action.
 type FKAction uint8
@@ -96,6 +103,9 @@ type Column struct {
 	ServerDefault Expr
 	// Unique adds a single-column UNIQUE constraint.
 	Unique bool
+	// Comment is the column's comment in the database (COMMENT ON COLUMN
+	// on PostgreSQL, the COMMENT clause on MySQL; SQLite has none).
+	Comment string
 
 	table *Table
 	// shape is what writeExpr writes in shape mode, built with the table;
@@ -137,6 +147,13 @@ type Index struct {
 	Name    string // optional; defaults to ix_<table>_<cols>
 	Columns []string
 	Unique  bool
+	// Expressions, when not empty, are what the index covers instead of
+	// Columns (an expression index, such as lower(email)); Columns is
+	// then empty and Name is required.
+	Expressions []Expr
+	// Where makes the index partial (PostgreSQL and SQLite): only rows
+	// satisfying it are indexed. Nil indexes every row.
+	Where Expr
 }
 
 // TableDef declares a table for NewTable.
@@ -148,6 +165,9 @@ type TableDef struct {
 	Uniques     []Unique
 	Checks      []Check
 	Indexes     []Index
+	// Comment is the table's comment in the database (COMMENT ON TABLE on
+	// PostgreSQL, the table option on MySQL; SQLite has none).
+	Comment string
 }
 
 // Table is immutable schema metadata for one table, and the FROM item for

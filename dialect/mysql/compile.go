@@ -2,8 +2,6 @@ package mysql
 
 import (
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -142,38 +140,12 @@ func (d dialect) compileAppendString(b []byte, s string) ([]byte, error) {
 }
 
 func (d dialect) compileAppendNumber(b []byte, v any) ([]byte, error) {
-	switch x := v.(type) {
-	case int:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int8:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int16:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int32:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int64:
-		return strconv.AppendInt(b, x, 10), nil
-	case uint:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint8:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint16:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint32:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint64:
-		return strconv.AppendUint(b, x, 10), nil
-	case float32, float64:
-		f, bits := 0.0, 64
-		if x32, ok := x.(float32); ok {
-			f, bits = float64(x32), 32
-		} else {
-			f = x.(float64)
-		}
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return b, fmt.Errorf("%s: cannot write a non-finite float as a SQL literal", d.Name())
-		}
-		return strconv.AppendFloat(b, f, 'g', -1, bits), nil
+	b, ok, err := core.AppendNumberLiteral(b, v, 0)
+	switch {
+	case err != nil:
+		return b, fmt.Errorf("%s: %w", d.Name(), err)
+	case !ok:
+		return b, fmt.Errorf("%s: cannot write a %T as a SQL literal", d.Name(), v)
 	}
-	return b, fmt.Errorf("%s: cannot write a %T as a SQL literal", d.Name(), v)
+	return b, nil
 }

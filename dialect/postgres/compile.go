@@ -3,7 +3,6 @@ package postgres
 import (
 	"database/sql/driver"
 	"fmt"
-	"math"
 	"reflect"
 	"strconv"
 	"time"
@@ -111,26 +110,11 @@ func (dialect) AppendPlaceholder(b []byte, n int) []byte {
 
 // AppendIdent double-quotes name, doubling embedded double quotes.
 func (dialect) AppendIdent(b []byte, name string) ([]byte, error) {
-	switch {
-	case name == "":
-		return b, fmt.Errorf("postgres: empty identifier: %w", core.ErrInvalidIdentifier)
-	case len(name) > maxIdentLen:
-		return b, fmt.Errorf("postgres: identifier %q is longer than %d bytes: %w", name, maxIdentLen, core.ErrInvalidIdentifier)
-	case !utf8.ValidString(name):
-		return b, fmt.Errorf("postgres: identifier %q is not valid UTF-8: %w", name, core.ErrInvalidIdentifier)
+	b, err := core.AppendQuotedIdent(b, name, '"', maxIdentLen)
+	if err != nil {
+		return b, fmt.Errorf("postgres: %w", err)
 	}
-	b = append(b, '"')
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch c {
-		case 0:
-			return b, fmt.Errorf("postgres: identifier %q contains a NUL byte: %w", name, core.ErrInvalidIdentifier)
-		case '"':
-			b = append(b, '"')
-		}
-		b = append(b, c)
-	}
-	return append(b, '"'), nil
+	return b, nil
 }
 
 // AppendLiteral writes a DDL literal. Strings with a backslash use the
@@ -179,38 +163,12 @@ func appendString(b []byte, s string) ([]byte, error) {
 
 // compileAppendNumber writes an integer or finite float literal.
 func compileAppendNumber(b []byte, v any) ([]byte, error) {
-	switch x := v.(type) {
-	case int:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int8:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int16:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int32:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int64:
-		return strconv.AppendInt(b, x, 10), nil
-	case uint:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint8:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint16:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint32:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint64:
-		return strconv.AppendUint(b, x, 10), nil
-	case float32:
-		return appendFloat(b, float64(x), 32)
-	case float64:
-		return appendFloat(b, x, 64)
+	b, ok, err := core.AppendNumberLiteral(b, v, 0)
+	switch {
+	case err != nil:
+		return b, fmt.Errorf("postgres: %w", err)
+	case !ok:
+		return b, fmt.Errorf("postgres: cannot write a %T as a SQL literal", v)
 	}
-	return b, fmt.Errorf("postgres: cannot write a %T as a SQL literal", v)
-}
-
-func appendFloat(b []byte, f float64, bits int) ([]byte, error) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return b, fmt.Errorf("postgres: cannot write a non-finite float as a SQL literal")
-	}
-	return strconv.AppendFloat(b, f, 'g', -1, bits), nil
+	return b, nil
 }

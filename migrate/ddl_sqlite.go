@@ -16,16 +16,26 @@ import (
 // around the transaction and checked with PRAGMA foreign_key_check
 // before it commits, so the script runs its own transaction.
 func (r *renderer) sqlite(p *Plan, s *Script) (*Script, error) {
-	rebuild := map[string]bool{}
+	// The tables to rebuild, with their live and model definitions, in
+	// the order of their first change.
+	type pair struct{ old, new *core.Table }
+	rebuild := map[string]pair{}
+	var order []string
+	mark := func(name string, old, new *core.Table) {
+		if _, ok := rebuild[name]; !ok {
+			rebuild[name] = pair{old, new}
+			order = append(order, name)
+		}
+	}
 	for _, c := range p.Changes {
 		if c.Kind == AlterEnum {
 			for _, ref := range c.Columns {
-				rebuild[ref.New.FullName()] = true
+				mark(ref.New.FullName(), ref.Old, ref.New)
 			}
 			continue
 		}
 		if sqliteNeedsRebuild(c) {
-			rebuild[c.Table] = true
+			mark(c.Table, c.Old, c.New)
 		}
 	}
 	var ups, downs [][]string
@@ -35,24 +45,20 @@ func (r *renderer) sqlite(p *Plan, s *Script) (*Script, error) {
 			return
 		}
 		emitted = true
-		seen := map[string]bool{}
-		for _, c := range p.Changes {
-			if !rebuild[c.Table] || c.Old == nil || c.New == nil || seen[c.Table] {
-				continue
-			}
-			seen[c.Table] = true
+		for _, name := range order {
+			pr := rebuild[name]
 			renames := map[string]string{} // model column → live column
 			for _, o := range p.Changes {
-				if o.Kind == RenameColumn && o.Table == c.Table {
+				if o.Kind == RenameColumn && o.Table == name {
 					renames[o.Column] = o.OldColumn
 				}
 			}
-			ups = append(ups, r.rebuild(c.New, c.Old, c.New, renames))
+			ups = append(ups, r.rebuild(pr.new, pr.old, pr.new, renames))
 			back := map[string]string{}
 			for n, o := range renames {
 				back[o] = n
 			}
-			downs = append(downs, r.rebuild(c.New, c.New, c.Old, back))
+			downs = append(downs, r.rebuild(pr.new, pr.new, pr.old, back))
 		}
 	}
 	for _, c := range p.Changes {
@@ -60,8 +66,10 @@ func (r *renderer) sqlite(p *Plan, s *Script) (*Script, error) {
 		case c.Kind == DropTable || c.Kind == DropEnum:
 			emitRebuilds()
 		case c.Kind == AddTable || c.Kind == RenameTable || c.Kind == CreateEnum || c.Kind == AlterEnum:
-		case rebuild[c.Table]:
-			continue // part of the rebuild
+		default:
+			if _, ok := rebuild[c.Table]; ok {
+				continue // part of the rebuild
+			}
 		}
 		up, down := r.sqliteChange(c)
 		if r.err != nil {

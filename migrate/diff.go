@@ -150,9 +150,11 @@ type DiffOptions struct {
 	// *DestructiveError.
 	AllowDestructive bool
 	// Normalize, when set, is called for every table present on both
-	// sides with copies of its live and model definitions before they are
-	// compared; it rewrites either to remove differences the server does
-	// not keep (see NormalizeFor). Nil compares the core metadata exactly.
+	// sides (matched by name or rename) with copies of its live and model
+	// definitions before anything is compared; it rewrites either to remove
+	// differences the server does not keep (see NormalizeFor). The changes
+	// then carry the rewritten tables. Nil compares the core metadata
+	// exactly.
 	Normalize func(live, model *core.TableDef)
 }
 
@@ -211,6 +213,12 @@ func (e *DestructiveError) Unwrap() error { return ErrDestructive }
 func Diff(from, to *core.MetaData, opts DiffOptions) (*Plan, error) {
 	if from == nil || to == nil {
 		return nil, errors.New("migrate: diff: nil metadata")
+	}
+	if opts.Normalize != nil {
+		var err error
+		if from, to, err = normalize(from, to, opts); err != nil {
+			return nil, err
+		}
 	}
 	d := differ{from: from, to: to, opts: opts}
 	if err := d.run(); err != nil {
@@ -321,9 +329,6 @@ func (d *differ) run() error {
 // table compares one table present on both sides.
 func (d *differ) table(ot, nt *core.Table, colRen map[string]string) error {
 	od, nd := core.TableDefOf(ot), core.TableDefOf(nt)
-	if d.opts.Normalize != nil {
-		d.opts.Normalize(&od, &nd)
-	}
 	name := nt.FullName()
 	base := Change{Table: name, Old: ot, New: nt}
 	if ot.FullName() != name {

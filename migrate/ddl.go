@@ -264,9 +264,9 @@ func (r *renderer) change(c Change) (up, down []string) {
 	case DropUnique:
 		return one(r.dropUnique(c.Old, c.Unique)), one(r.addUnique(c.Old, c.Unique))
 	case AddForeignKey:
-		return one(r.compile(core.AddForeignKey(c.New, c.ForeignKey))), one(r.compile(core.DropForeignKey(c.New, c.ForeignKey, false)))
+		return one(r.compile(core.AddForeignKey(c.New, c.ForeignKey))), r.dropFK(c.New, c.ForeignKey)
 	case DropForeignKey:
-		return one(r.compile(core.DropForeignKey(c.Old, c.ForeignKey, false))), one(r.compile(core.AddForeignKey(c.Old, c.ForeignKey)))
+		return r.dropFK(c.Old, c.ForeignKey), one(r.compile(core.AddForeignKey(c.Old, c.ForeignKey)))
 	case AddCheck:
 		return one(r.addCheck(c.New, c.Check)), one(r.dropCheck(c.New, c.Check))
 	case DropCheck:

@@ -1,6 +1,8 @@
 package migrate
 
 import (
+	"slices"
+
 	"github.com/athanor-orm/athanor/core"
 )
 
@@ -54,4 +56,49 @@ func (r *renderer) myAlterEnum(c Change, up bool) []string {
 		out = append(out, r.alter(ref.New, "MODIFY COLUMN "+r.mysqlCol(&cc, ref.Column)))
 	}
 	return out
+}
+
+// dropFK drops a foreign key of t. On MySQL and MariaDB it also drops the
+// index the server created for the key when t had none starting with
+// its columns (the index is named after the constraint): it would
+// otherwise outlive the key, and adding the key back creates it again.
+func (r *renderer) dropFK(t *core.Table, fk core.ForeignKey) []string {
+	out := []string{r.compile(core.DropForeignKey(t, fk, false))}
+	if r.tag != "mysql" || hasIndexOn(t, fk.Columns) {
+		return out
+	}
+	name := fk.Name
+	if name == "" {
+		for i, o := range core.TableDefOf(t).ForeignKeys {
+			if slices.Equal(o.Columns, fk.Columns) && o.RefTable == fk.RefTable {
+				name = r.named(t).ForeignKeys[i].Name
+			}
+		}
+	}
+	return append(out, r.alter(t, "DROP INDEX "+r.ident(name)))
+}
+
+// hasIndexOn reports an index, unique constraint or primary key of t
+// whose columns start with cols.
+func hasIndexOn(t *core.Table, cols []string) bool {
+	starts := func(ix []string) bool { return len(ix) >= len(cols) && slices.Equal(ix[:len(cols)], cols) }
+	if starts(t.PrimaryKey()) {
+		return true
+	}
+	for _, ix := range t.Indexes() {
+		if starts(ix.Columns) {
+			return true
+		}
+	}
+	for _, u := range t.Uniques() {
+		if starts(u.Columns) {
+			return true
+		}
+	}
+	for _, c := range t.Columns() {
+		if c.Unique && starts([]string{c.Name}) {
+			return true
+		}
+	}
+	return false
 }

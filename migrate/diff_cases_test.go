@@ -159,6 +159,24 @@ var diffCases = func() []diffCase {
 		{name: "enum_remove_value", from: []core.TableDef{mood("sad", "ok", "happy")}, to: []core.TableDef{mood("sad", "happy")},
 			kinds: []migrate.ChangeKind{migrate.AlterEnum}, destructive: true,
 			seed: []string{"INSERT INTO ag_en (id, mood) VALUES (1, 'happy')"}, count: "ag_en"},
+		{name: "rename_and_alter",
+			from: []core.TableDef{table("ag_ra_old", pk("id"), col("old_n", core.Int()), col("keep", core.String(5)))},
+			to: []core.TableDef{func() core.TableDef {
+				d := table("ag_ra_new", pk("id"), col("new_n", core.BigInt()), col("keep", core.String(5)),
+					withDefault(col("added", core.Int()), core.Literal(3)))
+				d.Indexes = []core.Index{{Columns: []string{"new_n"}}}
+				return d
+			}()},
+			renames: []migrate.Rename{{Table: "ag_ra_new", From: "ag_ra_old"}, {Table: "ag_ra_new", Column: "new_n", From: "old_n"}},
+			kinds:   []migrate.ChangeKind{migrate.RenameTable, migrate.RenameColumn, migrate.AddColumn, migrate.AlterColumn, migrate.AddIndex},
+			seed:    []string{"INSERT INTO ag_ra_old (id, old_n, keep) VALUES (1, 4, 'k')"}, count: "ag_ra_new"},
+		{name: "new_enum_column",
+			from:  []core.TableDef{table("ag_ne", pk("id"))},
+			to:    []core.TableDef{table("ag_ne", pk("id"), nullable(col("mood", core.Enum("ag_ne_mood", "a", "b"))))},
+			kinds: []migrate.ChangeKind{migrate.CreateEnum, migrate.AddColumn},
+			seed:  []string{"INSERT INTO ag_ne (id) VALUES (1)"}, count: "ag_ne"},
+		{name: "drop_related_tables", from: []core.TableDef{parent, childFK}, to: nil,
+			kinds: []migrate.ChangeKind{migrate.DropTable, migrate.DropTable}, destructive: true},
 		{name: "comments", from: []core.TableDef{cm}, to: []core.TableDef{cmWith},
 			kinds: []migrate.ChangeKind{migrate.AlterColumn, migrate.AlterTableComment},
 			upLines: map[string][]string{

@@ -40,8 +40,8 @@ type Generated struct {
 	Files []string
 	// Changes are the changes the files make, in up order.
 	Changes []Change
-	// Script is the rendered SQL.
-	Script *Script
+	// SQL is the rendered plan.
+	SQL *Rendered
 }
 
 // ErrNoChanges is returned by Autogenerate when the live schema already
@@ -89,13 +89,13 @@ func Autogenerate(ctx context.Context, live, models SchemaSource, opts AutogenOp
 	if err != nil {
 		return nil, err
 	}
-	return &Generated{Version: version, Files: files, Changes: plan.Changes, Script: script}, nil
+	return &Generated{Version: version, Files: files, Changes: plan.Changes, SQL: script}, nil
 }
 
 // writeMigration writes the script's two files under the next version
 // in dir. A file is created exclusively, so a concurrent run taking the
 // same version fails instead of overwriting.
-func writeMigration(dir, name string, s *Script) (version string, files []string, err error) {
+func writeMigration(dir, name string, s *Rendered) (version string, files []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return "", nil, fmt.Errorf("migrate: migrations directory: %w", err)

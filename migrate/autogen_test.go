@@ -81,7 +81,7 @@ func TestAutogenerateNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A rebuild manages its own transaction and says so for the runner.
-	if !g.Script.OwnTransaction || !strings.HasPrefix(string(up), "-- athanor:no-transaction") ||
+	if !g.SQL.OwnTransaction || !strings.HasPrefix(string(up), "-- athanor:no-transaction") ||
 		!strings.Contains(string(up), "PRAGMA foreign_keys = OFF;\nBEGIN;\n") {
 		t.Fatalf("up file:\n%s", up)
 	}

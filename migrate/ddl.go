@@ -8,9 +8,9 @@ import (
 	"github.com/athanor-orm/athanor/core"
 )
 
-// Script is a plan rendered for one dialect: the statements that apply
+// Rendered is a plan rendered for one dialect: the statements that apply
 // it and the statements that undo it, each without a trailing semicolon.
-type Script struct {
+type Rendered struct {
 	// Dialect is the file-name tag of the dialect: postgres, mysql or
 	// sqlite.
 	Dialect string
@@ -44,7 +44,26 @@ func DialectTag(d core.Dialect) (string, error) {
 // from its live definition, without its rows. A plan with destructive
 // changes renders only if Diff was given AllowDestructive; otherwise the
 // error is a *DestructiveError listing them.
-func (p *Plan) Render(d core.Dialect) (*Script, error) {
+//
+// Per dialect:
+//
+//   - PostgreSQL: ALTER TABLE … ALTER COLUMN TYPE (with USING col::type
+//     where no assignment cast exists), SET/DROP NOT NULL, SET/DROP
+//     DEFAULT, ADD/DROP CONSTRAINT, CREATE/DROP INDEX, COMMENT ON. Enum
+//     values only added are ALTER TYPE … ADD VALUE (a value added in a
+//     transaction cannot be used before it commits); any other enum change
+//     replaces the type and converts its columns through text.
+//   - MySQL, MariaDB: MODIFY COLUMN with the column's full definition
+//     (type, NOT NULL, DEFAULT, COMMENT; enum values are part of the type),
+//     RENAME COLUMN, DROP FOREIGN KEY (and the index the server made for
+//     it), DROP INDEX.
+//   - SQLite: ADD COLUMN, DROP COLUMN, RENAME TABLE, RENAME COLUMN and
+//     index changes directly; every other change of a table rebuilds it
+//     (see Rendered.OwnTransaction). Comments are not stored.
+//
+// Default constraint and index names are those core's CREATE gives them
+// on the table's name at the time (a renamed table keeps its old ones).
+func (p *Plan) Render(d core.Dialect) (*Rendered, error) {
 	tag, err := DialectTag(d)
 	if err != nil {
 		return nil, err
@@ -53,7 +72,7 @@ func (p *Plan) Render(d core.Dialect) (*Script, error) {
 		return nil, &DestructiveError{Changes: bad}
 	}
 	r := &renderer{d: d, tag: tag}
-	s := &Script{Dialect: tag}
+	s := &Rendered{Dialect: tag}
 	if tag == "sqlite" {
 		return r.sqlite(p, s)
 	}

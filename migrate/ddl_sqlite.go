@@ -15,7 +15,7 @@ import (
 // rename the new one, recreate its indexes. Foreign keys are turned off
 // around the transaction and checked with PRAGMA foreign_key_check
 // before it commits, so the script runs its own transaction.
-func (r *renderer) sqlite(p *Plan, s *Script) (*Script, error) {
+func (r *renderer) sqlite(p *Plan, s *Rendered) (*Rendered, error) {
 	// The tables to rebuild, with their live and model definitions, in
 	// the order of their first change.
 	type pair struct{ old, new *core.Table }

@@ -149,6 +149,10 @@ type DiffOptions struct {
 	// without it rendering a plan that has any fails with a
 	// *DestructiveError.
 	AllowDestructive bool
+	// Ignore, when set, leaves out the tables (by full name, on both
+	// sides) for which it returns true: a migrations bookkeeping table,
+	// tables owned by something else.
+	Ignore func(table string) bool
 	// Normalize, when set, is called for every table present on both
 	// sides (matched by name or rename) with copies of its live and model
 	// definitions before anything is compared; it rewrites either to remove
@@ -213,6 +217,15 @@ func (e *DestructiveError) Unwrap() error { return ErrDestructive }
 func Diff(from, to *core.MetaData, opts DiffOptions) (*Plan, error) {
 	if from == nil || to == nil {
 		return nil, errors.New("migrate: diff: nil metadata")
+	}
+	if opts.Ignore != nil {
+		var err error
+		if from, err = without(from, opts.Ignore); err != nil {
+			return nil, err
+		}
+		if to, err = without(to, opts.Ignore); err != nil {
+			return nil, err
+		}
 	}
 	if opts.Normalize != nil {
 		var err error
@@ -662,4 +675,14 @@ func enumsOf(tables []*core.Table) []*core.EnumType {
 		}
 	}
 	return out
+}
+
+// without is m less the tables ignore matches.
+func without(m *core.MetaData, ignore func(string) bool) (*core.MetaData, error) {
+	tables, _ := m.Tables()
+	kept := slices.DeleteFunc(slices.Clone(tables), func(t *core.Table) bool { return ignore(t.FullName()) })
+	if len(kept) == len(tables) {
+		return m, nil
+	}
+	return core.NewMetaData(kept...)
 }

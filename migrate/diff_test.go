@@ -179,3 +179,13 @@ func TestNormalizeFor(t *testing.T) {
 		t.Fatalf("exact comparison found %v, want every difference", exact.Changes)
 	}
 }
+
+// TestDiffIgnore: ignored tables are neither dropped nor added.
+func TestDiffIgnore(t *testing.T) {
+	live := md(t, []core.TableDef{table("ag_keep", pk("id")), table("schema_migrations", pk("id"))})
+	models := md(t, []core.TableDef{table("ag_keep", pk("id")), table("ag_other", pk("id"))})
+	p, err := migrate.Diff(live, models, migrate.DiffOptions{Ignore: func(n string) bool { return n == "schema_migrations" || n == "ag_other" }})
+	if err != nil || !p.Empty() {
+		t.Fatalf("Diff = %v, %v; want no changes", p.Changes, err)
+	}
+}

@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/mapper"
 )
 
 // SchemaSource is anything that yields schema metadata: a *core.MetaData,
@@ -53,12 +55,27 @@ var (
 	versionRE = regexp.MustCompile(`^([0-9]+)_`)
 )
 
+// ModelRenames returns the column renames the models of reg declare with
+// the renamed_from: tag option, for DiffOptions.Renames.
+func ModelRenames(reg *mapper.Registry) []Rename {
+	var out []Rename
+	for _, m := range reg.Models() {
+		for _, f := range m.Fields() {
+			if f.RenamedFrom != "" {
+				out = append(out, Rename{Table: m.Table().FullName(), Column: f.Column, From: f.RenamedFrom})
+			}
+		}
+	}
+	return out
+}
+
 // Autogenerate diffs live against models and writes the migration as
 // <version>_<name>.<dialect>.up.sql and .down.sql in opts.Dir, the
 // version being the next number after the highest in the directory
 // (zero-padded to four digits). An empty diff writes nothing and returns
 // ErrNoChanges; destructive changes without opts.Diff.AllowDestructive
-// return a *DestructiveError and write nothing.
+// return a *DestructiveError and write nothing. When models is a
+// *mapper.Registry, its renamed_from: tags are added to the renames.
 func Autogenerate(ctx context.Context, live, models SchemaSource, opts AutogenOptions) (*Generated, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -73,6 +90,9 @@ func Autogenerate(ctx context.Context, live, models SchemaSource, opts AutogenOp
 	to, err := models.MetaData()
 	if err != nil {
 		return nil, fmt.Errorf("migrate: autogenerate: models: %w", err)
+	}
+	if reg, ok := models.(*mapper.Registry); ok {
+		opts.Diff.Renames = append(slices.Clone(opts.Diff.Renames), ModelRenames(reg)...)
 	}
 	plan, err := Diff(from, to, opts.Diff)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/dialect/postgres"
 	"github.com/athanor-orm/athanor/dialect/sqlite"
+	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/migrate"
 )
 
@@ -87,5 +88,51 @@ func TestAutogenerateNothing(t *testing.T) {
 	}
 	if _, err := migrate.Autogenerate(context.Background(), same, narrower, migrate.AutogenOptions{Dir: dir, Name: "Bad Name", Dialect: sqlite.Dialect}); err == nil {
 		t.Fatal("a name with spaces and capitals was accepted")
+	}
+}
+
+type agRenamed struct {
+	_     struct{} `athanor:",table:ag_tagged"`
+	ID    int64    `athanor:",pk"`
+	Title string   `athanor:"title,size:40,renamed_from:headline"`
+}
+
+type agBadRename struct {
+	_     struct{} `athanor:",table:ag_bad"`
+	ID    int64    `athanor:",pk"`
+	Title string   `athanor:"title,renamed_from:title"`
+}
+
+// TestAutogenerateRenameTag: a renamed_from: tag on a model makes a
+// RENAME COLUMN; once the live schema has the new name the tag is
+// ignored.
+func TestAutogenerateRenameTag(t *testing.T) {
+	reg := mapper.NewRegistry()
+	if _, err := mapper.RegisterIn[agRenamed](reg); err != nil {
+		t.Fatal(err)
+	}
+	if got := migrate.ModelRenames(reg); !slices.Equal(got, []migrate.Rename{{Table: "ag_tagged", Column: "title", From: "headline"}}) {
+		t.Fatalf("ModelRenames = %v", got)
+	}
+	live := md(t, []core.TableDef{table("ag_tagged", core.Column{Name: "id", Type: core.BigInt(), PrimaryKey: true, AutoIncrement: true},
+		col("headline", core.String(40)))})
+	dir := t.TempDir()
+	opts := migrate.AutogenOptions{Dir: dir, Name: "rename_headline", Dialect: postgres.Dialect}
+	g, err := migrate.Autogenerate(context.Background(), live, reg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Changes) != 1 || g.Changes[0].Kind != migrate.RenameColumn {
+		t.Fatalf("changes = %v, want one rename", g.Changes)
+	}
+	if up, _ := os.ReadFile(g.Files[0]); string(up) != "ALTER TABLE \"ag_tagged\" RENAME COLUMN \"headline\" TO \"title\";\n" {
+		t.Fatalf("up file = %q", up)
+	}
+	// Applied: the live schema is the models; the tag stays harmlessly.
+	if _, err := migrate.Autogenerate(context.Background(), reg, reg, opts); !errors.Is(err, migrate.ErrNoChanges) {
+		t.Fatalf("after the rename: err = %v, want ErrNoChanges", err)
+	}
+	if _, err := mapper.RegisterIn[agBadRename](mapper.NewRegistry()); !errors.Is(err, mapper.ErrBadTag) {
+		t.Fatalf("renamed_from its own name: err = %v, want ErrBadTag", err)
 	}
 }

@@ -136,7 +136,9 @@ func (c Change) String() string {
 // Rename tells Diff that a table or column of the models is a renamed
 // one of the live schema, so that it is renamed rather than dropped and
 // added. Column empty: table From is renamed to Table. Otherwise column
-// From of table Table (its name in the models) is renamed to Column.
+// From of table Table (its name in the models) is renamed to Column. A
+// rename the live schema already has (the new name exists, the old one
+// does not) is ignored.
 type Rename struct {
 	Table, Column, From string
 }
@@ -300,7 +302,7 @@ func (d *differ) run() error {
 	for _, nt := range toTables {
 		liveName := nt.FullName()
 		renamed := false
-		if old, ok := tableRen[nt.FullName()]; ok {
+		if old, ok := tableRen[nt.FullName()]; ok && !d.applied(old, nt.FullName()) {
 			liveName, renamed = old, true
 		}
 		ot, ok := d.from.Table(liveName)
@@ -357,7 +359,7 @@ func (d *differ) table(ot, nt *core.Table, colRen map[string]string) error {
 	for i := range nd.Columns {
 		nc := &nd.Columns[i]
 		liveName, renamed := nc.Name, false
-		if old, ok := colRen[nc.Name]; ok {
+		if old, ok := colRen[nc.Name]; ok && !(oldByName[nc.Name] != nil && oldByName[old] == nil) {
 			liveName, renamed = old, true
 		}
 		oc, ok := oldByName[liveName]
@@ -492,6 +494,15 @@ func (d *differ) table(ot, nt *core.Table, colRen map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// applied reports a table rename the live schema already has: the new
+// name and not the old one. The hint is then ignored, so a rename tag can
+// stay on a model after its migration ran.
+func (d *differ) applied(old, new string) bool {
+	_, hasOld := d.from.Table(old)
+	_, hasNew := d.from.Table(new)
+	return hasNew && !hasOld
 }
 
 // tableRenamedTo is the model name of live table name.

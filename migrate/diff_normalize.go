@@ -22,7 +22,9 @@ func normalize(from, to *core.MetaData, opts DiffOptions) (*core.MetaData, *core
 	for _, nt := range toTables {
 		live := nt.FullName()
 		if o, ok := renamedFrom[live]; ok {
-			live = o
+			if _, has := from.Table(o); has {
+				live = o
+			}
 		}
 		ot, ok := from.Table(live)
 		if !ok {

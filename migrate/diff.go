@@ -214,8 +214,21 @@ func (e *DestructiveError) Unwrap() error { return ErrDestructive }
 // constraints, foreign keys and checks are matched by what they cover
 // (columns, expressions, referenced table, actions), not by name: a
 // constraint whose definition changes is dropped and added again.
-// Primary keys and autoincrement must be equal on both sides (an error
-// wrapping ErrUnsupportedChange otherwise).
+// An index keeps its match when one side names it and the other leaves
+// it to the default. Primary keys and autoincrement must be equal on both
+// sides (an error wrapping ErrUnsupportedChange otherwise).
+//
+// Enum types are compared by name across all tables: values only added,
+// values removed (destructive), a new or an unused type. Two enum columns
+// of one type name are the same type to the column comparison.
+//
+// The comparison is exact unless opts.Normalize is set: a schema read
+// back from a server differs from the models in ways that are no change
+// (see NormalizeFor).
+//
+// Not handled: new tables whose foreign keys form a cycle (their CREATE
+// TABLE statements reference each other), and changes of a check
+// constraint's name alone.
 func Diff(from, to *core.MetaData, opts DiffOptions) (*Plan, error) {
 	if from == nil || to == nil {
 		return nil, errors.New("migrate: diff: nil metadata")

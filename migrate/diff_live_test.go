@@ -3,6 +3,7 @@ package migrate_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -285,4 +286,66 @@ func describeSQLite(ctx context.Context, t *testing.T, db *engine.DB, table stri
 		SELECT 'fk ' || "from" || ' -> ' || "table" || '.' || "to" || ' update=' || on_update || ' delete=' || on_delete
 		FROM pragma_foreign_key_list(?) ORDER BY 1`, table)...)
 	return out
+}
+
+// TestAutogenerateLive writes a migration with Autogenerate and runs its
+// files, as read back, on each server: the column is renamed and widened
+// with its row kept, and the down file restores the live schema.
+func TestAutogenerateLive(t *testing.T) {
+	var c diffCase
+	for _, dc := range diffCases {
+		if dc.name == "rename_and_alter" {
+			c = dc
+		}
+	}
+	for _, srv := range servers {
+		t.Run(srv.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			db, err := engine.Open(ctx, srv.open(t))
+			if err != nil {
+				t.Fatalf("open: %v", err)
+			}
+			t.Cleanup(func() { db.Close() })
+			from, to := md(t, c.from), md(t, c.to)
+			if err := db.CreateAll(ctx, from); err != nil {
+				t.Fatal(err)
+			}
+			wantFrom := strings.Join(srv.describe(ctx, t, db, "ag_ra_old"), "\n")
+			for _, s := range c.seed {
+				run(ctx, t, db, s)
+			}
+			g, err := migrate.Autogenerate(ctx, from, to, migrate.AutogenOptions{Dir: t.TempDir(), Name: "rename_and_alter",
+				Dialect: db.Dialect(), Diff: migrate.DiffOptions{Renames: c.renames}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			runFile := func(path string) {
+				b, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var body strings.Builder
+				for _, line := range strings.SplitAfter(string(b), "\n") {
+					if !strings.HasPrefix(line, "--") { // the no-transaction marker
+						body.WriteString(line)
+					}
+				}
+				for _, st := range strings.Split(body.String(), ";\n") {
+					if st = strings.TrimSpace(st); st != "" {
+						run(ctx, t, db, st)
+					}
+				}
+			}
+			runFile(g.Files[0])
+			n, err := engine.One[int64](ctx, db, core.Raw("SELECT new_n FROM ag_ra_new WHERE id = 1"))
+			if err != nil || n != 4 {
+				t.Fatalf("renamed column after up: %d, %v; want 4", n, err)
+			}
+			runFile(g.Files[1])
+			if got := strings.Join(srv.describe(ctx, t, db, "ag_ra_old"), "\n"); got != wantFrom {
+				t.Fatalf("after down:\n%s\nwant:\n%s", got, wantFrom)
+			}
+		})
+	}
 }

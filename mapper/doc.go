@@ -55,6 +55,8 @@
 //	                   restrict, setdefault, noaction
 //	version            optimistic-locking counter (non-null integer):
 //	                   set to 1 on insert, incremented and checked on update
+//	renamed_from:OLD   the column was named OLD: migrate.Autogenerate
+//	                   renames it instead of dropping and adding it
 //
 // Table options go on a blank field: `_ struct{} athanor:",table:people,
 // bind:analytics,schema:app"`; a TableName() string method also names the

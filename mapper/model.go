@@ -146,6 +146,9 @@ type Field struct {
 	// HasDefault reports a server default: an INSERT of a nil pointer
 	// field leaves the column out so the default applies.
 	HasDefault bool
+	// RenamedFrom is the column's former name (tag renamed_from:), a
+	// hint for schema migrations; empty if none.
+	RenamedFrom string
 
 	offset uintptr
 	ptr    bool // Type is a pointer: nil is NULL

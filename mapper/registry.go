@@ -474,6 +474,12 @@ func (b *build) column(d *draft, sf reflect.StructField, tg tag, raw string, idx
 		col.ServerDefault = parseDefault(v)
 		f.HasDefault = true
 	}
+	if v, ok := tg.vals["renamed_from"]; ok {
+		if v == "" || v == name {
+			return fieldError(m.Name, sf.Name, raw, ErrBadTag, "renamed_from %q: want the column's former name", v)
+		}
+		f.RenamedFrom = v
+	}
 	if tg.flags["unique"] {
 		col.Unique = true
 	}

@@ -67,7 +67,8 @@ var (
 	columnFlags = map[string]bool{"pk": true, "autoincrement": true, "noautoincrement": true, "nullable": true,
 		"notnull": true, "unique": true, "index": true, "version": true}
 	columnVals = map[string]bool{"size": true, "type": true, "default": true, "unique": true, "index": true,
-		"fk": true, "ondelete": true, "onupdate": true, "precision": true, "scale": true, "enumname": true}
+		"fk": true, "ondelete": true, "onupdate": true, "precision": true, "scale": true, "enumname": true,
+		"renamed_from": true}
 	relationFlags = map[string]bool{}
 	relationVals  = map[string]bool{"rel": true, "fk": true, "backref": true, "cascade": true, "secondary": true,
 		"joincol": true, "inversecol": true, "ondelete": true}

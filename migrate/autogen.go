@@ -1,0 +1,163 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/mapper"
+)
+
+// SchemaSource is anything that yields schema metadata: a *core.MetaData,
+// a *mapper.Registry (the models), or a reflected live schema.
+type SchemaSource interface {
+	MetaData() (*core.MetaData, error)
+}
+
+// AutogenOptions configures Autogenerate.
+type AutogenOptions struct {
+	// Dir is the migrations directory; it must exist.
+	Dir string
+	// Name is the migration's name in its file names: lower-case letters,
+	// digits and '_'.
+	Name string
+	// Dialect selects the SQL and the file-name tag.
+	Dialect core.Dialect
+	// Diff is passed to Diff (renames, AllowDestructive, normalisation).
+	Diff DiffOptions
+}
+
+// Generated is what Autogenerate wrote.
+type Generated struct {
+	// Version is the new migration's version, such as "0007".
+	Version string
+	// Files are the paths written: the up file, then the down file.
+	Files []string
+	// Changes are the changes the files make, in up order.
+	Changes []Change
+	// SQL is the rendered plan.
+	SQL *Rendered
+}
+
+// ErrNoChanges is returned by Autogenerate when the live schema already
+// matches the models; nothing is written.
+var ErrNoChanges = errors.New("migrate: no schema changes")
+
+var (
+	nameRE    = regexp.MustCompile(`^[a-z0-9_]+$`)
+	versionRE = regexp.MustCompile(`^([0-9]+)_`)
+)
+
+// ModelRenames returns the column renames the models of reg declare with
+// the renamed_from: tag option, for DiffOptions.Renames.
+func ModelRenames(reg *mapper.Registry) []Rename {
+	var out []Rename
+	for _, m := range reg.Models() {
+		for _, f := range m.Fields() {
+			if f.RenamedFrom != "" {
+				out = append(out, Rename{Table: m.Table().FullName(), Column: f.Column, From: f.RenamedFrom})
+			}
+		}
+	}
+	return out
+}
+
+// Autogenerate diffs live against models and writes the migration as
+// <version>_<name>.<dialect>.up.sql and .down.sql in opts.Dir, the
+// version being the next number after the highest in the directory
+// (zero-padded to four digits). An empty diff writes nothing and returns
+// ErrNoChanges; destructive changes without opts.Diff.AllowDestructive
+// return a *DestructiveError and write nothing. When models is a
+// *mapper.Registry, its renamed_from: tags are added to the renames.
+func Autogenerate(ctx context.Context, live, models SchemaSource, opts AutogenOptions) (*Generated, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if !nameRE.MatchString(opts.Name) {
+		return nil, fmt.Errorf("migrate: autogenerate: migration name %q: want lower-case letters, digits and '_'", opts.Name)
+	}
+	from, err := live.MetaData()
+	if err != nil {
+		return nil, fmt.Errorf("migrate: autogenerate: live schema: %w", err)
+	}
+	to, err := models.MetaData()
+	if err != nil {
+		return nil, fmt.Errorf("migrate: autogenerate: models: %w", err)
+	}
+	if reg, ok := models.(*mapper.Registry); ok {
+		opts.Diff.Renames = append(slices.Clone(opts.Diff.Renames), ModelRenames(reg)...)
+	}
+	plan, err := Diff(from, to, opts.Diff)
+	if err != nil {
+		return nil, err
+	}
+	if plan.Empty() {
+		return nil, ErrNoChanges
+	}
+	script, err := plan.Render(opts.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	version, files, err := writeMigration(opts.Dir, opts.Name, script)
+	if err != nil {
+		return nil, err
+	}
+	return &Generated{Version: version, Files: files, Changes: plan.Changes, SQL: script}, nil
+}
+
+// writeMigration writes the script's two files under the next version
+// in dir. A file is created exclusively, so a concurrent run taking the
+// same version fails instead of overwriting.
+func writeMigration(dir, name string, s *Rendered) (version string, files []string, err error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return "", nil, fmt.Errorf("migrate: migrations directory: %w", err)
+	}
+	next := uint64(1)
+	for _, e := range entries {
+		m := versionRE.FindStringSubmatch(e.Name())
+		if m == nil || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		n, err := strconv.ParseUint(m[1], 10, 63)
+		if err != nil {
+			return "", nil, fmt.Errorf("migrate: migration file %q: version: %w", e.Name(), err)
+		}
+		next = max(next, n+1)
+	}
+	version = fmt.Sprintf("%04d", next)
+	for _, part := range []struct {
+		dir   string
+		stmts []string
+	}{{"up", s.Up}, {"down", s.Down}} {
+		path := filepath.Join(dir, fmt.Sprintf("%s_%s.%s.%s.sql", version, name, s.Dialect, part.dir))
+		var b strings.Builder
+		if s.OwnTransaction {
+			b.WriteString("-- athanor:no-transaction (the script manages its own transaction)\n")
+		}
+		for _, st := range part.stmts {
+			b.WriteString(st)
+			b.WriteString(";\n")
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return "", files, fmt.Errorf("migrate: write migration: %w", err)
+		}
+		_, werr := f.WriteString(b.String())
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return "", files, fmt.Errorf("migrate: write migration %s: %w", path, werr)
+		}
+		files = append(files, path)
+	}
+	return version, files, nil
+}

@@ -1,0 +1,6 @@
+-- up
+ALTER TABLE `ag_ac` ADD COLUMN `qty` INT NOT NULL DEFAULT 7;
+ALTER TABLE `ag_ac` ADD COLUMN `note` LONGTEXT;
+-- down
+ALTER TABLE `ag_ac` DROP COLUMN `note`;
+ALTER TABLE `ag_ac` DROP COLUMN `qty`;

@@ -1,0 +1,6 @@
+-- up
+ALTER TABLE "ag_ac" ADD COLUMN "qty" INTEGER NOT NULL DEFAULT 7;
+ALTER TABLE "ag_ac" ADD COLUMN "note" TEXT;
+-- down
+ALTER TABLE "ag_ac" DROP COLUMN "note";
+ALTER TABLE "ag_ac" DROP COLUMN "qty";

@@ -1,0 +1,4 @@
+-- up
+CREATE TABLE "ag_fk_child" ("id" BIGINT NOT NULL, "parent_id" BIGINT, PRIMARY KEY ("id"), CONSTRAINT "fk_ag_fk_child_parent_id" FOREIGN KEY ("parent_id") REFERENCES "ag_fk_parent" ("id"));
+-- down
+DROP TABLE "ag_fk_child";

@@ -1,0 +1,4 @@
+-- up
+ALTER TABLE `ag_ix` ADD CONSTRAINT `email` UNIQUE (`email`);
+-- down
+ALTER TABLE `ag_ix` DROP INDEX `email`;

@@ -1,0 +1,4 @@
+-- up
+ALTER TABLE "ag_fk_child" DROP CONSTRAINT "fk_ag_fk_child_parent_id";
+-- down
+ALTER TABLE "ag_fk_child" ADD CONSTRAINT "fk_ag_fk_child_parent_id" FOREIGN KEY ("parent_id") REFERENCES "ag_fk_parent" ("id");

@@ -1,0 +1,4 @@
+-- up
+DROP INDEX "ix_ag_ix_org_email";
+-- down
+CREATE INDEX "ix_ag_ix_org_email" ON "ag_ix" ("org", "email");

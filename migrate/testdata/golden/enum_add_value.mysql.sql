@@ -1,0 +1,4 @@
+-- up
+ALTER TABLE `ag_en` MODIFY COLUMN `mood` ENUM('sad', 'ok', 'happy', 'glad') NOT NULL;
+-- down
+ALTER TABLE `ag_en` MODIFY COLUMN `mood` ENUM('sad', 'happy') NOT NULL;

@@ -1,0 +1,4 @@
+-- up
+ALTER TABLE `ag_nt` MODIFY COLUMN `code` INT NOT NULL;
+-- down
+ALTER TABLE `ag_nt` MODIFY COLUMN `code` VARCHAR(10) NOT NULL;

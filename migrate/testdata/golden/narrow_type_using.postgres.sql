@@ -1,0 +1,4 @@
+-- up
+ALTER TABLE "ag_nt" ALTER COLUMN "code" TYPE INTEGER USING "code"::INTEGER;
+-- down
+ALTER TABLE "ag_nt" ALTER COLUMN "code" TYPE VARCHAR(10) USING "code"::VARCHAR(10);

@@ -1,0 +1,4 @@
+-- up
+ALTER TABLE `ag_ne` ADD COLUMN `mood` ENUM('a', 'b');
+-- down
+ALTER TABLE `ag_ne` DROP COLUMN `mood`;

@@ -138,6 +138,16 @@ func (m *MetaData) CreateStatements(d Dialect, ifNotExists bool) ([]Statement, e
 			ct = ct.IfNotExists()
 		}
 		out = append(out, ct)
+		if d.Features().Comments == CommentsOn {
+			if t.def.Comment != "" {
+				out = append(out, CommentOnTable(t))
+			}
+			for _, c := range t.cols {
+				if c.Comment != "" {
+					out = append(out, CommentOnColumn(t, c))
+				}
+			}
+		}
 		for _, ix := range t.def.Indexes {
 			ci := CreateIndex(t, ix)
 			if ifNotExists {

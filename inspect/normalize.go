@@ -334,7 +334,8 @@ func (genericText) AutoIncrement(*core.Column) (string, bool, error) { return ""
 
 // NormalizeSQL rewrites an expression's text so that spellings a server
 // gives back for what core wrote compare equal: identifiers unquoted
-// (unquoted words lower-cased, as PostgreSQL folds them), casts (::type)
+// (unquoted words lower-cased, as PostgreSQL folds them; on MariaDB and
+// SQLite, where column names ignore case, quoted ones too), casts (::type)
 // dropped, parentheses dropped except those of a call or an IN list,
 // "!=" written "<>", a quoted number ('1.50') unquoted, now() and
 // current_timestamp(), current_timestamp(6) written current_timestamp,
@@ -384,7 +385,11 @@ func NormalizeSQL(dialect, s string) string {
 			}
 			out = append(out, w)
 		case tokIdent:
-			out = append(out, t.text)
+			if dialect == "postgres" {
+				out = append(out, t.text)
+			} else {
+				out = append(out, strings.ToLower(t.text)) // names are case-insensitive there
+			}
 		case tokString:
 			if numeric.MatchString(t.text) {
 				out = append(out, t.text) // the server stores '1.50' on a number column as 1.50

@@ -157,6 +157,18 @@ func TestRoundTrip(t *testing.T) {
 					t.Errorf("enums %+v, want %+v", s.Enums, want)
 				}
 			}
+			got, _ := s.Table("inspect_rt")
+			checkCompareCatches(t, db.Dialect(), defs[1], got)
+			ex, err := inspect.Reflect(ctx, db, inspect.Options{Exclude: []string{"inspect_rt_parent"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := ex.Table("inspect_rt_parent"); ok {
+				t.Error("an excluded table was reflected")
+			}
+			if _, ok := ex.Table("inspect_rt"); !ok {
+				t.Error("a table not excluded is missing")
+			}
 			// The reflected schema is itself a schema: it validates, and
 			// creating it again where it exists is a no-op.
 			rmd, err := s.MetaData()
@@ -167,5 +179,61 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatalf("CreateAll of the reflection: %v", err)
 			}
 		})
+	}
+}
+
+// checkCompareCatches: Compare reports a change of any one attribute of
+// the definition against the reflection.
+func checkCompareCatches(t *testing.T, d core.Dialect, want, got core.TableDef) {
+	t.Helper()
+	col := func(def *core.TableDef, name string) *core.Column {
+		for i := range def.Columns {
+			if def.Columns[i].Name == name {
+				return &def.Columns[i]
+			}
+		}
+		t.Fatalf("no column %q", name)
+		return nil
+	}
+	mutations := []struct {
+		what   string
+		mutate func(def *core.TableDef)
+	}{
+		{"type", func(def *core.TableDef) { col(def, "c_str").Type = core.String(41) }},
+		{"nullable", func(def *core.TableDef) { col(def, "c_date").Nullable = true }},
+		{"server default", func(def *core.TableDef) { col(def, "c_small").ServerDefault = core.Literal(4) }},
+		{"enum values", func(def *core.TableDef) { col(def, "c_enum").Type = core.Enum("inspect_mood", "happy", "sad") }},
+		{"unique", func(def *core.TableDef) { col(def, "c_uuid").Unique = true }},
+		{"foreign key action", func(def *core.TableDef) { def.ForeignKeys[0].OnDelete = core.SetNull }},
+		{"check", func(def *core.TableDef) { def.Checks[0].Expr = core.Gt(core.Ident("c_int"), 1) }},
+		{"index columns", func(def *core.TableDef) { def.Indexes[0].Columns = []string{"c_str"} }},
+		{"missing column", func(def *core.TableDef) { def.Columns = def.Columns[:len(def.Columns)-1] }},
+	}
+	if d.Name() != "sqlite" {
+		mutations = append(mutations, struct {
+			what   string
+			mutate func(def *core.TableDef)
+		}{"comment", func(def *core.TableDef) { col(def, "c_str").Comment = "other" }})
+	}
+	if d.Name() != "mariadb" {
+		mutations = append(mutations, struct {
+			what   string
+			mutate func(def *core.TableDef)
+		}{"partial index where", func(def *core.TableDef) { def.Indexes[3].Where = core.IsNull(core.Ident("c_big")) }})
+	}
+	for _, m := range mutations {
+		w := want
+		w.Columns = slices.Clone(want.Columns)
+		w.ForeignKeys = slices.Clone(want.ForeignKeys)
+		w.Checks = slices.Clone(want.Checks)
+		w.Indexes = slices.Clone(want.Indexes)
+		m.mutate(&w)
+		diffs, err := inspect.Compare(d, w, got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(diffs) == 0 {
+			t.Errorf("Compare missed a change of %s", m.what)
+		}
 	}
 }

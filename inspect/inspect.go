@@ -225,3 +225,6 @@ func fkAction(s string) (core.FKAction, bool) {
 	}
 	return 0, false
 }
+
+// A Schema is a schema source for engine.CreateAll.
+var _ engine.Schema = (*Schema)(nil)

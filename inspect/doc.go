@@ -58,12 +58,14 @@
 //
 // Left out and reported in Schema.Warnings, naming the table: generated
 // columns' expressions (PostgreSQL, MariaDB: the column is kept; SQLite:
-// the column is left out), PostgreSQL INCLUDE columns, DESC/NULLS key
-// options and non-btree methods, MariaDB index prefix lengths and ON
-// UPDATE clauses, foreign keys to another schema or database, a SQLite
-// column without a declared type (reflected as Bytes). Not reflected at
-// all: views, sequences, triggers, partitions of a partitioned table,
-// exclusion constraints, collations and character sets, operator classes,
+// the column is left out), PostgreSQL exclusion constraints, INCLUDE
+// columns, DESC/NULLS key options, non-default operator classes and
+// non-btree methods (the index is kept as a plain one), GENERATED ALWAYS
+// (reflected as an autoincrement), MariaDB index prefix lengths and ON
+// UPDATE clauses, foreign keys to another schema or database, SQLite
+// WITHOUT ROWID and STRICT, a SQLite column without a declared type
+// (reflected as Bytes). Not reflected at all: views, sequences, triggers,
+// partitions of a partitioned table, collations and character sets,
 // DEFERRABLE and NOT VALID, the names of primary keys, and comments on
 // SQLite (which keeps none; core writes none there). A primary key whose
 // column order differs from the table's is reflected in column order

@@ -182,10 +182,26 @@ func (b *builder) col(t *core.TableDef, name string) *core.Column {
 func (b *builder) warnf(format string, a ...any) { b.warn = append(b.warn, fmt.Sprintf(format, a...)) }
 
 func (b *builder) result(dialect, name string) *Schema {
-	s := &Schema{Dialect: dialect, Name: name, Warnings: b.warn}
+	s := &Schema{Dialect: dialect, Name: name}
 	for _, n := range b.order {
-		s.Tables = append(s.Tables, *b.defs[n])
+		t := b.defs[n]
+		var pk []string
+		for _, c := range t.Columns {
+			if c.PrimaryKey {
+				pk = append(pk, c.Name)
+			}
+		}
+		// Core knows an autoincrement only as the whole primary key.
+		for i := range t.Columns {
+			c := &t.Columns[i]
+			if c.AutoIncrement && (len(pk) != 1 || !c.PrimaryKey) {
+				c.AutoIncrement = false
+				b.warnf("table %q: column %q: autoincrement (identity) on a column that is not the whole primary key is not reflected", n, c.Name)
+			}
+		}
+		s.Tables = append(s.Tables, *t)
 	}
+	s.Warnings = b.warn
 	return s
 }
 

@@ -44,7 +44,7 @@ const pgConstraints = `SELECT c.relname::text, k.conname::text, k.contype::text,
   COALESCE(pg_get_expr(k.conbin, k.conrelid, true), '')
 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class fc ON fc.oid = k.confrelid LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-WHERE n.nspname = ? AND k.contype IN ('p', 'u', 'f', 'c')
+WHERE n.nspname = ? AND k.contype IN ('p', 'u', 'f', 'c', 'x')
 ORDER BY c.relname, k.conname`
 
 // Indexes that back a primary key, unique or exclusion constraint are the
@@ -56,7 +56,8 @@ const pgIndexes = `SELECT c.relname::text, ic.relname::text, i.indisunique, am.a
      LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.n AND u.n > 0
      WHERE u.i <= i.indnkeyatts),
   COALESCE(pg_get_expr(i.indpred, i.indrelid, true), ''),
-  COALESCE((SELECT bool_or(o <> 0) FROM unnest(i.indoption::int2[]) o), false)
+  COALESCE((SELECT bool_or(o <> 0) FROM unnest(i.indoption::int2[]) o), false),
+  EXISTS (SELECT 1 FROM unnest(i.indclass::oid[]) oc JOIN pg_opclass o ON o.oid = oc WHERE NOT o.opcdefault)
 FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am am ON am.oid = ic.relam
 WHERE n.nspname = ? AND c.relkind IN ('r', 'p')
@@ -181,6 +182,8 @@ func reflectPG(ctx context.Context, ex engine.Executor, opts Options) (*Schema, 
 			t.Uniques = append(t.Uniques, core.Unique{Name: name, Columns: cols})
 		case "c":
 			t.Checks = append(t.Checks, core.Check{Name: name, Expr: rawText(check)})
+		case "x":
+			b.warnf("table %q: exclusion constraint %q is not reflected", table, name)
 		case "f":
 			if refSchema != schema {
 				b.warnf("table %q: foreign key %q references %s.%s, outside schema %q; left out", table, name, refSchema, refTable, schema)
@@ -202,9 +205,9 @@ func reflectPG(ctx context.Context, ex engine.Executor, opts Options) (*Schema, 
 	err = query(ctx, ex, pgIndexes, arg, func(r *engine.Rows) error {
 		var (
 			table, name, method, keysJSON, where string
-			unique, include, options             bool
+			unique, include, options, opclass    bool
 		)
-		if err := r.Scan(&table, &name, &unique, &method, &include, &keysJSON, &where, &options); err != nil {
+		if err := r.Scan(&table, &name, &unique, &method, &include, &keysJSON, &where, &options, &opclass); err != nil {
 			return err
 		}
 		t := b.table(table)
@@ -220,6 +223,9 @@ func reflectPG(ctx context.Context, ex engine.Executor, opts Options) (*Schema, 
 		}
 		if include {
 			b.warnf("table %q: index %q: INCLUDE columns are not reflected", table, name)
+		}
+		if opclass {
+			b.warnf("table %q: index %q: a non-default operator class is not reflected", table, name)
 		}
 		if options {
 			b.warnf("table %q: index %q: DESC or NULLS FIRST/LAST key options are not reflected", table, name)

@@ -41,6 +41,7 @@ type liteTable struct {
 	checks    []namedExpr
 	uniques   []namedCols
 	fks       []namedCols
+	options   string // WITHOUT ROWID, STRICT
 }
 
 func parseCreateTable(sql string) liteTable {
@@ -53,6 +54,12 @@ func parseCreateTable(sql string) liteTable {
 	q := matching(toks, p)
 	if q < 0 {
 		return lt
+	}
+	for _, t := range toks[q+1:] {
+		if t.isWord("WITHOUT") || t.isWord("STRICT") {
+			lt.options = source(sql, toks[q+1:])
+			break
+		}
 	}
 	names := func(item []token) []string {
 		var out []string
@@ -179,7 +186,11 @@ func reflectSQLite(ctx context.Context, ex engine.Executor, opts Options) (*Sche
 			return err
 		}
 		b.add(name, "")
-		parsed[name] = parseCreateTable(sql)
+		lt := parseCreateTable(sql)
+		parsed[name] = lt
+		if lt.options != "" && b.table(name) != nil {
+			b.warnf("table %q: table options %s are not reflected", name, lt.options)
+		}
 		return nil
 	})
 	if err != nil {

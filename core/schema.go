@@ -150,10 +150,12 @@ type Index struct {
 	Unique  bool
 	// Expressions, when not empty, are what the index covers instead of
 	// Columns (an expression index, such as lower(email)); Columns is
-	// then empty and Name is required.
+	// then empty and Name is required. Each is written in parentheses,
+	// columns by their bare names. MariaDB has none (ErrUnsupported).
 	Expressions []Expr
-	// Where makes the index partial (PostgreSQL and SQLite): only rows
-	// satisfying it are indexed. Nil indexes every row.
+	// Where makes the index partial (PostgreSQL and SQLite; on MariaDB
+	// CREATE INDEX fails with ErrUnsupported): only rows satisfying it
+	// are indexed. Nil indexes every row.
 	Where Expr
 }
 

@@ -412,3 +412,7 @@ func (s *DropTableStmt) writeStmt(w *writer) {
 
 func (*CommentStmt) ddl() {}
 func (*inlineStmt) ddl()  {}
+
+// CREATE TYPE … AS ENUM writes its values as literals: through the shape
+// cache, two enums of one name would share the first one's SQL.
+func (*EnumTypeStmt) ddl() {}

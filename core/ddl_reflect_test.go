@@ -164,3 +164,20 @@ func TestInlineSQLAndDefaultName(t *testing.T) {
 		t.Errorf("DefaultName longer than the PostgreSQL limit: %q", n)
 	}
 }
+
+// TestEnumTypeLiteralsNotCached: two enum types of one name and other
+// values compile to their own SQL (their values are literals, not
+// arguments, so a cached shape must not stand for them), as do two
+// comments and two inline expressions differing only in a literal.
+func TestEnumTypeLiteralsNotCached(t *testing.T) {
+	a, err1 := core.Compile(postgres.Dialect, core.CreateEnumType(&core.EnumType{Name: "m", Values: []string{"a"}}, false))
+	b, err2 := core.Compile(postgres.Dialect, core.CreateEnumType(&core.EnumType{Name: "m", Values: []string{"b"}}, false))
+	if err1 != nil || err2 != nil || a.SQL == b.SQL {
+		t.Errorf("%q, %q (%v, %v)", a.SQL, b.SQL, err1, err2)
+	}
+	x, _ := core.InlineSQL(postgres.Dialect, core.Gt(core.Ident("a"), 1))
+	y, _ := core.InlineSQL(postgres.Dialect, core.Gt(core.Ident("a"), 2))
+	if x == y {
+		t.Errorf("inline SQL of two literals: %q", x)
+	}
+}

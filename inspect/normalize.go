@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/athanor-orm/athanor/core"
 )
@@ -64,7 +65,7 @@ func Normalize(d core.Dialect, def core.TableDef) (core.TableDef, error) {
 			name := ""
 			switch {
 			case dn == "postgres":
-				name = def.Name + "_" + c.Name + "_key"
+				name = pgObjectName(def.Name, c.Name, "key")
 			case mysql:
 				name = c.Name
 			}
@@ -453,4 +454,33 @@ func skipCast(toks []token, i int) int {
 		j++
 	}
 	return j
+}
+
+// pgObjectName is the name PostgreSQL gives an implicit constraint,
+// <table>_<column>_<label>, with the table and column parts shortened,
+// the longer first, to fit its 63-byte limit (a collision with an
+// existing name, which PostgreSQL resolves with a number, is not
+// modelled).
+func pgObjectName(table, col, label string) string {
+	avail := 63 - len(label) - 2
+	n1, n2 := len(table), len(col)
+	for n1+n2 > avail {
+		if n1 > n2 {
+			n1--
+		} else {
+			n2--
+		}
+	}
+	return clipUTF8(table, n1) + "_" + clipUTF8(col, n2) + "_" + label
+}
+
+// clipUTF8 cuts s to at most n bytes without splitting a character.
+func clipUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

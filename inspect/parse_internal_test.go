@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -97,5 +98,17 @@ func TestEnumValues(t *testing.T) {
 	}
 	if _, err := enumValues("enum('a"); err == nil {
 		t.Error("unterminated value accepted")
+	}
+}
+
+func TestPGObjectName(t *testing.T) {
+	if got := pgObjectName("t", "c", "key"); got != "t_c_key" {
+		t.Errorf("short: %q", got)
+	}
+	table, col := strings.Repeat("a", 50), strings.Repeat("b", 20)
+	got := pgObjectName(table, col, "key")
+	// 63 bytes: the longer part loses bytes first, down to the other's length.
+	if want := strings.Repeat("a", 38) + "_" + strings.Repeat("b", 20) + "_key"; got != want {
+		t.Errorf("long: %q (%d bytes), want %q", got, len(got), want)
 	}
 }

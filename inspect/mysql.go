@@ -115,6 +115,7 @@ func reflectMySQL(ctx context.Context, ex engine.Executor, opts Options, dialect
 		return nil, err
 	}
 	fks := map[[2]string]*core.ForeignKey{}
+	pks := map[string][]string{}
 	err = query(ctx, ex, myKeys, arg, func(r *engine.Rows) error {
 		var table, name, kind, col, refSchema, refTable, refCol string
 		if err := r.Scan(&table, &name, &kind, &col, &refSchema, &refTable, &refCol); err != nil {
@@ -125,7 +126,7 @@ func reflectMySQL(ctx context.Context, ex engine.Executor, opts Options, dialect
 			return nil
 		}
 		if kind == "PRIMARY KEY" {
-			b.setPK(t, []string{col})
+			pks[table] = append(pks[table], col)
 			return nil
 		}
 		if refSchema != db {
@@ -144,6 +145,9 @@ func reflectMySQL(ctx context.Context, ex engine.Executor, opts Options, dialect
 	})
 	if err != nil {
 		return nil, err
+	}
+	for table, cols := range pks {
+		b.setPK(b.table(table), cols)
 	}
 	err = query(ctx, ex, myRules, arg, func(r *engine.Rows) error {
 		var table, name, upd, del string

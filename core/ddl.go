@@ -105,6 +105,10 @@ func writeCreateTable(w *writer, t *Table, ifNotExists bool, omitFKs []int) {
 		if c.Unique {
 			w.s(" UNIQUE")
 		}
+		if c.Comment != "" && w.f.Comments == CommentsInline {
+			w.s(" COMMENT ")
+			w.arg(c.Comment)
+		}
 	}
 	if pk := t.pk; len(pk) > 0 && !pkInline {
 		w.s(", PRIMARY KEY (")
@@ -133,6 +137,10 @@ func writeCreateTable(w *writer, t *Table, ifNotExists bool, omitFKs []int) {
 		writeForeignKey(w, t, fk)
 	}
 	w.b(')')
+	if t.def.Comment != "" && w.f.Comments == CommentsInline {
+		w.s(" COMMENT ")
+		w.arg(t.def.Comment)
+	}
 }
 
 func fkName(w *writer, t *Table, fk ForeignKey) string {
@@ -255,12 +263,126 @@ func (s *CreateIndexStmt) writeStmt(w *writer) {
 	if s.ifNotExists && w.f.CreateIndexIfNotExists {
 		w.s("IF NOT EXISTS ")
 	}
-	w.ident(nameOr(s.ix.Name, defaultName(w, "ix", s.t.Name(), s.ix.Columns)))
+	name := nameOr(s.ix.Name, defaultName(w, "ix", s.t.Name(), s.ix.Columns))
+	w.ident(name)
 	w.s(" ON ")
 	s.t.root().writeFrom(w)
 	w.s(" (")
-	writeIdentList(w, s.ix.Columns)
+	w.inline = true // literals and bare column names, as in CREATE TABLE
+	defer func() { w.inline = false }()
+	if len(s.ix.Expressions) > 0 {
+		if !w.f.ExpressionIndexes {
+			w.fail(fmt.Errorf("%s: table %q: index %q: expression indexes: %w", w.d.Name(), s.t.Name(), name, ErrUnsupported))
+			return
+		}
+		for i, e := range s.ix.Expressions {
+			if i > 0 {
+				w.s(", ")
+			}
+			// Parenthesised: PostgreSQL and MySQL take a bare expression
+			// only when it is a function call.
+			w.b('(')
+			w.expr(e, precLowest)
+			w.b(')')
+		}
+	} else {
+		writeIdentList(w, s.ix.Columns)
+	}
 	w.b(')')
+	if s.ix.Where != nil {
+		if !w.f.PartialIndexes {
+			w.fail(fmt.Errorf("%s: table %q: index %q: partial indexes (WHERE): %w", w.d.Name(), s.t.Name(), name, ErrUnsupported))
+			return
+		}
+		w.s(" WHERE ")
+		w.expr(s.ix.Where, precLowest)
+	}
+}
+
+// DefaultName is the name the DDL gives a constraint or index its
+// definition leaves unnamed, on dialect d: prefix "ix" (Index), "uq"
+// (Unique), "fk" (ForeignKey) with the columns, or "ck" (Check) with the
+// 1-based position of the check as the only element of cols.
+func DefaultName(d Dialect, prefix, table string, cols []string) string {
+	return shortenIdent(prefix+"_"+table+"_"+strings.Join(cols, "_"), d.Features().MaxIdentLen)
+}
+
+// InlineSQL renders e as DDL writes it on dialect d: values as literals,
+// columns by their bare names (the text of a CHECK, a server default, an
+// index expression).
+func InlineSQL(d Dialect, e Expr) (string, error) {
+	if e == nil {
+		return "", fmt.Errorf("core: inline sql: nil expression")
+	}
+	c, err := Compile(d, &inlineStmt{e: e})
+	if err != nil {
+		return "", err
+	}
+	return c.SQL, nil
+}
+
+type inlineStmt struct {
+	e Expr
+	m memo
+}
+
+func (s *inlineStmt) Writes() bool     { return false }
+func (s *inlineStmt) Tables() []string { return nil }
+func (s *inlineStmt) stmtMemo() *memo  { return &s.m }
+func (s *inlineStmt) writeStmt(w *writer) {
+	w.inline = true
+	defer func() { w.inline = false }()
+	w.expr(s.e, precLowest)
+}
+
+// CommentStmt sets the comment of a table or of one of its columns with
+// COMMENT ON (PostgreSQL); an empty comment removes it (IS NULL).
+type CommentStmt struct {
+	t      *Table
+	column string // "" for the table
+	text   string
+	m      memo
+}
+
+// CommentOnTable is COMMENT ON TABLE t IS its TableDef.Comment.
+func CommentOnTable(t *Table) *CommentStmt {
+	return &CommentStmt{t: t, text: t.root().def.Comment}
+}
+
+// CommentOnColumn is COMMENT ON COLUMN t.c IS c.Comment.
+func CommentOnColumn(t *Table, c *Column) *CommentStmt {
+	return &CommentStmt{t: t, column: c.Name, text: c.Comment}
+}
+
+func (s *CommentStmt) Writes() bool     { return true }
+func (s *CommentStmt) Tables() []string { return []string{s.t.FullName()} }
+func (s *CommentStmt) stmtMemo() *memo  { return &s.m }
+func (s *CommentStmt) writeStmt(w *writer) {
+	w.writes = true
+	w.inline = true
+	defer func() { w.inline = false }()
+	if w.f.Comments != CommentsOn {
+		w.unsupported("COMMENT ON")
+		return
+	}
+	t := s.t.root()
+	if s.column == "" {
+		w.s("COMMENT ON TABLE ")
+		t.writeFrom(w)
+	} else {
+		w.s("COMMENT ON COLUMN ")
+		if t.def.Schema != "" {
+			w.ident(t.def.Schema)
+			w.b('.')
+		}
+		w.qualified(t.def.Name, s.column)
+	}
+	w.s(" IS ")
+	if s.text == "" {
+		w.s("NULL")
+	} else {
+		w.arg(s.text)
+	}
 }
 
 // DropTableStmt is DROP TABLE [IF EXISTS].
@@ -287,3 +409,10 @@ func (s *DropTableStmt) writeStmt(w *writer) {
 	}
 	s.t.root().writeFrom(w)
 }
+
+func (*CommentStmt) ddl() {}
+func (*inlineStmt) ddl()  {}
+
+// CREATE TYPE … AS ENUM writes its values as literals: through the shape
+// cache, two enums of one name would share the first one's SQL.
+func (*EnumTypeStmt) ddl() {}

@@ -128,7 +128,29 @@ type Features struct {
 	// constraint and index names longer than this are shortened (see
 	// Index).
 	MaxIdentLen int
+	// Comments selects how Column.Comment and TableDef.Comment are
+	// written in CREATE TABLE (see CommentStyle).
+	Comments CommentStyle
+	// PartialIndexes reports CREATE INDEX … WHERE (Index.Where).
+	PartialIndexes bool
+	// ExpressionIndexes reports indexes on expressions (Index.Expressions).
+	ExpressionIndexes bool
 }
+
+// CommentStyle is how a dialect stores table and column comments.
+type CommentStyle uint8
+
+const (
+	// CommentsNone: the server keeps no comments (SQLite); comments in
+	// the metadata are not written anywhere.
+	CommentsNone CommentStyle = iota
+	// CommentsOn: COMMENT ON TABLE / COMMENT ON COLUMN statements after
+	// CREATE TABLE (PostgreSQL).
+	CommentsOn
+	// CommentsInline: a COMMENT clause after each column and a COMMENT
+	// table option (MySQL, MariaDB).
+	CommentsInline
+)
 
 // ParamCaster is implemented by a dialect whose server types a parameter
 // from its context and needs a cast where there is none: a bare value in

@@ -8,8 +8,14 @@
 //     foreign-key dependency order (a topological sort; foreign keys that
 //     close a cycle are added with ALTER TABLE afterwards), enum column
 //     types (Enum: PostgreSQL types created before the tables and dropped
-//     after them, ENUM on MySQL, a CHECK on SQLite) and PostgreSQL array
-//     columns (ArrayOf);
+//     after them, ENUM on MySQL, a CHECK on SQLite), PostgreSQL array
+//     columns (ArrayOf), server types written verbatim (TypeNative), table
+//     and column comments (COMMENT ON statements after CREATE TABLE on
+//     PostgreSQL, COMMENT clauses on MySQL, not written on SQLite, which
+//     keeps none: Features.Comments), partial indexes (Index.Where;
+//     PostgreSQL and SQLite) and expression indexes (Index.Expressions;
+//     PostgreSQL, SQLite, MySQL 8), each an ErrUnsupported error naming
+//     the table and index on MariaDB;
 //   - statements: Select (joins, GROUP BY/HAVING, ORDER BY … NULLS
 //     FIRST/LAST, LIMIT/OFFSET, FOR UPDATE/SHARE), set operations (Union,
 //     Intersect, Except), CTEs (NewCTE, recursive and data-modifying),
@@ -103,7 +109,9 @@
 // by the table and column names; a name longer than the dialect's limit
 // (Features.MaxIdentLen) is cut and ends in a hash of the whole name (see
 // Index), so it fits, never collides with another cut name, and is the
-// same on every run.
+// same on every run. DefaultName gives the name for a dialect, and
+// InlineSQL the text DDL writes for an expression (package inspect
+// compares reflected schemas with both).
 //
 // # Routing facts
 //

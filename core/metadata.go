@@ -101,7 +101,8 @@ func (m *MetaData) plan() ([]*Table, map[*Table][]int) {
 
 // CreateStatements returns the DDL that creates every table and index in
 // dependency order, preceded on PostgreSQL by the enum types the tables
-// use (see EnumType). A foreign key that closes a cycle between tables is
+// use (see EnumType) and with, on PostgreSQL, COMMENT ON statements after
+// each CREATE TABLE for the table's and its columns' comments. A foreign key that closes a cycle between tables is
 // left out of CREATE TABLE and added afterwards with ALTER TABLE, except
 // on dialects without ALTER … FOREIGN KEY (SQLite), which accept the
 // forward reference inline. With ifNotExists the statements can be run
@@ -138,6 +139,16 @@ func (m *MetaData) CreateStatements(d Dialect, ifNotExists bool) ([]Statement, e
 			ct = ct.IfNotExists()
 		}
 		out = append(out, ct)
+		if d.Features().Comments == CommentsOn {
+			if t.def.Comment != "" {
+				out = append(out, CommentOnTable(t))
+			}
+			for _, c := range t.cols {
+				if c.Comment != "" {
+					out = append(out, CommentOnColumn(t, c))
+				}
+			}
+		}
 		for _, ix := range t.def.Indexes {
 			ci := CreateIndex(t, ix)
 			if ifNotExists {

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // TypeKind is a portable column type; each dialect names it in DDL.
@@ -149,10 +150,12 @@ type Index struct {
 	Unique  bool
 	// Expressions, when not empty, are what the index covers instead of
 	// Columns (an expression index, such as lower(email)); Columns is
-	// then empty and Name is required.
+	// then empty and Name is required. Each is written in parentheses,
+	// columns by their bare names. MariaDB has none (ErrUnsupported).
 	Expressions []Expr
-	// Where makes the index partial (PostgreSQL and SQLite): only rows
-	// satisfying it are indexed. Nil indexes every row.
+	// Where makes the index partial (PostgreSQL and SQLite; on MariaDB
+	// CREATE INDEX fails with ErrUnsupported): only rows satisfying it
+	// are indexed. Nil indexes every row.
 	Where Expr
 }
 
@@ -214,6 +217,12 @@ func NewTable(def TableDef) (*Table, error) {
 		if err := c.Type.checkEnum(); err != nil {
 			return nil, fmt.Errorf("core: table %q: column %q: %w", def.Name, c.Name, err)
 		}
+		if (c.Type.Kind == TypeNative) != (c.Type.Native != "") {
+			if c.Type.Native == "" {
+				return nil, fmt.Errorf("core: table %q: column %q: native type without a name (Type.Native)", def.Name, c.Name)
+			}
+			return nil, fmt.Errorf("core: table %q: column %q: Type.Native %q on a %s column", def.Name, c.Name, c.Type.Native, c.Type.Kind)
+		}
 		if c.AutoIncrement {
 			switch c.Type.Kind {
 			case TypeSmallInt, TypeInt, TypeBigInt:
@@ -257,8 +266,8 @@ func NewTable(def TableDef) (*Table, error) {
 			return nil, err
 		}
 	}
-	for _, ix := range def.Indexes {
-		if err := check("index", ix.Columns); err != nil {
+	for i, ix := range def.Indexes {
+		if err := checkIndex(def.Name, i, ix, check); err != nil {
 			return nil, err
 		}
 	}
@@ -274,6 +283,27 @@ func NewTable(def TableDef) (*Table, error) {
 	t.star = star{qualifier: t.refName()}
 	t.fromList = []FromItem{t}
 	return t, nil
+}
+
+// checkIndex validates the i-th index of table: columns that exist, or
+// expressions with a name and no columns.
+func checkIndex(table string, i int, ix Index, check func(string, []string) error) error {
+	what := fmt.Sprintf("index %d", i)
+	if ix.Name != "" {
+		what = fmt.Sprintf("index %q", ix.Name)
+	}
+	if len(ix.Expressions) == 0 {
+		return check(what, ix.Columns)
+	}
+	switch {
+	case len(ix.Columns) > 0:
+		return fmt.Errorf("core: table %q: %s: both columns and expressions", table, what)
+	case ix.Name == "":
+		return fmt.Errorf("core: table %q: %s: an expression index needs a name", table, what)
+	case slices.Contains(ix.Expressions, nil):
+		return fmt.Errorf("core: table %q: %s: nil expression", table, what)
+	}
+	return nil
 }
 
 // MustTable is NewTable that panics on error, for package-level tables.

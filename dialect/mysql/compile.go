@@ -47,7 +47,11 @@ func (d dialect) Features() core.Features {
 		MaxParams:      65535, // placeholders of a prepared statement
 		Match:          core.MatchLikeBinary,
 		DatePart:       core.DatePartMySQL,
+		Comments:       core.CommentsInline,
 	}
+	// Functional key parts exist on MySQL 8.0.13 and later; MariaDB has
+	// neither them nor partial indexes.
+	f.ExpressionIndexes = !d.mariadb
 	// MySQL 8 accepts WITH before UPDATE and DELETE; MariaDB does not, so
 	// the flag stays off for both rather than differ by statement.
 	if d.mariadb {

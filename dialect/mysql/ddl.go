@@ -53,6 +53,8 @@ func (d dialect) ColumnType(c *core.Column) (string, error) {
 		return "JSON", nil
 	case core.TypeEnum:
 		return d.enumType(t)
+	case core.TypeNative:
+		return d.nativeType(t)
 	}
 	return "", fmt.Errorf("%s: no type for %s", d.Name(), t.Kind)
 }
@@ -110,6 +112,8 @@ func (d dialect) CastType(t core.Type) (string, error) {
 			return "CHAR", nil
 		}
 		return "JSON", nil
+	case core.TypeNative:
+		return d.nativeType(t)
 	}
 	return "", fmt.Errorf("%s: cannot cast to %s", d.Name(), t.Kind)
 }
@@ -118,4 +122,12 @@ func (d dialect) CastType(t core.Type) (string, error) {
 // constraint.
 func (dialect) AutoIncrement(*core.Column) (string, bool, error) {
 	return "AUTO_INCREMENT", false, nil
+}
+
+// nativeType is a TypeNative's name, written as given.
+func (d dialect) nativeType(t core.Type) (string, error) {
+	if t.Native == "" {
+		return "", fmt.Errorf("%s: native type without a name", d.Name())
+	}
+	return t.Native, nil
 }

@@ -51,6 +51,9 @@ func (dialect) Features() core.Features {
 		NumberedParams:         true,
 		Match:                  core.MatchLike,
 		DatePart:               core.DatePartExtract,
+		Comments:               core.CommentsOn,
+		PartialIndexes:         true,
+		ExpressionIndexes:      true,
 	}
 }
 

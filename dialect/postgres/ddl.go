@@ -70,6 +70,11 @@ func ddlTypeName(t core.Type) (string, error) {
 			return "", err
 		}
 		name = string(b)
+	case core.TypeNative:
+		if t.Native == "" {
+			return "", fmt.Errorf("postgres: native type without a name")
+		}
+		name = t.Native // the server's own spelling, verbatim
 	default:
 		return "", fmt.Errorf("postgres: no type for %s", t.Kind)
 	}

@@ -33,6 +33,8 @@ func (dialect) Features() core.Features {
 		MaxParams:              32766, // SQLITE_MAX_VARIABLE_NUMBER's default
 		Match:                  core.MatchGlob,
 		DatePart:               core.DatePartStrftime,
+		PartialIndexes:         true,
+		ExpressionIndexes:      true,
 	}
 }
 

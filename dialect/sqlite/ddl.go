@@ -85,6 +85,11 @@ func ddlTypeName(t core.Type) (string, error) {
 		return "TIME", nil
 	case core.TypeTimestamp, core.TypeTimestampTZ:
 		return "TIMESTAMP", nil
+	case core.TypeNative:
+		if t.Native == "" {
+			return "", fmt.Errorf("sqlite: native type without a name")
+		}
+		return t.Native, nil
 	}
 	return "", fmt.Errorf("sqlite: no type for %s", t.Kind)
 }

@@ -56,11 +56,14 @@ func NamedDef(d Dialect, t *Table) TableDef {
 }
 
 // InlineSQL renders e for d as DDL writes it: values as literals, columns
-// unqualified. It is for server defaults and CHECK expressions outside
-// CREATE TABLE.
+// by their bare names (the text of a CHECK, a server default, an index
+// expression) outside CREATE TABLE.
 func InlineSQL(d Dialect, e Expr) (string, error) {
 	if d == nil {
 		return "", fmt.Errorf("core: inline sql: nil dialect")
+	}
+	if e == nil {
+		return "", fmt.Errorf("core: inline sql: nil expression")
 	}
 	w := newWriter(d, modeSQL)
 	defer w.release()

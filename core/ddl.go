@@ -307,34 +307,6 @@ func DefaultName(d Dialect, prefix, table string, cols []string) string {
 	return shortenIdent(prefix+"_"+table+"_"+strings.Join(cols, "_"), d.Features().MaxIdentLen)
 }
 
-// InlineSQL renders e as DDL writes it on dialect d: values as literals,
-// columns by their bare names (the text of a CHECK, a server default, an
-// index expression).
-func InlineSQL(d Dialect, e Expr) (string, error) {
-	if e == nil {
-		return "", fmt.Errorf("core: inline sql: nil expression")
-	}
-	c, err := Compile(d, &inlineStmt{e: e})
-	if err != nil {
-		return "", err
-	}
-	return c.SQL, nil
-}
-
-type inlineStmt struct {
-	e Expr
-	m memo
-}
-
-func (s *inlineStmt) Writes() bool     { return false }
-func (s *inlineStmt) Tables() []string { return nil }
-func (s *inlineStmt) stmtMemo() *memo  { return &s.m }
-func (s *inlineStmt) writeStmt(w *writer) {
-	w.inline = true
-	defer func() { w.inline = false }()
-	w.expr(s.e, precLowest)
-}
-
 // CommentStmt sets the comment of a table or of one of its columns with
 // COMMENT ON (PostgreSQL); an empty comment removes it (IS NULL).
 type CommentStmt struct {
@@ -411,7 +383,6 @@ func (s *DropTableStmt) writeStmt(w *writer) {
 }
 
 func (*CommentStmt) ddl() {}
-func (*inlineStmt) ddl()  {}
 
 // CREATE TYPE … AS ENUM writes its values as literals: through the shape
 // cache, two enums of one name would share the first one's SQL.

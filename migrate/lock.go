@@ -39,6 +39,11 @@ func (m *Migrator) acquire(ctx context.Context) (*dbLock, error) {
 	if m.driver == engine.SQLite {
 		return &dbLock{}, nil
 	}
+	if n := m.db.Stats().MaxConns; n < 2 {
+		// The lock holds one connection for the run; the migrations need
+		// another.
+		return nil, fmt.Errorf("migrate: the pool allows %d connection(s); migrations need 2 (one holds the lock)", n)
+	}
 	tx, err := m.db.Begin(ctx, engine.TxOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("migrate: lock connection: %w", err)

@@ -93,8 +93,11 @@
 // The lock transaction reads no table, so it holds no metadata lock that
 // a migration's ALTER TABLE would wait for; the migrations run in their
 // own transactions on other pooled connections (the pool needs two
-// connections), and before each commit the run checks that the lock
-// connection is still alive.
+// connections), and before writing each version row the run checks that
+// the lock connection is still alive: if it died, the lock may be
+// another deployer's, and the migration is not recorded (on PostgreSQL
+// it is rolled back; on MySQL/MariaDB its statements stay applied, as
+// after a failed statement).
 //
 //   - SQLite has one writer at a time: each migration's transaction begins
 //     IMMEDIATE (taking the database's write lock) and re-reads its

@@ -369,15 +369,18 @@ func (m *Migrator) apply(ctx context.Context, l *dbLock, a action) (st Step, ran
 		st.Statement++
 	}
 	st.Duration = time.Since(start)
+	// Check the lock before the version row is written: on MySQL/MariaDB
+	// a DDL statement has ended the transaction, so the row commits by
+	// itself.
+	if err := m.check(ctx, l); err != nil {
+		return st, false, err
+	}
 	if a.down {
 		err = m.recordDown(ctx, tx, mig.Version)
 	} else {
 		err = m.recordUp(ctx, tx, mig, st.Duration)
 	}
 	if err != nil {
-		return st, false, err
-	}
-	if err := m.check(ctx, l); err != nil {
 		return st, false, err
 	}
 	if err := tx.Commit(ctx); err != nil {

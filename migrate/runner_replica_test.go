@@ -9,6 +9,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/internal/faultproxy"
 	"github.com/athanor-orm/athanor/internal/testdb"
@@ -40,6 +42,13 @@ var clusters = []cluster{
 	}},
 }
 
+// noLeaks checks, after the test's other cleanups (the router's Close),
+// that it left no goroutine behind.
+func noLeaks(t *testing.T) {
+	opt := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, opt) })
+}
+
 func newRouter(t *testing.T, primary string, replicas []string) *router.Router {
 	t.Helper()
 	ctx := context.Background()
@@ -69,6 +78,7 @@ func newRouter(t *testing.T, primary string, replicas []string) *router.Router {
 func TestUpWaitsForReplicas(t *testing.T) {
 	for _, c := range clusters {
 		t.Run(c.name, func(t *testing.T) {
+			noLeaks(t)
 			ctx := context.Background()
 			cl := c.get(t)
 			var urls []string
@@ -101,6 +111,7 @@ func TestUpWaitsForReplicas(t *testing.T) {
 func TestReplicaTimeout(t *testing.T) {
 	for _, c := range clusters {
 		t.Run(c.name, func(t *testing.T) {
+			noLeaks(t)
 			ctx := context.Background()
 			cl := c.get(t)
 			proxy := faultproxy.Start(t, cl.Replicas[0].Addr())

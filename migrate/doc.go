@@ -28,6 +28,15 @@
 // work. MySQL compound statements (procedures, multi-statement triggers)
 // are not split correctly: write them as Go migrations.
 //
+// A file holding the line
+//
+//	-- athanor:no-transaction
+//
+// (NoTransaction) runs outside a transaction, statement by statement, as
+// PostgreSQL's CREATE INDEX CONCURRENTLY requires; a failure there is
+// reported like a MySQL one (below), with the statements that stay
+// applied. SQLite, which has no run-wide lock, refuses such files.
+//
 // Go migrations are registered in code:
 //
 //	migrate.Func(3, "backfill_slugs", func(ctx context.Context, ex engine.Executor) error {
@@ -90,8 +99,9 @@
 //     from handing it to other work while the lock is held. The wait is
 //     bounded by Config.LockTimeout.
 //
-// The lock transaction reads no table, so it holds no metadata lock that
-// a migration's ALTER TABLE would wait for; the migrations run in their
+// The lock transaction reads no table, so it holds no lock that a
+// migration's ALTER TABLE would wait for, and on PostgreSQL it sits idle
+// without a snapshot, so CREATE INDEX CONCURRENTLY does not wait for it; the migrations run in their
 // own transactions on other pooled connections (the pool needs two
 // connections), and before writing each version row the run checks that
 // the lock connection is still alive: if it died, the lock may be

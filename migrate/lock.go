@@ -66,14 +66,13 @@ func (m *Migrator) lockOn(ctx context.Context, l *dbLock) error {
 		if err := l.tx.QueryRow(ctx, core.Raw("SELECT pg_try_advisory_xact_lock(?)", key)).Scan(&got); err != nil {
 			return fmt.Errorf("migrate: advisory lock for %s: %w", m.cfg.Table, err)
 		}
-		if got {
-			return nil
+		if !got {
+			m.logf("waiting for the migration lock of %s (another deployer is migrating)", m.cfg.Table)
+			if _, err := l.tx.Exec(ctx, core.Raw("SELECT pg_advisory_xact_lock(?)", key)); err != nil {
+				return fmt.Errorf("migrate: advisory lock for %s: %w", m.cfg.Table, err)
+			}
 		}
-		m.logf("waiting for the migration lock of %s (another deployer is migrating)", m.cfg.Table)
-		if _, err := l.tx.Exec(ctx, core.Raw("SELECT pg_advisory_xact_lock(?)", key)); err != nil {
-			return fmt.Errorf("migrate: advisory lock for %s: %w", m.cfg.Table, err)
-		}
-		return nil
+		return m.pgIdle(ctx, l)
 	case engine.MySQL:
 		// GET_LOCK is held by the connection until RELEASE_LOCK or the
 		// connection ends, across COMMITs; names are server-wide, so the
@@ -110,6 +109,23 @@ func (m *Migrator) check(ctx context.Context, l *dbLock) error {
 	var one int64
 	if err := l.tx.QueryRow(ctx, core.Raw("SELECT 1").ReadOnly()).Scan(&one); err != nil {
 		return fmt.Errorf("migrate: migration lock of %s lost: %w", m.cfg.Table, err)
+	}
+	if m.driver == engine.Postgres {
+		return m.pgIdle(ctx, l)
+	}
+	return nil
+}
+
+// pgIdle readies the PostgreSQL lock transaction to sit idle for the
+// run. Its last SELECT's portal stays open until the next statement and
+// holds a snapshot, whose xmin would make CREATE INDEX CONCURRENTLY (of a
+// no-transaction migration) wait for this transaction forever, and hold
+// back vacuum. A SET takes no snapshot and drops that portal; this one
+// also keeps a server's idle_in_transaction_session_timeout from ending
+// the lock's session in a long migration.
+func (m *Migrator) pgIdle(ctx context.Context, l *dbLock) error {
+	if _, err := l.tx.Exec(ctx, core.Raw("SET LOCAL idle_in_transaction_session_timeout = 0")); err != nil {
+		return fmt.Errorf("migrate: migration lock of %s: %w", m.cfg.Table, err)
 	}
 	return nil
 }

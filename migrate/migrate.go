@@ -35,7 +35,9 @@ type Migration struct {
 
 	upSQL, downSQL []statement // split files
 	hasDown        bool
-	upFn, downFn   func(ctx context.Context, ex engine.Executor) error
+	// upNoTx, downNoTx: the file holds the no-transaction directive.
+	upNoTx, downNoTx bool
+	upFn, downFn     func(ctx context.Context, ex engine.Executor) error
 }
 
 // Func is a migration written in Go. up and down receive the transaction

@@ -286,9 +286,9 @@ type StatementError struct {
 	Line  int
 	SQL   string
 	// Applied are the statements of the file that ran before the failure
-	// and stay applied: filled on MariaDB/MySQL, where DDL commits at
-	// once. On PostgreSQL and SQLite the whole migration was rolled back
-	// and Applied is empty.
+	// and stay applied: non-nil on MySQL/MariaDB, where DDL commits at
+	// once, and for a no-transaction file. Otherwise the whole migration
+	// was rolled back and Applied is nil.
 	Applied []string
 	Err     error
 }
@@ -300,7 +300,7 @@ func (e *StatementError) Error() string {
 		b.WriteString("\n  the migration was rolled back; nothing of it is applied")
 		return b.String()
 	}
-	fmt.Fprintf(&b, "\n  %d statement(s) of this file were applied before it and stay applied (MySQL/MariaDB commit DDL at once); the version was not recorded:", len(e.Applied))
+	fmt.Fprintf(&b, "\n  %d statement(s) of this file were applied before it and stay applied (they ran outside a transaction, or MySQL/MariaDB committed them); the version was not recorded:", len(e.Applied))
 	for i, s := range e.Applied {
 		fmt.Fprintf(&b, "\n    %d: %s", i+1, s)
 	}
@@ -315,11 +315,20 @@ func (e *StatementError) Unwrap() error { return e.Err }
 func (m *Migrator) apply(ctx context.Context, l *dbLock, a action) (st Step, ran bool, err error) {
 	mig := a.mig
 	st = Step{Version: mig.Version, Name: mig.Name, Down: a.down, Source: mig.source()}
-	stmts, file, fn := mig.upSQL, mig.UpFile, mig.upFn
+	stmts, file, fn, noTx := mig.upSQL, mig.UpFile, mig.upFn, mig.upNoTx
 	if a.down {
-		stmts, file, fn = mig.downSQL, mig.DownFile, mig.downFn
+		stmts, file, fn, noTx = mig.downSQL, mig.DownFile, mig.downFn, mig.downNoTx
 		if !mig.IsGo() {
 			st.Source = file
+		}
+	}
+	start := time.Now()
+	if noTx {
+		// A no-transaction file runs statement by statement on the pool,
+		// under the run-wide lock (no-transaction files are refused on
+		// SQLite, which has none); its version row follows.
+		if err := m.execAll(ctx, m.db, file, stmts, true, &st); err != nil {
+			return st, false, err
 		}
 	}
 	tx, err := m.db.Begin(ctx, engine.TxOptions{})
@@ -341,32 +350,25 @@ func (m *Migrator) apply(ctx context.Context, l *dbLock, a action) (st Step, ran
 	if is != a.down {
 		return st, false, nil
 	}
-	partial := m.driver == engine.MySQL
-	start := time.Now()
 	if fn != nil {
 		if err := fn(ctx, tx); err != nil {
 			return st, false, fmt.Errorf("migrate: %s: %w", st.Source, err)
 		}
 	}
-	for i, s := range stmts {
-		if _, err := tx.Exec(ctx, core.Raw(strings.ReplaceAll(s.SQL, "?", "??"))); err != nil {
-			se := &StatementError{File: file, Index: i + 1, Line: s.Line, SQL: s.SQL, Err: err}
+	if !noTx {
+		partial := m.driver == engine.MySQL
+		if err := m.execAll(ctx, tx, file, stmts, partial, &st); err != nil {
 			if partial {
-				se.Applied = make([]string, 0, i)
-				for _, p := range stmts[:i] {
-					se.Applied = append(se.Applied, p.SQL)
-				}
 				// Keep what ran, so that the report is the truth: DML
 				// after the last implicit commit would otherwise be
 				// rolled back.
-				if cerr := tx.Commit(context.WithoutCancel(ctx)); cerr != nil {
-					return st, false, errors.Join(se, fmt.Errorf("migrate: commit the applied statements of %s: %w", file, cerr))
-				}
 				committed = true
+				if cerr := tx.Commit(context.WithoutCancel(ctx)); cerr != nil {
+					return st, false, errors.Join(err, fmt.Errorf("migrate: commit the applied statements of %s: %w", file, cerr))
+				}
 			}
-			return st, false, se
+			return st, false, err
 		}
-		st.Statement++
 	}
 	st.Duration = time.Since(start)
 	// Check the lock before the version row is written: on MySQL/MariaDB
@@ -393,4 +395,24 @@ func (m *Migrator) apply(ctx context.Context, l *dbLock, a action) (st Step, ran
 	}
 	m.logf("%s %s in %s", verb, st.Source, st.Duration.Round(time.Millisecond))
 	return st, true, nil
+}
+
+// execAll runs a file's statements on ex. partial: the statements commit
+// one by one, so a failure lists those before it as applied.
+func (m *Migrator) execAll(ctx context.Context, ex engine.Executor, file string, stmts []statement, partial bool, st *Step) error {
+	for i, s := range stmts {
+		// Raw reads '?' as a placeholder; the file's text has none.
+		if _, err := ex.Exec(ctx, core.Raw(strings.ReplaceAll(s.SQL, "?", "??"))); err != nil {
+			se := &StatementError{File: file, Index: i + 1, Line: s.Line, SQL: s.SQL, Err: err}
+			if partial {
+				se.Applied = make([]string, 0, i)
+				for _, p := range stmts[:i] {
+					se.Applied = append(se.Applied, p.SQL)
+				}
+			}
+			return se
+		}
+		st.Statement++
+	}
+	return nil
 }

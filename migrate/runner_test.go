@@ -339,3 +339,45 @@ func TestConcurrentUp(t *testing.T) {
 		}
 	})
 }
+
+// TestNoTransactionFile: a file with the no-transaction directive runs
+// outside a transaction, as PostgreSQL's CREATE INDEX CONCURRENTLY
+// requires; a failure there lists what stays applied. SQLite refuses it.
+func TestNoTransactionFile(t *testing.T) {
+	eachDB(t, func(t *testing.T, _ string, db *engine.DB) {
+		ctx := context.Background()
+		index := "CREATE INDEX mig_notx_idx ON mig_notx (id);"
+		if db.Driver() == engine.Postgres {
+			index = "CREATE INDEX CONCURRENTLY mig_notx_idx ON mig_notx (id);"
+		}
+		fsys := fstest.MapFS{
+			"1_mig_notx.up.sql":  {Data: []byte("CREATE TABLE mig_notx (id INT);")},
+			"2_mig_index.up.sql": {Data: []byte(migrate.NoTransaction + "\n" + index)},
+			"3_mig_bad.up.sql":   {Data: []byte(migrate.NoTransaction + "\nINSERT INTO mig_notx (id) VALUES (1);\nINSERT INTO mig_notx_nope (id) VALUES (1);")},
+		}
+		m, err := migrate.New(db, migrate.Config{FS: fsys, Table: "mig_vt_notx"})
+		if db.Driver() == engine.SQLite {
+			if !errors.Is(err, migrate.ErrSource) || !strings.Contains(err.Error(), "2_mig_index.up.sql") {
+				t.Fatalf("New = %v, want ErrSource naming the file", err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.UpTo(ctx, 2); err != nil {
+			t.Fatal(err)
+		}
+		_, err = m.Up(ctx)
+		var se *migrate.StatementError
+		if !errors.As(err, &se) || se.Index != 2 || len(se.Applied) != 1 || !strings.Contains(err.Error(), "stay applied") {
+			t.Fatalf("Up = %v, want statement 2 failing with statement 1 applied", err)
+		}
+		if got := applied(t, m); got != "mig_notx mig_index" {
+			t.Fatalf("applied %q", got)
+		}
+		if n := count(t, db, "mig_notx"); n != 1 {
+			t.Fatalf("mig_notx has %d rows, want the 1 reported applied", n)
+		}
+	})
+}

@@ -119,12 +119,18 @@ func load(fsys fs.FS, goMigs []Migration, dialect string) ([]Migration, error) {
 		if m.upSQL, err = splitFile(up, text, dialect); err != nil {
 			return nil, err
 		}
+		if m.upNoTx, err = noTransaction(up, text, dialect); err != nil {
+			return nil, err
+		}
 		if down != "" {
 			text, err := fs.ReadFile(fsys, down)
 			if err != nil {
 				return nil, fmt.Errorf("migrate: read %s: %w", down, err)
 			}
 			if m.downSQL, err = splitFile(down, text, dialect); err != nil {
+				return nil, err
+			}
+			if m.downNoTx, err = noTransaction(down, text, dialect); err != nil {
 				return nil, err
 			}
 			m.hasDown = true
@@ -163,4 +169,21 @@ func splitFile(name string, text []byte, dialect string) ([]statement, error) {
 		return nil, fmt.Errorf("%w: %s: %v", ErrSource, name, err)
 	}
 	return st, nil
+}
+
+// NoTransaction is the directive, alone on a line of a SQL file, that runs
+// the file's statements outside a transaction (PostgreSQL's CREATE INDEX
+// CONCURRENTLY refuses to run in one).
+const NoTransaction = "-- athanor:no-transaction"
+
+func noTransaction(name string, text []byte, dialect string) (bool, error) {
+	for _, line := range strings.Split(string(text), "\n") {
+		if strings.TrimSpace(line) == NoTransaction {
+			if dialect == "sqlite" {
+				return false, fmt.Errorf("%w: %s: %s is not supported on SQLite (it has no run-wide lock to keep the file from running twice)", ErrSource, name, NoTransaction)
+			}
+			return true, nil
+		}
+	}
+	return false, nil
 }

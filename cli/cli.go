@@ -331,7 +331,7 @@ func (r *runner) router(ctx context.Context) (*router.Router, error) {
 		}
 		gc.Replicas = append(gc.Replicas, db)
 	}
-	rt, err := router.New(router.Config{Groups: []router.GroupConfig{gc}, HealthInterval: 100 * time.Millisecond})
+	rt, err := router.New(router.Config{Groups: []router.GroupConfig{gc}})
 	if err != nil {
 		closeAll()
 		return nil, err

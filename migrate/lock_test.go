@@ -87,5 +87,8 @@ func TestGoMigrationErrorRollsBack(t *testing.T) {
 		if n := count(t, db, "mig_gofail"); n != 0 {
 			t.Fatalf("the failed go migration left %d rows", n)
 		}
+		if _, err := m.Down(context.Background()); !errors.Is(err, migrate.ErrNoDown) || !strings.Contains(err.Error(), "1_mig_gofail.up.sql") {
+			t.Fatalf("Down of a migration without a down file = %v, want ErrNoDown naming it", err)
+		}
 	})
 }

@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
@@ -62,15 +61,15 @@ type pairKey struct {
 type plan struct {
 	s       *Session
 	log     journal
-	known   map[unsafe.Pointer]*entry // entries of cascaded objects (the session's are in s.objs)
-	added   []*entry                  // cascaded from transient
+	known   map[mapper.Ref]*entry // entries of cascaded objects (the session's are in s.objs)
+	added   []*entry              // cascaded from transient
 	inserts []*entry
 	deletes map[*entry]bool
 	persist []*entry // persistent, not deleted
 	links   map[*entry][]link
 	m2mAdd  map[pairKey]pair
 	m2mDel  map[pairKey]pair
-	moves   map[unsafe.Pointer][]move // children added to collections (findMoves)
+	moves   map[mapper.Ref][]move // children added to collections (findMoves)
 	tx      Tx
 	auto    autoTx // tx of a one-statement commit (kept here: no allocation)
 	// diffs memoises changed per entry; set drops an entry's. The first
@@ -119,7 +118,7 @@ func (pl *plan) snapOf(e *entry) ([]any, bool) {
 	return snap, ok
 }
 
-func (pl *plan) lookup(p unsafe.Pointer) *entry {
+func (pl *plan) lookup(p mapper.Ref) *entry {
 	if e := pl.known[p]; e != nil {
 		return e
 	}

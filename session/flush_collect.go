@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/mapper"
@@ -80,7 +79,7 @@ func (pl *plan) collect() error {
 				ne := &entry{m: r.Target, p: t, seq: s.seq.Add(1)}
 				ne.setState(Pending)
 				if pl.known == nil {
-					pl.known = map[unsafe.Pointer]*entry{}
+					pl.known = map[mapper.Ref]*entry{}
 				}
 				pl.known[t] = ne
 				pl.added = append(pl.added, ne)
@@ -235,13 +234,13 @@ func (pl *plan) relLinks(e *entry) error {
 				continue
 			}
 			prev, _ := e.coll.get(r)
-			err := diffMembers(prev, r.Get(e.p), func(t unsafe.Pointer) error {
+			err := diffMembers(prev, r.Get(e.p), func(t mapper.Ref) error {
 				te, err := pl.member(e, r, t)
 				if te != nil {
 					pl.addPair(&pl.m2mAdd, r, e, te)
 				}
 				return err
-			}, func(t unsafe.Pointer) error {
+			}, func(t mapper.Ref) error {
 				if te := pl.lookup(t); te != nil {
 					pl.addPair(&pl.m2mDel, r, e, te)
 				}
@@ -258,7 +257,7 @@ func (pl *plan) relLinks(e *entry) error {
 // member returns the entry of a related object, or an error if it is not
 // in the session (no save-update cascade reached it). Deleted targets
 // yield nil.
-func (pl *plan) member(owner *entry, r *mapper.Relation, t unsafe.Pointer) (*entry, error) {
+func (pl *plan) member(owner *entry, r *mapper.Relation, t mapper.Ref) (*entry, error) {
 	te := pl.lookup(t)
 	if te == nil {
 		return nil, fmt.Errorf("session: %s.%s refers to a %s that is not in the session (Add it, or cascade save-update)",

@@ -67,6 +67,7 @@ type plan struct {
 	deletes map[*entry]bool
 	persist []*entry // persistent, not deleted
 	links   map[*entry][]link
+	linkBuf []link // backs the first link of each child (see addLink)
 	m2mAdd  map[pairKey]pair
 	m2mDel  map[pairKey]pair
 	moves   map[mapper.Ref][]move // children added to collections (findMoves)
@@ -127,10 +128,12 @@ func (pl *plan) lookup(p mapper.Ref) *entry {
 
 // set writes v into a field when it differs, journaling the old value.
 func (pl *plan) set(e *entry, f *mapper.Field, v any) error {
-	old := f.Value(e.p)
-	if f.Equal(old, v) && (v == nil) == (old == nil) {
+	// v is a value as Value returns: Unchanged compares it unboxed (but a
+	// JSON field's compares snapshot texts).
+	if !f.IsJSON() && f.Unchanged(e.p, v) {
 		return nil
 	}
+	old := f.Value(e.p)
 	if err := f.Set(e.p, v); err != nil {
 		return err
 	}

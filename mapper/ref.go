@@ -13,7 +13,7 @@ import (
 // Model.New, Model.Ref and Relation.Get or Relation.Targets, so it always
 // references an object of the model it came from (or none), and the
 // Field, Relation and Model methods given a Ref read and write that
-// object without reflection.
+// object by the field offsets registration recorded.
 //
 // A Ref keeps its object alive, as a *T does. It says nothing of its
 // model: a caller keeps the two together.

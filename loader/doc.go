@@ -8,8 +8,9 @@
 // loaded row never overwrites unflushed changes, and a row whose object
 // the session holds costs no object; only new objects are scanned in full
 // and published into it. It runs no SQL itself: the session runs
-// statements on its backend or transaction. (The two meet in
-// internal/loadhost, where objects are addressed by pointer.)
+// statements on its backend or transaction: the session is the Host a
+// Plan runs on (Plan.Run, Plan.Load), and objects pass between the two as
+// mapper.Refs.
 //
 // # Smallest use
 //

@@ -73,7 +73,7 @@ func (k keySet) slice(lo, hi int) keySet {
 // (their index per owner in idx, -1 for a key with a NULL part), and
 // returns them as a keySet. kf are the owner's key fields, kt the Go
 // types of the key columns (kf's types without pointers).
-func ownerKeys(kf []*mapper.Field, kt []reflect.Type, owners []unsafe.Pointer) (*keyIndex, keySet, []int32) {
+func ownerKeys(kf []*mapper.Field, kt []reflect.Type, owners []mapper.Ref) (*keyIndex, keySet, []int32) {
 	idx := make([]int32, len(owners))
 	ki := &keyIndex{}
 	if len(kf) == 1 && kf[0].IsInt() {
@@ -245,14 +245,14 @@ func keyOf(vals []any) any {
 // backing array.
 type groups struct {
 	rows *rowBuf
-	flat []unsafe.Pointer // targets bucketed by key
-	end  []int32          // end of key i's bucket in flat; it starts at end[i-1]
+	flat []mapper.Ref // targets bucketed by key
+	end  []int32      // end of key i's bucket in flat; it starts at end[i-1]
 }
 
 // rowBuf is the key index and object of each row of a load.
 type rowBuf struct {
 	key    []int32
-	target []unsafe.Pointer
+	target []mapper.Ref
 }
 
 var rowBufs = sync.Pool{New: func() any { return new(rowBuf) }}
@@ -260,7 +260,7 @@ var rowBufs = sync.Pool{New: func() any { return new(rowBuf) }}
 // maxPooledRows bounds the buffers kept for reuse.
 const maxPooledRows = 1 << 16
 
-func (g *groups) add(k int32, p unsafe.Pointer) {
+func (g *groups) add(k int32, p mapper.Ref) {
 	if g.rows == nil {
 		g.rows = rowBufs.Get().(*rowBuf)
 	}
@@ -282,7 +282,7 @@ func (g *groups) build(n int) {
 	for i := 1; i <= n; i++ {
 		end[i] += end[i-1]
 	}
-	g.flat = make([]unsafe.Pointer, len(rb.target))
+	g.flat = make([]mapper.Ref, len(rb.target))
 	for i, k := range rb.key {
 		g.flat[end[k]] = rb.target[i]
 		end[k]++
@@ -297,7 +297,7 @@ func (g *groups) build(n int) {
 
 // of returns the targets of key index k (nil for none, or for k < 0),
 // with no room to append into the next key's.
-func (g *groups) of(k int32) []unsafe.Pointer {
+func (g *groups) of(k int32) []mapper.Ref {
 	if k < 0 || g.end == nil {
 		return nil
 	}

@@ -6,42 +6,31 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
-	"github.com/athanor-orm/athanor/internal/loadhost"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
 // Select adds to sel (a SELECT of nothing yet, FROM the plan model's
 // table) the model's columns and the LEFT OUTER JOINs of the plan's Joined
-// relationships. Run the result with the session's query (see internal/loadhost).
+// relationships. Run the result with Run.
 func (p *Plan) Select(sel *core.SelectStmt) *core.SelectStmt {
 	s := newSelection(p.m, p.m.Table(), nil, p.nodes)
 	return s.apply(sel)
 }
 
-func init() {
-	loadhost.Run = func(p any, ctx context.Context, h loadhost.Host, stmt core.Statement) ([]unsafe.Pointer, error) {
-		return p.(*Plan).run(ctx, h, stmt)
-	}
-	loadhost.Load = func(p any, ctx context.Context, h loadhost.Host, owners []unsafe.Pointer) error {
-		return p.(*Plan).load(ctx, h, owners)
-	}
-}
-
-// run runs stmt (built by Select) and then the plan's SelectIn loads, depth
-// by depth, and returns the root objects in row order (a root joined to
-// several rows appears once per row).
-func (p *Plan) run(ctx context.Context, h loadhost.Host, stmt core.Statement) ([]unsafe.Pointer, error) {
+// Run runs stmt (built by Select) on h and then the plan's SelectIn
+// loads, depth by depth, and returns the root objects in row order (a root
+// joined to several rows appears once per row).
+func (p *Plan) Run(ctx context.Context, h Host, stmt core.Statement) ([]mapper.Ref, error) {
 	s := newSelection(p.m, p.m.Table(), nil, p.nodes)
 	r := &run{h: h, obs: observerOf(h), raise: p.raise}
-	var roots []unsafe.Pointer
+	var roots []mapper.Ref
 	dup := false // a row found its object in the session: roots may repeat
 	res := s.newResult()
 	err := h.Query(ctx, stmt, func(rows *engine.Rows) error {
-		return s.scan(h, rows, res, nil, func(_ int32, base unsafe.Pointer, published bool) {
+		return s.scan(h, rows, res, nil, func(_ int32, base mapper.Ref, published bool) {
 			roots = append(roots, base)
 			dup = dup || !published
 		})
@@ -64,10 +53,10 @@ func (p *Plan) run(ctx context.Context, h loadhost.Host, stmt core.Statement) ([
 	return roots, nil
 }
 
-// load runs the plan's loads for owners, objects of the plan's model
-// already in the session (Joined relationships are loaded by SelectIn
-// here, as there is no owner statement to join to).
-func (p *Plan) load(ctx context.Context, h loadhost.Host, owners []unsafe.Pointer) error {
+// Load runs the plan's loads for owners, objects of the plan's model
+// already in h (Joined relationships are loaded by SelectIn here, as there
+// is no owner statement to join to).
+func (p *Plan) Load(ctx context.Context, h Host, owners []mapper.Ref) error {
 	r := &run{h: h, obs: observerOf(h), raise: p.raise}
 	var tasks []*task
 	for _, n := range p.nodes {
@@ -95,17 +84,17 @@ func (e *relError) Error() string {
 func (e *relError) Unwrap() error { return e.err }
 
 type run struct {
-	h       loadhost.Host
+	h       Host
 	obs     Observer // nil: loads are not reported
 	raise   bool
-	touched []unsafe.Pointer
+	touched []mapper.Ref
 }
 
 // task loads one relationship for a set of owners.
 type task struct {
 	n      *node
-	owners []unsafe.Pointer
-	need   []unsafe.Pointer // owners lacking the relationship
+	owners []mapper.Ref
+	need   []mapper.Ref // owners lacking the relationship
 	sel    *selection
 	res    *result
 	keys   *keyIndex // numbers the need owners' distinct keys
@@ -237,7 +226,7 @@ func (r *run) prepare(t *task) ([]core.Statement, error) {
 }
 
 // collect groups a scanned target under its owner key.
-func (t *task) collect(k int32, target unsafe.Pointer, _ bool) {
+func (t *task) collect(k int32, target mapper.Ref, _ bool) {
 	if k >= 0 {
 		t.res.groups.add(k, target)
 	}
@@ -248,7 +237,7 @@ func (r *run) finish(t *task) []*task {
 	rel := t.n.rel
 	g := &t.res.groups
 	g.build(t.nkeys)
-	targets := func(i int) []unsafe.Pointer {
+	targets := func(i int) []mapper.Ref {
 		ts := g.of(t.idx[i])
 		if !rel.Many() && len(ts) > 1 {
 			ts = ts[:1:1]
@@ -265,7 +254,7 @@ func (r *run) finish(t *task) []*task {
 	// the next depth's owners. When this load set every owner's
 	// one-to-many, they are the rows loaded: each row is one target,
 	// under the one owner key it carries.
-	var members []unsafe.Pointer
+	var members []mapper.Ref
 	if set == len(t.owners) && rel.Kind == mapper.OneToMany {
 		members = g.flat
 	} else {
@@ -279,9 +268,9 @@ func (r *run) finish(t *task) []*task {
 
 // backref sets the many-to-one b of the targets of t's one-to-many (or
 // one-to-one) to their owner.
-func (r *run) backref(t *task, b *mapper.Relation, targets func(i int) []unsafe.Pointer) {
+func (r *run) backref(t *task, b *mapper.Relation, targets func(i int) []mapper.Ref) {
 	g := &t.res.groups
-	owner := make([]unsafe.Pointer, 0, g.count()) // per kid its owner, backing each one's slice
+	owner := make([]mapper.Ref, 0, g.count()) // per kid its owner, backing each one's slice
 	if t.nkeys == len(t.need) && t.n.rel.Many() {
 		// Every owner has a key of its own, numbered in owner order: the
 		// kids are the grouped rows as they are.
@@ -290,22 +279,22 @@ func (r *run) backref(t *task, b *mapper.Relation, targets func(i int) []unsafe.
 				owner = append(owner, o)
 			}
 		}
-		r.h.Populate(b, g.flat, func(i int) []unsafe.Pointer { return owner[i : i+1 : i+1] })
+		r.h.Populate(b, g.flat, func(i int) []mapper.Ref { return owner[i : i+1 : i+1] })
 		return
 	}
-	kids := make([]unsafe.Pointer, 0, g.count())
+	kids := make([]mapper.Ref, 0, g.count())
 	for i, o := range t.need {
 		for _, c := range targets(i) {
 			kids = append(kids, c)
 			owner = append(owner, o)
 		}
 	}
-	r.h.Populate(b, kids, func(i int) []unsafe.Pointer { return owner[i : i+1 : i+1] })
+	r.h.Populate(b, kids, func(i int) []mapper.Ref { return owner[i : i+1 : i+1] })
 }
 
 // afterScan populates the joined relationships a selection scanned and
 // returns the SelectIn tasks under base objects and joined ones.
-func (r *run) afterScan(s *selection, res *result, base []unsafe.Pointer, nodes []*node) []*task {
+func (r *run) afterScan(s *selection, res *result, base []mapper.Ref, nodes []*node) []*task {
 	var next []*task
 	for _, n := range nodes {
 		if n.strategy == selectIn && len(base) > 0 {
@@ -315,8 +304,8 @@ func (r *run) afterScan(s *selection, res *result, base []unsafe.Pointer, nodes 
 	for i, j := range s.joins {
 		jr := &res.joins[i]
 		if len(jr.owners) > 0 {
-			r.h.Populate(j.n.rel, jr.owners, func(k int) []unsafe.Pointer {
-				if jr.targets[k] == nil {
+			r.h.Populate(j.n.rel, jr.owners, func(k int) []mapper.Ref {
+				if jr.targets[k].IsNil() {
 					return nil
 				}
 				return jr.targets[k : k+1 : k+1]
@@ -344,9 +333,9 @@ func ownerKeyFields(r *mapper.Relation) []*mapper.Field {
 	return r.Owner.PrimaryKey()
 }
 
-func distinct(ps []unsafe.Pointer) []unsafe.Pointer {
-	seen := make(map[unsafe.Pointer]bool, len(ps))
-	out := make([]unsafe.Pointer, 0, len(ps))
+func distinct(ps []mapper.Ref) []mapper.Ref {
+	seen := make(map[mapper.Ref]bool, len(ps))
+	out := make([]mapper.Ref, 0, len(ps))
 	for _, p := range ps {
 		if !seen[p] {
 			seen[p] = true

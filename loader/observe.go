@@ -2,8 +2,6 @@ package loader
 
 import (
 	"context"
-
-	"github.com/athanor-orm/athanor/internal/loadhost"
 )
 
 // Observer is told of each relationship load, so that tracing can give
@@ -47,7 +45,7 @@ type ObservedHost interface {
 	LoadObserver() Observer
 }
 
-func observerOf(h loadhost.Host) Observer {
+func observerOf(h Host) Observer {
 	if oh, ok := h.(ObservedHost); ok {
 		return oh.LoadObserver()
 	}

@@ -2,10 +2,8 @@ package loader
 
 import (
 	"reflect"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/engine"
-	"github.com/athanor-orm/athanor/internal/loadhost"
 	"github.com/athanor-orm/athanor/internal/objaccess"
 	"github.com/athanor-orm/athanor/mapper"
 )
@@ -34,12 +32,11 @@ type part struct {
 	holds   []reflect.Value // joined (NULL-able) columns: a **F per non-pointer field, scanned in its place
 	hasRest bool            // it has columns besides its key
 
-	obj  any            // the spare object, until it is published
-	p    unsafe.Pointer // its address
+	p    mapper.Ref     // the spare object, until it is published
 	objs objaccess.Slab // where spares come from (made on first use, see spare)
 	slab bool           // objs is set
 	used bool           // a row scanned into the spare (zero it before the next)
-	got  unsafe.Pointer // this row's object, nil when absent
+	got  mapper.Ref     // this row's object, zero when absent
 	new  bool           // got is the spare, published by this row
 }
 
@@ -47,16 +44,15 @@ type part struct {
 // zeroed (so that every row scans into a zero object, as into a new one).
 func (pt *part) spare() {
 	switch {
-	case pt.p == nil:
+	case pt.p.IsNil():
 		// New objects come from a slab: a load building n objects of a
 		// model allocates about n/64 arrays, not n objects.
 		if !pt.slab {
 			pt.objs, pt.slab = objaccess.NewSlab(pt.m.Type), true
 		}
-		pt.p = pt.objs.Next()
-		pt.obj = pt.m.Object(pt.p)
+		pt.p = pt.m.Ref(pt.objs.Next())
 	case pt.used:
-		reflect.NewAt(pt.m.Type, pt.p).Elem().SetZero()
+		pt.objs.Discard() // the spare is the slab's current slot
 	}
 	pt.used = true
 }
@@ -110,7 +106,7 @@ func (pt *part) store(key bool) {
 // the owner key it carries (keys; -1 without keys or for a key no owner
 // has) and whether the row published it; joined objects are recorded in
 // res.
-func (s *selection) scan(h loadhost.Host, rows *engine.Rows, res *result, keys *keyIndex, emit func(k int32, base unsafe.Pointer, published bool)) error {
+func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex, emit func(k int32, base mapper.Ref, published bool)) error {
 	nk := len(s.keyCols)
 	parts := make([]part, 1+len(s.joins))
 	width := nk
@@ -164,14 +160,14 @@ func (s *selection) scan(h loadhost.Host, rows *engine.Rows, res *result, keys *
 		again := false
 		for i := range parts {
 			pt := &parts[i]
-			pt.got, pt.new = nil, false
+			pt.got, pt.new = mapper.Ref{}, false
 			if pt.holds != nil {
 				if !pt.present() {
 					continue
 				}
 				pt.store(true)
 			}
-			if q := h.Lookup(pt.m, pt.p); q != nil {
+			if q := h.Lookup(pt.m, pt.p); !q.IsNil() {
 				pt.got = q
 				continue
 			}
@@ -204,10 +200,10 @@ func (s *selection) scan(h loadhost.Host, rows *engine.Rows, res *result, keys *
 			if pt.holds != nil {
 				pt.store(false)
 			}
-			pt.got = h.Adopt(pt.m, pt.obj, pt.p)
+			pt.got = h.Adopt(pt.m, pt.p)
 			if pt.new = pt.got == pt.p; pt.new {
 				pt.objs.Keep()
-				pt.obj, pt.p, pt.used = nil, nil, false // published: the next row needs a new spare
+				pt.p, pt.used = mapper.Ref{}, false // published: the next row needs a new spare
 			}
 		}
 		bp := parts[0].got
@@ -223,13 +219,13 @@ func (s *selection) scan(h loadhost.Host, rows *engine.Rows, res *result, keys *
 				owner = parts[j.parent+1].got
 			}
 			pt := &parts[i+1]
-			if owner == nil {
-				pt.got = nil // so are the joins under it
+			if owner.IsNil() {
+				pt.got = mapper.Ref{} // so are the joins under it
 				continue
 			}
 			jr := &res.joins[i]
 			if jr.seen == nil {
-				jr.seen = map[unsafe.Pointer]bool{}
+				jr.seen = map[mapper.Ref]bool{}
 			}
 			if jr.seen[owner] {
 				continue

@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"sync"
 	"testing"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/core"
 	_ "github.com/athanor-orm/athanor/driver/sqlitedriver"
@@ -20,8 +19,8 @@ type countingHost struct {
 	db *engine.DB
 
 	mu      sync.Mutex
-	objs    map[hostKey]unsafe.Pointer
-	loaded  map[unsafe.Pointer]map[*mapper.Relation]bool
+	objs    map[hostKey]mapper.Ref
+	loaded  map[mapper.Ref]map[*mapper.Relation]bool
 	adopted map[*mapper.Model]int
 	queries int
 }
@@ -32,7 +31,7 @@ type hostKey struct {
 }
 
 func newCountingHost(db *engine.DB) *countingHost {
-	return &countingHost{db: db, objs: map[hostKey]unsafe.Pointer{}, loaded: map[unsafe.Pointer]map[*mapper.Relation]bool{},
+	return &countingHost{db: db, objs: map[hostKey]mapper.Ref{}, loaded: map[mapper.Ref]map[*mapper.Relation]bool{},
 		adopted: map[*mapper.Model]int{}}
 }
 
@@ -62,22 +61,22 @@ func (h *countingHost) Batch(ctx context.Context, stmts []core.Statement, fn fun
 	return nil
 }
 
-func (h *countingHost) key(m *mapper.Model, p unsafe.Pointer) hostKey {
+func (h *countingHost) key(m *mapper.Model, p mapper.Ref) hostKey {
 	return hostKey{m, m.PrimaryKey()[0].Value(p)}
 }
 
-func (h *countingHost) Lookup(m *mapper.Model, p unsafe.Pointer) unsafe.Pointer {
+func (h *countingHost) Lookup(m *mapper.Model, p mapper.Ref) mapper.Ref {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.objs[h.key(m, p)]
 }
 
-func (h *countingHost) Adopt(m *mapper.Model, _ any, p unsafe.Pointer) unsafe.Pointer {
+func (h *countingHost) Adopt(m *mapper.Model, p mapper.Ref) mapper.Ref {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.adopted[m]++ // every call: the loader should make none for objects held
 	k := h.key(m, p)
-	if cur := h.objs[k]; cur != nil {
+	if cur := h.objs[k]; !cur.IsNil() {
 		return cur
 	}
 	h.objs[k] = p
@@ -85,16 +84,16 @@ func (h *countingHost) Adopt(m *mapper.Model, _ any, p unsafe.Pointer) unsafe.Po
 }
 
 // put holds an object as if loaded before.
-func (h *countingHost) put(m *mapper.Model, p unsafe.Pointer) {
+func (h *countingHost) put(m *mapper.Model, p mapper.Ref) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.objs[h.key(m, p)] = p
 }
 
-func (h *countingHost) Unloaded(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Pointer {
+func (h *countingHost) Unloaded(r *mapper.Relation, owners []mapper.Ref) []mapper.Ref {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var out []unsafe.Pointer
+	var out []mapper.Ref
 	for _, o := range owners {
 		if !h.loaded[o][r] {
 			out = append(out, o)
@@ -103,7 +102,7 @@ func (h *countingHost) Unloaded(r *mapper.Relation, owners []unsafe.Pointer) []u
 	return out
 }
 
-func (h *countingHost) Populate(r *mapper.Relation, owners []unsafe.Pointer, targets func(int) []unsafe.Pointer) int {
+func (h *countingHost) Populate(r *mapper.Relation, owners []mapper.Ref, targets func(int) []mapper.Ref) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	set := 0
@@ -121,11 +120,11 @@ func (h *countingHost) Populate(r *mapper.Relation, owners []unsafe.Pointer, tar
 	return set
 }
 
-func (h *countingHost) Members(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Pointer {
+func (h *countingHost) Members(r *mapper.Relation, owners []mapper.Ref) []mapper.Ref {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	seen := map[unsafe.Pointer]bool{}
-	var out []unsafe.Pointer
+	seen := map[mapper.Ref]bool{}
+	var out []mapper.Ref
 	for _, o := range owners {
 		for _, t := range r.Get(o) {
 			if !seen[t] {
@@ -137,7 +136,7 @@ func (h *countingHost) Members(r *mapper.Relation, owners []unsafe.Pointer) []un
 	return out
 }
 
-func (h *countingHost) MarkRaise([]unsafe.Pointer) {}
+func (h *countingHost) MarkRaise([]mapper.Ref) {}
 
 // library is a SQLite database of nAuthors authors with booksEach books,
 // every book tagged with the same three tags.
@@ -198,7 +197,7 @@ func TestLoadBuildsOnlyObjectsTheSessionLacks(t *testing.T) {
 	h := newCountingHost(db)
 	held := &tag{ID: 2, Name: "changed, not flushed"}
 	tags, _ := mustRel(t, a, "Books").Target.Relation("Tags")
-	h.put(tags.Target, unsafe.Pointer(held))
+	h.put(tags.Target, tags.Target.Ref(held))
 
 	p, err := Compile(a, SelectIn("Books", SelectIn("Tags")))
 	if err != nil {
@@ -206,7 +205,7 @@ func TestLoadBuildsOnlyObjectsTheSessionLacks(t *testing.T) {
 	}
 	sel := core.Select()
 	stmt := p.Select(sel.From(a.Table())).OrderBy(a.Table().C("id"))
-	roots, err := p.run(ctx, h, stmt)
+	roots, err := p.Run(ctx, h, stmt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +221,7 @@ func TestLoadBuildsOnlyObjectsTheSessionLacks(t *testing.T) {
 	}
 	distinct := map[*tag]bool{}
 	for _, r := range roots {
-		au := (*author)(r)
+		au := a.Object(r).(*author)
 		if len(au.Books) != 5 {
 			t.Fatalf("author %d has %d books", au.ID, len(au.Books))
 		}
@@ -267,9 +266,9 @@ func TestOwnerKeys(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			owners := make([]unsafe.Pointer, len(c.ids))
+			owners := make([]mapper.Ref, len(c.ids))
 			for i, id := range c.ids {
-				owners[i] = unsafe.Pointer(&author{ID: id})
+				owners[i] = a.Ref(&author{ID: id})
 			}
 			ki, ks, idx := ownerKeys(kf, kt, owners)
 			if (ki.dense != nil) != c.dense {
@@ -303,14 +302,15 @@ func TestOwnerKeys(t *testing.T) {
 }
 
 func TestGroupsKeepRowOrderPerKey(t *testing.T) {
-	objs := make([]int, 6)
-	p := func(i int) unsafe.Pointer { return unsafe.Pointer(&objs[i]) }
+	a, _ := models(t)
+	objs := make([]author, 6)
+	p := func(i int) mapper.Ref { return a.Ref(&objs[i]) }
 	var g groups
 	for i, k := range []int32{2, 0, 2, 0, 0, 2} {
 		g.add(k, p(i))
 	}
 	g.build(4)
-	want := map[int32][]unsafe.Pointer{0: {p(1), p(3), p(4)}, 1: nil, 2: {p(0), p(2), p(5)}, 3: nil, -1: nil}
+	want := map[int32][]mapper.Ref{0: {p(1), p(3), p(4)}, 1: nil, 2: {p(0), p(2), p(5)}, 3: nil, -1: nil}
 	for k, w := range want {
 		got := g.of(k)
 		if !reflect.DeepEqual(got, w) || cap(got) != len(got) {

@@ -3,7 +3,6 @@ package loader
 import (
 	"reflect"
 	"strconv"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/mapper"
@@ -44,7 +43,7 @@ func (r *result) loaded() int {
 	n := r.groups.count()
 	for _, j := range r.joins {
 		for _, t := range j.targets {
-			if t != nil {
+			if !t.IsNil() {
 				n++
 			}
 		}
@@ -53,9 +52,9 @@ func (r *result) loaded() int {
 }
 
 type joinResult struct {
-	owners  []unsafe.Pointer
-	targets []unsafe.Pointer // per owner: its target, or nil
-	seen    map[unsafe.Pointer]bool
+	owners  []mapper.Ref
+	targets []mapper.Ref // per owner: its target, or nil
+	seen    map[mapper.Ref]bool
 }
 
 func newSelection(m *mapper.Model, table *core.Table, rel *mapper.Relation, nodes []*node) *selection {

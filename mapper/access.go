@@ -1,6 +1,7 @@
 package mapper
 
 import (
+	"fmt"
 	"reflect"
 	"strconv"
 	"unsafe"
@@ -92,8 +93,8 @@ func directIface(t reflect.Type) bool {
 // Int returns the value of an integer field (signed or unsigned, of any
 // size, named or not; unsigned values keep their bits) without boxing it.
 // ok is false for other fields, pointer fields included.
-func (f *Field) Int(obj unsafe.Pointer) (n int64, ok bool) {
-	p := unsafe.Add(obj, f.offset)
+func (f *Field) Int(obj Ref) (n int64, ok bool) {
+	p := obj.at(f.offset)
 	switch f.intKind {
 	case reflect.Int64, reflect.Uint64:
 		return *(*int64)(p), true
@@ -138,26 +139,37 @@ func (m *Model) snapPlan() {
 		m.fields[i].snapOff = t.Field(j + 1).Offset
 	}
 	m.snapType = t
+	m.snapPtrTyp = typeWord(reflect.New(t).Interface())
 }
 
-// Snapshot returns the value of every field of the object at obj, in
+// Snapshot returns the value of every field of the object obj, in
 // Fields order, as Field.Snapshot does, in one allocation for the usual
 // column types (numbers, strings, booleans, times and other plain
 // structs). The values are private copies: later changes to the object
 // do not alter them.
-func (m *Model) Snapshot(obj unsafe.Pointer) []any {
+func (m *Model) Snapshot(obj Ref) []any {
 	return m.snapshotInto(obj, reflect.New(m.snapType).UnsafePointer())
 }
 
 // SnapshotType is the type of the block a snapshot lives in, for callers
-// that allocate it themselves: as part of a larger
+// that allocate it themselves (see SnapshotIn): as part of a larger
 // value, or many at once.
 func (m *Model) SnapshotType() reflect.Type { return m.snapType }
 
-// snapshotInto is Snapshot in a block the caller allocated: blk points
-// to a zero value of SnapshotType, which must not be used otherwise. (For
-// session, as objaccess.SnapshotInto.)
-func (m *Model) snapshotInto(obj, blk unsafe.Pointer) []any {
+// SnapshotIn is Snapshot in a block the caller allocated: blk is a
+// pointer (*S, S being SnapshotType) to a zero S, which must not be used
+// otherwise; the snapshot's values live in it. It panics, naming the
+// model, when blk is of another type.
+func (m *Model) SnapshotIn(obj Ref, blk any) []any {
+	e := (*eface)(unsafe.Pointer(&blk))
+	if e.typ != m.snapPtrTyp || e.data == nil {
+		panic(fmt.Sprintf("mapper: model %s: snapshot block %T, not a non-nil *%s", m.Name, blk, m.snapType))
+	}
+	return m.snapshotInto(obj, e.data)
+}
+
+// snapshotInto is Snapshot in the block at blk.
+func (m *Model) snapshotInto(obj Ref, blk unsafe.Pointer) []any {
 	vals := unsafe.Slice((*any)(blk), len(m.fields))
 	for i, f := range m.fields {
 		f.snapshotInto(obj, blk, &vals[i])
@@ -165,22 +177,22 @@ func (m *Model) snapshotInto(obj, blk unsafe.Pointer) []any {
 	return vals
 }
 
-// resnap takes field i of obj into snap (a snapshot made by Snapshot or
-// snapshotInto, of the same object) again, in place: for when a flush has
-// set the field (a generated key) after the snapshot was taken. (For
-// session, as objaccess.Resnap.)
-func (m *Model) resnap(obj unsafe.Pointer, snap []any, i int) {
+// Resnap takes field i (in Fields order) of obj into snap, a snapshot of
+// the same object made by Snapshot or SnapshotIn, again, in place: for
+// when a flush has set the field (a generated key) after the snapshot was
+// taken.
+func (m *Model) Resnap(obj Ref, snap []any, i int) {
 	m.fields[i].snapshotInto(obj, unsafe.Pointer(unsafe.SliceData(snap)), &snap[i])
 }
 
 // snapshotInto sets *v to the field's value in obj: a copy kept in the
 // snapshot block blk when the field is inline, else its Snapshot.
-func (f *Field) snapshotInto(obj, blk unsafe.Pointer, v *any) {
+func (f *Field) snapshotInto(obj Ref, blk unsafe.Pointer, v *any) {
 	if !f.inline {
 		*v = f.Snapshot(obj)
 		return
 	}
-	src, dst := unsafe.Add(obj, f.offset), unsafe.Add(blk, f.snapOff)
+	src, dst := obj.at(f.offset), unsafe.Add(blk, f.snapOff)
 	switch f.basic {
 	case basicInt64:
 		*(*int64)(dst) = *(*int64)(src)
@@ -202,42 +214,42 @@ func (f *Field) snapshotInto(obj, blk unsafe.Pointer, v *any) {
 
 // Targets returns the related objects of owner as the field holds them,
 // without copying: for a *T field zero or one object, for a []*T field a
-// view of the slice (nil elements included). The view must not be
-// modified or kept; use Get for a copy.
-func (r *Relation) Targets(owner unsafe.Pointer) []unsafe.Pointer {
-	p := unsafe.Add(owner, r.offset)
+// view of the slice (nil elements, zero Refs, included). The view must
+// not be modified or kept; use Get for a copy.
+func (r *Relation) Targets(owner Ref) []Ref {
+	p := owner.at(r.offset)
 	if r.many {
-		return *(*[]unsafe.Pointer)(p) // []*T has the layout of []unsafe.Pointer
+		return *(*[]Ref)(p) // []*T has the layout of []Ref
 	}
 	if *(*unsafe.Pointer)(p) == nil {
 		return nil
 	}
-	return unsafe.Slice((*unsafe.Pointer)(p), 1)
+	return unsafe.Slice((*Ref)(p), 1)
 }
 
 // emptyTargets backs the empty, non-nil slice of a loaded collection
 // without members.
-var emptyTargets = make([]unsafe.Pointer, 0)
+var emptyTargets = make([]Ref, 0)
 
-// SetFrom stores targets into the field of owner, as Set does, and for a
-// []*T field copies them into buf, which then backs the field's slice
-// (with no room to append into its neighbour): setting many owners from
-// one buffer is one allocation instead of one per owner. It returns the
-// rest of buf. buf may be shorter than targets (or nil): the slice is
-// allocated then. The field is never left nil: an empty collection is an
-// empty, non-nil slice.
-func (r *Relation) SetFrom(owner unsafe.Pointer, targets, buf []unsafe.Pointer) []unsafe.Pointer {
-	p := unsafe.Add(owner, r.offset)
+// SetFrom stores targets (objects of r.Target) into the field of owner,
+// as Set does, and for a []*T field copies them into buf, which then
+// backs the field's slice (with no room to append into its neighbour):
+// setting many owners from one buffer is one allocation instead of one
+// per owner. It returns the rest of buf. buf may be shorter than targets
+// (or nil): the slice is allocated then. The field is never left nil: an
+// empty collection is an empty, non-nil slice.
+func (r *Relation) SetFrom(owner Ref, targets, buf []Ref) []Ref {
+	p := owner.at(r.offset)
 	if !r.many {
 		if len(targets) == 0 {
-			*(*unsafe.Pointer)(p) = nil
+			*(*Ref)(p) = Ref{}
 		} else {
-			*(*unsafe.Pointer)(p) = targets[0]
+			*(*Ref)(p) = targets[0]
 		}
 		return buf
 	}
 	n := len(targets)
-	var s []unsafe.Pointer
+	var s []Ref
 	switch {
 	case n == 0:
 		s = emptyTargets
@@ -245,8 +257,8 @@ func (r *Relation) SetFrom(owner unsafe.Pointer, targets, buf []unsafe.Pointer) 
 		copy(buf, targets)
 		s, buf = buf[:n:n], buf[n:]
 	default:
-		s = append([]unsafe.Pointer(nil), targets...)
+		s = append([]Ref(nil), targets...)
 	}
-	*(*[]unsafe.Pointer)(p) = s
+	*(*[]Ref)(p) = s
 	return buf
 }

@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/mapper"
 )
@@ -58,7 +57,7 @@ func TestSnapshotIsFieldSnapshotsAndPrivate(t *testing.T) {
 	w := &widget{ID: math.MaxUint64, Level: -3, Small: 5, Count: 1 << 40, Rank: -9, Name: "a", Label: "l", Ratio: 0.5, On: true,
 		At: time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC), UUID: [16]byte{1, 2}, Opt: sql.NullInt64{Int64: 7, Valid: true},
 		Note: &note, Raw: []byte("raw"), Version: 2}
-	p := m.Ptr(w)
+	p := m.Ref(w)
 	snap := m.Snapshot(p)
 	if len(snap) != len(m.Fields()) {
 		t.Fatalf("%d values for %d fields", len(snap), len(m.Fields()))
@@ -93,7 +92,7 @@ func TestAccessAllocations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := m.Ptr(&plain{ID: 1 << 20, Title: "t", Year: 2000, At: time.Now()})
+	p := m.Ref(&plain{ID: 1 << 20, Title: "t", Year: 2000, At: time.Now()})
 	id, _ := m.Field("ID")
 	cases := []struct {
 		name string
@@ -114,7 +113,7 @@ func TestAccessAllocations(t *testing.T) {
 func TestIntAndValueKeepTypes(t *testing.T) {
 	m := widgets(t)
 	w := &widget{ID: math.MaxUint64, Level: -3, Small: -7, Count: 42, Name: "n", Label: "l"}
-	p := m.Ptr(w)
+	p := m.Ref(w)
 	cases := []struct {
 		field string
 		n     int64
@@ -149,9 +148,10 @@ func TestSetFromSharesOneBufferSafely(t *testing.T) {
 	back, _ := r.Target.Relation("Widget")
 	ws := []*widget{{ID: 1}, {ID: 2}, {ID: 3}}
 	ps := []*part{{ID: 10}, {ID: 11}, {ID: 12}}
-	owners := []unsafe.Pointer{unsafe.Pointer(ws[0]), unsafe.Pointer(ws[1]), unsafe.Pointer(ws[2])}
-	targets := [][]unsafe.Pointer{{unsafe.Pointer(ps[0]), unsafe.Pointer(ps[1])}, {unsafe.Pointer(ps[2])}, nil}
-	buf := make([]unsafe.Pointer, 3)
+	pm := r.Target
+	owners := []mapper.Ref{m.Ref(ws[0]), m.Ref(ws[1]), m.Ref(ws[2])}
+	targets := [][]mapper.Ref{{pm.Ref(ps[0]), pm.Ref(ps[1])}, {pm.Ref(ps[2])}, nil}
+	buf := make([]mapper.Ref, 3)
 	rest := buf
 	for i, o := range owners {
 		rest = r.SetFrom(o, targets[i], rest)
@@ -166,19 +166,19 @@ func TestSetFromSharesOneBufferSafely(t *testing.T) {
 	if ws[1].Parts[0] != ps[2] {
 		t.Fatal("append to one owner's collection overwrote the next one's")
 	}
-	if got := r.Targets(owners[1]); len(got) != 1 || got[0] != unsafe.Pointer(ps[2]) {
+	if got := r.Targets(owners[1]); len(got) != 1 || got[0] != pm.Ref(ps[2]) {
 		t.Fatalf("Targets = %v", got)
 	}
 	if n := testing.AllocsPerRun(100, func() { r.SetFrom(owners[1], targets[1], buf) }); n != 0 {
 		t.Errorf("SetFrom into a buffer: %v allocations", n)
 	}
 	// To-one: the first target, or nil.
-	back.SetFrom(unsafe.Pointer(ps[0]), []unsafe.Pointer{owners[0], owners[1]}, nil)
-	if ps[0].Widget != ws[0] || back.IsNil(unsafe.Pointer(ps[0])) || len(back.Targets(unsafe.Pointer(ps[0]))) != 1 {
+	back.SetFrom(pm.Ref(ps[0]), []mapper.Ref{owners[0], owners[1]}, nil)
+	if ps[0].Widget != ws[0] || back.IsNil(pm.Ref(ps[0])) || len(back.Targets(pm.Ref(ps[0]))) != 1 {
 		t.Fatalf("to-one: %v", ps[0].Widget)
 	}
-	back.Set(unsafe.Pointer(ps[0]), nil)
-	if ps[0].Widget != nil || back.Targets(unsafe.Pointer(ps[0])) != nil {
+	back.Set(pm.Ref(ps[0]), nil)
+	if ps[0].Widget != nil || back.Targets(pm.Ref(ps[0])) != nil {
 		t.Fatal("to-one not cleared")
 	}
 }

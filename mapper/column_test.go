@@ -4,7 +4,6 @@ import (
 	"reflect"
 	"testing"
 	"time"
-	"unsafe"
 )
 
 // A Column's values read back as Field.Value reads the same field of an
@@ -24,10 +23,10 @@ func TestColumnValuesMatchFieldValues(t *testing.T) {
 		c := f.NewColumn(len(rows))
 		for i := range rows {
 			// Store through the column's scan target, as a driver would.
-			reflect.ValueOf(c.Addr(i)).Elem().Set(reflect.ValueOf(f.Addr(unsafe.Pointer(&rows[i]))).Elem())
+			reflect.ValueOf(c.Addr(i)).Elem().Set(reflect.ValueOf(f.Addr(m.Ref(&rows[i]))).Elem())
 		}
 		for i := range rows {
-			want := f.Value(unsafe.Pointer(&rows[i]))
+			want := f.Value(m.Ref(&rows[i]))
 			if got := c.Value(i); !f.Equal(got, want) || (got == nil) != (want == nil) {
 				t.Errorf("field %s row %d: column value %#v, field value %#v", f.Name, i, got, want)
 			}

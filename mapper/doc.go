@@ -226,6 +226,21 @@
 // struct, the field and the tag, and wraps ErrBadTag, ErrUnknownColumn,
 // ErrUnsupportedType or ErrBadRelation.
 //
+// # Object references
+//
+// The Field, Relation and Model methods that read and write objects (the
+// session's and the loader's hot paths) take a Ref, an opaque one-word
+// reference to an object of a model, instead of reflecting on an any:
+//
+//	p := m.Ref(obj)         // obj is a *T of m (anything else panics)
+//	id, _ := m.PrimaryKey()[0].Int(p)
+//	snap := m.Snapshot(p)   // one allocation
+//	obj2 := m.Object(p)     // the *T again, as an any
+//
+// A Ref is made only from a *T (Model.Ref), by Model.New, or from a
+// relationship field (Relation.Get, Relation.Targets), so no caller can
+// hand these methods an arbitrary address.
+//
 // # Per-model caches
 //
 // Packages that use models (session, loader) keep what they derive from

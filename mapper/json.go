@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/core"
 )
@@ -89,15 +88,15 @@ func (f *Field) IsJSON() bool { return f.json }
 // except for a JSON field, whose value is its JSON text, a string (the
 // bytes themselves for a []byte or json.RawMessage), and nil (NULL) for a
 // nil map, slice or pointer. The error is a *ValueError.
-func (f *Field) Bind(obj unsafe.Pointer) (any, error) {
+func (f *Field) Bind(obj Ref) (any, error) {
 	if !f.json {
 		return f.Value(obj), nil
 	}
 	return f.encodeJSON(obj)
 }
 
-func (f *Field) encodeJSON(obj unsafe.Pointer) (any, error) {
-	v := reflect.NewAt(f.Type, unsafe.Add(obj, f.offset)).Elem()
+func (f *Field) encodeJSON(obj Ref) (any, error) {
+	v := reflect.NewAt(f.Type, obj.at(f.offset)).Elem()
 	for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
 		if v.IsNil() {
 			return nil, nil
@@ -122,7 +121,7 @@ func (f *Field) encodeJSON(obj unsafe.Pointer) (any, error) {
 
 // snapshotJSON is the snapshot of a JSON field: its text, nil for NULL,
 // or the *ValueError of a value that cannot be encoded.
-func (f *Field) snapshotJSON(obj unsafe.Pointer) any {
+func (f *Field) snapshotJSON(obj Ref) any {
 	v, err := f.encodeJSON(obj)
 	if err != nil {
 		return err
@@ -132,7 +131,7 @@ func (f *Field) snapshotJSON(obj unsafe.Pointer) any {
 
 // unchangedJSON is Unchanged for a JSON field: the same text (a value that
 // cannot be encoded is always changed, so that writing it fails).
-func (f *Field) unchangedJSON(obj unsafe.Pointer, snap any) bool {
+func (f *Field) unchangedJSON(obj Ref, snap any) bool {
 	cur, err := f.encodeJSON(obj)
 	if err != nil {
 		return false

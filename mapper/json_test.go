@@ -7,7 +7,6 @@ import (
 	"math"
 	"reflect"
 	"testing"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/mapper"
 )
@@ -59,7 +58,7 @@ func TestJSONFieldBindAndSnapshot(t *testing.T) {
 		Text: `[1]`,
 		Null: sql.NullString{String: `{}`, Valid: true},
 	}
-	p := unsafe.Pointer(h)
+	p := m.Ref(h)
 	for _, c := range []struct {
 		field string
 		json  bool

@@ -483,7 +483,7 @@ func TestFieldAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	obj := &tagAll{ID: 3, Code: "x"}
-	p := m.Ptr(obj)
+	p := m.Ref(obj)
 	code, _ := m.Field("Code")
 	note, _ := m.Field("note")
 	if code.Value(p) != "x" || note.Value(p) != nil || !note.IsNil(p) {

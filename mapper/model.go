@@ -39,8 +39,12 @@ type Model struct {
 	// intKey is the index in fields of the key when it is one integer
 	// column, else -1.
 	intKey int
-	// snapType is the layout of a Snapshot block (see access.go).
-	snapType reflect.Type
+	// snapType is the layout of a Snapshot block (see access.go), and
+	// snapPtrTyp the interface type word of a pointer to one.
+	snapType   reflect.Type
+	snapPtrTyp unsafe.Pointer
+	// ptrTyp is the interface type word of *T (see Ref).
+	ptrTyp unsafe.Pointer
 	// slots hold the per-model caches of other packages (see Slot).
 	slots [maxSlots]atomic.Value
 }
@@ -103,29 +107,6 @@ func (m *Model) IntKey() int { return m.intKey }
 // without copying the column list each time.
 func (m *Model) SelectAll() *core.SelectStmt { return m.selectAll }
 
-// New allocates a zero object of the model and returns it as a *T in an
-// interface, with its address.
-func (m *Model) New() (any, unsafe.Pointer) {
-	v := reflect.New(m.Type)
-	return v.Interface(), v.UnsafePointer()
-}
-
-// Ptr returns the address of the struct an object (a *T of this model)
-// points to. It panics if obj is not a *T of the model's type.
-func (m *Model) Ptr(obj any) unsafe.Pointer {
-	v := reflect.ValueOf(obj)
-	if v.Kind() != reflect.Pointer || v.Type().Elem() != m.Type {
-		panic(fmt.Sprintf("mapper: model %s: object of type %T", m.Name, obj))
-	}
-	return v.UnsafePointer()
-}
-
-// Object rebuilds the *T interface value for an address of the model's
-// struct.
-func (m *Model) Object(p unsafe.Pointer) any {
-	return reflect.NewAt(m.Type, p).Interface()
-}
-
 // Field is one mapped column of a model, with the field's offset so values
 // are read and written without reflection lookups by name.
 type Field struct {
@@ -167,15 +148,15 @@ type Field struct {
 // Addr returns a pointer to the field of the struct at obj, typed *F, for
 // scanning; for a JSON field of type any (type:json), a sql.Scanner at
 // the field that decodes the column's JSON text, on every driver.
-func (f *Field) Addr(obj unsafe.Pointer) any {
+func (f *Field) Addr(obj Ref) any {
 	var v any
-	*(*eface)(unsafe.Pointer(&v)) = eface{typ: f.ptrTyp, data: unsafe.Add(obj, f.offset)}
+	*(*eface)(unsafe.Pointer(&v)) = eface{typ: f.ptrTyp, data: obj.at(f.offset)}
 	return v
 }
 
 // Value returns the field's value for binding: nil for a nil pointer, the
 // pointed-to value otherwise.
-func (f *Field) Value(obj unsafe.Pointer) any { return f.valueAt(unsafe.Add(obj, f.offset)) }
+func (f *Field) Value(obj Ref) any { return f.valueAt(obj.at(f.offset)) }
 
 // valueAt is Value for the field's value at p.
 func (f *Field) valueAt(p unsafe.Pointer) any {
@@ -204,16 +185,16 @@ func (f *Field) valueAt(p unsafe.Pointer) any {
 }
 
 // IsNil reports whether a pointer field is nil (false for other fields).
-func (f *Field) IsNil(obj unsafe.Pointer) bool {
+func (f *Field) IsNil(obj Ref) bool {
 	if !f.ptr {
 		return false
 	}
-	return *(*unsafe.Pointer)(unsafe.Add(obj, f.offset)) == nil
+	return *(*unsafe.Pointer)(obj.at(f.offset)) == nil
 }
 
 // IsZero reports whether the field holds its zero value.
-func (f *Field) IsZero(obj unsafe.Pointer) bool {
-	p := unsafe.Add(obj, f.offset)
+func (f *Field) IsZero(obj Ref) bool {
+	p := obj.at(f.offset)
 	switch f.basic {
 	case basicInt64:
 		return *(*int64)(p) == 0
@@ -234,9 +215,9 @@ func (f *Field) IsZero(obj unsafe.Pointer) bool {
 
 // Set stores v (a value as returned by Value, or nil) into the field,
 // converting between numeric types where needed.
-func (f *Field) Set(obj unsafe.Pointer, v any) error {
+func (f *Field) Set(obj Ref, v any) error {
 	// The common cases (a generated key, a version) without reflection.
-	switch p := unsafe.Add(obj, f.offset); f.basic {
+	switch p := obj.at(f.offset); f.basic {
 	case basicInt64:
 		switch x := v.(type) {
 		case int64:
@@ -263,7 +244,7 @@ func (f *Field) Set(obj unsafe.Pointer, v any) error {
 			return nil
 		}
 	}
-	dst := reflect.NewAt(f.Type, unsafe.Add(obj, f.offset)).Elem()
+	dst := reflect.NewAt(f.Type, obj.at(f.offset)).Elem()
 	if v == nil {
 		dst.SetZero()
 		return nil
@@ -290,7 +271,7 @@ func (f *Field) Set(obj unsafe.Pointer, v any) error {
 // Snapshot returns a copy of the field's value that later changes to the
 // object cannot alter (slices, such as byte slices and arrays, are
 // copied, so changing an element in place is seen as a change).
-func (f *Field) Snapshot(obj unsafe.Pointer) any {
+func (f *Field) Snapshot(obj Ref) any {
 	if f.json {
 		return f.snapshotJSON(obj)
 	}
@@ -309,8 +290,8 @@ func (f *Field) Snapshot(obj unsafe.Pointer) any {
 // Unchanged reports whether the field of obj still holds snap, a value
 // Snapshot (or Value) returned for it: Equal, without boxing the current
 // value for the common types.
-func (f *Field) Unchanged(obj unsafe.Pointer, snap any) bool {
-	p := unsafe.Add(obj, f.offset)
+func (f *Field) Unchanged(obj Ref, snap any) bool {
+	p := obj.at(f.offset)
 	switch f.basic {
 	case basicInt64:
 		if s, ok := snap.(int64); ok {
@@ -467,7 +448,7 @@ type Relation struct {
 	Cascade Cascade
 
 	offset uintptr
-	many   bool // a []*T field (read as []unsafe.Pointer, its layout)
+	many   bool // a []*T field (read as []Ref, its layout)
 }
 
 // Many reports whether the field is a slice.
@@ -475,17 +456,17 @@ func (r *Relation) Many() bool { return r.many }
 
 // Get returns the related objects of owner: for a *T field zero or one
 // object, for a []*T field the slice's elements (nil entries skipped).
-func (r *Relation) Get(owner unsafe.Pointer) []unsafe.Pointer {
+func (r *Relation) Get(owner Ref) []Ref {
 	ts := r.Targets(owner)
 	if !r.many {
 		if len(ts) == 0 {
 			return nil
 		}
-		return []unsafe.Pointer{ts[0]}
+		return []Ref{ts[0]}
 	}
-	out := make([]unsafe.Pointer, 0, len(ts))
+	out := make([]Ref, 0, len(ts))
 	for _, t := range ts {
-		if t != nil {
+		if !t.IsNil() {
 			out = append(out, t)
 		}
 	}
@@ -494,13 +475,13 @@ func (r *Relation) Get(owner unsafe.Pointer) []unsafe.Pointer {
 
 // IsNil reports whether the field is a nil pointer or a nil slice (not
 // loaded, for a collection).
-func (r *Relation) IsNil(owner unsafe.Pointer) bool {
+func (r *Relation) IsNil(owner Ref) bool {
 	// A *T, and a slice's data pointer (nil only for a nil slice).
-	return *(*unsafe.Pointer)(unsafe.Add(owner, r.offset)) == nil
+	return *(*unsafe.Pointer)(owner.at(r.offset)) == nil
 }
 
 // Set stores targets into the field of owner: the first (or nil) for a *T
 // field, a new slice for a []*T field.
-func (r *Relation) Set(owner unsafe.Pointer, targets []unsafe.Pointer) {
+func (r *Relation) Set(owner Ref, targets []Ref) {
 	r.SetFrom(owner, targets, nil)
 }

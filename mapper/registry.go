@@ -630,6 +630,7 @@ func (b *build) tables() error {
 		}
 		m.selectAll = core.Select(m.selectCols...).From(t)
 		m.snapPlan()
+		m.ptrTyp = typeWord(reflect.New(m.Type).Interface())
 		m.intKey = -1
 		if len(m.pk) == 1 && m.pk[0].IsInt() {
 			m.intKey = slices.Index(m.fields, m.pk[0])

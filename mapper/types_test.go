@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -252,7 +251,7 @@ func TestSnapshotCopiesSlices(t *testing.T) {
 	}
 	obj := &withTags{ID: 1, Tags: []string{"a", "b"}}
 	f, _ := m.Field("Tags")
-	p := unsafe.Pointer(obj)
+	p := m.Ref(obj)
 	snap := m.Snapshot(p)
 	i := slices.Index(m.Fields(), f)
 	obj.Tags[1] = "c"

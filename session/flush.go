@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
@@ -62,15 +61,16 @@ type pairKey struct {
 type plan struct {
 	s       *Session
 	log     journal
-	known   map[unsafe.Pointer]*entry // entries of cascaded objects (the session's are in s.objs)
-	added   []*entry                  // cascaded from transient
+	known   map[mapper.Ref]*entry // entries of cascaded objects (the session's are in s.objs)
+	added   []*entry              // cascaded from transient
 	inserts []*entry
 	deletes map[*entry]bool
 	persist []*entry // persistent, not deleted
 	links   map[*entry][]link
+	linkBuf []link // backs the first link of each child (see addLink)
 	m2mAdd  map[pairKey]pair
 	m2mDel  map[pairKey]pair
-	moves   map[unsafe.Pointer][]move // children added to collections (findMoves)
+	moves   map[mapper.Ref][]move // children added to collections (findMoves)
 	tx      Tx
 	auto    autoTx // tx of a one-statement commit (kept here: no allocation)
 	// diffs memoises changed per entry; set drops an entry's. The first
@@ -119,7 +119,7 @@ func (pl *plan) snapOf(e *entry) ([]any, bool) {
 	return snap, ok
 }
 
-func (pl *plan) lookup(p unsafe.Pointer) *entry {
+func (pl *plan) lookup(p mapper.Ref) *entry {
 	if e := pl.known[p]; e != nil {
 		return e
 	}
@@ -128,10 +128,12 @@ func (pl *plan) lookup(p unsafe.Pointer) *entry {
 
 // set writes v into a field when it differs, journaling the old value.
 func (pl *plan) set(e *entry, f *mapper.Field, v any) error {
-	old := f.Value(e.p)
-	if f.Equal(old, v) && (v == nil) == (old == nil) {
+	// v is a value as Value returns: Unchanged compares it unboxed (but a
+	// JSON field's compares snapshot texts).
+	if !f.IsJSON() && f.Unchanged(e.p, v) {
 		return nil
 	}
+	old := f.Value(e.p)
 	if err := f.Set(e.p, v); err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/mapper"
@@ -73,14 +72,14 @@ func (pl *plan) collect() error {
 			if !r.Cascade.Has(mapper.CascadeSaveUpdate) {
 				continue
 			}
-			for _, t := range r.Get(e.p) {
-				if pl.lookup(t) != nil {
+			for _, t := range r.Targets(e.p) { // a view: the loop does not change e's field
+				if t.IsNil() || pl.lookup(t) != nil {
 					continue
 				}
 				ne := &entry{m: r.Target, p: t, seq: s.seq.Add(1)}
 				ne.setState(Pending)
 				if pl.known == nil {
-					pl.known = map[unsafe.Pointer]*entry{}
+					pl.known = map[mapper.Ref]*entry{}
 				}
 				pl.known[t] = ne
 				pl.added = append(pl.added, ne)
@@ -218,7 +217,10 @@ func (pl *plan) relLinks(e *entry) error {
 				pl.addLink(link{child: e, fk: r.FK, parent: pe, rel: r}, false)
 			}
 		case mapper.OneToMany, mapper.OneToOne:
-			for _, t := range r.Get(e.p) {
+			for _, t := range r.Targets(e.p) { // a view: the loop does not change e's field
+				if t.IsNil() {
+					continue
+				}
 				ce, err := pl.member(e, r, t)
 				if err != nil {
 					return err
@@ -235,13 +237,13 @@ func (pl *plan) relLinks(e *entry) error {
 				continue
 			}
 			prev, _ := e.coll.get(r)
-			err := diffMembers(prev, r.Get(e.p), func(t unsafe.Pointer) error {
+			err := diffMembers(prev, r.Get(e.p), func(t mapper.Ref) error {
 				te, err := pl.member(e, r, t)
 				if te != nil {
 					pl.addPair(&pl.m2mAdd, r, e, te)
 				}
 				return err
-			}, func(t unsafe.Pointer) error {
+			}, func(t mapper.Ref) error {
 				if te := pl.lookup(t); te != nil {
 					pl.addPair(&pl.m2mDel, r, e, te)
 				}
@@ -258,7 +260,7 @@ func (pl *plan) relLinks(e *entry) error {
 // member returns the entry of a related object, or an error if it is not
 // in the session (no save-update cascade reached it). Deleted targets
 // yield nil.
-func (pl *plan) member(owner *entry, r *mapper.Relation, t unsafe.Pointer) (*entry, error) {
+func (pl *plan) member(owner *entry, r *mapper.Relation, t mapper.Ref) (*entry, error) {
 	te := pl.lookup(t)
 	if te == nil {
 		return nil, fmt.Errorf("session: %s.%s refers to a %s that is not in the session (Add it, or cascade save-update)",
@@ -295,10 +297,33 @@ func (pl *plan) markDeleted(e *entry) {
 }
 
 // addLink records l for its child, first (the child's own many-to-one
-// wins over a collection's) or last.
+// wins over a collection's) or last. A link that would be applied right
+// after the same one (the same parent through the same key: a one-to-many
+// and its many-to-one backref agreeing) is not recorded: it would write
+// the values just written. A child's first link is kept in a shared
+// array: a flush of many children makes few allocations.
 func (pl *plan) addLink(l link, first bool) {
 	if pl.links == nil {
 		pl.links = map[*entry][]link{}
+	}
+	ls := pl.links[l.child]
+	if n := len(ls); n > 0 {
+		next := ls[n-1]
+		if first {
+			next = ls[0]
+		}
+		if next.parent == l.parent && slices.Equal(next.fk, l.fk) {
+			return
+		}
+	}
+	if len(ls) == 0 {
+		if len(pl.linkBuf) == cap(pl.linkBuf) {
+			pl.linkBuf = make([]link, 0, 64)
+		}
+		pl.linkBuf = append(pl.linkBuf, l)
+		n := len(pl.linkBuf)
+		pl.links[l.child] = pl.linkBuf[n-1 : n : n]
+		return
 	}
 	if first {
 		pl.links[l.child] = append([]link{l}, pl.links[l.child]...)
@@ -315,7 +340,15 @@ func (pl *plan) applyLinks(es []*entry) error {
 			for i, f := range pk {
 				var v any
 				if l.parent != nil {
-					v = l.parent.m.PrimaryKey()[i].Value(l.parent.p)
+					pf := l.parent.m.PrimaryKey()[i]
+					if f.Type == pf.Type && f.IsInt() {
+						// The common integer key, compared unboxed.
+						n, _ := f.Int(e.p)
+						if k, _ := pf.Int(l.parent.p); n == k {
+							continue
+						}
+					}
+					v = pf.Value(l.parent.p)
 				}
 				if err := pl.set(e, f, v); err != nil {
 					return fmt.Errorf("session: %s.%s: %w", l.rel.Owner.Name, l.rel.Name, err)
@@ -345,7 +378,9 @@ func (pl *plan) changed(e *entry) []int {
 		pl.diff1e, pl.diff1 = e, ch
 	default:
 		if pl.diffs == nil {
-			pl.diffs = map[*entry][]int{}
+			// Sized for every persistent entry (a flush usually diffs them
+			// all): the map is made once instead of grown step by step.
+			pl.diffs = make(map[*entry][]int, len(pl.persist))
 		}
 		pl.diffs[e] = ch
 	}

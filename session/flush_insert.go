@@ -80,7 +80,7 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 		flat = make([]any, len(es)*len(cols))
 	}
 	for j, e := range es {
-		snap := objaccess.SnapshotInto(m, e.p, blocks.Next())
+		snap := m.SnapshotIn(e.p, blocks.Next())
 		blocks.Keep()
 		if k := sh.colsFrom; k >= 0 {
 			// The columns sent are a run of the fields: the row is a view
@@ -269,7 +269,7 @@ func (pl *plan) presnap(m *mapper.Model, cols []*mapper.Field, snaps [][]any, es
 				c++
 				continue
 			}
-			objaccess.Resnap(m, e.p, snaps[j], i)
+			m.Resnap(e.p, snaps[j], i)
 		}
 		if pl.snaps == nil {
 			pl.snap1e, pl.snap1 = e, snaps[j]

@@ -5,8 +5,6 @@ package session
 // flush or its transaction fails.
 
 import (
-	"unsafe"
-
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -19,12 +17,12 @@ type journal struct {
 }
 
 type fieldWrite struct {
-	p   unsafe.Pointer
+	p   mapper.Ref
 	f   *mapper.Field
 	old any
 	// rel and olds instead of f and old: a relationship field's targets.
 	rel  *mapper.Relation
-	olds []unsafe.Pointer
+	olds []mapper.Ref
 }
 
 type saved struct {

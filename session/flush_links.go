@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/mapper"
@@ -21,25 +20,25 @@ import (
 // when they are few, by a map otherwise, so that diffing two collections is
 // linear in their sizes.
 type memberSet struct {
-	ps []unsafe.Pointer
-	m  map[unsafe.Pointer]struct{}
+	ps []mapper.Ref
+	m  map[mapper.Ref]struct{}
 }
 
 // setScanMax is the size up to which a scan beats building a map.
 const setScanMax = 16
 
-func newMemberSet(ps []unsafe.Pointer) memberSet {
+func newMemberSet(ps []mapper.Ref) memberSet {
 	if len(ps) <= setScanMax {
 		return memberSet{ps: ps}
 	}
-	m := make(map[unsafe.Pointer]struct{}, len(ps))
+	m := make(map[mapper.Ref]struct{}, len(ps))
 	for _, p := range ps {
 		m[p] = struct{}{}
 	}
 	return memberSet{m: m}
 }
 
-func (s memberSet) has(p unsafe.Pointer) bool {
+func (s memberSet) has(p mapper.Ref) bool {
 	if s.m != nil {
 		_, ok := s.m[p]
 		return ok
@@ -83,7 +82,7 @@ func (pl *plan) findMoves(all []*entry) {
 				was = newMemberSet(prev)
 			}
 			for _, t := range cur {
-				if t == nil || was.has(t) {
+				if t.IsNil() || was.has(t) {
 					continue
 				}
 				if te := pl.lookup(t); te == nil || te.State() != Persistent {
@@ -95,7 +94,7 @@ func (pl *plan) findMoves(all []*entry) {
 					}
 				}
 				if pl.moves == nil {
-					pl.moves = map[unsafe.Pointer][]move{}
+					pl.moves = map[mapper.Ref][]move{}
 				}
 				pl.moves[t] = append(pl.moves[t], move{parent: e, rel: r})
 			}
@@ -135,7 +134,7 @@ func (pl *plan) movedAway(child, parent *entry, r *mapper.Relation) bool {
 // m2oChanged reports whether child's many-to-one r points elsewhere than
 // when it was loaded: compared with the recorded target, or, when none was
 // recorded, with the foreign key the database has.
-func m2oChanged(child *entry, r *mapper.Relation, cur []unsafe.Pointer) bool {
+func m2oChanged(child *entry, r *mapper.Relation, cur []mapper.Ref) bool {
 	if prev, ok := child.coll.get(r); ok {
 		switch {
 		case len(prev) == 0 && len(cur) == 0:
@@ -167,7 +166,7 @@ func m2oChanged(child *entry, r *mapper.Relation, cur []unsafe.Pointer) bool {
 // child's many-to-one is set to the new parent (journaled), so that the
 // objects agree with the row. It returns the parent pointer the
 // many-to-one now holds (nil for none).
-func (pl *plan) resolveMove(child *entry, r *mapper.Relation) ([]unsafe.Pointer, error) {
+func (pl *plan) resolveMove(child *entry, r *mapper.Relation) ([]mapper.Ref, error) {
 	cur := r.Targets(child.p)
 	var to *move
 	for i := range pl.moves[child.p] {
@@ -204,7 +203,7 @@ func (pl *plan) resolveMove(child *entry, r *mapper.Relation) ([]unsafe.Pointer,
 	if len(cur) == 0 {
 		return cur, nil
 	}
-	pl.setRel(child, r, []unsafe.Pointer{to.parent.p})
+	pl.setRel(child, r, []mapper.Ref{to.parent.p})
 	return r.Targets(child.p), nil
 }
 
@@ -222,7 +221,7 @@ func describe(e *entry) string {
 }
 
 // setRel writes a relationship field, journaling its old targets.
-func (pl *plan) setRel(e *entry, r *mapper.Relation, ts []unsafe.Pointer) {
+func (pl *plan) setRel(e *entry, r *mapper.Relation, ts []mapper.Ref) {
 	old := r.Get(e.p)
 	if r.IsNil(e.p) {
 		old = nil
@@ -254,7 +253,7 @@ func (pl *plan) unparent(child, parent *entry, r *mapper.Relation) error {
 
 // diffMembers calls add for each member of cur not in prev and del for each
 // member of prev not in cur, in linear time.
-func diffMembers(prev, cur []unsafe.Pointer, add, del func(unsafe.Pointer) error) error {
+func diffMembers(prev, cur []mapper.Ref, add, del func(mapper.Ref) error) error {
 	if slices.Equal(prev, cur) {
 		return nil
 	}
@@ -364,7 +363,7 @@ func (pl *plan) nullChildren(ctx context.Context) error {
 }
 
 // entriesOf returns the session's entries of the objects ps, each once.
-func (pl *plan) entriesOf(ps []unsafe.Pointer) []*entry {
+func (pl *plan) entriesOf(ps []mapper.Ref) []*entry {
 	seen := make(map[*entry]bool, len(ps))
 	var out []*entry
 	for _, p := range ps {

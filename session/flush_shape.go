@@ -4,7 +4,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/mapper"
@@ -191,7 +190,7 @@ func arrayValue(k core.TypeKind, v any) bool {
 	return false
 }
 
-func omit(f *mapper.Field, p unsafe.Pointer) bool {
+func omit(f *mapper.Field, p mapper.Ref) bool {
 	if f.AutoIncrement && f.IsZero(p) {
 		return true
 	}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
@@ -37,15 +36,15 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	// before the lookup sees them.
 	locked := s.readLock(ctx)
 	var st State
-	var p unsafe.Pointer
+	var p mapper.Ref
 	if e := s.ids.get(key); e != nil {
 		st, p = e.State(), e.p
 	}
 	s.readUnlock(locked)
 	switch {
-	case p == nil:
+	case p.IsNil():
 	case st == Persistent:
-		return (*T)(p), nil
+		return m.Object(p).(*T), nil
 	case st == Deleted:
 		return nil, fmt.Errorf("session: get %s: deleted in this session: %w", m.Name, athanor.ErrNoRows)
 	}
@@ -57,10 +56,10 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: get %s: %w", m.Name, err)
 	}
-	if obj == nil {
+	if obj.IsNil() {
 		return nil, fmt.Errorf("session: get %s: %w", m.Name, athanor.ErrNoRows)
 	}
-	return (*T)(obj), nil
+	return m.Object(obj).(*T), nil
 }
 
 // pkLookup converts key values to the key fields' types and returns the
@@ -95,12 +94,12 @@ func pkLookup(m *mapper.Model, pk []any) (idKey, core.Expr, error) {
 // not 0, is how many rows are likely: the query's LIMIT), taking the
 // identity map's object for a key already there (whose state, changes
 // included, is kept: a load never overwrites an object).
-func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement, expect int) ([]unsafe.Pointer, error) {
+func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement, expect int) ([]mapper.Ref, error) {
 	lr := s.startLoad(m)
 	lr.objs.Expect(expect)
 	lr.blocks.Expect(expect)
 	if expect > 0 {
-		lr.out = make([]unsafe.Pointer, 0, min(expect, 1024))
+		lr.out = make([]mapper.Ref, 0, min(expect, 1024))
 	}
 	err := s.query(ctx, stmt, lr.scanFn)
 	out := lr.out
@@ -110,11 +109,11 @@ func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement
 }
 
 // loadOne is load for at most one object (a lookup by key): the first
-// row's object, or nil.
-func (s *Session) loadOne(ctx context.Context, m *mapper.Model, stmt core.Statement) (unsafe.Pointer, error) {
+// row's object, or the zero Ref.
+func (s *Session) loadOne(ctx context.Context, m *mapper.Model, stmt core.Statement) (mapper.Ref, error) {
 	lr := s.startLoad(m)
 	err := s.query(ctx, stmt, lr.scanFn)
-	var p unsafe.Pointer
+	var p mapper.Ref
 	if len(lr.out) > 0 {
 		p = lr.out[0]
 	}
@@ -128,7 +127,7 @@ func (s *Session) loadOne(ctx context.Context, m *mapper.Model, stmt core.Statem
 type loadRun struct {
 	s      *Session
 	m      *mapper.Model
-	out    []unsafe.Pointer
+	out    []mapper.Ref
 	dest   []any
 	scanFn func(*engine.Rows) error // lr.scan
 	// Objects and their entries come from slabs: a load of n rows
@@ -165,7 +164,7 @@ func (lr *loadRun) scan(rows *engine.Rows) error {
 	fields := m.Fields()
 	lr.dest = slices.Grow(lr.dest[:0], len(fields))[:len(fields)]
 	for rows.Next() {
-		p := lr.objs.Next()
+		p := m.Ref(lr.objs.Next())
 		for i, f := range fields {
 			lr.dest[i] = f.Addr(p)
 		}
@@ -261,7 +260,7 @@ func Merge[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
 	if cur == obj {
 		return cur, nil
 	}
-	cp := ptrOf(cur)
+	cp := m.Ref(cur)
 	for _, f := range m.Fields() {
 		if err := f.Set(cp, f.Value(p)); err != nil {
 			return nil, fmt.Errorf("session: merge %s: %w", m.Name, err)

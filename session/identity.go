@@ -46,7 +46,7 @@ func makeKey(m *mapper.Model, vals []any) idKey {
 	return k
 }
 
-func keyOf(m *mapper.Model, p unsafe.Pointer) idKey {
+func keyOf(m *mapper.Model, p mapper.Ref) idKey {
 	fs := m.PrimaryKey()
 	vals := make([]any, len(fs))
 	for i, f := range fs {
@@ -278,8 +278,8 @@ type objectSet struct {
 	used   atomic.Uint32 // bit i: shard i has held an entry (listing skips the others)
 	shards [shards]struct {
 		mu  sync.Mutex
-		one *entry                    // guarded by mu; nil: the slot is free
-		m   map[unsafe.Pointer]*entry // guarded by mu
+		one *entry                // guarded by mu; nil: the slot is free
+		m   map[mapper.Ref]*entry // guarded by mu
 	}
 	lazyMu  sync.Mutex
 	lazy    []*entry     // guarded by lazyMu
@@ -303,13 +303,15 @@ func (os *objectSet) init() {
 	os.n.Store(0)
 }
 
-func (os *objectSet) shard(p unsafe.Pointer) int {
-	// Objects of one type sit at a fixed stride: mix the address so that
-	// they spread over every shard.
-	return int((uint64(uintptr(p)) * 0x9e3779b97f4a7c15 >> 32) % shards)
+func (os *objectSet) shard(p mapper.Ref) int {
+	// Objects of one type sit at a fixed stride: hash the reference (its
+	// address) so that they spread over every shard.
+	return int(maphash.Comparable(shardSeed, p) % shards)
 }
 
-func (os *objectSet) get(p unsafe.Pointer) *entry {
+var shardSeed = maphash.MakeSeed()
+
+func (os *objectSet) get(p mapper.Ref) *entry {
 	if e := os.indexed(p); e != nil || os.nLazy.Load() == 0 {
 		return e
 	}
@@ -317,7 +319,7 @@ func (os *objectSet) get(p unsafe.Pointer) *entry {
 	return os.indexed(p)
 }
 
-func (os *objectSet) indexed(p unsafe.Pointer) *entry {
+func (os *objectSet) indexed(p mapper.Ref) *entry {
 	sh := &os.shards[os.shard(p)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -372,7 +374,7 @@ func (os *objectSet) insert(e *entry) *entry {
 		return nil
 	default:
 		if sh.m == nil {
-			sh.m = map[unsafe.Pointer]*entry{}
+			sh.m = map[mapper.Ref]*entry{}
 		}
 		old := sh.m[e.p]
 		sh.m[e.p] = e
@@ -387,7 +389,7 @@ func (os *objectSet) put(e *entry) {
 	}
 }
 
-func (os *objectSet) remove(p unsafe.Pointer) {
+func (os *objectSet) remove(p mapper.Ref) {
 	os.index()
 	sh := &os.shards[os.shard(p)]
 	sh.mu.Lock()
@@ -420,7 +422,7 @@ func (os *objectSet) putIfAbsent(e *entry) (*entry, bool) {
 		sh.one = e
 	} else {
 		if sh.m == nil {
-			sh.m = map[unsafe.Pointer]*entry{}
+			sh.m = map[mapper.Ref]*entry{}
 		}
 		sh.m[e.p] = e
 	}
@@ -472,13 +474,3 @@ func (os *objectSet) each(fn func(e *entry)) {
 func typeOf(obj any) reflect.Type { return reflect.TypeOf(obj) }
 
 func typeFor[T any]() reflect.Type { return reflect.TypeFor[T]() }
-
-// ptrOf returns the address a *T holds (nil for a nil pointer or a
-// non-pointer).
-func ptrOf(obj any) unsafe.Pointer {
-	v := reflect.ValueOf(obj)
-	if v.Kind() != reflect.Pointer || v.IsNil() {
-		return nil
-	}
-	return v.UnsafePointer()
-}

@@ -3,7 +3,6 @@ package session
 import (
 	"slices"
 	"testing"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/mapper"
 )
@@ -62,10 +61,11 @@ func TestIdentityMapInlineSlotAndMap(t *testing.T) {
 
 func TestObjectSetCountsEntries(t *testing.T) {
 	var os objectSet
-	objs := make([]int64, 40)
+	m := intRowModel(t)
+	objs := make([]intRow, 40)
 	es := make([]*entry, len(objs))
 	for i := range objs {
-		es[i] = &entry{p: unsafe.Pointer(&objs[i])}
+		es[i] = &entry{p: m.Ref(&objs[i])}
 		os.put(es[i])
 		os.put(es[i]) // again: not counted twice
 	}
@@ -114,10 +114,11 @@ func TestCompareKey(t *testing.T) {
 // indexing.
 func TestObjectSetLoadedEntries(t *testing.T) {
 	var os objectSet
-	objs := make([]int64, 30)
+	m := intRowModel(t)
+	objs := make([]intRow, 30)
 	es := make([]*entry, len(objs))
 	for i := range objs {
-		es[i] = &entry{p: unsafe.Pointer(&objs[i])}
+		es[i] = &entry{p: m.Ref(&objs[i])}
 	}
 	for _, e := range es[:20] {
 		os.putLoaded(e)
@@ -126,7 +127,7 @@ func TestObjectSetLoadedEntries(t *testing.T) {
 		os.put(e) // indexes the loaded ones first
 	}
 	for range 10 {
-		os.putLoaded(&entry{p: unsafe.Pointer(new(int64))}) // unindexed again
+		os.putLoaded(&entry{p: m.Ref(new(intRow))}) // unindexed again
 	}
 	count := func() map[*entry]int {
 		seen := map[*entry]int{}
@@ -189,4 +190,14 @@ func TestSortBySeq(t *testing.T) {
 			t.Errorf("sortBySeq(%v) = %v, want %v", seqs, got, want)
 		}
 	}
+}
+
+// intRowModel registers intRow in a registry of its own.
+func intRowModel(t *testing.T) *mapper.Model {
+	t.Helper()
+	m, err := mapper.RegisterIn[intRow](mapper.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -2,7 +2,6 @@ package session
 
 import (
 	"testing"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/mapper"
 )
@@ -29,7 +28,7 @@ func BenchmarkAdoptLoaded(b *testing.B) {
 		s := New(noBackend{}, Options{Registry: reg})
 		b.StartTimer()
 		for _, o := range objs {
-			s.adoptLoaded(m, o, unsafe.Pointer(o))
+			s.adoptLoaded(m, m.Ref(o))
 		}
 	}
 }

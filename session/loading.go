@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"unsafe"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
-	"github.com/athanor-orm/athanor/internal/loadhost"
 	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 )
@@ -32,7 +30,7 @@ const maxFanOut = 4
 // host is the session as the loader sees it.
 type host struct{ s *Session }
 
-var _ loadhost.Host = host{}
+var _ loader.Host = host{}
 
 func (h host) Dialect() core.Dialect { return h.s.dialect }
 
@@ -88,19 +86,19 @@ func (h host) Batch(ctx context.Context, stmts []core.Statement, fn func(int, *e
 	return g.Wait()
 }
 
-func (h host) Lookup(m *mapper.Model, p unsafe.Pointer) unsafe.Pointer {
+func (h host) Lookup(m *mapper.Model, p mapper.Ref) mapper.Ref {
 	return h.s.lookupLoaded(m, p)
 }
 
-func (h host) Adopt(m *mapper.Model, obj any, p unsafe.Pointer) unsafe.Pointer {
-	return h.s.adoptLoaded(m, obj, p)
+func (h host) Adopt(m *mapper.Model, p mapper.Ref) mapper.Ref {
+	return h.s.adoptLoaded(m, p)
 }
 
-func (h host) Unloaded(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Pointer {
+func (h host) Unloaded(r *mapper.Relation, owners []mapper.Ref) []mapper.Ref {
 	s := h.s
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
-	var out []unsafe.Pointer // nil while every owner so far lacks r: then owners is the answer
+	var out []mapper.Ref // nil while every owner so far lacks r: then owners is the answer
 	for i, o := range owners {
 		e := s.loadedEntry(r.Owner, o)
 		lacks := e != nil && e.State() == Persistent
@@ -114,7 +112,7 @@ func (h host) Unloaded(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Poi
 				out = append(out, o)
 			}
 		case !lacks:
-			out = make([]unsafe.Pointer, i, len(owners))
+			out = make([]mapper.Ref, i, len(owners))
 			copy(out, owners[:i])
 		}
 	}
@@ -129,15 +127,15 @@ func (h host) Unloaded(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Poi
 // append into the next), and the record of loaded members is appended to
 // the entry's list (colls.add), which a journal's earlier copy of the list
 // never sees.
-func (h host) Populate(r *mapper.Relation, owners []unsafe.Pointer, targets func(int) []unsafe.Pointer) int {
+func (h host) Populate(r *mapper.Relation, owners []mapper.Ref, targets func(int) []mapper.Ref) int {
 	s := h.s
-	var buf []unsafe.Pointer
+	var buf []mapper.Ref
 	if r.Many() {
 		n := 0
 		for i := range owners {
 			n += len(targets(i))
 		}
-		buf = make([]unsafe.Pointer, n)
+		buf = make([]mapper.Ref, n)
 	}
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
@@ -159,7 +157,7 @@ func (h host) Populate(r *mapper.Relation, owners []unsafe.Pointer, targets func
 			continue
 		}
 		if ts == nil {
-			ts = []unsafe.Pointer{}
+			ts = []mapper.Ref{}
 		}
 		// Each owner gets a slot as wide as its model's relationships, so
 		// later loads of its other relationships append in place; the
@@ -176,7 +174,7 @@ func (h host) Populate(r *mapper.Relation, owners []unsafe.Pointer, targets func
 	return set
 }
 
-func (h host) Members(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Pointer {
+func (h host) Members(r *mapper.Relation, owners []mapper.Ref) []mapper.Ref {
 	s := h.s
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
@@ -191,11 +189,11 @@ func (h host) Members(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Poin
 	if r.Kind == mapper.ManyToOne || r.Kind == mapper.ManyToMany {
 		hint = min(n, 16)
 	}
-	seen := make(map[unsafe.Pointer]struct{}, hint)
-	out := make([]unsafe.Pointer, 0, hint)
+	seen := make(map[mapper.Ref]struct{}, hint)
+	out := make([]mapper.Ref, 0, hint)
 	for _, o := range owners {
 		for _, m := range r.Targets(o) {
-			if m == nil {
+			if m.IsNil() {
 				continue
 			}
 			if _, ok := seen[m]; !ok {
@@ -207,7 +205,7 @@ func (h host) Members(r *mapper.Relation, owners []unsafe.Pointer) []unsafe.Poin
 	return out
 }
 
-func (h host) MarkRaise(objs []unsafe.Pointer) {
+func (h host) MarkRaise(objs []mapper.Ref) {
 	for _, p := range objs {
 		if e := h.s.objs.get(p); e != nil {
 			e.raise.Store(true)
@@ -290,7 +288,7 @@ func (s *Session) Load(ctx context.Context, obj any, rel string) error {
 	if e.raise.Load() {
 		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, loader.ErrUnplannedLoad)
 	}
-	owners := []unsafe.Pointer{p}
+	owners := []mapper.Ref{p}
 	s.flushMu.Lock()
 	s.objs.each(func(o *entry) {
 		if o != e && o.m == m && o.State() == Persistent {
@@ -314,7 +312,7 @@ func (s *Session) Load(ctx context.Context, obj any, rel string) error {
 	if err != nil {
 		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, err)
 	}
-	if err := loadhost.Load(plan, ctx, host{s}, owners); err != nil {
+	if err := plan.Load(ctx, host{s}, owners); err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
 	return nil

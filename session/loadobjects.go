@@ -15,7 +15,7 @@ import (
 // lookupLoaded returns the object the identity map holds for the primary
 // key of the object at p (only its key fields are read), whatever its
 // state, or nil.
-func (s *Session) lookupLoaded(m *mapper.Model, p unsafe.Pointer) unsafe.Pointer {
+func (s *Session) lookupLoaded(m *mapper.Model, p mapper.Ref) mapper.Ref {
 	var e *entry
 	if pk := m.PrimaryKey(); len(pk) == 1 && pk[0].IsInt() {
 		n, _ := pk[0].Int(p)
@@ -24,7 +24,7 @@ func (s *Session) lookupLoaded(m *mapper.Model, p unsafe.Pointer) unsafe.Pointer
 		e = s.ids.get(keyOf(m, p))
 	}
 	if e == nil {
-		return nil
+		return mapper.Ref{}
 	}
 	return e.p
 }
@@ -34,7 +34,7 @@ func (s *Session) lookupLoaded(m *mapper.Model, p unsafe.Pointer) unsafe.Pointer
 // lookup by address in the object set, that does not make the set index
 // every entry a load left unindexed (a cost, in time and maps, of the
 // order of the objects loaded). Anything else is looked up by address.
-func (s *Session) loadedEntry(m *mapper.Model, p unsafe.Pointer) *entry {
+func (s *Session) loadedEntry(m *mapper.Model, p mapper.Ref) *entry {
 	if i := m.IntKey(); i >= 0 {
 		n, _ := m.Fields()[i].Int(p)
 		if e := s.ids.getInt(intKey{m: m, n: n}); e != nil && e.p == p {
@@ -44,26 +44,26 @@ func (s *Session) loadedEntry(m *mapper.Model, p unsafe.Pointer) *entry {
 	return s.objs.get(p)
 }
 
-// adoptLoaded publishes a freshly loaded object (obj, the *T at p) as
-// persistent, with its snapshot, and returns p; if the identity map holds
-// an object for its key by now (a concurrent load), it returns that one
-// and drops obj. The snapshot is taken in one allocation and gives the
+// adoptLoaded publishes a freshly loaded object p as persistent, with its
+// snapshot, and returns p; if the identity map holds an object for its
+// key by now (a concurrent load), it returns that one and drops p. The snapshot is taken in one allocation and gives the
 // identity key its values, so an integer key is not boxed again.
-func (s *Session) adoptLoaded(m *mapper.Model, obj any, p unsafe.Pointer) unsafe.Pointer {
+func (s *Session) adoptLoaded(m *mapper.Model, p mapper.Ref) mapper.Ref {
 	return s.adoptLoadedIn(m, p, loadBlockOf(m), nil)
 }
 
 // adoptLoadedIn is adoptLoaded with the entry taken from blocks (a slab
 // of lb, m's loadBlock type; a load looks it up once, not per row), or
 // allocated alone when blocks is nil.
-func (s *Session) adoptLoadedIn(m *mapper.Model, p unsafe.Pointer, lb *loadBlock, blocks *objaccess.Slab) unsafe.Pointer {
+func (s *Session) adoptLoadedIn(m *mapper.Model, p mapper.Ref, lb *loadBlock, blocks *objaccess.Slab) mapper.Ref {
 	var blk unsafe.Pointer
 	if blocks != nil {
-		blk = blocks.Next()
+		blk = dataOf(blocks.Next())
 	} else {
 		blk = reflect.New(lb.t).UnsafePointer()
 	}
-	e, snap := (*entry)(blk), objaccess.SnapshotInto(m, p, unsafe.Add(blk, lb.snapOff))
+	// The block is struct{ E entry; S <m's snapshot block> }.
+	e, snap := (*entry)(blk), m.SnapshotIn(p, lb.snapAt(blk))
 	e.m, e.p, e.snap, e.seq = m, p, snap, s.seq.Add(1)
 	e.coll = collections(m, p)
 	e.setState(Persistent)
@@ -109,7 +109,24 @@ func (s *Session) publish(e *entry, os *objectSet) (*entry, bool) {
 type loadBlock struct {
 	t       reflect.Type // struct{ E entry; S <the model's snapshot block> }
 	snapOff uintptr
+	snapPtr unsafe.Pointer // interface type word of *S
 }
+
+// snapAt returns the snapshot block of the load block at blk, as the *S
+// Model.SnapshotIn takes.
+func (lb *loadBlock) snapAt(blk unsafe.Pointer) any {
+	var v any
+	*(*eface)(unsafe.Pointer(&v)) = eface{typ: lb.snapPtr, data: unsafe.Add(blk, lb.snapOff)}
+	return v
+}
+
+// eface is the layout of an interface value.
+type eface struct {
+	typ, data unsafe.Pointer
+}
+
+// dataOf returns the address a *T in an interface holds.
+func dataOf(ptr any) unsafe.Pointer { return (*eface)(unsafe.Pointer(&ptr)).data }
 
 var loadBlocks = mapper.NewSlot(newLoadBlock)
 
@@ -120,7 +137,8 @@ func newLoadBlock(m *mapper.Model) *loadBlock {
 		{Name: "E", Type: reflect.TypeFor[entry]()},
 		{Name: "S", Type: m.SnapshotType()},
 	})
-	return &loadBlock{t: t, snapOff: t.Field(1).Offset}
+	nilSnap := reflect.Zero(reflect.PointerTo(m.SnapshotType())).Interface()
+	return &loadBlock{t: t, snapOff: t.Field(1).Offset, snapPtr: (*eface)(unsafe.Pointer(&nilSnap)).typ}
 }
 
 // slab returns a slab of blocks for the entries of one load.

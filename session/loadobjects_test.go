@@ -1,9 +1,10 @@
 package session
 
 import (
+	"errors"
 	"math"
+	"strings"
 	"testing"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/mapper"
@@ -57,11 +58,11 @@ func TestLoadedIdentityMatchesEveryKeyPath(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := New(noBackend{}, Options{Registry: reg})
-			p := ptrOf(c.obj)
-			if got := s.lookupLoaded(c.m, p); got != nil {
+			p := c.m.Ref(c.obj)
+			if got := s.lookupLoaded(c.m, p); !got.IsNil() {
 				t.Fatal("found before adoption")
 			}
-			if got := s.adoptLoaded(c.m, c.obj, p); got != p {
+			if got := s.adoptLoaded(c.m, p); got != p {
 				t.Fatal("adoption returned another object")
 			}
 			e := s.objs.get(p)
@@ -76,17 +77,17 @@ func TestLoadedIdentityMatchesEveryKeyPath(t *testing.T) {
 				t.Fatal("the key paths disagree")
 			}
 			// A second object with the same key is not published.
-			dup, dp := c.m.New()
+			_, dp := c.m.New()
 			for _, f := range c.m.PrimaryKey() {
 				if err := f.Set(dp, f.Value(p)); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if got := s.adoptLoaded(c.m, dup, dp); got != p {
+			if got := s.adoptLoaded(c.m, dp); got != p {
 				t.Fatal("a second object for one key")
 			}
 			s.ids.remove(e.key, e)
-			if s.lookupLoaded(c.m, p) != nil || s.ids.len() != 0 {
+			if !s.lookupLoaded(c.m, p).IsNil() || s.ids.len() != 0 {
 				t.Fatal("not removed")
 			}
 		})
@@ -101,9 +102,30 @@ func TestLookupOfAnIntegerKeyAllocatesNothing(t *testing.T) {
 	}
 	s := New(noBackend{}, Options{Registry: reg})
 	held, probe := &intRow{ID: 1 << 40}, &intRow{ID: 1 << 40}
-	s.adoptLoaded(m, held, unsafe.Pointer(held))
-	var got unsafe.Pointer
-	if n := testing.AllocsPerRun(100, func() { got = s.lookupLoaded(m, unsafe.Pointer(probe)) }); n != 0 || got != unsafe.Pointer(held) {
-		t.Fatalf("%v allocations, found %p", n, got)
+	s.adoptLoaded(m, m.Ref(held))
+	var got mapper.Ref
+	pr := m.Ref(probe)
+	if n := testing.AllocsPerRun(100, func() { got = s.lookupLoaded(m, pr) }); n != 0 || got != m.Ref(held) {
+		t.Fatalf("%v allocations, found %v", n, got)
+	}
+}
+
+// Only a non-nil *T of a mapped T is an object: a T, a **T or a nil *T is
+// refused with ErrNotMapped naming the model, never taken for an object.
+func TestAddRefusesWhatIsNotAnObject(t *testing.T) {
+	reg := mapper.NewRegistry()
+	if _, err := mapper.RegisterIn[intRow](reg); err != nil {
+		t.Fatal(err)
+	}
+	s := New(noBackend{}, Options{Registry: reg})
+	obj := &intRow{ID: 1}
+	for _, bad := range []any{nil, intRow{ID: 1}, &obj, (*intRow)(nil)} {
+		err := s.Add(bad)
+		if !errors.Is(err, ErrNotMapped) || bad != nil && !strings.Contains(err.Error(), "intRow") {
+			t.Errorf("Add(%T): %v, want ErrNotMapped naming intRow", bad, err)
+		}
+	}
+	if err := s.Add(obj); err != nil || s.StateOf(obj) != Pending {
+		t.Fatalf("Add(*intRow): %v, state %v", err, s.StateOf(obj))
 	}
 }

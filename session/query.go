@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
-	"github.com/athanor-orm/athanor/internal/loadhost"
 	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 )
@@ -179,9 +177,9 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 	if err := q.prepare(ctx, stmt); err != nil {
 		return nil, err
 	}
-	var ps []unsafe.Pointer
+	var ps []mapper.Ref
 	if plan != nil {
-		ps, err = loadhost.Run(plan, ctx, host{q.s}, stmt)
+		ps, err = plan.Run(ctx, host{q.s}, stmt)
 	} else {
 		expect := 0
 		if q.hasLimit {
@@ -199,12 +197,11 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 		if len(ps) == 0 {
 			return []*T{}, nil
 		}
-		return unsafe.Slice((**T)(unsafe.Pointer(unsafe.SliceData(ps))), len(ps)), nil
+		return mapper.Objects[T](q.m, ps), nil
 	}
 	out := make([]*T, 0, len(ps))
 	seen := make(map[*T]bool, len(ps))
-	for _, p := range ps {
-		t := (*T)(p)
+	for _, t := range mapper.Objects[T](q.m, ps) {
 		if !seen[t] {
 			seen[t] = true
 			out = append(out, t)

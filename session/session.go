@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
@@ -169,13 +168,13 @@ func New(ex engine.Executor, opts Options) *Session {
 // whether it is new. Entries of added objects come from a slab: a request
 // adding many objects makes a few allocations, not one per object (they
 // all live as long as the session).
-func (s *Session) addEntry(m *mapper.Model, p unsafe.Pointer) (*entry, bool) {
+func (s *Session) addEntry(m *mapper.Model, p mapper.Ref) (*entry, bool) {
 	s.addMu.Lock()
 	defer s.addMu.Unlock()
 	if s.addSlab == (objaccess.Slab{}) {
 		s.addSlab = objaccess.NewSlab(reflect.TypeFor[entry]())
 	}
-	ne := (*entry)(s.addSlab.Next())
+	ne := s.addSlab.Next().(*entry)
 	ne.m, ne.p, ne.seq = m, p, s.seq.Add(1)
 	ne.setState(Pending)
 	e, ok := s.objs.putIfAbsent(ne)
@@ -190,7 +189,7 @@ func (s *Session) addEntry(m *mapper.Model, p unsafe.Pointer) (*entry, bool) {
 // entry is the session's record of one object.
 type entry struct {
 	m *mapper.Model
-	p unsafe.Pointer // the object (a traced pointer: it keeps the object alive)
+	p mapper.Ref // the object (a traced pointer: it keeps the object alive)
 
 	state atomic.Uint32
 	seq   int64
@@ -208,17 +207,21 @@ func (e *entry) State() State     { return State(e.state.Load()) }
 func (e *entry) setState(s State) { e.state.Store(uint32(s)) }
 
 // model returns the model of obj, which must be a non-nil *T.
-func (s *Session) model(obj any) (*mapper.Model, unsafe.Pointer, error) {
+func (s *Session) model(obj any) (*mapper.Model, mapper.Ref, error) {
 	if obj == nil {
-		return nil, nil, fmt.Errorf("session: nil object: %w", ErrNotMapped)
+		return nil, mapper.Ref{}, fmt.Errorf("session: nil object: %w", ErrNotMapped)
 	}
-	m, err := s.reg.Of(typeOf(obj))
+	t := typeOf(obj)
+	m, err := s.reg.Of(t)
 	if err != nil {
-		return nil, nil, fmt.Errorf("session: %T: %w", obj, err)
+		return nil, mapper.Ref{}, fmt.Errorf("session: %T: %w", obj, err)
 	}
-	p := ptrOf(obj)
-	if p == nil {
-		return nil, nil, fmt.Errorf("session: nil *%s: %w", m.Name, ErrNotMapped)
+	if t.Kind() != reflect.Pointer || t.Elem() != m.Type {
+		return nil, mapper.Ref{}, fmt.Errorf("session: %T is not a *%s: %w", obj, m.Name, ErrNotMapped)
+	}
+	p := m.Ref(obj)
+	if p.IsNil() {
+		return nil, mapper.Ref{}, fmt.Errorf("session: nil *%s: %w", m.Name, ErrNotMapped)
 	}
 	return m, p, nil
 }
@@ -518,7 +521,7 @@ func (s *Session) autoflush(ctx context.Context) error {
 }
 
 // snapshot copies every column value of the object at p.
-func snapshot(m *mapper.Model, p unsafe.Pointer) []any {
+func snapshot(m *mapper.Model, p mapper.Ref) []any {
 	return m.Snapshot(p) // one allocation, values unboxed
 }
 
@@ -530,11 +533,11 @@ type colls []collRec
 
 type collRec struct {
 	r  *mapper.Relation
-	ps []unsafe.Pointer
+	ps []mapper.Ref
 }
 
 // get returns the members recorded for r, and whether r was loaded.
-func (c colls) get(r *mapper.Relation) ([]unsafe.Pointer, bool) {
+func (c colls) get(r *mapper.Relation) ([]mapper.Ref, bool) {
 	for i := range c {
 		if c[i].r == r {
 			return c[i].ps, true
@@ -546,9 +549,9 @@ func (c colls) get(r *mapper.Relation) ([]unsafe.Pointer, bool) {
 // add records r's members, which c must not hold yet. It may append in
 // place: a copy of c taken earlier (a journal's) keeps its length, so it
 // never sees the new record.
-func (c colls) add(r *mapper.Relation, ps []unsafe.Pointer, hint int) colls {
+func (c colls) add(r *mapper.Relation, ps []mapper.Ref, hint int) colls {
 	if ps == nil {
-		ps = []unsafe.Pointer{}
+		ps = []mapper.Ref{}
 	}
 	if c == nil {
 		c = make(colls, 0, hint)
@@ -558,7 +561,7 @@ func (c colls) add(r *mapper.Relation, ps []unsafe.Pointer, hint int) colls {
 
 // collections records the members of every loaded relationship of the
 // object (an unloaded collection is nil, and left out).
-func collections(m *mapper.Model, p unsafe.Pointer) colls {
+func collections(m *mapper.Model, p mapper.Ref) colls {
 	rels := m.Relations()
 	var out colls // nil while nothing is loaded: no allocation per fresh row
 	for _, r := range rels {

@@ -1,7 +1,5 @@
-// Package objaccess holds the pointer-level memory helpers that mapper,
-// loader and session share: they work on objects by unsafe.Pointer for
-// speed, and live here, in an internal package, so that no exported API of
-// the module carries an unsafe.Pointer.
+// Package objaccess holds the memory helpers that loader and session
+// share to allocate many values of one type cheaply.
 package objaccess
 
 import (
@@ -23,12 +21,13 @@ const slabMax = 64
 // take it, or Discard to clear it for the next row. A Slab is used by one
 // goroutine; its zero value is not usable (see NewSlab).
 type Slab struct {
-	t    reflect.Type
-	size uintptr
-	cur  unsafe.Pointer // the current slot, or nil
-	left int            // slots in the array from cur on
-	grow int            // length of the last array
-	want int            // values still expected (see Expect)
+	t      reflect.Type
+	ptrTyp unsafe.Pointer // interface type word of *t (see Next)
+	size   uintptr
+	cur    unsafe.Pointer // the current slot, or nil
+	left   int            // slots in the array from cur on
+	grow   int            // length of the last array
+	want   int            // values still expected (see Expect)
 }
 
 // Expect tells s that about n more values will be taken (a query's LIMIT):
@@ -37,11 +36,27 @@ type Slab struct {
 func (s *Slab) Expect(n int) { s.want = max(n, 0) }
 
 // NewSlab returns a Slab of values of type t.
-func NewSlab(t reflect.Type) Slab { return Slab{t: t, size: t.Size()} }
+func NewSlab(t reflect.Type) Slab {
+	ptr := reflect.Zero(reflect.PointerTo(t)).Interface() // a nil *t: no allocation
+	return Slab{t: t, ptrTyp: (*eface)(unsafe.Pointer(&ptr)).typ, size: t.Size()}
+}
 
-// Next returns the current slot: a zero value, unless the caller wrote to
-// it without calling Keep or Discard.
-func (s *Slab) Next() unsafe.Pointer {
+// eface is the layout of an interface value.
+type eface struct {
+	typ, data unsafe.Pointer
+}
+
+// Next returns the current slot, as a *T (T the slab's type) in an
+// interface: a zero value, unless the caller wrote to it without calling
+// Keep or Discard.
+func (s *Slab) Next() any {
+	var v any
+	*(*eface)(unsafe.Pointer(&v)) = eface{typ: s.ptrTyp, data: s.next()}
+	return v
+}
+
+// next is Next as an address.
+func (s *Slab) next() unsafe.Pointer {
 	if s.cur == nil {
 		if s.want > 0 {
 			s.grow = min(s.want, slabMax)

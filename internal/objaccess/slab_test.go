@@ -3,7 +3,6 @@ package objaccess
 import (
 	"reflect"
 	"testing"
-	"unsafe"
 )
 
 func TestSlab(t *testing.T) {
@@ -27,25 +26,24 @@ func TestSlab(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			s := NewSlab(reflect.TypeFor[row]())
 			s.Expect(c.expect)
-			seen := map[unsafe.Pointer]bool{}
+			seen := map[*row]bool{}
 			for i := 0; i < c.n; i++ {
-				p := s.Next()
-				r := (*row)(p)
+				r := s.Next().(*row)
 				if r.ID != 0 || r.Name != "" {
 					t.Fatalf("value %d not zero: %+v", i, *r)
 				}
 				// A discarded slot comes back zeroed.
 				r.ID, r.Name = -1, "discarded"
 				s.Discard()
-				if s.Next() != p || r.ID != 0 || r.Name != "" {
+				if s.Next() != any(r) || r.ID != 0 || r.Name != "" {
 					t.Fatalf("discarded slot %d not reused zeroed", i)
 				}
 				r.ID = int64(i)
 				s.Keep()
-				if seen[p] {
+				if seen[r] {
 					t.Fatalf("slot %d handed out twice", i)
 				}
-				seen[p] = true
+				seen[r] = true
 			}
 			if raceEnabled {
 				return // allocation counts are not exact under -race

@@ -1,0 +1,46 @@
+package loader
+
+import (
+	"context"
+
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/mapper"
+)
+
+// Host is what a Plan needs from the session it loads into: package
+// session implements it. The loader never holds objects of its own: every
+// row's key goes through Lookup first, so a row already in the identity
+// map yields the object there, untouched (and costs no object), and only
+// new objects are scanned in full and published with Adopt. Objects are
+// passed as mapper.Refs, so a load allocates nothing per row beyond the
+// objects.
+type Host interface {
+	// Dialect is the dialect statements are compiled for.
+	Dialect() core.Dialect
+	// Query runs one read and hands its rows to fn.
+	Query(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error
+	// Batch runs independent reads together (pipelined, fanned out over
+	// pooled connections or replicas — the host decides) and hands each
+	// statement's rows to fn, one statement at a time.
+	Batch(ctx context.Context, stmts []core.Statement, fn func(i int, rows *engine.Rows) error) error
+	// Lookup returns the object of m the identity map holds for the
+	// primary key of obj (only its key fields are read), or the zero Ref.
+	Lookup(m *mapper.Model, obj mapper.Ref) mapper.Ref
+	// Adopt publishes obj, a freshly scanned object of m, and returns it,
+	// or returns the object the identity map holds for its key by now.
+	Adopt(m *mapper.Model, obj mapper.Ref) mapper.Ref
+	// Unloaded returns the owners whose relationship r has not been
+	// loaded (or set by a flush): owners itself when that is all of them.
+	Unloaded(r *mapper.Relation, owners []mapper.Ref) []mapper.Ref
+	// Populate sets r of each owner (owners[i]) to its targets
+	// (targets(i), which the host may keep and must not modify) and
+	// records them as loaded, skipping owners whose r is loaded by now. It
+	// returns the number of owners it set.
+	Populate(r *mapper.Relation, owners []mapper.Ref, targets func(i int) []mapper.Ref) int
+	// Members returns the distinct objects the owners' relationship r
+	// holds now, read under the lock Populate writes under.
+	Members(r *mapper.Relation, owners []mapper.Ref) []mapper.Ref
+	// MarkRaise puts objects in raise mode (see Raise).
+	MarkRaise(objs []mapper.Ref)
+}

@@ -286,7 +286,7 @@ func (e *env) ormImpl() impl {
 			if err := s.Add(&m); err != nil {
 				return err
 			}
-			_, err := s.Commit(ctx)
+			err := s.Commit(ctx)
 			return err
 		},
 		insertMulti100: func(ctx context.Context) error {
@@ -298,7 +298,7 @@ func (e *env) ormImpl() impl {
 					return err
 				}
 			}
-			if _, err := s.Commit(ctx); err != nil {
+			if err := s.Commit(ctx); err != nil {
 				return err
 			}
 			if ms[99].ID == 0 {
@@ -315,7 +315,7 @@ func (e *env) ormImpl() impl {
 				}
 			}
 			updObj.Counter = counter
-			_, err := upd.Commit(ctx)
+			err := upd.Commit(ctx)
 			return -1, err
 		},
 	}

@@ -408,8 +408,10 @@ func TestRunInTxUnknownOutcome(t *testing.T) {
 			ctx := context.Background()
 			createItems(t, db)
 			idQuery, kill := core.Raw("SELECT pg_backend_pid()").ReadOnly(), "SELECT pg_terminate_backend(?)"
+			alive := "SELECT COUNT(*) FROM pg_stat_activity WHERE pid = ?"
 			if db.Driver() == engine.MySQL {
 				idQuery, kill = core.Raw("SELECT CONNECTION_ID()").ReadOnly(), "KILL ?"
+				alive = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ?"
 			}
 			var calls int
 			err := db.RunInTx(ctx, engine.TxOptions{}, func(ctx context.Context, tx *engine.Tx) error {
@@ -424,8 +426,9 @@ func TestRunInTxUnknownOutcome(t *testing.T) {
 				if _, err := admin.Exec(ctx, core.Raw(kill, pid)); err != nil {
 					return fmt.Errorf("kill: %w", err)
 				}
-				time.Sleep(50 * time.Millisecond) // let the server close the socket
-				return nil
+				// Both kills only ask: wait until the server has ended the
+				// connection, so that it cannot run the COMMIT.
+				return waitGone(ctx, admin, core.Raw(alive, pid).ReadOnly())
 			})
 			if !errors.Is(err, athanor.ErrOutcomeUnknown) {
 				t.Fatalf("want ErrOutcomeUnknown, got %v", err)
@@ -441,6 +444,23 @@ func TestRunInTxUnknownOutcome(t *testing.T) {
 				t.Fatalf("%d rows; the killed transaction committed", n)
 			}
 		})
+	}
+}
+
+// waitGone polls count, a query counting a server's connections, until
+// it answers 0.
+func waitGone(ctx context.Context, admin *engine.DB, count core.Statement) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		n, err := engine.One[int64](ctx, admin, count)
+		if err != nil {
+			return fmt.Errorf("wait for the killed connection to end: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -87,7 +87,7 @@ func TestInsertOnlyServerColumns(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatalf("commit: %v", err)
 		}
 		var ids []int64
@@ -256,7 +256,7 @@ func TestJSONAnyFieldDecodedOnEveryDialect(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		check := func(how string, got []*lfItem) {
@@ -295,7 +295,7 @@ func TestJSONAnyFieldDecodedOnEveryDialect(t *testing.T) {
 			t.Fatalf("item 1: Data %T", got[0].Data)
 		}
 		m["c"] = "new"
-		if _, err := s2.Commit(ctx); err != nil {
+		if err := s2.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		values[0].(map[string]any)["c"] = "new"

@@ -137,7 +137,7 @@ func TestCreateAllLongModelNames(t *testing.T) {
 		if err := s.Add(a); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		got, err := session.Get[lnWarehouseStorageLocationAssignment](ctx, session.New(session.DB(db), session.Options{Registry: reg}), a.ID)

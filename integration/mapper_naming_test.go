@@ -82,7 +82,7 @@ func TestSessionScanReadsModelSelect(t *testing.T) {
 				if err := s.Add(&want); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := s.Commit(ctx); err != nil {
+				if err := s.Commit(ctx); err != nil {
 					t.Fatal(err)
 				}
 				// The model's own SELECT, scanned by the engine's scanner.
@@ -189,7 +189,7 @@ func TestRegistrationOrderCreateAll(t *testing.T) {
 				if err := s.Add(a, &roReview{Stars: 5, Book: b1}, boss); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := s.Commit(ctx); err != nil {
+				if err := s.Commit(ctx); err != nil {
 					t.Fatal(err)
 				}
 				// The many-to-many's rows, read through the association model.

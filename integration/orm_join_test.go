@@ -211,7 +211,7 @@ func seedJoin(t *testing.T, e joinEnv) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Commit(context.Background()); err != nil {
+	if err := s.Commit(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -198,7 +198,7 @@ func TestORMScrambledGraphCommitsInOneCall(t *testing.T) {
 		if err := s.Add(low, b2, classic, mid, a, boss); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if len(e.log.with("COMMIT"))+len(e.log.with("BEGIN")) > 0 {
@@ -242,7 +242,7 @@ func TestORMThousandBooksBatched(t *testing.T) {
 			books[i] = &ormBook{Title: "vol", Pages: i + 1, Author: a}
 			s.Add(books[i])
 		}
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		ins := e.log.with("INSERT INTO")
@@ -279,12 +279,12 @@ func TestORMUpdateWritesOnlyChangedColumn(t *testing.T) {
 		s := e.session(session.Options{})
 		b := &ormBook{Title: "draft", Pages: 12, Author: &ormAuthor{Name: "u"}}
 		s.Add(b)
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		e.log.reset()
 		b.Title = "final"
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		books := e.table(t, "books")
@@ -298,7 +298,7 @@ func TestORMUpdateWritesOnlyChangedColumn(t *testing.T) {
 		}
 		// A zero value is a value.
 		b.Pages = 0
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		s2 := e.session(session.Options{})
@@ -315,7 +315,7 @@ func TestORMStaleObject(t *testing.T) {
 		s0 := e.session(session.Options{})
 		b := &ormBook{Title: "v1", Author: &ormAuthor{Name: "s"}}
 		s0.Add(b)
-		if _, err := s0.Commit(ctx); err != nil {
+		if err := s0.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		s1, s2 := e.session(session.Options{}), e.session(session.Options{})
@@ -325,10 +325,10 @@ func TestORMStaleObject(t *testing.T) {
 			t.Fatal(err)
 		}
 		b1.Title, b2.Title = "first", "second"
-		if _, err := s1.Commit(ctx); err != nil {
+		if err := s1.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s2.Commit(ctx); !errors.Is(err, athanor.ErrStaleObject) {
+		if err := s2.Commit(ctx); !errors.Is(err, athanor.ErrStaleObject) {
 			t.Fatalf("second commit: %v, want ErrStaleObject", err)
 		}
 		got, err := session.Get[ormBook](ctx, e.session(session.Options{}), b.ID)
@@ -349,7 +349,7 @@ func TestORMFailedFlushWritesNothing(t *testing.T) {
 		a.Books = []*ormBook{b} // b and the tags follow by cascade
 		emp := &ormEmployee{Name: "e"}
 		s.Add(a, emp)
-		_, err := s.Commit(ctx)
+		err := s.Commit(ctx)
 		if !errors.Is(err, athanor.ErrUniqueViolation) {
 			t.Fatalf("commit: %v, want a unique violation", err)
 		}
@@ -365,7 +365,7 @@ func TestORMFailedFlushWritesNothing(t *testing.T) {
 			t.Fatalf("states %v %v", s.StateOf(a), s.StateOf(b))
 		}
 		t2.Name = "unique"
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatalf("commit after fixing: %v", err)
 		}
 		for tb, want := range map[string]int64{"authors": 1, "books": 1, "tags": 2, "book_tags": 2, "employees": 1} {
@@ -384,7 +384,7 @@ func TestORMConcurrentLoadsOneObjectPerKey(t *testing.T) {
 		for i := range 40 {
 			s0.Add(&ormBook{Title: "c", Pages: i, Author: a})
 		}
-		if _, err := s0.Commit(ctx); err != nil {
+		if err := s0.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		s := e.session(session.Options{})
@@ -426,7 +426,7 @@ func TestORMDeleteCascadeAndOrphan(t *testing.T) {
 		keep := &ormAuthor{Name: "keep", Books: []*ormBook{{Title: "k1", Tags: []*ormTag{tag}}, {Title: "k2"}}}
 		gone := &ormAuthor{Name: "gone", Books: []*ormBook{{Title: "g1", Tags: []*ormTag{tag}}, {Title: "g2"}}}
 		s0.Add(keep, gone)
-		if _, err := s0.Commit(ctx); err != nil {
+		if err := s0.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		s := e.session(session.Options{})
@@ -435,7 +435,7 @@ func TestORMDeleteCascadeAndOrphan(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.Delete(g)
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		for tb, want := range map[string]int64{"authors": 1, "books": 2, "tags": 1, "book_tags": 1} {
@@ -451,7 +451,7 @@ func TestORMDeleteCascadeAndOrphan(t *testing.T) {
 			t.Fatalf("load: %v %v", k.Books, err)
 		}
 		k.Books = k.Books[1:] // k1 becomes an orphan
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		for tb, want := range map[string]int64{"authors": 1, "books": 1, "tags": 1, "book_tags": 0} {
@@ -505,10 +505,10 @@ func TestORMReadYourWritesThroughRouter(t *testing.T) {
 			s := session.New(session.Router(rt), session.Options{Registry: reg})
 			a := &ormAuthor{Name: "fresh"}
 			s.Add(a)
-			tok, err := s.Commit(ctx) // one INSERT: committed without BEGIN/COMMIT
-			if err != nil {
+			if err := s.Commit(ctx); err != nil { // one INSERT: committed without BEGIN/COMMIT
 				t.Fatal(err)
 			}
+			tok := s.Token()
 			if tok.IsZero() {
 				t.Fatal("commit returned no causal token")
 			}
@@ -520,10 +520,10 @@ func TestORMReadYourWritesThroughRouter(t *testing.T) {
 			// A one-column UPDATE, read back by another session carrying
 			// the token in its context, replicas still paused.
 			a.Name = "fresher"
-			tok2, err := s.Commit(ctx)
-			if err != nil {
+			if err := s.Commit(ctx); err != nil {
 				t.Fatal(err)
 			}
+			tok2 := s.Token()
 			if !tok2.Position(router.DefaultGroup).Covers(tok.Position(router.DefaultGroup)) {
 				t.Fatalf("token after update %s does not cover the first %s", tok2, tok)
 			}

@@ -21,7 +21,7 @@ func TestORMUpdateOfVanishedRowIsStale(t *testing.T) {
 		if err := s1.Add(a, b); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s1.Commit(ctx); err != nil {
+		if err := s1.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 
@@ -38,17 +38,17 @@ func TestORMUpdateOfVanishedRowIsStale(t *testing.T) {
 			t.Fatal(err)
 		}
 		b2.Name = "renamed"
-		if _, err := s2.Commit(ctx); err != nil {
+		if err := s2.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 
 		a.Name = "changed after delete"
-		if _, err := s1.Commit(ctx); !errors.Is(err, athanor.ErrStaleObject) {
+		if err := s1.Commit(ctx); !errors.Is(err, athanor.ErrStaleObject) {
 			t.Fatalf("update of a deleted row: err = %v, want ErrStaleObject", err)
 		}
 		a.Name = "first" // back to its loaded value: nothing to write for a
 		b.Name = "renamed"
-		if _, err := s1.Commit(ctx); err != nil {
+		if err := s1.Commit(ctx); err != nil {
 			t.Fatalf("update to the values the row already has: %v", err)
 		}
 	})

@@ -6,6 +6,7 @@ package integration_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	mysqldialect "github.com/athanor-orm/athanor/dialect/mysql"
 	"github.com/athanor-orm/athanor/internal/testdb"
 )
 
@@ -130,8 +132,17 @@ func TestPausedReplicaLagsThenCatchesUp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Give replay every chance to (wrongly) apply the row.
-		time.Sleep(300 * time.Millisecond)
+		// Wait until each replica has received the row and its replay
+		// reports itself stopped: a replica whose replay ran on would
+		// apply the row it holds, so a count of 0 then proves the pause.
+		for _, r := range c.Replicas {
+			wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			err := waitReceivedPaused(wctx, r, pos)
+			cancel()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
 		for _, r := range c.Replicas {
 			n, err := open(t, r).count(ctx, "SELECT count(*) FROM lagging")
 			if err != nil || n != 0 {
@@ -203,4 +214,92 @@ func report(t *testing.T, line string) {
 	if _, err := fmt.Fprintln(f, line); err != nil {
 		t.Fatalf("test report: %v", err)
 	}
+}
+
+// waitReceivedPaused polls replica until it has received the primary's
+// position pos (an LSN on PostgreSQL, a GTID position on MariaDB) and its
+// replay is stopped, or ctx ends.
+func waitReceivedPaused(ctx context.Context, replica testdb.Endpoint, pos string) error {
+	var state func() (received, paused bool, err error)
+	if replica.Kind == testdb.KindPostgres {
+		c, err := testdb.ConnectPG(ctx, replica)
+		if err != nil {
+			return err
+		}
+		defer c.Close(context.Background())
+		state = func() (received, paused bool, err error) {
+			// "paused" (not "pause requested"): the startup process has
+			// stopped before a record it has not applied.
+			err = c.QueryRow(ctx, `SELECT coalesce(pg_last_wal_receive_lsn() >= $1::text::pg_lsn, false),
+				pg_get_wal_replay_pause_state() = 'paused'`, pos).Scan(&received, &paused)
+			return received, paused, err
+		}
+	} else {
+		want, err := mysqldialect.ParseGTIDPos(pos)
+		if err != nil {
+			return err
+		}
+		db, err := testdb.OpenMySQL(replica)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		state = func() (received, paused bool, err error) {
+			st, err := slaveStatus(ctx, db)
+			if err != nil {
+				return false, false, err
+			}
+			io, err := mysqldialect.ParseGTIDPos(st["Gtid_IO_Pos"])
+			if err != nil {
+				return false, false, fmt.Errorf("Gtid_IO_Pos %q: %w", st["Gtid_IO_Pos"], err)
+			}
+			return io.Covers(want), st["Slave_SQL_Running"] == "No", nil
+		}
+	}
+	for {
+		received, paused, err := state()
+		if err != nil {
+			return fmt.Errorf("replica %s: %w", replica, err)
+		}
+		if received && paused {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("replica %s: received %s: %v, replay stopped: %v: %w", replica, pos, received, paused, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// slaveStatus returns SHOW SLAVE STATUS's row by column name.
+func slaveStatus(ctx context.Context, db *sql.DB) (map[string]string, error) {
+	rows, err := db.QueryContext(ctx, "SHOW SLAVE STATUS")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("SHOW SLAVE STATUS: no row (not a replica?)")
+	}
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	st := make(map[string]string, len(cols))
+	for i, c := range cols {
+		st[c] = vals[i].String
+	}
+	return st, rows.Err()
 }

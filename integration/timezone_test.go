@@ -322,7 +322,7 @@ func TestTimePolicyEveryPath(t *testing.T) {
 			}
 		}
 		e.log.reset()
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if ins := e.log.with("INSERT"); e.name == "postgres" && (len(ins) != 1 || !strings.Contains(ins[0], "unnest")) {
@@ -333,7 +333,7 @@ func TestTimePolicyEveryPath(t *testing.T) {
 			t.Fatal(err)
 		}
 		up.At, up.AtTZ, up.Day, up.Label = rows[4].at, rows[4].at, rows[4].at, "update"
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		e.rawExec(t, fmt.Sprintf(e.serverRow, 100))
@@ -471,7 +471,7 @@ func TestTimePolicyTimeKeyIdentity(t *testing.T) {
 		if err := s.Add(k); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		q := session.Query[tzKeyed](s)

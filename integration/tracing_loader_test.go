@@ -39,7 +39,7 @@ func TestTracingNestedSelectInLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.spans.Reset()

@@ -211,7 +211,7 @@ func TestTracingPostgres(t *testing.T) {
 	if err := s.Flush(rctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Commit(rctx); err != nil {
+	if err := s.Commit(rctx); err != nil {
 		t.Fatal(err)
 	}
 	testdb.CaughtUp(t, c)

@@ -162,7 +162,7 @@ func TestTypesDecimalExactOnEveryDialect(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		// And through core.
@@ -253,7 +253,7 @@ func TestTypesDecimalExactOnEveryDialect(t *testing.T) {
 			t.Fatal(err)
 		}
 		tr.UnitPrice = dec("2.49")
-		if _, err := s3.Commit(ctx); err != nil {
+		if err := s3.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		var back athanor.Decimal
@@ -276,7 +276,7 @@ func TestTypesEnumOnEveryDialect(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		// Filter with the named string type, load, update.
@@ -287,7 +287,7 @@ func TestTypesEnumOnEveryDialect(t *testing.T) {
 		}
 		drafts[0].Status = "archived"
 		drafts[0].Kind = "article"
-		if _, err := s2.Commit(ctx); err != nil {
+		if err := s2.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		n, err := session.Query[tyPost](e.session()).Where(core.Eq(posts.C("status"), tyStatus("archived")),
@@ -300,7 +300,7 @@ func TestTypesEnumOnEveryDialect(t *testing.T) {
 		if err := s3.Add(&tyPost{ID: 9, Title: "bad", Status: "deleted", Kind: "note"}); err != nil {
 			t.Fatal(err)
 		}
-		_, err = s3.Commit(ctx)
+		err = s3.Commit(ctx)
 		if !errors.Is(err, athanor.ErrCheckViolation) {
 			t.Fatalf("invalid enum value: %v (%T), want ErrCheckViolation", err, err)
 		}
@@ -378,7 +378,7 @@ func TestTypesArraysOnPostgres(t *testing.T) {
 		}
 	}
 	log.reset()
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if ins := log.with("INSERT"); len(ins) != 1 || strings.Contains(ins[0], "unnest") {
@@ -389,7 +389,7 @@ func TestTypesArraysOnPostgres(t *testing.T) {
 	if err := s1.Add(&tyArrays{ID: 4, Tags: []string{"solo"}, Price: price("0.20")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s1.Commit(ctx); err != nil {
+	if err := s1.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 
@@ -417,7 +417,7 @@ func TestTypesArraysOnPostgres(t *testing.T) {
 	// Changing one element in place is a change the flush sees.
 	got[0].Tags[1] = "studio"
 	log.reset()
-	if _, err := s2.Commit(ctx); err != nil {
+	if err := s2.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if up := log.with("UPDATE"); len(up) != 1 {

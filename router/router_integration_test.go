@@ -300,10 +300,11 @@ func TestLaggingReplicaGetsNoReads(t *testing.T) {
 		// Keep the primary moving so the paused replica falls behind.
 		deadline := time.Now().Add(10 * time.Second)
 		id := int64(0)
+		var st router.ReplicaStatus
 		for {
 			id++
 			insert(t, r, ctx, id)
-			st := status(r, lagging.Addr())
+			st = status(r, lagging.Addr())
 			if st.Lag > maxLag {
 				break
 			}
@@ -312,7 +313,11 @@ func TestLaggingReplicaGetsNoReads(t *testing.T) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		time.Sleep(60 * time.Millisecond) // one more probe
+		// One more probe: the lag it measures only grows while replay is
+		// paused.
+		waitFor(t, 10*time.Second, "a later probe of the lagging replica", func() bool {
+			return status(r, lagging.Addr()).Lag > st.Lag
+		})
 		for range 30 {
 			_, d := onReplica(t, r, f, ctx)
 			if d.Node == lagging.Addr() {

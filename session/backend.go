@@ -86,7 +86,8 @@ func (t engineTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx
 
 // Router adapts a router as a session backend: reads go to replicas (and
 // honour the session's causal token), flushes run in a transaction on the
-// primary of the default bind group, and Commit returns the causal token.
+// primary of the default bind group, and after Commit the session's Token
+// is the causal token of its commits.
 func Router(r *router.Router) Backend { return routerBackend{r} }
 
 type routerBackend struct{ r *router.Router }

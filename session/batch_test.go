@@ -79,7 +79,7 @@ func TestInsertsBoundedByParameters(t *testing.T) {
 			}
 			srv.log.take()
 			srv.tx.begins.Store(0)
-			if _, err := s.Commit(ctx); err != nil {
+			if err := s.Commit(ctx); err != nil {
 				t.Fatalf("%s: commit: %v", c.table, err)
 			}
 			if got := len(srv.inserts()); got != c.want {
@@ -228,7 +228,7 @@ func TestWideModelBatches(t *testing.T) {
 			}
 		}
 		srv.log.take()
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if got := srv.inserts(); len(got) != 2 {
@@ -306,7 +306,7 @@ func TestAssociationsAndDeletesBoundedByParameters(t *testing.T) {
 			t.Fatal(err)
 		}
 		srv.log.take()
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatalf("insert: %v", err)
 		}
 		pairs := 0
@@ -332,7 +332,7 @@ func TestAssociationsAndDeletesBoundedByParameters(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatalf("insert items: %v", err)
 		}
 		for _, it := range items {
@@ -341,7 +341,7 @@ func TestAssociationsAndDeletesBoundedByParameters(t *testing.T) {
 			}
 		}
 		srv.log.take()
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatalf("delete: %v", err)
 		}
 		deletes := 0

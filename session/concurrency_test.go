@@ -32,7 +32,7 @@ func seedAuthors(t *testing.T, db *engine.DB, reg *mapper.Registry, n int) []int
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.Commit(context.Background()); err != nil {
+	if err := s.Commit(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	ids := make([]int64, n)
@@ -145,7 +145,7 @@ func TestConcurrentLoadsKeepIdentityMapAndObjectsInStep(t *testing.T) {
 					if _, err := session.Query[Author](s).All(ctx); err != nil {
 						errs.add(fmt.Errorf("query after the loads: %w", err))
 					}
-					if _, err := s.Commit(ctx); err != nil {
+					if err := s.Commit(ctx); err != nil {
 						errs.add(fmt.Errorf("commit after the loads: %w", err))
 					}
 				}
@@ -223,7 +223,7 @@ func TestFlushBesideConcurrentReads(t *testing.T) {
 			if err != nil || len(got) != 1 || got[0] != t2 {
 				errs.add(fmt.Errorf("read of a flushed tag in the transaction: %v, %d objects", err, len(got)))
 			}
-			if _, err := s.Commit(ctx); err != nil {
+			if err := s.Commit(ctx); err != nil {
 				errs.add(fmt.Errorf("commit: %w", err))
 				break
 			}
@@ -336,7 +336,7 @@ func TestReadDuringFlushWaitsForIt(t *testing.T) {
 			if len(r.bs) != 2 || r.bs[0] != a.Books[0] || r.bs[1] != a.Books[1] {
 				t.Fatalf("read after the flush: %d books %v, want the session's two objects", len(r.bs), r.bs)
 			}
-			if _, err := s.Commit(ctx); err != nil {
+			if err := s.Commit(ctx); err != nil {
 				t.Fatal(err)
 			}
 		})

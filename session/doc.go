@@ -14,10 +14,10 @@
 //	s := session.New(db, session.Options{})
 //	a := &Author{Name: "Le Guin", Books: []*Book{{Title: "The Dispossessed"}}}
 //	s.Add(a)                              // the book follows (save-update cascade)
-//	tok, err := s.Commit(ctx)             // INSERT authors, then books, one transaction
+//	err := s.Commit(ctx)                  // INSERT authors, then books, one transaction
 //	b, err := session.Get[Book](ctx, s, a.Books[0].ID) // from the identity map
 //	b.Title = "The Dispossessed: An Ambiguous Utopia"
-//	_, err = s.Commit(ctx)                // UPDATE "books" SET "title" = $1 … only
+//	err = s.Commit(ctx)                   // UPDATE "books" SET "title" = $1 … only
 //
 // New takes any engine.Executor. Over a caller's *engine.Tx (or
 // *router.Tx) the session runs inside that transaction: a flush of one
@@ -30,12 +30,12 @@
 //
 // Over a router, session.New(r, …) reads from replicas,
 // flushes on the primary, and keeps the causal token of every commit so
-// the session's later reads see its writes (Token returns it for the next
-// request). When the primary's position cannot be read after a commit,
-// Commit still returns nil (the write is committed) and the token holds
-// router.PrimaryPosition: the session's reads, and the next request's
-// through the token, go to the primary until a later commit's position
-// is known.
+// the session's later reads see its writes (Token, after Commit, returns
+// it for the next request). When the primary's position cannot be read
+// after a commit, Commit still returns nil (the write is committed) and
+// Token holds router.PrimaryPosition: the session's reads, and the next
+// request's through the token, go to the primary until a later commit's
+// position is known.
 //
 // # Identity map
 //

@@ -61,7 +61,7 @@ func linkSchema(t *testing.T, srv server) *mapper.Registry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Commit(context.Background()); err != nil {
+	if err := s.Commit(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return reg
@@ -123,7 +123,7 @@ func TestDeleteParentNullsChildren(t *testing.T) {
 			if err := s.Delete(st); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Commit(ctx); err != nil {
+			if err := s.Commit(ctx); err != nil {
 				t.Fatalf("delete a studio whose discs have cuts: %v", err)
 			}
 			if got, want := srv.column(t, "session_link_discs", "studio_id"), "3:2 4:2"; got != want {
@@ -150,7 +150,7 @@ func TestDeleteParentNullsChildren(t *testing.T) {
 			if err := s.Delete(d); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Commit(ctx); err != nil {
+			if err := s.Commit(ctx); err != nil {
 				t.Fatalf("delete a disc with loaded cuts: %v", err)
 			}
 			if cut.DiscID != nil || cut.Disc != nil {
@@ -162,7 +162,7 @@ func TestDeleteParentNullsChildren(t *testing.T) {
 			// The cut no longer points at a detached disc: a later flush
 			// has nothing to do and does not fail.
 			cut.Disc = nil
-			if _, err := s.Commit(ctx); err != nil {
+			if err := s.Commit(ctx); err != nil {
 				t.Errorf("a later commit: %v", err)
 			}
 		})
@@ -185,7 +185,7 @@ func TestDeleteParentNotNullChildren(t *testing.T) {
 			t.Fatal(err)
 		}
 		srv.log.take()
-		_, err = s.Commit(ctx)
+		err = s.Commit(ctx)
 		if err == nil || !strings.Contains(err.Error(), "linkDisc.Liners") || !strings.Contains(err.Error(), "cannot be NULL") {
 			t.Fatalf("delete a disc with liner notes: %v, want an error naming linkDisc.Liners", err)
 		}
@@ -231,7 +231,7 @@ func TestMoveChildBetweenCollections(t *testing.T) {
 			s, sts := load(t)
 			d := take(sts[0], 2)
 			sts[1].Discs = append(sts[1].Discs, d)
-			if _, err := s.Commit(ctx); err != nil {
+			if err := s.Commit(ctx); err != nil {
 				t.Fatal(err)
 			}
 			if got, want := srv.column(t, "session_link_discs", "studio_id"), "1:1 2:2 3:2 4:2"; got != want {
@@ -245,7 +245,7 @@ func TestMoveChildBetweenCollections(t *testing.T) {
 		t.Run("many-to-one changed", func(t *testing.T) {
 			s, sts := load(t)
 			sts[0].Discs[0].Studio = sts[2]
-			if _, err := s.Commit(ctx); err != nil {
+			if err := s.Commit(ctx); err != nil {
 				t.Fatal(err)
 			}
 			if got, want := srv.column(t, "session_link_discs", "studio_id"), "1:3 2:2 3:2 4:2"; got != want {
@@ -258,7 +258,7 @@ func TestMoveChildBetweenCollections(t *testing.T) {
 			d := take(sts[2], 1)
 			sts[0].Discs = append(sts[0].Discs, d)
 			d.Studio = sts[0]
-			if _, err := s.Commit(ctx); err != nil {
+			if err := s.Commit(ctx); err != nil {
 				t.Fatal(err)
 			}
 			if got, want := srv.column(t, "session_link_discs", "studio_id"), "1:1 2:2 3:2 4:2"; got != want {
@@ -272,7 +272,7 @@ func TestMoveChildBetweenCollections(t *testing.T) {
 			sts[0].Discs = append(sts[0].Discs, d)
 			d.Studio = sts[2]
 			srv.log.take()
-			_, err := s.Commit(ctx)
+			err := s.Commit(ctx)
 			if err == nil {
 				t.Fatal("a disc added to studio 1's discs and pointed at studio 3: no error")
 			}
@@ -299,7 +299,7 @@ func TestMoveChildKeepsDeleteOrphan(t *testing.T) {
 		if err := s.Add(&Author{Name: "a", Books: []*Book{{Title: "x"}, {Title: "y"}}}, &Author{Name: "b"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		s = session.New(session.DB(srv.db), session.Options{Registry: reg})
@@ -310,7 +310,7 @@ func TestMoveChildKeepsDeleteOrphan(t *testing.T) {
 		moved := as[0].Books[0]
 		as[0].Books = as[0].Books[1:]
 		as[1].Books = append(as[1].Books, moved)
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		var n, author int64
@@ -341,7 +341,7 @@ func TestRemoveChildNullsKey(t *testing.T) {
 			t.Fatalf("the load did not set the cut's disc: %p, want %p", gone.Disc, d)
 		}
 		d.Cuts = d.Cuts[1:]
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if got, want := srv.column(t, "session_link_cuts", "disc_id"), "1:NULL 2:1 3:2 4:1"; got != want {
@@ -366,7 +366,7 @@ func TestRemoveChildNotNullKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		st.Discs = st.Discs[1:]
-		_, err = s.Commit(ctx)
+		err = s.Commit(ctx)
 		if err == nil || !strings.Contains(err.Error(), "linkStudio.Discs") || !strings.Contains(err.Error(), "cannot be NULL") {
 			t.Fatalf("remove disc 1 from studio 1: %v, want an error naming linkStudio.Discs", err)
 		}
@@ -393,7 +393,7 @@ func TestRemoveManyToManyMembersBatched(t *testing.T) {
 		if err := s.Add(&Author{Name: "a", Books: []*Book{b1, b2}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		deletes := func() []string {
@@ -413,7 +413,7 @@ func TestRemoveManyToManyMembersBatched(t *testing.T) {
 		}
 		b.Tags = b.Tags[4:]
 		srv.log.take()
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if got := deletes(); len(got) != 1 {
@@ -434,7 +434,7 @@ func TestRemoveManyToManyMembersBatched(t *testing.T) {
 		}
 		tg.Books = tg.Books[:0]
 		srv.log.take()
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if got := deletes(); len(got) != 1 {
@@ -461,7 +461,7 @@ func TestRemoveChildWithItsKeySet(t *testing.T) {
 		st.Discs[0].StudioID = 3
 		st.Discs[0].Studio = nil
 		st.Discs = st.Discs[1:]
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if got, want := srv.column(t, "session_link_discs", "studio_id"), "1:3 2:1 3:2 4:2"; got != want {

@@ -168,7 +168,7 @@ func TestJoinAliasAvoidsTableNames(t *testing.T) {
 	if err := s.Add(&Parent{Name: "b", Parent: root}, &Parent{Name: "a", Parent: root}, &Parent{Name: "c"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	q := session.Query[Parent](s).Join("Parent").Filter("Parent.Name", "root").OrderBy("-Name")
@@ -193,7 +193,7 @@ func TestJoinOnIsAFilter(t *testing.T) {
 	if err := s.Add(a, &Author{Name: "Other", Books: []*Book{{Title: "D"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// Authors joined to every book of theirs: each author once.
@@ -223,7 +223,7 @@ func TestJoinWithEagerLoading(t *testing.T) {
 	if err := s.Add(boss, mid, zed, &Employee{Name: "low", Manager: mid}, &Employee{Name: "low2", Manager: mid}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	s2 := e.session(session.Options{})

@@ -66,7 +66,7 @@ func TestJSONFields(t *testing.T) {
 		if err := s.Add(docs[0]); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatalf("insert one: %v", err)
 		}
 		for _, d := range docs[1:] {
@@ -74,7 +74,7 @@ func TestJSONFields(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatalf("insert two: %v", err)
 		}
 		ins := srv.inserts()
@@ -175,7 +175,7 @@ func TestJSONFields(t *testing.T) {
 				t.Fatalf("%s: a second flush sent %q", step.name, again)
 			}
 		}
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		checkJSONDoc(t, load(d.ID), d)
@@ -202,7 +202,7 @@ func TestJSONFields(t *testing.T) {
 			if err := s.Add(bad); err != nil {
 				t.Fatal(err)
 			}
-			_, err := s.Commit(ctx)
+			err := s.Commit(ctx)
 			if err == nil || !strings.Contains(err.Error(), "Meta") {
 				t.Fatalf("insert of an infinite float: %v, want an error naming Meta", err)
 			}
@@ -220,7 +220,7 @@ func TestJSONFields(t *testing.T) {
 			t.Fatal(err)
 		}
 		u.Meta["f"] = math.NaN()
-		if _, err := s.Commit(ctx); err == nil || !strings.Contains(err.Error(), "Meta") {
+		if err := s.Commit(ctx); err == nil || !strings.Contains(err.Error(), "Meta") {
 			t.Fatalf("update to NaN: %v, want an error naming Meta", err)
 		}
 		checkJSONDoc(t, load(docs[1].ID), docs[1])
@@ -287,7 +287,7 @@ func TestJSONFieldsEagerLoaded(t *testing.T) {
 		if err := s.Add(o); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 		pets, err := session.Query[jsonPet](session.New(session.DB(srv.db), session.Options{Registry: reg})).

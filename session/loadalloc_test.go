@@ -42,7 +42,7 @@ func TestEagerLoadAllocs(t *testing.T) {
 			}
 		}
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	am, err := reg.Of(reflectType(Author{}))
@@ -104,7 +104,7 @@ func TestGetAllocs(t *testing.T) {
 	if err := s.Add(au); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	get := func() {
@@ -145,7 +145,7 @@ func TestInsertAllocs(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := s.Commit(ctx); err != nil || rows[n-1].ID == 0 {
+			if err := s.Commit(ctx); err != nil || rows[n-1].ID == 0 {
 				t.Fatalf("commit: %v (id %d)", err, rows[n-1].ID)
 			}
 		}
@@ -184,12 +184,12 @@ func TestUpdateAllocs(t *testing.T) {
 	if err := s.Add(&r); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	update := func() {
 		r.Counter++
-		if _, err := s.Commit(ctx); err != nil {
+		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}

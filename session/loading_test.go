@@ -24,7 +24,7 @@ func seedLibrary(t *testing.T, e env) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.Commit(context.Background()); err != nil {
+	if err := s.Commit(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	e.hk.reset()
@@ -90,7 +90,7 @@ func TestLoadMeetsHeldObjectsAndFlushWritesOnlyChanges(t *testing.T) {
 	if len(writes) != 1 || !strings.HasPrefix(writes[0], `DELETE FROM "book_tags"`) {
 		t.Fatalf("flush wrote %q, want one DELETE from book_tags", writes)
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(t, e.db, "book_tags"); n != 7 {

@@ -68,7 +68,7 @@ func TestObserverEvents(t *testing.T) {
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	fresh := e.session(session.Options{Observer: log})
@@ -88,7 +88,7 @@ func TestObserverEvents(t *testing.T) {
 	if err := other.Add(&Author{ID: 2, Name: "z"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := other.Commit(ctx); err != nil {
+	if err := other.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"flush commit=true", "flush end err=<nil>"}; fmt.Sprint(log.events) != fmt.Sprint(want) {

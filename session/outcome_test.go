@@ -113,7 +113,7 @@ func TestCommitOutcomeUnknownWritesOnce(t *testing.T) {
 			cutCommit := func(t *testing.T, s *session.Session, marker string) {
 				t.Helper()
 				proxy.CutOnResponseTo(marker)
-				_, err := s.Commit(ctx)
+				err := s.Commit(ctx)
 				armed := proxy.CutArmed()
 				proxy.Disarm()
 				if armed {
@@ -128,7 +128,7 @@ func TestCommitOutcomeUnknownWritesOnce(t *testing.T) {
 			if err := warm.Add(&Payment{Ref: "warm"}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := warm.Commit(ctx); err != nil {
+			if err := warm.Commit(ctx); err != nil {
 				t.Fatal(err)
 			}
 
@@ -142,7 +142,7 @@ func TestCommitOutcomeUnknownWritesOnce(t *testing.T) {
 				if st := s.StateOf(p); st != session.Transient || p.ID != 0 {
 					t.Errorf("after the unknown outcome: state %v, id %d; want transient with no key", st, p.ID)
 				}
-				if _, err := s.Commit(ctx); err != nil {
+				if err := s.Commit(ctx); err != nil {
 					t.Fatalf("commit again: %v", err)
 				}
 				if n := plainRefs(t, c.Primary, "payments", "one-cut"); n != 1 {
@@ -162,7 +162,7 @@ func TestCommitOutcomeUnknownWritesOnce(t *testing.T) {
 						t.Errorf("%T after the unknown outcome: state %v, want transient", o, st)
 					}
 				}
-				if _, err := s.Commit(ctx); err != nil {
+				if err := s.Commit(ctx); err != nil {
 					t.Fatalf("commit again: %v", err)
 				}
 				for _, table := range []string{"payments", "receipts"} {
@@ -183,7 +183,7 @@ func TestCommitOutcomeUnknownWritesOnce(t *testing.T) {
 				if st := s.StateOf(p); st != session.Persistent || p.Ref != "upd-cut" {
 					t.Errorf("after the unknown outcome: state %v, ref %q; want persistent with the change kept", st, p.Ref)
 				}
-				if _, err := s.Commit(ctx); err != nil {
+				if err := s.Commit(ctx); err != nil {
 					t.Fatalf("commit again: %v", err)
 				}
 				if n := plainRefs(t, c.Primary, "payments", "upd-cut"); n != 1 {
@@ -204,7 +204,7 @@ func TestNilContext(t *testing.T) {
 	if err := s.Add(a); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	a.Name = "pending change" // something for Commit and Flush to write
@@ -214,7 +214,7 @@ func TestNilContext(t *testing.T) {
 		name string
 		call func() error
 	}{
-		{"Commit", func() error { _, err := s.Commit(nilCtx); return err }},
+		{"Commit", func() error { return s.Commit(nilCtx) }},
 		{"Flush", func() error { return s.Flush(nilCtx) }},
 		{"Get", func() error { _, err := session.Get[Author](nilCtx, s, a.ID); return err }},
 		{"Query.All", func() error { _, err := session.Query[Author](s).All(nilCtx); return err }},
@@ -246,7 +246,7 @@ func TestNilContext(t *testing.T) {
 	if st := s.StateOf(a); st != session.Persistent || a.Name != "pending change" {
 		t.Errorf("after the calls: state %v, name %q", st, a.Name)
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var name string

@@ -103,7 +103,7 @@ func BenchmarkOverhead(b *testing.B) {
 			if err := s.Add(&r); err != nil {
 				return err
 			}
-			_, err := s.Commit(ctx)
+			err := s.Commit(ctx)
 			return err
 		}},
 		{"InsertMulti100/core", func() error {
@@ -124,7 +124,7 @@ func BenchmarkOverhead(b *testing.B) {
 					return err
 				}
 			}
-			_, err := s.Commit(ctx)
+			err := s.Commit(ctx)
 			return err
 		}},
 	}

@@ -345,10 +345,11 @@ func (s *Session) readCtx(ctx context.Context) context.Context {
 	return ctx
 }
 
-// Commit flushes and commits the session's transaction, and returns the
-// causal token of the commit (zero over a single engine). Should the
+// Commit flushes and commits the session's transaction. Over a router,
+// the commit's causal token is merged into the session's (read it with
+// Token after Commit); over a single engine there is none. Should the
 // router fail to read the commit's position, Commit still returns nil
-// with a token holding router.PrimaryPosition: the commit happened, and
+// and Token holds router.PrimaryPosition: the commit happened, and
 // reads carrying the token (the session's own among them) go to the
 // primary until a later commit's position replaces it. On error the
 // database is rolled back and the objects are back in their states from
@@ -363,41 +364,42 @@ func (s *Session) readCtx(ctx context.Context) context.Context {
 // After an error matching athanor.ErrOutcomeUnknown, the objects the
 // commit was to insert leave the session, so that committing again does
 // not insert them twice (see "Unknown outcomes" in the package doc).
-func (s *Session) Commit(ctx context.Context) (router.Token, error) {
+func (s *Session) Commit(ctx context.Context) error {
 	if err := engine.CheckContext(ctx); err != nil {
-		return router.Token{}, err
+		return err
 	}
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
 	flushed, committed, err := s.flushLocked(ctx, true)
 	if err != nil {
-		return router.Token{}, err
+		return err
 	}
 	if committed {
-		s.tokMu.Lock()
-		s.token = s.token.Merge(flushed)
-		tok := s.token
-		s.tokMu.Unlock()
-		return tok, nil
+		s.mergeToken(flushed)
+		return nil
 	}
 	s.txLock.Lock() // no read runs in the transaction while it ends
 	defer s.txLock.Unlock()
 	if s.tx == nil {
-		return s.Token(), nil
+		return nil
 	}
 	tok, err := s.tx.Commit(ctx)
 	if err != nil {
 		inserted := s.txLog.inserted()
 		s.endTx(false)
 		s.forgetIfUnknown(err, inserted) // see outcome.go
-		return router.Token{}, fmt.Errorf("session: commit: %w", err)
+		return fmt.Errorf("session: commit: %w", err)
 	}
 	s.endTx(true)
+	s.mergeToken(tok)
+	return nil
+}
+
+// mergeToken folds a commit's token into the session's.
+func (s *Session) mergeToken(tok router.Token) {
 	s.tokMu.Lock()
 	s.token = s.token.Merge(tok)
-	tok = s.token
 	s.tokMu.Unlock()
-	return tok, nil
 }
 
 // Rollback rolls the session's transaction back. Objects inserted in it

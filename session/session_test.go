@@ -146,7 +146,7 @@ func TestGraphCommitsInOneCall(t *testing.T) {
 	if err := s.Add(low, b2, go2, mid, a, boss); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if a.ID == 0 || b1.ID == 0 || b2.AuthorID != a.ID || b1.Version != 1 {
@@ -252,7 +252,7 @@ func TestBatchedInsertsAndUpdateOfOneColumn(t *testing.T) {
 		}
 		seen[b.ID] = true
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// The key matches the row: pages were written in order.
@@ -264,7 +264,7 @@ func TestBatchedInsertsAndUpdateOfOneColumn(t *testing.T) {
 	e.hk.reset()
 	books[5].Title = "changed"
 	books[6].Pages = 0 // zero value is a real value
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	ups := e.hk.with("UPDATE")
@@ -280,7 +280,7 @@ func TestBatchedInsertsAndUpdateOfOneColumn(t *testing.T) {
 	}
 	// Nothing changed: nothing sent.
 	e.hk.reset()
-	if _, err := s.Commit(ctx); err != nil || len(e.hk.with("")) != 0 {
+	if err := s.Commit(ctx); err != nil || len(e.hk.with("")) != 0 {
 		t.Fatalf("idle commit sent %q (%v)", e.hk.with(""), err)
 	}
 }
@@ -291,7 +291,7 @@ func TestStaleObject(t *testing.T) {
 	s0 := e.session(session.Options{})
 	b := &Book{Title: "v", Author: &Author{Name: "x"}}
 	s0.Add(b)
-	if _, err := s0.Commit(ctx); err != nil {
+	if err := s0.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	s1, s2 := e.session(session.Options{}), e.session(session.Options{})
@@ -305,10 +305,10 @@ func TestStaleObject(t *testing.T) {
 	}
 	b1.Title = "first"
 	b2.Title = "second"
-	if _, err := s1.Commit(ctx); err != nil {
+	if err := s1.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s2.Commit(ctx); !errors.Is(err, athanor.ErrStaleObject) {
+	if err := s2.Commit(ctx); !errors.Is(err, athanor.ErrStaleObject) {
 		t.Fatalf("second commit: %v", err)
 	}
 	s3 := e.session(session.Options{})
@@ -331,7 +331,7 @@ func TestFailedFlushWritesNothingAndCanBeRetried(t *testing.T) {
 	b := &Book{Title: "b", Author: a2, Tags: []*Tag{tag}}
 	emp := &Employee{Name: "e"}
 	s.Add(a1, a2, b, emp)
-	_, err := s.Commit(ctx)
+	err := s.Commit(ctx)
 	if !errors.Is(err, athanor.ErrUniqueViolation) {
 		t.Fatalf("commit: %v", err)
 	}
@@ -347,7 +347,7 @@ func TestFailedFlushWritesNothingAndCanBeRetried(t *testing.T) {
 		t.Fatalf("states %v %v %v", s.StateOf(a1), s.StateOf(b), s.StateOf(tag))
 	}
 	a2.Name = "fixed"
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if count(t, e.db, "authors") != 2 || count(t, e.db, "books") != 1 || b.AuthorID != a2.ID || count(t, e.db, "book_tags") != 1 {
@@ -369,7 +369,7 @@ func TestFailedUpdateInOpenTransactionRestores(t *testing.T) {
 		t.Fatalf("flush: %v", err)
 	}
 	y.Name = "z"
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var names []string
@@ -401,7 +401,7 @@ func TestRollbackRestoresStates(t *testing.T) {
 	if a.ID != 0 || s.StateOf(a) != session.Pending || count(t, e.db, "authors") != 0 {
 		t.Fatalf("after rollback: id %d state %v", a.ID, s.StateOf(a))
 	}
-	if _, err := s.Commit(ctx); err != nil || a.ID == 0 {
+	if err := s.Commit(ctx); err != nil || a.ID == 0 {
 		t.Fatalf("commit after rollback: %v", err)
 	}
 }
@@ -414,7 +414,7 @@ func TestConcurrentLoadsOneObjectPerKey(t *testing.T) {
 	for i := range 50 {
 		s0.Add(&Book{Title: "c", Pages: i, Author: a})
 	}
-	if _, err := s0.Commit(ctx); err != nil {
+	if err := s0.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	s := e.session(session.Options{})
@@ -486,7 +486,7 @@ func TestDeleteCascadeAndOrphans(t *testing.T) {
 	gone.Books[0].Tags = []*Tag{tag}
 	keep.Books[0].Tags = []*Tag{tag}
 	s0.Add(keep, gone)
-	if _, err := s0.Commit(ctx); err != nil {
+	if err := s0.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// Fresh session: collections not loaded; the cascade loads them.
@@ -496,7 +496,7 @@ func TestDeleteCascadeAndOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Delete(g)
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if count(t, e.db, "authors") != 1 || count(t, e.db, "books") != 2 || count(t, e.db, "book_tags") != 1 || count(t, e.db, "tags") != 1 {
@@ -508,7 +508,7 @@ func TestDeleteCascadeAndOrphans(t *testing.T) {
 		t.Fatalf("books %v %v", k.Books, err)
 	}
 	k.Books = k.Books[1:]
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(t, e.db, "books"); n != 1 {
@@ -529,7 +529,7 @@ func TestMergeAndExpunge(t *testing.T) {
 	if err != nil || got == detached || got.Name != "merged" {
 		t.Fatalf("merge: %+v %v", got, err)
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	s.Expunge(got)
@@ -595,7 +595,7 @@ func TestCommitOfOneStatementNeedsNoTransaction(t *testing.T) {
 	a := &Author{Name: "Le Guin"}
 	step("insert one", 1, 0, func() error {
 		s.Add(a)
-		_, err := s.Commit(ctx)
+		err := s.Commit(ctx)
 		return err
 	})
 	if a.ID == 0 || s.StateOf(a) != session.Persistent {
@@ -603,7 +603,7 @@ func TestCommitOfOneStatementNeedsNoTransaction(t *testing.T) {
 	}
 	step("update one", 1, 0, func() error {
 		a.Name = "Ursula K. Le Guin"
-		_, err := s.Commit(ctx)
+		err := s.Commit(ctx)
 		return err
 	})
 	var name string
@@ -615,7 +615,7 @@ func TestCommitOfOneStatementNeedsNoTransaction(t *testing.T) {
 	// once fixed it commits.
 	dup := &Author{Name: a.Name}
 	s.Add(dup)
-	if _, err := s.Commit(ctx); !errors.Is(err, athanor.ErrUniqueViolation) {
+	if err := s.Commit(ctx); !errors.Is(err, athanor.ErrUniqueViolation) {
 		t.Fatalf("duplicate: %v", err)
 	}
 	if dup.ID != 0 || s.StateOf(dup) != session.Pending {
@@ -623,7 +623,7 @@ func TestCommitOfOneStatementNeedsNoTransaction(t *testing.T) {
 	}
 	step("insert after fix", 1, 0, func() error {
 		dup.Name = "another"
-		_, err := s.Commit(ctx)
+		err := s.Commit(ctx)
 		return err
 	})
 	if n := count(t, db, "authors"); n != 2 {
@@ -639,26 +639,26 @@ func TestCommitOfOneStatementNeedsNoTransaction(t *testing.T) {
 	// statement.
 	step("insert three", 1, 0, func() error {
 		s.Add(&Author{Name: "p"}, &Author{Name: "q"}, &Author{Name: "r"})
-		_, err := s.Commit(ctx)
+		err := s.Commit(ctx)
 		return err
 	})
 	// More rows than one INSERT takes: a transaction.
 	small := session.New(session.DB(db), session.Options{Registry: reg, BatchSize: 2})
 	step("insert three, batches of two", 2, 1, func() error {
 		small.Add(&Author{Name: "s"}, &Author{Name: "t"}, &Author{Name: "u"})
-		_, err := small.Commit(ctx)
+		err := small.Commit(ctx)
 		return err
 	})
 	// Two changes are two statements: one transaction.
 	step("two updates", 2, 1, func() error {
 		a.Name, dup.Name = "x", "y"
-		_, err := s.Commit(ctx)
+		err := s.Commit(ctx)
 		return err
 	})
 	// A parent and its child: two INSERTs in one transaction.
 	step("parent and child", 2, 1, func() error {
 		s.Add(&Author{Name: "z", Books: []*Book{{Title: "b"}}})
-		_, err := s.Commit(ctx)
+		err := s.Commit(ctx)
 		return err
 	})
 	// Flush (not Commit) keeps its transaction open.
@@ -667,7 +667,7 @@ func TestCommitOfOneStatementNeedsNoTransaction(t *testing.T) {
 		if err := s.Flush(ctx); err != nil {
 			return err
 		}
-		_, err := s.Commit(ctx)
+		err := s.Commit(ctx)
 		return err
 	})
 }

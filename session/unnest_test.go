@@ -108,7 +108,7 @@ func TestInsertBatchAsArrays(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	inUse("commit")
@@ -156,7 +156,7 @@ func TestInsertBatchAsArrays(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.Commit(ctx); err == nil || !strings.Contains(err.Error(), "too long") {
+	if err := s.Commit(ctx); err == nil || !strings.Contains(err.Error(), "too long") {
 		t.Fatalf("commit of a 9-character name into VARCHAR(8): %v, want value too long", err)
 	}
 	inUse("failed commit")
@@ -176,7 +176,7 @@ func TestInsertBatchAsArrays(t *testing.T) {
 	if err := s.Add(&one); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range log.take() {

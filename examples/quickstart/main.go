@@ -101,14 +101,14 @@ func run(ctx context.Context, out io.Writer, dsn string, replicaDSNs []string) e
 		return err
 	}
 	defer db.Close()
-	backend, read := session.DB(db), unrouted
+	s, read := session.New(db, session.Options{}), unrouted
 	if len(replicaDSNs) > 0 {
 		rt, err := withReplicas(ctx, out, db, replicaDSNs)
 		if err != nil {
 			return err
 		}
 		defer rt.Close()
-		backend, read = rt.backend, rt.read
+		s, read = session.New(rt, session.Options{}), routed(out)
 	} else {
 		fmt.Fprintf(out, "database: %s\n", db.Driver())
 	}
@@ -125,9 +125,7 @@ func run(ctx context.Context, out io.Writer, dsn string, replicaDSNs []string) e
 		return err
 	}
 	defer db.DropAll(context.Background(), mapper.Default)
-
-	s := session.New(backend, session.Options{})
-	defer s.Close(ctx)
+	defer s.Close(ctx) // before DropAll: an open transaction would block it
 	return tour(ctx, out, s, read)
 }
 
@@ -148,7 +146,7 @@ func tour(ctx context.Context, out io.Writer, s *session.Session, read func(cont
 	if err := s.Add(calvino, leguin); err != nil {
 		return err
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	fmt.Fprintf(out, "committed 2 authors, 3 books, 2 tags; ids: %s=%d, %s=%d\n", leguin.Name, leguin.ID, calvino.Name, calvino.ID)
@@ -182,7 +180,7 @@ func tour(ctx context.Context, out io.Writer, s *session.Session, read func(cont
 	}
 	fmt.Fprintf(out, "Get returns the object already loaded: %v\n", same == books[0])
 	same.Title = "The Left Hand of Darkness (50th anniversary edition)"
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
 	fmt.Fprintf(out, "updated the title; version is now %d\n", same.Version)
@@ -191,7 +189,7 @@ func tour(ctx context.Context, out io.Writer, s *session.Session, read func(cont
 	if err := s.Delete(leguin); err != nil {
 		return err
 	}
-	if _, err := s.Commit(ctx); err != nil {
+	if err := s.Commit(ctx); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
 	rctx, said = read(ctx, "count")

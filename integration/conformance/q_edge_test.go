@@ -259,7 +259,7 @@ func edgeQuestions() []question {
 				if n != 1 {
 					return fmt.Errorf("the session's own query counts %d genres >= 400 after its flush, want 1", n)
 				}
-				_, err = s.Commit(ctx)
+				err = s.Commit(ctx)
 				return err
 			}),
 		writeQ("edge/refresh discards unflushed changes",
@@ -284,7 +284,7 @@ func edgeQuestions() []question {
 				if _, err := s.Exec(ctx, core.Update(cu.Table).Set(cu.C("Phone"), "+1 555 0100").Where(core.Eq(cu.C("CustomerId"), 10))); err != nil {
 					return err
 				}
-				_, err = s.Commit(ctx)
+				err = s.Commit(ctx)
 				return err
 			}),
 		writeQ("edge/merge a detached object",

@@ -106,7 +106,7 @@ func m2mEdit[P any, PP m2mPlaylist[P]](ctx context.Context, s *session.Session) 
 	}
 	ts := pp.tracks()
 	*ts = append((*ts)[2:], t) // drop the first two, add track 1
-	_, err = s.Commit(ctx)
+	err = s.Commit(ctx)
 	return nil, err
 }
 

@@ -20,7 +20,7 @@ func commit(ctx context.Context, e *env, fn func(s *session.Session) error) erro
 	if err := fn(s); err != nil {
 		return err
 	}
-	_, err := s.Commit(ctx)
+	err := s.Commit(ctx)
 	return err
 }
 

@@ -126,7 +126,7 @@ func sessionCommit(ctx context.Context, s *session.Session, objs ...*faultRow) e
 			return fmt.Errorf("add (before the cut): %w", err)
 		}
 	}
-	_, err := s.Commit(ctx)
+	err := s.Commit(ctx)
 	if err != nil && !errors.Is(err, athanor.ErrOutcomeUnknown) {
 		var pending int
 		for _, o := range objs {

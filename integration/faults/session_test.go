@@ -40,7 +40,7 @@ func TestSessionUnder64Goroutines(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := setup.Commit(ctx); err != nil {
+		if err := setup.Commit(ctx); err != nil {
 			t.Fatalf("seed: %v", err)
 		}
 		for _, p := range seeded {
@@ -113,7 +113,7 @@ func TestSessionUnder64Goroutines(t *testing.T) {
 						if fail("Add", s.Add(r)) {
 							continue
 						}
-						if _, err := s.Commit(ctx); fail("Commit", err) {
+						if err := s.Commit(ctx); fail("Commit", err) {
 							continue
 						}
 						mu.Lock()

@@ -77,7 +77,7 @@ func TestResetDuringWrites(t *testing.T) {
 								err = s.Add(obj)
 							}
 							if err == nil {
-								_, err = s.Commit(ctx)
+								err = s.Commit(ctx)
 							}
 							errs.add("session Commit", err)
 						} else {

@@ -158,10 +158,10 @@ type DiffOptions struct {
 	// Normalize, when set, is called for every table present on both
 	// sides (matched by name or rename) with copies of its live and model
 	// definitions before anything is compared; it rewrites either to remove
-	// differences the server does not keep (see NormalizeFor). The changes
-	// then carry the rewritten tables. Nil compares the core metadata
-	// exactly.
-	Normalize func(live, model *core.TableDef)
+	// differences the server does not keep (NormalizeFor, which DiffLive
+	// and AutogenerateLive use when this is nil). The changes then carry
+	// the rewritten tables. Nil compares the core metadata exactly.
+	Normalize Normalizer
 }
 
 // Plan is the ordered list of changes that turns the live schema into
@@ -224,7 +224,7 @@ func (e *DestructiveError) Unwrap() error { return ErrDestructive }
 //
 // The comparison is exact unless opts.Normalize is set: a schema read
 // back from a server differs from the models in ways that are no change
-// (see NormalizeFor).
+// (see NormalizeFor, the rules of inspect.Normalize).
 //
 // Not handled: new tables whose foreign keys form a cycle (their CREATE
 // TABLE statements reference each other), and changes of a check

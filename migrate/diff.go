@@ -258,6 +258,9 @@ func Diff(from, to *core.MetaData, opts DiffOptions) (*Plan, error) {
 type differ struct {
 	from, to *core.MetaData
 	opts     DiffOptions
+	// renamedTo maps a live table name to its model name for the table
+	// renames in effect (the hint applies: both sides have the table).
+	renamedTo map[string]string
 	// changes by phase, concatenated in phase order by ordered.
 	phases [numPhases][]Change
 }
@@ -312,6 +315,14 @@ func (d *differ) run() error {
 		}
 	}
 	matched := map[*core.Table]bool{}
+	d.renamedTo = map[string]string{}
+	for _, nt := range toTables {
+		if old, ok := tableRen[nt.FullName()]; ok && !d.applied(old, nt.FullName()) {
+			if _, ok := d.from.Table(old); ok {
+				d.renamedTo[old] = nt.FullName()
+			}
+		}
+	}
 	for _, nt := range toTables {
 		liveName := nt.FullName()
 		renamed := false
@@ -518,12 +529,11 @@ func (d *differ) applied(old, new string) bool {
 	return hasNew && !hasOld
 }
 
-// tableRenamedTo is the model name of live table name.
+// tableRenamedTo is the model name of live table name: a hint for a
+// table the models do not have, or one already applied, renames nothing.
 func (d *differ) tableRenamedTo(name string) string {
-	for _, r := range d.opts.Renames {
-		if r.Column == "" && r.From == name {
-			return r.Table
-		}
+	if n, ok := d.renamedTo[name]; ok {
+		return n
 	}
 	return name
 }
@@ -676,8 +686,8 @@ func (d *differ) enumColumns(name string) []ColumnRef {
 			}
 			live := c.Name
 			for _, r := range d.opts.Renames {
-				if r.Column == c.Name && r.Table == nt.FullName() {
-					live = r.From
+				if _, has := ot.Col(r.From); has && r.Column == c.Name && r.Table == nt.FullName() {
+					live = r.From // a rename in effect, not one already applied
 				}
 			}
 			if oc, ok := ot.Col(live); ok && oc.Type.Kind == core.TypeEnum && oc.Type.Enum.Name == name {

@@ -22,7 +22,9 @@ type rtCase struct {
 	name       string
 	v1, v2     []core.TableDef
 	reg1, reg2 func(t *testing.T) *mapper.Registry
-	renames    []migrate.Rename
+	// build, when set, gives v1 and v2 for one server (features differ).
+	build   func(srv string) (v1, v2 []core.TableDef)
+	renames []migrate.Rename
 	// destructive: the up plan loses data (AllowDestructive is needed).
 	destructive bool
 	// noChange, per server: the server keeps nothing of the change, so
@@ -126,6 +128,72 @@ var rtCases = []rtCase{
 		v2:      []core.TableDef{table("rt_new", pk("id"), col("name", core.String(40)))},
 		renames: []migrate.Rename{{Table: "rt_new", From: "rt_old"}}},
 	{name: "column_rename_tag", reg1: rtRegistry[rtHeadlineV1], reg2: rtRegistry[rtHeadlineV2]},
+	// A renamed column keeps its index and unique; the default-named
+	// index is renamed through a drop and create (CreateAll of v2 names
+	// it after the new column).
+	{name: "column_rename_indexed",
+		v1: []core.TableDef{rtWith(table("rt_post", pk("id"), col("headline", core.String(60)), col("slug", core.String(60))), func(d *core.TableDef) {
+			d.Indexes = []core.Index{{Columns: []string{"headline"}}, {Name: "rt_post_hs_ix", Columns: []string{"headline", "slug"}}}
+			d.Uniques = []core.Unique{{Name: "rt_post_slug_uq", Columns: []string{"slug", "headline"}}}
+		})},
+		v2: []core.TableDef{rtWith(table("rt_post", pk("id"), col("title", core.String(60)), col("slug", core.String(60))), func(d *core.TableDef) {
+			d.Indexes = []core.Index{{Columns: []string{"title"}}, {Name: "rt_post_hs_ix", Columns: []string{"title", "slug"}}}
+			d.Uniques = []core.Unique{{Name: "rt_post_slug_uq", Columns: []string{"slug", "title"}}}
+		})},
+		renames: []migrate.Rename{{Table: "rt_post", Column: "title", From: "headline"}}},
+	// A renamed table that another table's foreign key references.
+	{name: "table_rename_referenced",
+		v1: []core.TableDef{table("rt_old", pk("id")), rtWith(rtChild(), func(d *core.TableDef) {
+			d.ForeignKeys = []core.ForeignKey{{Name: "rt_child_parent_fk", Columns: []string{"parent_id"}, RefTable: "rt_old", RefColumns: []string{"id"}}}
+		})},
+		v2: []core.TableDef{table("rt_new", pk("id")), rtWith(rtChild(), func(d *core.TableDef) {
+			d.ForeignKeys = []core.ForeignKey{{Name: "rt_child_parent_fk", Columns: []string{"parent_id"}, RefTable: "rt_new", RefColumns: []string{"id"}}}
+		})},
+		renames: []migrate.Rename{{Table: "rt_new", From: "rt_old"}}},
+	// A table with an enum (a type of its own on PostgreSQL) comes and goes.
+	{name: "table_add_enum", v1: []core.TableDef{rtA()},
+		v2: []core.TableDef{rtA(), table("rt_b", pk("id"), withDefault(col("mood", core.Enum("rt_mood", "happy", "sad")), core.Literal("sad")))}},
+	{name: "table_drop_enum", destructive: true, v2: []core.TableDef{rtA()},
+		v1: []core.TableDef{rtA(), table("rt_b", pk("id"), withDefault(col("mood", core.Enum("rt_mood", "happy", "sad")), core.Literal("sad")))}},
+	// Every kind with a server default, checks, uniques, an expression
+	// index: nothing of it may read back as a change when a column is
+	// added next to it.
+	{name: "rich_table_column_add", build: rtRich},
+}
+
+func rtRich(srv string) (v1, v2 []core.TableDef) {
+	cols := []core.Column{
+		{Name: "id", Type: core.BigInt(), PrimaryKey: true, AutoIncrement: true},
+		{Name: "c_small", Type: core.SmallInt(), ServerDefault: core.Literal(3)},
+		{Name: "c_int", Type: core.Int(), Nullable: true},
+		{Name: "c_float", Type: core.Float(), ServerDefault: core.Literal(1.5)},
+		{Name: "c_double", Type: core.Double(), Nullable: true},
+		{Name: "c_num", Type: core.Numeric(10, 2), ServerDefault: core.Literal("1.50")},
+		{Name: "c_bool", Type: core.Bool(), ServerDefault: core.Literal(true)},
+		{Name: "c_str", Type: core.String(40), Unique: true, Comment: "a column's comment"},
+		{Name: "c_str0", Type: core.String(0), Nullable: true, ServerDefault: core.Literal("it's")},
+		{Name: "c_text", Type: core.Text(), Nullable: true},
+		{Name: "c_bytes", Type: core.Bytes(), Nullable: true},
+		{Name: "c_date", Type: core.Date(), Nullable: true},
+		{Name: "c_time", Type: core.Time(), Nullable: true},
+		{Name: "c_ts", Type: core.Timestamp(), ServerDefault: core.Raw("CURRENT_TIMESTAMP")},
+		{Name: "c_tstz", Type: core.TimestampTZ(), Nullable: true},
+		{Name: "c_uuid", Type: core.UUID(), Nullable: true},
+		{Name: "c_json", Type: core.JSON(), Nullable: true},
+		{Name: "c_enum", Type: core.Enum("rt_mood", "happy", "sad", "it's"), ServerDefault: core.Literal("happy")},
+	}
+	def := core.TableDef{Name: "rt_rich", Comment: "rich", Columns: cols,
+		Checks:  []core.Check{{Expr: core.Raw("c_small >= 0")}, {Name: "rt_rich_num_ck", Expr: core.Raw("c_num < 1000 AND c_small <> 7")}},
+		Uniques: []core.Unique{{Columns: []string{"c_small", "c_num"}}},
+		Indexes: []core.Index{{Columns: []string{"c_ts"}}, {Name: "rt_rich_str_ix", Columns: []string{"c_str0", "c_int"}}},
+	}
+	if srv != "mariadb" {
+		def.Indexes = append(def.Indexes, core.Index{Name: "rt_rich_lower_ix", Expressions: []core.Expr{core.Raw("lower(c_text)")}},
+			core.Index{Name: "rt_rich_part_ix", Columns: []string{"c_int"}, Where: core.Raw("c_int IS NOT NULL AND c_bool")})
+	}
+	v2def := def
+	v2def.Columns = append(slices.Clone(cols), core.Column{Name: "c_new", Type: core.String(20), Nullable: true, ServerDefault: core.Literal("x")})
+	return []core.TableDef{def}, []core.TableDef{v2def}
 }
 
 // TestRoundTrip runs each kind of change on each server: create models
@@ -156,9 +224,13 @@ func TestRoundTrip(t *testing.T) {
 
 func rtRun(ctx context.Context, t *testing.T, srv string, db *engine.DB, c rtCase) {
 	var v1, v2 migrate.SchemaSource
-	if c.reg1 != nil {
+	switch {
+	case c.reg1 != nil:
 		v1, v2 = c.reg1(t), c.reg2(t)
-	} else {
+	case c.build != nil:
+		a, b := c.build(srv)
+		v1, v2 = md(t, a), md(t, b)
+	default:
 		v1, v2 = md(t, c.v1), md(t, c.v2)
 	}
 	var names []string

@@ -183,7 +183,7 @@ func rtRich(srv string) (v1, v2 []core.TableDef) {
 		{Name: "c_enum", Type: core.Enum("rt_mood", "happy", "sad", "it's"), ServerDefault: core.Literal("happy")},
 	}
 	def := core.TableDef{Name: "rt_rich", Comment: "rich", Columns: cols,
-		Checks:  []core.Check{{Expr: core.Raw("c_small >= 0")}, {Name: "rt_rich_num_ck", Expr: core.Raw("c_num < 1000 AND c_small <> 7")},
+		Checks: []core.Check{{Expr: core.Raw("c_small >= 0")}, {Name: "rt_rich_num_ck", Expr: core.Raw("c_num < 1000 AND c_small <> 7")},
 			{Name: "rt_rich_text_ck", Expr: core.Raw("c_text IN ('a', 'b') OR c_text IS NULL")},
 			{Name: "rt_rich_str_ck", Expr: core.Raw("c_str NOT IN ('x', 'y')")}},
 		Uniques: []core.Unique{{Columns: []string{"c_small", "c_num"}}},

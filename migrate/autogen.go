@@ -82,11 +82,14 @@ func ModelRenames(reg *mapper.Registry) []Rename {
 
 // Autogenerate diffs live against models and writes the migration as
 // <version>_<name>.<dialect>.up.sql and .down.sql in opts.Dir, the
-// version being the next number after the highest in the directory
-// (zero-padded to four digits). An empty diff writes nothing and returns
-// ErrNoChanges; destructive changes without opts.Diff.AllowDestructive
-// return a *DestructiveError and write nothing. When models is a
-// *mapper.Registry, its renamed_from: tags are added to the renames.
+// version being opts.Version or else the next number after the highest
+// in the directory (zero-padded to four digits). An empty diff writes
+// nothing and returns ErrNoChanges; destructive changes without
+// opts.Diff.AllowDestructive return a *DestructiveError and write
+// nothing. When models is a *mapper.Registry, its renamed_from: tags are
+// added to the renames. When live is a reflected *inspect.Schema and
+// opts.Diff.Normalize is nil, the comparison is normalised with
+// NormalizeFor(opts.Dialect), as AutogenerateLive's is.
 func Autogenerate(ctx context.Context, live, models SchemaSource, opts AutogenOptions) (*Generated, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -97,6 +100,11 @@ func Autogenerate(ctx context.Context, live, models SchemaSource, opts AutogenOp
 	from, err := live.MetaData()
 	if err != nil {
 		return nil, fmt.Errorf("migrate: autogenerate: live schema: %w", err)
+	}
+	if _, reflected := live.(*inspect.Schema); reflected && opts.Diff.Normalize == nil {
+		if opts.Diff.Normalize, err = NormalizeFor(opts.Dialect); err != nil {
+			return nil, err
+		}
 	}
 	plan, err := diffModels(from, models, opts.Diff)
 	if err != nil {

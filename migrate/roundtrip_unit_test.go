@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/dialect/mysql"
 	"github.com/athanor-orm/athanor/dialect/postgres"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/inspect"
@@ -137,4 +138,22 @@ func changeStrings(p *migrate.Plan) []string {
 		out = append(out, c.String())
 	}
 	return out
+}
+
+// TestAutogenerateReflectedNormalizes: a reflected schema handed to
+// Autogenerate is compared with NormalizeFor's rules (MariaDB keeps
+// VARCHAR(255) for a String without size), a plain one exactly.
+func TestAutogenerateReflectedNormalizes(t *testing.T) {
+	liveDef := table("rt_r", pk("id"), col("s", core.String(255)))
+	models := md(t, []core.TableDef{table("rt_r", pk("id"), col("s", core.String(0)))})
+	opts := migrate.AutogenOptions{Dir: t.TempDir(), Name: "r", Dialect: mysql.MariaDB}
+	reflected := &inspect.Schema{Dialect: "mariadb", Tables: []core.TableDef{liveDef}}
+	if _, err := migrate.Autogenerate(context.Background(), reflected, models, opts); !errors.Is(err, migrate.ErrNoChanges) {
+		t.Fatalf("reflected: err = %v, want ErrNoChanges", err)
+	}
+	opts.Diff.AllowDestructive = true
+	g, err := migrate.Autogenerate(context.Background(), md(t, []core.TableDef{liveDef}), models, opts)
+	if err != nil || len(g.Changes) != 1 {
+		t.Fatalf("plain metadata: %v, %v; want the one type change", g, err)
+	}
 }

@@ -22,6 +22,10 @@ type rtCase struct {
 	name       string
 	v1, v2     []core.TableDef
 	reg1, reg2 func(t *testing.T) *mapper.Registry
+	// seed inserts rows into v1; rows names the table that holds them in
+	// v1 and in v2, whose row count must survive up and down.
+	seed []string
+	rows [2]string
 	// build, when set, gives v1 and v2 for one server (features differ).
 	build   func(srv string) (v1, v2 []core.TableDef)
 	renames []migrate.Rename
@@ -83,8 +87,9 @@ var rtCases = []rtCase{
 		v2: []core.TableDef{rtA(nullable(col("note", core.Text())), withDefault(col("n", core.Int()), core.Literal(0)))}},
 	{name: "column_drop", v1: []core.TableDef{rtA(nullable(col("note", core.Text())))}, v2: []core.TableDef{rtA()}, destructive: true},
 	{name: "type_widen",
-		v1: []core.TableDef{rtA(col("code", core.String(20)), col("n", core.Int()), col("amount", core.Numeric(8, 2)))},
-		v2: []core.TableDef{rtA(col("code", core.String(80)), col("n", core.BigInt()), col("amount", core.Numeric(12, 2)))}},
+		v1:   []core.TableDef{rtA(col("code", core.String(20)), col("n", core.Int()), col("amount", core.Numeric(8, 2)))},
+		v2:   []core.TableDef{rtA(col("code", core.String(80)), col("n", core.BigInt()), col("amount", core.Numeric(12, 2)))},
+		seed: []string{"INSERT INTO rt_a (id, name, code, n, amount) VALUES (1, 'x', 'abc', 5, 12.25)"}, rows: [2]string{"rt_a", "rt_a"}},
 	{name: "type_narrow", destructive: true,
 		v1: []core.TableDef{rtA(col("code", core.String(80)), col("n", core.BigInt()))},
 		v2: []core.TableDef{rtA(col("code", core.String(20)), col("n", core.Int()))}},
@@ -118,16 +123,19 @@ var rtCases = []rtCase{
 	{name: "fk_change", v1: []core.TableDef{rtParent, rtChild(rtFK)},
 		v2: []core.TableDef{rtParent, rtChild(func() core.ForeignKey { f := rtFK; f.OnDelete = core.SetNull; return f }())}},
 	{name: "enum_value_added",
-		v1: []core.TableDef{rtA(withDefault(col("mood", core.Enum("rt_mood", "happy", "sad")), core.Literal("happy")))},
-		v2: []core.TableDef{rtA(withDefault(col("mood", core.Enum("rt_mood", "happy", "sad", "meh")), core.Literal("happy")))}},
+		v1:   []core.TableDef{rtA(withDefault(col("mood", core.Enum("rt_mood", "happy", "sad")), core.Literal("happy")))},
+		v2:   []core.TableDef{rtA(withDefault(col("mood", core.Enum("rt_mood", "happy", "sad", "meh")), core.Literal("happy")))},
+		seed: []string{"INSERT INTO rt_a (id, name, mood) VALUES (1, 'x', 'sad')"}, rows: [2]string{"rt_a", "rt_a"}},
 	{name: "table_comment", v1: []core.TableDef{rtA()},
 		v2: []core.TableDef{rtWith(rtA(), func(d *core.TableDef) { d.Comment = "the a's" })}, noChange: noComments},
 	{name: "column_comment", v1: []core.TableDef{rtA(col("note", core.Text()))},
 		v2: []core.TableDef{rtA(core.Column{Name: "note", Type: core.Text(), Comment: "what it's for"})}, noChange: noComments},
 	{name: "table_rename", v1: []core.TableDef{table("rt_old", pk("id"), col("name", core.String(40)))},
 		v2:      []core.TableDef{table("rt_new", pk("id"), col("name", core.String(40)))},
-		renames: []migrate.Rename{{Table: "rt_new", From: "rt_old"}}},
-	{name: "column_rename_tag", reg1: rtRegistry[rtHeadlineV1], reg2: rtRegistry[rtHeadlineV2]},
+		renames: []migrate.Rename{{Table: "rt_new", From: "rt_old"}},
+		seed:    []string{"INSERT INTO rt_old (id, name) VALUES (1, 'x'), (2, 'y')"}, rows: [2]string{"rt_old", "rt_new"}},
+	{name: "column_rename_tag", reg1: rtRegistry[rtHeadlineV1], reg2: rtRegistry[rtHeadlineV2],
+		seed: []string{"INSERT INTO rt_post (id, headline) VALUES (1, 'x')"}, rows: [2]string{"rt_post", "rt_post"}},
 	// A renamed column keeps its index and unique; the default-named
 	// index is renamed through a drop and create (CreateAll of v2 names
 	// it after the new column).
@@ -263,6 +271,20 @@ func rtRun(ctx context.Context, t *testing.T, srv string, db *engine.DB, c rtCas
 	if err := db.CreateAll(ctx, v1); err != nil {
 		t.Fatalf("CreateAll(v1): %v", err)
 	}
+	for _, q := range c.seed {
+		rtExec(ctx, t, db, q)
+	}
+	count := func(table string) int64 {
+		n, err := engine.One[int64](ctx, db, core.Raw("SELECT COUNT(*) FROM "+table))
+		if err != nil {
+			t.Fatalf("count %s: %v", table, err)
+		}
+		return n
+	}
+	var before int64
+	if c.rows[0] != "" {
+		before = count(c.rows[0])
+	}
 	opts := migrate.AutogenOptions{Dir: t.TempDir(), Name: c.name, Inspect: inspectOnly(names),
 		Diff: migrate.DiffOptions{Renames: c.renames, AllowDestructive: c.destructive}}
 	rtAgree(ctx, t, db, v1, opts, "models v1 created by CreateAll")
@@ -286,9 +308,19 @@ func rtRun(ctx context.Context, t *testing.T, srv string, db *engine.DB, c rtCas
 	}
 	rtApplyFile(ctx, t, db, g.Files[0])
 	rtAgree(ctx, t, db, v2, opts, "after the up file "+g.Files[0])
+	if c.rows[1] != "" {
+		if n := count(c.rows[1]); n != before || n == 0 {
+			t.Fatalf("rows after up: %d, want %d", n, before)
+		}
+	}
 	rtApplyFile(ctx, t, db, g.Files[1])
 	opts.Diff.Renames = nil
 	rtAgree(ctx, t, db, v1, opts, "after the down file "+g.Files[1])
+	if c.rows[0] != "" {
+		if n := count(c.rows[0]); n != before {
+			t.Fatalf("rows after down: %d, want %d", n, before)
+		}
+	}
 }
 
 // inspectOnly reflects only the test's tables: the database is shared.

@@ -19,6 +19,8 @@ const liveVersionTable = "athanor_migrations"
 // unless opts.Diff.Normalize is set. When models is a *mapper.Registry,
 // its renamed_from: tags are added to the renames. An empty plan means
 // the database holds what the models declare. Dir and Name are not used.
+// With opts.Inspect.Schema set the reflected tables carry the schema in
+// their names, so the models' tables must name it too.
 func DiffLive(ctx context.Context, ex engine.Executor, models SchemaSource, opts AutogenOptions) (*Plan, error) {
 	d := ex.Dialect()
 	if d == nil {

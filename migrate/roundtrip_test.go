@@ -93,6 +93,11 @@ var rtCases = []rtCase{
 	{name: "type_narrow", destructive: true,
 		v1: []core.TableDef{rtA(col("code", core.String(80)), col("n", core.BigInt()))},
 		v2: []core.TableDef{rtA(col("code", core.String(20)), col("n", core.Int()))}},
+	// Several aspects of one column at once (MariaDB's MODIFY carries
+	// them all).
+	{name: "column_alter_combined",
+		v1: []core.TableDef{rtA(core.Column{Name: "code", Type: core.String(20), ServerDefault: core.Literal("a"), Comment: "first"})},
+		v2: []core.TableDef{rtA(core.Column{Name: "code", Type: core.String(40), Nullable: true, ServerDefault: core.Literal("b"), Comment: "second"})}},
 	{name: "nullability", v1: []core.TableDef{rtA(col("note", core.Text()))}, v2: []core.TableDef{rtA(nullable(col("note", core.Text())))}},
 	{name: "default",
 		v1: []core.TableDef{rtA(withDefault(col("kind", core.String(10)), core.Literal("a")), col("n", core.Int()))},
@@ -140,11 +145,11 @@ var rtCases = []rtCase{
 	// index is renamed through a drop and create (CreateAll of v2 names
 	// it after the new column).
 	{name: "column_rename_indexed",
-		v1: []core.TableDef{rtWith(table("rt_post", pk("id"), col("headline", core.String(60)), col("slug", core.String(60))), func(d *core.TableDef) {
+		v1: []core.TableDef{rtWith(table("rt_post", pk("id"), withDefault(col("headline", core.String(60)), core.Literal("untitled")), col("slug", core.String(60))), func(d *core.TableDef) {
 			d.Indexes = []core.Index{{Columns: []string{"headline"}}, {Name: "rt_post_hs_ix", Columns: []string{"headline", "slug"}}}
 			d.Uniques = []core.Unique{{Name: "rt_post_slug_uq", Columns: []string{"slug", "headline"}}}
 		})},
-		v2: []core.TableDef{rtWith(table("rt_post", pk("id"), col("title", core.String(60)), col("slug", core.String(60))), func(d *core.TableDef) {
+		v2: []core.TableDef{rtWith(table("rt_post", pk("id"), withDefault(col("title", core.String(60)), core.Literal("untitled")), col("slug", core.String(60))), func(d *core.TableDef) {
 			d.Indexes = []core.Index{{Columns: []string{"title"}}, {Name: "rt_post_hs_ix", Columns: []string{"title", "slug"}}}
 			d.Uniques = []core.Unique{{Name: "rt_post_slug_uq", Columns: []string{"slug", "title"}}}
 		})},

@@ -147,11 +147,56 @@ func NormalizeFor(d core.Dialect) (Normalizer, error) {
 				lc.ServerDefault = olc.ServerDefault // a dropped column: the server's own text
 			}
 		}
+		if tag == "sqlite" {
+			inlineUniques(live, model, &ln, &mn, liveName)
+		}
 		restoreChecks(d, live, model, &ln, &mn)
 		restoreIndexes(d, live, model, &ln, &mn)
 		*live, *model = ln, mn
 		return nil
 	}, nil
+}
+
+// inlineUniques keeps Column.Unique as such on SQLite, where the server
+// leaves it unnamed: rendered as a named constraint it would differ from
+// what CreateAll makes. A model's Column.Unique stays one, and the live
+// one-column unique on that column, named or not, becomes one too; a
+// live Column.Unique stays one unless the model declares that unique as
+// a constraint (they then match as constraints).
+func inlineUniques(live, model *core.TableDef, ln, mn *core.TableDef, liveName func(string) string) {
+	one := func(name string, unnamed bool) func(core.Unique) bool {
+		return func(u core.Unique) bool {
+			return len(u.Columns) == 1 && u.Columns[0] == name && (!unnamed || u.Name == "")
+		}
+	}
+	toColumn := func(def *core.TableDef, name string, unnamed bool) {
+		if j := slices.IndexFunc(def.Uniques, one(name, unnamed)); j >= 0 {
+			def.Uniques = slices.Delete(def.Uniques, j, j+1)
+			if k := slices.IndexFunc(def.Columns, func(c core.Column) bool { return c.Name == name }); k >= 0 {
+				def.Columns[k].Unique = true
+			}
+		}
+	}
+	modelOf := map[string]core.Column{} // by live name
+	for _, c := range model.Columns {
+		modelOf[liveName(c.Name)] = c
+	}
+	for _, c := range model.Columns {
+		if c.Unique {
+			toColumn(mn, c.Name, true)
+			toColumn(ln, liveName(c.Name), false)
+		}
+	}
+	for _, lc := range live.Columns {
+		mc, ok := modelOf[lc.Name]
+		if !lc.Unique || ok && mc.Unique {
+			continue
+		}
+		if ok && slices.ContainsFunc(model.Uniques, func(u core.Unique) bool { return len(u.Columns) == 1 && u.Columns[0] == mc.Name }) {
+			continue
+		}
+		toColumn(ln, lc.Name, true)
+	}
 }
 
 // normalizedOf is e as inspect.Normalize rewrites it (nil for nil or an

@@ -345,6 +345,26 @@ func rtAgree(ctx context.Context, t *testing.T, db *engine.DB, models migrate.Sc
 		}
 		t.Fatalf("%s: database and models differ:\n%s", when, strings.Join(lines, "\n"))
 	}
+	// inspect.Compare, attribute by attribute and by constraint name.
+	s, err := inspect.Reflect(ctx, db, opts.Inspect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := models.MetaData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, _ := m.Tables()
+	for _, tb := range tables {
+		got, _ := s.Table(tb.Name())
+		diffs, err := inspect.Compare(db.Dialect(), core.TableDefOf(tb), got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(diffs) > 0 {
+			t.Errorf("%s: inspect.Compare:\n%s", when, strings.Join(diffs, "\n"))
+		}
+	}
 }
 
 // rtApplyFile runs a migration file as read from disk: in one

@@ -11,6 +11,7 @@ import (
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/dialect/mysql"
 	"github.com/athanor-orm/athanor/dialect/postgres"
+	"github.com/athanor-orm/athanor/dialect/sqlite"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/inspect"
 	"github.com/athanor-orm/athanor/migrate"
@@ -155,5 +156,39 @@ func TestAutogenerateReflectedNormalizes(t *testing.T) {
 	g, err := migrate.Autogenerate(context.Background(), md(t, []core.TableDef{liveDef}), models, opts)
 	if err != nil || len(g.Changes) != 1 {
 		t.Fatalf("plain metadata: %v, %v; want the one type change", g, err)
+	}
+}
+
+// TestNormalizeForSQLiteUniques: on SQLite a column's UNIQUE and a
+// one-column unique constraint are the same thing to the diff, whichever
+// side has which; a real unique change stays one.
+func TestNormalizeForSQLiteUniques(t *testing.T) {
+	norm, err := migrate.NormalizeFor(sqlite.Dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	colUnique := table("rt_u", pk("id"), core.Column{Name: "e", Type: core.String(20), Unique: true})
+	named := rtWith(table("rt_u", pk("id"), col("e", core.String(20))), func(d *core.TableDef) {
+		d.Uniques = []core.Unique{{Name: "uq_rt_u_e", Columns: []string{"e"}}}
+	})
+	plain := table("rt_u", pk("id"), col("e", core.String(20)))
+	for _, tt := range []struct {
+		name        string
+		live, model core.TableDef
+		changes     int
+	}{
+		{"named live, column model", named, colUnique, 0},
+		{"column live, named model", colUnique, named, 0},
+		{"column both", colUnique, colUnique, 0},
+		{"column live, none in model", colUnique, plain, 1},
+		{"none live, column model", plain, colUnique, 1},
+	} {
+		p, err := migrate.Diff(md(t, []core.TableDef{tt.live}), md(t, []core.TableDef{tt.model}), migrate.DiffOptions{Normalize: norm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Changes) != tt.changes {
+			t.Errorf("%s: changes %v, want %d", tt.name, p.Changes, tt.changes)
+		}
 	}
 }

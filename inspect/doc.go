@@ -87,8 +87,12 @@
 // default names (core.DefaultName); expressions (defaults, checks, index
 // keys and WHERE) compare by NormalizeSQL, which removes quoting, casts,
 // grouping parentheses and spelling differences such as
-// current_timestamp(6). Compare lists what still differs. PostgreSQL
-// rewrites some expressions beyond that (x IN ('a', 'b') becomes
-// x = ANY (ARRAY[…])): such checks reflect faithfully but compare as
-// different from the text that created them.
+// current_timestamp(6), and PostgreSQL's x = ANY (ARRAY[…]) for an IN
+// list. Compare lists what still differs. PostgreSQL rewrites some
+// expressions beyond that (BETWEEN becomes two comparisons, say): such
+// checks reflect faithfully but compare as different from the text that
+// created them.
+//
+// The migrate package diffs a reflected schema against the models with
+// these same rules (migrate.NormalizeFor).
 package inspect

@@ -340,11 +340,16 @@ func (genericText) AutoIncrement(*core.Column) (string, bool, error) { return ""
 // dropped, parentheses dropped except those of a call or an IN list,
 // "!=" written "<>", a quoted number ('1.50') unquoted, now() and
 // current_timestamp(), current_timestamp(6) written current_timestamp,
-// one space between tokens; on MariaDB TRUE and FALSE are 1 and 0. It is a
+// one space between tokens; on MariaDB TRUE and FALSE are 1 and 0; on
+// PostgreSQL x = ANY (ARRAY[…]) and x <> ALL (ARRAY[…]), as the server
+// stores an IN list, are written x IN (…) and x NOT IN (…). It is a
 // comparison key, not SQL to run: it may equate expressions that differ
 // only in grouping.
 func NormalizeSQL(dialect, s string) string {
 	toks := tokenize(s)
+	if dialect == "postgres" {
+		toks = inLists(s, toks)
+	}
 	mysql := dialect == "mysql" || dialect == "mariadb"
 	var out []string
 	var keep []bool // per open parenthesis: written or not
@@ -418,6 +423,77 @@ func NormalizeSQL(dialect, s string) string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// inLists rewrites PostgreSQL's form of an IN list, = ANY (ARRAY[…]) or
+// <> ALL (ARRAY[…]), with optional parentheses and casts around the
+// array (a varchar column gets ((ARRAY[…])::text[])), into IN (…) or
+// NOT IN (…). The array is one [bracketed] token to the tokenizer: its
+// text is tokenized again.
+func inLists(src string, toks []token) []token {
+	var out []token
+	for i := 0; i < len(toks); i++ {
+		if end, repl, ok := inList(src, toks, i); ok {
+			out = append(out, repl...)
+			i = end
+			continue
+		}
+		out = append(out, toks[i])
+	}
+	return out
+}
+
+// inList matches the form at toks[i] and returns the index of its last
+// token and the replacement.
+func inList(src string, toks []token, i int) (int, []token, bool) {
+	at := func(j int, kind tokKind) bool { return j < len(toks) && toks[j].kind == kind }
+	if !at(i, tokOp) || i+2 >= len(toks) {
+		return 0, nil, false
+	}
+	var repl []token
+	switch {
+	case toks[i].text == "=" && toks[i+1].isWord("any"):
+		repl = []token{{kind: tokWord, text: "IN"}}
+	case (toks[i].text == "<>" || toks[i].text == "!=") && toks[i+1].isWord("all"):
+		repl = []token{{kind: tokWord, text: "NOT"}, {kind: tokWord, text: "IN"}}
+	default:
+		return 0, nil, false
+	}
+	j := i + 2
+	if !at(j, tokLParen) {
+		return 0, nil, false
+	}
+	j++
+	extra := 0
+	for at(j, tokLParen) {
+		extra++
+		j++
+	}
+	if !at(j, tokWord) || !toks[j].isWord("array") || !at(j+1, tokIdent) || src[toks[j+1].pos] != '[' {
+		return 0, nil, false
+	}
+	inner := tokenize(toks[j+1].text)
+	j += 2
+	skipCasts := func() {
+		for at(j, tokOp) && toks[j].text == "::" {
+			j = skipCast(toks, j+1) + 1
+		}
+	}
+	for ; extra > 0; extra-- {
+		skipCasts()
+		if !at(j, tokRParen) {
+			return 0, nil, false
+		}
+		j++
+	}
+	skipCasts()
+	if !at(j, tokRParen) {
+		return 0, nil, false
+	}
+	repl = append(repl, token{kind: tokLParen, text: "("})
+	repl = append(repl, inner...)
+	repl = append(repl, token{kind: tokRParen, text: ")"})
+	return j, repl, true
 }
 
 var numeric = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/inspect"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -32,6 +33,16 @@ type AutogenOptions struct {
 	Dialect core.Dialect
 	// Diff is passed to Diff (renames, AllowDestructive, normalisation).
 	Diff DiffOptions
+	// Version, when set (digits only), is the new migration's version
+	// instead of the next number after the highest in Dir.
+	Version string
+	// VersionTable is the migration version table, which AutogenerateLive
+	// and DiffLive leave out of the live schema; default
+	// "athanor_migrations".
+	VersionTable string
+	// Inspect selects what AutogenerateLive and DiffLive reflect (Schema,
+	// Include, Exclude); VersionTable is added to Exclude.
+	Inspect inspect.Options
 }
 
 // Generated is what Autogenerate wrote.
@@ -71,33 +82,64 @@ func ModelRenames(reg *mapper.Registry) []Rename {
 
 // Autogenerate diffs live against models and writes the migration as
 // <version>_<name>.<dialect>.up.sql and .down.sql in opts.Dir, the
-// version being the next number after the highest in the directory
-// (zero-padded to four digits). An empty diff writes nothing and returns
-// ErrNoChanges; destructive changes without opts.Diff.AllowDestructive
-// return a *DestructiveError and write nothing. When models is a
-// *mapper.Registry, its renamed_from: tags are added to the renames.
+// version being opts.Version or else the next number after the highest
+// in the directory (zero-padded to four digits). An empty diff writes
+// nothing and returns ErrNoChanges; destructive changes without
+// opts.Diff.AllowDestructive return a *DestructiveError and write
+// nothing. When models is a *mapper.Registry, its renamed_from: tags are
+// added to the renames. When live is a reflected *inspect.Schema and
+// opts.Diff.Normalize is nil, the comparison is normalised with
+// NormalizeFor(opts.Dialect), as AutogenerateLive's is.
 func Autogenerate(ctx context.Context, live, models SchemaSource, opts AutogenOptions) (*Generated, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if !nameRE.MatchString(opts.Name) {
-		return nil, fmt.Errorf("migrate: autogenerate: migration name %q: want lower-case letters, digits and '_'", opts.Name)
+	if err := checkNames(opts); err != nil {
+		return nil, err
 	}
 	from, err := live.MetaData()
 	if err != nil {
 		return nil, fmt.Errorf("migrate: autogenerate: live schema: %w", err)
 	}
-	to, err := models.MetaData()
-	if err != nil {
-		return nil, fmt.Errorf("migrate: autogenerate: models: %w", err)
+	if _, reflected := live.(*inspect.Schema); reflected && opts.Diff.Normalize == nil {
+		if opts.Diff.Normalize, err = NormalizeFor(opts.Dialect); err != nil {
+			return nil, err
+		}
 	}
-	if reg, ok := models.(*mapper.Registry); ok {
-		opts.Diff.Renames = append(slices.Clone(opts.Diff.Renames), ModelRenames(reg)...)
-	}
-	plan, err := Diff(from, to, opts.Diff)
+	plan, err := diffModels(from, models, opts.Diff)
 	if err != nil {
 		return nil, err
 	}
+	return write(plan, opts)
+}
+
+func checkNames(opts AutogenOptions) error {
+	if !nameRE.MatchString(opts.Name) {
+		return fmt.Errorf("migrate: autogenerate: migration name %q: want lower-case letters, digits and '_'", opts.Name)
+	}
+	if opts.Version != "" && !digitsRE.MatchString(opts.Version) {
+		return fmt.Errorf("migrate: autogenerate: version %q: want digits", opts.Version)
+	}
+	return nil
+}
+
+var digitsRE = regexp.MustCompile(`^[0-9]+$`)
+
+// diffModels diffs from against the models, adding a registry's
+// renamed_from: tags to the renames.
+func diffModels(from *core.MetaData, models SchemaSource, opts DiffOptions) (*Plan, error) {
+	to, err := models.MetaData()
+	if err != nil {
+		return nil, fmt.Errorf("migrate: models: %w", err)
+	}
+	if reg, ok := models.(*mapper.Registry); ok {
+		opts.Renames = append(slices.Clone(opts.Renames), ModelRenames(reg)...)
+	}
+	return Diff(from, to, opts)
+}
+
+// write renders plan for opts.Dialect and writes its files.
+func write(plan *Plan, opts AutogenOptions) (*Generated, error) {
 	if plan.Empty() {
 		return nil, ErrNoChanges
 	}
@@ -105,7 +147,7 @@ func Autogenerate(ctx context.Context, live, models SchemaSource, opts AutogenOp
 	if err != nil {
 		return nil, err
 	}
-	version, files, err := writeMigration(opts.Dir, opts.Name, script)
+	version, files, err := writeMigration(opts.Dir, opts.Name, opts.Version, script)
 	if err != nil {
 		return nil, err
 	}
@@ -115,10 +157,13 @@ func Autogenerate(ctx context.Context, live, models SchemaSource, opts AutogenOp
 // writeMigration writes the script's two files under the next version
 // in dir. A file is created exclusively, so a concurrent run taking the
 // same version fails instead of overwriting.
-func writeMigration(dir, name string, s *Rendered) (version string, files []string, err error) {
+func writeMigration(dir, name, version string, s *Rendered) (_ string, files []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return "", nil, fmt.Errorf("migrate: migrations directory: %w", err)
+	}
+	if version != "" {
+		entries = nil
 	}
 	next := uint64(1)
 	for _, e := range entries {
@@ -132,7 +177,9 @@ func writeMigration(dir, name string, s *Rendered) (version string, files []stri
 		}
 		next = max(next, n+1)
 	}
-	version = fmt.Sprintf("%04d", next)
+	if version == "" {
+		version = fmt.Sprintf("%04d", next)
+	}
 	for _, part := range []struct {
 		dir   string
 		stmts []string

@@ -158,10 +158,10 @@ type DiffOptions struct {
 	// Normalize, when set, is called for every table present on both
 	// sides (matched by name or rename) with copies of its live and model
 	// definitions before anything is compared; it rewrites either to remove
-	// differences the server does not keep (see NormalizeFor). The changes
-	// then carry the rewritten tables. Nil compares the core metadata
-	// exactly.
-	Normalize func(live, model *core.TableDef)
+	// differences the server does not keep (NormalizeFor, which DiffLive
+	// and AutogenerateLive use when this is nil). The changes then carry
+	// the rewritten tables. Nil compares the core metadata exactly.
+	Normalize Normalizer
 }
 
 // Plan is the ordered list of changes that turns the live schema into
@@ -224,7 +224,7 @@ func (e *DestructiveError) Unwrap() error { return ErrDestructive }
 //
 // The comparison is exact unless opts.Normalize is set: a schema read
 // back from a server differs from the models in ways that are no change
-// (see NormalizeFor).
+// (see NormalizeFor, the rules of inspect.Normalize).
 //
 // Not handled: new tables whose foreign keys form a cycle (their CREATE
 // TABLE statements reference each other), and changes of a check
@@ -258,6 +258,9 @@ func Diff(from, to *core.MetaData, opts DiffOptions) (*Plan, error) {
 type differ struct {
 	from, to *core.MetaData
 	opts     DiffOptions
+	// renamedTo maps a live table name to its model name for the table
+	// renames in effect (the hint applies: both sides have the table).
+	renamedTo map[string]string
 	// changes by phase, concatenated in phase order by ordered.
 	phases [numPhases][]Change
 }
@@ -312,6 +315,14 @@ func (d *differ) run() error {
 		}
 	}
 	matched := map[*core.Table]bool{}
+	d.renamedTo = map[string]string{}
+	for _, nt := range toTables {
+		if old, ok := tableRen[nt.FullName()]; ok && !d.applied(old, nt.FullName()) {
+			if _, ok := d.from.Table(old); ok {
+				d.renamedTo[old] = nt.FullName()
+			}
+		}
+	}
 	for _, nt := range toTables {
 		liveName := nt.FullName()
 		renamed := false
@@ -518,12 +529,11 @@ func (d *differ) applied(old, new string) bool {
 	return hasNew && !hasOld
 }
 
-// tableRenamedTo is the model name of live table name.
+// tableRenamedTo is the model name of live table name: a hint for a
+// table the models do not have, or one already applied, renames nothing.
 func (d *differ) tableRenamedTo(name string) string {
-	for _, r := range d.opts.Renames {
-		if r.Column == "" && r.From == name {
-			return r.Table
-		}
+	if n, ok := d.renamedTo[name]; ok {
+		return n
 	}
 	return name
 }
@@ -676,8 +686,8 @@ func (d *differ) enumColumns(name string) []ColumnRef {
 			}
 			live := c.Name
 			for _, r := range d.opts.Renames {
-				if r.Column == c.Name && r.Table == nt.FullName() {
-					live = r.From
+				if _, has := ot.Col(r.From); has && r.Column == c.Name && r.Table == nt.FullName() {
+					live = r.From // a rename in effect, not one already applied
 				}
 			}
 			if oc, ok := ot.Col(live); ok && oc.Type.Kind == core.TypeEnum && oc.Type.Enum.Name == name {

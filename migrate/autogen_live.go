@@ -9,9 +9,6 @@ import (
 	"github.com/athanor-orm/athanor/inspect"
 )
 
-// liveVersionTable is the version table left out of a reflected schema
-// when AutogenOptions.VersionTable is empty (the runner's default).
-const liveVersionTable = "athanor_migrations"
 
 // DiffLive reflects the database behind ex (inspect.Reflect with
 // opts.Inspect, leaving out opts.VersionTable) and diffs it against the
@@ -31,7 +28,7 @@ func DiffLive(ctx context.Context, ex engine.Executor, models SchemaSource, opts
 	}
 	vt := opts.VersionTable
 	if vt == "" {
-		vt = liveVersionTable
+		vt = DefaultTable
 	}
 	io := opts.Inspect
 	io.Exclude = append(slices.Clone(io.Exclude), vt)

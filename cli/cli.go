@@ -65,8 +65,8 @@ func init() {
 		{"migrate redo", "", "revert the last migration and apply it again", (*runner).redo},
 		{"migrate to", "V", "bring the database to version V, applying or reverting", (*runner).cmdTo},
 		{"migrate status", "", "list migrations: applied, pending, missing or changed", (*runner).status},
-		{"migrate autogenerate", "NAME [--allow-destructive]", "write a migration from the models' difference with the database (needs Options.Models)", (*runner).autogenerate},
-		{"inspect", "[--json] [--table T ...] [--schema S]", "print the database's schema: tables, columns, keys, indexes, checks, enums", (*runner).inspect},
+		{"migrate autogenerate", "NAME [--allow-destructive]", "write a migration: models vs the database (needs cli.Options.Models)", (*runner).autogenerate},
+		{"inspect", "[--json] [--table T]... [--schema S]", "print the database's schema (tables, keys, indexes, enums)", (*runner).inspect},
 		{"replicas", "", "show the primary's position and each replica's health, lag and position", (*runner).cmdReplicas},
 	}
 }

@@ -37,12 +37,10 @@ type TableView struct {
 
 // ColumnView is one column. Type is athanor's type (core.TypeKind with
 // its size, precision and scale, such as "string(80)", "numeric(10,2)",
-// "enum cw_status(a,b)", "native(inet)", "int[]"); SQLType is the DDL
-// type the dialect writes for it.
+// "enum cw_status(a,b)", "native(inet)", "int[]").
 type ColumnView struct {
 	Name          string `json:"name"`
 	Type          string `json:"type"`
-	SQLType       string `json:"sql_type,omitempty"`
 	Nullable      bool   `json:"nullable"`
 	Default       string `json:"default,omitempty"` // the server default's SQL
 	AutoIncrement bool   `json:"autoincrement,omitempty"`
@@ -149,9 +147,6 @@ func viewOf(d core.Dialect, s *inspect.Schema) (*SchemaView, error) {
 		for _, c := range def.Columns {
 			cv := ColumnView{Name: c.Name, Type: typeText(c.Type), Nullable: c.Nullable,
 				AutoIncrement: c.AutoIncrement, Unique: c.Unique, Comment: c.Comment}
-			if st, err := d.ColumnType(&c); err == nil {
-				cv.SQLType = st
-			}
 			var err error
 			if cv.Default, err = sql("column "+c.Name+" default", c.ServerDefault); err != nil {
 				return nil, err
@@ -254,11 +249,7 @@ func printSchema(w io.Writer, v *SchemaView) {
 			if c.Comment != "" {
 				attrs = append(attrs, fmt.Sprintf("COMMENT %q", c.Comment))
 			}
-			sqlType := ""
-			if c.SQLType != "" {
-				sqlType = "(" + c.SQLType + ")"
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", c.Name, c.Type, sqlType, strings.Join(attrs, " "))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.Name, c.Type, strings.Join(attrs, " "))
 		}
 		tw.Flush()
 		if len(t.PrimaryKey) > 0 {

@@ -47,7 +47,8 @@ func registry(t *testing.T, register ...func(*mapper.Registry) (*mapper.Model, e
 // TestAutogenerateWorkflow runs the whole workflow through Main on every
 // database: models v1 → autogenerate → up → models v2 → autogenerate →
 // up → autogenerate again finds nothing → down → the second migration is
-// pending; then a destructive diff is refused without the flag.
+// pending; a destructive diff is refused without --allow-destructive and
+// written with it.
 func TestAutogenerateWorkflow(t *testing.T) {
 	v1 := registry(t, mapper.RegisterIn[cwAuthorV1], mapper.RegisterIn[cwBookV1])
 	v2 := registry(t, mapper.RegisterIn[cwAuthorV1], mapper.RegisterIn[cwBookV2])
@@ -130,6 +131,11 @@ func TestAutogenerateWorkflow(t *testing.T) {
 			out = cmd(v2, 0, "migrate", "autogenerate", "cw_pages_again")
 			if !strings.Contains(out, `add column "cw_books" column "pages"`) {
 				t.Fatalf("autogenerate after down:\n%s", out)
+			}
+			// With the flag, the drop is written, marked destructive.
+			out = cmd(authorsOnly, 0, "migrate", "autogenerate", "cw_drop", "--allow-destructive")
+			if !strings.Contains(out, `drop table "cw_books" [destructive]`) || !strings.Contains(out, "0004_cw_drop."+tag+".up.sql") {
+				t.Fatalf("autogenerate --allow-destructive:\n%s", out)
 			}
 			cmd(nil, 0, "migrate", "down", "--to", "0")
 		})

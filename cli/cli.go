@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -34,37 +35,12 @@ type Options struct {
 	// Table is the version table; default migrate.DefaultTable, and the
 	// --table flag overrides it.
 	Table string
-	// Models is the program's model registry (a *mapper.Registry), handed
-	// to Autogenerate.
-	Models any
-	// Autogenerate writes a migration computed from Models and the live
-	// database. Nil: `migrate autogenerate` reports that it is not
-	// available in this build.
-	Autogenerate func(ctx context.Context, req AutogenerateRequest) error
-	// Inspect prints the live database's schema. Nil: `inspect` reports
-	// that it is not available in this build.
-	Inspect func(ctx context.Context, req InspectRequest) error
+	// Models are the program's models (a *mapper.Registry, or any
+	// migrate.SchemaSource) that `migrate autogenerate` compares with the
+	// live database. Nil: autogenerate fails with ErrNoModels.
+	Models migrate.SchemaSource
 	// Now defaults to time.Now; it dates timestamp versions.
 	Now func() time.Time
-}
-
-// AutogenerateRequest is what `migrate autogenerate NAME` hands to
-// Options.Autogenerate.
-type AutogenerateRequest struct {
-	DB      *engine.DB // the database to compare with
-	Models  any        // Options.Models
-	Dir     string     // the migrations directory to write to
-	Name    string     // the migration's name
-	Version string     // the next version (migrate.NextVersion)
-	Table   string     // the version table, to leave out of the comparison
-	Stdout  io.Writer
-}
-
-// InspectRequest is what `inspect` hands to Options.Inspect.
-type InspectRequest struct {
-	DB     *engine.DB
-	Args   []string // arguments after "inspect"
-	Stdout io.Writer
 }
 
 // Exit codes of Main.
@@ -73,10 +49,6 @@ const (
 	ExitError = 1
 	ExitUsage = 2
 )
-
-// ErrNotAvailable: a command whose implementation the program did not
-// provide (Options.Autogenerate, Options.Inspect).
-var ErrNotAvailable = errors.New("not available in this build")
 
 type command struct {
 	name, args, help string
@@ -93,8 +65,8 @@ func init() {
 		{"migrate redo", "", "revert the last migration and apply it again", (*runner).redo},
 		{"migrate to", "V", "bring the database to version V, applying or reverting", (*runner).cmdTo},
 		{"migrate status", "", "list migrations: applied, pending, missing or changed", (*runner).status},
-		{"migrate autogenerate", "NAME", "write a migration from the models' difference with the database", (*runner).autogenerate},
-		{"inspect", "[ARGS]", "print the database's schema", (*runner).inspect},
+		{"migrate autogenerate", "NAME [--allow-destructive]", "write a migration: models vs the database (needs cli.Options.Models)", (*runner).autogenerate},
+		{"inspect", "[--json] [--table T]... [--schema S]", "print the database's schema (tables, keys, indexes, enums)", (*runner).inspect},
 		{"replicas", "", "show the primary's position and each replica's health, lag and position", (*runner).cmdReplicas},
 	}
 }
@@ -113,24 +85,29 @@ global flags (anywhere on the line):
                          with migrate commands, wait until the replicas have the changes
   --replica-timeout D    bound of that wait (default 1m)
   --dir DIR              migrations directory (default ./migrations)
-  --table NAME           version table (default athanor_migrations)
+  --table NAME           version table (default athanor_migrations); with inspect,
+                         a table to print (repeatable)
   --allow-missing        let up run with applied versions that have no file
 `)
 }
 
 // runner holds one invocation's flags and streams.
 type runner struct {
-	opts           Options
-	stdout, stderr io.Writer
-	dsn, dir       string
-	table          string
-	replicas       []string
-	replicaTimeout time.Duration
-	to             int64
-	toSet          bool
-	timestamp      bool
-	allowMissing   bool
-	args           []string // positional arguments after the command
+	opts             Options
+	stdout, stderr   io.Writer
+	dsn, dir         string
+	table            string
+	replicas         []string
+	replicaTimeout   time.Duration
+	to               int64
+	toSet            bool
+	timestamp        bool
+	allowMissing     bool
+	allowDestructive bool
+	json             bool     // inspect --json
+	schema           string   // inspect --schema
+	tables           []string // every --table given
+	args             []string // positional arguments after the command
 }
 
 type listFlag struct{ vals *[]string }
@@ -162,7 +139,10 @@ func Main(ctx context.Context, args []string, opts Options) int {
 	fset.SetOutput(io.Discard)
 	fset.StringVar(&r.dsn, "dsn", opts.Getenv("ATHANOR_DSN"), "")
 	fset.StringVar(&r.dir, "dir", "migrations", "")
-	fset.StringVar(&r.table, "table", cmpOr(opts.Table, migrate.DefaultTable), "")
+	fset.Var(listFlag{&r.tables}, "table", "")
+	fset.BoolVar(&r.allowDestructive, "allow-destructive", false, "")
+	fset.BoolVar(&r.json, "json", false, "")
+	fset.StringVar(&r.schema, "schema", "", "")
 	fset.Var(listFlag{&r.replicas}, "replica", "")
 	fset.DurationVar(&r.replicaTimeout, "replica-timeout", time.Minute, "")
 	toFlag := fset.String("to", "", "")
@@ -231,9 +211,19 @@ func Main(ctx context.Context, args []string, opts Options) int {
 		usage(r.stderr)
 		return ExitUsage
 	}
-	if r.toSet && cmd.name != "migrate up" && cmd.name != "migrate down" {
-		fmt.Fprintf(r.stderr, "athanor: --to applies to migrate up and migrate down, not %s\n", cmd.name)
+	if msg := r.misplacedFlag(fset, cmd.name); msg != "" {
+		fmt.Fprintf(r.stderr, "athanor: %s\n", msg)
 		return ExitUsage
+	}
+	r.table = cmpOr(opts.Table, migrate.DefaultTable)
+	if cmd.name != "inspect" {
+		if len(r.tables) > 1 {
+			fmt.Fprintf(r.stderr, "athanor: --table given %d times: %s takes one version table\n", len(r.tables), cmd.name)
+			return ExitUsage
+		}
+		if len(r.tables) == 1 {
+			r.table = r.tables[0]
+		}
 	}
 	if err := cmd.run(r, ctx); err != nil {
 		var ue usageError
@@ -482,37 +472,23 @@ func (r *runner) newMigration(ctx context.Context) error {
 	return nil
 }
 
-func (r *runner) autogenerate(ctx context.Context) error {
-	if err := r.nargs(1); err != nil {
-		return err
-	}
-	if r.opts.Autogenerate == nil {
-		return fmt.Errorf("migrate autogenerate is %w: the program must set cli.Options.Autogenerate (and Models)", ErrNotAvailable)
-	}
-	if !validName(r.args[0]) {
-		return usageError{fmt.Sprintf("name %q: use letters, digits, '_' and '-'", r.args[0])}
-	}
-	db, err := r.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	v, err := migrate.NextVersion(os.DirFS(r.dir), r.timestamp, r.opts.Now())
-	if err != nil {
-		return err
-	}
-	return r.opts.Autogenerate(ctx, AutogenerateRequest{DB: db, Models: r.opts.Models, Dir: r.dir,
-		Name: r.args[0], Version: v, Table: r.table, Stdout: r.stdout})
+// flagCommands lists the flags that only some commands take.
+var flagCommands = map[string][]string{
+	"to":                {"migrate up", "migrate down"},
+	"timestamp":         {"migrate new"},
+	"allow-destructive": {"migrate autogenerate"},
+	"json":              {"inspect"},
+	"schema":            {"inspect"},
 }
 
-func (r *runner) inspect(ctx context.Context) error {
-	if r.opts.Inspect == nil {
-		return fmt.Errorf("inspect is %w: the program must set cli.Options.Inspect", ErrNotAvailable)
-	}
-	db, err := r.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return r.opts.Inspect(ctx, InspectRequest{DB: db, Args: r.args, Stdout: r.stdout})
+// misplacedFlag returns the message for a flag given to a command that
+// does not take it, or "".
+func (r *runner) misplacedFlag(fset *flag.FlagSet, cmd string) string {
+	msg := ""
+	fset.Visit(func(f *flag.Flag) {
+		if cmds, ok := flagCommands[f.Name]; ok && msg == "" && !slices.Contains(cmds, cmd) {
+			msg = fmt.Sprintf("--%s applies to %s, not %s", f.Name, strings.Join(cmds, " and "), cmd)
+		}
+	})
+	return msg
 }

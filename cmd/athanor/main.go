@@ -1,7 +1,8 @@
 // Command athanor runs Athanor's command line (package cli) with the
-// PostgreSQL, MySQL/MariaDB and SQLite drivers: SQL migrations, replica
-// status. Programs with Go migrations or models mount cli.Main in their
-// own main instead; see package cli.
+// PostgreSQL, MySQL/MariaDB and SQLite drivers: SQL migrations, schema
+// inspection, replica status. `migrate autogenerate` needs the models
+// compiled in: programs with models or Go migrations mount cli.Main in
+// their own main instead; see package cli.
 package main
 
 import (

@@ -55,10 +55,36 @@ func TestHelp(t *testing.T) {
 	if err != nil {
 		t.Fatalf("athanor --help: %v\n%s", err, out)
 	}
-	for _, c := range []string{"migrate up", "migrate status", "replicas"} {
-		if !bytes.Contains(out, []byte(c)) {
-			t.Fatalf("help lacks %q:\n%s", c, out)
+	// Every command, on one line of its own with its description.
+	for _, c := range []string{"migrate new", "migrate up", "migrate down", "migrate redo", "migrate to", "migrate status",
+		"migrate autogenerate", "inspect", "replicas"} {
+		n := 0
+		for _, l := range strings.Split(string(out), "\n") {
+			if f := strings.Fields(l); len(f) > 2 && strings.HasPrefix(strings.TrimSpace(l), c+" ") {
+				n++
+			}
 		}
+		if n != 1 {
+			t.Errorf("help has %d line(s) for %q:\n%s", n, c, out)
+		}
+	}
+}
+
+// TestStockAutogenerate: the stock binary has no models; autogenerate
+// says so and how to get them, and writes nothing.
+func TestStockAutogenerate(t *testing.T) {
+	bin := build(t)
+	dir := filepath.Join(t.TempDir(), "migrations")
+	cmd := exec.Command(bin, "--dir", dir, "--dsn", "sqlite://"+filepath.Join(t.TempDir(), "x.db"), "migrate", "autogenerate", "add_x")
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit: %v\n%s", err, out)
+	}
+	if !bytes.Contains(out, []byte("needs the models compiled in")) || !bytes.Contains(out, []byte("Options{Models:")) {
+		t.Fatalf("message:\n%s", out)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("the migrations directory exists: %v", err)
 	}
 }
 

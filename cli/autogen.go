@@ -6,12 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"slices"
 
-	"github.com/athanor-orm/athanor/core"
-
-	"github.com/athanor-orm/athanor/engine"
-	"github.com/athanor-orm/athanor/inspect"
 	"github.com/athanor-orm/athanor/migrate"
 )
 
@@ -21,38 +16,6 @@ var ErrNoModels = errors.New("autogenerate needs the models compiled in")
 
 // autogenNameRE is the migration name migrate.Autogenerate accepts.
 var autogenNameRE = regexp.MustCompile(`^[a-z0-9_]+$`)
-
-// autogenerateLive reflects the database behind ex (without the version
-// table), diffs it against models and writes the migration. It is the
-// only place that knows how: one call to swap for a library function
-// doing the same.
-func autogenerateLive(ctx context.Context, ex engine.Executor, models migrate.SchemaSource, versionTable string, opts migrate.AutogenOptions) (*migrate.Generated, error) {
-	live, err := inspect.Reflect(ctx, ex, inspect.Options{Exclude: []string{versionTable}})
-	if err != nil {
-		return nil, fmt.Errorf("reflect the database: %w", err)
-	}
-	norm, err := migrate.NormalizeFor(ex.Dialect())
-	if err != nil {
-		return nil, err
-	}
-	opts.Dialect = ex.Dialect()
-	mysql := opts.Dialect.Name() == "mysql" || opts.Dialect.Name() == "mariadb"
-	opts.Diff.Normalize = func(live, model *core.TableDef) {
-		norm(live, model)
-		for _, def := range []*core.TableDef{live, model} {
-			uniqueConstraints(def)
-			if mysql {
-				for i := range def.ForeignKeys {
-					fk := &def.ForeignKeys[i]
-					fk.OnDelete, fk.OnUpdate = restrict(fk.OnDelete), restrict(fk.OnUpdate)
-				}
-			}
-		}
-	}
-	ignore := opts.Diff.Ignore
-	opts.Diff.Ignore = func(t string) bool { return t == versionTable || ignore != nil && ignore(t) }
-	return migrate.Autogenerate(ctx, live, models, opts)
-}
 
 func (r *runner) autogenerate(ctx context.Context) error {
 	if err := r.nargs(1); err != nil {
@@ -74,8 +37,9 @@ func (r *runner) autogenerate(ctx context.Context) error {
 	if err := os.MkdirAll(r.dir, 0o755); err != nil {
 		return err
 	}
-	g, err := autogenerateLive(ctx, db, r.opts.Models, r.table, migrate.AutogenOptions{
-		Dir: r.dir, Name: name, Diff: migrate.DiffOptions{AllowDestructive: r.allowDestructive},
+	g, err := migrate.AutogenerateLive(ctx, db, r.opts.Models, migrate.AutogenOptions{
+		Dir: r.dir, Name: name, VersionTable: r.table,
+		Diff: migrate.DiffOptions{AllowDestructive: r.allowDestructive},
 	})
 	var de *migrate.DestructiveError
 	switch {
@@ -100,29 +64,4 @@ func (r *runner) autogenerate(ctx context.Context) error {
 	}
 	fmt.Fprintln(r.stdout, "review the files, then run `migrate up`")
 	return nil
-}
-
-// uniqueConstraints turns Column.Unique into an unnamed Unique, unless
-// def already has one on that column alone: reflection reports some
-// servers' column-level UNIQUE as a named constraint, and the diff
-// matches constraints by their columns.
-func uniqueConstraints(def *core.TableDef) {
-	for i := range def.Columns {
-		c := &def.Columns[i]
-		if !c.Unique {
-			continue
-		}
-		c.Unique = false
-		if !slices.ContainsFunc(def.Uniques, func(u core.Unique) bool { return slices.Equal(u.Columns, []string{c.Name}) }) {
-			def.Uniques = append(def.Uniques, core.Unique{Columns: []string{c.Name}})
-		}
-	}
-}
-
-// restrict: InnoDB reports NO ACTION as RESTRICT (they behave alike).
-func restrict(a core.FKAction) core.FKAction {
-	if a == core.NoAction {
-		return core.Restrict
-	}
-	return a
 }

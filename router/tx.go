@@ -131,7 +131,7 @@ func (tx *Tx) begin(tried []*node) error {
 				err = context.Cause(bctx)
 			}
 			if ctx.Err() == nil {
-				err = fmt.Errorf("%w (%v): %w", engine.ErrFirstRowTimeout, bound, err)
+				err = timedOut(n, bound, err)
 			}
 		}
 		cancel(nil)
@@ -146,14 +146,21 @@ func (tx *Tx) begin(tried []*node) error {
 // and reports whether it did: the work may then go elsewhere.
 func (tx *Tx) leave(n *node, err error) bool {
 	switch {
-	case errors.Is(err, engine.ErrFirstRowTimeout):
-		n.markDown(fmt.Errorf("router: replica %s: %w", n.name, err))
-	case connectionFailure(err):
+	case errors.Is(err, engine.ErrFirstRowTimeout), connectionFailure(err):
 		n.markDown(err)
 	default:
 		return false
 	}
 	return true
+}
+
+// timedOut is the error of work on n that outlasted bound and failed
+// with err (the bound's own cause, or what the driver made of it).
+func timedOut(n *node, bound time.Duration, err error) error {
+	if errors.Is(err, engine.ErrFirstRowTimeout) {
+		return fmt.Errorf("router: replica %s: %w (%v)", n.name, err, bound)
+	}
+	return fmt.Errorf("router: replica %s: %w (%v): %w", n.name, engine.ErrFirstRowTimeout, bound, err)
 }
 
 // abandon rolls back a transaction whose connection is lost or stuck; the
@@ -207,11 +214,7 @@ func (tx *Tx) run(ctx context.Context, scoped bool, op txAttempt) error {
 			return nil
 		}
 		if !inTime && ctx.Err() == nil {
-			if errors.Is(err, engine.ErrFirstRowTimeout) {
-				err = fmt.Errorf("router: replica %s: %w (%v)", tx.node.name, err, tx.bound)
-			} else {
-				err = fmt.Errorf("%w (%v): %w", engine.ErrFirstRowTimeout, tx.bound, err)
-			}
+			err = timedOut(tx.node, tx.bound, err)
 		}
 		fresh := tx.st.fresh && tx.top && !delivered
 		tx.st.fresh = false

@@ -47,8 +47,9 @@ const (
 	// ReasonNoReplica: the group has no replica in service (none
 	// configured, all down or lagging), so the primary served the read.
 	ReasonNoReplica Reason = "no_replica"
-	// ReasonRetry: the read failed on a replica with a connection error
-	// and was retried on another node.
+	// ReasonRetry: the read (or a read-only transaction in which nothing
+	// had run yet) failed on a replica with a connection error or past
+	// ReadTimeout, and was retried on another node.
 	ReasonRetry Reason = "retry"
 	// ReasonPrimaryRead: the caller asked for the primary.
 	ReasonPrimaryRead Reason = "primary_requested"

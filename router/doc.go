@@ -17,8 +17,11 @@
 // # Read your writes
 //
 // Every commit on a primary has a position (PostgreSQL: a WAL LSN;
-// MariaDB: a GTID position; MySQL: a GTID set). A Token holds, per group,
-// the position a reader must see. Tokens come from Tx.Token after Commit,
+// MariaDB: a GTID position; MySQL: a GTID set). Positions are the
+// dialect's: the router asks a group's primary dialect for its
+// core.Replication (the queries, the parsing, the order), and a dialect
+// without one (SQLite) has no positions, so reads there wait for nothing.
+// A Token holds, per group, the position a reader must see. Tokens come from Tx.Token after Commit,
 // from a Tracker (Track) that records the writes made through a context,
 // or from a client (ParseToken of Token.String, for a cookie or header).
 // A read carrying a token goes only to a replica that has replayed up to
@@ -55,7 +58,9 @@
 // forwarding) holds a read no longer than that; the attempt is cancelled,
 // its connection destroyed, the replica taken out of service until a
 // probe answers, and the read retried elsewhere. The caller's context
-// bounds the whole read.
+// bounds the whole read. A read-only Tx on a replica is bounded the same
+// way, at its BEGIN and at each statement's first answer; until a
+// statement has run in it, it moves to another node (see Tx).
 //
 // An error that is the caller's — raised before anything was sent, such as
 // a MariaDB parameter over max_allowed_packet, or the server's refusal of

@@ -8,6 +8,7 @@ package router_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -172,5 +173,118 @@ func TestFrozenReplicaReadsGoElsewhere(t *testing.T) {
 			t.Fatal(err)
 		}
 		p.Close()
+	})
+}
+
+// A read-only transaction on a frozen replica is bounded as a read is: its
+// BEGIN and its statements wait at most ReadTimeout for an answer. While
+// nothing has run in it, it moves to another node; afterwards the error
+// is the caller's, and ending the transaction does not hang either.
+func TestFrozenReplicaReadOnlyTx(t *testing.T) {
+	eachFamily(t, func(t *testing.T, f family) {
+		c := f.cluster(t)
+		setup := newRouter(t, c, router.Config{})
+		createItems(t, setup, c)
+		for id := int64(1); id <= 3; id++ {
+			insert(t, setup, context.Background(), id)
+		}
+		testdb.CaughtUp(t, c)
+
+		const (
+			readTimeout = 400 * time.Millisecond
+			margin      = 2 * time.Second
+		)
+		p := faultproxy.Start(t, c.Replicas[0].Addr())
+		defer p.Close()
+		primary := openEngine(t, c.Primary)
+		r, err := router.New(router.Config{
+			Groups: []router.GroupConfig{{
+				Primary:      primary,
+				Replicas:     []*engine.DB{openEngine(t, p.Endpoint(c.Replicas[0]))},
+				ReplicaNames: []string{"frozen"},
+			}},
+			ReadTimeout: readTimeout,
+			// Probes are slower to give up than the bound under test.
+			HealthInterval: 3 * time.Second,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		sel := core.Select(core.Count(core.Star())).From(items)
+		ro := engine.TxOptions{ReadOnly: true}
+		count := func(ctx context.Context, tx *router.Tx) (int, error) {
+			var n int
+			err := tx.QueryRow(ctx, sel).Scan(&n)
+			return n, err
+		}
+		// The replica's pool holds idle connections.
+		for range 4 {
+			tx, err := r.Begin(context.Background(), ro)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := count(context.Background(), tx); err != nil || n != 3 || tx.Node() != "frozen" {
+				t.Fatalf("warm-up on %s: %d, %v", tx.Node(), n, err)
+			}
+			if err := tx.Commit(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		// Nothing ran yet: the transaction moves to the primary.
+		p.Freeze()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		start := time.Now()
+		tx, err := r.Begin(ctx, ro)
+		if err != nil {
+			t.Fatalf("read-only Begin with the replica frozen: %v", err)
+		}
+		n, err := count(ctx, tx)
+		took := time.Since(start)
+		if err != nil || n != 3 {
+			t.Fatalf("first statement with the replica frozen: %d, %v (on %s)", n, err, tx.Node())
+		}
+		if tx.Node() == "frozen" {
+			t.Error("the transaction stayed on the frozen replica")
+		}
+		if took > 2*readTimeout+margin {
+			t.Errorf("Begin and first statement took %v with a frozen replica; want at most %v", took, 2*readTimeout+margin)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if st := status(r, "frozen"); st.Up {
+			t.Errorf("frozen replica still in service: %+v", st)
+		}
+		t.Logf("moved to %s in %v", tx.Node(), took.Round(time.Millisecond))
+
+		// A statement after the first: bounded, the caller's error.
+		p.Thaw()
+		waitFor(t, 15*time.Second, "readmission of the thawed replica", func() bool { return status(r, "frozen").Up })
+		tx, err = r.Begin(ctx, ro)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := count(ctx, tx); err != nil || n != 3 || tx.Node() != "frozen" {
+			t.Fatalf("first statement on %s: %d, %v", tx.Node(), n, err)
+		}
+		p.Freeze()
+		start = time.Now()
+		_, err = count(ctx, tx)
+		if !errors.Is(err, engine.ErrFirstRowTimeout) {
+			t.Errorf("second statement on the frozen replica: %v, want ErrFirstRowTimeout", err)
+		}
+		rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer rcancel()
+		_ = tx.Rollback(rctx)
+		if took := time.Since(start); took > readTimeout+margin {
+			t.Errorf("statement and rollback took %v with a frozen replica; want at most %v", took, readTimeout+margin)
+		}
+		if st := status(r, "frozen"); st.Up {
+			t.Errorf("frozen replica still in service after a timed-out statement: %+v", st)
+		}
+		p.Thaw()
 	})
 }

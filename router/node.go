@@ -2,7 +2,6 @@ package router
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -10,8 +9,6 @@ import (
 	"time"
 
 	"github.com/athanor-orm/athanor/core"
-	"github.com/athanor-orm/athanor/dialect/mysql"
-	"github.com/athanor-orm/athanor/dialect/postgres"
 	"github.com/athanor-orm/athanor/engine"
 )
 
@@ -112,92 +109,53 @@ func nodeName(db *engine.DB) string {
 	return s
 }
 
-func positionKind(db *engine.DB) (PositionKind, error) {
-	switch db.Driver() {
-	case engine.Postgres:
-		return PositionLSN, nil
-	case engine.MySQL:
-		if db.Dialect() == mysql.MariaDB {
-			return PositionMariaDB, nil
-		}
-		return PositionMySQL, nil
-	}
-	return PositionNone, nil
+// replicationOf returns the replication positions of db's dialect, nil
+// for a dialect without them (SQLite): its group waits for nothing.
+func replicationOf(db *engine.DB) core.Replication {
+	r, _ := db.Dialect().(core.Replication)
+	return r
 }
 
-// Statements for the replica-position primitives. They are read-only Raw
-// statements: plain text the dialects own, not user input.
-var (
-	pgPrimaryPos  = core.Raw(postgres.CurrentLSNQuery).ReadOnly()
-	pgReplicaPos  = core.Raw("SELECT coalesce(pg_last_wal_replay_lsn()::text, '')").ReadOnly()
-	myPrimaryPos  = core.Raw("SELECT @@gtid_binlog_pos").ReadOnly()
-	myReplicaPos  = core.Raw("SELECT @@gtid_slave_pos").ReadOnly()
-	mysqlExecuted = core.Raw("SELECT @@GLOBAL.gtid_executed").ReadOnly()
-)
-
-func (g *Group) parse(s string) (Position, error) {
-	switch g.kind {
-	case PositionLSN:
-		if s == "" {
-			return Position{}, errors.New("not a standby (no replay position)")
-		}
-		l, err := postgres.ParseLSN(s)
-		return LSNPosition(l), err
-	case PositionMariaDB:
-		p, err := mysql.ParseGTIDPos(s)
-		return MariaDBPosition(p), err
-	case PositionMySQL:
-		p, err := mysql.ParseGTIDSet(s)
-		return MySQLPosition(p), err
+// parse reads a position the group's dialect made; how is one of its
+// Parse methods.
+func (g *Group) parse(s string, how func(string) (core.ReplicaPosition, error)) (Position, error) {
+	rp, err := how(s)
+	if err != nil {
+		return Position{}, err
 	}
-	return Position{}, fmt.Errorf("bind group %q has no replication positions", g.name)
+	return NewPosition(g.repl, rp), nil
 }
 
 // primaryPosition asks the primary for its current position: it covers
-// every commit acknowledged before the call.
+// every commit acknowledged before the call. It is zero in a group
+// without replication positions.
 func (g *Group) primaryPosition(ctx context.Context) (Position, error) {
-	var stmt core.Statement
-	switch g.kind {
-	case PositionLSN:
-		stmt = pgPrimaryPos
-	case PositionMariaDB:
-		stmt = myPrimaryPos
-	case PositionMySQL:
-		stmt = mysqlExecuted
-	default:
+	if g.repl == nil {
 		return Position{}, nil
 	}
 	var s string
-	if err := g.primary.db.QueryRow(ctx, stmt).Scan(&s); err != nil {
+	if err := g.primary.db.QueryRow(ctx, g.primaryPos).Scan(&s); err != nil {
 		return Position{}, fmt.Errorf("router: position of primary %s: %w", g.primary.name, err)
 	}
-	p, err := g.parse(s)
-	if err == nil && p.kind == PositionLSN {
-		p.lsn = p.lsn.RecordEnd()
+	p, err := g.parse(s, g.repl.ParsePrimaryPosition)
+	if err != nil {
+		return Position{}, fmt.Errorf("router: position of primary %s: %w", g.primary.name, err)
 	}
-	return p, err
+	return p, nil
 }
 
 // replicaPosition asks a replica how far it has replayed.
 func (g *Group) replicaPosition(ctx context.Context, n *node) (Position, error) {
-	var stmt core.Statement
-	switch g.kind {
-	case PositionLSN:
-		stmt = pgReplicaPos
-	case PositionMariaDB:
-		stmt = myReplicaPos
-	case PositionMySQL:
-		stmt = mysqlExecuted
-	default:
+	if g.repl == nil {
 		return Position{}, nil
 	}
 	var s string
-	if err := n.db.QueryRow(ctx, stmt).Scan(&s); err != nil {
+	if err := n.db.QueryRow(ctx, g.replicaPos).Scan(&s); err != nil {
 		return Position{}, err
 	}
-	p, err := g.parse(s)
+	p, err := g.parse(s, g.repl.ParseReplicaPosition)
 	if err != nil {
-		return Position{}, err
+		return Position{}, fmt.Errorf("router: position of replica %s: %w", n.name, err)
 	}
 	n.advance(p)
 	return p, nil

@@ -4,36 +4,37 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/athanor-orm/athanor/dialect/mysql"
-	"github.com/athanor-orm/athanor/dialect/postgres"
+	"github.com/athanor-orm/athanor/core"
 )
 
-// PositionKind names the replication scheme a Position belongs to.
-type PositionKind uint8
+// PositionKind names the replication scheme a Position belongs to: the
+// PositionScheme of the dialect whose servers made it (see
+// core.Replication), or one of the router's own kinds, PositionNone and
+// PositionPrimary.
+type PositionKind string
 
 const (
 	// PositionNone is the zero Position: nothing to wait for.
-	PositionNone PositionKind = iota
-	// PositionLSN is a PostgreSQL WAL LSN.
-	PositionLSN
-	// PositionMariaDB is a MariaDB GTID position (domain-server-seq list).
-	PositionMariaDB
-	// PositionMySQL is a MySQL GTID set.
-	PositionMySQL
+	PositionNone PositionKind = ""
+	// PositionLSN is a PostgreSQL WAL LSN (dialect/postgres's scheme).
+	PositionLSN PositionKind = "pg"
+	// PositionMariaDB is a MariaDB GTID position, a domain-server-seq
+	// list (dialect/mysql's MariaDB scheme).
+	PositionMariaDB PositionKind = "mariadb"
+	// PositionMySQL is a MySQL GTID set (dialect/mysql's MySQL scheme).
+	PositionMySQL PositionKind = "mysql"
 	// PositionPrimary stands for a commit whose position could not be
 	// read after it (see Tx.Commit): no replica is known to have it, so a
 	// read needing it goes to the primary. A later position, of any
 	// kind, merged over it replaces it (it was read after that commit).
-	PositionPrimary
+	PositionPrimary PositionKind = "primary"
 )
 
-var kindNames = [...]string{"none", "pg", "mariadb", "mysql", "primary"}
-
 func (k PositionKind) String() string {
-	if int(k) < len(kindNames) {
-		return kindNames[k]
+	if k == PositionNone {
+		return "none"
 	}
-	return fmt.Sprintf("PositionKind(%d)", k)
+	return string(k)
 }
 
 // Position is a point in a primary's replication stream: the position of a
@@ -41,19 +42,17 @@ func (k PositionKind) String() string {
 // one kind are ordered by Covers. The zero value is the empty position.
 type Position struct {
 	kind PositionKind
-	lsn  postgres.LSN
-	pos  mysql.GTIDPos // MariaDB; never mutated once built
-	set  mysql.GTIDSet // MySQL; never mutated once built
+	rp   core.ReplicaPosition // the dialect's value; nil for PositionNone and PositionPrimary
 }
 
-// LSNPosition makes a PostgreSQL position.
-func LSNPosition(l postgres.LSN) Position { return Position{kind: PositionLSN, lsn: l} }
-
-// MariaDBPosition makes a MariaDB GTID position.
-func MariaDBPosition(p mysql.GTIDPos) Position { return Position{kind: PositionMariaDB, pos: p} }
-
-// MySQLPosition makes a MySQL GTID-set position.
-func MySQLPosition(s mysql.GTIDSet) Position { return Position{kind: PositionMySQL, set: s} }
+// NewPosition makes a position of the dialect replication r from p, one
+// of r's positions.
+func NewPosition(r core.Replication, p core.ReplicaPosition) Position {
+	if r == nil || p == nil {
+		return Position{}
+	}
+	return Position{kind: PositionKind(r.PositionScheme()), rp: p}
+}
 
 // PrimaryPosition makes the position of a commit whose position is
 // unknown: only the primary covers it.
@@ -70,21 +69,13 @@ func (p Position) IsZero() bool { return p.kind == PositionNone }
 // cover each other (they come from different servers), and nothing
 // covers PrimaryPosition.
 func (p Position) Covers(q Position) bool {
-	if q.kind == PositionNone {
+	switch {
+	case q.kind == PositionNone:
 		return true
-	}
-	if p.kind != q.kind || q.kind == PositionPrimary {
+	case p.kind != q.kind || q.rp == nil || p.rp == nil:
 		return false
 	}
-	switch p.kind {
-	case PositionLSN:
-		return p.lsn >= q.lsn
-	case PositionMariaDB:
-		return p.pos.Covers(q.pos)
-	case PositionMySQL:
-		return p.set.Covers(q.set)
-	}
-	return false
+	return p.rp.Covers(q.rp)
 }
 
 // Merge returns the newer of p and q (per domain for MariaDB, the union for
@@ -94,37 +85,29 @@ func (p Position) Merge(q Position) Position {
 	switch {
 	case q.kind == PositionNone:
 		return p
-	case p.kind != q.kind:
+	case p.kind != q.kind || p.rp == nil || q.rp == nil:
 		return q
 	}
-	switch p.kind {
-	case PositionLSN:
-		return LSNPosition(max(p.lsn, q.lsn))
-	case PositionMariaDB:
-		return MariaDBPosition(p.pos.Merge(q.pos))
-	case PositionMySQL:
-		return MySQLPosition(p.set.Union(q.set))
-	}
-	return q
+	return Position{kind: p.kind, rp: p.rp.Merge(q.rp)}
 }
 
 // String returns "pg:16/B374D848", "mariadb:0-1-42", "mysql:uuid:1-5"
-// or "primary:"; ParsePosition reads it back.
+// (the kind, then the dialect's text form) or "primary:"; ParsePosition
+// reads it back.
 func (p Position) String() string {
-	switch p.kind {
-	case PositionLSN:
-		return "pg:" + p.lsn.String()
-	case PositionMariaDB:
-		return "mariadb:" + p.pos.String()
-	case PositionMySQL:
-		return "mysql:" + p.set.String()
-	case PositionPrimary:
-		return "primary:"
+	switch {
+	case p.kind == PositionNone:
+		return ""
+	case p.rp == nil:
+		return string(p.kind) + ":"
 	}
-	return ""
+	return string(p.kind) + ":" + p.rp.String()
 }
 
-// ParsePosition parses the String form.
+// ParsePosition parses the String form. The kind before the ':' names the
+// dialect replication that parses the rest (core.LookupReplication): the
+// dialect's package must be linked into the program, as it is wherever
+// an engine of that dialect can be opened.
 func ParsePosition(s string) (Position, error) {
 	if s == "" {
 		return Position{}, nil
@@ -133,30 +116,19 @@ func ParsePosition(s string) (Position, error) {
 	if !ok {
 		return Position{}, fmt.Errorf("router: invalid position %q: want kind:value", s)
 	}
-	switch kind {
-	case "pg":
-		l, err := postgres.ParseLSN(rest)
-		if err != nil {
-			return Position{}, fmt.Errorf("router: invalid position: %w", err)
-		}
-		return LSNPosition(l), nil
-	case "mariadb":
-		g, err := mysql.ParseGTIDPos(rest)
-		if err != nil {
-			return Position{}, fmt.Errorf("router: invalid position: %w", err)
-		}
-		return MariaDBPosition(g), nil
-	case "mysql":
-		g, err := mysql.ParseGTIDSet(rest)
-		if err != nil {
-			return Position{}, fmt.Errorf("router: invalid position: %w", err)
-		}
-		return MySQLPosition(g), nil
-	case "primary":
+	if PositionKind(kind) == PositionPrimary {
 		if rest != "" {
 			return Position{}, fmt.Errorf("router: invalid position %q: the primary position has no value", s)
 		}
 		return PrimaryPosition(), nil
 	}
-	return Position{}, fmt.Errorf("router: invalid position %q: unknown kind %q", s, kind)
+	r := core.LookupReplication(kind)
+	if r == nil {
+		return Position{}, fmt.Errorf("router: invalid position %q: unknown kind %q (no dialect registered it)", s, kind)
+	}
+	rp, err := r.ParsePosition(rest)
+	if err != nil {
+		return Position{}, fmt.Errorf("router: invalid position: %w", err)
+	}
+	return NewPosition(r, rp), nil
 }

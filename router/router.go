@@ -11,8 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
@@ -441,12 +439,19 @@ func (r *Router) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.B
 type Group struct {
 	r        *Router
 	name     string
-	kind     PositionKind
+	kind     PositionKind     // repl's scheme; PositionNone without replication positions
+	repl     core.Replication // the primary's dialect's, or nil
 	primary  *node
 	replicas []*node
 
 	histMu sync.Mutex
 	hist   []sample // primary positions over time, for lag; guarded by histMu
+
+	// The position queries of repl, read-only Raw statements: text the
+	// dialect owns, not user input. waitSQL is empty where the server
+	// cannot wait for a position: the router polls instead.
+	primaryPos, replicaPos core.Statement
+	waitSQL                string
 }
 
 // sample is the primary's position at a time.
@@ -468,18 +473,20 @@ func newGroup(r *Router, gc GroupConfig) (*Group, error) {
 		return nil, fmt.Errorf("router: bind group %q: %d replica names for %d replicas", gc.Name, len(gc.ReplicaNames), len(gc.Replicas))
 	}
 	g := &Group{r: r, name: gc.Name}
-	kind, err := positionKind(gc.Primary)
-	if err != nil {
-		return nil, fmt.Errorf("router: bind group %q: %w", gc.Name, err)
+	if g.repl = replicationOf(gc.Primary); g.repl != nil {
+		g.kind = PositionKind(g.repl.PositionScheme())
+		g.primaryPos = core.Raw(g.repl.PrimaryPositionQuery()).ReadOnly()
+		g.replicaPos = core.Raw(g.repl.ReplicaPositionQuery()).ReadOnly()
+		g.waitSQL = g.repl.WaitPositionQuery()
 	}
-	g.kind = kind
 	g.primary = &node{db: gc.Primary, name: nodeName(gc.Primary), role: RolePrimary}
 	for i, db := range gc.Replicas {
 		if db == nil {
 			return nil, fmt.Errorf("router: bind group %q: replica %d is nil", gc.Name, i)
 		}
-		if db.Driver() != gc.Primary.Driver() {
-			return nil, fmt.Errorf("router: bind group %q: replica %d is %s, primary is %s", gc.Name, i, db.Driver(), gc.Primary.Driver())
+		// One dialect, so one kind of replication position.
+		if pd, rd := gc.Primary.Dialect(), db.Dialect(); rd != pd {
+			return nil, fmt.Errorf("router: bind group %q: replica %d is %s, primary is %s", gc.Name, i, rd.Name(), pd.Name())
 		}
 		n := &node{db: db, name: nodeName(db), role: RoleReplica}
 		if len(gc.ReplicaNames) > 0 {
@@ -675,7 +682,6 @@ func connectionFailure(err error) bool {
 	if athanor.IsConnectionError(err) {
 		return true
 	}
-	var ce *pgconn.ConnectError
 	var ne net.Error
-	return errors.As(err, &ce) || errors.As(err, &ne)
+	return errors.As(err, &ne)
 }

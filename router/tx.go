@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
@@ -14,6 +16,15 @@ import (
 // token in the context) for its whole life. Statements on tables of another
 // bind group are refused with ErrCrossGroup: a transaction never crosses
 // groups. Like engine.Tx it is used by one goroutine at a time.
+//
+// A read-only transaction on a replica is bounded as a read is: its BEGIN,
+// and each statement up to its first answer, by Config.ReadTimeout. Past
+// it the statement fails with an error matching engine.ErrFirstRowTimeout
+// and the replica is out of service until a probe answers. While nothing
+// has run in the transaction yet, a replica that times out or fails with
+// a connection error is left for another replica or the primary, and the
+// statement runs there; later, the transaction's snapshot is lost with its
+// connection and the error is the caller's.
 type Tx struct {
 	g     *Group
 	tx    *engine.Tx
@@ -22,6 +33,24 @@ type Tx struct {
 	rw    bool
 	top   bool
 	token Token
+	// bound is ReadTimeout for a read-only transaction on a replica, else 0.
+	bound time.Duration
+	// st is shared by a transaction and its savepoints.
+	st *txState
+}
+
+// txState is what a bounded read-only transaction keeps for its whole
+// life, savepoints included.
+type txState struct {
+	tok  Position         // the causal position its node was chosen for
+	opts engine.TxOptions // to begin again on another node
+	// fresh: no statement has been sent yet, so the transaction may still
+	// move to another node.
+	fresh bool
+	// cancels end the contexts of BEGIN and of the bounded statements;
+	// called when the transaction ends (the engine keeps BEGIN's until
+	// then, and a query's rows keep theirs until closed).
+	cancels []context.CancelCauseFunc
 }
 
 // Begin starts a transaction in the default group (see Group.Begin).
@@ -40,25 +69,175 @@ func (g *Group) Begin(ctx context.Context, opts engine.TxOptions) (*Tx, error) {
 	if err := engine.CheckContext(ctx); err != nil {
 		return nil, err
 	}
-	n, d := g.primary, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonInTx}
-	if opts.ReadOnly {
-		tok, err := g.causalPosition(ctx)
+	if !opts.ReadOnly {
+		d := Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonInTx}
+		tx, err := g.primary.db.Begin(g.decide(ctx, d), opts)
 		if err != nil {
 			return nil, err
 		}
-		n, d = g.choose(ctx, tok, nil)
-		if n.role == RoleReplica {
-			d.Reason = ReasonReadOnlyTx
-		}
-		if opts.Isolation == engine.IsolationDefault {
-			opts.Isolation = engine.RepeatableRead
-		}
+		return &Tx{g: g, tx: tx, node: g.primary, ctx: ctx, rw: true, top: true, st: &txState{}}, nil
 	}
-	tx, err := n.db.Begin(g.decide(ctx, d), opts)
+	tok, err := g.causalPosition(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &Tx{g: g, tx: tx, node: n, ctx: ctx, rw: !opts.ReadOnly, top: true}, nil
+	if opts.Isolation == engine.IsolationDefault {
+		opts.Isolation = engine.RepeatableRead
+	}
+	tx := &Tx{g: g, ctx: ctx, top: true, st: &txState{tok: tok, opts: opts, fresh: true}}
+	if err := tx.begin(nil); err != nil {
+		return nil, err
+	}
+	return tx, nil
+}
+
+// begin starts the engine transaction of a read-only tx on the node chosen
+// for a read needing its causal position, never one of tried. A replica
+// that does not answer within ReadTimeout, or fails with a connection
+// error, is taken out of service and the next node tried, finally the
+// primary.
+func (tx *Tx) begin(tried []*node) error {
+	g, ctx := tx.g, tx.ctx
+	for {
+		n, d := g.choose(ctx, tx.st.tok, tried)
+		switch {
+		case len(tried) > 0:
+			d.Reason = ReasonRetry
+		case n.role == RoleReplica:
+			d.Reason = ReasonReadOnlyTx
+		}
+		var bound time.Duration
+		if n.role == RoleReplica && g.r.cfg.ReadTimeout > 0 {
+			bound = g.r.cfg.ReadTimeout
+		}
+		// The engine keeps BEGIN's context for the transaction's life: it
+		// is cancelled when the transaction ends, or by the bound.
+		bctx, cancel := context.WithCancelCause(ctx)
+		inTime := func() bool { return true }
+		if bound > 0 {
+			t := time.AfterFunc(bound, func() { cancel(engine.ErrFirstRowTimeout) })
+			inTime = t.Stop
+		}
+		etx, err := n.db.Begin(g.decide(bctx, d), tx.st.opts)
+		if inTime() {
+			if err == nil {
+				tx.tx, tx.node, tx.bound = etx, n, bound
+				tx.st.cancels = append(tx.st.cancels, cancel)
+				return nil
+			}
+		} else {
+			if err == nil { // in as the bound passed: its context is gone
+				abandon(etx, bound)
+				err = context.Cause(bctx)
+			}
+			if ctx.Err() == nil {
+				err = timedOut(n, bound, err)
+			}
+		}
+		cancel(nil)
+		if n.role == RolePrimary || ctx.Err() != nil || !tx.leave(n, err) {
+			return err
+		}
+		tried = append(tried, n)
+	}
+}
+
+// leave takes n out of service when err says it is unreachable or frozen,
+// and reports whether it did: the work may then go elsewhere.
+func (tx *Tx) leave(n *node, err error) bool {
+	switch {
+	case errors.Is(err, engine.ErrFirstRowTimeout), connectionFailure(err):
+		n.markDown(err)
+	default:
+		return false
+	}
+	return true
+}
+
+// timedOut is the error of work on n that outlasted bound and failed
+// with err (the bound's own cause, or what the driver made of it).
+func timedOut(n *node, bound time.Duration, err error) error {
+	if errors.Is(err, engine.ErrFirstRowTimeout) {
+		return fmt.Errorf("router: replica %s: %w (%v)", n.name, err, bound)
+	}
+	return fmt.Errorf("router: replica %s: %w (%v): %w", n.name, engine.ErrFirstRowTimeout, bound, err)
+}
+
+// abandon rolls back a transaction whose connection is lost or stuck; the
+// engine destroys the connection. bound limits a ROLLBACK that must go
+// over it.
+func abandon(etx *engine.Tx, bound time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), max(bound, time.Second))
+	defer cancel()
+	_ = etx.Rollback(ctx)
+}
+
+// txAttempt runs one statement on the engine transaction etx with ctx.
+// answered, called when the statement's first answer is in (QueryFunc:
+// before fn), stops the bound and reports whether it had not passed;
+// delivered reports that rows reached the caller.
+type txAttempt func(ctx context.Context, etx *engine.Tx, answered func() bool) (delivered bool, err error)
+
+// run runs a statement of the transaction. In a read-only transaction on
+// a replica its first answer is bounded by ReadTimeout; a first statement
+// that times out or loses its connection before any row reached the
+// caller moves the transaction to another node and runs there.
+// A scoped op is done with its context when it returns; the others'
+// (Query, QueryRow) hand on rows that keep it.
+func (tx *Tx) run(ctx context.Context, scoped bool, op txAttempt) error {
+	if err := engine.CheckContext(ctx); err != nil {
+		return err
+	}
+	for {
+		if tx.bound <= 0 {
+			_, err := op(ctx, tx.tx, func() bool { return true })
+			tx.st.fresh = false
+			return err
+		}
+		actx, cancel := context.WithCancelCause(ctx)
+		t := time.AfterFunc(tx.bound, func() { cancel(engine.ErrFirstRowTimeout) })
+		var once sync.Once
+		inTime := false
+		answered := func() bool {
+			once.Do(func() { inTime = t.Stop() })
+			return inTime
+		}
+		delivered, err := op(actx, tx.tx, answered)
+		answered()
+		if scoped {
+			cancel(nil)
+		} else { // rows hold actx until closed: it ends with the transaction
+			tx.st.cancels = append(tx.st.cancels, cancel)
+		}
+		if err == nil {
+			tx.st.fresh = false
+			return nil
+		}
+		if !inTime && ctx.Err() == nil {
+			err = timedOut(tx.node, tx.bound, err)
+		}
+		fresh := tx.st.fresh && tx.top && !delivered
+		tx.st.fresh = false
+		if ctx.Err() != nil || !tx.leave(tx.node, err) || !fresh {
+			return err
+		}
+		// Nothing ran in the transaction: begin it again elsewhere.
+		old := tx.node
+		abandon(tx.tx, tx.bound)
+		tx.end()
+		if berr := tx.begin([]*node{old}); berr != nil {
+			return fmt.Errorf("%w; moving the transaction: %w", err, berr)
+		}
+		tx.st.fresh = true
+	}
+}
+
+// end cancels the contexts the transaction kept.
+func (tx *Tx) end() {
+	for _, c := range tx.st.cancels {
+		c(nil)
+	}
+	tx.st.cancels = nil
 }
 
 func (tx *Tx) check(stmt core.Statement) error {
@@ -77,7 +256,13 @@ func (tx *Tx) Exec(ctx context.Context, stmt core.Statement) (engine.Result, err
 	if err := tx.check(stmt); err != nil {
 		return engine.Result{}, err
 	}
-	return tx.tx.Exec(ctx, stmt)
+	var res engine.Result
+	err := tx.run(ctx, true, func(ctx context.Context, etx *engine.Tx, _ func() bool) (bool, error) {
+		var err error
+		res, err = etx.Exec(ctx, stmt)
+		return false, err
+	})
+	return res, err
 }
 
 // Query runs a statement that returns rows in the transaction.
@@ -85,7 +270,19 @@ func (tx *Tx) Query(ctx context.Context, stmt core.Statement) (*engine.Rows, err
 	if err := tx.check(stmt); err != nil {
 		return nil, err
 	}
-	return tx.tx.Query(ctx, stmt)
+	var rows *engine.Rows
+	err := tx.run(ctx, false, func(ctx context.Context, etx *engine.Tx, answered func() bool) (bool, error) {
+		var err error
+		rows, err = etx.Query(ctx, stmt)
+		if err == nil && !answered() {
+			// In as the bound passed (the driver may defer the error to
+			// the rows): their context is cancelled.
+			rows.Close()
+			rows, err = nil, context.Cause(ctx)
+		}
+		return false, err
+	})
+	return rows, err
 }
 
 // QueryFunc runs a statement in the transaction and calls fn with its
@@ -94,7 +291,17 @@ func (tx *Tx) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*engin
 	if err := tx.check(stmt); err != nil {
 		return err
 	}
-	return tx.tx.QueryFunc(ctx, stmt, fn)
+	return tx.run(ctx, true, func(ctx context.Context, etx *engine.Tx, answered func() bool) (bool, error) {
+		ran := false
+		err := etx.QueryFunc(ctx, stmt, func(rows *engine.Rows) error {
+			if !answered() {
+				return context.Cause(ctx)
+			}
+			ran = true
+			return fn(rows)
+		})
+		return ran, err
+	})
 }
 
 // QueryRow runs a statement returning at most one row in the transaction.
@@ -102,7 +309,21 @@ func (tx *Tx) QueryRow(ctx context.Context, stmt core.Statement) *engine.Row {
 	if err := tx.check(stmt); err != nil {
 		return engine.ErrRow(err)
 	}
-	return tx.tx.QueryRow(ctx, stmt)
+	var row *engine.Row
+	err := tx.run(ctx, false, func(ctx context.Context, etx *engine.Tx, answered func() bool) (bool, error) {
+		row = etx.QueryRow(ctx, stmt)
+		if row.Err() == nil && !answered() {
+			// In as the bound passed (the driver may defer the error to
+			// the row): its context is cancelled. Scan releases it.
+			_ = row.Scan()
+			return false, context.Cause(ctx)
+		}
+		return false, row.Err()
+	})
+	if err != nil {
+		return engine.ErrRow(err)
+	}
+	return row
 }
 
 // Batch runs independent statements in the transaction (see engine.Tx.Batch).
@@ -112,16 +333,27 @@ func (tx *Tx) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.Batc
 			return nil, err
 		}
 	}
-	return tx.tx.Batch(ctx, stmts...)
+	var res []engine.BatchResult
+	err := tx.run(ctx, true, func(ctx context.Context, etx *engine.Tx, _ func() bool) (bool, error) {
+		var err error
+		res, err = etx.Batch(ctx, stmts...)
+		return false, err
+	})
+	return res, err
 }
 
 // Begin starts a nested transaction: a SAVEPOINT.
 func (tx *Tx) Begin(ctx context.Context) (*Tx, error) {
-	sp, err := tx.tx.Begin(ctx)
+	var sp *engine.Tx
+	err := tx.run(ctx, true, func(ctx context.Context, etx *engine.Tx, _ func() bool) (bool, error) {
+		var err error
+		sp, err = etx.Begin(ctx)
+		return false, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	return &Tx{g: tx.g, tx: sp, node: tx.node, ctx: tx.ctx, rw: tx.rw}, nil
+	return &Tx{g: tx.g, tx: sp, node: tx.node, ctx: tx.ctx, rw: tx.rw, bound: tx.bound, st: tx.st}, nil
 }
 
 // Dialect is the dialect of the transaction's primary.
@@ -145,7 +377,11 @@ func (tx *Tx) Commit(ctx context.Context) error {
 	if err := engine.CheckContext(ctx); err != nil {
 		return err
 	}
-	if err := tx.tx.Commit(ctx); err != nil {
+	err := tx.tx.Commit(ctx)
+	if tx.top {
+		tx.end()
+	}
+	if err != nil {
 		return err
 	}
 	if tx.top && tx.rw {
@@ -212,7 +448,13 @@ func containsTracker(trs []*Tracker, tr *Tracker) bool {
 func (tx *Tx) Token() Token { return tx.token }
 
 // Rollback rolls back.
-func (tx *Tx) Rollback(ctx context.Context) error { return tx.tx.Rollback(ctx) }
+func (tx *Tx) Rollback(ctx context.Context) error {
+	err := tx.tx.Rollback(ctx)
+	if tx.top {
+		tx.end()
+	}
+	return err
+}
 
 // RunInTx runs fn in a transaction of the default group (see Group.RunInTx).
 func (r *Router) RunInTx(ctx context.Context, opts engine.TxOptions, fn func(ctx context.Context, tx *Tx) error) (Token, error) {
@@ -235,7 +477,7 @@ func (g *Group) RunInTx(ctx context.Context, opts engine.TxOptions, fn func(ctx 
 	}
 	dctx := g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonInTx})
 	err := g.primary.db.RunInTx(dctx, opts, func(ctx context.Context, etx *engine.Tx) error {
-		return fn(ctx, &Tx{g: g, tx: etx, node: g.primary, ctx: ctx, rw: true})
+		return fn(ctx, &Tx{g: g, tx: etx, node: g.primary, ctx: ctx, rw: true, st: &txState{}})
 	})
 	if err != nil {
 		return Token{}, err

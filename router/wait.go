@@ -8,27 +8,20 @@ import (
 )
 
 // waitFor waits up to CausalWait for one of cands to reach tok and returns
-// it, or nil. PostgreSQL has no server-side wait for replay, so the router
-// polls the replicas' replay LSN; MariaDB waits in the server with
-// MASTER_GTID_WAIT, MySQL with WAIT_FOR_EXECUTED_GTID_SET, on the replica
-// the policy picks.
+// it, or nil. Where the dialect's server can wait (MariaDB's
+// MASTER_GTID_WAIT, MySQL's WAIT_FOR_EXECUTED_GTID_SET) the router waits
+// there, on the replica the policy picks; elsewhere (PostgreSQL) it polls
+// the replicas' replay positions.
 func (g *Group) waitFor(ctx context.Context, tok Position, cands []*node) *node {
-	if tok.kind == PositionPrimary {
-		return nil // no replica can show it has the commit: no wait
+	if tok.kind != g.kind || g.repl == nil {
+		return nil // PrimaryPosition: no replica can show it has the commit
 	}
 	bound := g.r.cfg.CausalWait
 	wctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
-	switch g.kind {
-	case PositionMariaDB, PositionMySQL:
+	if g.waitSQL != "" {
 		n := g.pick(cands)
-		secs := bound.Seconds()
-		var stmt core.Statement
-		if g.kind == PositionMariaDB {
-			stmt = core.Raw("SELECT MASTER_GTID_WAIT(?, ?)", tok.pos.String(), secs).ReadOnly()
-		} else {
-			stmt = core.Raw("SELECT WAIT_FOR_EXECUTED_GTID_SET(?, ?)", tok.set.String(), secs).ReadOnly()
-		}
+		stmt := core.Raw(g.waitSQL, tok.rp.String(), bound.Seconds()).ReadOnly()
 		var res int
 		// The server enforces the bound; the context adds a margin for the
 		// round trip.

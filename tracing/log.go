@@ -2,14 +2,13 @@ package tracing
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strconv"
 
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/athanor-orm/athanor/core"
-	"github.com/athanor-orm/athanor/dialect/mysql"
-	"github.com/athanor-orm/athanor/dialect/postgres"
-	"github.com/athanor-orm/athanor/dialect/sqlite"
 	"github.com/athanor-orm/athanor/engine"
 )
 
@@ -73,16 +72,36 @@ func (t *Tracer) logSlow(ctx context.Context, e *endpoint, st *stmtState, d engi
 }
 
 // logDialect is the dialect that renders the logged statement's
-// arguments (their order does not depend on the server's version).
+// arguments: the engine's, when the Config named it; else (the engine
+// picks it at Open) argsDialect, which lists the arguments in the order
+// they are written, one per placeholder.
 func (e *endpoint) logDialect() core.Dialect {
 	if e.dialect != nil {
 		return e.dialect
 	}
-	switch e.driver {
-	case engine.MySQL:
-		return mysql.Dialect
-	case engine.SQLite:
-		return sqlite.Dialect
-	}
-	return postgres.Dialect
+	return argsDialect{}
+}
+
+// argsDialect renders statements only to list their arguments for a log
+// record: it accepts every construct and is never sent to a server.
+type argsDialect struct{}
+
+func (argsDialect) Name() string { return "args" }
+func (argsDialect) Features() core.Features {
+	return core.Features{ReturningInsert: true, ReturningUpdate: true, ReturningDelete: true,
+		Upsert: core.UpsertOnConflict, NullsOrder: true, ILike: true, Locking: true, ShareLock: "FOR SHARE",
+		SkipLocked: true, NoWait: true, SetOpAll: true, FullJoin: true, RightJoin: true,
+		UpdateFrom: core.JoinFrom, DeleteUsing: core.JoinFrom, ModifyingCTE: true, DMLWith: true}
+}
+func (argsDialect) AppendPlaceholder(b []byte, _ int) []byte { return append(b, '?') }
+func (argsDialect) AppendIdent(b []byte, name string) ([]byte, error) {
+	return strconv.AppendQuote(b, name), nil
+}
+func (argsDialect) AppendLiteral(b []byte, v any) ([]byte, error) {
+	return fmt.Appendf(b, "%#v", v), nil
+}
+func (argsDialect) ColumnType(c *core.Column) (string, error) { return c.Type.Kind.String(), nil }
+func (argsDialect) CastType(t core.Type) (string, error)      { return t.Kind.String(), nil }
+func (argsDialect) AutoIncrement(*core.Column) (string, bool, error) {
+	return "", false, nil
 }

@@ -176,24 +176,13 @@ func (t *Tracer) Instrument(cfg *engine.Config) {
 func (t *Tracer) Hook(cfg *engine.Config) engine.QueryHook { return t.endpointFor(cfg) }
 
 func (t *Tracer) endpointFor(cfg *engine.Config) *endpoint {
-	e := &endpoint{t: t}
-	switch cfg.Driver {
-	case engine.Postgres:
-		e.system = "postgresql"
-		if pc := cfg.Postgres; pc != nil {
-			e.host, e.port, e.namespace = pc.Host, int(pc.Port), pc.Database
-		}
-	case engine.MySQL:
-		e.system = "mysql"
-		// A name wanted as a name: db.system.name is the server's, and
-		// the dialect's Name tells MariaDB (even a wrapping dialect's).
-		if cfg.Dialect != nil && cfg.Dialect.Name() == "mariadb" {
-			e.system = "mariadb"
-		}
-		ep := cfg.Endpoint()
+	if cfg == nil {
+		return &endpoint{t: t}
+	}
+	e := &endpoint{t: t, system: systemName(cfg)}
+	// A server endpoint (SQLite has a file, no server).
+	if ep := cfg.Endpoint(); ep.Host != "" {
 		e.host, e.port, e.namespace = ep.Host, ep.Port, ep.Database
-	case engine.SQLite:
-		e.system = "sqlite"
 	}
 	if e.host != "" && e.port != 0 {
 		// The router names a node host:port unless told otherwise; the
@@ -201,7 +190,6 @@ func (t *Tracer) endpointFor(cfg *engine.Config) *endpoint {
 		e.node = net.JoinHostPort(e.host, strconv.Itoa(e.port))
 	}
 	e.dialect = cfg.Dialect
-	e.driver = cfg.Driver
 	e.poolName = e.node
 	if e.namespace != "" {
 		e.poolName += "/" + e.namespace
@@ -223,6 +211,25 @@ func (t *Tracer) endpointFor(cfg *engine.Config) *endpoint {
 	return e
 }
 
+// otelSystems spells dialect names as OpenTelemetry's db.system.name
+// values where they differ.
+var otelSystems = map[string]string{"postgres": "postgresql"}
+
+// systemName is cfg's db.system.name: its dialect's name, which tells
+// MariaDB from MySQL (a wrapping dialect's too), or, when the dialect is
+// left to Open (chosen there by the server's version), its driver
+// family's.
+func systemName(cfg *engine.Config) string {
+	name := string(cfg.Driver)
+	if cfg.Dialect != nil {
+		name = cfg.Dialect.Name()
+	}
+	if s, ok := otelSystems[name]; ok {
+		return s
+	}
+	return name
+}
+
 // endpoint is the hook of one engine: the Tracer plus what it knows of the
 // endpoint. The zero endpoint (Tracer.bare) knows nothing of it.
 type endpoint struct {
@@ -233,8 +240,7 @@ type endpoint struct {
 	namespace string
 	node      string // host:port, as the router names it
 	poolName  string
-	driver    engine.Driver
-	dialect   core.Dialect         // for Options.LogValues; nil: by driver
+	dialect   core.Dialect         // for Options.LogValues; nil: not known before Open
 	attrs     []attribute.KeyValue // system, namespace, address, port
 }
 

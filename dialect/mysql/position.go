@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/athanor-orm/athanor/core"
 )
 
 // Replica-position primitives. MariaDB and MySQL both use GTIDs but in
@@ -211,4 +213,112 @@ func (s GTIDSet) String() string {
 		}
 	}
 	return b.String()
+}
+
+// The dialects' core.Replication: MariaDB's positions are GTIDPos values
+// ("mariadb:0-1-42"), MySQL's GTIDSet values ("mysql:uuid:1-5").
+
+func init() {
+	core.RegisterReplication(Dialect)
+	core.RegisterReplication(MariaDB)
+}
+
+var (
+	_ core.Replication     = Dialect
+	_ core.ReplicaPosition = mariadbPosition{}
+	_ core.ReplicaPosition = mysqlPosition{}
+)
+
+// mariadbPosition is a GTIDPos as a core.ReplicaPosition.
+type mariadbPosition struct{ p GTIDPos }
+
+func (p mariadbPosition) Covers(q core.ReplicaPosition) bool {
+	o, ok := q.(mariadbPosition)
+	return ok && p.p.Covers(o.p)
+}
+
+func (p mariadbPosition) Merge(q core.ReplicaPosition) core.ReplicaPosition {
+	if o, ok := q.(mariadbPosition); ok {
+		return mariadbPosition{p.p.Merge(o.p)}
+	}
+	return p
+}
+
+func (p mariadbPosition) String() string { return p.p.String() }
+
+// mysqlPosition is a GTIDSet as a core.ReplicaPosition.
+type mysqlPosition struct{ s GTIDSet }
+
+func (p mysqlPosition) Covers(q core.ReplicaPosition) bool {
+	o, ok := q.(mysqlPosition)
+	return ok && p.s.Covers(o.s)
+}
+
+func (p mysqlPosition) Merge(q core.ReplicaPosition) core.ReplicaPosition {
+	if o, ok := q.(mysqlPosition); ok {
+		return mysqlPosition{p.s.Union(o.s)}
+	}
+	return p
+}
+
+func (p mysqlPosition) String() string { return p.s.String() }
+
+// PositionScheme implements core.Replication: "mariadb" or "mysql".
+func (d dialect) PositionScheme() string { return d.Name() }
+
+// ParsePosition implements core.Replication: a GTIDPos on MariaDB, a
+// GTIDSet on MySQL.
+func (d dialect) ParsePosition(s string) (core.ReplicaPosition, error) {
+	if d.mariadb {
+		p, err := ParseGTIDPos(s)
+		if err != nil {
+			return nil, err
+		}
+		return mariadbPosition{p}, nil
+	}
+	set, err := ParseGTIDSet(s)
+	if err != nil {
+		return nil, err
+	}
+	return mysqlPosition{set}, nil
+}
+
+// PrimaryPositionQuery implements core.Replication: MariaDB's binlog
+// position, MySQL's executed set.
+func (d dialect) PrimaryPositionQuery() string {
+	if d.mariadb {
+		return "SELECT @@gtid_binlog_pos"
+	}
+	return mysqlExecutedQuery
+}
+
+// ParsePrimaryPosition implements core.Replication.
+func (d dialect) ParsePrimaryPosition(s string) (core.ReplicaPosition, error) {
+	return d.ParsePosition(s)
+}
+
+// ReplicaPositionQuery implements core.Replication: MariaDB's replica
+// position, MySQL's executed set.
+func (d dialect) ReplicaPositionQuery() string {
+	if d.mariadb {
+		return "SELECT @@gtid_slave_pos"
+	}
+	return mysqlExecutedQuery
+}
+
+// ParseReplicaPosition implements core.Replication.
+func (d dialect) ParseReplicaPosition(s string) (core.ReplicaPosition, error) {
+	return d.ParsePosition(s)
+}
+
+const mysqlExecutedQuery = "SELECT @@GLOBAL.gtid_executed"
+
+// WaitPositionQuery implements core.Replication: MASTER_GTID_WAIT on
+// MariaDB, WAIT_FOR_EXECUTED_GTID_SET on MySQL; both return 0 once the
+// position is reached.
+func (d dialect) WaitPositionQuery() string {
+	if d.mariadb {
+		return "SELECT MASTER_GTID_WAIT(?, ?)"
+	}
+	return "SELECT WAIT_FOR_EXECUTED_GTID_SET(?, ?)"
 }

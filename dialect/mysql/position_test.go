@@ -3,6 +3,8 @@ package mysql
 import (
 	"strings"
 	"testing"
+
+	"github.com/athanor-orm/athanor/core"
 )
 
 func TestGTIDPosCovers(t *testing.T) {
@@ -80,5 +82,49 @@ func TestGTIDSet(t *testing.T) {
 		if _, err := ParseGTIDSet(bad); err == nil {
 			t.Errorf("ParseGTIDSet(%q) succeeded", bad)
 		}
+	}
+}
+
+// Each dialect's core.Replication: MariaDB's positions are GTID
+// positions, MySQL's GTID sets, each with its own queries, and a
+// position of one never covers or merges into the other's.
+func TestReplication(t *testing.T) {
+	tests := []struct {
+		d                  dialect
+		scheme             string
+		older, newer, both string
+		wait               string
+	}{
+		{MariaDB, "mariadb", "0-1-5", "0-1-9,1-2-3", "0-1-9,1-2-3", "MASTER_GTID_WAIT"},
+		{Dialect, "mysql", "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:1-5", "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:6-9",
+			"aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:1-9", "WAIT_FOR_EXECUTED_GTID_SET"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scheme, func(t *testing.T) {
+			var r core.Replication = tt.d
+			if r.PositionScheme() != tt.scheme || core.LookupReplication(tt.scheme) != r {
+				t.Fatalf("scheme %q (registered: %v)", r.PositionScheme(), core.LookupReplication(tt.scheme))
+			}
+			a, err := r.ParsePosition(tt.older)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := r.ParsePrimaryPosition(tt.newer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := a.Merge(b)
+			if m.String() != tt.both || !m.Covers(a) || !m.Covers(b) || a.Covers(b) {
+				t.Errorf("merge %s + %s = %s; want %s covering both", a, b, m, tt.both)
+			}
+			if !strings.Contains(r.WaitPositionQuery(), tt.wait) || r.PrimaryPositionQuery() == "" || r.ReplicaPositionQuery() == "" {
+				t.Errorf("queries: %q, %q, %q", r.PrimaryPositionQuery(), r.ReplicaPositionQuery(), r.WaitPositionQuery())
+			}
+		})
+	}
+	maria, _ := MariaDB.ParsePosition("0-1-5")
+	my, _ := Dialect.ParsePosition("aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:1-5")
+	if maria.Covers(my) || my.Covers(maria) || maria.Merge(my).String() != "0-1-5" {
+		t.Error("a MariaDB and a MySQL position were compared or merged")
 	}
 }

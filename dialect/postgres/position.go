@@ -1,9 +1,12 @@
 package postgres
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/athanor-orm/athanor/core"
 )
 
 // LSN is a PostgreSQL write-ahead-log position, the replica-position
@@ -32,6 +35,78 @@ func ParseLSN(s string) (LSN, error) {
 func (l LSN) String() string {
 	return fmt.Sprintf("%X/%X", uint64(l)>>32, uint64(l)&0xFFFFFFFF)
 }
+
+// Covers reports whether a standby that has replayed up to l has
+// replayed q; it is false for a q that is not an LSN.
+func (l LSN) Covers(q core.ReplicaPosition) bool {
+	o, ok := q.(LSN)
+	return ok && l >= o
+}
+
+// Merge returns the later of l and q (l for a q that is not an LSN).
+func (l LSN) Merge(q core.ReplicaPosition) core.ReplicaPosition {
+	if o, ok := q.(LSN); ok && o > l {
+		return o
+	}
+	return l
+}
+
+var _ core.ReplicaPosition = LSN(0)
+
+func init() { core.RegisterReplication(Dialect) }
+
+var _ core.Replication = Dialect
+
+// PositionScheme implements core.Replication: PostgreSQL positions are
+// WAL LSNs, written "pg:16/B374D848".
+func (dialect) PositionScheme() string { return "pg" }
+
+// ParsePosition implements core.Replication: it parses an LSN.
+func (dialect) ParsePosition(s string) (core.ReplicaPosition, error) {
+	l, err := ParseLSN(s)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// PrimaryPositionQuery implements core.Replication (CurrentLSNQuery).
+func (dialect) PrimaryPositionQuery() string { return CurrentLSNQuery }
+
+// ParsePrimaryPosition implements core.Replication: the primary's insert
+// position, in the form a standby's replay position reaches (RecordEnd).
+func (dialect) ParsePrimaryPosition(s string) (core.ReplicaPosition, error) {
+	l, err := ParseLSN(s)
+	if err != nil {
+		return nil, err
+	}
+	return l.RecordEnd(), nil
+}
+
+// ReplicaPositionQuery implements core.Replication: the standby's replay
+// LSN, empty on a server that is not in recovery.
+func (dialect) ReplicaPositionQuery() string { return replicaLSNQuery }
+
+const replicaLSNQuery = "SELECT coalesce(pg_last_wal_replay_lsn()::text, '')"
+
+// errNotStandby: ReplicaPositionQuery found no replay position.
+var errNotStandby = errors.New("postgres: not a standby (no replay position)")
+
+// ParseReplicaPosition implements core.Replication.
+func (dialect) ParseReplicaPosition(s string) (core.ReplicaPosition, error) {
+	if s == "" {
+		return nil, errNotStandby
+	}
+	l, err := ParseLSN(s)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// WaitPositionQuery implements core.Replication: PostgreSQL has no
+// server-side wait for replay, so it is empty.
+func (dialect) WaitPositionQuery() string { return "" }
 
 // Queries for the replica-position primitives. Each returns one text
 // column holding an LSN (NULL where it does not apply).

@@ -1,6 +1,10 @@
 package postgres
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/athanor-orm/athanor/core"
+)
 
 func TestLSNRoundTrip(t *testing.T) {
 	tests := []struct {
@@ -53,5 +57,43 @@ func TestLSNRecordEnd(t *testing.T) {
 		if got := tt.in.RecordEnd(); got != tt.out {
 			t.Errorf("%s: %v.RecordEnd() = %v, want %v", tt.name, tt.in, got, tt.out)
 		}
+	}
+}
+
+// The dialect's core.Replication: its positions order and merge as LSNs,
+// a primary's insert position is read in record-end form, and a server
+// with no replay position is not taken for a standby.
+func TestReplication(t *testing.T) {
+	var r core.Replication = Dialect
+	if core.LookupReplication(r.PositionScheme()) != r {
+		t.Fatalf("scheme %q is not registered", r.PositionScheme())
+	}
+	a, err := r.ParsePosition("0/100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := r.ParsePosition("0/200")
+	if a.Covers(b) || !b.Covers(a) || !a.Covers(a) {
+		t.Error("LSN positions are not ordered")
+	}
+	if got := a.Merge(b).String(); got != "0/200" {
+		t.Errorf("merge = %s, want 0/200", got)
+	}
+	if got := b.Merge(a).String(); got != "0/200" {
+		t.Errorf("merge = %s, want 0/200", got)
+	}
+	if _, err := r.ParsePosition("zz"); err == nil {
+		t.Error("invalid LSN accepted")
+	}
+	// 0/2018: just past the short header of the second page.
+	p, err := r.ParsePrimaryPosition("0/2018")
+	if err != nil || p.String() != "0/2000" {
+		t.Errorf("primary position = %v, %v; want 0/2000", p, err)
+	}
+	if _, err := r.ParseReplicaPosition(""); err == nil {
+		t.Error("an empty replay position (not a standby) was accepted")
+	}
+	if r.WaitPositionQuery() != "" {
+		t.Error("PostgreSQL has no server-side wait")
 	}
 }

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/athanor-orm/athanor/core"
-	mysqldialect "github.com/athanor-orm/athanor/dialect/mysql"
-	"github.com/athanor-orm/athanor/dialect/postgres"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/router"
 )
@@ -46,44 +44,25 @@ func posString(p router.Position) string {
 	return p.String()
 }
 
-// PrimaryPosition asks db (a primary) for its replication position: the
-// PostgreSQL WAL insert LSN, MariaDB's @@gtid_binlog_pos or MySQL's
-// executed GTID set. It covers every commit acknowledged before the call.
+// PrimaryPosition asks db (a primary) for its replication position, with
+// the queries its dialect's core.Replication names (the PostgreSQL WAL
+// LSN, MariaDB's @@gtid_binlog_pos, MySQL's executed GTID set). It covers
+// every commit acknowledged before the call. A dialect without
+// replication positions (SQLite) gives the zero Position.
 func PrimaryPosition(ctx context.Context, db *engine.DB) (router.Position, error) {
-	var q string
-	switch {
-	case db.Driver() == engine.Postgres:
-		q = postgres.CurrentLSNQuery
-	case db.Driver() == engine.MySQL && db.Dialect() == mysqldialect.MariaDB:
-		q = "SELECT @@gtid_binlog_pos"
-	case db.Driver() == engine.MySQL:
-		q = "SELECT @@GLOBAL.gtid_executed"
-	default:
+	r, ok := db.Dialect().(core.Replication)
+	if !ok {
 		return router.Position{}, nil
 	}
 	var s string
-	if err := db.QueryRow(ctx, core.Raw(q).ReadOnly()).Scan(&s); err != nil {
+	if err := db.QueryRow(ctx, core.Raw(r.PrimaryPositionQuery()).ReadOnly()).Scan(&s); err != nil {
 		return router.Position{}, fmt.Errorf("migrate: position of the primary: %w", err)
 	}
-	switch {
-	case db.Driver() == engine.Postgres:
-		l, err := postgres.ParseLSN(s)
-		if err != nil {
-			return router.Position{}, fmt.Errorf("migrate: position of the primary: %w", err)
-		}
-		return router.LSNPosition(l.RecordEnd()), nil
-	case db.Dialect() == mysqldialect.MariaDB:
-		p, err := mysqldialect.ParseGTIDPos(s)
-		if err != nil {
-			return router.Position{}, fmt.Errorf("migrate: position of the primary: %w", err)
-		}
-		return router.MariaDBPosition(p), nil
-	}
-	p, err := mysqldialect.ParseGTIDSet(s)
+	p, err := r.ParsePrimaryPosition(s)
 	if err != nil {
 		return router.Position{}, fmt.Errorf("migrate: position of the primary: %w", err)
 	}
-	return router.MySQLPosition(p), nil
+	return router.NewPosition(r, p), nil
 }
 
 // waitReplicas waits until every replica of the router's default group

@@ -180,9 +180,8 @@ func (t *Tracer) endpointFor(cfg *engine.Config) *endpoint {
 	switch cfg.Driver {
 	case engine.Postgres:
 		e.system = "postgresql"
-		if pc := cfg.Postgres; pc != nil {
-			e.host, e.port, e.namespace = pc.Host, int(pc.Port), pc.Database
-		}
+		ep := cfg.Endpoint()
+		e.host, e.port, e.namespace = ep.Host, ep.Port, ep.Database
 	case engine.MySQL:
 		e.system = "mysql"
 		// A name wanted as a name: db.system.name is the server's, and

@@ -449,3 +449,8 @@ func sqlValue(rows driver.Rows, i int, v driver.Value) any {
 	}
 	return string(b)
 }
+
+var (
+	_ Conn      = (*SQLConn)(nil)
+	_ RowSource = (*sqlRows)(nil)
+)

@@ -343,3 +343,8 @@ const (
 
 // killerConns is the number of side connections used for KILL.
 const killerConns = 4
+
+var (
+	_ engine.ReadBounder    = (*myConn)(nil)
+	_ engine.ServerCanceler = (*myConn)(nil)
+)

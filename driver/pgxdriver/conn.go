@@ -344,3 +344,9 @@ func (p *pgConn) Close(ctx context.Context) error {
 		cancel()
 	}
 }
+
+var (
+	_ engine.Conn      = (*pgConn)(nil)
+	_ engine.Committer = (*pgConn)(nil)
+	_ engine.RowSource = (*pgRows)(nil)
+)

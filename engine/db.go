@@ -432,7 +432,7 @@ func (db *DB) execError(ctx context.Context, c *conn, err error, autocommitWrite
 	if c.dc.ServerError(err) {
 		if c.bounder != nil && c.bounder.BoundTimeout(err) {
 			// The server stopped a read at the caller's deadline
-			// (boundRead): report it as the deadline it is.
+			// (ReadBounder): report it as the deadline it is.
 			return fmt.Errorf("%w: %w", db.classify(err), context.DeadlineExceeded)
 		}
 		if db.rt.Interrupted(err) {

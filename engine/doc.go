@@ -213,8 +213,8 @@
 // read run with a deadline carries a server-side limit (MariaDB
 // max_statement_time, MySQL MAX_EXECUTION_TIME) and any other cancelled
 // statement's connection is ended with KILL CONNECTION from a side
-// connection (see engine/mysql.go for why not KILL QUERY); SQLite interrupts the
-// statement.
+// connection (see driver/mysqldriver for why not KILL QUERY); SQLite
+// interrupts the statement.
 //
 // # Hooks
 //

@@ -8,9 +8,12 @@
 //
 //   - core: schema metadata (Table, Column, keys, indexes) and the statement
 //     AST; statements are immutable values compiled per dialect.
-//   - dialect/postgres, dialect/mysql, dialect/sqlite: SQL compilers, DDL,
-//     value conversions for binding and scanning, and error classification
-//     (each has a Classify function returning the kinds defined here).
+//   - dialect/postgres, dialect/mysql, dialect/sqlite: SQL compilers, DDL
+//     and value conversions for binding and scanning; they link no driver.
+//   - driver/pgxdriver, driver/mysqldriver, driver/sqlitedriver: the
+//     drivers the engine runs on (import the ones a program uses), with
+//     error classification (each has a Classify function returning the
+//     kinds defined here).
 //   - engine: one database endpoint: pool, transactions, batches, hooks.
 //   - router: bind groups of a primary and replicas, causal reads.
 //   - mapper, session, loader: the ORM (models, unit of work, identity map,

@@ -66,7 +66,7 @@ var (
 )
 
 // DBError is a database error classified into one of the kinds above by a
-// dialect's Classify function. errors.Is(err, e.Kind) holds, and Unwrap
+// driver package's Classify function. errors.Is(err, e.Kind) holds, and Unwrap
 // returns the driver's error, so errors.As into *pgconn.PgError,
 // *mysql.MySQLError or *sqlite.Error keeps working.
 //

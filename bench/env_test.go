@@ -22,6 +22,7 @@ import (
 
 	"github.com/athanor-orm/athanor/core"
 	_ "github.com/athanor-orm/athanor/driver/mysqldriver" // the MariaDB benchmarks
+	_ "github.com/athanor-orm/athanor/driver/pgxdriver"   // the PostgreSQL benchmarks
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/internal/testdb"
 	"github.com/athanor-orm/athanor/mapper"

@@ -82,7 +82,7 @@
 // MySQL and MariaDB round it and SQLite store it as REAL. Comparisons are
 // not checked here (id < 1.5 is meaningful); on PostgreSQL the connection
 // refuses any non-whole float for an integer-typed parameter, Raw
-// included (see dialect/postgres RegisterTypes), while MySQL, MariaDB and
+// included (see driver/pgxdriver RegisterTypes), while MySQL, MariaDB and
 // SQLite take a Raw float as the server does.
 //
 // # Portable forms

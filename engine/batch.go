@@ -5,15 +5,12 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"sync"
+	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/athanor-orm/athanor/core"
-	pgdialect "github.com/athanor-orm/athanor/dialect/postgres"
 )
 
 // BatchResult is the outcome of one statement of a batch: its error, the
@@ -25,36 +22,7 @@ type BatchResult struct {
 	// RowsAffected is the number of rows affected or returned.
 	RowsAffected int64
 
-	// PostgreSQL: raw values as the server sent them (text format).
-	pgFields []pgconn.FieldDescription
-	pgRows   [][][]byte
-	// MySQL, SQLite: converted values.
-	cols []string
-	rows [][]any
-
-	done bool
-}
-
-// batchTypes decodes PostgreSQL batch results after their connection went
-// back to the pool (a connection's own type map is not safe to share).
-// Results are in text format, which the standard types all decode; times
-// come back in UTC, as from a connection (the dialect's RegisterTypes).
-var batchTypes = struct {
-	mu sync.Mutex
-	m  *pgtype.Map // guarded by mu
-}{m: newBatchTypes()}
-
-func newBatchTypes() *pgtype.Map {
-	m := pgtype.NewMap()
-	pgdialect.RegisterTypes(m)
-	return m
-}
-
-type batchItem struct {
-	sql    string
-	args   []any
-	writes bool
-	err    error // compile error
+	rows BufferedRows // nil: no result set
 }
 
 // Rows returns the statement's rows for scanning, like a query's.
@@ -62,48 +30,32 @@ func (r *BatchResult) Rows() *Rows {
 	if r.Err != nil {
 		return &Rows{closed: true, err: r.Err}
 	}
-	return &Rows{buf: r}
+	if r.rows == nil {
+		return &Rows{buf: noRows{}}
+	}
+	return &Rows{buf: r.rows}
 }
 
-func (r *BatchResult) numRows() int {
-	if r.pgFields != nil {
-		return len(r.pgRows)
-	}
-	return len(r.rows)
+// noRows is the result of a statement that returned no result set.
+type noRows struct{}
+
+func (noRows) Len() int                     { return 0 }
+func (noRows) NumColumns() int              { return 0 }
+func (noRows) ColumnName(int) string        { return "" }
+func (noRows) ScanRow(int, []any) error     { return errors.New("engine: scan: no rows") }
+func (noRows) RowValues(int) ([]any, error) { return nil, errors.New("engine: scan: no rows") }
+
+// valueRows is buffered rows of Go values (the database/sql drivers').
+type valueRows struct {
+	cols []string
+	rows [][]any
 }
 
-func (r *BatchResult) numCols() int {
-	if r.pgFields != nil {
-		return len(r.pgFields)
-	}
-	return len(r.cols)
-}
+func (r *valueRows) Len() int                { return len(r.rows) }
+func (r *valueRows) NumColumns() int         { return len(r.cols) }
+func (r *valueRows) ColumnName(i int) string { return r.cols[i] }
 
-func (r *BatchResult) colName(i int) string {
-	if r.pgFields != nil {
-		return r.pgFields[i].Name
-	}
-	return r.cols[i]
-}
-
-func (r *BatchResult) scanRow(i int, dest []any) error {
-	if r.pgFields != nil {
-		row := r.pgRows[i]
-		if len(dest) != len(row) {
-			return fmt.Errorf("engine: scan: %d destinations for %d columns", len(dest), len(row))
-		}
-		batchTypes.mu.Lock()
-		defer batchTypes.mu.Unlock()
-		for j, f := range r.pgFields {
-			if dest[j] == nil {
-				continue // skipped, as Rows.Scan documents
-			}
-			if err := batchTypes.m.Scan(f.DataTypeOID, f.Format, row[j], dest[j]); err != nil {
-				return fmt.Errorf("engine: scan column %q: %w", f.Name, err)
-			}
-		}
-		return nil
-	}
+func (r *valueRows) ScanRow(i int, dest []any) error {
 	row := r.rows[i]
 	if len(dest) != len(row) {
 		return fmt.Errorf("engine: scan: %d destinations for %d columns", len(dest), len(row))
@@ -119,29 +71,13 @@ func (r *BatchResult) scanRow(i int, dest []any) error {
 	return nil
 }
 
-func (r *BatchResult) rowValues(i int) ([]any, error) {
-	if r.pgFields != nil {
-		row := r.pgRows[i]
-		out := make([]any, len(row))
-		batchTypes.mu.Lock()
-		defer batchTypes.mu.Unlock()
-		for j, f := range r.pgFields {
-			if row[j] == nil {
-				continue
-			}
-			if dt, ok := batchTypes.m.TypeForOID(f.DataTypeOID); ok {
-				v, err := dt.Codec.DecodeValue(batchTypes.m, f.DataTypeOID, f.Format, row[j])
-				if err != nil {
-					return nil, fmt.Errorf("engine: decode column %q: %w", f.Name, err)
-				}
-				out[j] = v
-			} else {
-				out[j] = string(row[j])
-			}
-		}
-		return out, nil
-	}
-	return append([]any(nil), r.rows[i]...), nil
+func (r *valueRows) RowValues(i int) ([]any, error) { return append([]any(nil), r.rows[i]...), nil }
+
+// batch is a compiled batch: the items handed to the driver, and which
+// of them write.
+type batch struct {
+	items  []BatchItem
+	writes []bool
 }
 
 // Batch runs independent statements and returns one result per statement,
@@ -157,33 +93,33 @@ func (db *DB) Batch(ctx context.Context, stmts ...core.Statement) ([]BatchResult
 	if ctx == nil {
 		return nil, ErrNilContext
 	}
-	items := db.batchItems(stmts)
-	out := make([]BatchResult, len(items))
+	b := db.batchItems(stmts)
+	items := b.items
+	outs := make([]BatchOut, len(items))
 	if len(items) == 0 {
-		return out, nil
+		return []BatchResult{}, nil
 	}
 	var hctx context.Context
 	var start time.Time
-	pipelined := db.driver == Postgres
 	if db.hooks.batch != nil {
-		hctx = db.hooks.batchStart(ctx, BatchStartData{Statements: len(items), Pipelined: pipelined})
+		hctx = db.hooks.batchStart(ctx, BatchStartData{Statements: len(items), Pipelined: db.caps.Pipeline})
 		start = time.Now()
 	}
 	var err error
-	if db.driver == MySQL && len(items) > 1 {
-		err = db.batchFanOut(ctx, items, out)
+	if db.caps.FanOut && len(items) > 1 {
+		err = db.batchFanOut(ctx, items, outs)
 	} else {
 		res, aerr := db.acquire(ctx)
 		if aerr != nil {
 			err = aerr
 		} else {
-			if perr := res.Value().dc.batch(ctx, "", items, out); perr != nil {
+			if perr := res.Value().dc.Batch(ctx, "", items, outs); perr != nil {
 				err = fmt.Errorf("engine: batch: %w", db.classify(perr))
 			}
 			db.release(res, ctx)
 		}
 	}
-	db.finishBatch(ctx, items, out, true)
+	out := db.finishBatch(b, outs, true)
 	if db.hooks.batch != nil {
 		db.hooks.batchEnd(hctx, BatchEndData{Failed: countFailed(out), Err: err, Duration: time.Since(start)})
 	}
@@ -206,62 +142,66 @@ func (tx *Tx) Batch(ctx context.Context, stmts ...core.Statement) ([]BatchResult
 		return nil, ErrTxBusy
 	}
 	db := tx.db
-	items := db.batchItems(stmts)
-	out := make([]BatchResult, len(items))
+	b := db.batchItems(stmts)
+	items := b.items
+	outs := make([]BatchOut, len(items))
 	if len(items) == 0 {
-		return out, nil
+		return []BatchResult{}, nil
 	}
 	var hctx context.Context
 	var start time.Time
 	if db.hooks.batch != nil {
-		hctx = db.hooks.batchStart(ctx, BatchStartData{Statements: len(items), Pipelined: db.driver == Postgres, InTx: true})
+		hctx = db.hooks.batchStart(ctx, BatchStartData{Statements: len(items), Pipelined: db.caps.Pipeline, InTx: true})
 		start = time.Now()
 	}
 	root := tx.root()
 	prefix := root.pendingBegin
 	root.pendingBegin = ""
-	err := tx.c.dc.batch(ctx, prefix, items, out)
+	err := tx.c.dc.Batch(ctx, prefix, items, outs)
 	if err != nil {
-		if !tx.c.dc.serverError(err) {
+		if !tx.c.dc.ServerError(err) {
 			tx.c.taint()
 		}
 		err = fmt.Errorf("engine: batch: begin: %w", db.classify(err))
 	}
-	db.finishBatch(ctx, items, out, false)
+	out := db.finishBatch(b, outs, false)
 	if db.hooks.batch != nil {
 		db.hooks.batchEnd(hctx, BatchEndData{Failed: countFailed(out), Err: err, Duration: time.Since(start)})
 	}
 	return out, err
 }
 
-func (db *DB) batchItems(stmts []core.Statement) []batchItem {
-	items := make([]batchItem, len(stmts))
+func (db *DB) batchItems(stmts []core.Statement) batch {
+	b := batch{items: make([]BatchItem, len(stmts)), writes: make([]bool, len(stmts))}
 	for i, s := range stmts {
 		cs, err := db.compile(s)
 		if err != nil {
-			items[i].err = fmt.Errorf("engine: batch statement %d: %w", i, err)
+			b.items[i].Err = fmt.Errorf("engine: batch statement %d: %w", i, err)
 			continue
 		}
-		items[i].sql, items[i].args, items[i].writes = cs.SQL, cs.Args, cs.Writes
+		b.items[i].SQL, b.items[i].Args, b.writes[i] = cs.SQL, cs.Args, cs.Writes
 	}
-	return items
+	return b
 }
 
-// finishBatch classifies per-statement errors. Outside a transaction
-// (autocommit) each statement commits by itself, so a writing statement
-// whose answer was lost has an unknown outcome.
-func (db *DB) finishBatch(ctx context.Context, items []batchItem, out []BatchResult, autocommit bool) {
-	for i := range out {
-		err := out[i].Err
+// finishBatch makes the results and classifies per-statement errors.
+// Outside a transaction (autocommit) each statement commits by itself, so
+// a writing statement whose answer was lost has an unknown outcome.
+func (db *DB) finishBatch(b batch, outs []BatchOut, autocommit bool) []BatchResult {
+	out := make([]BatchResult, len(outs))
+	for i, o := range outs {
+		out[i] = BatchResult{Err: o.Err, RowsAffected: o.RowsAffected, rows: o.Rows}
+		err := o.Err
 		if err == nil {
 			continue
 		}
-		if autocommit && items[i].writes && db.mayHaveRun(err) {
+		if autocommit && b.writes[i] && db.mayHaveRun(err) {
 			out[i].Err = outcomeUnknown(db.classify(err))
 			continue
 		}
 		out[i].Err = db.classify(err)
 	}
+	return out
 }
 
 func countFailed(out []BatchResult) int {
@@ -275,7 +215,7 @@ func countFailed(out []BatchResult) int {
 }
 
 // batchFanOut runs statements on several pooled connections at once.
-func (db *DB) batchFanOut(ctx context.Context, items []batchItem, out []BatchResult) error {
+func (db *DB) batchFanOut(ctx context.Context, items []BatchItem, out []BatchOut) error {
 	var g errgroup.Group
 	g.SetLimit(max(1, int(db.cfg.MaxConns)/2))
 	var acquireErr error
@@ -283,11 +223,10 @@ func (db *DB) batchFanOut(ctx context.Context, items []batchItem, out []BatchRes
 		g.Go(func() error {
 			res, err := db.acquire(ctx)
 			if err != nil {
-				out[i].Err = notSent(err)
-				out[i].done = true
+				out[i].Err = NotSent(err)
 				return err
 			}
-			_ = res.Value().dc.batch(ctx, "", items[i:i+1], out[i:i+1])
+			_ = res.Value().dc.Batch(ctx, "", items[i:i+1], out[i:i+1])
 			db.release(res, ctx)
 			return nil
 		})
@@ -301,71 +240,86 @@ func (db *DB) batchFanOut(ctx context.Context, items []batchItem, out []BatchRes
 	return nil
 }
 
-// runBatchSequential runs statements one after another on dc, buffering
+// runBatchSequential runs statements one after another on s, buffering
 // their rows.
-func runBatchSequential(ctx context.Context, s *sqlConn, prefix string, items []batchItem, out []BatchResult) error {
+func runBatchSequential(ctx context.Context, s *SQLConn, prefix string, items []BatchItem, out []BatchOut) error {
 	if prefix != "" {
-		if _, err := s.exec(ctx, prefix, nil); err != nil {
-			if !s.serverError(err) {
-				s.pc.taint()
+		if _, err := s.Exec(ctx, prefix, nil); err != nil {
+			if !s.ServerError(err) {
+				s.h.Taint()
 			}
 			return err
 		}
 	}
+	var r sqlRows
 	for i := range items {
 		it := &items[i]
-		out[i].done = true
-		if it.err != nil {
-			out[i].Err = it.err
+		if it.Err != nil {
+			out[i].Err = it.Err
 			continue
 		}
-		var r Rows
-		if err := s.query(ctx, it.sql, it.args, &r); err != nil {
+		if err := s.querySend(ctx, it.SQL, it.Args, &r); err != nil {
+			err = s.sendError(err)
 			out[i].Err = err
 			var ns *notSentError
-			if errors.As(err, &ns) && s.reusable() {
+			if errors.As(err, &ns) && s.Reusable() {
 				continue // refused before sending: the connection is as it was
 			}
-			if !s.serverError(err) {
-				s.pc.taint()
+			if !s.ServerError(err) {
+				s.h.Taint()
 				// The connection is gone; the rest cannot run on it.
 				for j := i + 1; j < len(items); j++ {
-					out[j].Err = notSent(fmt.Errorf("engine: batch statement %d not run: %w", j, err))
-					out[j].done = true
+					out[j].Err = NotSent(fmt.Errorf("engine: batch statement %d not run: %w", j, err))
 				}
 				return nil
 			}
 			continue
 		}
-		out[i].cols = r.sq.cols
-		for r.sq.next() {
-			row := make([]any, len(r.sq.vals))
-			for j, v := range r.sq.vals {
-				row[j] = sqlValue(r.sq.rows, j, v)
+		buf := &valueRows{cols: r.cols}
+		for r.Next() {
+			row := make([]any, len(r.vals))
+			for j, v := range r.vals {
+				row[j] = sqlValue(r.rows, j, v)
 			}
-			out[i].rows = append(out[i].rows, row)
+			buf.rows = append(buf.rows, row)
 		}
-		err := r.sq.close()
+		_, err := r.Close()
 		if err != nil {
 			out[i].Err = err
-			if !s.serverError(err) {
-				s.pc.taint()
+			if !s.ServerError(err) {
+				s.h.Taint()
 			}
 			continue
 		}
-		if len(r.sq.cols) == 0 {
+		out[i].Rows = buf
+		if len(r.cols) == 0 {
 			// No result set: ask the connection how many rows the
 			// statement changed.
-			if err := queryScalar(ctx, s, s.rowCountSQL, func(v driver.Value) error {
-				n, err := toInt64(v)
-				out[i].RowsAffected = n
-				return err
-			}); err != nil && !s.serverError(err) {
-				s.pc.taint()
+			v, err := s.QueryValue(ctx, s.cfg.RowCountSQL)
+			if err == nil {
+				out[i].RowsAffected, err = toInt64(v)
+			}
+			if err != nil && !s.ServerError(err) {
+				s.h.Taint()
 			}
 		} else {
-			out[i].RowsAffected = int64(len(out[i].rows))
+			out[i].RowsAffected = int64(len(buf.rows))
 		}
 	}
 	return nil
+}
+
+// toInt64 reads an integer driver value.
+func toInt64(v driver.Value) (int64, error) {
+	switch x := v.(type) {
+	case int64:
+		return x, nil
+	case []byte:
+		return strconv.ParseInt(string(x), 10, 64)
+	case string:
+		return strconv.ParseInt(x, 10, 64)
+	case uint64:
+		return int64(x), nil
+	}
+	return 0, fmt.Errorf("unexpected %T", v)
 }

@@ -10,9 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/athanor-orm/athanor/core"
 )
 
@@ -20,7 +17,8 @@ import (
 type Driver string
 
 const (
-	// Postgres is PostgreSQL through pgx/v5 (no database/sql).
+	// Postgres is PostgreSQL through pgx/v5, no database/sql (import
+	// driver/pgxdriver).
 	Postgres Driver = "postgres"
 	// MySQL is MySQL or MariaDB through go-sql-driver/mysql (import
 	// driver/mysqldriver).
@@ -48,11 +46,10 @@ type Config struct {
 	// Driver is the database family. Set by ParseConfig from the scheme.
 	Driver Driver
 
-	// Postgres is the pgx connection configuration (Driver Postgres). The
-	// engine installs its own context-watcher handler so that a cancelled
-	// query is also cancelled on the server, and sets the session TimeZone
-	// to UTC unless RuntimeParams has timezone (the time policy).
-	Postgres *pgx.ConnConfig
+	// Postgres is the pgx connection configuration, a *pgx.ConnConfig
+	// (Driver Postgres; set by ParseConfig through driver/pgxdriver, which
+	// documents it).
+	Postgres any
 	// MySQL is the go-sql-driver configuration, a *mysql.Config (Driver
 	// MySQL; set by ParseConfig through driver/mysqldriver, which
 	// documents it). ParseTime is on unless the DSN says parseTime=false.
@@ -63,8 +60,8 @@ type Config struct {
 	// with the driver's underscore parameters (Driver SQLite).
 	SQLite string
 
-	// Runtime is the driver of a MySQL or SQLite config. Nil takes the
-	// one its driver package registered (see Runtime).
+	// Runtime is the config's driver. Nil takes the one its driver
+	// package registered (see Runtime).
 	Runtime Runtime
 
 	// Dialect renders statements. Nil picks the driver's dialect; on MySQL
@@ -131,7 +128,7 @@ func ParseConfig(dsn string) (*Config, error) {
 	}
 	switch scheme {
 	case "postgres", "postgresql", "keyword/value":
-		return parsePostgres(dsn)
+		return parsePostgres(dsn, scheme)
 	case "mysql", "mariadb":
 		return parseMySQL(dsn, scheme)
 	case "sqlite", "sqlite3", "file":
@@ -182,44 +179,41 @@ func (c *Config) String() string {
 	if c == nil {
 		return "<nil>"
 	}
-	switch c.Driver {
-	case Postgres:
-		if c.Postgres == nil {
-			return "postgres://"
-		}
-		u := url.URL{Scheme: "postgres", Host: net.JoinHostPort(c.Postgres.Host, strconv.Itoa(int(c.Postgres.Port))), Path: "/" + c.Postgres.Database}
-		if c.Postgres.User != "" {
-			u.User = url.User(c.Postgres.User)
-		}
-		return u.String()
-	case MySQL:
-		if c.MySQL == nil {
-			return "mysql://"
-		}
-		e := c.Endpoint()
-		host := e.Host
-		if e.Port != 0 {
-			host = net.JoinHostPort(e.Host, strconv.Itoa(e.Port))
-		}
-		u := url.URL{Scheme: "mysql", Host: host, Path: "/" + e.Database}
-		if e.User != "" {
-			u.User = url.User(e.User)
-		}
-		return u.String()
-	case SQLite:
-		p := c.SQLite
-		if i := strings.IndexByte(p, '?'); i >= 0 {
-			p = p[:i]
-		}
-		return "sqlite://" + p
+	if c.Driver == "" {
+		return "engine.Config{}"
 	}
-	return "engine.Config{}"
+	e := c.Endpoint()
+	if e.Host == "" && e.Port == 0 && e.User == "" {
+		// A file database (SQLite), or a config without its driver's part.
+		return string(c.Driver) + "://" + e.Database
+	}
+	host := e.Host
+	if e.Port != 0 {
+		host = net.JoinHostPort(e.Host, strconv.Itoa(e.Port))
+	}
+	u := url.URL{Scheme: string(c.Driver), Host: host, Path: "/" + e.Database}
+	if e.User != "" {
+		u.User = url.User(e.User)
+	}
+	return u.String()
 }
 
 // poolParams lists the DSN query parameters that configure the pool.
 var poolParams = []string{
 	"pool_max_conns", "pool_min_conns", "pool_max_conn_lifetime",
 	"pool_max_conn_lifetime_jitter", "pool_max_conn_idle_time", "pool_health_check_period",
+}
+
+// IsPoolParam reports whether name is one of the DSN's pool parameters
+// (pool_max_conns, …), which the engine takes: a driver that parses a
+// whole DSN hands them back in DSN.Query.
+func IsPoolParam(name string) bool {
+	for _, p := range poolParams {
+		if p == name {
+			return true
+		}
+	}
+	return false
 }
 
 // takePoolParams removes the pool parameters from q and applies them to c.
@@ -309,61 +303,7 @@ func errMisplacedAt(driver string) error {
 	return fmt.Errorf("engine: parse %s dsn: '@' in the host or database name: percent-encode '/', '@', '?' and '#' in the user and password (%%2F, %%40, %%3F, %%23)", driver)
 }
 
-// pgxParseError rewrites a pgx parse error without the connection string:
-// pgx masks passwords only on a best-effort basis, and its inner errors may
-// quote pieces of a malformed string, so quoted text is dropped too. The
-// pgx error is not wrapped, since its text may show the password.
-func pgxParseError(err error) error {
-	var pe *pgconn.ParseConfigError
-	if !errors.As(err, &pe) {
-		return errors.New("engine: parse postgres dsn: invalid connection string")
-	}
-	bare := *pe
-	bare.ConnString = ""
-	msg := strings.TrimPrefix(bare.Error(), "cannot parse ``: ")
-	if inner := errors.Unwrap(pe); inner != nil {
-		msg = strings.TrimSuffix(msg, " ("+inner.Error()+")") + ": " + dropQuoted(inner.Error())
-	}
-	return errors.New("engine: parse postgres dsn: " + dropQuoted(msg))
-}
-
-// dropQuoted replaces every double-quoted or backquoted part of s with an
-// ellipsis.
-func dropQuoted(s string) string {
-	var b strings.Builder
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c != quote {
-				continue
-			}
-			// One punctuation mark ("=", "]") says what is missing and
-			// is no secret; anything else is elided.
-			if j := strings.LastIndexByte(s[:i], quote); i-j == 2 && isPunct(s[j+1]) {
-				b.WriteByte(s[j+1])
-			} else {
-				b.WriteString("…")
-			}
-			b.WriteByte(c)
-			quote = 0
-		case c == '"' || c == '`':
-			quote = c
-			b.WriteByte(c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	if quote != 0 {
-		b.WriteString("…")
-	}
-	return b.String()
-}
-
-func isPunct(c byte) bool { return strings.IndexByte("=:[]/@?&,'", c) >= 0 }
-
-func parsePostgres(dsn string) (*Config, error) {
+func parsePostgres(dsn, scheme string) (*Config, error) {
 	if strings.Contains(dsn, "://") {
 		_, _, hosts, path, _ := splitURL(dsn)
 		if strings.Contains(hosts+path, "@") {
@@ -375,25 +315,21 @@ func parsePostgres(dsn string) (*Config, error) {
 			}
 		}
 	}
-	// pgx parses the whole DSN (URL or keyword/value), so that a '?' in a
-	// password is never taken for the start of the query; the pool
-	// parameters are unknown to it and come back as runtime parameters.
-	pc, err := pgx.ParseConfig(dsn)
+	rt, err := lookupRuntime(Postgres)
 	if err != nil {
-		return nil, pgxParseError(err)
+		return nil, fmt.Errorf("engine: parse dsn: scheme %q: %w", scheme, err)
 	}
+	// The driver parses the whole DSN (URL or keyword/value), so that a
+	// '?' in a password is never taken for the start of the query; it
+	// hands back the pool parameters it found.
 	c := &Config{Driver: Postgres}
-	q := url.Values{}
-	for _, name := range poolParams {
-		if v, ok := pc.RuntimeParams[name]; ok {
-			q.Set(name, v)
-			delete(pc.RuntimeParams, name)
-		}
-	}
-	if err := c.takePoolParams(q); err != nil {
+	d := DSN{Scheme: scheme, Raw: dsn}
+	if err := rt.Configure(c, &d); err != nil {
 		return nil, err
 	}
-	c.Postgres = pc
+	if err := c.takePoolParams(url.Values(d.Query)); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -424,7 +360,7 @@ func parseMySQL(dsn, scheme string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: parse dsn: scheme %q: %w", scheme, err)
 	}
-	d := DSN{Host: host, Database: dbname, HasUser: hasUser, Query: q}
+	d := DSN{Scheme: scheme, Host: host, Database: dbname, HasUser: hasUser, Query: q}
 	if hasUser {
 		user, pass, _ := strings.Cut(userinfo, ":")
 		if d.User, err = url.PathUnescape(user); err != nil {
@@ -434,11 +370,8 @@ func parseMySQL(dsn, scheme string) (*Config, error) {
 			return nil, errors.New("engine: parse mysql dsn: invalid percent-encoding in the password (encode '%' as %25)")
 		}
 	}
-	if err := rt.Configure(c, d); err != nil {
+	if err := rt.Configure(c, &d); err != nil {
 		return nil, fmt.Errorf("engine: parse mysql dsn: %w", err)
-	}
-	if scheme == "mariadb" {
-		c.Dialect = rt.Dialect(true)
 	}
 	return c, nil
 }
@@ -528,7 +461,7 @@ func parseSQLite(dsn, scheme string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: parse dsn: scheme %q: %w", scheme, err)
 	}
-	if err := rt.Configure(c, DSN{Path: base + "?" + q.Encode()}); err != nil {
+	if err := rt.Configure(c, &DSN{Scheme: scheme, Path: base + "?" + q.Encode()}); err != nil {
 		return nil, fmt.Errorf("engine: parse sqlite dsn: %w", err)
 	}
 	if memory && c.MaxConns == 0 {
@@ -576,23 +509,15 @@ func (c *Config) runtime() (Runtime, error) {
 }
 
 // Endpoint names the config's server (host, port, user, database; the
-// database file for SQLite), never its password.
+// database file for SQLite), never its password. It is zero when the
+// config's driver is not registered.
 func (c *Config) Endpoint() Endpoint {
 	if c == nil {
 		return Endpoint{}
 	}
-	switch c.Driver {
-	case Postgres:
-		if c.Postgres != nil {
-			return Endpoint{Host: c.Postgres.Host, Port: int(c.Postgres.Port), User: c.Postgres.User, Database: c.Postgres.Database}
-		}
-	case MySQL:
-		if rt, err := c.runtime(); err == nil && c.MySQL != nil {
-			return rt.Endpoint(c)
-		}
-	case SQLite:
-		p, _, _ := strings.Cut(c.SQLite, "?")
-		return Endpoint{Database: p}
+	rt, err := c.runtime()
+	if err != nil {
+		return Endpoint{}
 	}
-	return Endpoint{}
+	return rt.Endpoint(c)
 }

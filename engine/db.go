@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -10,11 +9,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/puddle/v2"
 
 	"github.com/athanor-orm/athanor/core"
-	pgdialect "github.com/athanor-orm/athanor/dialect/postgres"
 )
 
 // DB is one database endpoint: a pool of connections to it, with the
@@ -25,31 +22,22 @@ type DB struct {
 	driver   Driver
 	dialect  core.Dialect
 	classify func(error) error
-	connect  func(ctx context.Context, pc *conn) (driverConn, error)
-	// rt is the plugged-in driver (MySQL, SQLite; nil for PostgreSQL).
-	rt Runtime
-	// serverErr reports whether an error of rt's driver is the server's
-	// answer.
-	serverErr func(error) bool
-	// mariadb is rt's MariaDB dialect (MySQL only).
-	mariadb core.Dialect
-	// connector is the database/sql/driver connector (MySQL, SQLite).
-	connector driver.Connector
+	// rt is the driver's runtime, caps its capabilities, and connector
+	// opens this DB's connections.
+	rt        Runtime
+	caps      Capabilities
+	connector Connector
 	pool      *puddle.Pool[*conn]
 	hooks     hookSet
 	hasHooks  bool
 
-	// bg counts goroutines the DB owns (health check, cancel requests,
-	// MySQL KILL QUERY); Close waits for them.
+	// bg counts goroutines the DB owns (health check, the drivers'
+	// cancel requests); Close waits for them.
 	bg       sync.WaitGroup
 	bgMu     sync.Mutex
 	bgClosed bool // guarded by bgMu
 	stop     chan struct{}
 	closed   atomic.Bool
-
-	// killers holds the MySQL side connections for KILL (nil: not open
-	// yet); taking one from the channel owns it.
-	killers chan driver.Conn
 
 	destroyed        atomic.Int64
 	destroyedBroken  atomic.Int64
@@ -92,40 +80,16 @@ func OpenConfig(ctx context.Context, cfg *Config) (*DB, error) {
 	db := &DB{cfg: c, driver: c.Driver, stop: make(chan struct{})}
 	db.hooks = newHookSet(c.Hook)
 	db.hasHooks = len(db.hooks.query)+len(db.hooks.pool)+len(db.hooks.tx)+len(db.hooks.batch) > 0
-	switch c.Driver {
-	case Postgres:
-		if c.Postgres == nil {
-			return nil, errors.New("engine: open: postgres config is missing (use ParseConfig)")
-		}
-		db.connect = db.connectPG
-		db.classify = pgdialect.Classify
-	case MySQL, SQLite:
-		if c.Driver == MySQL && c.MySQL == nil {
-			return nil, errors.New("engine: open: mysql config is missing (use ParseConfig)")
-		}
-		if c.Driver == SQLite && c.SQLite == "" {
-			return nil, errors.New("engine: open: sqlite database path is missing")
-		}
-		rt, err := c.runtime()
-		if err != nil {
-			return nil, fmt.Errorf("engine: open: %w", err)
-		}
-		db.rt = rt
-		db.serverErr = func(err error) bool { _, ok := rt.ServerError(err); return ok }
-		db.classify = rt.Classify
-		if c.Driver == MySQL {
-			db.mariadb = rt.Dialect(true)
-			err = db.setupMySQL()
-		} else {
-			err = db.setupSQLite()
-		}
-		if err != nil {
-			return nil, err
-		}
-	case "":
+	if c.Driver == "" {
 		return nil, errors.New("engine: open: config names no driver (use ParseConfig)")
-	default:
-		return nil, fmt.Errorf("engine: open: unknown driver %q", c.Driver)
+	}
+	rt, err := c.runtime()
+	if err != nil {
+		return nil, fmt.Errorf("engine: open: %w", err)
+	}
+	db.rt, db.caps, db.classify = rt, rt.Capabilities(), rt.Classify
+	if db.connector, err = rt.Open(&db.cfg, Host{db: db}); err != nil {
+		return nil, fmt.Errorf("engine: open %s: %w", &db.cfg, err)
 	}
 	db.dialect = c.Dialect
 	pool, err := puddle.NewPool(&puddle.Config[*conn]{
@@ -134,6 +98,7 @@ func OpenConfig(ctx context.Context, cfg *Config) (*DB, error) {
 		MaxSize:     c.MaxConns,
 	})
 	if err != nil {
+		_ = db.connector.Close()
 		return nil, fmt.Errorf("engine: open %s: %w", &c, err)
 	}
 	db.pool = pool
@@ -142,22 +107,16 @@ func OpenConfig(ctx context.Context, cfg *Config) (*DB, error) {
 	res, err := pool.Acquire(ctx)
 	if err != nil {
 		pool.Close()
+		_ = db.connector.Close()
 		return nil, fmt.Errorf("engine: open %s: %w", &c, db.classify(err))
 	}
 	if db.dialect == nil {
-		mariadb := false
-		if c.Driver == MySQL {
-			mariadb, err = isMariaDB(ctx, res.Value())
-			if err != nil {
-				res.Destroy()
-				pool.Close()
-				return nil, fmt.Errorf("engine: open %s: server version: %w", &c, db.classify(err))
-			}
-		}
-		if db.rt != nil {
-			db.dialect = db.rt.Dialect(mariadb)
-		} else {
-			db.dialect = pgdialect.Dialect
+		db.dialect, err = db.connector.Dialect(ctx, res.Value().dc)
+		if err != nil {
+			res.Destroy()
+			pool.Close()
+			_ = db.connector.Close()
+			return nil, fmt.Errorf("engine: open %s: server version: %w", &c, db.classify(err))
 		}
 	}
 	res.Release()
@@ -188,7 +147,7 @@ func (db *DB) Close() error {
 	db.bgClosed = true
 	db.bgMu.Unlock()
 	db.bg.Wait()
-	db.closeKillers()
+	_ = db.connector.Close()
 	return nil
 }
 
@@ -206,11 +165,13 @@ func (db *DB) goBackground() bool {
 
 func (db *DB) construct(ctx context.Context) (*conn, error) {
 	pc := &conn{}
-	dc, err := db.connect(ctx, pc)
+	dc, err := db.connector.Connect(ctx, Host{db: db, pc: pc})
 	if err != nil {
 		return nil, err
 	}
 	pc.dc = dc
+	pc.bounder, _ = dc.(ReadBounder)
+	pc.canceler, _ = dc.(ServerCanceler)
 	if lt := db.cfg.MaxConnLifetime; lt > 0 {
 		if j := db.cfg.MaxConnLifetimeJitter; j > 0 {
 			lt += time.Duration(rand.Int64N(int64(j)))
@@ -224,7 +185,7 @@ func (db *DB) destruct(c *conn) {
 	db.destroyed.Add(1)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = c.dc.close(ctx)
+	_ = c.dc.Close(ctx)
 }
 
 // maintain is the health check: it closes idle connections past their
@@ -258,7 +219,7 @@ func (db *DB) checkIdle() {
 			db.pool.Stat().TotalResources() > db.cfg.MinConns:
 			db.destroyedIdle.Add(1)
 			res.Destroy()
-		case !c.dc.alive() || (res.IdleDuration() >= db.cfg.HealthCheckPeriod && !db.pingIdle(c)):
+		case !c.dc.Alive() || (res.IdleDuration() >= db.cfg.HealthCheckPeriod && !db.pingIdle(c)):
 			db.destroyedBroken.Add(1)
 			res.Destroy()
 		default:
@@ -271,7 +232,7 @@ func (db *DB) checkIdle() {
 func (db *DB) pingIdle(c *conn) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := c.dc.ping(ctx); err != nil {
+	if err := c.dc.Ping(ctx); err != nil {
 		c.taint()
 		return false
 	}
@@ -320,7 +281,7 @@ func (db *DB) acquire(ctx context.Context) (*puddle.Resource[*conn], error) {
 		}
 		if res.IdleDuration() > time.Second {
 			c := res.Value()
-			if !c.dc.alive() || c.dc.ping(ctx) != nil {
+			if !c.dc.Alive() || c.dc.Ping(ctx) != nil {
 				db.destroyedBroken.Add(1)
 				res.Destroy()
 				if err := ctx.Err(); err != nil {
@@ -357,7 +318,7 @@ func (db *DB) release(res *puddle.Resource[*conn], ctx context.Context) {
 	}
 	destroy := false
 	switch {
-	case c.tainted.Load() || !c.dc.reusable():
+	case c.tainted.Load() || !c.dc.Reusable():
 		db.destroyedBroken.Add(1)
 		destroy = true
 	case !c.expires.IsZero() && time.Now().After(c.expires):
@@ -368,12 +329,12 @@ func (db *DB) release(res *puddle.Resource[*conn], ctx context.Context) {
 		db.hooks.released(ReleaseData{Held: time.Since(c.acquiredAt), Destroyed: destroy})
 	}
 	if destroy {
-		if c.killed != nil && db.goBackground() {
-			// The server thread may still be running the cancelled
-			// statement: the slot stays taken until the KILL is answered.
+		if c.stopped != nil && db.goBackground() {
+			// The server may still be running the cancelled statement:
+			// the slot stays taken until it has stopped.
 			go func() {
 				defer db.bg.Done()
-				<-c.killed
+				<-c.stopped
 				res.Destroy()
 			}()
 			return
@@ -385,16 +346,16 @@ func (db *DB) release(res *puddle.Resource[*conn], ctx context.Context) {
 }
 
 // cancelled handles a connection whose context ended while it was in use:
-// it is tainted (destroyed on release), and on MySQL the server-side
-// statement is killed from a side connection. PostgreSQL sends its cancel
-// request from the context watcher (see pgCancelHandler).
+// it is tainted (destroyed on release), and a ServerCanceler stops the
+// server-side statement (MySQL's KILL). pgx sends PostgreSQL's cancel
+// request from its context watcher (see driver/pgxdriver).
 func (db *DB) cancelled(c *conn) {
 	c.taint()
 	if c.cancelled.Swap(true) {
 		return
 	}
-	if db.driver == MySQL {
-		db.killQuery(c)
+	if c.canceler != nil {
+		c.stopped = c.canceler.CancelServer()
 	}
 }
 
@@ -425,48 +386,28 @@ func (db *DB) Exec(ctx context.Context, stmt core.Statement) (Result, error) {
 // execOn runs a compiled statement on c with hooks and classification.
 func (db *DB) execOn(ctx context.Context, c *conn, stmt core.Statement, cs *core.Compiled, inTx bool) (Result, error) {
 	sql := cs.SQL
-	if db.driver == MySQL {
-		sql = db.mysqlSQL(ctx, c, cs)
+	if c.bounder != nil {
+		sql = c.bounder.BoundSQL(ctx, sql, cs.Writes)
 	}
 	if db.hooks.query == nil {
-		r, err := c.dc.exec(ctx, sql, cs.Args)
+		r, err := c.dc.Exec(ctx, sql, cs.Args)
 		if err != nil {
 			err = db.execError(ctx, c, err, cs.Writes && !inTx)
 		} else {
-			err = lateBoundRead(ctx, c)
+			err = c.lateRead(ctx)
 		}
 		return r, err
 	}
 	hctx := db.hooks.queryStart(ctx, QueryStartData{Statement: stmt, SQL: cs.SQL, Args: len(cs.Args), Writes: cs.Writes, InTx: inTx})
 	start := time.Now()
-	r, err := c.dc.exec(ctx, sql, cs.Args)
+	r, err := c.dc.Exec(ctx, sql, cs.Args)
 	if err != nil {
 		err = db.execError(ctx, c, err, cs.Writes && !inTx)
 	} else {
-		err = lateBoundRead(ctx, c)
+		err = c.lateRead(ctx)
 	}
 	db.hooks.queryEnd(hctx, QueryEndData{SQL: cs.SQL, Rows: r.RowsAffected, Err: err, Duration: time.Since(start)})
 	return r, err
-}
-
-// lateBoundRead is the error of a MySQL read bounded by the caller's
-// deadline (boundRead) that answered after the deadline: the server may
-// have cut it short at the bound without an error (MariaDB's SLEEP()
-// then returns 1 as if it had slept), so its result is not trusted and
-// the read reports the deadline it missed.
-func lateBoundRead(ctx context.Context, c *conn) error {
-	if c.boundUntil.IsZero() {
-		return nil
-	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("engine: read answered after its deadline: %w", err)
-	}
-	// The context's timer may not have fired yet on a loaded machine:
-	// the clock decides.
-	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
-		return fmt.Errorf("engine: read answered after its deadline: %w", context.DeadlineExceeded)
-	}
-	return nil
 }
 
 // ctxEnded returns ctx's error, or DeadlineExceeded once its deadline has
@@ -482,34 +423,19 @@ func ctxEnded(ctx context.Context) error {
 	return nil
 }
 
-// isCancelled reports a server's error for a statement cancelled at a
-// client's request: PostgreSQL query_canceled (57014, also a
-// statement_timeout), MySQL "query execution was interrupted" (1317).
-func (db *DB) isCancelled(err error) bool {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return pgErr.Code == "57014"
-	}
-	if db.driver != MySQL {
-		return false
-	}
-	n, ok := db.rt.ServerError(err)
-	return ok && n == 1317
-}
-
 // execError classifies err, taints c if its state is unknown, and marks a
 // write outside a transaction whose fate is unknown (the statement may
 // have reached the server before the connection failed) with
 // athanor.ErrOutcomeUnknown. An error raised before anything was sent is
 // returned as the caller's error, and c stays in the pool.
 func (db *DB) execError(ctx context.Context, c *conn, err error, autocommitWrite bool) error {
-	if c.dc.serverError(err) {
-		if !c.boundUntil.IsZero() && db.isStatementTimeout(err) {
+	if c.dc.ServerError(err) {
+		if c.bounder != nil && c.bounder.BoundTimeout(err) {
 			// The server stopped a read at the caller's deadline
-			// (boundRead): report it as the deadline it is.
+			// (ReadBounder): report it as the deadline it is.
 			return fmt.Errorf("%w: %w", db.classify(err), context.DeadlineExceeded)
 		}
-		if db.isCancelled(err) {
+		if db.rt.Interrupted(err) {
 			// A cancel request that reached the server before the
 			// driver gave up on the connection comes back as an
 			// ordinary error: it is still the caller's context ending.
@@ -520,7 +446,7 @@ func (db *DB) execError(ctx context.Context, c *conn, err error, autocommitWrite
 		return db.classify(err)
 	}
 	var ns *notSentError
-	if errors.As(err, &ns) && ctx.Err() == nil && c.dc.reusable() {
+	if errors.As(err, &ns) && ctx.Err() == nil && c.dc.Reusable() {
 		// Refused before anything was sent (an argument that cannot be
 		// encoded, too many parameters, a packet too large): the
 		// caller's error; the connection is as it was and goes back to
@@ -541,7 +467,7 @@ func (db *DB) execError(ctx context.Context, c *conn, err error, autocommitWrite
 	// may have been sent and the connection broke before its answer (an
 	// error after the full answer, such as a scan error, leaves the
 	// connection open), it may or may not have been applied.
-	if autocommitWrite && !wasNotSent(err) && (!c.dc.reusable() || ctx.Err() != nil) {
+	if autocommitWrite && !db.wasNotSent(err) && (!c.dc.Reusable() || ctx.Err() != nil) {
 		return outcomeUnknown(cerr)
 	}
 	return cerr
@@ -661,8 +587,8 @@ func (db *DB) Ping(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = res.Value().dc.ping(ctx)
-	if err != nil && !res.Value().dc.serverError(err) {
+	err = res.Value().dc.Ping(ctx)
+	if err != nil && !res.Value().dc.ServerError(err) {
 		res.Value().taint()
 	}
 	db.release(res, ctx)

@@ -27,16 +27,21 @@
 // database file named after it. ParseConfig turns a DSN into a Config whose
 // pool settings can be adjusted before OpenConfig.
 //
-// PostgreSQL is built into the engine. MySQL/MariaDB and SQLite plug in
-// through a Runtime that their driver packages register when imported, as
+// The engine links no driver library. Each family plugs in through a
+// Runtime that its driver package registers when imported, as
 // database/sql drivers do, so a program links only the drivers it imports:
 //
+//	import _ "github.com/athanor-orm/athanor/driver/pgxdriver"    // postgres://, postgresql://, keyword/value
 //	import _ "github.com/athanor-orm/athanor/driver/mysqldriver"  // mysql://, mariadb://
 //	import _ "github.com/athanor-orm/athanor/driver/sqlitedriver" // sqlite:, file:, :memory:
 //
-// A mysql:// or sqlite DSN without its driver's import fails in
-// ParseConfig and Open with an error naming the package to import. A
-// Config may also carry its Runtime explicitly (Config.Runtime).
+// A DSN without its driver's import fails in ParseConfig and Open with an
+// error naming the package to import. A Config may also carry its Runtime
+// explicitly (Config.Runtime). What a driver provides (connections, row
+// sources, error classification, cancellation, capabilities such as
+// pipelined batches) is the Runtime interface and those it returns; the
+// database/sql adapter that the MySQL and SQLite drivers share is
+// NewSQLConn.
 //
 // In the URL forms the user information ends at the first '@' before any
 // '/', as in libpq, so a password holding '@', '/', '?', '#', '%' or a space
@@ -90,9 +95,10 @@
 // scanning a row does no reflection; on PostgreSQL each connection also
 // keeps pgx's per-column plans of a struct plan, so a repeated query plans
 // nothing and a read allocates only what it returns (strings, slices) and
-// pgx's own per-query objects. All, One and Collect are the
+// pgx's own per-query objects (the driver's row source and its buffers are
+// kept with the pooled Rows and reused). All, One and Collect are the
 // generic forms; One and QueryRow return ErrNoRows (athanor.ErrNoRows)
-// when there is no row. Database errors pass through the dialect's
+// when there is no row. Database errors pass through the driver's
 // Classify, so errors.Is(err, athanor.ErrUniqueViolation) works.
 //
 // # Time
@@ -118,7 +124,7 @@
 //
 //   - PostgreSQL: each connection's pgx type map converts a time.Time to
 //     UTC before encoding it for a TIMESTAMP or DATE parameter, alone or in
-//     an array (see dialect/postgres RegisterTypes); TIMESTAMPTZ and
+//     an array (see driver/pgxdriver RegisterTypes); TIMESTAMPTZ and
 //     TIMESTAMP scan in UTC, batch results too. The session TimeZone is UTC
 //     unless the DSN (or PGTZ) sets timezone, so now()::timestamp and
 //     LOCALTIMESTAMP agree.
@@ -207,8 +213,8 @@
 // read run with a deadline carries a server-side limit (MariaDB
 // max_statement_time, MySQL MAX_EXECUTION_TIME) and any other cancelled
 // statement's connection is ended with KILL CONNECTION from a side
-// connection (see engine/mysql.go for why not KILL QUERY); SQLite interrupts the
-// statement.
+// connection (see driver/mysqldriver for why not KILL QUERY); SQLite
+// interrupts the statement.
 //
 // # Hooks
 //

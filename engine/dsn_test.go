@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
@@ -107,7 +108,7 @@ func TestDSNHostilePasswords(t *testing.T) {
 					got := ""
 					switch cfg.Driver {
 					case engine.Postgres:
-						got = cfg.Postgres.Password
+						got = cfg.Postgres.(*pgx.ConnConfig).Password
 					case engine.MySQL:
 						got = cfg.MySQL.(*mysql.Config).Passwd
 					}
@@ -169,10 +170,11 @@ func TestDSNForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Driver != engine.Postgres || cfg.Postgres.Host != "127.0.0.1" || cfg.Postgres.Database != "test" || cfg.Postgres.Password != "secret" || cfg.MaxConns != 3 {
+	pc, _ := cfg.Postgres.(*pgx.ConnConfig)
+	if cfg.Driver != engine.Postgres || pc == nil || pc.Host != "127.0.0.1" || pc.Database != "test" || pc.Password != "secret" || cfg.MaxConns != 3 {
 		t.Fatalf("keyword/value config: %s %+v", cfg, cfg.Postgres)
 	}
-	if _, ok := cfg.Postgres.RuntimeParams["pool_max_conns"]; ok {
+	if _, ok := pc.RuntimeParams["pool_max_conns"]; ok {
 		t.Error("pool parameter reached the server")
 	}
 	if s := cfg.String(); strings.Contains(s, "secret") || s != "postgres://postgres@127.0.0.1:5432/test" {

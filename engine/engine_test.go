@@ -226,7 +226,7 @@ func TestTxCommitRollback(t *testing.T) {
 			t.Fatalf("after rollback: %d rows, want 1", n)
 		}
 		// Reads with a deadline and arguments (MySQL bounds them on the
-		// server, see boundRead).
+		// server, see driver/mysqldriver BoundSQL).
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		got, err := engine.One[item](dctx, db, core.Select(items.Star()).From(items).Where(core.Eq(items.C("id"), 1)))
 		cancel()

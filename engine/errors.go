@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/athanor-orm/athanor"
 )
 
@@ -47,8 +45,10 @@ type notSentError struct{ err error }
 func (e *notSentError) Error() string { return e.err.Error() }
 func (e *notSentError) Unwrap() error { return e.err }
 
-// notSent marks err as raised before anything was sent (nil stays nil).
-func notSent(err error) error {
+// NotSent marks err as raised before any byte of the statement was sent
+// (nil stays nil), for drivers: the engine then reports it as the
+// caller's error and keeps the connection when it is reusable.
+func NotSent(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -56,10 +56,10 @@ func notSent(err error) error {
 }
 
 // wasNotSent reports whether err is known to have happened before the
-// statement was sent: marked by the engine, or by pgx (SafeToRetry).
-func wasNotSent(err error) bool {
+// statement was sent: marked by the engine, or by the driver (NotSent).
+func (db *DB) wasNotSent(err error) bool {
 	var ns *notSentError
-	return errors.As(err, &ns) || pgconn.SafeToRetry(err)
+	return errors.As(err, &ns) || db.rt.NotSent(err)
 }
 
 // answered reports whether err is the server's answer to the statement,
@@ -67,8 +67,7 @@ func wasNotSent(err error) bool {
 // the connection (PostgreSQL 57P01, MariaDB 1927: classified as connection
 // lost) does not count: it can come after the statement was applied.
 func (db *DB) answered(err error) bool {
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) && (db.serverErr == nil || !db.serverErr(err)) {
+	if _, ok := db.rt.ServerError(err); !ok {
 		return false
 	}
 	return !athanor.IsConnectionError(db.classify(err))
@@ -78,7 +77,7 @@ func (db *DB) answered(err error) bool {
 // been applied: the server did not answer, and the error did not happen
 // before the statement was sent.
 func (db *DB) mayHaveRun(err error) bool {
-	return err != nil && !db.answered(err) && !wasNotSent(err)
+	return err != nil && !db.answered(err) && !db.wasNotSent(err)
 }
 
 // outcomeUnknown wraps the error of an autocommit write whose answer was

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/athanor-orm/athanor/engine"
 	_ "github.com/athanor-orm/athanor/internal/testdb" // registers the drivers
@@ -23,10 +24,11 @@ func TestParseConfig(t *testing.T) {
 				if c.MaxConns != 7 || c.MinConns != 2 || c.MaxConnIdleTime != 90*time.Second {
 					t.Errorf("pool: %+v", c)
 				}
-				if c.Postgres.Host != "db.example" || c.Postgres.Port != 5433 || c.Postgres.Database != "shop" || c.Postgres.User != "app" {
-					t.Errorf("pgx config: %+v", c.Postgres)
+				pc := c.Postgres.(*pgx.ConnConfig)
+				if pc.Host != "db.example" || pc.Port != 5433 || pc.Database != "shop" || pc.User != "app" {
+					t.Errorf("pgx config: %+v", pc)
 				}
-				if _, ok := c.Postgres.RuntimeParams["pool_max_conns"]; ok {
+				if _, ok := pc.RuntimeParams["pool_max_conns"]; ok {
 					t.Error("pool parameter reached the server")
 				}
 			}},

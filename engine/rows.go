@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"reflect"
@@ -10,7 +9,6 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/puddle/v2"
 
 	"github.com/athanor-orm/athanor/core"
@@ -26,10 +24,12 @@ type Rows struct {
 	ctx context.Context
 	tx  *Tx
 
-	pg  pgx.Rows     // PostgreSQL
-	sq  sqlRows      // MySQL, SQLite
-	buf *BatchResult // a batch's buffered rows
-	bi  int          // next row in buf
+	// src is the driver's rows of the current query; kept after Close
+	// (for Columns, and for the driver to reuse on the next query).
+	src  RowSource
+	live bool         // src belongs to the current, unclosed query
+	buf  BufferedRows // a batch statement's buffered rows
+	bi   int          // next row in buf
 
 	err    error
 	closed bool
@@ -51,10 +51,9 @@ type Rows struct {
 	plan     *scanPlan
 	planType *typeInfo
 
-	// pgScan scans PostgreSQL rows with plans kept for the whole result;
-	// pgSelf holds &pgScan, to hand it to pgx without allocating.
-	pgScan pgRowScanner
-	pgSelf [1]any
+	// key is the struct plan of the scan in progress, handed to the
+	// driver as the destination layout.
+	key *scanPlan
 
 	// scratch is a zeroed value of type scratchType.typ that One scans
 	// into, so that its result does not escape to the heap. Kept across
@@ -75,10 +74,8 @@ func getRows() *Rows { return rowsPool.Get().(*Rows) }
 
 func putRows(r *Rows) {
 	*r = Rows{
-		sq:          sqlRows{vals: r.sq.vals[:0]},
+		src:         r.src,
 		destS:       r.destS[:0],
-		pgScan:      r.pgScan.reset(),
-		pgSelf:      r.pgSelf,
 		scratch:     r.scratch,
 		scratchType: r.scratchType,
 	}
@@ -119,14 +116,14 @@ func (r *Rows) run(stmt core.Statement, cs *core.Compiled, inTx bool) error {
 		r.sql = cs.SQL
 	}
 	sql := cs.SQL
-	if db.driver == MySQL {
-		sql = db.mysqlSQL(r.ctx, r.c, cs)
+	if r.c.bounder != nil {
+		sql = r.c.bounder.BoundSQL(r.ctx, sql, cs.Writes)
 	}
 	// A writing statement outside a transaction (INSERT … RETURNING)
 	// commits by itself: its lost answer is an unknown outcome, whether
 	// the connection fails now or while its rows are read.
 	r.autoWrite = cs.Writes && !inTx
-	err := r.c.dc.query(r.ctx, sql, cs.Args, r)
+	src, err := r.c.dc.Query(r.ctx, sql, cs.Args, r.src)
 	if err != nil {
 		err = db.execError(r.ctx, r.c, err, r.autoWrite)
 		if db.hooks.query != nil {
@@ -134,9 +131,9 @@ func (r *Rows) run(stmt core.Statement, cs *core.Compiled, inTx bool) error {
 		}
 		r.closed = true
 		r.err = err
-		r.pg = nil
 		return err
 	}
+	r.src, r.live = src, true
 	return nil
 }
 
@@ -151,16 +148,13 @@ func (r *Rows) Next() bool {
 		return false
 	}
 	var ok bool
-	switch {
-	case r.pg != nil:
-		ok = r.pg.Next()
-	case r.buf != nil:
-		ok = r.bi < r.buf.numRows()
+	if r.buf != nil {
+		ok = r.bi < r.buf.Len()
 		if ok {
 			r.bi++
 		}
-	default:
-		ok = r.sq.next()
+	} else {
+		ok = r.src.Next()
 	}
 	if ok {
 		r.n++
@@ -175,13 +169,10 @@ func (r *Rows) Err() error {
 	if r.closed {
 		return r.err
 	}
-	switch {
-	case r.pg != nil:
-		if err := r.pg.Err(); err != nil {
+	if r.live {
+		if err := r.src.Err(); err != nil {
 			return r.db.classify(err)
 		}
-	case r.sq.err != nil:
-		return r.db.classify(r.sq.err)
 	}
 	return nil
 }
@@ -196,22 +187,14 @@ func (r *Rows) Close() error {
 	r.ahead = false
 	var err error
 	var affected int64
-	switch {
-	case r.pg != nil:
-		r.pg.Close()
-		err = r.pg.Err()
-		if r.db != nil && r.db.hooks.query != nil { // only hooks want the count
-			affected = r.pg.CommandTag().RowsAffected()
-		}
-	case r.buf != nil:
-	default:
-		err = r.sq.close()
-		affected = r.n
+	if r.live {
+		r.live = false
+		affected, err = r.src.Close()
 	}
 	if err != nil && r.c != nil {
 		err = r.db.execError(r.ctx, r.c, err, r.autoWrite)
-	} else if r.c != nil && r.pg == nil {
-		err = lateBoundRead(r.ctx, r.c)
+	} else if r.c != nil {
+		err = r.c.lateRead(r.ctx)
 	}
 	r.err = err
 	if r.db != nil && r.db.hooks.query != nil && r.buf == nil {
@@ -247,22 +230,19 @@ func (r *Rows) Columns() []string {
 
 func (r *Rows) numCols() int {
 	switch {
-	case r.pg != nil:
-		return len(r.pg.FieldDescriptions())
 	case r.buf != nil:
-		return r.buf.numCols()
+		return r.buf.NumColumns()
+	case r.src != nil:
+		return r.src.NumColumns()
 	}
-	return len(r.sq.cols)
+	return 0
 }
 
 func (r *Rows) colName(i int) string {
-	switch {
-	case r.pg != nil:
-		return r.pg.FieldDescriptions()[i].Name
-	case r.buf != nil:
-		return r.buf.colName(i)
+	if r.buf != nil {
+		return r.buf.ColumnName(i)
 	}
-	return r.sq.cols[i]
+	return r.src.ColumnName(i)
 }
 
 // Scan copies the current row into dest. With one argument that points to
@@ -343,44 +323,21 @@ func (r *Rows) scanStruct(ti *typeInfo, base unsafe.Pointer) error {
 	for i := range p.fields {
 		dest[i] = p.fields[i].ptr(base)
 	}
-	r.pgScan.key = p
+	r.key = p
 	err := r.scanValues(dest)
-	r.pgScan.key = nil
+	r.key = nil
 	clear(dest)
 	return err
 }
 
 func (r *Rows) scanValues(dest []any) error {
 	var err error
-	switch {
-	case r.pg != nil:
-		if len(dest) == 1 {
-			if _, ok := dest[0].(pgx.RowScanner); ok {
-				err = r.pg.Scan(dest...) // the caller's own row scanner
-				break
-			}
-		}
-		r.pgScan.dest = dest
-		if r.pgSelf[0] == nil {
-			r.pgSelf[0] = &r.pgScan
-		}
-		err = r.pg.Scan(r.pgSelf[:]...)
-		r.pgScan.dest = nil
-	case r.buf != nil:
-		err = r.buf.scanRow(r.bi-1, dest)
-	default:
-		if len(dest) != len(r.sq.vals) {
-			return fmt.Errorf("engine: scan: %d destinations for %d columns", len(dest), len(r.sq.vals))
-		}
-		for i, d := range dest {
-			if d == nil {
-				continue
-			}
-			if err = convertAssign(d, r.sq.vals[i]); err != nil {
-				err = fmt.Errorf("engine: scan column %q: %w", r.sq.cols[i], err)
-				break
-			}
-		}
+	if r.buf != nil {
+		err = r.buf.ScanRow(r.bi-1, dest)
+	} else if r.key != nil {
+		err = r.src.Scan(dest, r.key)
+	} else {
+		err = r.src.Scan(dest, nil)
 	}
 	if err != nil && r.db != nil {
 		return r.db.classify(err)
@@ -425,55 +382,14 @@ func (r *Rows) scanMap(d any) error {
 
 // values returns the current row as Go values.
 func (r *Rows) values() ([]any, error) {
-	switch {
-	case r.pg != nil:
-		v, err := r.pg.Values()
-		if err != nil {
-			return nil, r.db.classify(err)
-		}
-		return v, nil
-	case r.buf != nil:
-		return r.buf.rowValues(r.bi - 1)
+	if r.buf != nil {
+		return r.buf.RowValues(r.bi - 1)
 	}
-	out := make([]any, len(r.sq.vals))
-	for i, v := range r.sq.vals {
-		out[i] = sqlValue(r.sq.rows, i, v)
+	v, err := r.src.Values()
+	if err != nil && r.db != nil {
+		return nil, r.db.classify(err)
 	}
-	return out, nil
-}
-
-// sqlValue turns a driver value into the Go value a map scan stores:
-// text columns become strings and integers sent as text become int64.
-func sqlValue(rows driver.Rows, i int, v driver.Value) any {
-	b, ok := v.([]byte)
-	if !ok {
-		if t, ok := v.(time.Time); ok {
-			return t.UTC() // the time policy: times come back in UTC
-		}
-		return v
-	}
-	if tn, ok := rows.(driver.RowsColumnTypeDatabaseTypeName); ok {
-		switch tn.ColumnTypeDatabaseTypeName(i) {
-		case "BLOB", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB", "BINARY", "VARBINARY", "BIT", "GEOMETRY":
-			return append([]byte(nil), b...)
-		case "INT", "BIGINT", "TINYINT", "SMALLINT", "MEDIUMINT", "YEAR", "INTEGER":
-			var n int64
-			if err := convertAssign(&n, b); err == nil {
-				return n
-			}
-		case "UNSIGNED INT", "UNSIGNED BIGINT", "UNSIGNED TINYINT", "UNSIGNED SMALLINT", "UNSIGNED MEDIUMINT":
-			var n uint64
-			if err := convertAssign(&n, b); err == nil {
-				return n
-			}
-		case "FLOAT", "DOUBLE", "REAL":
-			var f float64
-			if err := convertAssign(&f, b); err == nil {
-				return f
-			}
-		}
-	}
-	return string(b)
+	return v, nil
 }
 
 // Row is the result of QueryRow.

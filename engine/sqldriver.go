@@ -9,39 +9,71 @@ import (
 	"time"
 )
 
-// sqlConn is a connection of a database/sql/driver driver (MySQL, SQLite)
-// used directly, without database/sql's pool.
-type sqlConn struct {
+// SQLConfig configures the adapter of a database/sql/driver connection
+// (NewSQLConn).
+type SQLConfig struct {
+	// Runtime answers ServerError and NotSent for the driver's errors.
+	Runtime Runtime
+	// TimeArg is what a time.Time argument is bound as (the time policy);
+	// nil sends it as it is.
+	TimeArg func(time.Time) driver.Value
+	// RowCountSQL asks for the rows changed by the last statement (for a
+	// batch statement without a result set).
+	RowCountSQL string
+}
+
+// SQLConn is a Conn over a connection of a database/sql/driver driver
+// (MySQL, SQLite), used directly, without database/sql's pool: the
+// engine's part of driver/mysqldriver and driver/sqlitedriver.
+type SQLConn struct {
 	c   driver.Conn
-	pc  *conn
-	db  *DB
+	h   Host
+	cfg *SQLConfig
 	nvc driver.NamedValueChecker // nil if the driver has none
 	// stmts caches prepared statements by SQL for drivers that need a
 	// prepare to bind arguments (MySQL without client-side interpolation).
 	stmts     map[string]driver.Stmt
 	stmtOrder []string
 	closed    bool
-	// rowCountSQL asks for the rows changed by the last statement.
-	rowCountSQL string
 	// argBuf is reused to convert arguments.
 	argBuf []driver.NamedValue
-	// timeArg is what a time.Time argument is sent as (the dialect's time
-	// policy: the UTC instant, in the form the database compares); nil
-	// sends it as it is.
-	timeArg func(time.Time) driver.Value
 }
 
 // stmtCacheSize bounds the per-connection prepared statement cache.
 const stmtCacheSize = 256
 
-func newSQLConn(db *DB, pc *conn, c driver.Conn) *sqlConn {
-	s := &sqlConn{c: c, pc: pc, db: db, rowCountSQL: db.rt.RowCountSQL(), timeArg: db.rt.TimeArg}
+// NewSQLConn adapts c, a connection opened for the pooled connection h.
+func NewSQLConn(c driver.Conn, h Host, cfg *SQLConfig) *SQLConn {
+	s := &SQLConn{c: c, h: h, cfg: cfg}
 	s.nvc, _ = c.(driver.NamedValueChecker)
 	return s
 }
 
+// DriverConn returns the driver's connection.
+func (s *SQLConn) DriverConn() driver.Conn { return s.c }
+
+// QueryValue runs a query without arguments and returns the first column
+// of its first row.
+func (s *SQLConn) QueryValue(ctx context.Context, sql string) (driver.Value, error) {
+	var r sqlRows
+	if err := s.querySend(ctx, sql, nil, &r); err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if !r.Next() {
+		if r.err != nil {
+			return nil, r.err
+		}
+		return nil, io.ErrUnexpectedEOF
+	}
+	if len(r.vals) == 0 {
+		return nil, errors.New("engine: query returned no column")
+	}
+	return r.vals[0], nil
+}
+
 // namedArgs converts args to driver values the way database/sql does.
-func (s *sqlConn) namedArgs(args []any) ([]driver.NamedValue, error) {
+func (s *SQLConn) namedArgs(args []any) ([]driver.NamedValue, error) {
 	if len(args) == 0 {
 		return nil, nil
 	}
@@ -57,8 +89,8 @@ func (s *sqlConn) namedArgs(args []any) ([]driver.NamedValue, error) {
 		}
 		// After conversion, so that *time.Time, sql.NullTime and any
 		// Valuer returning a time are caught too.
-		if t, ok := v.Value.(time.Time); ok && s.timeArg != nil {
-			v.Value = s.timeArg(t)
+		if t, ok := v.Value.(time.Time); ok && s.cfg.TimeArg != nil {
+			v.Value = s.cfg.TimeArg(t)
 		}
 	}
 	s.argBuf = nv
@@ -67,8 +99,7 @@ func (s *sqlConn) namedArgs(args []any) ([]driver.NamedValue, error) {
 
 // argError is an argument the driver cannot take. It is found before
 // anything is sent, so a write that fails with it certainly did not happen:
-// SafeToRetry is what execError asks (through pgconn.SafeToRetry) before
-// reporting an unknown outcome.
+// it is marked NotSent before execError sees it.
 type argError struct{ err error }
 
 func (e *argError) Error() string     { return e.err.Error() }
@@ -78,7 +109,7 @@ func (e *argError) SafeToRetry() bool { return true }
 // convertArg sets v.Value to the driver value of a. A value the driver
 // refuses that is a map, a struct or a slice is sent as its JSON text (see
 // jsonArg and the package doc).
-func (s *sqlConn) convertArg(v *driver.NamedValue, a any) error {
+func (s *SQLConn) convertArg(v *driver.NamedValue, a any) error {
 	err := s.convertValue(v, a)
 	if err == nil {
 		return nil
@@ -97,7 +128,7 @@ func (s *sqlConn) convertArg(v *driver.NamedValue, a any) error {
 // convertValue converts a the way database/sql does: the driver's
 // NamedValueChecker, else a driver.Valuer's Value, else the default
 // conversion.
-func (s *sqlConn) convertValue(v *driver.NamedValue, a any) error {
+func (s *SQLConn) convertValue(v *driver.NamedValue, a any) error {
 	if s.nvc != nil {
 		err := s.nvc.CheckNamedValue(v)
 		if err == nil {
@@ -123,7 +154,7 @@ func (s *sqlConn) convertValue(v *driver.NamedValue, a any) error {
 	return nil
 }
 
-func (s *sqlConn) stmt(ctx context.Context, sql string) (driver.Stmt, error) {
+func (s *SQLConn) stmt(ctx context.Context, sql string) (driver.Stmt, error) {
 	if st, ok := s.stmts[sql]; ok {
 		return st, nil
 	}
@@ -153,7 +184,8 @@ func (s *sqlConn) stmt(ctx context.Context, sql string) (driver.Stmt, error) {
 	return st, nil
 }
 
-func (s *sqlConn) exec(ctx context.Context, sql string, args []any) (Result, error) {
+// Exec implements Conn.
+func (s *SQLConn) Exec(ctx context.Context, sql string, args []any) (Result, error) {
 	r, err := s.execSend(ctx, sql, args)
 	return r, s.sendError(err)
 }
@@ -162,17 +194,17 @@ func (s *sqlConn) exec(ctx context.Context, sql string, args []any) (Result, err
 // sent: the driver's refusal of a packet over max_allowed_packet (which it
 // checks before writing), and driver.ErrBadConn, which database/sql/driver
 // reserves for a statement that did not reach the server.
-func (s *sqlConn) sendError(err error) error {
-	if err != nil && (errors.Is(err, driver.ErrBadConn) || s.db.rt.NotSent(err)) {
-		return notSent(err)
+func (s *SQLConn) sendError(err error) error {
+	if err != nil && (errors.Is(err, driver.ErrBadConn) || s.cfg.Runtime.NotSent(err)) {
+		return NotSent(err)
 	}
 	return err
 }
 
-func (s *sqlConn) execSend(ctx context.Context, sql string, args []any) (Result, error) {
+func (s *SQLConn) execSend(ctx context.Context, sql string, args []any) (Result, error) {
 	nv, err := s.namedArgs(args)
 	if err != nil {
-		return Result{}, notSent(err)
+		return Result{}, NotSent(err)
 	}
 	var res driver.Result
 	if ex, ok := s.c.(driver.ExecerContext); ok {
@@ -209,14 +241,22 @@ func (s *sqlConn) execSend(ctx context.Context, sql string, args []any) (Result,
 	return r, nil
 }
 
-func (s *sqlConn) query(ctx context.Context, sql string, args []any, r *Rows) error {
-	return s.sendError(s.querySend(ctx, sql, args, r))
+// Query implements Conn.
+func (s *SQLConn) Query(ctx context.Context, sql string, args []any, reuse RowSource) (RowSource, error) {
+	r, ok := reuse.(*sqlRows)
+	if !ok || r == nil {
+		r = &sqlRows{}
+	}
+	if err := s.querySend(ctx, sql, args, r); err != nil {
+		return nil, s.sendError(err)
+	}
+	return r, nil
 }
 
-func (s *sqlConn) querySend(ctx context.Context, sql string, args []any, r *Rows) error {
+func (s *SQLConn) querySend(ctx context.Context, sql string, args []any, r *sqlRows) error {
 	nv, err := s.namedArgs(args)
 	if err != nil {
-		return notSent(err)
+		return NotSent(err)
 	}
 	var rows driver.Rows
 	if q, ok := s.c.(driver.QueryerContext); ok {
@@ -242,24 +282,26 @@ func (s *sqlConn) querySend(ctx context.Context, sql string, args []any, r *Rows
 			return err
 		}
 	}
-	r.sq.init(rows)
+	r.init(rows)
 	return nil
 }
 
-// batch runs the statements one after another on this connection.
-func (s *sqlConn) batch(ctx context.Context, prefix string, items []batchItem, out []BatchResult) error {
+// Batch implements Conn: the statements run one after another.
+func (s *SQLConn) Batch(ctx context.Context, prefix string, items []BatchItem, out []BatchOut) error {
 	return runBatchSequential(ctx, s, prefix, items, out)
 }
 
-func (s *sqlConn) ping(ctx context.Context) error {
+// Ping implements Conn.
+func (s *SQLConn) Ping(ctx context.Context) error {
 	if p, ok := s.c.(driver.Pinger); ok {
 		return p.Ping(ctx)
 	}
-	_, err := s.exec(ctx, "SELECT 1", nil)
+	_, err := s.Exec(ctx, "SELECT 1", nil)
 	return err
 }
 
-func (s *sqlConn) alive() bool {
+// Alive implements Conn.
+func (s *SQLConn) Alive() bool {
 	if v, ok := s.c.(driver.Validator); ok && !v.IsValid() {
 		return false
 	}
@@ -272,16 +314,22 @@ func (s *sqlConn) alive() bool {
 	return true
 }
 
-func (s *sqlConn) reusable() bool {
+// Reusable implements Conn.
+func (s *SQLConn) Reusable() bool {
 	if v, ok := s.c.(driver.Validator); ok {
 		return v.IsValid()
 	}
 	return true
 }
 
-func (s *sqlConn) serverError(err error) bool { return s.db.serverErr(err) }
+// ServerError implements Conn.
+func (s *SQLConn) ServerError(err error) bool {
+	_, ok := s.cfg.Runtime.ServerError(err)
+	return ok
+}
 
-func (s *sqlConn) close(context.Context) error {
+// Close implements Conn.
+func (s *SQLConn) Close(context.Context) error {
 	if s.closed {
 		return nil
 	}
@@ -293,12 +341,13 @@ func (s *sqlConn) close(context.Context) error {
 	return s.c.Close()
 }
 
-// sqlRows adapts driver.Rows.
+// sqlRows adapts driver.Rows to RowSource.
 type sqlRows struct {
 	rows driver.Rows
 	cols []string
 	vals []driver.Value
 	err  error
+	n    int64 // rows read
 }
 
 func (r *sqlRows) init(rows driver.Rows) {
@@ -310,9 +359,10 @@ func (r *sqlRows) init(rows driver.Rows) {
 		r.vals = make([]driver.Value, len(r.cols))
 	}
 	r.err = nil
+	r.n = 0
 }
 
-func (r *sqlRows) next() bool {
+func (r *sqlRows) Next() bool {
 	if r.rows == nil || r.err != nil {
 		return false
 	}
@@ -323,17 +373,84 @@ func (r *sqlRows) next() bool {
 		}
 		return false
 	}
+	r.n++
 	return true
 }
 
-func (r *sqlRows) close() error {
+func (r *sqlRows) Scan(dest []any, _ any) error {
+	if len(dest) != len(r.vals) {
+		return fmt.Errorf("engine: scan: %d destinations for %d columns", len(dest), len(r.vals))
+	}
+	for i, d := range dest {
+		if d == nil {
+			continue
+		}
+		if err := convertAssign(d, r.vals[i]); err != nil {
+			return fmt.Errorf("engine: scan column %q: %w", r.cols[i], err)
+		}
+	}
+	return nil
+}
+
+func (r *sqlRows) Values() ([]any, error) {
+	out := make([]any, len(r.vals))
+	for i, v := range r.vals {
+		out[i] = sqlValue(r.rows, i, v)
+	}
+	return out, nil
+}
+
+func (r *sqlRows) NumColumns() int         { return len(r.cols) }
+func (r *sqlRows) ColumnName(i int) string { return r.cols[i] }
+func (r *sqlRows) Err() error              { return r.err }
+
+func (r *sqlRows) Close() (int64, error) {
 	if r.rows == nil {
-		return r.err
+		return r.n, r.err
 	}
 	err := r.rows.Close()
 	r.rows = nil
 	if r.err == nil {
 		r.err = err
 	}
-	return r.err
+	return r.n, r.err
 }
+
+// sqlValue turns a driver value into the Go value a map scan stores:
+// text columns become strings and integers sent as text become int64.
+func sqlValue(rows driver.Rows, i int, v driver.Value) any {
+	b, ok := v.([]byte)
+	if !ok {
+		if t, ok := v.(time.Time); ok {
+			return t.UTC() // the time policy: times come back in UTC
+		}
+		return v
+	}
+	if tn, ok := rows.(driver.RowsColumnTypeDatabaseTypeName); ok {
+		switch tn.ColumnTypeDatabaseTypeName(i) {
+		case "BLOB", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB", "BINARY", "VARBINARY", "BIT", "GEOMETRY":
+			return append([]byte(nil), b...)
+		case "INT", "BIGINT", "TINYINT", "SMALLINT", "MEDIUMINT", "YEAR", "INTEGER":
+			var n int64
+			if err := convertAssign(&n, b); err == nil {
+				return n
+			}
+		case "UNSIGNED INT", "UNSIGNED BIGINT", "UNSIGNED TINYINT", "UNSIGNED SMALLINT", "UNSIGNED MEDIUMINT":
+			var n uint64
+			if err := convertAssign(&n, b); err == nil {
+				return n
+			}
+		case "FLOAT", "DOUBLE", "REAL":
+			var f float64
+			if err := convertAssign(&f, b); err == nil {
+				return f
+			}
+		}
+	}
+	return string(b)
+}
+
+var (
+	_ Conn      = (*SQLConn)(nil)
+	_ RowSource = (*sqlRows)(nil)
+)

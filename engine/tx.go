@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/puddle/v2"
 
 	"github.com/athanor-orm/athanor"
@@ -87,37 +86,6 @@ type Tx struct {
 	start time.Time
 }
 
-// beginSQL returns the statements that start a transaction.
-func (db *DB) beginSQL(opts TxOptions) []string {
-	switch db.driver {
-	case Postgres:
-		s := "BEGIN"
-		if l := opts.Isolation.sql(); l != "" {
-			s += " ISOLATION LEVEL " + l
-		}
-		if opts.ReadOnly {
-			s += " READ ONLY"
-		}
-		return []string{s}
-	case MySQL:
-		var out []string
-		if l := opts.Isolation.sql(); l != "" {
-			out = append(out, "SET TRANSACTION ISOLATION LEVEL "+l)
-		}
-		if opts.ReadOnly {
-			return append(out, "START TRANSACTION READ ONLY")
-		}
-		return append(out, "START TRANSACTION")
-	default:
-		if opts.ReadOnly {
-			// SQLite has no read-only transaction; query_only refuses
-			// writes on this connection until the transaction ends.
-			return []string{"BEGIN DEFERRED", "PRAGMA query_only = 1"}
-		}
-		return []string{"BEGIN IMMEDIATE"}
-	}
-}
-
 // Begin starts a transaction. The connection is held until Commit or
 // Rollback. On PostgreSQL the BEGIN is deferred until the first statement
 // (its own round trip just before it, or inside the pipeline of a first
@@ -132,13 +100,13 @@ func (db *DB) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 		tx.hctx = db.hooks.txBegin(ctx, TxBeginData{Options: opts})
 		tx.start = time.Now()
 	}
-	stmts := db.beginSQL(opts)
-	if db.driver == Postgres {
+	stmts := db.rt.BeginSQL(opts)
+	if db.caps.DeferBegin && len(stmts) == 1 {
 		tx.pendingBegin = stmts[0]
 		return tx, nil
 	}
 	for _, s := range stmts {
-		if _, err := tx.c.dc.exec(ctx, s, nil); err != nil {
+		if _, err := tx.c.dc.Exec(ctx, s, nil); err != nil {
 			err = db.execError(ctx, tx.c, err, false)
 			tx.c.taint()
 			tx.end(false, err)
@@ -167,7 +135,7 @@ func (tx *Tx) ready(ctx context.Context) error {
 	if root.pendingBegin != "" {
 		s := root.pendingBegin
 		root.pendingBegin = ""
-		if _, err := tx.c.dc.exec(ctx, s, nil); err != nil {
+		if _, err := tx.c.dc.Exec(ctx, s, nil); err != nil {
 			return fmt.Errorf("engine: begin: %w", tx.db.execError(ctx, tx.c, err, false))
 		}
 	}
@@ -269,7 +237,7 @@ func (tx *Tx) Begin(ctx context.Context) (*Tx, error) {
 		child.hctx = tx.db.hooks.txBegin(ctx, TxBeginData{Options: tx.opts, Savepoint: name})
 		child.start = time.Now()
 	}
-	if _, err := tx.c.dc.exec(ctx, "SAVEPOINT "+name, nil); err != nil {
+	if _, err := tx.c.dc.Exec(ctx, "SAVEPOINT "+name, nil); err != nil {
 		err = tx.db.execError(ctx, tx.c, err, false)
 		child.end(false, err)
 		return nil, fmt.Errorf("engine: savepoint: %w", err)
@@ -304,7 +272,7 @@ func (tx *Tx) Commit(ctx context.Context) error {
 		return err
 	}
 	if tx.savepoint != "" {
-		_, err := tx.c.dc.exec(ctx, "RELEASE SAVEPOINT "+tx.savepoint, nil)
+		_, err := tx.c.dc.Exec(ctx, "RELEASE SAVEPOINT "+tx.savepoint, nil)
 		if err != nil {
 			err = fmt.Errorf("engine: release savepoint: %w", tx.db.execError(ctx, tx.c, err, false))
 		}
@@ -318,19 +286,19 @@ func (tx *Tx) Commit(ctx context.Context) error {
 
 func (tx *Tx) commit(ctx context.Context) error {
 	var err error
-	if pg, ok := tx.c.dc.(*pgConn); ok {
-		var tag pgconn.CommandTag
-		tag, err = pg.c.Exec(ctx, "COMMIT")
-		if err == nil && tag.String() == "ROLLBACK" {
+	if cm, ok := tx.c.dc.(Committer); ok {
+		var rolledBack bool
+		rolledBack, err = cm.Commit(ctx)
+		if err == nil && rolledBack {
 			return errors.New("engine: commit: the transaction was rolled back because a statement in it failed")
 		}
 	} else {
-		_, err = tx.c.dc.exec(ctx, "COMMIT", nil)
+		_, err = tx.c.dc.Exec(ctx, "COMMIT", nil)
 	}
 	if err == nil {
 		return nil
 	}
-	if tx.c.dc.serverError(err) {
+	if tx.c.dc.ServerError(err) {
 		// The server answered: the transaction did not commit.
 		tx.c.taint()
 		return fmt.Errorf("engine: commit: %w", tx.db.classify(err))
@@ -371,15 +339,15 @@ func (tx *Tx) Rollback(ctx context.Context) error {
 	}
 	var err error
 	if tx.savepoint != "" {
-		_, err = tx.c.dc.exec(ctx, "ROLLBACK TO SAVEPOINT "+tx.savepoint, nil)
+		_, err = tx.c.dc.Exec(ctx, "ROLLBACK TO SAVEPOINT "+tx.savepoint, nil)
 		if err == nil {
-			_, err = tx.c.dc.exec(ctx, "RELEASE SAVEPOINT "+tx.savepoint, nil)
+			_, err = tx.c.dc.Exec(ctx, "RELEASE SAVEPOINT "+tx.savepoint, nil)
 		}
 		if err != nil {
 			err = fmt.Errorf("engine: rollback to savepoint: %w", tx.db.execError(ctx, tx.c, err, false))
 		}
 	} else if !tx.c.tainted.Load() {
-		_, err = tx.c.dc.exec(ctx, "ROLLBACK", nil)
+		_, err = tx.c.dc.Exec(ctx, "ROLLBACK", nil)
 		if err != nil {
 			// The connection is destroyed, so the server rolls back.
 			tx.c.taint()
@@ -412,10 +380,13 @@ func (tx *Tx) end(commit bool, err error) {
 		return
 	}
 	if tx.res != nil {
-		if tx.db.driver == SQLite && tx.opts.ReadOnly && !tx.c.tainted.Load() {
+		if after := tx.db.rt.EndSQL(tx.opts); len(after) > 0 && !tx.c.tainted.Load() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			if _, err := tx.c.dc.exec(ctx, "PRAGMA query_only = 0", nil); err != nil {
-				tx.c.taint()
+			for _, s := range after {
+				if _, err := tx.c.dc.Exec(ctx, s, nil); err != nil {
+					tx.c.taint()
+					break
+				}
 			}
 			cancel()
 		}

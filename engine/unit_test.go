@@ -159,6 +159,7 @@ func TestForgottenDriverImport(t *testing.T) {
 		dsn string
 		pkg string
 	}{
+		{Postgres, "postgres://u:pw@h/db", "driver/pgxdriver"},
 		{MySQL, "mysql://u:pw@h/db", "driver/mysqldriver"},
 		{SQLite, "sqlite:///tmp/x.db", "driver/sqlitedriver"},
 	} {

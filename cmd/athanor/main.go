@@ -13,6 +13,7 @@ import (
 
 	"github.com/athanor-orm/athanor/cli"
 	_ "github.com/athanor-orm/athanor/driver/mysqldriver"
+	_ "github.com/athanor-orm/athanor/driver/pgxdriver"
 	_ "github.com/athanor-orm/athanor/driver/sqlitedriver"
 )
 

@@ -2,8 +2,9 @@
 // compiles to (? placeholders, `quoted` identifiers, ON DUPLICATE KEY
 // UPDATE upserts, multi-table UPDATE/DELETE, emulated ILIKE and NULLS
 // FIRST/LAST, LOCK IN SHARE MODE on MariaDB, RETURNING on MariaDB's INSERT
-// and DELETE), the DDL type names, and — in errors.go and types.go — error
-// classification and Go type mapping for go-sql-driver/mysql.
+// and DELETE), the DDL type names, and — in types.go — the Go type
+// mapping. It links no driver: error classification is in
+// driver/mysqldriver (Classify).
 //
 // Time policy (the same on every dialect): a time.Time is an instant,
 // stored in DATETIME(6) as its UTC wall clock truncated to microseconds

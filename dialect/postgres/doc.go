@@ -1,8 +1,9 @@
 // Package postgres is Athanor's PostgreSQL dialect: the SQL syntax core
 // compiles to ($n placeholders, "quoted" identifiers, RETURNING,
 // ON CONFLICT upserts, = ANY($1) for IN with a slice, NULLS FIRST/LAST,
-// ILIKE), the DDL type names, and — in errors.go and types.go — error
-// classification and Go type mapping for pgx.
+// ILIKE), the DDL type names, and — in types.go — the Go type
+// mapping. It links no driver: error classification and the pgx type
+// map setup are in driver/pgxdriver (Classify, RegisterTypes).
 //
 // Types beyond the portable ones: an enum column (core.TypeEnum) has the
 // type named by its core.EnumType, which core.MetaData creates with
@@ -30,8 +31,8 @@
 // It owns no connections: the engine runs what it compiles.
 //
 // Time policy (the same on every dialect): a time.Time is an instant,
-// bound in UTC, read back in UTC. RegisterTypes installs it on a pgx type
-// map: a TIMESTAMP parameter gets the UTC wall clock (pgx alone would
+// bound in UTC, read back in UTC. driver/pgxdriver (RegisterTypes) installs
+// it on each connection's pgx type map: a TIMESTAMP parameter gets the UTC wall clock (pgx alone would
 // send the value's own wall clock), a DATE parameter the UTC calendar
 // date, alone or in arrays; TIMESTAMPTZ keeps the instant; TIMESTAMP and
 // TIMESTAMPTZ scan in UTC. Precision is microseconds, truncated.

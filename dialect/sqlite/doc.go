@@ -2,8 +2,9 @@
 // modernc.org/sqlite): the SQL syntax core compiles to (? placeholders,
 // "quoted" identifiers, RETURNING, ON CONFLICT upserts, UPDATE … FROM,
 // DELETE with joined tables rewritten to WHERE EXISTS, emulated ILIKE),
-// the DDL type names, and — in errors.go and types.go — error
-// classification and Go type mapping.
+// the DDL type names, and — in types.go — the Go type mapping.
+// It links no driver: error classification is in driver/sqlitedriver
+// (Classify).
 //
 // Time policy (the same on every dialect): a time.Time is an instant,
 // stored as SQLite's own text of its UTC wall clock (TimeText:

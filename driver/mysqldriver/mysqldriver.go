@@ -28,7 +28,6 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/athanor-orm/athanor/core"
 	mydialect "github.com/athanor-orm/athanor/dialect/mysql"
 	"github.com/athanor-orm/athanor/engine"
 )
@@ -43,7 +42,7 @@ type runtime struct{}
 
 func (runtime) Driver() engine.Driver { return engine.MySQL }
 
-func (runtime) Configure(c *engine.Config, d engine.DSN) error {
+func (runtime) Configure(c *engine.Config, d *engine.DSN) error {
 	q := url.Values(d.Query)
 	if q == nil {
 		q = url.Values{}
@@ -68,6 +67,9 @@ func (runtime) Configure(c *engine.Config, d engine.DSN) error {
 		mc.User, mc.Passwd = d.User, d.Password
 	}
 	c.MySQL = mc
+	if d.Scheme == "mariadb" {
+		c.Dialect = mydialect.MariaDB
+	}
 	return nil
 }
 
@@ -75,6 +77,9 @@ func (runtime) Configure(c *engine.Config, d engine.DSN) error {
 func config(c *engine.Config) (*mysql.Config, error) {
 	mc, ok := c.MySQL.(*mysql.Config)
 	if !ok || mc == nil {
+		if c.MySQL == nil {
+			return nil, errors.New("mysql config is missing (use ParseConfig)")
+		}
 		return nil, fmt.Errorf("mysql config is a %T, want *mysql.Config", c.MySQL)
 	}
 	return mc, nil
@@ -84,7 +89,8 @@ func config(c *engine.Config) (*mysql.Config, error) {
 // Config.MaxAllowedPacket (what mysql.NewConfig sets).
 var defaultMaxAllowedPacket = mysql.NewConfig().MaxAllowedPacket
 
-func (runtime) Connector(c *engine.Config) (driver.Connector, error) {
+// newConnector returns the go-sql-driver connector for c.
+func newConnector(c *engine.Config) (driver.Connector, error) {
 	mc, err := config(c)
 	if err != nil {
 		return nil, err
@@ -141,14 +147,7 @@ func (runtime) Endpoint(c *engine.Config) engine.Endpoint {
 	return e
 }
 
-func (runtime) Dialect(mariadb bool) core.Dialect {
-	if mariadb {
-		return mydialect.MariaDB
-	}
-	return mydialect.Dialect
-}
-
-func (runtime) Classify(err error) error { return mydialect.Classify(err) }
+func (runtime) Classify(err error) error { return Classify(err) }
 
 func (runtime) ServerError(err error) (int, bool) {
 	var me *mysql.MySQLError
@@ -162,9 +161,36 @@ func (runtime) ServerError(err error) (int, bool) {
 // max_allowed_packet, which it checks before writing.
 func (runtime) NotSent(err error) bool { return errors.Is(err, mysql.ErrPktTooLarge) }
 
-// TimeArg binds a time as its UTC instant truncated to microseconds (the
-// time policy); go-sql-driver then writes its wall clock in cfg.Loc,
-// which Connector makes UTC.
-func (runtime) TimeArg(t time.Time) driver.Value { return mydialect.TimeValue(t) }
+// Interrupted reports "query execution was interrupted" (1317), the
+// answer to a KILL QUERY.
+func (r runtime) Interrupted(err error) bool {
+	n, ok := r.ServerError(err)
+	return ok && n == 1317
+}
 
-func (runtime) RowCountSQL() string { return "SELECT ROW_COUNT()" }
+// Capabilities: a batch outside a transaction runs on several pooled
+// connections at once (the protocol has no pipeline).
+func (runtime) Capabilities() engine.Capabilities { return engine.Capabilities{FanOut: true} }
+
+func (runtime) BeginSQL(opts engine.TxOptions) []string {
+	var out []string
+	if l := opts.Isolation; l != engine.IsolationDefault && l.String() != engine.IsolationDefault.String() {
+		out = append(out, "SET TRANSACTION ISOLATION LEVEL "+l.String())
+	}
+	if opts.ReadOnly {
+		return append(out, "START TRANSACTION READ ONLY")
+	}
+	return append(out, "START TRANSACTION")
+}
+
+func (runtime) EndSQL(engine.TxOptions) []string { return nil }
+
+// sqlConfig is the engine's database/sql adapter's configuration.
+var sqlConfig = &engine.SQLConfig{
+	Runtime: Runtime,
+	// A time is bound as its UTC instant truncated to microseconds (the
+	// time policy); go-sql-driver then writes its wall clock in cfg.Loc,
+	// which the connector makes UTC.
+	TimeArg:     func(t time.Time) driver.Value { return mydialect.TimeValue(t) },
+	RowCountSQL: "SELECT ROW_COUNT()",
+}

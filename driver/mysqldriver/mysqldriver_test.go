@@ -23,7 +23,7 @@ func TestConnectorTimePolicy(t *testing.T) {
 	if !mc.ParseTime || !mc.ClientFoundRows {
 		t.Errorf("parseTime %v, clientFoundRows %v: want both on", mc.ParseTime, mc.ClientFoundRows)
 	}
-	if _, err := mysqldriver.Runtime.Connector(cfg); err != nil {
+	if _, err := mysqldriver.Runtime.Open(cfg, engine.Host{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := mc.Params["time_zone"]; ok || mc.Loc != time.UTC {
@@ -37,7 +37,7 @@ func TestConnectorTimePolicy(t *testing.T) {
 		t.Skip(err)
 	}
 	mc.Loc = berlin
-	_, err = mysqldriver.Runtime.Connector(cfg)
+	_, err = mysqldriver.Runtime.Open(cfg, engine.Host{})
 	if err == nil || !strings.Contains(err.Error(), "loc=Europe/Berlin") {
 		t.Errorf("loc=Europe/Berlin: %v, want refused", err)
 	}

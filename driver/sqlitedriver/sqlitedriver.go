@@ -10,6 +10,7 @@
 package sqlitedriver
 
 import (
+	"context"
 	"database/sql/driver"
 	"errors"
 	"strings"
@@ -32,13 +33,9 @@ type runtime struct{}
 
 func (runtime) Driver() engine.Driver { return engine.SQLite }
 
-func (runtime) Configure(c *engine.Config, d engine.DSN) error {
+func (runtime) Configure(c *engine.Config, d *engine.DSN) error {
 	c.SQLite = d.Path
 	return nil
-}
-
-func (runtime) Connector(c *engine.Config) (driver.Connector, error) {
-	return sqlite.NewConnector(c.SQLite)
 }
 
 func (runtime) Endpoint(c *engine.Config) engine.Endpoint {
@@ -46,9 +43,7 @@ func (runtime) Endpoint(c *engine.Config) engine.Endpoint {
 	return engine.Endpoint{Database: p}
 }
 
-func (runtime) Dialect(bool) core.Dialect { return litedialect.Dialect }
-
-func (runtime) Classify(err error) error { return litedialect.Classify(err) }
+func (runtime) Classify(err error) error { return Classify(err) }
 
 func (runtime) ServerError(err error) (int, bool) {
 	var se *sqlite.Error
@@ -60,9 +55,70 @@ func (runtime) ServerError(err error) (int, bool) {
 
 func (runtime) NotSent(error) bool { return false }
 
-// TimeArg binds a time as SQLite's own text form of its UTC wall clock
-// (the time policy; see the engine package doc), which compares equal to
-// what CURRENT_TIMESTAMP and datetime() write.
-func (runtime) TimeArg(t time.Time) driver.Value { return litedialect.TimeText(t) }
+// Interrupted is false: an interrupted statement (sqlite3_interrupt) only
+// ever follows the caller's context ending, which the engine sees first.
+func (runtime) Interrupted(error) bool { return false }
 
-func (runtime) RowCountSQL() string { return "SELECT changes()" }
+// Capabilities: a batch runs its statements one after another on one
+// connection (SQLite has one writer).
+func (runtime) Capabilities() engine.Capabilities { return engine.Capabilities{} }
+
+// BeginSQL: SQLite has one isolation level (serializable), so Isolation
+// is ignored. A transaction that is not ReadOnly begins IMMEDIATE (it
+// takes the write lock at once, waiting up to busy_timeout), which avoids
+// deadlocks between two readers upgrading to writers; a ReadOnly one runs
+// with PRAGMA query_only, which refuses writes on the connection until
+// EndSQL turns it off.
+func (runtime) BeginSQL(opts engine.TxOptions) []string {
+	if opts.ReadOnly {
+		return []string{"BEGIN DEFERRED", "PRAGMA query_only = 1"}
+	}
+	return []string{"BEGIN IMMEDIATE"}
+}
+
+func (runtime) EndSQL(opts engine.TxOptions) []string {
+	if opts.ReadOnly {
+		return []string{"PRAGMA query_only = 0"}
+	}
+	return nil
+}
+
+// Open makes the connector. modernc.org/sqlite interrupts the running
+// statement (sqlite3_interrupt) when its context ends; the connection is
+// destroyed afterwards as on every driver.
+func (runtime) Open(c *engine.Config, _ engine.Host) (engine.Connector, error) {
+	if c.SQLite == "" {
+		return nil, errors.New("sqlite database path is missing")
+	}
+	dc, err := sqlite.NewConnector(c.SQLite)
+	if err != nil {
+		return nil, err
+	}
+	return &connector{dc: dc}, nil
+}
+
+// sqlConfig is the engine's database/sql adapter's configuration.
+var sqlConfig = &engine.SQLConfig{
+	Runtime: Runtime,
+	// A time is bound as SQLite's own text form of its UTC wall clock
+	// (the time policy; see the engine package doc), which compares equal
+	// to what CURRENT_TIMESTAMP and datetime() write.
+	TimeArg:     func(t time.Time) driver.Value { return litedialect.TimeText(t) },
+	RowCountSQL: "SELECT changes()",
+}
+
+type connector struct{ dc driver.Connector }
+
+func (k *connector) Connect(ctx context.Context, h engine.Host) (engine.Conn, error) {
+	c, err := k.dc.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return engine.NewSQLConn(c, h, sqlConfig), nil
+}
+
+func (k *connector) Dialect(context.Context, engine.Conn) (core.Dialect, error) {
+	return litedialect.Dialect, nil
+}
+
+func (k *connector) Close() error { return nil }

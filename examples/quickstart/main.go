@@ -27,6 +27,7 @@ import (
 
 	"github.com/athanor-orm/athanor/core"
 	_ "github.com/athanor-orm/athanor/driver/mysqldriver"  // mysql://, mariadb://
+	_ "github.com/athanor-orm/athanor/driver/pgxdriver"    // postgres://
 	_ "github.com/athanor-orm/athanor/driver/sqlitedriver" // sqlite:// (the default)
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/mapper"

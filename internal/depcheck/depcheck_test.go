@@ -32,6 +32,26 @@ func TestDeps(t *testing.T) {
 		forbidden []string // prefixes that must not be linked
 	}{
 		{
+			pkg:       "github.com/athanor-orm/athanor/internal/depcheck/engineonly",
+			want:      []string{"github.com/athanor-orm/athanor/engine"},
+			forbidden: []string{"github.com/jackc/pgx", "github.com/go-sql-driver/mysql", "modernc.org/sqlite", "go.opentelemetry.io"},
+		},
+		{
+			pkg:       "github.com/athanor-orm/athanor/dialect/postgres",
+			want:      []string{"github.com/athanor-orm/athanor/core"},
+			forbidden: []string{"github.com/jackc/pgx", "github.com/go-sql-driver/mysql", "modernc.org/sqlite"},
+		},
+		{
+			pkg:       "github.com/athanor-orm/athanor/dialect/mysql",
+			want:      []string{"github.com/athanor-orm/athanor/core"},
+			forbidden: []string{"github.com/jackc/pgx", "github.com/go-sql-driver/mysql", "modernc.org/sqlite"},
+		},
+		{
+			pkg:       "github.com/athanor-orm/athanor/dialect/sqlite",
+			want:      []string{"github.com/athanor-orm/athanor/core"},
+			forbidden: []string{"github.com/jackc/pgx", "github.com/go-sql-driver/mysql", "modernc.org/sqlite"},
+		},
+		{
 			pkg:       "github.com/athanor-orm/athanor/internal/depcheck/pgonly",
 			want:      []string{"github.com/jackc/pgx/v5", "github.com/athanor-orm/athanor/engine"},
 			forbidden: []string{"github.com/go-sql-driver/mysql", "modernc.org/sqlite", "go.opentelemetry.io"},
@@ -39,12 +59,12 @@ func TestDeps(t *testing.T) {
 		{
 			pkg:       "github.com/athanor-orm/athanor/driver/mysqldriver",
 			want:      []string{"github.com/go-sql-driver/mysql"},
-			forbidden: []string{"modernc.org/sqlite", "go.opentelemetry.io"},
+			forbidden: []string{"github.com/jackc/pgx", "modernc.org/sqlite", "go.opentelemetry.io"},
 		},
 		{
 			pkg:       "github.com/athanor-orm/athanor/driver/sqlitedriver",
 			want:      []string{"modernc.org/sqlite"},
-			forbidden: []string{"github.com/go-sql-driver/mysql", "go.opentelemetry.io"},
+			forbidden: []string{"github.com/jackc/pgx", "github.com/go-sql-driver/mysql", "go.opentelemetry.io"},
 		},
 	}
 	for _, tt := range tests {

@@ -1,5 +1,6 @@
 // Command pgonly is a PostgreSQL-only program: it imports the engine and
-// nothing else of Athanor's. The depcheck test lists what it links.
+// the pgx driver, and nothing else of Athanor's. The depcheck test lists
+// what it links.
 package main
 
 import (
@@ -7,6 +8,7 @@ import (
 	"fmt"
 	"os"
 
+	_ "github.com/athanor-orm/athanor/driver/pgxdriver"
 	"github.com/athanor-orm/athanor/engine"
 )
 

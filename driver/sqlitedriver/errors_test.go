@@ -1,4 +1,4 @@
-package sqlite_test
+package sqlitedriver_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	sqlitedrv "modernc.org/sqlite"
 
 	"github.com/athanor-orm/athanor"
-	"github.com/athanor-orm/athanor/dialect/sqlite"
+	"github.com/athanor-orm/athanor/driver/sqlitedriver"
 	"github.com/athanor-orm/athanor/internal/testdb"
 )
 
@@ -91,14 +91,14 @@ func TestClassifyPassesThrough(t *testing.T) {
 		"already classified": already,
 	} {
 		t.Run(name, func(t *testing.T) {
-			if got := sqlite.Classify(err); got != err {
+			if got := sqlitedriver.Classify(err); got != err {
 				t.Fatalf("Classify(%v) = %v, want it unchanged", err, got)
 			}
 		})
 	}
 	t.Run("syntax error stays a sqlite.Error", func(t *testing.T) {
 		_, raw := open(t).Exec(`SELEC 1`)
-		if got := sqlite.Classify(raw); got != raw {
+		if got := sqlitedriver.Classify(raw); got != raw {
 			t.Fatalf("Classify changed %v into %v", raw, got)
 		}
 	})
@@ -151,7 +151,7 @@ func TestClassifyRealDatabase(t *testing.T) {
 			if raw == nil {
 				t.Fatal("no error")
 			}
-			checkKind(t, sqlite.Classify(raw), raw, v.kind, v.table, v.column, v.constraint)
+			checkKind(t, sqlitedriver.Classify(raw), raw, v.kind, v.table, v.column, v.constraint)
 		})
 	}
 
@@ -164,7 +164,7 @@ func TestClassifyRealDatabase(t *testing.T) {
 		defer ta.Rollback()
 		mustExec(t, ta, `INSERT INTO parent VALUES (10)`)
 		_, raw := b.ExecContext(ctx, `INSERT INTO parent VALUES (11)`)
-		got := sqlite.Classify(raw)
+		got := sqlitedriver.Classify(raw)
 		checkKind(t, got, raw, athanor.ErrLockTimeout, "", "", "")
 		if !athanor.IsRetryable(got) {
 			t.Error("SQLITE_BUSY is not retryable")
@@ -184,7 +184,7 @@ func TestClassifyRealDatabase(t *testing.T) {
 		}
 		mustExec(t, b, `INSERT INTO parent VALUES (20)`)
 		_, raw := ta.ExecContext(ctx, `INSERT INTO parent VALUES (21)`)
-		got := sqlite.Classify(raw)
+		got := sqlitedriver.Classify(raw)
 		checkKind(t, got, raw, athanor.ErrSerialization, "", "", "")
 		if !athanor.IsRetryable(got) {
 			t.Error("SQLITE_BUSY_SNAPSHOT is not retryable")
@@ -194,12 +194,12 @@ func TestClassifyRealDatabase(t *testing.T) {
 	t.Run("read-only database", func(t *testing.T) {
 		ro := openPath(t, path, "&mode=ro")
 		_, raw := ro.ExecContext(ctx, `INSERT INTO parent VALUES (30)`)
-		checkKind(t, sqlite.Classify(raw), raw, athanor.ErrReadOnly, "", "", "")
+		checkKind(t, sqlitedriver.Classify(raw), raw, athanor.ErrReadOnly, "", "", "")
 	})
 
 	t.Run("read-only connection: query_only", func(t *testing.T) {
 		ro := openPath(t, path, "&_pragma=query_only(1)")
 		_, raw := ro.ExecContext(ctx, `INSERT INTO parent VALUES (31)`)
-		checkKind(t, sqlite.Classify(raw), raw, athanor.ErrReadOnly, "", "", "")
+		checkKind(t, sqlitedriver.Classify(raw), raw, athanor.ErrReadOnly, "", "", "")
 	})
 }

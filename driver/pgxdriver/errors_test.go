@@ -1,4 +1,4 @@
-package postgres_test
+package pgxdriver_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/athanor-orm/athanor"
-	"github.com/athanor-orm/athanor/dialect/postgres"
+	"github.com/athanor-orm/athanor/driver/pgxdriver"
 	"github.com/athanor-orm/athanor/internal/testdb"
 )
 
@@ -54,7 +54,7 @@ func TestClassifyTable(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := postgres.Classify(tc.err)
+			got := pgxdriver.Classify(tc.err)
 			if tc.kind == nil {
 				if got != tc.err {
 					t.Fatalf("Classify(%v) = %v, want it unchanged", tc.err, got)
@@ -122,7 +122,7 @@ func connect(t *testing.T, e testdb.Endpoint) *pgx.Conn {
 	if err != nil {
 		t.Fatalf("connect %s: %v", e, err)
 	}
-	postgres.RegisterTypes(c.TypeMap())
+	pgxdriver.RegisterTypes(c.TypeMap())
 	t.Cleanup(func() { c.Close(context.Background()) })
 	return c
 }
@@ -176,7 +176,7 @@ func TestClassifyRealServer(t *testing.T) {
 			if raw == nil {
 				t.Fatal("no error")
 			}
-			checkKind(t, postgres.Classify(raw), raw, v.kind, v.table, v.column, v.constraint)
+			checkKind(t, pgxdriver.Classify(raw), raw, v.kind, v.table, v.column, v.constraint)
 		})
 	}
 
@@ -215,7 +215,7 @@ func TestClassifyRealServer(t *testing.T) {
 		if raw == nil {
 			t.Fatal("second SERIALIZABLE commit succeeded")
 		}
-		got := postgres.Classify(raw)
+		got := pgxdriver.Classify(raw)
 		checkKind(t, got, raw, athanor.ErrSerialization, "", "", "")
 		if !athanor.IsRetryable(got) {
 			t.Error("serialization failure is not retryable")
@@ -260,7 +260,7 @@ func TestClassifyRealServer(t *testing.T) {
 		if raw == nil {
 			t.Fatal("no deadlock reported")
 		}
-		checkKind(t, postgres.Classify(raw), raw, athanor.ErrDeadlock, "", "", "")
+		checkKind(t, pgxdriver.Classify(raw), raw, athanor.ErrDeadlock, "", "", "")
 	})
 
 	t.Run("lock not available", func(t *testing.T) {
@@ -275,7 +275,7 @@ func TestClassifyRealServer(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, raw := b.Exec(ctx, `SELECT * FROM lk WHERE id = 1 FOR UPDATE NOWAIT`)
-		checkKind(t, postgres.Classify(raw), raw, athanor.ErrLockTimeout, "", "", "")
+		checkKind(t, pgxdriver.Classify(raw), raw, athanor.ErrLockTimeout, "", "", "")
 	})
 
 	t.Run("read-only transaction", func(t *testing.T) {
@@ -285,7 +285,7 @@ func TestClassifyRealServer(t *testing.T) {
 		}
 		defer tx.Rollback(ctx)
 		_, raw := tx.Exec(ctx, `INSERT INTO parent VALUES (2)`)
-		checkKind(t, postgres.Classify(raw), raw, athanor.ErrReadOnly, "", "", "")
+		checkKind(t, pgxdriver.Classify(raw), raw, athanor.ErrReadOnly, "", "", "")
 	})
 
 	t.Run("read-only server", func(t *testing.T) {
@@ -295,7 +295,7 @@ func TestClassifyRealServer(t *testing.T) {
 		testdb.CaughtUp(t, cl)
 		r := connect(t, cl.Replicas[0])
 		_, raw := r.Exec(ctx, `INSERT INTO parent VALUES (3)`)
-		checkKind(t, postgres.Classify(raw), raw, athanor.ErrReadOnly, "", "", "")
+		checkKind(t, pgxdriver.Classify(raw), raw, athanor.ErrReadOnly, "", "", "")
 	})
 
 	t.Run("connection lost: backend terminated", func(t *testing.T) {
@@ -310,26 +310,26 @@ func TestClassifyRealServer(t *testing.T) {
 		if raw == nil {
 			t.Fatal("query on a terminated backend succeeded")
 		}
-		got := postgres.Classify(raw)
+		got := pgxdriver.Classify(raw)
 		checkKind(t, got, nil, athanor.ErrConnectionLost, "", "", "")
 		if !athanor.IsConnectionError(got) {
 			t.Error("IsConnectionError = false")
 		}
 		// The next use of the dead connection is connection lost too.
 		raw = victim.QueryRow(ctx, `SELECT 1`).Scan(&one)
-		checkKind(t, postgres.Classify(raw), nil, athanor.ErrConnectionLost, "", "", "")
+		checkKind(t, pgxdriver.Classify(raw), nil, athanor.ErrConnectionLost, "", "", "")
 	})
 
 	t.Run("connection refused", func(t *testing.T) {
 		e := cl.Primary
 		e.Port = "1" // nothing listens there
 		_, raw := pgx.Connect(ctx, e.DriverDSN())
-		checkKind(t, postgres.Classify(raw), nil, athanor.ErrConnectionLost, "", "", "")
+		checkKind(t, pgxdriver.Classify(raw), nil, athanor.ErrConnectionLost, "", "", "")
 	})
 
 	t.Run("syntax error stays a PgError", func(t *testing.T) {
 		_, raw := c.Exec(ctx, `SELEC 1`)
-		if got := postgres.Classify(raw); got != raw {
+		if got := pgxdriver.Classify(raw); got != raw {
 			t.Fatalf("Classify changed %v into %v", raw, got)
 		}
 	})

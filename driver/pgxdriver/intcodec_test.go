@@ -1,4 +1,4 @@
-package postgres_test
+package pgxdriver_test
 
 import (
 	"strings"
@@ -6,15 +6,15 @@ import (
 
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/athanor-orm/athanor/dialect/postgres"
+	"github.com/athanor-orm/athanor/driver/pgxdriver"
 )
 
 // A float bound to an integer parameter is encoded only when it is a
 // whole number in range; pgx alone truncates 1.5 to 1.
 func TestWholeIntEncoding(t *testing.T) {
 	m := pgtype.NewMap()
-	postgres.RegisterTypes(m)
-	postgres.RegisterTypes(m) // idempotent: no codec wrapped twice
+	pgxdriver.RegisterTypes(m)
+	pgxdriver.RegisterTypes(m) // idempotent: no codec wrapped twice
 	type myFloat float64
 	half := 1.5
 	whole := 2.0

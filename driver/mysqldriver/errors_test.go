@@ -1,4 +1,4 @@
-package mysql_test
+package mysqldriver_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	mysqldrv "github.com/go-sql-driver/mysql"
 
 	"github.com/athanor-orm/athanor"
-	"github.com/athanor-orm/athanor/dialect/mysql"
+	"github.com/athanor-orm/athanor/driver/mysqldriver"
 	"github.com/athanor-orm/athanor/internal/testdb"
 )
 
@@ -63,7 +63,7 @@ func TestClassifyTable(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := mysql.Classify(tc.err)
+			got := mysqldriver.Classify(tc.err)
 			if tc.kind == nil {
 				if got != tc.err {
 					t.Fatalf("Classify(%v) = %v, want it unchanged", tc.err, got)
@@ -196,7 +196,7 @@ func TestClassifyRealServer(t *testing.T) {
 			if raw == nil {
 				t.Fatal("no error")
 			}
-			checkKind(t, mysql.Classify(raw), raw, v.kind, v.table, v.column, v.constraint)
+			checkKind(t, mysqldriver.Classify(raw), raw, v.kind, v.table, v.column, v.constraint)
 		})
 	}
 
@@ -224,7 +224,7 @@ func TestClassifyRealServer(t *testing.T) {
 		if raw == nil {
 			t.Fatal("no deadlock reported")
 		}
-		got := mysql.Classify(raw)
+		got := mysqldriver.Classify(raw)
 		checkKind(t, got, raw, athanor.ErrDeadlock, "", "", "")
 		if !athanor.IsRetryable(got) {
 			t.Error("deadlock is not retryable")
@@ -238,9 +238,9 @@ func TestClassifyRealServer(t *testing.T) {
 		defer mustExec(t, a, `ROLLBACK`)
 		mustExec(t, b, `SET SESSION innodb_lock_wait_timeout = 1`)
 		_, raw := b.ExecContext(ctx, `UPDATE lk SET id = 2 WHERE id = 1`)
-		checkKind(t, mysql.Classify(raw), raw, athanor.ErrLockTimeout, "", "", "")
+		checkKind(t, mysqldriver.Classify(raw), raw, athanor.ErrLockTimeout, "", "", "")
 		_, raw = b.ExecContext(ctx, `SELECT * FROM lk WHERE id = 1 FOR UPDATE NOWAIT`)
-		checkKind(t, mysql.Classify(raw), raw, athanor.ErrLockTimeout, "", "", "")
+		checkKind(t, mysqldriver.Classify(raw), raw, athanor.ErrLockTimeout, "", "", "")
 	})
 
 	t.Run("read-only transaction", func(t *testing.T) {
@@ -248,7 +248,7 @@ func TestClassifyRealServer(t *testing.T) {
 		mustExec(t, c, `START TRANSACTION READ ONLY`)
 		defer mustExec(t, c, `ROLLBACK`)
 		_, raw := c.ExecContext(ctx, `INSERT INTO parent VALUES (2)`)
-		checkKind(t, mysql.Classify(raw), raw, athanor.ErrReadOnly, "", "", "")
+		checkKind(t, mysqldriver.Classify(raw), raw, athanor.ErrReadOnly, "", "", "")
 	})
 
 	t.Run("read-only server", func(t *testing.T) {
@@ -258,7 +258,7 @@ func TestClassifyRealServer(t *testing.T) {
 		testdb.CaughtUp(t, cl)
 		r := open(t, cl.Replicas[0])
 		_, raw := r.ExecContext(ctx, `INSERT INTO parent VALUES (3)`)
-		checkKind(t, mysql.Classify(raw), raw, athanor.ErrReadOnly, "", "", "")
+		checkKind(t, mysqldriver.Classify(raw), raw, athanor.ErrReadOnly, "", "", "")
 	})
 
 	t.Run("connection lost: KILL CONNECTION", func(t *testing.T) {
@@ -273,7 +273,7 @@ func TestClassifyRealServer(t *testing.T) {
 		if raw == nil {
 			t.Fatal("query on a killed connection succeeded")
 		}
-		got := mysql.Classify(raw)
+		got := mysqldriver.Classify(raw)
 		checkKind(t, got, raw, athanor.ErrConnectionLost, "", "", "")
 		if !athanor.IsConnectionError(got) {
 			t.Error("IsConnectionError = false")
@@ -297,19 +297,19 @@ func TestClassifyRealServer(t *testing.T) {
 		if raw == nil {
 			t.Skip("the server let SLEEP finish") // MySQL returns 1 from an interrupted SLEEP
 		}
-		checkKind(t, mysql.Classify(raw), raw, athanor.ErrConnectionLost, "", "", "")
+		checkKind(t, mysqldriver.Classify(raw), raw, athanor.ErrConnectionLost, "", "", "")
 	})
 
 	t.Run("connection refused", func(t *testing.T) {
 		e := cl.Primary
 		e.Port = "1"
 		raw := open(t, e).PingContext(ctx)
-		checkKind(t, mysql.Classify(raw), raw, athanor.ErrConnectionLost, "", "", "")
+		checkKind(t, mysqldriver.Classify(raw), raw, athanor.ErrConnectionLost, "", "", "")
 	})
 
 	t.Run("syntax error stays a MySQLError", func(t *testing.T) {
 		_, raw := db.ExecContext(ctx, `SELEC 1`)
-		if got := mysql.Classify(raw); got != raw {
+		if got := mysqldriver.Classify(raw); got != raw {
 			t.Fatalf("Classify changed %v into %v", raw, got)
 		}
 	})

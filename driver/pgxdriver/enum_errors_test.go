@@ -1,4 +1,4 @@
-package postgres_test
+package pgxdriver_test
 
 import (
 	"errors"
@@ -8,13 +8,13 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/athanor-orm/athanor"
-	"github.com/athanor-orm/athanor/dialect/postgres"
+	"github.com/athanor-orm/athanor/driver/pgxdriver"
 )
 
 // A value outside an enum type is a check violation; the message keeps
 // the type's name and drops the value. Other 22P02 errors stay as they are.
 func TestClassifyEnumInput(t *testing.T) {
-	err := postgres.Classify(&pgconn.PgError{Code: "22P02", Message: `invalid input value for enum post_status: "secret"`})
+	err := pgxdriver.Classify(&pgconn.PgError{Code: "22P02", Message: `invalid input value for enum post_status: "secret"`})
 	var dbErr *athanor.DBError
 	if !errors.Is(err, athanor.ErrCheckViolation) || !errors.As(err, &dbErr) {
 		t.Fatalf("got %v", err)
@@ -23,7 +23,7 @@ func TestClassifyEnumInput(t *testing.T) {
 		t.Fatalf("message %q, error %q", dbErr.Message, err)
 	}
 	other := &pgconn.PgError{Code: "22P02", Message: `invalid input syntax for type integer: "x"`}
-	if got := postgres.Classify(other); got != error(other) {
+	if got := pgxdriver.Classify(other); got != error(other) {
 		t.Fatalf("other 22P02: %v", got)
 	}
 }

@@ -1,4 +1,4 @@
-package postgres
+package pgxdriver
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package mysql
+package mysqldriver
 
 import (
 	"context"

@@ -295,10 +295,8 @@ func runBatchSequential(ctx context.Context, s *SQLConn, prefix string, items []
 		if len(r.cols) == 0 {
 			// No result set: ask the connection how many rows the
 			// statement changed.
-			v, err := s.QueryValue(ctx, s.cfg.RowCountSQL)
-			if err == nil {
-				out[i].RowsAffected, err = toInt64(v)
-			}
+			var err error
+			out[i].RowsAffected, err = s.QueryInt(ctx, s.cfg.RowCountSQL)
 			if err != nil && !s.ServerError(err) {
 				s.h.Taint()
 			}

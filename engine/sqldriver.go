@@ -72,6 +72,16 @@ func (s *SQLConn) QueryValue(ctx context.Context, sql string) (driver.Value, err
 	return r.vals[0], nil
 }
 
+// QueryInt runs a query without arguments whose first column is an
+// integer (a row count, a connection id) and returns it.
+func (s *SQLConn) QueryInt(ctx context.Context, sql string) (int64, error) {
+	v, err := s.QueryValue(ctx, sql)
+	if err != nil {
+		return 0, err
+	}
+	return toInt64(v)
+}
+
 // namedArgs converts args to driver values the way database/sql does.
 func (s *SQLConn) namedArgs(args []any) ([]driver.NamedValue, error) {
 	if len(args) == 0 {

@@ -69,11 +69,7 @@ func (k *connector) Connect(ctx context.Context, h engine.Host) (engine.Conn, er
 	}
 	sc := engine.NewSQLConn(c, h, sqlConfig)
 	// The connection id is what KILL CONNECTION needs after a cancel.
-	v, err := sc.QueryValue(ctx, "SELECT CONNECTION_ID()")
-	var id int64
-	if err == nil {
-		id, err = toInt64(v)
-	}
+	id, err := sc.QueryInt(ctx, "SELECT CONNECTION_ID()")
 	if err != nil {
 		_ = c.Close()
 		return nil, fmt.Errorf("connection id: %w", err)
@@ -115,20 +111,6 @@ func (k *connector) Close() error {
 		}
 	}
 	return nil
-}
-
-func toInt64(v driver.Value) (int64, error) {
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case []byte:
-		return strconv.ParseInt(string(x), 10, 64)
-	case string:
-		return strconv.ParseInt(x, 10, 64)
-	case uint64:
-		return int64(x), nil
-	}
-	return 0, fmt.Errorf("unexpected %T", v)
 }
 
 // myConn is a MySQL connection: the engine's database/sql adapter, with

@@ -1,8 +1,28 @@
-// Package migrate applies versioned schema migrations — SQL files and Go
-// functions — to PostgreSQL, MySQL/MariaDB and SQLite, records them in a
-// version table, and serialises concurrent deployers with a database
-// lock. It does not compute migrations from models (autogenerate) and
-// renders no DDL; the cli package puts a command line on top.
+// Package migrate owns a database's schema lifecycle after CreateAll: it
+// computes migrations from the models (Diff, DiffLive, AutogenerateLive:
+// the models against the live schema as package inspect reflects it,
+// rendered as up and down SQL per dialect), and applies versioned
+// migrations — SQL files and Go functions — to PostgreSQL, MySQL/MariaDB
+// and SQLite, recording them in a version table and serialising
+// concurrent deployers with a database lock. The cli package puts a
+// command line on top.
+//
+// # Autogenerate
+//
+// DiffLive(ctx, db, models, opts) reflects the database (leaving out the
+// version table) and returns the Plan that makes it equal to the models:
+// tables, columns (type, nullability, default, comment), indexes, unique
+// constraints, foreign keys, checks and enum values, each change marked
+// Destructive when it can lose data (a drop, a narrowing, an enum value
+// removed). An empty Plan means the database and the models agree, a
+// check worth running in CI. Renames cannot be told from a drop and an
+// add: give them as DiffOptions.Renames or with the renamed_from tag
+// option of a mapped field, and they become RENAME statements.
+// AutogenerateLive writes the Plan as <version>_<name>.<dialect>.up.sql
+// and .down.sql in the migrations directory; it refuses destructive
+// changes unless DiffOptions.AllowDestructive is set, and writes nothing
+// when there is no change (ErrNoChanges). Both sides are compared after
+// inspect.Normalize, which states what each server does not preserve.
 //
 // # Files
 //

@@ -125,6 +125,11 @@ type Session struct {
 	txLock sync.RWMutex
 	tx     Tx                       // guarded by txLock; nil: no transaction open
 	txLog  *journal                 // guarded by txLock; undoes the transaction
+	// sps are the transactions enclosing open savepoints, outermost
+	// first (tx is the innermost); txHandle is Begin's handle of tx, nil
+	// for a transaction a flush began (see tx.go). Guarded by txLock.
+	sps      []txFrame
+	txHandle *SessionTx
 	flush  atomic.Pointer[flushCtx] // the running flush's context; stored holding txLock
 	// txMu is held while a statement runs on tx, whose connection serves
 	// one at a time.
@@ -385,6 +390,9 @@ func (s *Session) Commit(ctx context.Context) (router.Token, error) {
 	if s.tx == nil {
 		return s.Token(), nil
 	}
+	if err := s.releaseSavepoints(ctx); err != nil {
+		return router.Token{}, err
+	}
 	tok, err := s.tx.Commit(ctx)
 	if err != nil {
 		inserted := s.txLog.inserted()
@@ -412,7 +420,7 @@ func (s *Session) Rollback(ctx context.Context) error {
 	if s.tx == nil {
 		return nil
 	}
-	err := s.tx.Rollback(ctx)
+	err := s.rootTx().Rollback(ctx) // and the savepoints open in it
 	s.endTx(false)
 	if err != nil && !errors.Is(err, engine.ErrTxDone) {
 		return fmt.Errorf("session: rollback: %w", err)
@@ -426,6 +434,7 @@ func (s *Session) endTx(committed bool) {
 	if !committed && s.txLog != nil {
 		s.txLog.restore(s)
 	}
+	s.endFrames(committed)
 	s.tx, s.txLog = nil, nil
 }
 

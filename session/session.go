@@ -123,18 +123,19 @@ type Session struct {
 	// order: flushMu, txLock, txMu, then the identity map's and the
 	// object set's own locks.
 	txLock sync.RWMutex
-	tx     Tx       // guarded by txLock; nil: no transaction open
-	txLog  *journal // guarded by txLock; undoes the transaction
+	tx     Tx                       // guarded by txLock; nil: no transaction open
+	txLog  *journal                 // guarded by txLock; undoes the transaction
+	flush  atomic.Pointer[flushCtx] // the running flush's context; stored holding txLock
+	// txMu is held while a statement runs on tx, whose connection serves
+	// one at a time.
+	txMu   sync.Mutex
+	closed atomic.Bool
+
 	// sps are the transactions enclosing open savepoints, outermost
 	// first (tx is the innermost); txHandle is Begin's handle of tx, nil
 	// for a transaction a flush began (see tx.go). Guarded by txLock.
 	sps      []txFrame
 	txHandle *SessionTx
-	flush    atomic.Pointer[flushCtx] // the running flush's context; stored holding txLock
-	// txMu is held while a statement runs on tx, whose connection serves
-	// one at a time.
-	txMu   sync.Mutex
-	closed atomic.Bool
 
 	tokMu sync.Mutex
 	token router.Token // guarded by tokMu

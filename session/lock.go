@@ -56,10 +56,11 @@ type queryLock struct {
 // wait for). Options.Tx.ReadOnly, which begins a DEFERRED transaction,
 // makes a locking query fail on every dialect.
 //
-// Only the query's own rows are locked (on PostgreSQL, rows of tables
-// joined with Join are locked too; on MySQL and MariaDB as well); rows
-// that eager loads (loader options) read are not. Count and Exists of a
-// locking query fail with ErrLockNotQuery.
+// The clause is on the query's SELECT; the statements of eager loads
+// (loader options) do not lock. Objects the identity map already holds
+// come back as held, untouched by the locked read: load the rows to lock
+// inside the transaction (or Refresh them) to work on current values.
+// Count and Exists of a locking query fail with ErrLockNotQuery.
 func (q *QueryOf[T]) ForUpdate(opts ...core.LockOption) *QueryOf[T] {
 	n := q.clone()
 	n.lock = queryLock{mode: lockUpdate, opts: opts}

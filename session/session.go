@@ -369,6 +369,9 @@ func (s *Session) readCtx(ctx context.Context) context.Context {
 // After an error matching athanor.ErrOutcomeUnknown, the objects the
 // commit was to insert leave the session, so that committing again does
 // not insert them twice (see "Unknown outcomes" in the package doc).
+//
+// Savepoints still open (see Begin) are released into the transaction
+// before it commits.
 func (s *Session) Commit(ctx context.Context) (router.Token, error) {
 	if err := engine.CheckContext(ctx); err != nil {
 		return router.Token{}, err
@@ -409,7 +412,8 @@ func (s *Session) Commit(ctx context.Context) (router.Token, error) {
 	return tok, nil
 }
 
-// Rollback rolls the session's transaction back. Objects inserted in it
+// Rollback rolls the session's transaction back, with the savepoints
+// open in it (see Begin). Objects inserted in it
 // become pending again (their generated keys cleared), deleted ones
 // persistent, and changed ones keep their changes as pending changes
 // against their pre-transaction values.

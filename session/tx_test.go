@@ -390,6 +390,38 @@ func TestRunInTxDoesNotRetryOtherErrors(t *testing.T) {
 	if n := count(t, db, "stx_items"); n != 2 { // it (pending before RunInTx) and try3
 		t.Errorf("%d rows, want 2", n)
 	}
+	// A panic in fn rolls back and goes on up; the session can begin
+	// again.
+	func() {
+		defer func() {
+			if r := recover(); r != "fn panicked" {
+				t.Errorf("recovered %v", r)
+			}
+		}()
+		_ = s.RunInTx(ctx, func(ctx context.Context, s *session.Session) error {
+			if err := s.Add(&stxItem{Name: "p"}); err != nil {
+				return err
+			}
+			if err := s.Flush(ctx); err != nil {
+				return err
+			}
+			panic("fn panicked")
+		}, session.TxOptions{})
+	}()
+	if n := count(t, db, "stx_items"); n != 2 {
+		t.Errorf("%d rows after the panic, want 2", n)
+	}
+	// A context cancelled during the backoff ends the retries.
+	cctx, cancel := context.WithCancel(ctx)
+	calls = 0
+	err = s.RunInTx(cctx, func(context.Context, *session.Session) error {
+		calls++
+		cancel()
+		return &athanor.DBError{Kind: athanor.ErrSerialization, Message: "test"}
+	}, session.TxOptions{})
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, athanor.ErrSerialization) || calls != 1 {
+		t.Errorf("RunInTx with a cancelled context: %v after %d calls", err, calls)
+	}
 }
 
 // TestJobQueueSkipLocked: 8 workers, each with its own session, take

@@ -172,9 +172,9 @@
 // QueryOf.ForUpdate and ForShare (with core.SkipLocked or core.NoWait)
 // lock the rows a query reads until the session's transaction ends; run
 // outside one they fail with ErrLockOutsideTx, as their locks would end
-// with the statement. Objects the identity map already holds come back
-// as held (a load never overwrites them): load the rows to lock inside
-// the transaction, or Refresh them. SQLite has no row locks: there the
+// with the statement. Objects the session already held are reloaded
+// from the locked rows, so they hold the values the lock protects
+// (unless Options.NoAutoflush). SQLite has no row locks: there the
 // clause is not sent, and the transaction's BEGIN IMMEDIATE holds the
 // database's write lock instead (see QueryOf.ForUpdate).
 //

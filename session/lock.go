@@ -5,11 +5,14 @@ package session
 // transaction will hold the locks.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
+	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/router"
 )
 
@@ -57,10 +60,13 @@ type queryLock struct {
 // makes a locking query fail on every dialect.
 //
 // The clause is on the query's SELECT; the statements of eager loads
-// (loader options) do not lock. Objects the identity map already holds
-// come back as held, untouched by the locked read: load the rows to lock
-// inside the transaction (or Refresh them) to work on current values.
-// Count and Exists of a locking query fail with ErrLockNotQuery.
+// (loader options) do not lock. A load keeps the objects the session
+// already holds as they are, so a locking query reloads the columns of
+// those it returns (one statement each) from the rows it has locked: the
+// objects hold the values the lock protects. (After the query's
+// autoflush they have no unflushed changes to lose; with
+// Options.NoAutoflush they are returned as held.) Count and Exists of a
+// locking query fail with ErrLockNotQuery.
 func (q *QueryOf[T]) ForUpdate(opts ...core.LockOption) *QueryOf[T] {
 	n := q.clone()
 	n.lock = queryLock{mode: lockUpdate, opts: opts}
@@ -106,5 +112,71 @@ func (q *QueryOf[T]) checkLock() error {
 	if !open {
 		return fmt.Errorf("session: query %s: %w", q.m.Name, ErrLockOutsideTx)
 	}
+	return nil
+}
+
+// refreshHeld reloads, under the query's lock, the columns of the objects
+// a locking query returned that the session held before it ran (entries
+// up to seq): a load keeps a held object as it is, and its values may
+// predate the lock. After the autoflush they have no unflushed changes;
+// with NoAutoflush they are left as held (their changes are the
+// caller's).
+func (q *QueryOf[T]) refreshHeld(ctx context.Context, ps []mapper.Ref, seq int64) error {
+	s := q.s
+	if s.opts.NoAutoflush {
+		return nil
+	}
+	m := q.m
+	fields := m.Fields()
+	for _, p := range ps {
+		e := s.loadedEntry(m, p)
+		if e == nil || e.seq > seq || e.State() != Persistent {
+			continue
+		}
+		if err := s.refreshLocked(ctx, e, q.lock.mode, fields); err != nil {
+			return fmt.Errorf("session: query %s: reload of a held object: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// refreshLocked re-reads e's row with a lock of mode (the locking query
+// holds it already, so the read neither waits nor skips it).
+func (s *Session) refreshLocked(ctx context.Context, e *entry, mode lockMode, fields []*mapper.Field) error {
+	s.flushMu.Lock() // e.snap is written under flushMu
+	defer s.flushMu.Unlock()
+	m, p := e.m, e.p
+	var preds []core.Expr
+	for i, f := range m.PrimaryKey() {
+		preds = append(preds, core.Eq(f.Col, keyValue(e, i)))
+	}
+	stmt := m.SelectAll().Where(preds...)
+	if mode == lockShare {
+		stmt = stmt.ForShare()
+	} else {
+		stmt = stmt.ForUpdate()
+	}
+	found := false
+	err := s.query(ctx, stmt, func(rows *engine.Rows) error {
+		dest := make([]any, len(fields))
+		for rows.Next() {
+			for i, f := range fields {
+				dest[i] = f.Addr(p)
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			found = true
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return err
+	}
+	if !found {
+		return athanor.ErrNoRows
+	}
+	e.snap = snapshot(m, p)
+	e.coll = collections(m, p)
 	return nil
 }

@@ -187,6 +187,7 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 		}
 	}
 	var ps []mapper.Ref
+	held := q.s.seq.Load() // see refreshHeld
 	if plan != nil {
 		ps, err = plan.Run(ctx, host{q.s}, stmt)
 	} else {
@@ -198,6 +199,11 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("session: query %s: %w", q.m.Name, err)
+	}
+	if q.lock.mode != lockNone {
+		if err := q.refreshHeld(ctx, ps, held); err != nil {
+			return nil, err
+		}
 	}
 	if plan == nil {
 		// One row per primary key (joins that could repeat one are

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/athanor-orm/athanor"
@@ -146,4 +147,54 @@ func TestBeginThroughRouter(t *testing.T) {
 	if n, err := session.Query[stxItem](s).Count(ctx); err != nil || n != 1 {
 		t.Errorf("count after commit: %d, %v; want 1", n, err)
 	}
+}
+
+// TestLockingReadReloadsHeldObjects: an object the session loaded before
+// its transaction, whose row another session changed since, holds the
+// row's current values after a locking query returns it; a plain query
+// keeps it as held.
+func TestLockingReadReloadsHeldObjects(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := schema(t, srv.db, mapper.RegisterIn[stxJob])
+		s := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		if err := s.Add(&stxJob{ID: 1}, &stxJob{ID: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		j1, err := session.Get[stxJob](ctx, s, int64(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.db.Exec(ctx, core.Raw("UPDATE stx_jobs SET worker = 7")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Begin(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer s.Rollback(ctx)
+		plain, err := session.Query[stxJob](s).Filter("ID", 1).One(ctx)
+		if err != nil || plain != j1 || j1.Worker != 0 {
+			t.Fatalf("plain query: %p (held %p) worker %d, %v; want the held object unchanged", plain, j1, j1.Worker, err)
+		}
+		got, err := session.Query[stxJob](s).OrderBy("ID").ForUpdate().All(ctx)
+		if err != nil || len(got) != 2 {
+			t.Fatalf("locking query: %v, %v", got, err)
+		}
+		if got[0] != j1 || j1.Worker != 7 || got[1].Worker != 7 {
+			t.Errorf("after the locking query: same object %v, workers %d, %d; want true, 7, 7", got[0] == j1, j1.Worker, got[1].Worker)
+		}
+		// The reload is the new snapshot: nothing to write.
+		srv.log.take()
+		if err := s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range srv.log.take() {
+			if strings.HasPrefix(l, "UPDATE") {
+				t.Errorf("flush after the reload wrote %s", l)
+			}
+		}
+	})
 }

@@ -267,10 +267,12 @@ func TestRunInTxRetriesConflict(t *testing.T) {
 		var read sync.WaitGroup
 		read.Add(2)
 		type result struct {
-			attempts int
-			acct     *stxAccount
-			state    session.State
-			err      error
+			attempts   int
+			first      *stxAccount // the first attempt's object
+			acct       *stxAccount
+			state      session.State
+			firstState session.State
+			err        error
 		}
 		res := make([]result, 2)
 		var wg sync.WaitGroup
@@ -292,9 +294,13 @@ func TestRunInTxRetriesConflict(t *testing.T) {
 					}
 					a.Balance += add
 					r.acct = a
+					if r.first == nil {
+						r.first = a
+					}
 					return nil
 				}, session.TxOptions{Tx: engine.TxOptions{Isolation: engine.Serializable}})
 				r.state = s.StateOf(r.acct)
+				r.firstState = s.StateOf(r.first)
 			}()
 		}
 		wg.Wait()
@@ -314,6 +320,9 @@ func TestRunInTxRetriesConflict(t *testing.T) {
 		loser := res[0]
 		if res[1].attempts == 2 {
 			loser = res[1]
+		}
+		if loser.first == loser.acct || loser.firstState != session.Detached {
+			t.Errorf("loser's first-attempt object: reused %v, %v; want a new object, the old one detached", loser.first == loser.acct, loser.firstState)
 		}
 		if loser.acct.Balance != 130 {
 			t.Errorf("loser's object holds %d, want the committed 130", loser.acct.Balance)
@@ -391,6 +400,15 @@ func TestRunInTxDoesNotRetryOtherErrors(t *testing.T) {
 	}
 	if n := count(t, db, "stx_items"); n != 2 { // it (pending before RunInTx) and try3
 		t.Errorf("%d rows, want 2", n)
+	}
+	// An unknown outcome is never retried, whatever its cause.
+	calls = 0
+	err = s.RunInTx(ctx, func(context.Context, *session.Session) error {
+		calls++
+		return fmt.Errorf("commit: %w: %w", athanor.ErrOutcomeUnknown, &athanor.DBError{Kind: athanor.ErrDeadlock, Message: "test"})
+	}, session.TxOptions{})
+	if !errors.Is(err, athanor.ErrOutcomeUnknown) || calls != 1 {
+		t.Errorf("RunInTx with an unknown outcome: %v after %d calls; want it after 1", err, calls)
 	}
 	// A panic in fn rolls back and goes on up; the session can begin
 	// again.

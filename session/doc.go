@@ -137,6 +137,47 @@
 // objects to their pre-transaction states, keeping the caller's changes
 // as pending changes.
 //
+// # Transactions and locking reads
+//
+// Begin starts the session's transaction explicitly (on the primary;
+// through a router, the default group's primary): the session's flushes
+// and every read it runs (Get, queries, Load) run in it until Commit or
+// Rollback, of the handle or of the session. Begin inside a transaction
+// flushes, then opens a SAVEPOINT; rolling it back rolls the rows back
+// and restores the objects the session changed since it (inserted ones
+// pending again, their generated keys cleared; changed ones keep their
+// values as pending changes), committing it releases it into the
+// enclosing transaction. A Rollback of the session's transaction does
+// the same for the whole transaction: the objects are back in their
+// pre-transaction states with the caller's changes pending (this session
+// restores rather than expiring everything, as SQLAlchemy does, since it
+// has no lazy reload of expired attributes).
+//
+//	err := s.RunInTx(ctx, func(ctx context.Context, s *session.Session) error {
+//		acct, err := session.Get[Account](ctx, s, id)
+//		if err != nil {
+//			return err
+//		}
+//		acct.Balance += 10
+//		return nil
+//	}, session.TxOptions{Tx: engine.TxOptions{Isolation: engine.Serializable}})
+//
+// RunInTx runs a function in a transaction and commits; on a
+// serialization failure, deadlock or lock timeout it rolls back, drops
+// the objects the attempt may hold stale (persistent ones detached,
+// ones added in the attempt transient) and runs the function again,
+// with backoff, a bounded number of times; never after an unknown
+// outcome.
+//
+// QueryOf.ForUpdate and ForShare (with core.SkipLocked or core.NoWait)
+// lock the rows a query reads until the session's transaction ends; run
+// outside one they fail with ErrLockOutsideTx, as their locks would end
+// with the statement. Objects the session already held are reloaded
+// from the locked rows, so they hold the values the lock protects
+// (unless Options.NoAutoflush). SQLite has no row locks: there the
+// clause is not sent, and the transaction's BEGIN IMMEDIATE holds the
+// database's write lock instead (see QueryOf.ForUpdate).
+//
 // # Unknown outcomes
 //
 // A Commit whose answer is lost after it was sent (the single statement

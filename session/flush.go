@@ -224,7 +224,7 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 		s.txMu.Unlock()
 		pl.log.restore(s)
 		if began || rerr != nil {
-			_ = s.tx.Rollback(ctx)
+			_ = s.rootTx().Rollback(ctx)
 			s.endTx(false)
 		}
 		return router.Token{}, false, fmt.Errorf("session: flush: %w", err)
@@ -235,7 +235,7 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 		s.txMu.Unlock()
 		if err != nil {
 			pl.log.restore(s)
-			_ = s.tx.Rollback(ctx)
+			_ = s.rootTx().Rollback(ctx)
 			s.endTx(false)
 			return router.Token{}, false, fmt.Errorf("session: flush: release savepoint: %w", err)
 		}

@@ -29,6 +29,7 @@ type QueryOf[T any] struct {
 	limit, offset       int64
 	hasLimit, hasOffset bool
 	loads               []loader.Option
+	lock                queryLock // see lock.go
 }
 
 // Query starts a query for T's objects.
@@ -140,7 +141,7 @@ func (q *QueryOf[T]) Statement() (*core.SelectStmt, error) {
 	if err := q.ready(); err != nil {
 		return nil, err
 	}
-	return q.base(q.m.SelectAll(), true), nil
+	return q.applyLock(q.base(q.m.SelectAll(), true)), nil
 }
 
 func (q *QueryOf[T]) prepare(ctx context.Context, stmt core.Statement) error {
@@ -174,10 +175,19 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 	} else {
 		stmt = q.base(q.m.SelectAll(), true)
 	}
+	if q.lock.mode != lockNone {
+		stmt = q.applyLock(stmt)
+	}
 	if err := q.prepare(ctx, stmt); err != nil {
 		return nil, err
 	}
+	if q.lock.mode != lockNone {
+		if err := q.checkLock(); err != nil {
+			return nil, err
+		}
+	}
 	var ps []mapper.Ref
+	held := q.s.seq.Load() // see refreshHeld
 	if plan != nil {
 		ps, err = plan.Run(ctx, host{q.s}, stmt)
 	} else {
@@ -189,6 +199,11 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("session: query %s: %w", q.m.Name, err)
+	}
+	if q.lock.mode != lockNone {
+		if err := q.refreshHeld(ctx, ps, held); err != nil {
+			return nil, err
+		}
 	}
 	if plan == nil {
 		// One row per primary key (joins that could repeat one are
@@ -245,6 +260,9 @@ func (q *QueryOf[T]) Count(ctx context.Context) (int64, error) {
 	if err := q.ready(); err != nil {
 		return 0, err
 	}
+	if q.lock.mode != lockNone {
+		return 0, fmt.Errorf("session: query %s: count: %w", q.m.Name, ErrLockNotQuery)
+	}
 	var stmt core.Statement
 	pk := make([]any, 0, len(q.m.PrimaryKey()))
 	for _, f := range q.m.PrimaryKey() {
@@ -278,6 +296,9 @@ func (q *QueryOf[T]) Count(ctx context.Context) (int64, error) {
 func (q *QueryOf[T]) Exists(ctx context.Context) (bool, error) {
 	if err := q.ready(); err != nil {
 		return false, err
+	}
+	if q.lock.mode != lockNone {
+		return false, fmt.Errorf("session: query %s: exists: %w", q.m.Name, ErrLockNotQuery)
 	}
 	// The subquery selects the key, not a bound constant: PostgreSQL
 	// types a lone parameter in a select list as text.

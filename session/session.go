@@ -131,6 +131,12 @@ type Session struct {
 	txMu   sync.Mutex
 	closed atomic.Bool
 
+	// sps are the transactions enclosing open savepoints, outermost
+	// first (tx is the innermost); txHandle is Begin's handle of tx, nil
+	// for a transaction a flush began (see tx.go). Guarded by txLock.
+	sps      []txFrame
+	txHandle *SessionTx
+
 	tokMu sync.Mutex
 	token router.Token // guarded by tokMu
 
@@ -364,6 +370,9 @@ func (s *Session) readCtx(ctx context.Context) context.Context {
 // After an error matching athanor.ErrOutcomeUnknown, the objects the
 // commit was to insert leave the session, so that committing again does
 // not insert them twice (see "Unknown outcomes" in the package doc).
+//
+// Savepoints still open (see Begin) are released into the transaction
+// before it commits.
 func (s *Session) Commit(ctx context.Context) error {
 	if err := engine.CheckContext(ctx); err != nil {
 		return err
@@ -382,6 +391,9 @@ func (s *Session) Commit(ctx context.Context) error {
 	defer s.txLock.Unlock()
 	if s.tx == nil {
 		return nil
+	}
+	if err := s.releaseSavepoints(ctx); err != nil {
+		return err
 	}
 	tok, err := s.tx.Commit(ctx)
 	if err != nil {
@@ -402,7 +414,8 @@ func (s *Session) mergeToken(tok router.Token) {
 	s.tokMu.Unlock()
 }
 
-// Rollback rolls the session's transaction back. Objects inserted in it
+// Rollback rolls the session's transaction back, with the savepoints
+// open in it (see Begin). Objects inserted in it
 // become pending again (their generated keys cleared), deleted ones
 // persistent, and changed ones keep their changes as pending changes
 // against their pre-transaction values.
@@ -414,7 +427,7 @@ func (s *Session) Rollback(ctx context.Context) error {
 	if s.tx == nil {
 		return nil
 	}
-	err := s.tx.Rollback(ctx)
+	err := s.rootTx().Rollback(ctx) // and the savepoints open in it
 	s.endTx(false)
 	if err != nil && !errors.Is(err, engine.ErrTxDone) {
 		return fmt.Errorf("session: rollback: %w", err)
@@ -428,6 +441,7 @@ func (s *Session) endTx(committed bool) {
 	if !committed && s.txLog != nil {
 		s.txLog.restore(s)
 	}
+	s.endFrames(committed)
 	s.tx, s.txLog = nil, nil
 }
 

@@ -56,9 +56,27 @@ func (l IsolationLevel) String() string {
 // write lock at once, waiting up to busy_timeout), which avoids deadlocks
 // between two readers upgrading to writers; a ReadOnly one runs with
 // PRAGMA query_only.
+//
+// ForeignKeysOff turns foreign-key enforcement off for this transaction,
+// for a schema change that drops and recreates a referenced table:
+//
+//   - SQLite: PRAGMA foreign_keys = OFF on the transaction's connection
+//     before BEGIN (the pragma is a no-op inside a transaction), so DROP
+//     TABLE fires no ON DELETE action. Nothing is checked at Commit: the
+//     caller runs PRAGMA foreign_key_check before it.
+//   - MySQL/MariaDB: SET foreign_key_checks = 0 for the session before
+//     START TRANSACTION. Rows written meanwhile are not checked later.
+//   - PostgreSQL: refused (Begin fails); there is no per-transaction
+//     switch without superuser.
+//
+// Enforcement is turned back on (the engine's default) when the
+// transaction ends, however it ends; a
+// connection on which it cannot be restored is closed instead of
+// returned to the pool.
 type TxOptions struct {
-	Isolation IsolationLevel
-	ReadOnly  bool
+	Isolation      IsolationLevel
+	ReadOnly       bool
+	ForeignKeysOff bool
 }
 
 // Tx is a transaction on one connection, or a savepoint inside one (see
@@ -101,6 +119,9 @@ func (db *DB) beginSQL(opts TxOptions) []string {
 		return []string{s}
 	case MySQL:
 		var out []string
+		if opts.ForeignKeysOff {
+			out = append(out, "SET foreign_key_checks = 0")
+		}
 		if l := opts.Isolation.sql(); l != "" {
 			out = append(out, "SET TRANSACTION ISOLATION LEVEL "+l)
 		}
@@ -109,6 +130,10 @@ func (db *DB) beginSQL(opts TxOptions) []string {
 		}
 		return append(out, "START TRANSACTION")
 	default:
+		if opts.ForeignKeysOff {
+			// The pragma is a no-op inside a transaction.
+			return []string{"PRAGMA foreign_keys = OFF", "BEGIN IMMEDIATE"}
+		}
 		if opts.ReadOnly {
 			// SQLite has no read-only transaction; query_only refuses
 			// writes on this connection until the transaction ends.
@@ -123,6 +148,9 @@ func (db *DB) beginSQL(opts TxOptions) []string {
 // (its own round trip just before it, or inside the pipeline of a first
 // Batch), so an error in the options shows there.
 func (db *DB) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
+	if opts.ForeignKeysOff && db.driver == Postgres {
+		return nil, fmt.Errorf("engine: begin: TxOptions.ForeignKeysOff: %w on PostgreSQL (no per-transaction switch without superuser)", core.ErrUnsupported)
+	}
 	res, err := db.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -415,6 +443,17 @@ func (tx *Tx) end(commit bool, err error) {
 		if tx.db.driver == SQLite && tx.opts.ReadOnly && !tx.c.tainted.Load() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			if _, err := tx.c.dc.exec(ctx, "PRAGMA query_only = 0", nil); err != nil {
+				tx.c.taint()
+			}
+			cancel()
+		}
+		if tx.opts.ForeignKeysOff && !tx.c.tainted.Load() {
+			restore := "PRAGMA foreign_keys = ON"
+			if tx.db.driver == MySQL {
+				restore = "SET foreign_key_checks = 1"
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if _, err := tx.c.dc.exec(ctx, restore, nil); err != nil {
 				tx.c.taint()
 			}
 			cancel()

@@ -9,7 +9,6 @@ import (
 	"github.com/athanor-orm/athanor/inspect"
 )
 
-
 // DiffLive reflects the database behind ex (inspect.Reflect with
 // opts.Inspect, leaving out opts.VersionTable) and diffs it against the
 // models with opts.Diff, normalising with NormalizeFor of ex's dialect

@@ -130,16 +130,17 @@ func (db *DB) beginSQL(opts TxOptions) []string {
 		}
 		return append(out, "START TRANSACTION")
 	default:
+		var out []string
 		if opts.ForeignKeysOff {
 			// The pragma is a no-op inside a transaction.
-			return []string{"PRAGMA foreign_keys = OFF", "BEGIN IMMEDIATE"}
+			out = append(out, "PRAGMA foreign_keys = OFF")
 		}
 		if opts.ReadOnly {
 			// SQLite has no read-only transaction; query_only refuses
 			// writes on this connection until the transaction ends.
-			return []string{"BEGIN DEFERRED", "PRAGMA query_only = 1"}
+			return append(out, "BEGIN DEFERRED", "PRAGMA query_only = 1")
 		}
-		return []string{"BEGIN IMMEDIATE"}
+		return append(out, "BEGIN IMMEDIATE")
 	}
 }
 

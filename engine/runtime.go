@@ -48,9 +48,13 @@ type Runtime interface {
 	// Capabilities tells how the engine drives the family.
 	Capabilities() Capabilities
 	// BeginSQL is what starts a transaction with opts, in order.
-	BeginSQL(opts TxOptions) []string
+	// An option the server cannot honour (ForeignKeysOff on PostgreSQL)
+	// is an error matching core.ErrUnsupported.
+	BeginSQL(opts TxOptions) ([]string, error)
 	// EndSQL is what runs on the connection after a transaction with opts
-	// has ended, before the connection goes back to the pool (nil: none).
+	// has ended, before the connection goes back to the pool (nil: none),
+	// restoring what BeginSQL changed on the connection; the connection
+	// is closed rather than pooled if one of them fails.
 	EndSQL(opts TxOptions) []string
 	// Open prepares the connections of one DB for c. h runs the DB's
 	// background work.

@@ -55,9 +55,27 @@ func (l IsolationLevel) String() string {
 // write lock at once, waiting up to busy_timeout), which avoids deadlocks
 // between two readers upgrading to writers; a ReadOnly one runs with
 // PRAGMA query_only.
+//
+// ForeignKeysOff turns foreign-key enforcement off for this transaction,
+// for a schema change that drops and recreates a referenced table:
+//
+//   - SQLite: PRAGMA foreign_keys = OFF on the transaction's connection
+//     before BEGIN (the pragma is a no-op inside a transaction), so DROP
+//     TABLE fires no ON DELETE action. Nothing is checked at Commit: the
+//     caller runs PRAGMA foreign_key_check before it.
+//   - MySQL/MariaDB: SET foreign_key_checks = 0 for the session before
+//     START TRANSACTION. Rows written meanwhile are not checked later.
+//   - PostgreSQL: refused (Begin fails); there is no per-transaction
+//     switch without superuser.
+//
+// Enforcement is turned back on (the engine's default) when the
+// transaction ends, however it ends; a
+// connection on which it cannot be restored is closed instead of
+// returned to the pool.
 type TxOptions struct {
-	Isolation IsolationLevel
-	ReadOnly  bool
+	Isolation      IsolationLevel
+	ReadOnly       bool
+	ForeignKeysOff bool
 }
 
 // Tx is a transaction on one connection, or a savepoint inside one (see
@@ -91,6 +109,10 @@ type Tx struct {
 // (its own round trip just before it, or inside the pipeline of a first
 // Batch), so an error in the options shows there.
 func (db *DB) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
+	stmts, err := db.rt.BeginSQL(opts)
+	if err != nil {
+		return nil, fmt.Errorf("engine: begin: %w", err)
+	}
 	res, err := db.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -100,7 +122,6 @@ func (db *DB) Begin(ctx context.Context, opts TxOptions) (*Tx, error) {
 		tx.hctx = db.hooks.txBegin(ctx, TxBeginData{Options: opts})
 		tx.start = time.Now()
 	}
-	stmts := db.rt.BeginSQL(opts)
 	if db.caps.DeferBegin && len(stmts) == 1 {
 		tx.pendingBegin = stmts[0]
 		return tx, nil

@@ -186,8 +186,8 @@ func writeMigration(dir, name, version string, s *Rendered) (_ string, files []s
 	}{{"up", s.Up}, {"down", s.Down}} {
 		path := filepath.Join(dir, fmt.Sprintf("%s_%s.%s.%s.sql", version, name, s.Dialect, part.dir))
 		var b strings.Builder
-		if s.OwnTransaction {
-			b.WriteString("-- athanor:no-transaction (the script manages its own transaction)\n")
+		if s.ForeignKeysOff {
+			b.WriteString(ForeignKeysOff + "\n-- (a table rebuild: foreign keys are off in its transaction and checked before commit)\n")
 		}
 		for _, st := range part.stmts {
 			b.WriteString(st)

@@ -16,10 +16,13 @@ type Rendered struct {
 	Dialect string
 	Up      []string
 	Down    []string
-	// OwnTransaction reports a script that begins and commits its own
-	// transaction (the SQLite table rebuild, which must turn foreign keys
-	// off outside any transaction), so a runner must not wrap it in one.
-	OwnTransaction bool
+	// ForeignKeysOff reports a script that must run with foreign-key
+	// enforcement off (the SQLite table rebuild: dropping the old table
+	// would otherwise fire its referencing tables' ON DELETE actions).
+	// Its files carry the ForeignKeysOff directive, so the runner runs
+	// them in one transaction with engine.TxOptions.ForeignKeysOff and
+	// checks the references with PRAGMA foreign_key_check before commit.
+	ForeignKeysOff bool
 }
 
 // DialectTag is the file-name tag of d: postgres, mysql (MySQL and
@@ -59,7 +62,7 @@ func DialectTag(d core.Dialect) (string, error) {
 //     it), DROP INDEX.
 //   - SQLite: ADD COLUMN, DROP COLUMN, RENAME TABLE, RENAME COLUMN and
 //     index changes directly; every other change of a table rebuilds it
-//     (see Rendered.OwnTransaction). Comments are not stored.
+//     (see Rendered.ForeignKeysOff). Comments are not stored.
 //
 // Default constraint and index names are those core's CREATE gives them
 // on the table's name at the time (a renamed table keeps its old ones).

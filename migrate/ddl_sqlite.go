@@ -12,9 +12,10 @@ import (
 // any other change of a table is made by rebuilding it, as SQLite
 // documents ("Making Other Kinds Of Table Schema Changes"): create the
 // new table under a temporary name, copy the rows, drop the old table,
-// rename the new one, recreate its indexes. Foreign keys are turned off
-// around the transaction and checked with PRAGMA foreign_key_check
-// before it commits, so the script runs its own transaction.
+// rename the new one, recreate its indexes. The script holds only those
+// statements; it is marked ForeignKeysOff, and the runner turns foreign
+// keys off before its transaction begins and runs PRAGMA
+// foreign_key_check before it commits.
 func (r *renderer) sqlite(p *Plan, s *Rendered) (*Rendered, error) {
 	// The tables to rebuild, with their live and model definitions, in
 	// the order of their first change.
@@ -88,17 +89,9 @@ func (r *renderer) sqlite(p *Plan, s *Rendered) (*Rendered, error) {
 		s.Down = append(s.Down, down...)
 	}
 	if len(rebuild) > 0 {
-		s.OwnTransaction = true
-		s.Up = wrapForeignKeysOff(s.Up)
-		s.Down = wrapForeignKeysOff(s.Down)
+		s.ForeignKeysOff = true
 	}
 	return s, nil
-}
-
-func wrapForeignKeysOff(stmts []string) []string {
-	out := []string{"PRAGMA foreign_keys = OFF", "BEGIN"}
-	out = append(out, stmts...)
-	return append(out, "PRAGMA foreign_key_check", "COMMIT", "PRAGMA foreign_keys = ON")
 }
 
 // sqliteNeedsRebuild reports a change SQLite's ALTER TABLE cannot make.

@@ -327,7 +327,7 @@ func TestAutogenerateLive(t *testing.T) {
 				}
 				var body strings.Builder
 				for _, line := range strings.SplitAfter(string(b), "\n") {
-					if !strings.HasPrefix(line, "--") { // the no-transaction marker
+					if !strings.HasPrefix(line, "--") { // directive and comment lines
 						body.WriteString(line)
 					}
 				}

@@ -67,6 +67,9 @@ func TestRenderGolden(t *testing.T) {
 					t.Fatalf("Render: %v", err)
 				}
 				var b strings.Builder
+				if s.ForeignKeysOff {
+					b.WriteString(migrate.ForeignKeysOff + "\n")
+				}
 				b.WriteString("-- up\n")
 				for _, st := range s.Up {
 					b.WriteString(st + ";\n")

@@ -57,6 +57,26 @@
 // reported like a MySQL one (below), with the statements that stay
 // applied. SQLite, which has no run-wide lock, refuses such files.
 //
+// A file holding the line
+//
+//	-- athanor:foreign-keys-off
+//
+// (ForeignKeysOff) runs in its usual transaction with foreign-key
+// enforcement off (engine.TxOptions.ForeignKeysOff). It is for SQLite's
+// table rebuild (create the new table, copy the rows, drop the old one,
+// rename): with enforcement on, dropping a referenced table would fire
+// its children's ON DELETE actions (CASCADE deletes their rows), and
+// PRAGMA foreign_keys cannot change inside a transaction, so the runner
+// sets it on the migration's connection before BEGIN IMMEDIATE and turns
+// it back on when the transaction ends. On SQLite the runner then runs
+// PRAGMA foreign_key_check before writing the version row: rows that
+// reference a missing parent fail the migration with a *ForeignKeyError
+// naming the file and the tables, and it is rolled back. On
+// MySQL/MariaDB the file runs with SET foreign_key_checks = 0 and rows
+// are not checked afterwards. PostgreSQL refuses the directive (ErrSource
+// from New). Autogenerate marks its SQLite table rebuilds with it. A file
+// may not hold both directives.
+//
 // Go migrations are registered in code:
 //
 //	migrate.Func(3, "backfill_slugs", func(ctx context.Context, ex engine.Executor) error {

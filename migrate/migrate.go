@@ -37,7 +37,9 @@ type Migration struct {
 	hasDown        bool
 	// upNoTx, downNoTx: the file holds the no-transaction directive.
 	upNoTx, downNoTx bool
-	upFn, downFn     func(ctx context.Context, ex engine.Executor) error
+	// upFKOff, downFKOff: the file holds the foreign-keys-off directive.
+	upFKOff, downFKOff bool
+	upFn, downFn       func(ctx context.Context, ex engine.Executor) error
 }
 
 // Func is a migration written in Go. up and down receive the transaction

@@ -311,14 +311,15 @@ func rtRun(ctx context.Context, t *testing.T, srv string, db *engine.DB, c rtCas
 		}
 		opts.Diff.AllowDestructive = true
 	}
-	rtApplyFile(ctx, t, db, g.Files[0])
+	run := rtMigrator(ctx, t, db, opts.Dir)
+	run("up", g.Files[0], (*migrate.Migrator).Up)
 	rtAgree(ctx, t, db, v2, opts, "after the up file "+g.Files[0])
 	if c.rows[1] != "" {
 		if n := count(c.rows[1]); n != before || n == 0 {
 			t.Fatalf("rows after up: %d, want %d", n, before)
 		}
 	}
-	rtApplyFile(ctx, t, db, g.Files[1])
+	run("down", g.Files[1], (*migrate.Migrator).Down)
 	opts.Diff.Renames = nil
 	rtAgree(ctx, t, db, v1, opts, "after the down file "+g.Files[1])
 	if c.rows[0] != "" {
@@ -367,51 +368,32 @@ func rtAgree(ctx context.Context, t *testing.T, db *engine.DB, models migrate.Sc
 	}
 }
 
-// rtApplyFile runs a migration file as read from disk: in one
-// transaction, unless it starts with the no-transaction marker (then
-// statement by statement, the script holding its own BEGIN/COMMIT).
-func rtApplyFile(ctx context.Context, t *testing.T, db *engine.DB, path string) {
+// rtTable is the round trip's version table; each test drops it.
+const rtTable = "sqlitefk_rt_versions"
+
+// rtMigrator returns a function that runs one step of the migration
+// runner on the generated files in dir, as `athanor migrate up` and
+// `down` would, with a version table of the test's own.
+func rtMigrator(ctx context.Context, t *testing.T, db *engine.DB, dir string) func(what, file string, step func(*migrate.Migrator, context.Context) (*migrate.Result, error)) {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	dropTable := func() { rtExec(ctx, t, db, "DROP TABLE IF EXISTS "+rtTable) }
+	dropTable()
+	t.Cleanup(dropTable)
+	m, err := migrate.New(db, migrate.Config{FS: os.DirFS(dir), Table: rtTable})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("migrate.New: %v", err)
 	}
-	text := string(b)
-	t.Logf("%s:\n%s", path, text)
-	own := strings.HasPrefix(text, "-- athanor:no-transaction")
-	var stmts []string
-	for _, st := range strings.Split(text, ";\n") {
-		var body []string
-		for _, l := range strings.Split(st, "\n") {
-			if !strings.HasPrefix(l, "--") {
-				body = append(body, l)
-			}
+	return func(what, file string, step func(*migrate.Migrator, context.Context) (*migrate.Result, error)) {
+		t.Helper()
+		text, _ := os.ReadFile(file)
+		t.Logf("%s:\n%s", file, text)
+		res, err := step(m, ctx)
+		if err != nil {
+			t.Fatalf("migrate %s: %v\nfile:\n%s", what, err, text)
 		}
-		if s := strings.TrimSpace(strings.Join(body, "\n")); s != "" {
-			stmts = append(stmts, s)
+		if len(res.Steps) != 1 {
+			t.Fatalf("migrate %s ran %d steps, want 1", what, len(res.Steps))
 		}
-	}
-	if len(stmts) == 0 {
-		t.Fatalf("%s: no statements", path)
-	}
-	if own {
-		for _, s := range stmts {
-			rtExec(ctx, t, db, s)
-		}
-		return
-	}
-	tx, err := db.Begin(ctx, engine.TxOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range stmts {
-		if _, err := tx.Exec(ctx, core.Raw(strings.ReplaceAll(s, "?", "??"))); err != nil {
-			_ = tx.Rollback(ctx)
-			t.Fatalf("%s: %s: %v\nfile:\n%s", path, s, err, text)
-		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatalf("%s: commit: %v", path, err)
 	}
 }
 

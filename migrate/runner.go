@@ -315,9 +315,9 @@ func (e *StatementError) Unwrap() error { return e.Err }
 func (m *Migrator) apply(ctx context.Context, l *dbLock, a action) (st Step, ran bool, err error) {
 	mig := a.mig
 	st = Step{Version: mig.Version, Name: mig.Name, Down: a.down, Source: mig.source()}
-	stmts, file, fn, noTx := mig.upSQL, mig.UpFile, mig.upFn, mig.upNoTx
+	stmts, file, fn, noTx, fkOff := mig.upSQL, mig.UpFile, mig.upFn, mig.upNoTx, mig.upFKOff
 	if a.down {
-		stmts, file, fn, noTx = mig.downSQL, mig.DownFile, mig.downFn, mig.downNoTx
+		stmts, file, fn, noTx, fkOff = mig.downSQL, mig.DownFile, mig.downFn, mig.downNoTx, mig.downFKOff
 		if !mig.IsGo() {
 			st.Source = file
 		}
@@ -331,7 +331,7 @@ func (m *Migrator) apply(ctx context.Context, l *dbLock, a action) (st Step, ran
 			return st, false, err
 		}
 	}
-	tx, err := m.db.Begin(ctx, engine.TxOptions{})
+	tx, err := m.db.Begin(ctx, engine.TxOptions{ForeignKeysOff: fkOff})
 	if err != nil {
 		return st, false, fmt.Errorf("migrate: begin %s: %w", st.Source, err)
 	}
@@ -367,6 +367,11 @@ func (m *Migrator) apply(ctx context.Context, l *dbLock, a action) (st Step, ran
 					return st, false, errors.Join(err, fmt.Errorf("migrate: commit the applied statements of %s: %w", file, cerr))
 				}
 			}
+			return st, false, err
+		}
+	}
+	if fkOff && m.driver == engine.SQLite {
+		if err := foreignKeyCheck(ctx, tx, file); err != nil {
 			return st, false, err
 		}
 	}
@@ -413,6 +418,57 @@ func (m *Migrator) execAll(ctx context.Context, ex engine.Executor, file string,
 			return se
 		}
 		st.Statement++
+	}
+	return nil
+}
+
+// ForeignKeyError is a foreign-keys-off migration that left rows
+// referencing missing parents (SQLite's PRAGMA foreign_key_check); the
+// migration was rolled back.
+type ForeignKeyError struct {
+	File string
+	// Violations are "table(rowid) -> parent" for the first rows
+	// reported.
+	Violations []string
+	Tables     []string // the tables holding them, sorted
+}
+
+func (e *ForeignKeyError) Error() string {
+	return fmt.Sprintf("migrate: %s: foreign_key_check failed: table %s has rows referencing missing parents (%s); the migration was rolled back",
+		e.File, strings.Join(e.Tables, ", "), strings.Join(e.Violations, ", "))
+}
+
+// foreignKeyCheck runs SQLite's PRAGMA foreign_key_check in tx; any row
+// it returns fails the migration.
+func foreignKeyCheck(ctx context.Context, tx *engine.Tx, file string) error {
+	fe := &ForeignKeyError{File: file}
+	err := tx.QueryFunc(ctx, core.Raw("PRAGMA foreign_key_check"), func(r *engine.Rows) error {
+		for r.Next() {
+			var table, parent string
+			var rowid *int64
+			var fkid int64
+			if err := r.Scan(&table, &rowid, &parent, &fkid); err != nil {
+				return err
+			}
+			if !slices.Contains(fe.Tables, table) {
+				fe.Tables = append(fe.Tables, table)
+			}
+			if len(fe.Violations) < 10 {
+				id := "?"
+				if rowid != nil {
+					id = fmt.Sprint(*rowid)
+				}
+				fe.Violations = append(fe.Violations, fmt.Sprintf("%s(rowid %s) -> %s", table, id, parent))
+			}
+		}
+		return r.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("migrate: %s: foreign_key_check: %w", file, err)
+	}
+	if len(fe.Tables) > 0 {
+		slices.Sort(fe.Tables)
+		return fe
 	}
 	return nil
 }

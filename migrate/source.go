@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,8 +101,12 @@ func load(fsys fs.FS, goMigs []Migration, dialect string) ([]Migration, error) {
 			}
 		}
 	}
+	// Version order, so that the first bad file reported is the same on
+	// every run.
+	versions := slices.Sorted(maps.Keys(byVersion))
 	var out []Migration
-	for v, f := range byVersion {
+	for _, v := range versions {
+		f := byVersion[v]
 		up, down := cmp.Or(f.dUp, f.up), cmp.Or(f.dDown, f.down)
 		if up == "" {
 			if down != "" {
@@ -119,7 +124,7 @@ func load(fsys fs.FS, goMigs []Migration, dialect string) ([]Migration, error) {
 		if m.upSQL, err = splitFile(up, text, dialect); err != nil {
 			return nil, err
 		}
-		if m.upNoTx, err = noTransaction(up, text, dialect); err != nil {
+		if m.upNoTx, m.upFKOff, err = directives(up, text, dialect); err != nil {
 			return nil, err
 		}
 		if down != "" {
@@ -130,7 +135,7 @@ func load(fsys fs.FS, goMigs []Migration, dialect string) ([]Migration, error) {
 			if m.downSQL, err = splitFile(down, text, dialect); err != nil {
 				return nil, err
 			}
-			if m.downNoTx, err = noTransaction(down, text, dialect); err != nil {
+			if m.downNoTx, m.downFKOff, err = directives(down, text, dialect); err != nil {
 				return nil, err
 			}
 			m.hasDown = true
@@ -176,14 +181,32 @@ func splitFile(name string, text []byte, dialect string) ([]statement, error) {
 // CONCURRENTLY refuses to run in one).
 const NoTransaction = "-- athanor:no-transaction"
 
-func noTransaction(name string, text []byte, dialect string) (bool, error) {
+// ForeignKeysOff is the directive, alone on a line of a SQL file, that
+// runs the file in its transaction with foreign-key enforcement off
+// (engine.TxOptions.ForeignKeysOff), for a table rebuild that drops a
+// referenced table: on SQLite the references are checked with PRAGMA
+// foreign_key_check before the version row is written, on MySQL/MariaDB
+// they are not checked. PostgreSQL refuses it.
+const ForeignKeysOff = "-- athanor:foreign-keys-off"
+
+// directives reads a file's directive lines.
+func directives(name string, text []byte, dialect string) (noTx, fkOff bool, err error) {
 	for _, line := range strings.Split(string(text), "\n") {
-		if strings.TrimSpace(line) == NoTransaction {
+		switch strings.TrimSpace(line) {
+		case NoTransaction:
 			if dialect == "sqlite" {
-				return false, fmt.Errorf("%w: %s: %s is not supported on SQLite (it has no run-wide lock to keep the file from running twice)", ErrSource, name, NoTransaction)
+				return false, false, fmt.Errorf("%w: %s: %s is not supported on SQLite (it has no run-wide lock to keep the file from running twice; for a table rebuild use %s)", ErrSource, name, NoTransaction, ForeignKeysOff)
 			}
-			return true, nil
+			noTx = true
+		case ForeignKeysOff:
+			if dialect == "postgres" {
+				return false, false, fmt.Errorf("%w: %s: %s is not supported on PostgreSQL (no per-transaction switch without superuser)", ErrSource, name, ForeignKeysOff)
+			}
+			fkOff = true
 		}
 	}
-	return false, nil
+	if noTx && fkOff {
+		return false, false, fmt.Errorf("%w: %s: %s and %s cannot be combined (foreign keys are turned off for the file's transaction)", ErrSource, name, NoTransaction, ForeignKeysOff)
+	}
+	return noTx, fkOff, nil
 }

@@ -172,18 +172,26 @@ func (r runtime) Interrupted(err error) bool {
 // connections at once (the protocol has no pipeline).
 func (runtime) Capabilities() engine.Capabilities { return engine.Capabilities{FanOut: true} }
 
-func (runtime) BeginSQL(opts engine.TxOptions) []string {
+func (runtime) BeginSQL(opts engine.TxOptions) ([]string, error) {
 	var out []string
+	if opts.ForeignKeysOff {
+		out = append(out, "SET foreign_key_checks = 0")
+	}
 	if l := opts.Isolation; l != engine.IsolationDefault && l.String() != engine.IsolationDefault.String() {
 		out = append(out, "SET TRANSACTION ISOLATION LEVEL "+l.String())
 	}
 	if opts.ReadOnly {
-		return append(out, "START TRANSACTION READ ONLY")
+		return append(out, "START TRANSACTION READ ONLY"), nil
 	}
-	return append(out, "START TRANSACTION")
+	return append(out, "START TRANSACTION"), nil
 }
 
-func (runtime) EndSQL(engine.TxOptions) []string { return nil }
+func (runtime) EndSQL(opts engine.TxOptions) []string {
+	if opts.ForeignKeysOff {
+		return []string{"SET foreign_key_checks = 1"}
+	}
+	return nil
+}
 
 // sqlConfig is the engine's database/sql adapter's configuration.
 var sqlConfig = &engine.SQLConfig{

@@ -115,7 +115,10 @@ func (runtime) Capabilities() engine.Capabilities {
 	return engine.Capabilities{Pipeline: true, DeferBegin: true}
 }
 
-func (runtime) BeginSQL(opts engine.TxOptions) []string {
+func (runtime) BeginSQL(opts engine.TxOptions) ([]string, error) {
+	if opts.ForeignKeysOff {
+		return nil, fmt.Errorf("TxOptions.ForeignKeysOff: %w on PostgreSQL (no per-transaction switch without superuser)", core.ErrUnsupported)
+	}
 	s := "BEGIN"
 	if l := opts.Isolation; l != engine.IsolationDefault && l.String() != engine.IsolationDefault.String() {
 		s += " ISOLATION LEVEL " + l.String()
@@ -123,7 +126,7 @@ func (runtime) BeginSQL(opts engine.TxOptions) []string {
 	if opts.ReadOnly {
 		s += " READ ONLY"
 	}
-	return []string{s}
+	return []string{s}, nil
 }
 
 func (runtime) EndSQL(engine.TxOptions) []string { return nil }

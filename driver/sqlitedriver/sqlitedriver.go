@@ -69,18 +69,27 @@ func (runtime) Capabilities() engine.Capabilities { return engine.Capabilities{}
 // deadlocks between two readers upgrading to writers; a ReadOnly one runs
 // with PRAGMA query_only, which refuses writes on the connection until
 // EndSQL turns it off.
-func (runtime) BeginSQL(opts engine.TxOptions) []string {
-	if opts.ReadOnly {
-		return []string{"BEGIN DEFERRED", "PRAGMA query_only = 1"}
+func (runtime) BeginSQL(opts engine.TxOptions) ([]string, error) {
+	var out []string
+	if opts.ForeignKeysOff {
+		// A no-op inside a transaction: it must come before BEGIN.
+		out = append(out, "PRAGMA foreign_keys = OFF")
 	}
-	return []string{"BEGIN IMMEDIATE"}
+	if opts.ReadOnly {
+		return append(out, "BEGIN DEFERRED", "PRAGMA query_only = 1"), nil
+	}
+	return append(out, "BEGIN IMMEDIATE"), nil
 }
 
 func (runtime) EndSQL(opts engine.TxOptions) []string {
+	var out []string
 	if opts.ReadOnly {
-		return []string{"PRAGMA query_only = 0"}
+		out = append(out, "PRAGMA query_only = 0")
 	}
-	return nil
+	if opts.ForeignKeysOff {
+		out = append(out, "PRAGMA foreign_keys = ON")
+	}
+	return out
 }
 
 // Open makes the connector. modernc.org/sqlite interrupts the running

@@ -1,20 +1,11 @@
+-- athanor:foreign-keys-off
 -- up
-PRAGMA foreign_keys = OFF;
-BEGIN;
 CREATE TABLE "_ag_new_ag_fk_child" ("id" INTEGER NOT NULL, "parent_id" INTEGER, PRIMARY KEY ("id"), CONSTRAINT "fk_ag_fk_child_parent_id" FOREIGN KEY ("parent_id") REFERENCES "ag_fk_parent" ("id") ON DELETE CASCADE);
 INSERT INTO "_ag_new_ag_fk_child" ("id", "parent_id") SELECT "id", "parent_id" FROM "ag_fk_child";
 DROP TABLE "ag_fk_child";
 ALTER TABLE "_ag_new_ag_fk_child" RENAME TO "ag_fk_child";
-PRAGMA foreign_key_check;
-COMMIT;
-PRAGMA foreign_keys = ON;
 -- down
-PRAGMA foreign_keys = OFF;
-BEGIN;
 CREATE TABLE "_ag_new_ag_fk_child" ("id" INTEGER NOT NULL, "parent_id" INTEGER, PRIMARY KEY ("id"), CONSTRAINT "fk_ag_fk_child_parent_id" FOREIGN KEY ("parent_id") REFERENCES "ag_fk_parent" ("id"));
 INSERT INTO "_ag_new_ag_fk_child" ("id", "parent_id") SELECT "id", "parent_id" FROM "ag_fk_child";
 DROP TABLE "ag_fk_child";
 ALTER TABLE "_ag_new_ag_fk_child" RENAME TO "ag_fk_child";
-PRAGMA foreign_key_check;
-COMMIT;
-PRAGMA foreign_keys = ON;

@@ -1,20 +1,11 @@
+-- athanor:foreign-keys-off
 -- up
-PRAGMA foreign_keys = OFF;
-BEGIN;
 CREATE TABLE "_ag_new_ag_ix" ("id" INTEGER NOT NULL, "email" VARCHAR(100) NOT NULL, "org" INTEGER NOT NULL, PRIMARY KEY ("id"));
 INSERT INTO "_ag_new_ag_ix" ("id", "email", "org") SELECT "id", "email", "org" FROM "ag_ix";
 DROP TABLE "ag_ix";
 ALTER TABLE "_ag_new_ag_ix" RENAME TO "ag_ix";
-PRAGMA foreign_key_check;
-COMMIT;
-PRAGMA foreign_keys = ON;
 -- down
-PRAGMA foreign_keys = OFF;
-BEGIN;
 CREATE TABLE "_ag_new_ag_ix" ("id" INTEGER NOT NULL, "email" VARCHAR(100) NOT NULL, "org" INTEGER NOT NULL, PRIMARY KEY ("id"), CONSTRAINT "uq_ag_ix_org_email" UNIQUE ("org", "email"));
 INSERT INTO "_ag_new_ag_ix" ("id", "email", "org") SELECT "id", "email", "org" FROM "ag_ix";
 DROP TABLE "ag_ix";
 ALTER TABLE "_ag_new_ag_ix" RENAME TO "ag_ix";
-PRAGMA foreign_key_check;
-COMMIT;
-PRAGMA foreign_keys = ON;

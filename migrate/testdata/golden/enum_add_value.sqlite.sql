@@ -1,20 +1,11 @@
+-- athanor:foreign-keys-off
 -- up
-PRAGMA foreign_keys = OFF;
-BEGIN;
 CREATE TABLE "_ag_new_ag_en" ("id" INTEGER NOT NULL, "mood" TEXT CHECK ("mood" IN ('sad', 'ok', 'happy', 'glad')) NOT NULL, PRIMARY KEY ("id"));
 INSERT INTO "_ag_new_ag_en" ("id", "mood") SELECT "id", "mood" FROM "ag_en";
 DROP TABLE "ag_en";
 ALTER TABLE "_ag_new_ag_en" RENAME TO "ag_en";
-PRAGMA foreign_key_check;
-COMMIT;
-PRAGMA foreign_keys = ON;
 -- down
-PRAGMA foreign_keys = OFF;
-BEGIN;
 CREATE TABLE "_ag_new_ag_en" ("id" INTEGER NOT NULL, "mood" TEXT CHECK ("mood" IN ('sad', 'happy')) NOT NULL, PRIMARY KEY ("id"));
 INSERT INTO "_ag_new_ag_en" ("id", "mood") SELECT "id", "mood" FROM "ag_en";
 DROP TABLE "ag_en";
 ALTER TABLE "_ag_new_ag_en" RENAME TO "ag_en";
-PRAGMA foreign_key_check;
-COMMIT;
-PRAGMA foreign_keys = ON;

@@ -94,6 +94,9 @@ type Options struct {
 	OnNPlusOne func(loader.Report)
 	// Observer, if set, is told of every flush (tracing.Tracer is one).
 	Observer Observer
+	// Events, if set, holds the ORM event listeners the session calls
+	// (see Events); New seals it against further registration.
+	Events *Events
 }
 
 // Session is a unit of work over a Backend: an identity map holding one
@@ -140,6 +143,8 @@ type Session struct {
 	addSlab objaccess.Slab // guarded by addMu; see addEntry
 
 	detect loader.Detector
+
+	done *flushed // guarded by flushMu: the last flush, for its after-listeners (events.go)
 }
 
 // New returns a session over ex: an *engine.DB, a *router.Router, a
@@ -154,6 +159,9 @@ func New(ex engine.Executor, opts Options) *Session {
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
+	}
+	if opts.Events != nil {
+		opts.Events.sealed.Store(true)
 	}
 	s := &Session{b: b, reg: opts.Registry, opts: opts}
 	s.dialect = b.Dialect()
@@ -245,11 +253,14 @@ func (s *Session) StateOf(obj any) State {
 	return Detached
 }
 
-// Add puts objects in the session: a transient object becomes pending
-// (inserted at the next flush), a deleted one persistent again, a detached
-// one persistent (all its columns are written at the next flush). Objects
-// reachable through relationships with the save-update cascade follow at
-// flush time.
+// Add puts objects in the session: an object the session does not hold
+// becomes pending (inserted at the next flush), a deleted one persistent
+// again. Objects reachable through relationships with the save-update
+// cascade follow at flush time. The session cannot tell a detached object
+// (read by a closed session) from a new one built with a key, so Add
+// inserts both: the INSERT of a row that exists fails with a unique
+// violation. Use Attach (UPDATE by key, no read) or Merge (read, then
+// UPDATE of the differences) for detached objects.
 func (s *Session) Add(objs ...any) error {
 	for _, obj := range objs {
 		m, p, err := s.model(obj)
@@ -378,11 +389,13 @@ func (s *Session) Commit(ctx context.Context) (router.Token, error) {
 		s.token = s.token.Merge(flushed)
 		tok := s.token
 		s.tokMu.Unlock()
+		s.afterCommit(ctx)
 		return tok, nil
 	}
 	s.txLock.Lock() // no read runs in the transaction while it ends
 	defer s.txLock.Unlock()
 	if s.tx == nil {
+		s.afterCommit(ctx)
 		return s.Token(), nil
 	}
 	tok, err := s.tx.Commit(ctx)
@@ -390,6 +403,7 @@ func (s *Session) Commit(ctx context.Context) (router.Token, error) {
 		inserted := s.txLog.inserted()
 		s.endTx(false)
 		s.forgetIfUnknown(err, inserted) // see outcome.go
+		s.afterRollback(ctx)
 		return router.Token{}, fmt.Errorf("session: commit: %w", err)
 	}
 	s.endTx(true)
@@ -397,6 +411,7 @@ func (s *Session) Commit(ctx context.Context) (router.Token, error) {
 	s.token = s.token.Merge(tok)
 	tok = s.token
 	s.tokMu.Unlock()
+	s.afterCommit(ctx)
 	return tok, nil
 }
 
@@ -414,6 +429,7 @@ func (s *Session) Rollback(ctx context.Context) error {
 	}
 	err := s.tx.Rollback(ctx)
 	s.endTx(false)
+	s.afterRollback(ctx)
 	if err != nil && !errors.Is(err, engine.ErrTxDone) {
 		return fmt.Errorf("session: rollback: %w", err)
 	}

@@ -287,7 +287,7 @@ type flushed struct {
 // record keeps what pl did for the after-listeners (only with Events).
 func (pl *plan) record() {
 	ev := pl.s.opts.Events
-	if ev == nil {
+	if ev == nil || !ev.anyAfter[opInsert] && !ev.anyAfter[opUpdate] && !ev.anyAfter[opDelete] && len(ev.afterFlush) == 0 {
 		return
 	}
 	f := &flushed{inserts: pl.inserts, updates: pl.updated}
@@ -326,7 +326,7 @@ func (s *Session) afterHooks(ctx context.Context) {
 
 // noteUpdate records that e was updated, for the after-update listeners.
 func (pl *plan) noteUpdate(e *entry) {
-	if pl.s.opts.Events != nil {
+	if ev := pl.s.opts.Events; ev != nil && ev.anyAfter[opUpdate] {
 		pl.updated = append(pl.updated, e)
 	}
 }

@@ -342,3 +342,46 @@ func TestEventsOtherModelLoads(t *testing.T) {
 		t.Errorf("comment loads %d, want 2", loads)
 	}
 }
+
+// TestEventsUnrelatedListenersAllocateNothing: a session whose Events
+// has no listener for what a flush or load does allocates as one without
+// Events: committing a change and getting an object cost the same.
+func TestEventsUnrelatedListenersAllocateNothing(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	ctx := context.Background()
+	e := setup(t)
+	reg := schema(t, e.db, mapper.RegisterIn[evArticle], mapper.RegisterIn[evComment])
+	ev := new(session.Events)
+	session.OnLoad(ev, func(context.Context, *session.Session, *evComment) {})
+	session.OnBeforeUpdate(ev, func(context.Context, *session.Session, *evComment) error { return nil })
+	measure := func(ev *session.Events) (update, get float64) {
+		s := session.New(session.DB(e.db), session.Options{Registry: reg, Events: ev})
+		a := &evArticle{Title: "x"}
+		s.Add(a)
+		if _, err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		i := 0
+		update = testing.AllocsPerRun(30, func() {
+			i++
+			a.CreatedBy = fmt.Sprint(i%2 == 0)
+			if _, err := s.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+		get = testing.AllocsPerRun(30, func() {
+			s.Expunge(a)
+			if _, err := session.Get[evArticle](ctx, s, a.ID); err != nil {
+				t.Fatal(err)
+			}
+		})
+		return update, get
+	}
+	u0, g0 := measure(nil)
+	u1, g1 := measure(ev)
+	if u1 > u0 || g1 > g0 {
+		t.Errorf("allocations with unrelated listeners: update %v get %v, without Events %v %v", u1, g1, u0, g0)
+	}
+}

@@ -178,6 +178,70 @@
 // clause is not sent, and the transaction's BEGIN IMMEDIATE holds the
 // database's write lock instead (see QueryOf.ForUpdate).
 //
+// # Detached objects
+//
+// An object read by a session since closed (or expunged), or built by
+// hand with the key of an existing row, is detached: StateOf reports
+// Detached for an object the session does not hold whose key is set. The
+// session keeps no record of objects it no longer holds, so Add cannot
+// tell such an object from a new one built with a key: Add always makes
+// it pending, and its INSERT of an existing key fails with a unique
+// violation (athanor.ErrUniqueViolation). Two calls bring a detached
+// object back:
+//
+//   - Merge(ctx, s, obj) finds the persistent object with obj's key (the
+//     identity map's, else a SELECT), copies obj's column values onto it
+//     (not its relationships, nor its version), and returns it: the next
+//     flush UPDATEs the columns that differ. Without such a row it adds a
+//     copy of obj, inserted by the flush. obj itself stays outside the
+//     session. A non-zero version on obj that is not the row's fails
+//     with athanor.ErrStaleObject.
+//   - s.Attach(obj) reads nothing: obj becomes persistent as it is, and
+//     the next flush UPDATEs all its columns by key (with a version
+//     column, WHERE the version is obj's). No row matched fails the flush
+//     with athanor.ErrStaleObject naming the model and key. Objects
+//     reached by save-update cascades are attached too when their key is
+//     set (those with a zero key are inserted). An object without a key
+//     is refused (ErrNoKey), and so is one whose key the session holds
+//     for another object (ErrIdentityConflict: Merge it).
+//
+// Objects whose key the database assigns (auto-increment) and is zero are
+// new: Add inserts them, as any other new object.
+//
+// # Events
+//
+// Options.Events takes listeners registered on an Events value, typed by
+// model:
+//
+//	ev := new(session.Events)
+//	session.OnBeforeUpdate(ev, func(ctx context.Context, s *session.Session, a *Article) error {
+//		a.UpdatedAt = time.Now()
+//		return nil
+//	})
+//	s := session.New(db, session.Options{Events: ev})
+//
+// OnBeforeInsert and OnBeforeUpdate listeners run before the flush sends
+// anything and before it shapes the object's statement, so a field they
+// set is written by the object's own INSERT or UPDATE. OnBeforeUpdate
+// gets only objects with changed columns (a foreign key the flush changes
+// counts). OnBeforeDelete runs in the flush's transaction before the
+// deletes (for objects delete cascades reach too). An error from any of
+// them fails the flush: nothing of it is written, the objects are
+// restored, and the error wraps the listener's and names the operation
+// and model. OnBeforeFlush (Events.OnBeforeFlush) runs first, when a
+// flush has found something to write; objects it adds or deletes are
+// part of the flush. OnAfterInsert, OnAfterUpdate, OnAfterDelete and then
+// OnAfterFlush run once the flush has succeeded; OnAfterCommit after each
+// successful Commit; OnAfterRollback after Rollback or Close rolls back
+// an open transaction, and after a failed COMMIT. OnLoad gets each object
+// Get, a query without loader options, or a flush loading children to
+// cascade a delete builds from a row (not one the identity map held, nor
+// objects relationship loads build); OnRefresh each
+// object Refresh reloads. Listeners run under the session's locks: they
+// may change the object they are given and call StateOf (BeforeFlush
+// listeners Add and Delete), but must not run statements through the
+// session. A session without Events does no work for them.
+//
 // # Unknown outcomes
 //
 // A Commit whose answer is lost after it was sent (the single statement

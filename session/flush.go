@@ -96,6 +96,8 @@ type plan struct {
 	// committed: the flush committed by itself (commitOne), so finish
 	// need not journal what it changes for a later rollback.
 	committed bool
+	// updated: the entries updated, kept only with Events (events.go).
+	updated []*entry
 }
 
 // dropMemos forgets e's memoised diff and snapshot.
@@ -150,15 +152,18 @@ func (s *Session) flushLocked(ctx context.Context, commit bool) (tok router.Toke
 	if !s.holdsObjects() {
 		return router.Token{}, false, nil // nothing to flush: the common case before a read
 	}
-	return s.flushPlan(ctx, commit)
+	tok, committed, err = s.flushPlan(ctx, commit)
+	if s.done != nil { // set by a flush that succeeded, with Events
+		s.afterHooks(ctx)
+	}
+	return tok, committed, err
 }
 
 // flushPlan is flushLocked for a session holding objects. (Apart, so that
 // the context escaping to the flush observer costs nothing when there is
 // nothing to flush.)
 func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token, committed bool, err error) {
-	pl := &plan{s: s}
-	pl.ints, pl.persist = pl.intBuf[:0], pl.persistBuf[:0]
+	pl := newPlan(s)
 	if err := pl.collect(); err != nil {
 		return router.Token{}, false, err
 	}
@@ -171,6 +176,11 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 		if !slices.ContainsFunc(pl.persist, func(e *entry) bool { return len(pl.changed(e)) > 0 }) {
 			pl.log.restore(s)
 			return router.Token{}, false, nil
+		}
+	}
+	if s.opts.Events != nil {
+		if pl, err = s.beforeHooks(ctx, pl); pl == nil {
+			return router.Token{}, false, err
 		}
 	}
 
@@ -243,6 +253,12 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 	pl.finish()
 	s.txLog.merge(s, &pl.log)
 	return router.Token{}, false, nil
+}
+
+func newPlan(s *Session) *plan {
+	pl := &plan{s: s}
+	pl.ints, pl.persist = pl.intBuf[:0], pl.persistBuf[:0]
+	return pl
 }
 
 // oneStatement reports whether the flush is exactly one statement: one
@@ -380,6 +396,9 @@ func (pl *plan) execute(ctx context.Context) error {
 		return err
 	}
 	// Deletes, dependents first.
+	if err := pl.beforeDeletes(ctx); err != nil {
+		return err
+	}
 	for _, m := range slices.Backward(order) {
 		var es []*entry
 		for e := range pl.deletes {
@@ -443,4 +462,5 @@ func (pl *plan) finish() {
 		s.objs.remove(e.p)
 		e.setState(Detached)
 	}
+	pl.record()
 }

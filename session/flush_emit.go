@@ -99,6 +99,7 @@ func (pl *plan) update(ctx context.Context, e *entry) error {
 			return err
 		}
 	}
+	pl.noteUpdate(e)
 	return nil
 }
 

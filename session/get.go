@@ -102,6 +102,9 @@ func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement
 		lr.out = make([]mapper.Ref, 0, min(expect, 1024))
 	}
 	err := s.query(ctx, stmt, lr.scanFn)
+	if len(lr.fresh) > 0 {
+		s.loadHooks(ctx, m, lr.fresh)
+	}
 	out := lr.out
 	lr.out = nil // the caller's now
 	lr.release()
@@ -113,6 +116,9 @@ func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement
 func (s *Session) loadOne(ctx context.Context, m *mapper.Model, stmt core.Statement) (mapper.Ref, error) {
 	lr := s.startLoad(m)
 	err := s.query(ctx, stmt, lr.scanFn)
+	if len(lr.fresh) > 0 {
+		s.loadHooks(ctx, m, lr.fresh)
+	}
 	var p mapper.Ref
 	if len(lr.out) > 0 {
 		p = lr.out[0]
@@ -135,6 +141,10 @@ type loadRun struct {
 	// new for each load, so that sessions share no array.
 	objs, blocks objaccess.Slab
 	lb           *loadBlock // m's
+	// hooks: Events has load listeners; fresh then lists the objects the
+	// load built, for them.
+	hooks bool
+	fresh []mapper.Ref
 }
 
 var loadRuns = sync.Pool{New: func() any {
@@ -148,13 +158,15 @@ func (s *Session) startLoad(m *mapper.Model) *loadRun {
 	lr.s, lr.m = s, m
 	lr.lb = loadBlockOf(m)
 	lr.objs, lr.blocks = objaccess.NewSlab(m.Type), lr.lb.slab()
+	lr.hooks = s.opts.Events != nil && s.opts.Events.anyLoad
 	return lr
 }
 
 func (lr *loadRun) release() {
 	clear(lr.dest)
 	clear(lr.out)
-	lr.s, lr.m, lr.lb, lr.out, lr.dest = nil, nil, nil, lr.out[:0], lr.dest[:0]
+	clear(lr.fresh)
+	lr.s, lr.m, lr.lb, lr.out, lr.dest, lr.fresh = nil, nil, nil, lr.out[:0], lr.dest[:0], lr.fresh[:0]
 	lr.objs, lr.blocks = objaccess.Slab{}, objaccess.Slab{}
 	loadRuns.Put(lr)
 }
@@ -177,6 +189,9 @@ func (lr *loadRun) scan(rows *engine.Rows) error {
 		got := s.adoptLoadedIn(m, p, lr.lb, &lr.blocks)
 		if got == p {
 			lr.objs.Keep()
+			if lr.hooks {
+				lr.fresh = append(lr.fresh, p)
+			}
 		} else {
 			lr.objs.Discard()
 		}
@@ -228,14 +243,19 @@ func (s *Session) Refresh(ctx context.Context, obj any) error {
 		return fmt.Errorf("session: refresh %s: %w", m.Name, athanor.ErrNoRows)
 	}
 	e.snap = snapshot(m, p)
+	s.refreshHooks(ctx, m, p)
 	return nil
 }
 
 // Merge copies the column values of obj (typically detached, or built
-// from a request) onto the session's object with the same primary key,
-// loading it if needed, and returns that object; its changes are written
-// at the next flush. Without such a row, a copy of obj is added as
-// pending. obj itself is never put in the session.
+// from a request) onto the session's object with the same primary key —
+// the identity map's, else loaded by a SELECT — and returns that object;
+// the columns that differ are written by an UPDATE at the next flush.
+// Without such a row, a copy of obj is added as pending (an INSERT).
+// obj itself is never put in the session, and relationships are not
+// copied. With a version column, a non-zero version on obj must equal
+// the row's: otherwise the row changed since obj was read, and Merge
+// fails with an error matching athanor.ErrStaleObject.
 func Merge[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
 	if err := engine.CheckContext(ctx); err != nil {
 		return nil, err
@@ -261,7 +281,13 @@ func Merge[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
 		return cur, nil
 	}
 	cp := m.Ref(cur)
+	if v := m.Version(); v != nil && !v.IsZero(p) && !v.Unchanged(cp, v.Value(p)) {
+		return nil, fmt.Errorf("session: merge %s: version %v, the session's is %v: %w", m.Name, v.Value(p), v.Value(cp), athanor.ErrStaleObject)
+	}
 	for _, f := range m.Fields() {
+		if f.Version {
+			continue // the session's to check and bump
+		}
 		if err := f.Set(cp, f.Value(p)); err != nil {
 			return nil, fmt.Errorf("session: merge %s: %w", m.Name, err)
 		}

@@ -94,6 +94,9 @@ type Options struct {
 	OnNPlusOne func(loader.Report)
 	// Observer, if set, is told of every flush (tracing.Tracer is one).
 	Observer Observer
+	// Events, if set, holds the ORM event listeners the session calls
+	// (see Events); New seals it against further registration.
+	Events *Events
 }
 
 // Session is a unit of work over a Backend: an identity map holding one
@@ -146,6 +149,8 @@ type Session struct {
 	addSlab objaccess.Slab // guarded by addMu; see addEntry
 
 	detect loader.Detector
+
+	done *flushed // guarded by flushMu: the last flush, for its after-listeners (events.go)
 }
 
 // New returns a session over ex: an *engine.DB, a *router.Router, a
@@ -160,6 +165,9 @@ func New(ex engine.Executor, opts Options) *Session {
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
+	}
+	if opts.Events != nil {
+		opts.Events.sealed.Store(true)
 	}
 	s := &Session{b: b, reg: opts.Registry, opts: opts}
 	s.dialect = b.Dialect()
@@ -251,11 +259,14 @@ func (s *Session) StateOf(obj any) State {
 	return Detached
 }
 
-// Add puts objects in the session: a transient object becomes pending
-// (inserted at the next flush), a deleted one persistent again, a detached
-// one persistent (all its columns are written at the next flush). Objects
-// reachable through relationships with the save-update cascade follow at
-// flush time.
+// Add puts objects in the session: an object the session does not hold
+// becomes pending (inserted at the next flush), a deleted one persistent
+// again. Objects reachable through relationships with the save-update
+// cascade follow at flush time. The session cannot tell a detached object
+// (read by a closed session) from a new one built with a key, so Add
+// inserts both: the INSERT of a row that exists fails with a unique
+// violation. Use Attach (UPDATE by key, no read) or Merge (read, then
+// UPDATE of the differences) for detached objects.
 func (s *Session) Add(objs ...any) error {
 	for _, obj := range objs {
 		m, p, err := s.model(obj)
@@ -385,11 +396,13 @@ func (s *Session) Commit(ctx context.Context) error {
 	}
 	if committed {
 		s.mergeToken(flushed)
+		s.afterCommit(ctx)
 		return nil
 	}
 	s.txLock.Lock() // no read runs in the transaction while it ends
 	defer s.txLock.Unlock()
 	if s.tx == nil {
+		s.afterCommit(ctx)
 		return nil
 	}
 	if err := s.releaseSavepoints(ctx); err != nil {
@@ -400,10 +413,12 @@ func (s *Session) Commit(ctx context.Context) error {
 		inserted := s.txLog.inserted()
 		s.endTx(false)
 		s.forgetIfUnknown(err, inserted) // see outcome.go
+		s.afterRollback(ctx)
 		return fmt.Errorf("session: commit: %w", err)
 	}
 	s.endTx(true)
 	s.mergeToken(tok)
+	s.afterCommit(ctx)
 	return nil
 }
 
@@ -429,6 +444,7 @@ func (s *Session) Rollback(ctx context.Context) error {
 	}
 	err := s.rootTx().Rollback(ctx) // and the savepoints open in it
 	s.endTx(false)
+	s.afterRollback(ctx)
 	if err != nil && !errors.Is(err, engine.ErrTxDone) {
 		return fmt.Errorf("session: rollback: %w", err)
 	}

@@ -452,15 +452,7 @@ func (db *DB) RunInTxRetry(ctx context.Context, opts TxOptions, p RetryPolicy, f
 	if ctx == nil {
 		return ErrNilContext
 	}
-	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = DefaultRetryPolicy.MaxAttempts
-	}
-	if p.BaseDelay <= 0 {
-		p.BaseDelay = DefaultRetryPolicy.BaseDelay
-	}
-	if p.MaxDelay <= 0 {
-		p.MaxDelay = DefaultRetryPolicy.MaxDelay
-	}
+	p = p.WithDefaults()
 	for attempt := 1; ; attempt++ {
 		err := db.runOnce(ctx, opts, fn)
 		if err == nil {
@@ -472,18 +464,44 @@ func (db *DB) RunInTxRetry(ctx context.Context, opts TxOptions, p RetryPolicy, f
 		if attempt >= p.MaxAttempts {
 			return fmt.Errorf("engine: transaction failed after %d attempts: %w", attempt, err)
 		}
-		d := p.BaseDelay << min(attempt-1, 20)
-		if d > p.MaxDelay || d <= 0 {
-			d = p.MaxDelay
+		if werr := p.Backoff(ctx, attempt); werr != nil {
+			return fmt.Errorf("engine: retrying transaction: %w (last error: %w)", werr, err)
 		}
-		d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("engine: retrying transaction: %w (last error: %w)", ctx.Err(), err)
-		case <-t.C:
-		}
+	}
+}
+
+// WithDefaults returns p with its zero fields set from DefaultRetryPolicy.
+func (p RetryPolicy) WithDefaults() RetryPolicy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = DefaultRetryPolicy.MaxAttempts
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = DefaultRetryPolicy.BaseDelay
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = DefaultRetryPolicy.MaxDelay
+	}
+	return p
+}
+
+// Backoff sleeps before the retry that follows failed attempt n (1 for
+// the first): BaseDelay doubled per attempt, capped at MaxDelay, with
+// jitter over its upper half so that transactions that failed together
+// do not retry together. It returns ctx's error if ctx ends first. p
+// should have its defaults set (WithDefaults).
+func (p RetryPolicy) Backoff(ctx context.Context, n int) error {
+	d := p.BaseDelay << min(n-1, 20)
+	if d > p.MaxDelay || d <= 0 {
+		d = p.MaxDelay
+	}
+	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

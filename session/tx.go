@@ -11,8 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"time"
 
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/engine"
@@ -305,16 +303,7 @@ func (s *Session) RunInTx(ctx context.Context, fn func(ctx context.Context, s *S
 	if err := engine.CheckContext(ctx); err != nil {
 		return err
 	}
-	p := opts.Retry
-	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = engine.DefaultRetryPolicy.MaxAttempts
-	}
-	if p.BaseDelay <= 0 {
-		p.BaseDelay = engine.DefaultRetryPolicy.BaseDelay
-	}
-	if p.MaxDelay <= 0 {
-		p.MaxDelay = engine.DefaultRetryPolicy.MaxDelay
-	}
+	p := opts.Retry.WithDefaults()
 	txo := opts.Tx
 	if txo == (engine.TxOptions{}) {
 		txo = s.opts.Tx
@@ -332,17 +321,8 @@ func (s *Session) RunInTx(ctx context.Context, fn func(ctx context.Context, s *S
 		if attempt >= p.MaxAttempts {
 			return fmt.Errorf("session: transaction failed after %d attempts: %w", attempt, err)
 		}
-		d := p.BaseDelay << min(attempt-1, 20)
-		if d > p.MaxDelay || d <= 0 {
-			d = p.MaxDelay
-		}
-		d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("session: retrying transaction: %w (last error: %w)", ctx.Err(), err)
-		case <-t.C:
+		if werr := p.Backoff(ctx, attempt); werr != nil {
+			return fmt.Errorf("session: retrying transaction: %w (last error: %w)", werr, err)
 		}
 	}
 }

@@ -216,14 +216,30 @@ func (s *Session) Refresh(ctx context.Context, obj any) error {
 	if e == nil || e.State() != Persistent {
 		return fmt.Errorf("session: refresh %s: %w", m.Name, ErrDetached)
 	}
-	var preds []core.Expr
+	if err := s.reread(ctx, e, nil); err != nil {
+		return fmt.Errorf("session: refresh %s: %w", m.Name, err)
+	}
+	s.refreshHooks(ctx, m, p)
+	return nil
+}
+
+// reread reads e's row again by its key into its object, lock (if not
+// nil) adding a locking clause, and takes a new snapshot: the object
+// holds the row's values and has no unflushed change. The caller holds
+// flushMu (e.snap is written under it). A row gone is athanor.ErrNoRows.
+func (s *Session) reread(ctx context.Context, e *entry, lock func(*core.SelectStmt) *core.SelectStmt) error {
+	m, p := e.m, e.p
+	preds := make([]core.Expr, 0, len(m.PrimaryKey()))
 	for i, f := range m.PrimaryKey() {
 		preds = append(preds, core.Eq(f.Col, keyValue(e, i)))
 	}
+	stmt := m.SelectAll().Where(preds...)
+	if lock != nil {
+		stmt = lock(stmt)
+	}
 	fields := m.Fields()
 	found := false
-	stmt := m.SelectAll().Where(preds...)
-	err = s.query(ctx, stmt, func(rows *engine.Rows) error {
+	err := s.query(ctx, stmt, func(rows *engine.Rows) error {
 		dest := make([]any, len(fields))
 		for rows.Next() {
 			for i, f := range fields {
@@ -237,13 +253,12 @@ func (s *Session) Refresh(ctx context.Context, obj any) error {
 		return rows.Err()
 	})
 	if err != nil {
-		return fmt.Errorf("session: refresh %s: %w", m.Name, err)
+		return err
 	}
 	if !found {
-		return fmt.Errorf("session: refresh %s: %w", m.Name, athanor.ErrNoRows)
+		return athanor.ErrNoRows
 	}
 	e.snap = snapshot(m, p)
-	s.refreshHooks(ctx, m, p)
 	return nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/mapper"
@@ -127,13 +126,12 @@ func (q *QueryOf[T]) refreshHeld(ctx context.Context, ps []mapper.Ref, seq int64
 		return nil
 	}
 	m := q.m
-	fields := m.Fields()
 	for _, p := range ps {
 		e := s.loadedEntry(m, p)
 		if e == nil || e.seq > seq || e.State() != Persistent {
 			continue
 		}
-		if err := s.refreshLocked(ctx, e, q.lock.mode, fields); err != nil {
+		if err := s.refreshLocked(ctx, e, q.lock.mode); err != nil {
 			return fmt.Errorf("session: query %s: reload of a held object: %w", m.Name, err)
 		}
 	}
@@ -142,41 +140,16 @@ func (q *QueryOf[T]) refreshHeld(ctx context.Context, ps []mapper.Ref, seq int64
 
 // refreshLocked re-reads e's row with a lock of mode (the locking query
 // holds it already, so the read neither waits nor skips it).
-func (s *Session) refreshLocked(ctx context.Context, e *entry, mode lockMode, fields []*mapper.Field) error {
+func (s *Session) refreshLocked(ctx context.Context, e *entry, mode lockMode) error {
 	s.flushMu.Lock() // e.snap is written under flushMu
 	defer s.flushMu.Unlock()
-	m, p := e.m, e.p
-	var preds []core.Expr
-	for i, f := range m.PrimaryKey() {
-		preds = append(preds, core.Eq(f.Col, keyValue(e, i)))
-	}
-	stmt := m.SelectAll().Where(preds...)
+	lock := (*core.SelectStmt).ForUpdate
 	if mode == lockShare {
-		stmt = stmt.ForShare()
-	} else {
-		stmt = stmt.ForUpdate()
+		lock = (*core.SelectStmt).ForShare
 	}
-	found := false
-	err := s.query(ctx, stmt, func(rows *engine.Rows) error {
-		dest := make([]any, len(fields))
-		for rows.Next() {
-			for i, f := range fields {
-				dest[i] = f.Addr(p)
-			}
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
-			found = true
-		}
-		return rows.Err()
-	})
-	if err != nil {
+	if err := s.reread(ctx, e, func(st *core.SelectStmt) *core.SelectStmt { return lock(st) }); err != nil {
 		return err
 	}
-	if !found {
-		return athanor.ErrNoRows
-	}
-	e.snap = snapshot(m, p)
-	e.coll = collections(m, p)
+	e.coll = collections(e.m, e.p)
 	return nil
 }

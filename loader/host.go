@@ -44,3 +44,15 @@ type Host interface {
 	// MarkRaise puts objects in raise mode (see Raise).
 	MarkRaise(objs []mapper.Ref)
 }
+
+// FilteredHost is implemented by a host whose models have global
+// criteria (the session's filters): the loader ANDs Criteria's expression
+// for the loaded model's table to each relationship load's WHERE (for a
+// many-to-many, on the target table, not the association table), and
+// Criteria's for each Joined relationship's alias to its LEFT OUTER
+// JOIN's ON clause, so an owner whose related row is filtered out gets no
+// related object rather than disappearing. A nil expression adds
+// nothing; an error fails the load.
+type FilteredHost interface {
+	Criteria(ctx context.Context, m *mapper.Model, t *core.Table) (core.Expr, error)
+}

@@ -20,7 +20,18 @@ func (p *Plan) Select(sel *core.SelectStmt) *core.SelectStmt {
 	return s.apply(sel)
 }
 
-// Run runs stmt (built by Select) on h and then the plan's SelectIn
+// SelectContext is Select with the criteria of h, when it is a
+// FilteredHost, in the ON clauses of the Joined relationships (the
+// criteria of the plan's own model are the caller's to add to sel).
+func (p *Plan) SelectContext(ctx context.Context, h Host, sel *core.SelectStmt) (*core.SelectStmt, error) {
+	s := newSelection(p.m, p.m.Table(), nil, p.nodes)
+	if err := s.filter(ctx, h, false); err != nil {
+		return nil, err
+	}
+	return s.apply(sel), nil
+}
+
+// Run runs stmt (built by Select or SelectContext) on h and then the plan's SelectIn
 // loads, depth by depth, and returns the root objects in row order (a root
 // joined to several rows appears once per row).
 func (p *Plan) Run(ctx context.Context, h Host, stmt core.Statement) ([]mapper.Ref, error) {
@@ -112,7 +123,7 @@ func (r *run) levels(ctx context.Context, tasks []*task) error {
 		var stmts []core.Statement
 		var live []*task
 		for _, t := range tasks {
-			ss, err := r.prepare(t)
+			ss, err := r.prepare(ctx, t)
 			if err != nil {
 				return err
 			}
@@ -190,7 +201,7 @@ func (r *run) levels(ctx context.Context, tasks []*task) error {
 
 // prepare finds the owners lacking the relationship and builds the
 // statements loading it.
-func (r *run) prepare(t *task) ([]core.Statement, error) {
+func (r *run) prepare(ctx context.Context, t *task) ([]core.Statement, error) {
 	rel := t.n.rel
 	t.need = r.h.Unloaded(rel, t.owners)
 	var joinedKids []*node
@@ -203,6 +214,9 @@ func (r *run) prepare(t *task) ([]core.Statement, error) {
 	t.res = t.sel.newResult()
 	if len(t.need) == 0 {
 		return nil, nil
+	}
+	if err := t.sel.filter(ctx, r.h, true); err != nil {
+		return nil, &relError{r: rel, err: err}
 	}
 	kf := ownerKeyFields(rel)
 	var ks keySet

@@ -1,6 +1,8 @@
 package loader
 
 import (
+	"context"
+	"fmt"
 	"reflect"
 	"strconv"
 
@@ -19,6 +21,7 @@ type selection struct {
 	keyT    []reflect.Type
 	keyK    []reflect.Kind // keyT's kinds
 	joins   []*joinSel
+	where   core.Expr // the host's criteria on table (relationship loads; see filter)
 }
 
 // joinSel is one joined to-one relationship.
@@ -106,6 +109,32 @@ func (s *selection) addJoins(parent int, owner *core.Table, om *mapper.Model, no
 	}
 }
 
+// filter adds the criteria of a FilteredHost: for a relationship load
+// (base) on the target table, and on each joined alias to its ON clause.
+func (s *selection) filter(ctx context.Context, h Host, base bool) error {
+	fh, ok := h.(FilteredHost)
+	if !ok {
+		return nil
+	}
+	if base {
+		c, err := fh.Criteria(ctx, s.m, s.table)
+		if err != nil {
+			return err
+		}
+		s.where = c
+	}
+	for _, j := range s.joins {
+		c, err := fh.Criteria(ctx, j.n.rel.Target, j.alias)
+		if err != nil {
+			return fmt.Errorf("joined %s.%s: %w", j.n.rel.Owner.Name, j.n.rel.Name, err)
+		}
+		if c != nil {
+			j.on = core.And(j.on, c)
+		}
+	}
+	return nil
+}
+
 // items is the select list after the key columns.
 func (s *selection) items() []any {
 	out := append([]any(nil), s.m.SelectColumns()...)
@@ -140,7 +169,11 @@ func (s *selection) statement(n *node, keys keySet) core.Statement {
 		for _, j := range s.joins {
 			sel = sel.LeftJoin(j.alias, j.on)
 		}
-		return sel.Where(s.keyPredicate(keys))
+		sel = sel.Where(s.keyPredicate(keys))
+		if s.where != nil {
+			sel = sel.Where(s.where)
+		}
+		return sel
 	}
 	var order []any
 	for _, o := range n.orderF {

@@ -430,25 +430,23 @@ func (pl *plan) loadCascades(ctx context.Context) error {
 				if !r.Cascade.Has(mapper.CascadeDelete) || (r.Kind != mapper.OneToMany && r.Kind != mapper.OneToOne) {
 					continue
 				}
-				if !r.IsNil(e.p) {
-					continue // loaded: handled in collect
+				loaded := !r.IsNil(e.p)
+				if !loaded {
+					_, loaded = e.coll.get(r)
 				}
-				if _, seen := e.coll.get(r); seen {
+				// A loaded collection is handled in collect, unless
+				// global filters may have left rows out of its load
+				// (filter.go): the delete reaches those too.
+				if loaded && !pl.s.filtered(r.Target) {
 					continue
 				}
-				var preds []core.Expr
-				for i, f := range r.FK {
-					preds = append(preds, core.Eq(f.Col, keyValue(e, i)))
-				}
-				stmt := r.Target.SelectAll().Where(preds...)
-				ps, err := pl.s.load(ctx, r.Target, stmt, 0)
+				children, err := pl.childRows(ctx, e, r)
 				if err != nil {
 					return fmt.Errorf("load %s.%s to cascade the delete: %w", e.m.Name, r.Name, err)
 				}
-				for _, p := range ps {
-					ce := pl.s.objs.get(p)
-					if ce == nil {
-						continue
+				for _, ce := range children {
+					if loaded && !pl.refersTo(ce, r, e) {
+						continue // moved to another parent in memory
 					}
 					if ce.State() == Persistent && !pl.deletes[ce] {
 						pl.markDeleted(ce)
@@ -459,4 +457,24 @@ func (pl *plan) loadCascades(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// childRows loads, unfiltered, the rows of r's target that refer to e by
+// r's foreign key and returns their entries.
+func (pl *plan) childRows(ctx context.Context, e *entry, r *mapper.Relation) ([]*entry, error) {
+	preds := make([]core.Expr, 0, len(r.FK))
+	for i, f := range r.FK {
+		preds = append(preds, core.Eq(f.Col, keyValue(e, i)))
+	}
+	ps, err := pl.s.load(ctx, r.Target, r.Target.SelectAll().Where(preds...), 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*entry, 0, len(ps))
+	for _, p := range ps {
+		if ce := pl.s.objs.get(p); ce != nil {
+			out = append(out, ce)
+		}
+	}
+	return out, nil
 }

@@ -304,27 +304,30 @@ func (pl *plan) nullChildren(ctx context.Context) error {
 				continue
 			}
 			var children []*entry
+			fromDB := false
 			if r.IsNil(e.p) {
 				if prev, ok := e.coll.get(r); ok {
 					children = pl.entriesOf(prev)
 				} else {
-					var preds []core.Expr
-					for i, f := range r.FK {
-						preds = append(preds, core.Eq(f.Col, keyValue(e, i)))
-					}
-					ps, err := pl.s.load(ctx, r.Target, r.Target.SelectAll().Where(preds...), 0)
-					if err != nil {
-						return fmt.Errorf("load %s.%s to set their foreign key to NULL: %w", e.m.Name, r.Name, err)
-					}
-					for _, p := range ps {
-						if ce := pl.s.objs.get(p); ce != nil {
-							children = append(children, ce)
-						}
-					}
+					fromDB = true
 				}
 			} else {
 				prev, _ := e.coll.get(r)
 				children = pl.entriesOf(append(r.Get(e.p), prev...))
+			}
+			// Global filters may have left rows out of a loaded
+			// collection (filter.go): their keys are nulled too.
+			// (refersTo below skips the children moved in memory.)
+			if fromDB || pl.s.filtered(r.Target) {
+				more, err := pl.childRows(ctx, e, r)
+				if err != nil {
+					return fmt.Errorf("load %s.%s to set their foreign key to NULL: %w", e.m.Name, r.Name, err)
+				}
+				for _, ce := range more {
+					if !slices.Contains(children, ce) {
+						children = append(children, ce)
+					}
+				}
 			}
 			for _, ce := range children {
 				if ce.State() != Persistent || pl.deletes[ce] || !pl.refersTo(ce, r, e) {

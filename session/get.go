@@ -20,6 +20,11 @@ import (
 // Get returns the object of type T with primary key pk (one value per key
 // column), from the identity map when it is there, else from the
 // database. It returns athanor.ErrNoRows when there is no such row.
+//
+// When filters of T apply (see Filters), Get always sends its SELECT,
+// with their criteria, even for an object the identity map holds (which
+// it then returns, unchanged): a row the criteria exclude is
+// athanor.ErrNoRows, whatever the session loaded before.
 func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	if err := engine.CheckContext(ctx); err != nil {
 		return nil, err
@@ -32,6 +37,12 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
+	var crit core.Expr
+	if s.opts.Filters != nil || offIn(ctx) != nil {
+		if crit, err = s.criteria(ctx, m, m.Table(), nil); err != nil {
+			return nil, fmt.Errorf("session: get %s: %w", m.Name, err)
+		}
+	}
 	// Under txLock: a running flush publishes the objects it wrote
 	// before the lookup sees them.
 	locked := s.readLock(ctx)
@@ -43,7 +54,7 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	s.readUnlock(locked)
 	switch {
 	case p.IsNil():
-	case st == Persistent:
+	case st == Persistent && crit == nil:
 		return m.Object(p).(*T), nil
 	case st == Deleted:
 		return nil, fmt.Errorf("session: get %s: deleted in this session: %w", m.Name, athanor.ErrNoRows)
@@ -51,7 +62,13 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	if err := s.autoflush(ctx); err != nil {
 		return nil, err
 	}
+	// Under filters, an object the identity map holds is returned only
+	// if its row meets their criteria now: the map may hold it from a
+	// call with other criteria (another tenant, Unfiltered).
 	stmt := m.SelectAll().Where(where)
+	if crit != nil {
+		stmt = stmt.Where(crit)
+	}
 	obj, err := s.loadOne(ctx, m, stmt)
 	if err != nil {
 		return nil, fmt.Errorf("session: get %s: %w", m.Name, err)

@@ -30,6 +30,8 @@ type QueryOf[T any] struct {
 	hasLimit, hasOffset bool
 	loads               []loader.Option
 	lock                queryLock // see lock.go
+	off                 *filterOff // filters turned off (Unfiltered; filter.go)
+	scopedDone          bool       // the filters' criteria are in where and joins (scoped)
 }
 
 // Query starts a query for T's objects.
@@ -136,9 +138,21 @@ func (q *QueryOf[T]) Offset(n int64) *QueryOf[T] {
 	return c
 }
 
-// Statement returns the SELECT the query runs.
+// Statement returns the SELECT the query runs, with the criteria of the
+// session's filters as they are under context.Background() (see
+// StatementContext).
 func (q *QueryOf[T]) Statement() (*core.SelectStmt, error) {
+	return q.StatementContext(context.Background())
+}
+
+// StatementContext returns the SELECT the query runs with ctx: the
+// criteria of filters that read the context (a tenant) are those of ctx.
+func (q *QueryOf[T]) StatementContext(ctx context.Context) (*core.SelectStmt, error) {
 	if err := q.ready(); err != nil {
+		return nil, err
+	}
+	q, err := q.scoped(ctx)
+	if err != nil {
 		return nil, err
 	}
 	return q.applyLock(q.base(q.m.SelectAll(), true)), nil
@@ -165,13 +179,21 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 	if err := q.ready(); err != nil {
 		return nil, err
 	}
+	q, err := q.scoped(ctx)
+	if err != nil {
+		return nil, err
+	}
 	plan, err := q.plan()
 	if err != nil {
 		return nil, err
 	}
 	var stmt *core.SelectStmt
 	if plan != nil {
-		stmt = plan.Select(q.base(core.Select().From(q.m.Table()), true))
+		ctx = q.loadCtx(ctx) // the loads honour Unfiltered too
+		stmt, err = plan.SelectContext(ctx, host{q.s}, q.base(core.Select().From(q.m.Table()), true))
+		if err != nil {
+			return nil, fmt.Errorf("session: query %s: %w", q.m.Name, err)
+		}
 	} else {
 		stmt = q.base(q.m.SelectAll(), true)
 	}
@@ -263,6 +285,10 @@ func (q *QueryOf[T]) Count(ctx context.Context) (int64, error) {
 	if q.lock.mode != lockNone {
 		return 0, fmt.Errorf("session: query %s: count: %w", q.m.Name, ErrLockNotQuery)
 	}
+	q, err := q.scoped(ctx)
+	if err != nil {
+		return 0, err
+	}
 	var stmt core.Statement
 	pk := make([]any, 0, len(q.m.PrimaryKey()))
 	for _, f := range q.m.PrimaryKey() {
@@ -279,7 +305,7 @@ func (q *QueryOf[T]) Count(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	var n int64
-	err := q.s.query(ctx, stmt, func(rows *engine.Rows) error {
+	err = q.s.query(ctx, stmt, func(rows *engine.Rows) error {
 		if rows.Next() {
 			return rows.Scan(&n)
 		}
@@ -300,6 +326,10 @@ func (q *QueryOf[T]) Exists(ctx context.Context) (bool, error) {
 	if q.lock.mode != lockNone {
 		return false, fmt.Errorf("session: query %s: exists: %w", q.m.Name, ErrLockNotQuery)
 	}
+	q, err := q.scoped(ctx)
+	if err != nil {
+		return false, err
+	}
 	// The subquery selects the key, not a bound constant: PostgreSQL
 	// types a lone parameter in a select list as text.
 	pk := make([]any, 0, len(q.m.PrimaryKey()))
@@ -311,7 +341,7 @@ func (q *QueryOf[T]) Exists(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	var ok bool
-	err := q.s.query(ctx, stmt, func(rows *engine.Rows) error {
+	err = q.s.query(ctx, stmt, func(rows *engine.Rows) error {
 		if rows.Next() {
 			var v any
 			if err := rows.Scan(&v); err != nil {

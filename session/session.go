@@ -97,6 +97,10 @@ type Options struct {
 	// Events, if set, holds the ORM event listeners the session calls
 	// (see Events); New seals it against further registration.
 	Events *Events
+	// Filters, if set, holds the global filters whose criteria the
+	// session adds to its queries, Get and relationship loads (see
+	// Filters); New seals it against further registration.
+	Filters *Filters
 }
 
 // Session is a unit of work over a Backend: an identity map holding one
@@ -168,6 +172,9 @@ func New(ex engine.Executor, opts Options) *Session {
 	}
 	if opts.Events != nil {
 		opts.Events.sealed.Store(true)
+	}
+	if opts.Filters != nil {
+		opts.Filters.sealed.Store(true)
 	}
 	s := &Session{b: b, reg: opts.Registry, opts: opts}
 	s.dialect = b.Dialect()

@@ -65,6 +65,18 @@
 // session passes reports to Options.OnNPlusOne, and under Options.Strict
 // fails the load with ErrNPlusOne.
 //
+// # Criteria
+//
+// A Host that implements FilteredHost gives each model's criteria (the
+// session's global filters) for a table or alias: a relationship load
+// ANDs the target model's to its WHERE (on the target table of a
+// many-to-many, inside the ROW_NUMBER() window's subquery for Limit), and
+// each Joined relationship's to its LEFT OUTER JOIN's ON, so an owner
+// whose related row is excluded gets no related object. Plan.SelectContext
+// is Plan.Select with the Joined criteria for the owners' statement; the
+// owners' own criteria are the caller's. A criterion error fails the load,
+// naming the relationship.
+//
 // # Observing loads
 //
 // A Host that implements ObservedHost hands the loader an Observer, told

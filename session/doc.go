@@ -242,6 +242,75 @@
 // listeners Add and Delete), but must not run statements through the
 // session. A session without Events does no work for them.
 //
+// # Global filters
+//
+// Options.Filters takes criteria registered per model on a Filters value
+// (SQLAlchemy's with_loader_criteria): soft deletes, tenants.
+//
+//	f := new(session.Filters)
+//	session.AddFilter[Article](f, "soft-delete", func(ctx context.Context, t *core.Table) (core.Expr, error) {
+//		return core.IsNull(t.C("deleted_at")), nil
+//	})
+//	session.AddFilter[Article](f, "tenant", func(ctx context.Context, t *core.Table) (core.Expr, error) {
+//		id, ok := TenantFrom(ctx)
+//		if !ok {
+//			return nil, errNoTenant // the call fails: no tenant, no rows
+//		}
+//		return core.Eq(t.C("tenant_id"), id), nil
+//	})
+//	s := session.New(db, session.Options{Filters: f})
+//	arts, err := session.Query[Article](s).All(ctx)                         // both filters
+//	all, err := session.Query[Article](s).Unfiltered("soft-delete").All(ctx) // the tenant's, deleted too
+//
+// A filter function gets the context of the call and the table to
+// restrict: the model's, or the alias of a joined relationship (build the
+// criterion from t's columns, so it names the right one). Its values are
+// bound parameters like any core expression. A nil criterion adds nothing
+// for the call; an error fails it, wrapped in a *FilterError naming the
+// filter and model, before anything is sent. The criteria of every
+// filter not turned off are ANDed:
+//
+//   - queries (All, First, One, Count, Exists, Statement): T's to the
+//     conditions; a joined relationship's model's to its join's ON
+//     clause under the join's alias, so LeftJoin keeps an object whose
+//     related row is filtered out (its joined columns NULL), Join drops
+//     it, and a to-many join's semijoin matches visible rows only.
+//     JoinOn items are the caller's and get nothing. Statement uses
+//     context.Background(); StatementContext takes a context.
+//   - relationship loads (loader.SelectIn, loader.Joined, Load): the
+//     target model's to the related rows' SELECT (a many-to-many's target
+//     table, not the association table), and a Joined relationship's to
+//     its LEFT OUTER JOIN's ON: a soft-deleted book is not in
+//     author.Books, and a book whose author is filtered out gets a nil
+//     Author.
+//   - Get: to its SELECT, which it then sends even when the identity map
+//     holds the object (the map may hold it from a call with other
+//     criteria: another tenant's request, an Unfiltered query); a held
+//     object whose row passes is returned as it is, one that does not is
+//     athanor.ErrNoRows. Without filters applying, Get answers from the
+//     map as always.
+//
+// Unfiltered(names...) turns filters off for one query and the
+// relationship loads it runs; WithoutFilters(ctx, names...) for every
+// call given the context (Get and Load too). No names: every filter. A
+// name the Filters does not hold fails the call with ErrUnknownFilter.
+//
+// The flush is never filtered: loading children to cascade a delete,
+// and the children whose foreign key a parent's delete sets to NULL,
+// reach every row. For a filtered model the flush reads the children
+// from the database even when the parent's collection is loaded (the
+// load may have left rows out), so a cascaded delete deletes soft-deleted
+// children too, and nulling reaches them. Refresh re-reads an object by
+// its key, unfiltered. Merge looks the row up with Get, filtered: a row
+// the filters exclude makes it add a copy, whose INSERT fails on the
+// primary key (athanor.ErrUniqueViolation), rather than update a row the
+// caller cannot see.
+//
+// Register every filter before the first session uses the Filters:
+// AddFilter on a Filters given to a session panics, as do an empty name,
+// a nil function, and a name registered twice on one model (one name may
+// serve several models, and Unfiltered("tenant") then turns off all).
+//
 // # Unknown outcomes
 //
 // A Commit whose answer is lost after it was sent (the single statement

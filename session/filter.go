@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 
 	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 )
@@ -207,9 +208,13 @@ func (s *Session) criteria(ctx context.Context, m *mapper.Model, t *core.Table, 
 // each joined relationship's model's to its join's ON clause (under the
 // join's alias; so a LEFT JOIN keeps its objects without a matching
 // row). Every statement a query runs is built from its scoped form; a
-// query scoped already is returned as it is. The error is a filter's
-// (*FilterError) or ErrUnknownFilter, wrapped naming the model.
+// query scoped already is returned as it is. The error is ctx's
+// (engine.ErrNilContext), a filter's (*FilterError) or ErrUnknownFilter,
+// wrapped naming the model.
 func (q *QueryOf[T]) scoped(ctx context.Context) (*QueryOf[T], error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	if q.scopedDone || q.err != nil || q.m == nil {
 		return q, nil
 	}

@@ -462,6 +462,25 @@ func TestFilterGet(t *testing.T) {
 				t.Errorf("%s: %v, %v; want ErrNoRows", c.name, a, err)
 			}
 		}
+		// Refresh re-reads a held object by its key, unfiltered.
+		bob, err := session.Get[gfAuthor](session.WithoutFilters(ctx), s, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob.Name = "changed"
+		if err := s.Refresh(ctx, bob); err != nil || bob.Name != "Bob" {
+			t.Errorf("refresh of a filtered-out object: %q, %v", bob.Name, err)
+		}
+		// Merge looks up with Get: a filtered-out row makes it insert a
+		// copy, refused on the key.
+		m := session.New(srv.db, session.Options{Registry: reg, Filters: gfFilters()})
+		cp, err := session.Merge(ctx, m, &gfAuthor{ID: 2, Name: "Bob", TenantID: 1})
+		if err != nil || m.StateOf(cp) != session.Pending {
+			t.Errorf("merge of a filtered-out row: %v, %v", cp, err)
+		}
+		if err := m.Commit(ctx); !errors.Is(err, athanor.ErrUniqueViolation) {
+			t.Errorf("merge commit: %v, want a unique violation", err)
+		}
 		// A held object passing the filters is the identity map's.
 		a1, _ := session.Get[gfAuthor](ctx, s, 1)
 		srv.log.take()

@@ -29,7 +29,7 @@ type QueryOf[T any] struct {
 	limit, offset       int64
 	hasLimit, hasOffset bool
 	loads               []loader.Option
-	lock                queryLock // see lock.go
+	lock                queryLock  // see lock.go
 	off                 *filterOff // filters turned off (Unfiltered; filter.go)
 	scopedDone          bool       // the filters' criteria are in where and joins (scoped)
 }

@@ -290,6 +290,10 @@
 //     athanor.ErrNoRows. Without filters applying, Get answers from the
 //     map as always.
 //
+// A relationship an object has loaded already (by an earlier query or
+// Load, under other criteria or none) is not loaded again, as always: it
+// keeps the members it was loaded with (see Load).
+//
 // Unfiltered(names...) turns filters off for one query and the
 // relationship loads it runs; WithoutFilters(ctx, names...) for every
 // call given the context (Get and Load too). No names: every filter. A

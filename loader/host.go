@@ -44,3 +44,20 @@ type Host interface {
 	// MarkRaise puts objects in raise mode (see Raise).
 	MarkRaise(objs []mapper.Ref)
 }
+
+// RunHost is implemented by a host that wants to know the span of each
+// Plan.Run and Plan.Load: the loader calls StartRun as the run starts,
+// loads through the host it returns, and calls end (unless nil) once the
+// run has ended, failed or not, every object of it published (the
+// session runs its load listeners there).
+type RunHost interface {
+	StartRun() (run Host, end func(ctx context.Context))
+}
+
+// startRun returns the host a run loads through and what ends it.
+func startRun(h Host) (Host, func(context.Context)) {
+	if rh, ok := h.(RunHost); ok {
+		return rh.StartRun()
+	}
+	return h, nil
+}

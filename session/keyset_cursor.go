@@ -133,6 +133,9 @@ func appendValue(b []byte, v any) ([]byte, error) {
 	case reflect.String:
 		return appendBytes(append(b, tagString), []byte(rv.String())), nil
 	case reflect.Slice, reflect.Array:
+		if t.Kind() == reflect.Slice && rv.IsNil() {
+			return append(b, tagNull), nil // bound as NULL
+		}
 		if t.Elem().Kind() == reflect.Uint8 {
 			raw := make([]byte, rv.Len())
 			reflect.Copy(reflect.ValueOf(raw), rv)

@@ -36,10 +36,14 @@ type PageRequest struct {
 // the pages around it.
 type PageOf[T any] struct {
 	Items []*T
-	// Next is the cursor of the page after this one (PageRequest.After),
-	// "" when no object follows; Prev the cursor of the page before it
-	// (PageRequest.Before), "" when none precedes. HasNext and HasPrev
-	// report them set.
+	// Next is the cursor of the page after this one (for
+	// PageRequest.After), Prev of the page before it (for Before); ""
+	// when there is none: Next on the last page (fewer than Size+1
+	// objects followed the cursor), Prev on the first (read without a
+	// cursor, or fewer than Size+1 objects preceded Before). A page read
+	// after a cursor has a Prev, and one read before a cursor a Next (the
+	// cursor's object lies that way, unless deleted since); an empty page
+	// has neither. HasNext and HasPrev report them set.
 	Next, Prev       string
 	HasNext, HasPrev bool
 }

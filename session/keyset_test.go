@@ -331,3 +331,33 @@ func TestKeysetWithLoaderOptions(t *testing.T) {
 		}
 	})
 }
+
+// TestKeysetEmptyPage: a cursor whose following objects were deleted
+// since gives an empty page without cursors; rows inserted before a
+// cursor do not shift the page after it.
+func TestKeysetEmptyPage(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := ksSeed(t, srv)
+		s := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		q := session.Query[ksTrack](s).OrderBy("ID")
+		p, err := q.Page(ctx, session.PageRequest{Size: ksTracks - 2})
+		if err != nil || !p.HasNext || p.HasPrev {
+			t.Fatalf("%v %+v", err, p)
+		}
+		if _, err := srv.db.Exec(ctx, core.Raw("DELETE FROM ks_tracks WHERE id > 58")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.db.Exec(ctx, core.Raw("INSERT INTO ks_tracks (id, name, album_id, price, score, added, flag) SELECT -id, name, album_id, price, score, added, flag FROM ks_tracks WHERE id < 5")); err != nil {
+			t.Fatal(err)
+		}
+		empty, err := q.Page(ctx, session.PageRequest{Size: 5, After: p.Next})
+		if err != nil || len(empty.Items) != 0 || empty.HasNext || empty.HasPrev || empty.Next != "" || empty.Prev != "" {
+			t.Fatalf("%v %+v", err, empty)
+		}
+		mid, err := q.Page(ctx, session.PageRequest{Size: 3, Before: p.Next})
+		if err != nil || !slices.Equal(ids(mid.Items), []int64{56, 57, 58}) || !mid.HasPrev || !mid.HasNext {
+			t.Fatalf("%v %v", err, ids(mid.Items))
+		}
+	})
+}

@@ -229,6 +229,13 @@ func (o OrderItem) NullsLast() OrderItem { o.nulls = 2; return o }
 // Expr is the expression the item orders by.
 func (o OrderItem) Expr() Expr { return o.e }
 
+// Descending reports a descending item (Desc).
+func (o OrderItem) Descending() bool { return o.desc }
+
+// Nulls reports the item's NULLS order: first (NullsFirst), last
+// (NullsLast), or neither (the server's default).
+func (o OrderItem) Nulls() (first, last bool) { return o.nulls == 1, o.nulls == 2 }
+
 func toOrder(items []any) []OrderItem {
 	out := make([]OrderItem, len(items))
 	for i, it := range items {

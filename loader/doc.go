@@ -85,4 +85,9 @@
 // session's host hands over session.Options.Observer when it implements
 // Observer, as tracing.Tracer does. The loader imports no tracing
 // package.
+//
+// A Host that implements RunHost is told when each Plan.Run and
+// Plan.Load starts and ends: the run loads through the host StartRun
+// returns, and the end function is called once every object of the run
+// is published (the session runs its OnLoad listeners there).
 package loader

@@ -56,3 +56,20 @@ type Host interface {
 type FilteredHost interface {
 	Criteria(ctx context.Context, m *mapper.Model, t *core.Table) (core.Expr, error)
 }
+
+// RunHost is implemented by a host that wants to know the span of each
+// Plan.Run and Plan.Load: the loader calls StartRun as the run starts,
+// loads through the host it returns, and calls end (unless nil) once the
+// run has ended, failed or not, every object of it published (the
+// session runs its load listeners there).
+type RunHost interface {
+	StartRun() (run Host, end func(ctx context.Context))
+}
+
+// startRun returns the host a run loads through and what ends it.
+func startRun(h Host) (Host, func(context.Context)) {
+	if rh, ok := h.(RunHost); ok {
+		return rh.StartRun()
+	}
+	return h, nil
+}

@@ -35,6 +35,10 @@ func (p *Plan) SelectContext(ctx context.Context, h Host, sel *core.SelectStmt) 
 // loads, depth by depth, and returns the root objects in row order (a root
 // joined to several rows appears once per row).
 func (p *Plan) Run(ctx context.Context, h Host, stmt core.Statement) ([]mapper.Ref, error) {
+	h, end := startRun(h)
+	if end != nil {
+		defer end(ctx)
+	}
 	s := newSelection(p.m, p.m.Table(), nil, p.nodes)
 	r := &run{h: h, obs: observerOf(h), raise: p.raise}
 	var roots []mapper.Ref
@@ -68,6 +72,10 @@ func (p *Plan) Run(ctx context.Context, h Host, stmt core.Statement) ([]mapper.R
 // already in h (Joined relationships are loaded by SelectIn here, as there
 // is no owner statement to join to).
 func (p *Plan) Load(ctx context.Context, h Host, owners []mapper.Ref) error {
+	h, end := startRun(h)
+	if end != nil {
+		defer end(ctx)
+	}
 	r := &run{h: h, obs: observerOf(h), raise: p.raise}
 	var tasks []*task
 	for _, n := range p.nodes {

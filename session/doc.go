@@ -233,11 +233,14 @@
 // part of the flush. OnAfterInsert, OnAfterUpdate, OnAfterDelete and then
 // OnAfterFlush run once the flush has succeeded; OnAfterCommit after each
 // successful Commit; OnAfterRollback after Rollback or Close rolls back
-// an open transaction, and after a failed COMMIT. OnLoad gets each object
-// Get, a query without loader options, or a flush loading children to
-// cascade a delete builds from a row (not one the identity map held, nor
-// objects relationship loads build); OnRefresh each
-// object Refresh reloads. Listeners run under the session's locks: they
+// an open transaction, and after a failed COMMIT. OnLoad gets, once, each
+// object the session builds from a row, whatever the path: Get, a query,
+// the relationship loads of loader options (SelectIn and Joined, at any
+// depth), Load, and a flush loading children to cascade a delete; not an
+// object the identity map held. It runs after the statement, or after
+// all the loads of a query with loader options or of a Load, so a
+// listener sees the relationships loaded with the object. OnRefresh gets
+// each object Refresh reloads. Listeners run under the session's locks: they
 // may change the object they are given and call StateOf (BeforeFlush
 // listeners Add and Delete), but must not run statements through the
 // session. A session without Events does no work for them.
@@ -361,6 +364,36 @@
 // ErrOrderThroughToMany, naming the relationship (recognised for a
 // column, a path, or core.Asc/Desc of a column; inside other expressions
 // the server reports the unknown alias).
+//
+// # Keyset pagination
+//
+// Page reads one page after or before a cursor, with a condition on the
+// ordering columns instead of an OFFSET, so a page costs the same
+// wherever it is and rows inserted or deleted before it do not shift it:
+//
+//	q := session.Query[Track](s).Join("Album").OrderBy("-UnitPrice", "Album.Title")
+//	page, err := q.Page(ctx, session.PageRequest{Size: 20})
+//	// page.Items; page.Next ("" on the last page) is the cursor of the next:
+//	next, err := q.Page(ctx, session.PageRequest{Size: 20, After: page.Next})
+//	back, err := q.Page(ctx, session.PageRequest{Size: 20, Before: next.Prev})
+//
+// The order names columns of T or of joined to-one relationships; Page
+// appends T's primary key where the order lacks it, so the order is total,
+// and reads Size+1 rows to know whether a page follows. The condition is
+// the expanded comparison (a < x) OR (a = x AND b > y) OR …, which mixes
+// directions freely. NULLs of a nullable ordering column (or of a column
+// reached through a LEFT JOIN) sort as the order item's NullsFirst or
+// NullsLast say, and otherwise as larger than every value (last ascending,
+// first descending) on every dialect: Page writes the NULLS order out, so
+// a page's order may differ from All's on MariaDB and SQLite, whose
+// default puts NULLs first ascending. A cursor is opaque base64url text
+// holding the boundary object's ordering values in a typed encoding that
+// round-trips them exactly (times to the nanosecond, floats to the bit,
+// decimals digit for digit, NULLs) and a fingerprint of the model and
+// ordering: a cursor used with another model or ordering is refused with
+// an error wrapping ErrInvalidCursor. Cursors are not signed; their
+// values are always bound as parameters. Conditions, joins and loader
+// options apply as in All.
 //
 // # Relationships
 //

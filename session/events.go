@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 	"sync/atomic"
 
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -142,10 +144,13 @@ func OnAfterDelete[T any](ev *Events, fn func(ctx context.Context, s *Session, o
 	after(ev, opDelete, fn)
 }
 
-// OnLoad registers fn to run for each *T that Get or a query (without
-// loader options) builds from a row and puts in the session, after the
-// statement has finished; an object the identity map already held is
-// not passed.
+// OnLoad registers fn to run once for each *T the session builds from a
+// row and puts in the session, by whatever path: Get, a query, the
+// relationship loads of loader options (SelectIn, Joined, nested paths)
+// and Load. It runs after the statement has finished, or for a query with
+// loader options or Load after all of its loads have (so the object's
+// loaded relationships are set). An object the identity map already held
+// is not passed.
 func OnLoad[T any](ev *Events, fn func(ctx context.Context, s *Session, obj *T)) {
 	me := modelOf[T](ev)
 	me.load = append(me.load, func(ctx context.Context, s *Session, obj any) { fn(ctx, s, obj.(*T)) })
@@ -368,6 +373,63 @@ func (s *Session) refreshHooks(ctx context.Context, m *mapper.Model, p mapper.Re
 			for _, fn := range me.refresh {
 				fn(ctx, s, m.Object(p))
 			}
+		}
+	}
+}
+
+var _ loader.RunHost = host{}
+
+// StartRun implements loader.RunHost: when the Events have load
+// listeners, a relationship load (a query with loader options, Load)
+// runs on a host that notes the objects it publishes, and their
+// listeners run when it ends. Otherwise the load runs on h itself, at no
+// cost.
+func (h host) StartRun() (loader.Host, func(context.Context)) {
+	if ev := h.s.opts.Events; ev == nil || !ev.anyLoad {
+		return h, nil
+	}
+	lh := &loadHost{host: h}
+	return lh, lh.end
+}
+
+// loadHost is the host of one relationship load with load listeners.
+type loadHost struct {
+	host
+	mu    sync.Mutex    // the host may scan statements' rows concurrently
+	fresh []freshObject // guarded by mu
+}
+
+type freshObject struct {
+	m *mapper.Model
+	p mapper.Ref
+}
+
+// Adopt publishes p as host.Adopt does and notes it when it is published
+// (not when the identity map held its key by now) and its model has load
+// listeners.
+func (h *loadHost) Adopt(m *mapper.Model, p mapper.Ref) mapper.Ref {
+	got := h.host.Adopt(m, p)
+	if got == p {
+		if me := h.s.opts.Events.models[m.Type]; me != nil && len(me.load) > 0 {
+			h.mu.Lock()
+			h.fresh = append(h.fresh, freshObject{m, p})
+			h.mu.Unlock()
+		}
+	}
+	return got
+}
+
+// end runs the load listeners over the objects the load published, in
+// the order it published them.
+func (h *loadHost) end(ctx context.Context) {
+	h.mu.Lock()
+	fresh := h.fresh
+	h.fresh = nil
+	h.mu.Unlock()
+	for _, o := range fresh {
+		obj := o.m.Object(o.p)
+		for _, fn := range h.s.opts.Events.models[o.m.Type].load {
+			fn(ctx, h.s, obj)
 		}
 	}
 }

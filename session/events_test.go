@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/session"
 )
@@ -384,4 +385,187 @@ func TestEventsUnrelatedListenersAllocateNothing(t *testing.T) {
 	if u1 > u0 || g1 > g0 {
 		t.Errorf("allocations with unrelated listeners: update %v get %v, without Events %v %v", u1, g1, u0, g0)
 	}
+}
+
+// OnLoad over relationship loads: an author's posts, a post's notes.
+type evAuthor struct {
+	_     struct{}  `athanor:",table:ev_ol_authors"`
+	ID    int64     `athanor:",pk,noautoincrement"`
+	Name  string    `athanor:",size:40"`
+	Posts []*evPost `athanor:",backref:Author"`
+}
+
+type evPost struct {
+	_        struct{} `athanor:",table:ev_ol_posts"`
+	ID       int64    `athanor:",pk,noautoincrement"`
+	Title    string   `athanor:",size:40"`
+	AuthorID int64
+	Author   *evAuthor
+	Notes    []*evNote `athanor:",backref:Post"`
+}
+
+type evNote struct {
+	_      struct{} `athanor:",table:ev_ol_notes"`
+	ID     int64    `athanor:",pk,noautoincrement"`
+	PostID int64
+	Post   *evPost
+}
+
+// evLoads counts OnLoad calls per object, and checks what a listener sees.
+type evLoads struct {
+	mu     sync.Mutex
+	n      map[string]int
+	posts  map[int64]int // an author's posts when its listener ran (-1: nil)
+	states []session.State
+}
+
+func (l *evLoads) take() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.n
+	l.n = map[string]int{}
+	return out
+}
+
+func (l *evLoads) events() *session.Events {
+	l.n, l.posts = map[string]int{}, map[int64]int{}
+	ev := new(session.Events)
+	note := func(s *session.Session, key string, obj any) {
+		l.mu.Lock()
+		l.n[key]++
+		l.states = append(l.states, s.StateOf(obj))
+		l.mu.Unlock()
+	}
+	session.OnLoad(ev, func(ctx context.Context, s *session.Session, a *evAuthor) {
+		note(s, fmt.Sprint("author ", a.ID), a)
+		l.mu.Lock()
+		l.posts[a.ID] = len(a.Posts)
+		if a.Posts == nil {
+			l.posts[a.ID] = -1
+		}
+		l.mu.Unlock()
+	})
+	session.OnLoad(ev, func(ctx context.Context, s *session.Session, p *evPost) { note(s, fmt.Sprint("post ", p.ID), p) })
+	session.OnLoad(ev, func(ctx context.Context, s *session.Session, n *evNote) { note(s, fmt.Sprint("note ", n.ID), n) })
+	return ev
+}
+
+// want builds the expected counts: each named object once.
+func evOnce(kind string, ids ...int64) map[string]int {
+	m := map[string]int{}
+	for _, id := range ids {
+		m[fmt.Sprint(kind, " ", id)] = 1
+	}
+	return m
+}
+
+func evUnion(ms ...map[string]int) map[string]int {
+	out := map[string]int{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] += v
+		}
+	}
+	return out
+}
+
+// TestEventsOnLoadRelationshipLoads: OnLoad runs once for every object a
+// relationship load builds (SelectIn, Joined, nested paths, lazy Load),
+// after the whole load (an author's listener sees its posts), never for
+// an object the session held, and the objects are persistent by then.
+func TestEventsOnLoadRelationshipLoads(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := schema(t, srv.db, mapper.RegisterIn[evAuthor], mapper.RegisterIn[evPost], mapper.RegisterIn[evNote])
+		seed := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		// Authors 1 and 2 have posts 1-2 and 3; posts 1 and 3 have notes
+		// 1-2 and 3; author 3 has none.
+		err := seed.Add(
+			&evAuthor{ID: 1, Name: "a", Posts: []*evPost{{ID: 1, Title: "p1", Notes: []*evNote{{ID: 1}, {ID: 2}}}, {ID: 2, Title: "p2"}}},
+			&evAuthor{ID: 2, Name: "b", Posts: []*evPost{{ID: 3, Title: "p3", Notes: []*evNote{{ID: 3}}}}},
+			&evAuthor{ID: 3, Name: "c"},
+		)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := seed.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		l := &evLoads{}
+		ev := l.events()
+		open := func() *session.Session {
+			l.take()
+			return session.New(session.DB(srv.db), session.Options{Registry: reg, Events: ev})
+		}
+		check := func(what string, want map[string]int) {
+			t.Helper()
+			got := l.take()
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s: loads %v, want %v", what, got, want)
+			}
+		}
+		authors, posts, notes := evOnce("author", 1, 2, 3), evOnce("post", 1, 2, 3), evOnce("note", 1, 2, 3)
+
+		s := open()
+		as, err := session.Query[evAuthor](s).Options(loader.SelectIn("Posts", loader.SelectIn("Notes"))).OrderBy("ID").All(ctx)
+		if err != nil || len(as) != 3 {
+			t.Fatal(len(as), err)
+		}
+		check("selectin nested", evUnion(authors, posts, notes))
+		if fmt.Sprint(l.posts) != "map[1:2 2:1 3:0]" {
+			t.Errorf("posts an author's listener saw: %v", l.posts)
+		}
+		// The same query again: every object is held, none is passed.
+		if _, err := session.Query[evAuthor](s).Options(loader.SelectIn("Posts", loader.SelectIn("Notes"))).All(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check("held objects", map[string]int{})
+
+		s = open()
+		if _, err := session.Query[evPost](s).Options(loader.Joined("Author"), loader.SelectIn("Notes")).All(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check("joined (author 1 on two rows) and selectin", evUnion(evOnce("author", 1, 2), posts, notes))
+
+		// Post 1 held before: the load of author 1's posts passes post 2 only.
+		s = open()
+		if _, err := session.Get[evPost](ctx, s, int64(1)); err != nil {
+			t.Fatal(err)
+		}
+		check("get", evOnce("post", 1))
+		a1, err := session.Get[evAuthor](ctx, s, int64(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("get", evOnce("author", 1))
+		if err := s.Load(ctx, a1, "Posts"); err != nil {
+			t.Fatal(err)
+		}
+		check("lazy load beside a held post", evOnce("post", 2))
+		if err := s.Load(ctx, a1.Posts[0], "Notes"); err != nil {
+			t.Fatal(err)
+		}
+		check("lazy load of notes", evOnce("note", 1, 2))
+		if err := s.Load(ctx, a1, "Posts"); err != nil {
+			t.Fatal(err)
+		}
+		check("loaded already", map[string]int{})
+
+		// Many-to-one through Load: the authors of posts the session holds.
+		s = open()
+		ps, err := session.Query[evPost](s).All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check("plain query", posts)
+		if err := s.Load(ctx, ps[0], "Author"); err != nil {
+			t.Fatal(err)
+		}
+		check("lazy many-to-one for every held post", evOnce("author", 1, 2))
+		for _, st := range l.states {
+			if st != session.Persistent {
+				t.Fatalf("a listener saw state %v", st)
+			}
+		}
+	})
 }

@@ -40,6 +40,7 @@ func questions() []question {
 	all = append(all, moreQuestions()...)
 	all = append(all, m2mQuestions()...)
 	all = append(all, scanQuestions()...)
+	all = append(all, keysetQuestions()...)
 	all = append(all, writeQuestions()...)
 	var reads, writes []question
 	for _, q := range all {

@@ -97,6 +97,10 @@ type Options struct {
 	// Events, if set, holds the ORM event listeners the session calls
 	// (see Events); New seals it against further registration.
 	Events *Events
+	// Token is the causal token the session starts with (a previous
+	// request's, from router.ParseToken): its reads honour it, and Token
+	// returns it merged with the tokens of the session's commits.
+	Token router.Token
 }
 
 // Session is a unit of work over a Backend: an identity map holding one
@@ -169,7 +173,7 @@ func New(ex engine.Executor, opts Options) *Session {
 	if opts.Events != nil {
 		opts.Events.sealed.Store(true)
 	}
-	s := &Session{b: b, reg: opts.Registry, opts: opts}
+	s := &Session{b: b, reg: opts.Registry, opts: opts, token: opts.Token}
 	s.dialect = b.Dialect()
 	if s.dialect != nil {
 		s.returning = s.dialect.Features().ReturningInsert
@@ -345,8 +349,8 @@ func (s *Session) Expunge(objs ...any) {
 	}
 }
 
-// Token is the causal token of the session's last commit (merged over
-// all commits): carry it (router.WithToken, or its String in a cookie) so
+// Token is the causal token of the session's commits, merged with
+// Options.Token: carry it (router.WithToken, or its String in a cookie) so
 // later requests read their own writes.
 func (s *Session) Token() router.Token {
 	s.tokMu.Lock()

@@ -35,7 +35,8 @@
 //     handler set is dropped (back to what it was when the middleware was
 //     called), Options.ErrorHandler writes the response (default: 500
 //     Internal Server Error, no detail), and the handler's later writes
-//     are discarded, returning the commit's error.
+//     are discarded, returning an error matching ErrCommitFailed and the
+//     commit's.
 //   - a status of 400 or above: the session rolls back.
 //
 // Either way, once the status is written the session stays usable, but
@@ -43,12 +44,14 @@
 // handler commits it itself (its token then cannot reach the client): when
 // the handler returns, the session is closed, which rolls back whatever
 // is left open. A panicking handler's session is closed (rolled back)
-// and the panic goes on; so does a handler's whose request context is
-// cancelled, whose commit fails on the cancelled context. The rollback
+// and the panic goes on. A request whose context is cancelled before its
+// status is written rolls back: the commit fails on that context. The rollback
 // of Close runs on a context detached from the request's cancellation,
 // bounded by CloseTimeout, so the connection goes back to the pool clean.
 //
-// Handlers may commit themselves (s.Commit, s.RunInTx): the commit at the
+// The middleware owns the session: handlers must not Close it, nor keep
+// it past the request. Handlers may commit themselves (s.Commit,
+// s.RunInTx): the commit at the
 // first write then has nothing left to do, a rollback on a 4xx or 5xx
 // undoes only what is not committed, and the token sent is the merge of
 // every commit's.
@@ -64,8 +67,9 @@
 // Options.Token: its reads go to a replica that has replayed the client's
 // last commits, or to the primary. The response carries the session's
 // token: in the header on every response where it is not zero; in a
-// Set-Cookie when this request committed something (the cookie the client
-// holds is still good otherwise).
+// Set-Cookie when this request's commits changed it (the cookie the client
+// holds is still good otherwise). Over a single database there are no
+// tokens, and no cookie is sent.
 //
 // A token that does not parse, or (through a *router.Router) holds a
 // position of another replication scheme than its group's, cannot be

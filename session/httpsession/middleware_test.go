@@ -573,3 +573,33 @@ func TestInvalidCookieNamePanics(t *testing.T) {
 	}()
 	httpsession.Middleware(nil, httpsession.Options{Cookie: http.Cookie{Name: "bad name"}})
 }
+
+// TestHijackCommitsFirst: a handler taking over the connection (a
+// WebSocket upgrade, say) gets it after the session committed.
+func TestHijackCommitsFirst(t *testing.T) {
+	e := newEnv(t)
+	committed := -1
+	h := httpsession.Middleware(e.b, e.options())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpsession.From(r.Context()).Add(&hsNote{Body: "h"})
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		committed = e.count(t, "h")
+		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nhijacked")
+		buf.Flush()
+	}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if committed != 1 || string(body) != "hijacked" {
+		t.Fatalf("committed %d before the hijack, body %q", committed, body)
+	}
+}

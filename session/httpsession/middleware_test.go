@@ -2,6 +2,7 @@ package httpsession_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -107,12 +108,16 @@ func pgToken(n int64) router.Token {
 	return router.NewToken(router.DefaultGroup, p)
 }
 
-// add is a handler adding a note with the request's "body" form value,
-// then answering with the "status" form value (none: writes nothing).
+// add is a handler adding a note with the request's "body" form value
+// (its INSERT sent, in the session's open transaction), then answering
+// with the "status" form value (none: writes nothing).
 func add(t *testing.T) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s := httpsession.From(r.Context())
 		if err := s.Add(&hsNote{Body: r.FormValue("body")}); err != nil {
+			t.Error(err)
+		}
+		if err := s.Flush(r.Context()); err != nil {
 			t.Error(err)
 		}
 		if st := r.FormValue("status"); st != "" {
@@ -439,7 +444,7 @@ func TestMalformedToken(t *testing.T) {
 	}{
 		{"garbage cookie", false, "garbage", false},
 		{"bad base64 cookie", false, "v1.!!", false},
-		{"unknown position kind", false, router.NewToken("default", router.PrimaryPosition()).String()[:3] + "ZGVmYXVsdD14eXo6MQ", false},
+		{"unknown position kind", false, "v1." + base64.RawURLEncoding.EncodeToString([]byte("default=xyz:1")), false},
 		{"garbage cookie, request commits", false, "garbage", true},
 		{"garbage header", true, "v2.abc", false},
 	} {

@@ -58,9 +58,13 @@ func From(ctx context.Context) *session.Session {
 // Middleware opens a session over ex (session.New(ex, opts.Session), with
 // the request's token) for each request, puts it in the request's context
 // (From, session.FromContext), and commits or rolls it back as the package
-// doc describes. It panics on an invalid Options.Cookie, as http.Handle
-// does on an invalid pattern: a configuration error, found at start-up.
+// doc describes. It panics on a nil ex or an invalid Options.Cookie, as
+// http.Handle does on an invalid pattern: a configuration error, found at
+// start-up.
 func Middleware(ex engine.Executor, opts Options) func(http.Handler) http.Handler {
+	if ex == nil {
+		panic("httpsession: Middleware needs an executor (an *engine.DB, a *router.Router, …), got nil")
+	}
 	m := &middleware{ex: ex, opts: opts}
 	m.rt, _ = ex.(*router.Router)
 	if m.opts.Cookie.Name == "" && m.opts.Header == "" {

@@ -576,7 +576,7 @@ func TestInvalidCookieNamePanics(t *testing.T) {
 			t.Fatalf("panic %v", p)
 		}
 	}()
-	httpsession.Middleware(nil, httpsession.Options{Cookie: http.Cookie{Name: "bad name"}})
+	httpsession.Middleware(newEnv(t).db, httpsession.Options{Cookie: http.Cookie{Name: "bad name"}})
 }
 
 // TestHijackCommitsFirst: a handler taking over the connection (a

@@ -429,6 +429,19 @@
 // A loaded object enters the identity map and the object set in one step,
 // so an object any lookup gives out is in the session.
 //
+// # Request scope
+//
+// A session is one request's (or one job's) unit of work, used by the
+// goroutines that serve it and then closed. NewContext puts it in a
+// context.Context and FromContext takes it out, so code deep in a request
+// finds the request's session without passing it along. Options.Token
+// starts a session from a causal token a previous request returned (its
+// Token, sent to the client as a string and read back with
+// router.ParseToken): the session's reads honour it, and its Token is that
+// token merged with its own commits'. Package httpsession is the net/http
+// middleware built on both: a session per request, committed or rolled
+// back by the response's status, the token in a cookie or a header.
+//
 // # Observing
 //
 // Options.Observer (an Observer, which this package defines) is told of

@@ -101,6 +101,10 @@ type Options struct {
 	// session adds to its queries, Get and relationship loads (see
 	// Filters); New seals it against further registration.
 	Filters *Filters
+	// Token is the causal token the session starts with (a previous
+	// request's, from router.ParseToken): its reads honour it, and Token
+	// returns it merged with the tokens of the session's commits.
+	Token router.Token
 }
 
 // Session is a unit of work over a Backend: an identity map holding one
@@ -176,7 +180,7 @@ func New(ex engine.Executor, opts Options) *Session {
 	if opts.Filters != nil {
 		opts.Filters.sealed.Store(true)
 	}
-	s := &Session{b: b, reg: opts.Registry, opts: opts}
+	s := &Session{b: b, reg: opts.Registry, opts: opts, token: opts.Token}
 	s.dialect = b.Dialect()
 	if s.dialect != nil {
 		s.returning = s.dialect.Features().ReturningInsert
@@ -352,8 +356,8 @@ func (s *Session) Expunge(objs ...any) {
 	}
 }
 
-// Token is the causal token of the session's last commit (merged over
-// all commits): carry it (router.WithToken, or its String in a cookie) so
+// Token is the causal token of the session's commits, merged with
+// Options.Token: carry it (router.WithToken, or its String in a cookie) so
 // later requests read their own writes.
 func (s *Session) Token() router.Token {
 	s.tokMu.Lock()

@@ -163,9 +163,6 @@ func newRelated(query, prefix string, owner *mapper.Model, outer *core.Table, pa
 	return r
 }
 
-// Path is the relationship path from the query's model.
-func (r *Related) Path() string { return r.path }
-
 // C returns the column of the path's target model for a field or column
 // name, under the path's alias, for the predicates of Any and Has. An
 // unknown name fails when the query runs, naming the table and column.

@@ -282,6 +282,11 @@ func TestORMCriteriaSelfReference(t *testing.T) {
 		jq := q.Join("Reports")
 		names("join and any", jq.Where(core.Eq(jq.C("Reports.LastName"), "Park"), jq.Any("Reports", core.Eq(rep.C("LastName"), "Peacock"))),
 			`SELECT last_name FROM rc_employees WHERE last_name = 'Edwards'`)
+		// A path longer than PostgreSQL's identifier limit: its aliases are
+		// shortened distinctly, not truncated into one.
+		long := strings.TrimSuffix(strings.Repeat("Manager.", 12), ".")
+		names("long path", q.Where(core.Not(q.Has(long))),
+			`SELECT last_name FROM rc_employees ORDER BY last_name`)
 		if ok, err := q.Where(q.Has("Manager.Manager", core.Eq(q.Related("Manager.Manager").C("LastName"), "Edwards"))).Exists(ctx); err != nil || ok {
 			t.Fatalf("exists: %v %v", ok, err)
 		}

@@ -3,8 +3,10 @@ package session
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/mapper"
@@ -21,8 +23,8 @@ var ErrRelationKind = errors.New("session: relationship criterion does not fit t
 // make EXISTS subqueries over them, to use in Where (alone or inside
 // core.Or, core.Not, …). The path's tables are aliased by the path, in a
 // namespace of their own ("rel:Albums", "rel:Albums.Tracks"; a
-// many-to-many's association table "rel:Tags.book_tags"), so a
-// self-referencing relationship, and a path also given to Join, names
+// many-to-many's association table "rel:Tags.book_tags"; past 63 bytes
+// cut, with a hash of the path), so a self-referencing relationship, and a path also given to Join, names
 // other tables than the query's own; C names the path's target's columns
 // under that alias. A Related is immutable and depends on its path only:
 // two built apart name the same alias.
@@ -60,7 +62,25 @@ type criteriaHop struct {
 
 // relAlias is the alias of the table reached by path (from the query's
 // model): no Join alias (a Go field path) nor table name has the prefix.
-func relAlias(path string) string { return "rel:" + path }
+// A long one is cut and given a hash of the whole, as PostgreSQL would
+// otherwise truncate two long aliases of one EXISTS into one name.
+func relAlias(path string) string {
+	a := "rel:" + path
+	if len(a) <= maxAlias {
+		return a
+	}
+	n := maxAlias - 17
+	for n > 0 && !utf8.RuneStart(a[n]) {
+		n--
+	}
+	h := fnv.New64a()
+	h.Write([]byte(path))
+	return fmt.Sprintf("%s~%016x", a[:n], h.Sum64())
+}
+
+// maxAlias is the longest alias every dialect keeps whole (PostgreSQL
+// keeps 63 bytes).
+const maxAlias = 63
 
 // Related returns the objects related to T's through path, a
 // relationship field of T or a dotted path through the related models

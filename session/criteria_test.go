@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/session"
 )
@@ -198,6 +199,19 @@ func TestCriteriaResults(t *testing.T) {
 	}
 	if ok, err := aq.Where(aq.Contains("Books.Tags", unused)).Exists(ctx); err != nil || ok {
 		t.Fatalf("exists: %v %v", ok, err)
+	}
+	// Criteria filter the objects, not what eager loading loads with them.
+	s2 := e.session(session.Options{})
+	lq := session.Query[Author](s2).Options(loader.SelectIn("Books")).Limit(5)
+	lb := lq.Related("Books")
+	got, err := lq.Where(lq.Any("Books", core.Eq(lb.C("Title"), "Earthsea"))).All(ctx)
+	if err != nil || len(got) != 1 || len(got[0].Books) != 2 {
+		t.Fatalf("with selectin: %v %v", got, err)
+	}
+	bq := session.Query[Book](s2).Options(loader.Joined("Author")).OrderBy("Title")
+	bs, err := bq.Where(bq.Has("Author", core.Eq(bq.Related("Author").C("Name"), "Le Guin"))).All(ctx)
+	if err != nil || len(bs) != 2 || bs[0].Title != "Dispossessed" || bs[0].Author == nil || bs[0].Author.Name != "Le Guin" {
+		t.Fatalf("with joined: %v %v", bs, err)
 	}
 	// Contains reads the key when it is built: a new object's, once
 	// flushed.

@@ -312,11 +312,11 @@
 // many-to-many, on the association table alone). Any other mix fails with
 // ErrRelationKind. A dotted path is one EXISTS joining every hop. The
 // subquery's tables are aliased by the path in a namespace of their own
-// ("rel:Albums.Tracks"), apart from T's table and Join's aliases, so a
-// self-referencing relationship (Employee.Reports) works; Related(path)
-// names that alias, and its C the target's columns for the predicates.
-// Predicates may also name T's columns (q.C), which the subquery
-// correlates with. Related.Related continues a path for criteria nested
+// ("rel:Albums.Tracks"; a long one cut, with a hash of the path), apart
+// from T's table and Join's aliases, so a self-referencing relationship
+// (Employee.Reports) works; Related(path) names that alias, and its C the
+// target's columns for the predicates. Predicates may also name T's
+// columns (q.C), which the subquery correlates with. Related.Related continues a path for criteria nested
 // inside another's (Any within Any):
 //
 //	albums := q.Related("Albums")

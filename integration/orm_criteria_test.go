@@ -2,7 +2,8 @@ package integration_test
 
 // Relationship criteria (issue 19: Any, Has, Contains as EXISTS) on
 // PostgreSQL, MariaDB and SQLite, on a composite-key fixture (a shelf
-// keyed by store and code, its items, its slots keyed by row and column)
+// keyed by store and code, its items, its slots keyed by row and column,
+// its one-to-one sign)
 // and a self-referencing hierarchy.
 // Every answer is compared with hand-written SQL on the plain driver. The
 // Chinook questions are in conformance/q_criteria_test.go.
@@ -27,6 +28,16 @@ type rcShelf struct {
 	Label string    `athanor:",size:50"`
 	Items []*rcItem `athanor:",fk:store+code,backref:Shelf"`
 	Slots []*rcSlot `athanor:",fk:store+code"`
+	Sign  *rcSign   `athanor:",rel:one-to-one,fk:store+code"`
+}
+
+// rcSign is a shelf's one-to-one, its key on the sign.
+type rcSign struct {
+	_     struct{} `athanor:",table:rc_signs"`
+	ID    int64    `athanor:",pk"`
+	Store string   `athanor:",size:20"`
+	Code  int64
+	Text  string `athanor:",size:50"`
 }
 
 type rcItem struct {
@@ -129,9 +140,9 @@ func seedCriteria(t *testing.T, e joinEnv) {
 	slot := func(row string, col int64, color string) *rcSlot { return &rcSlot{Row: row, Col: col, Color: color} }
 	if err := s.Add(
 		&rcShelf{Store: "north", Code: 1, Label: "n1", Items: items("apple", "pear"), Slots: []*rcSlot{slot("a", 1, "red"), slot("a", 2, "blue")}},
-		&rcShelf{Store: "north", Code: 2, Label: "n2", Items: items("pear")},
+		&rcShelf{Store: "north", Code: 2, Label: "n2", Items: items("pear"), Sign: &rcSign{Text: "sale"}},
 		&rcShelf{Store: "south", Code: 1, Label: "s1", Items: items("plum", "apple", "fig"), Slots: []*rcSlot{slot("b", 1, "blue")}},
-		&rcShelf{Store: "south", Code: 2, Label: "s2", Slots: []*rcSlot{slot("a", 3, "red"), slot("b", 2, "green")}},
+		&rcShelf{Store: "south", Code: 2, Label: "s2", Sign: &rcSign{Text: "new"}, Slots: []*rcSlot{slot("a", 3, "red"), slot("b", 2, "green")}},
 		&rcItem{Name: "loose"},
 	); err != nil {
 		t.Fatal(err)
@@ -208,6 +219,10 @@ func TestORMCriteriaCompositeKeys(t *testing.T) {
 		// compared on one column would match more.
 		run("contains a slot by its composite key", q.Where(q.Contains("Slots", &rcSlot{Row: "b", Col: 1})),
 			`SELECT label FROM rc_shelves s WHERE EXISTS (SELECT 1 FROM rc_slots x WHERE x.store = s.store AND x.code = s.code AND x.row = 'b' AND x.col = 1) ORDER BY store, code`, "'b'")
+		run("has a sign (one-to-one)", q.Where(q.Has("Sign", core.Eq(q.Related("Sign").C("Text"), "sale"))),
+			`SELECT label FROM rc_shelves s WHERE EXISTS (SELECT 1 FROM rc_signs x WHERE x.store = s.store AND x.code = s.code AND x.text = 'sale') ORDER BY store, code`, "'sale'")
+		run("no sign", q.Where(core.Not(q.Has("Sign"))),
+			`SELECT label FROM rc_shelves s WHERE NOT EXISTS (SELECT 1 FROM rc_signs x WHERE x.store = s.store AND x.code = s.code) ORDER BY store, code`)
 		if n, err := q.Where(q.Any("Items"), q.Any("Slots")).Count(ctx); err != nil || n != 2 {
 			t.Fatalf("count: %d %v", n, err)
 		}

@@ -62,8 +62,9 @@ type criteriaHop struct {
 
 // relAlias is the alias of the table reached by path (from the query's
 // model): no Join alias (a Go field path) nor table name has the prefix.
-// A long one is cut and given a hash of the whole, as PostgreSQL would
-// otherwise truncate two long aliases of one EXISTS into one name.
+// A long one is cut and given a hash of the whole: PostgreSQL keeps 63
+// bytes of a name (the dialect refuses longer ones), and cutting alone
+// could make two aliases of one EXISTS one name.
 func relAlias(path string) string {
 	a := "rel:" + path
 	if len(a) <= maxAlias {

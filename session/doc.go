@@ -395,6 +395,45 @@
 // values are always bound as parameters. Conditions, joins and loader
 // options apply as in All.
 //
+// # Relationship criteria
+//
+// Any, Has and Contains filter T's objects by their related objects with
+// one EXISTS subquery (SQLAlchemy's relationship.any(), has() and
+// contains()), an expression for Where that composes with core.Or and
+// core.Not; the query's own rows are not joined, so nothing repeats:
+//
+//	q := session.Query[Artist](s)
+//	tracks := q.Related("Albums.Tracks")
+//	long, err := q.Where(q.Any("Albums.Tracks", core.Gt(tracks.C("Milliseconds"), 600000))).All(ctx)
+//	silent, err := q.Where(core.Not(q.Any("Albums"))).All(ctx)   // no albums
+//	tq := session.Query[Track](s)
+//	byA, err := tq.Where(tq.Has("Album.Artist", core.Like(tq.Related("Album.Artist").C("Name"), "A%"))).All(ctx)
+//	pq := session.Query[Playlist](s)
+//	with1, err := pq.Where(pq.Contains("Tracks", track)).All(ctx) // by track's key
+//
+// Any takes a path through a one-to-many or many-to-many relationship,
+// Has a path of many-to-one and one-to-one ones (an object whose foreign
+// key is NULL has none, so core.Not(Has) keeps it), Contains a path like
+// Any's and an object of the target model, compared by its key (through a
+// many-to-many, on the association table alone). Any other mix fails with
+// ErrRelationKind. A dotted path is one EXISTS joining every hop. The
+// subquery's tables are aliased by the path in a namespace of their own
+// ("rel:Albums.Tracks"; a long one cut, with a hash of the path), apart
+// from T's table and Join's aliases, so a self-referencing relationship
+// (Employee.Reports) works; Related(path) names that alias, and its C the
+// target's columns for the predicates. Predicates may also name T's
+// columns (q.C), which the subquery correlates with. Related.Related continues a path for criteria nested
+// inside another's (Any within Any):
+//
+//	albums := q.Related("Albums")
+//	tracks := albums.Related("Tracks")
+//	q.Where(albums.Any(core.Like(albums.C("Title"), "A%"), tracks.Any(core.Gt(tracks.C("Milliseconds"), 600000))))
+//
+// An unknown relationship, or a Contains object of the wrong type or
+// without its key (not yet flushed), makes the query fail before anything
+// is sent, naming the model and the name; an unknown column of C fails
+// likewise, naming the table and the column.
+//
 // # Relationships
 //
 // Eager loading is per query, with loader options; every loaded object

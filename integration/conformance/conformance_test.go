@@ -41,6 +41,7 @@ func questions() []question {
 	all = append(all, m2mQuestions()...)
 	all = append(all, scanQuestions()...)
 	all = append(all, keysetQuestions()...)
+	all = append(all, criteriaQuestions()...)
 	all = append(all, writeQuestions()...)
 	var reads, writes []question
 	for _, q := range all {

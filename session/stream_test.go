@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/internal/testdb"
@@ -133,7 +135,10 @@ func poolIdle(t *testing.T, db *engine.DB, broken int64) {
 // heap under 64 MB (sampled during the loop), in ID order, each row once,
 // and leaves none of them in the session.
 func TestStreamMillionRowsBoundedHeap(t *testing.T) {
-	const rows = 1_000_000
+	rows := 1_000_000
+	if raceEnabled {
+		rows = 100_000 // the race detector makes each row many times slower
+	}
 	eachStream(t, func(t *testing.T, e streamEnv) {
 		ctx := context.Background()
 		switch e.name {
@@ -164,7 +169,7 @@ func TestStreamMillionRowsBoundedHeap(t *testing.T) {
 			}
 			last = r
 		}
-		if n != rows {
+		if n != int64(rows) {
 			t.Fatalf("streamed %d rows, want %d", n, rows)
 		}
 		t.Logf("%s: max heap %.1f MB", e.name, float64(maxHeap)/(1<<20))
@@ -269,6 +274,35 @@ func TestStreamDropsKeepsChanged(t *testing.T) {
 			t.Fatalf("committed change: %d %v", n, err)
 		}
 
+		// A held author's books, loaded by the stream, stay with it; the
+		// other authors' go with their batch.
+		s3 := e.session(session.Options{})
+		heldA, err := session.Query[StAuthor](s3).Filter("Name", "a00").One(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var authors []*StAuthor
+		for a, err := range session.Query[StAuthor](s3).Options(loader.SelectIn("Books")).OrderBy("ID").Stream(ctx, 1) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			authors = append(authors, a)
+		}
+		for _, a := range authors {
+			want := session.Detached
+			if a == heldA {
+				want = session.Persistent
+			}
+			if len(a.Books) != 3 {
+				t.Fatalf("%s: %d books", a.Name, len(a.Books))
+			}
+			for _, b := range a.Books {
+				if g := s3.StateOf(b); g != want {
+					t.Errorf("book %s of %s: %v, want %v", b.Title, a.Name, g, want)
+				}
+			}
+		}
+
 		s2 := e.session(session.Options{})
 		var all []*StBook
 		for b, err := range session.Query[StBook](s2).OrderBy("ID").Stream(ctx, 2, session.KeepObjects) {
@@ -301,6 +335,10 @@ func TestStreamBreakCancelError(t *testing.T) {
 
 		t.Run("break", func(t *testing.T) {
 			ctx := context.Background()
+			if _, err := q.Count(ctx); err != nil { // the pool's connection, opened
+				t.Fatal(err)
+			}
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 			n := 0
 			var kept *StBook
 			for b, err := range q.Stream(ctx, 7) {
@@ -458,6 +496,33 @@ func TestStreamInTransaction(t *testing.T) {
 		}
 		if n := e.rows(t, "st_books"); n != 21 {
 			t.Fatalf("%d books after commit", n)
+		}
+
+		// A mixed-direction order over pages in the transaction gives
+		// All's order.
+		if _, err := s.Begin(ctx); err != nil {
+			t.Fatal(err)
+		}
+		mixed := session.Query[StBook](s).OrderBy("AuthorID", "-Title")
+		want, err := mixed.All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := 0
+		for b, err := range mixed.Stream(ctx, 4) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i >= len(want) || b != want[i] {
+				t.Fatalf("row %d: %s, want %s", i, b.Title, want[min(i, len(want)-1)].Title)
+			}
+			i++
+		}
+		if i != len(want) {
+			t.Fatalf("%d rows, want %d", i, len(want))
+		}
+		if err := s.Rollback(ctx); err != nil {
+			t.Fatal(err)
 		}
 
 		// A Commit in the loop body ends the transaction the stream reads

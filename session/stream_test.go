@@ -397,6 +397,22 @@ func TestStreamBreakCancelError(t *testing.T) {
 				time.Sleep(10 * time.Millisecond)
 			}
 		})
+		t.Run("panic", func(t *testing.T) {
+			func() {
+				defer func() {
+					if r := recover(); r != "body" {
+						t.Fatalf("recovered %v", r)
+					}
+				}()
+				for range q.Stream(context.Background(), 7) {
+					panic("body")
+				}
+			}()
+			poolIdle(t, e.db, e.db.Stats().DestroyedBroken)
+			if c, err := q.Count(context.Background()); err != nil || c != 50 {
+				t.Fatalf("session after a panic: %d %v", c, err)
+			}
+		})
 		t.Run("bad batch", func(t *testing.T) {
 			errs := 0
 			for _, err := range q.Stream(context.Background(), 0) {
@@ -548,6 +564,32 @@ func TestStreamInTransaction(t *testing.T) {
 		}
 		if n != 3 || errs != 1 {
 			t.Fatalf("%d rows, %d errors; want the first page then one error", n, errs)
+		}
+
+		// Over a caller's transaction the session has one connection: the
+		// stream pages too, and the body's statements run between pages.
+		ctx2 := context.Background()
+		tx, err := e.db.Begin(ctx2, engine.TxOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx2)
+		ts := session.New(tx, session.Options{Registry: e.reg})
+		n = 0
+		for b, err := range session.Query[StBook](ts).OrderBy("ID").Stream(ctx2, 6) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := session.Get[StAuthor](ctx2, ts, b.AuthorID); err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		if n != 21 {
+			t.Fatalf("over the caller's transaction: %d rows", n)
+		}
+		if err := tx.Rollback(ctx2); err != nil {
+			t.Fatal(err)
 		}
 
 		// An order term the keyset cannot follow is refused in a

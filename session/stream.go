@@ -3,8 +3,8 @@ package session
 // This file streams a query's objects batch by batch (Stream): one
 // statement read as the loop consumes it outside a transaction, keyset
 // pages inside one; per batch the query's relationship loads, then the
-// objects, then the batch's objects leave the identity map (see drop in
-// streamdrop.go).
+// objects, then the batch's objects leave the identity map (dropBatch,
+// in streamdrop.go).
 
 import (
 	"context"

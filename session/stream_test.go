@@ -515,27 +515,29 @@ func TestStreamInTransaction(t *testing.T) {
 		}
 
 		// A mixed-direction order over pages in the transaction gives
-		// All's order.
+		// All's order, with Offset and Limit too.
 		if _, err := s.Begin(ctx); err != nil {
 			t.Fatal(err)
 		}
 		mixed := session.Query[StBook](s).OrderBy("AuthorID", "-Title")
-		want, err := mixed.All(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		i := 0
-		for b, err := range mixed.Stream(ctx, 4) {
+		for _, q := range []*session.QueryOf[StBook]{mixed, mixed.Offset(3).Limit(7)} {
+			want, err := q.All(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if i >= len(want) || b != want[i] {
-				t.Fatalf("row %d: %s, want %s", i, b.Title, want[min(i, len(want)-1)].Title)
+			i := 0
+			for b, err := range q.Stream(ctx, 4) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i >= len(want) || b != want[i] {
+					t.Fatalf("row %d: %s, want %s", i, b.Title, want[min(i, len(want)-1)].Title)
+				}
+				i++
 			}
-			i++
-		}
-		if i != len(want) {
-			t.Fatalf("%d rows, want %d", i, len(want))
+			if i != len(want) {
+				t.Fatalf("%d rows, want %d", i, len(want))
+			}
 		}
 		if err := s.Rollback(ctx); err != nil {
 			t.Fatal(err)

@@ -434,6 +434,64 @@
 // is sent, naming the model and the name; an unknown column of C fails
 // likewise, naming the table and the column.
 //
+// # Streaming
+//
+// Stream reads a large result batch by batch, as SQLAlchemy's yield_per,
+// as an iter.Seq2[*T, error]:
+//
+//	for b, err := range session.Query[Book](s).Filter("AuthorID", id).OrderBy("ID").Stream(ctx, 1000) {
+//		if err != nil {
+//			return err
+//		}
+//		…
+//	}
+//
+// Memory is bounded by a batch: once the loop moves past a batch, the
+// objects that batch brought into the session (its rows and what its
+// loads read) leave it, as Expunge, unless they stay for a reason: the
+// session held them before (they are yielded as held), the loop body
+// changed them (a column against the snapshot a flush diffs, or a
+// relationship), added or deleted them, or an object that stays refers to
+// them. Nothing the body changed is lost: it is flushed as usual.
+// Stream(ctx, n, KeepObjects) keeps every object. A loop that breaks out,
+// or an error, leaves its current batch in the session.
+//
+// Options load relationships per batch: one statement per relationship
+// (and IN-list chunk) per batch, run before the batch's objects are
+// yielded (Joined options load as SelectIn, there being no row to join
+// per object). Autoflush runs once, before the stream; ForUpdate and
+// ForShare are refused (ErrStreamLock).
+//
+// Outside a transaction the stream is one statement whose rows are read
+// as the loop consumes them, on a pooled connection of its own (through
+// a router, a replica honouring the session's causal token); no session
+// lock is held while the loop body runs, so the body may Get, Add, Load,
+// Begin and Commit: those statements, and each batch's loads, take other
+// connections (a pool of one connection cannot stream with loads). The
+// statement sees the database as it was when it started. Breaking out
+// closes the result, which reads and discards the rows the server has
+// left (as database/sql and pgx do): bound the query with Limit when the
+// loop may stop early. A cancelled context stops it at once; the engine
+// then discards that connection instead of returning it to the pool.
+//
+// Inside the session's transaction (Begin, a flush's, or a caller's
+// engine.Tx the session runs over) the connection is the transaction's,
+// which serves one statement at a time, so the stream reads keyset pages:
+// one SELECT … WHERE (order, key) > (last row's) ORDER BY … LIMIT n per
+// batch, on every dialect, each under the session's read lock for that
+// statement only, as Page's keyset (see Keyset pagination). The order
+// must then be columns of the model (OrderBy names or core.Asc/Desc of
+// them); the primary key is appended to make it total, and a nullable
+// column's NULLs are placed as Page places them (as the largest value
+// unless the order item says NULLS FIRST or LAST). Any other order
+// (expressions, columns of joined relationships) is refused with
+// ErrStreamOrder before a row is read. Pages see the transaction's own
+// writes, including those flushed between pages (a row whose order
+// values the body changes may then be met again, or skipped, as with any
+// keyset pagination). If the transaction the stream began in ends
+// (Commit or Rollback in the body, or elsewhere), the next page fails
+// with ErrStreamTxEnded: no page ever runs in another transaction.
+//
 // # Relationships
 //
 // Eager loading is per query, with loader options; every loaded object

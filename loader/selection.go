@@ -19,6 +19,8 @@ type selection struct {
 	keyT    []reflect.Type
 	keyK    []reflect.Kind // keyT's kinds
 	joins   []*joinSel
+	many    bool  // a joined collection: rows repeat their owners (joined.go)
+	base    []any // the model's columns when not the table's (wrap)
 }
 
 // joinSel is one joined to-one relationship.
@@ -27,6 +29,8 @@ type joinSel struct {
 	parent int // index of the owning join, -1 for the base model
 	alias  *core.Table
 	on     core.Expr
+	link   *core.Table // a many-to-many's association table, joined first
+	linkOn core.Expr
 }
 
 // result is what scanning a selection's rows gathered.
@@ -47,6 +51,7 @@ func (r *result) loaded() int {
 				n++
 			}
 		}
+		n += j.count()
 	}
 	return n
 }
@@ -55,6 +60,7 @@ type joinResult struct {
 	owners  []mapper.Ref
 	targets []mapper.Ref // per owner: its target, or nil
 	seen    map[mapper.Ref]bool
+	members // a collection's targets per owner (joined.go)
 }
 
 func newSelection(m *mapper.Model, table *core.Table, rel *mapper.Relation, nodes []*node) *selection {
@@ -80,35 +86,52 @@ func newSelection(m *mapper.Model, table *core.Table, rel *mapper.Relation, node
 			s.keyK = append(s.keyK, t.Kind())
 		}
 	}
-	s.addJoins(-1, table, m, nodes)
+	s.addJoins(-1, tableCols(table), m, nodes)
 	return s
 }
 
-func (s *selection) addJoins(parent int, owner *core.Table, om *mapper.Model, nodes []*node) {
+func tableCols(t *core.Table) func(string) core.Expr {
+	return func(name string) core.Expr { return t.C(name) }
+}
+
+// addJoins adds the joined relationships among nodes of om, whose columns
+// owner names.
+func (s *selection) addJoins(parent int, owner func(string) core.Expr, om *mapper.Model, nodes []*node) {
 	for _, n := range nodes {
 		if n.strategy != joined {
 			continue
 		}
 		r := n.rel
-		alias := r.Target.Table().As("j" + strconv.Itoa(len(s.joins)+1))
+		name := "j" + strconv.Itoa(len(s.joins)+1)
+		alias := r.Target.Table().As(name)
+		j := &joinSel{n: n, parent: parent, alias: alias}
 		var on []core.Expr
-		if r.Kind == mapper.ManyToOne {
+		switch r.Kind {
+		case mapper.ManyToOne:
 			for i, f := range r.FK {
-				on = append(on, core.Eq(alias.C(r.Target.PrimaryKey()[i].Column), owner.C(f.Column)))
+				on = append(on, core.Eq(alias.C(r.Target.PrimaryKey()[i].Column), owner(f.Column)))
 			}
-		} else { // one-to-one: the key is on the target
+		case mapper.ManyToMany:
+			j.link, j.linkOn, on = manyToManyOn(r, name, alias, owner)
+		default: // one-to-many, one-to-one: the key is on the target
 			for i, f := range r.FK {
-				on = append(on, core.Eq(alias.C(f.Column), owner.C(om.PrimaryKey()[i].Column)))
+				on = append(on, core.Eq(alias.C(f.Column), owner(om.PrimaryKey()[i].Column)))
 			}
 		}
-		s.joins = append(s.joins, &joinSel{n: n, parent: parent, alias: alias, on: core.And(on...)})
-		s.addJoins(len(s.joins)-1, alias, r.Target, n.children)
+		j.on = core.And(on...)
+		s.many = s.many || r.Many()
+		s.joins = append(s.joins, j)
+		s.addJoins(len(s.joins)-1, tableCols(alias), r.Target, n.children)
 	}
 }
 
 // items is the select list after the key columns.
 func (s *selection) items() []any {
-	out := append([]any(nil), s.m.SelectColumns()...)
+	base := s.base
+	if base == nil {
+		base = s.m.SelectColumns()
+	}
+	out := append([]any(nil), base...)
 	for _, j := range s.joins {
 		for _, f := range j.n.rel.Target.Fields() {
 			out = append(out, j.alias.C(f.Column))
@@ -119,8 +142,15 @@ func (s *selection) items() []any {
 
 // apply adds the columns and joins to a root statement.
 func (s *selection) apply(sel *core.SelectStmt) *core.SelectStmt {
-	sel = sel.Columns(s.items()...)
+	return s.join(sel.Columns(s.items()...))
+}
+
+// join adds the LEFT OUTER JOINs of the joined relationships.
+func (s *selection) join(sel *core.SelectStmt) *core.SelectStmt {
 	for _, j := range s.joins {
+		if j.link != nil {
+			sel = sel.LeftJoin(j.link, j.linkOn)
+		}
 		sel = sel.LeftJoin(j.alias, j.on)
 	}
 	return sel
@@ -137,10 +167,7 @@ func (s *selection) statement(n *node, keys keySet) core.Statement {
 		if rel.Kind == mapper.ManyToMany {
 			sel = sel.Join(rel.Secondary, core.Eq(rel.SecondaryTargetColumns[0], t.PrimaryKey()[0].Col))
 		}
-		for _, j := range s.joins {
-			sel = sel.LeftJoin(j.alias, j.on)
-		}
-		return sel.Where(s.keyPredicate(keys))
+		return s.join(sel).Where(s.keyPredicate(keys))
 	}
 	var order []any
 	for _, o := range n.orderF {
@@ -153,6 +180,7 @@ func (s *selection) statement(n *node, keys keySet) core.Statement {
 	for _, f := range t.PrimaryKey() {
 		order = append(order, core.Asc(f.Col))
 	}
+	order = append(order, s.joinOrder()...)
 	if n.limit > 0 && rel.Many() {
 		// Top N per owner: number the rows of each owner and keep the
 		// first N, in one statement.
@@ -170,7 +198,7 @@ func (s *selection) statement(n *node, keys keySet) core.Statement {
 		return core.Select(outer...).From(d).Where(core.Le(d.C("rn"), int64(n.limit))).OrderBy(d.C("rn"))
 	}
 	sel := from(core.Select(items...))
-	if rel.Kind != mapper.ManyToOne {
+	if rel.Kind != mapper.ManyToOne || s.many {
 		sel = sel.OrderBy(order...)
 	}
 	return sel

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/session"
 )
@@ -76,6 +77,14 @@ func TestLoaderJoinedCollections(t *testing.T) {
 				[]loader.Option{loader.SelectIn("Books", loader.Joined("Tags").OrderBy("-ID")).OrderBy("-Year")},
 				[]loader.Option{loader.SelectIn("Books", loader.SelectIn("Tags").OrderBy("-ID")).OrderBy("-Year")},
 				2},
+			{"paged through a to-many join of the query (a semijoin)",
+				func(q *session.QueryOf[ldAuthor]) *session.QueryOf[ldAuthor] {
+					q = q.Join("Books.Tags")
+					return q.Where(core.In(q.C("Books.Tags.ID"), 3, 4)).OrderBy("-Name", "ID").Limit(4).Offset(1)
+				},
+				[]loader.Option{loader.Joined("Books", loader.Joined("Tags")).OrderBy("Title")},
+				[]loader.Option{loader.SelectIn("Books", loader.SelectIn("Tags")).OrderBy("Title")},
+				1},
 			{"to-one joined under a joined collection",
 				func(q *session.QueryOf[ldAuthor]) *session.QueryOf[ldAuthor] { return q.OrderBy("ID").Limit(3) },
 				[]loader.Option{loader.Joined("Books", loader.Joined("Author"), loader.Joined("Tags"))},

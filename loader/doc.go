@@ -40,8 +40,10 @@
 //     collection's OrderBy and key. A query with LIMIT or OFFSET (First
 //     and One too) becomes a derived table the collections join, as in
 //     SQLAlchemy, so the bounds count owners and collections are whole.
-//     A joined collection takes no Limit; a SelectIn with Limit takes no
-//     joined collection under it (ErrJoinedCollection).
+//     Limit on a joined collection joins a LATERAL subquery per owner,
+//     where the server has LATERAL (core.Features.Lateral: PostgreSQL,
+//     MySQL 8); a SelectIn with Limit takes no joined collection under it
+//     (ErrJoinedCollection).
 //   - Lazy: Go cannot intercept field access, so a lazy load is the
 //     explicit Session.Load(ctx, obj, "Books"), which loads the
 //     relationship for obj and every other object of its type in the

@@ -26,15 +26,15 @@ import (
 const wrapAlias = "jp"
 
 // manyToManyOn joins a many-to-many's association table (aliased name+"s")
-// to the owner, and the target (alias) to it.
-func manyToManyOn(r *mapper.Relation, name string, alias *core.Table, owner func(string) core.Expr) (*core.Table, core.Expr, []core.Expr) {
+// to the owner, and the target (whose columns target names) to it.
+func manyToManyOn(r *mapper.Relation, name string, target, owner func(string) core.Expr) (*core.Table, core.Expr, []core.Expr) {
 	link := r.Secondary.As(name + "s")
 	var linkOn, on []core.Expr
 	for i, f := range r.Owner.PrimaryKey() {
 		linkOn = append(linkOn, core.Eq(link.C(r.SecondaryOwnerCols[i].Name), owner(f.Column)))
 	}
 	for i, f := range r.Target.PrimaryKey() {
-		on = append(on, core.Eq(alias.C(f.Column), link.C(r.SecondaryTargetColumns[i].Name)))
+		on = append(on, core.Eq(target(f.Column), link.C(r.SecondaryTargetColumns[i].Name)))
 	}
 	return link, core.And(linkOn...), on
 }
@@ -49,7 +49,7 @@ func (s *selection) joinOrder() []any {
 			continue // one row per owner: nothing to order
 		}
 		for _, o := range j.n.orderF {
-			c := j.alias.C(o.f.Column)
+			c := j.col(o.f.Column)
 			if o.desc {
 				out = append(out, core.Desc(c))
 			} else {
@@ -57,7 +57,7 @@ func (s *selection) joinOrder() []any {
 			}
 		}
 		for _, f := range j.n.rel.Target.PrimaryKey() {
-			out = append(out, core.Asc(j.alias.C(f.Column)))
+			out = append(out, core.Asc(j.col(f.Column)))
 		}
 	}
 	return out
@@ -117,8 +117,7 @@ type members struct {
 	pairs map[[2]mapper.Ref]bool // (owner, target) seen
 }
 
-// add records that a row joined target (nil: no member) to owner, the
-// k-th owner of jr when it has been seen.
+// addMember records that a row joined target (nil: no member) to owner.
 func (jr *joinResult) addMember(owner, target mapper.Ref) {
 	k, ok := jr.index[owner]
 	if !ok {
@@ -175,16 +174,50 @@ func (r *run) populateMany(rel *mapper.Relation, jr *joinResult) {
 	r.h.Populate(b, kids, func(i int) []mapper.Ref { return owner[i : i+1 : i+1] })
 }
 
-// checkJoined refuses what joined collections cannot do: a per-owner
-// Limit on one (the rows of all owners come in one result), and a Limit on
-// a SelectIn whose joined children include a collection (its rows are
-// numbered per owner, and joined members would count as rows).
+// lateralJoin makes j, a joined collection with a per-owner Limit, a
+// LATERAL subquery of each owner's first members in the collection's order
+// (PostgreSQL, MySQL 8; a dialect without LATERAL refuses the statement).
+// Its table is aliased name+"t", so that a self-reference's owner stays
+// distinct inside it.
+func lateralJoin(j *joinSel, name string, owner func(string) core.Expr, om *mapper.Model) {
+	r := j.n.rel
+	t := r.Target.Table().As(name + "t")
+	cols := make([]any, 0, len(r.Target.Fields()))
+	for _, f := range r.Target.Fields() {
+		cols = append(cols, t.C(f.Column))
+	}
+	sel := core.Select(cols...).From(t)
+	var where []core.Expr
+	if r.Kind == mapper.ManyToMany {
+		link, linkOn, on := manyToManyOn(r, name, tableCols(t), owner)
+		sel, where = sel.Join(link, core.And(on...)), []core.Expr{linkOn}
+	} else {
+		for i, f := range r.FK {
+			where = append(where, core.Eq(t.C(f.Column), owner(om.PrimaryKey()[i].Column)))
+		}
+	}
+	var order []any
+	for _, o := range j.n.orderF {
+		if o.desc {
+			order = append(order, core.Desc(t.C(o.f.Column)))
+		} else {
+			order = append(order, core.Asc(t.C(o.f.Column)))
+		}
+	}
+	for _, f := range r.Target.PrimaryKey() {
+		order = append(order, core.Asc(t.C(f.Column)))
+	}
+	d := core.Lateral(sel.Where(where...).OrderBy(order...).Limit(int64(j.n.limit))).As(name)
+	j.from, j.col = d, d.C
+	j.link, j.linkOn, j.on = nil, nil, core.True
+}
+
+// checkJoined refuses a Limit on a SelectIn whose joined children include
+// a collection: its rows are numbered per owner, and joined members would
+// count as rows.
 func checkJoined(m *mapper.Model, nodes []*node) error {
 	for _, n := range nodes {
 		r := n.rel
-		if n.strategy == joined && r.Many() && n.limit > 0 {
-			return fmt.Errorf("loader: %s.%s (%s): Limit per owner needs SelectIn: %w", m.Name, r.Name, r.Kind, ErrJoinedCollection)
-		}
 		if n.strategy == selectIn && n.limit > 0 && r.Many() && joinsMany(n.children) {
 			return fmt.Errorf("loader: %s.%s: Limit with joined collections under it: %w", m.Name, r.Name, ErrJoinedCollection)
 		}

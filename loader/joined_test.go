@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -41,6 +42,12 @@ func TestJoinedCollectionStatement(t *testing.T) {
 			`SELECT "jp"."id", "jp"."name", "j1"."id", "j1"."title", "j1"."year", "j1"."author_id" FROM ` +
 				`(SELECT "authors"."id", "authors"."name" FROM "authors" LIMIT -1 OFFSET ?) AS "jp" ` +
 				`LEFT JOIN "books" AS "j1" ON "j1"."author_id" = "jp"."id" ORDER BY "jp"."id", "j1"."id"`},
+		{"postgres: a limited joined collection is a lateral subquery", postgres.Dialect,
+			[]Option{Joined("Books", Joined("Tags").OrderBy("Name").Limit(2)).OrderBy("-Year").Limit(3)}, core.Select().From(at),
+			`SELECT "authors"."id", "authors"."name", "j1"."id", "j1"."title", "j1"."year", "j1"."author_id", "j2"."id", "j2"."name" FROM "authors" ` +
+				`LEFT JOIN LATERAL (SELECT "j1t"."id", "j1t"."title", "j1t"."year", "j1t"."author_id" FROM "books" AS "j1t" WHERE "j1t"."author_id" = "authors"."id" ORDER BY "j1t"."year" DESC, "j1t"."id" LIMIT $1) AS "j1" ON 1 = 1 ` +
+				`LEFT JOIN LATERAL (SELECT "j2t"."id", "j2t"."name" FROM "tags" AS "j2t" JOIN "book_tags" AS "j2s" ON "j2t"."id" = "j2s"."tag_id" WHERE "j2s"."book_id" = "j1"."id" ORDER BY "j2t"."name", "j2t"."id" LIMIT $2) AS "j2" ON 1 = 1 ` +
+				`ORDER BY "authors"."id", "j1"."year" DESC, "j1"."id", "j2"."name", "j2"."id"`},
 		{"sqlite: to-one joins stay as they were", sqlite.Dialect, []Option{Joined("Author")}, core.Select().From(b.Table()).Limit(1),
 			`SELECT "books"."id", "books"."title", "books"."year", "books"."author_id", "j1"."id", "j1"."name" FROM "books" ` +
 				`LEFT JOIN "authors" AS "j1" ON "j1"."id" = "books"."author_id" LIMIT ?`},
@@ -88,5 +95,25 @@ func TestSelectInWithJoinedCollectionChild(t *testing.T) {
 	want := `LEFT JOIN "book_tags" AS "j1s" ON "j1s"."book_id" = "books"."id" LEFT JOIN "tags" AS "j1" ON "j1"."id" = "j1s"."tag_id" WHERE "books"."author_id" = ANY($1) ORDER BY "books"."year" DESC, "books"."id", "j1"."id"`
 	if !strings.HasSuffix(cs.SQL, want) {
 		t.Fatalf("sql:\n got %s\nwant …%s", cs.SQL, want)
+	}
+}
+
+// A limited joined collection needs LATERAL: a dialect without it refuses
+// the statement, naming LATERAL.
+func TestLimitedJoinedCollectionNeedsLateral(t *testing.T) {
+	a, _ := models(t)
+	p, err := Compile(a, Joined("Books").Limit(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmt := p.Select(core.Select().From(a.Table()))
+	for _, d := range []core.Dialect{mysql.MariaDB, sqlite.Dialect} {
+		_, err := core.Compile(d, stmt)
+		if !errors.Is(err, core.ErrUnsupported) || !strings.Contains(err.Error(), "LATERAL") {
+			t.Errorf("%s: %v", d.Name(), err)
+		}
+	}
+	if _, err := core.Compile(mysql.Dialect, stmt); err != nil {
+		t.Errorf("mysql 8: %v", err)
 	}
 }

@@ -15,10 +15,10 @@ var (
 	// of the model. It wraps mapper.ErrUnknownColumn, as session's
 	// unknown-name errors do.
 	ErrNoRelation = fmt.Errorf("no such relationship: %w", mapper.ErrUnknownColumn)
-	// ErrJoinedCollection: a collection was asked to be joined where a
-	// join cannot load it: Joined with a per-owner Limit, or joined
-	// collections under a SelectIn with Limit; use SelectIn there.
-	ErrJoinedCollection = errors.New("joined collection cannot be loaded so")
+	// ErrJoinedCollection: a SelectIn with a per-owner Limit was given a
+	// joined collection under it (its rows are numbered per owner, and
+	// joined members would count); use SelectIn there.
+	ErrJoinedCollection = errors.New("per-owner limit over a joined collection")
 	// ErrConflict: one relationship was given two strategies in one query.
 	ErrConflict = errors.New("conflicting load strategies")
 	// ErrUnplannedLoad: in raise mode, a relationship that the query did
@@ -88,7 +88,9 @@ func SelectIn(rel string, children ...Option) Option {
 // then the owner's key, then the collection's OrderBy and key, and a query
 // with LIMIT or OFFSET (First, One) is wrapped in a derived table that
 // the collections join, so the bounds count owners and every collection
-// is complete. A joined collection takes no Limit (ErrJoinedCollection).
+// is complete. Limit on a joined collection joins a LATERAL subquery of
+// each owner's first n members (PostgreSQL, MySQL 8); on a dialect without
+// LATERAL (MariaDB, SQLite) the query fails with core.ErrUnsupported.
 func Joined(rel string, children ...Option) Option {
 	return Option{path: rel, strategy: joined, children: children}
 }
@@ -101,8 +103,9 @@ func Raise() Option { return Option{strategy: raise} }
 
 // Limit keeps, per owner, the first n related objects in the order of
 // OrderBy (default: primary key) — top-N per parent, computed in one
-// statement with ROW_NUMBER() OVER (PARTITION BY key ORDER BY …). It
-// applies to SelectIn of a collection.
+// statement with ROW_NUMBER() OVER (PARTITION BY key ORDER BY …) for
+// SelectIn, with a LATERAL subquery for Joined (see Joined). It applies to
+// collections.
 func (o Option) Limit(n int) Option {
 	o.limit = n
 	return o

@@ -10,7 +10,7 @@ import (
 
 // selection is the select list of one statement: the owner-key columns
 // (for a relationship load), the model's columns, and the columns of every
-// LEFT OUTER JOINed to-one relationship; it scans the rows back.
+// LEFT OUTER JOINed relationship; it scans the rows back.
 type selection struct {
 	m       *mapper.Model
 	table   *core.Table
@@ -23,11 +23,12 @@ type selection struct {
 	base    []any // the model's columns when not the table's (wrap)
 }
 
-// joinSel is one joined to-one relationship.
+// joinSel is one joined relationship.
 type joinSel struct {
 	n      *node
-	parent int // index of the owning join, -1 for the base model
-	alias  *core.Table
+	parent int                    // index of the owning join, -1 for the base model
+	from   core.FromItem          // the aliased table (or LATERAL subquery) joined
+	col    func(string) core.Expr // a column of from
 	on     core.Expr
 	link   *core.Table // a many-to-many's association table, joined first
 	linkOn core.Expr
@@ -104,7 +105,7 @@ func (s *selection) addJoins(parent int, owner func(string) core.Expr, om *mappe
 		r := n.rel
 		name := "j" + strconv.Itoa(len(s.joins)+1)
 		alias := r.Target.Table().As(name)
-		j := &joinSel{n: n, parent: parent, alias: alias}
+		j := &joinSel{n: n, parent: parent, from: alias, col: tableCols(alias)}
 		var on []core.Expr
 		switch r.Kind {
 		case mapper.ManyToOne:
@@ -112,16 +113,19 @@ func (s *selection) addJoins(parent int, owner func(string) core.Expr, om *mappe
 				on = append(on, core.Eq(alias.C(r.Target.PrimaryKey()[i].Column), owner(f.Column)))
 			}
 		case mapper.ManyToMany:
-			j.link, j.linkOn, on = manyToManyOn(r, name, alias, owner)
+			j.link, j.linkOn, on = manyToManyOn(r, name, j.col, owner)
 		default: // one-to-many, one-to-one: the key is on the target
 			for i, f := range r.FK {
 				on = append(on, core.Eq(alias.C(f.Column), owner(om.PrimaryKey()[i].Column)))
 			}
 		}
 		j.on = core.And(on...)
+		if r.Many() && n.limit > 0 {
+			lateralJoin(j, name, owner, om)
+		}
 		s.many = s.many || r.Many()
 		s.joins = append(s.joins, j)
-		s.addJoins(len(s.joins)-1, tableCols(alias), r.Target, n.children)
+		s.addJoins(len(s.joins)-1, j.col, r.Target, n.children)
 	}
 }
 
@@ -134,7 +138,7 @@ func (s *selection) items() []any {
 	out := append([]any(nil), base...)
 	for _, j := range s.joins {
 		for _, f := range j.n.rel.Target.Fields() {
-			out = append(out, j.alias.C(f.Column))
+			out = append(out, j.col(f.Column))
 		}
 	}
 	return out
@@ -151,7 +155,7 @@ func (s *selection) join(sel *core.SelectStmt) *core.SelectStmt {
 		if j.link != nil {
 			sel = sel.LeftJoin(j.link, j.linkOn)
 		}
-		sel = sel.LeftJoin(j.alias, j.on)
+		sel = sel.LeftJoin(j.from, j.on)
 	}
 	return sel
 }

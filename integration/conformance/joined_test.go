@@ -350,6 +350,55 @@ func TestJoinedCollectionsChinook(t *testing.T) {
 			}
 		})
 
+		t.Run("limited joined collections", func(t *testing.T) {
+			q := session.Query[Artist](e.session())
+			e.hooks.take()
+			got, err := q.Where(core.Le(q.C("ArtistID"), 60)).OrderBy("Name").Limit(20).
+				Options(loader.Joined("Albums", loader.Joined("Tracks").OrderBy("-Milliseconds").Limit(3)).OrderBy("Title").Limit(2)).All(ctx)
+			if !e.db.Dialect().Features().Lateral {
+				if !errors.Is(err, core.ErrUnsupported) || !strings.Contains(err.Error(), "LATERAL") || !strings.Contains(err.Error(), "Artist") {
+					t.Fatalf("want an unsupported LATERAL error naming the query, got %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, sqls := e.hooks.take(); n != 1 {
+				t.Fatalf("%d statements, want 1: %q", n, sqls)
+			}
+			q = session.Query[Artist](e.session())
+			want, err := q.Where(core.Le(q.C("ArtistID"), 60)).OrderBy("Name").Limit(20).
+				Options(loader.SelectIn("Albums", loader.SelectIn("Tracks").OrderBy("-Milliseconds").Limit(3)).OrderBy("Title").Limit(2)).All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wt := artistTree(t, want)
+			if len(wt) < 60 {
+				t.Fatalf("only %d lines", len(wt))
+			}
+			sameTree(t, wt, artistTree(t, got))
+			// A self-reference: each employee's first report by last name.
+			es, err := session.Query[Employee](e.session()).OrderBy("EmployeeID").
+				Options(loader.Joined("Reports").OrderBy("LastName").Limit(1)).All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ws, err := session.Query[Employee](e.session()).OrderBy("EmployeeID").
+				Options(loader.SelectIn("Reports").OrderBy("LastName").Limit(1)).All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range es {
+				if len(es[i].Reports) != len(ws[i].Reports) || (len(es[i].Reports) == 1 && es[i].Reports[0].EmployeeID != ws[i].Reports[0].EmployeeID) {
+					t.Fatalf("employee %d: reports differ", es[i].EmployeeID)
+				}
+			}
+			if len(es[0].Reports) != 1 {
+				t.Fatalf("employee 1: %d reports, want 1", len(es[0].Reports))
+			}
+		})
+
 		t.Run("lateral join", func(t *testing.T) {
 			lateralTopAlbums(t, e)
 		})

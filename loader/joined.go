@@ -22,7 +22,8 @@ import (
 // it, so LIMIT counts owners, not joined rows.
 
 // wrapAlias names the derived table of a wrapped query; the joins are
-// j1, j2, … and their association tables j1s, j2s, ….
+// j1, j2, …, their association tables j1s, j2s, … and the tables inside
+// LATERAL subqueries j1t, j2t, ….
 const wrapAlias = "jp"
 
 // manyToManyOn joins a many-to-many's association table (aliased name+"s")

@@ -135,6 +135,9 @@ type Features struct {
 	PartialIndexes bool
 	// ExpressionIndexes reports indexes on expressions (Index.Expressions).
 	ExpressionIndexes bool
+	// Lateral reports LATERAL derived tables (Lateral: PostgreSQL,
+	// MySQL 8.0.14+); without it such a statement does not compile.
+	Lateral bool
 }
 
 // CommentStyle is how a dialect stores table and column comments.

@@ -16,7 +16,8 @@
 //     PostgreSQL and SQLite) and expression indexes (Index.Expressions;
 //     PostgreSQL, SQLite, MySQL 8), each an ErrUnsupported error naming
 //     the table and index on MariaDB;
-//   - statements: Select (joins, GROUP BY/HAVING, ORDER BY … NULLS
+//   - statements: Select (joins, LATERAL derived tables where
+//     Features.Lateral: Lateral, GROUP BY/HAVING, ORDER BY … NULLS
 //     FIRST/LAST, LIMIT/OFFSET, FOR UPDATE/SHARE), set operations (Union,
 //     Intersect, Except), CTEs (NewCTE, recursive and data-modifying),
 //     Insert (multi-row, INSERT … SELECT, RETURNING, upsert; a row of no

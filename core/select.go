@@ -463,8 +463,9 @@ func writeLock(w *writer, mode lockMode, opt LockOption) {
 
 // Derived is a query used as a table: (SELECT …) AS "alias".
 type Derived struct {
-	q     SelectQuery
-	alias string
+	q       SelectQuery
+	alias   string
+	lateral bool // LATERAL (see Lateral)
 }
 
 // C refers to a column of the derived table: "alias"."name".
@@ -474,6 +475,9 @@ func (d *Derived) C(name string) Expr { return ident{qualifier: d.alias, name: n
 func (d *Derived) Star() Expr { return star{qualifier: d.alias} }
 
 func (d *Derived) writeFrom(w *writer) {
+	if d.lateral {
+		writeLateral(w)
+	}
 	w.b('(')
 	d.q.writeQuery(w)
 	w.s(") AS ")

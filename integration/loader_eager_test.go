@@ -448,8 +448,9 @@ func TestLoaderJoinedSelfReference(t *testing.T) {
 		if len(es[0].Reports) != 1 || len(es[1].Reports) != 2 || es[1].Reports[1] != es[3] || es[3].Reports == nil || len(es[3].Reports) != 0 {
 			t.Fatalf("reports wrong")
 		}
-		// Joined of a collection is refused, naming it.
-		_, err = session.Query[ldEmployee](s).Options(loader.Joined("Reports")).All(ctx)
+		// A SelectIn with a per-owner Limit takes no joined collection
+		// under it: refused, naming it.
+		_, err = session.Query[ldEmployee](s).Options(loader.SelectIn("Reports", loader.Joined("Reports")).Limit(1)).All(ctx)
 		if !errors.Is(err, loader.ErrJoinedCollection) || !strings.Contains(err.Error(), "ldEmployee.Reports") {
 			t.Fatalf("joined collection: %v", err)
 		}

@@ -29,9 +29,21 @@
 //     table. OrderBy orders each collection; Limit(n) keeps the first n
 //     per owner with ROW_NUMBER() OVER (PARTITION BY key ORDER BY …), in
 //     the same single statement.
-//   - Joined: a to-one relationship (many-to-one, one-to-one) comes in the
-//     owners' statement through a LEFT OUTER JOIN on an aliased table
-//     (self-references work); Joined children join too.
+//   - Joined: the relationship comes in the owners' statement through a
+//     LEFT OUTER JOIN on an aliased table (self-references work): a to-one
+//     relationship (many-to-one, one-to-one), or a collection (one-to-many;
+//     many-to-many, joining its association table too). Joined children
+//     join too; SelectIn children run after, over the distinct joined
+//     objects. A collection repeats its owner once per member; the scan
+//     keeps each owner once and each member once per owner, and the rows
+//     are ordered by the query's order, then the owner's key, then each
+//     collection's OrderBy and key. A query with LIMIT or OFFSET (First
+//     and One too) becomes a derived table the collections join, as in
+//     SQLAlchemy, so the bounds count owners and collections are whole.
+//     Limit on a joined collection joins a LATERAL subquery per owner,
+//     where the server has LATERAL (core.Features.Lateral: PostgreSQL,
+//     MySQL 8); a SelectIn with Limit takes no joined collection under it
+//     (ErrJoinedCollection).
 //   - Lazy: Go cannot intercept field access, so a lazy load is the
 //     explicit Session.Load(ctx, obj, "Books"), which loads the
 //     relationship for obj and every other object of its type in the

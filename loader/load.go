@@ -14,9 +14,15 @@ import (
 
 // Select adds to sel (a SELECT of nothing yet, FROM the plan model's
 // table) the model's columns and the LEFT OUTER JOINs of the plan's Joined
-// relationships. Run the result with Run.
+// relationships. With a joined collection it orders the rows by owner
+// (after sel's own order) and, when sel has a LIMIT or OFFSET, returns sel
+// wrapped in a derived table the collections join (see Joined). Run the
+// result with Run.
 func (p *Plan) Select(sel *core.SelectStmt) *core.SelectStmt {
 	s := newSelection(p.m, p.m.Table(), nil, p.nodes)
+	if s.many {
+		return s.applyMany(sel)
+	}
 	return s.apply(sel)
 }
 
@@ -27,6 +33,9 @@ func (p *Plan) SelectContext(ctx context.Context, h Host, sel *core.SelectStmt) 
 	s := newSelection(p.m, p.m.Table(), nil, p.nodes)
 	if err := s.filter(ctx, h, false); err != nil {
 		return nil, err
+	}
+	if s.many {
+		return s.applyMany(sel), nil
 	}
 	return s.apply(sel), nil
 }
@@ -121,6 +130,7 @@ type task struct {
 	idx    []int32 // per need owner: its key's number, -1 for none
 	first  int     // index of the task's first statement in the level
 	nstmt  int
+	seen   map[keyedRef]bool // targets collected, with joined collections
 }
 
 // levels runs tasks depth by depth: every statement of one depth (sibling
@@ -247,11 +257,28 @@ func (r *run) prepare(ctx context.Context, t *task) ([]core.Statement, error) {
 	return out, nil
 }
 
-// collect groups a scanned target under its owner key.
+// collect groups a scanned target under its owner key (once: with joined
+// collections a target comes once per joined row).
 func (t *task) collect(k int32, target mapper.Ref, _ bool) {
-	if k >= 0 {
-		t.res.groups.add(k, target)
+	if k < 0 {
+		return
 	}
+	if t.sel.many {
+		if t.seen == nil {
+			t.seen = map[keyedRef]bool{}
+		}
+		kr := keyedRef{k, target}
+		if t.seen[kr] {
+			return
+		}
+		t.seen[kr] = true
+	}
+	t.res.groups.add(k, target)
+}
+
+type keyedRef struct {
+	k int32
+	p mapper.Ref
 }
 
 // finish populates the owners, then returns the next depth's tasks.
@@ -325,7 +352,9 @@ func (r *run) afterScan(s *selection, res *result, base []mapper.Ref, nodes []*n
 	}
 	for i, j := range s.joins {
 		jr := &res.joins[i]
-		if len(jr.owners) > 0 {
+		if j.n.rel.Many() {
+			r.populateMany(j.n.rel, jr)
+		} else if len(jr.owners) > 0 {
 			r.h.Populate(j.n.rel, jr.owners, func(k int) []mapper.Ref {
 				if jr.targets[k].IsNil() {
 					return nil

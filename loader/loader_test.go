@@ -59,7 +59,7 @@ func TestCompileErrorsNameModelAndRelationship(t *testing.T) {
 		{"unknown relationship", a, []Option{SelectIn("Bokes")}, ErrNoRelation, "author.Bokes"},
 		{"unknown nested relationship", a, []Option{SelectIn("Books", SelectIn("Nope"))}, ErrNoRelation, "book.Nope"},
 		{"unknown step of a dotted path", a, []Option{SelectIn("Books.Nope")}, ErrNoRelation, "book.Nope"},
-		{"joined collection", a, []Option{Joined("Books")}, ErrJoinedCollection, "author.Books"},
+		{"joined collection under a limited selectin", b, []Option{SelectIn("Author", SelectIn("Books", Joined("Tags")).Limit(2))}, ErrJoinedCollection, "author.Books"},
 		{"two strategies", b, []Option{Joined("Author"), SelectIn("Author")}, ErrConflict, "book.Author"},
 		{"unknown order field", a, []Option{SelectIn("Books").OrderBy("-Nope")}, mapper.ErrUnknownColumn, "author.Books"},
 	}

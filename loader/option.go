@@ -15,9 +15,10 @@ var (
 	// of the model. It wraps mapper.ErrUnknownColumn, as session's
 	// unknown-name errors do.
 	ErrNoRelation = fmt.Errorf("no such relationship: %w", mapper.ErrUnknownColumn)
-	// ErrJoinedCollection: Joined was asked for a collection
-	// (one-to-many, many-to-many); use SelectIn.
-	ErrJoinedCollection = errors.New("joined loading needs a to-one relationship")
+	// ErrJoinedCollection: a SelectIn with a per-owner Limit was given a
+	// joined collection under it (its rows are numbered per owner, and
+	// joined members would count); use SelectIn there.
+	ErrJoinedCollection = errors.New("per-owner limit over a joined collection")
 	// ErrConflict: one relationship was given two strategies in one query.
 	ErrConflict = errors.New("conflicting load strategies")
 	// ErrUnplannedLoad: in raise mode, a relationship that the query did
@@ -77,10 +78,19 @@ func SelectIn(rel string, children ...Option) Option {
 	return Option{path: rel, strategy: selectIn, children: children}
 }
 
-// Joined loads a to-one relationship (many-to-one, one-to-one) in the same
-// statement as its owners, through a LEFT OUTER JOIN. children apply to
-// the joined objects (Joined children join too; SelectIn children run
-// after, as the next depth).
+// Joined loads the relationship rel in the same statement as its owners,
+// through a LEFT OUTER JOIN on an aliased table: a to-one relationship
+// (many-to-one, one-to-one) or a collection (one-to-many; many-to-many,
+// through its association table). children apply to the joined objects
+// (Joined children join too; SelectIn children run after, as the next
+// depth, over the distinct joined objects). A joined collection repeats its
+// owner once per member: the statement is ordered by the query's order,
+// then the owner's key, then the collection's OrderBy and key, and a query
+// with LIMIT or OFFSET (First, One) is wrapped in a derived table that
+// the collections join, so the bounds count owners and every collection
+// is complete. Limit on a joined collection joins a LATERAL subquery of
+// each owner's first n members (PostgreSQL, MySQL 8); on a dialect without
+// LATERAL (MariaDB, SQLite) the query fails with core.ErrUnsupported.
 func Joined(rel string, children ...Option) Option {
 	return Option{path: rel, strategy: joined, children: children}
 }
@@ -93,8 +103,9 @@ func Raise() Option { return Option{strategy: raise} }
 
 // Limit keeps, per owner, the first n related objects in the order of
 // OrderBy (default: primary key) — top-N per parent, computed in one
-// statement with ROW_NUMBER() OVER (PARTITION BY key ORDER BY …). It
-// applies to SelectIn of a collection.
+// statement with ROW_NUMBER() OVER (PARTITION BY key ORDER BY …) for
+// SelectIn, with a LATERAL subquery for Joined (see Joined). It applies to
+// collections.
 func (o Option) Limit(n int) Option {
 	o.limit = n
 	return o
@@ -143,6 +154,9 @@ func Compile(m *mapper.Model, opts ...Option) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkJoined(m, p.nodes); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -167,9 +181,6 @@ func compileLevel(p *Plan, m *mapper.Model, into []*node, opts []Option) ([]*nod
 			st := selectIn
 			if last {
 				st = o.strategy
-			}
-			if st == joined && r.Many() {
-				return nil, fmt.Errorf("loader: %s.%s (%s): %w", cur.Name, step, r.Kind, ErrJoinedCollection)
 			}
 			n := find(*level, r)
 			if n == nil {

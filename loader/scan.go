@@ -224,6 +224,10 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 				continue
 			}
 			jr := &res.joins[i]
+			if j.n.rel.Many() {
+				jr.addMember(owner, pt.got)
+				continue
+			}
 			if jr.seen == nil {
 				jr.seen = map[mapper.Ref]bool{}
 			}

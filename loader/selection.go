@@ -12,7 +12,7 @@ import (
 
 // selection is the select list of one statement: the owner-key columns
 // (for a relationship load), the model's columns, and the columns of every
-// LEFT OUTER JOINed to-one relationship; it scans the rows back.
+// LEFT OUTER JOINed relationship; it scans the rows back.
 type selection struct {
 	m       *mapper.Model
 	table   *core.Table
@@ -22,14 +22,24 @@ type selection struct {
 	keyK    []reflect.Kind // keyT's kinds
 	joins   []*joinSel
 	where   core.Expr // the host's criteria on table (relationship loads; see filter)
+	many    bool      // a joined collection: rows repeat their owners (joined.go)
+	base    []any     // the model's columns when not the table's (wrap)
 }
 
-// joinSel is one joined to-one relationship.
+// joinSel is one joined relationship.
 type joinSel struct {
 	n      *node
-	parent int // index of the owning join, -1 for the base model
-	alias  *core.Table
+	parent int                    // index of the owning join, -1 for the base model
+	from   core.FromItem          // the aliased table (or LATERAL subquery) joined
+	col    func(string) core.Expr // a column of from
 	on     core.Expr
+	link   *core.Table // a many-to-many's association table, joined first
+	linkOn core.Expr
+	// table is the target's aliased table the host's criteria name (see
+	// filter); lateral, set for a LATERAL join, rebuilds its subquery with
+	// criteria inside it, before its per-owner limit.
+	table   *core.Table
+	lateral func(criteria core.Expr)
 }
 
 // result is what scanning a selection's rows gathered.
@@ -50,6 +60,7 @@ func (r *result) loaded() int {
 				n++
 			}
 		}
+		n += j.count()
 	}
 	return n
 }
@@ -58,6 +69,7 @@ type joinResult struct {
 	owners  []mapper.Ref
 	targets []mapper.Ref // per owner: its target, or nil
 	seen    map[mapper.Ref]bool
+	members // a collection's targets per owner (joined.go)
 }
 
 func newSelection(m *mapper.Model, table *core.Table, rel *mapper.Relation, nodes []*node) *selection {
@@ -83,29 +95,46 @@ func newSelection(m *mapper.Model, table *core.Table, rel *mapper.Relation, node
 			s.keyK = append(s.keyK, t.Kind())
 		}
 	}
-	s.addJoins(-1, table, m, nodes)
+	s.addJoins(-1, tableCols(table), m, nodes)
 	return s
 }
 
-func (s *selection) addJoins(parent int, owner *core.Table, om *mapper.Model, nodes []*node) {
+func tableCols(t *core.Table) func(string) core.Expr {
+	return func(name string) core.Expr { return t.C(name) }
+}
+
+// addJoins adds the joined relationships among nodes of om, whose columns
+// owner names.
+func (s *selection) addJoins(parent int, owner func(string) core.Expr, om *mapper.Model, nodes []*node) {
 	for _, n := range nodes {
 		if n.strategy != joined {
 			continue
 		}
 		r := n.rel
-		alias := r.Target.Table().As("j" + strconv.Itoa(len(s.joins)+1))
+		name := "j" + strconv.Itoa(len(s.joins)+1)
+		alias := r.Target.Table().As(name)
+		j := &joinSel{n: n, parent: parent, from: alias, col: tableCols(alias), table: alias}
 		var on []core.Expr
-		if r.Kind == mapper.ManyToOne {
+		switch r.Kind {
+		case mapper.ManyToOne:
 			for i, f := range r.FK {
-				on = append(on, core.Eq(alias.C(r.Target.PrimaryKey()[i].Column), owner.C(f.Column)))
+				on = append(on, core.Eq(alias.C(r.Target.PrimaryKey()[i].Column), owner(f.Column)))
 			}
-		} else { // one-to-one: the key is on the target
+		case mapper.ManyToMany:
+			j.link, j.linkOn, on = manyToManyOn(r, name, j.col, owner)
+		default: // one-to-many, one-to-one: the key is on the target
 			for i, f := range r.FK {
-				on = append(on, core.Eq(alias.C(f.Column), owner.C(om.PrimaryKey()[i].Column)))
+				on = append(on, core.Eq(alias.C(f.Column), owner(om.PrimaryKey()[i].Column)))
 			}
 		}
-		s.joins = append(s.joins, &joinSel{n: n, parent: parent, alias: alias, on: core.And(on...)})
-		s.addJoins(len(s.joins)-1, alias, r.Target, n.children)
+		j.on = core.And(on...)
+		if r.Many() && n.limit > 0 {
+			j.lateral = func(c core.Expr) { lateralJoin(j, name, owner, om, c) }
+			j.lateral(nil)
+		}
+		s.many = s.many || r.Many()
+		s.joins = append(s.joins, j)
+		s.addJoins(len(s.joins)-1, j.col, r.Target, n.children)
 	}
 }
 
@@ -124,11 +153,15 @@ func (s *selection) filter(ctx context.Context, h Host, base bool) error {
 		s.where = c
 	}
 	for _, j := range s.joins {
-		c, err := fh.Criteria(ctx, j.n.rel.Target, j.alias)
+		c, err := fh.Criteria(ctx, j.n.rel.Target, j.table)
 		if err != nil {
 			return fmt.Errorf("joined %s.%s: %w", j.n.rel.Owner.Name, j.n.rel.Name, err)
 		}
-		if c != nil {
+		switch {
+		case c == nil:
+		case j.lateral != nil:
+			j.lateral(c)
+		default:
 			j.on = core.And(j.on, c)
 		}
 	}
@@ -137,10 +170,14 @@ func (s *selection) filter(ctx context.Context, h Host, base bool) error {
 
 // items is the select list after the key columns.
 func (s *selection) items() []any {
-	out := append([]any(nil), s.m.SelectColumns()...)
+	base := s.base
+	if base == nil {
+		base = s.m.SelectColumns()
+	}
+	out := append([]any(nil), base...)
 	for _, j := range s.joins {
 		for _, f := range j.n.rel.Target.Fields() {
-			out = append(out, j.alias.C(f.Column))
+			out = append(out, j.col(f.Column))
 		}
 	}
 	return out
@@ -148,9 +185,16 @@ func (s *selection) items() []any {
 
 // apply adds the columns and joins to a root statement.
 func (s *selection) apply(sel *core.SelectStmt) *core.SelectStmt {
-	sel = sel.Columns(s.items()...)
+	return s.join(sel.Columns(s.items()...))
+}
+
+// join adds the LEFT OUTER JOINs of the joined relationships.
+func (s *selection) join(sel *core.SelectStmt) *core.SelectStmt {
 	for _, j := range s.joins {
-		sel = sel.LeftJoin(j.alias, j.on)
+		if j.link != nil {
+			sel = sel.LeftJoin(j.link, j.linkOn)
+		}
+		sel = sel.LeftJoin(j.from, j.on)
 	}
 	return sel
 }
@@ -166,10 +210,7 @@ func (s *selection) statement(n *node, keys keySet) core.Statement {
 		if rel.Kind == mapper.ManyToMany {
 			sel = sel.Join(rel.Secondary, core.Eq(rel.SecondaryTargetColumns[0], t.PrimaryKey()[0].Col))
 		}
-		for _, j := range s.joins {
-			sel = sel.LeftJoin(j.alias, j.on)
-		}
-		sel = sel.Where(s.keyPredicate(keys))
+		sel = s.join(sel).Where(s.keyPredicate(keys))
 		if s.where != nil {
 			sel = sel.Where(s.where)
 		}
@@ -186,6 +227,7 @@ func (s *selection) statement(n *node, keys keySet) core.Statement {
 	for _, f := range t.PrimaryKey() {
 		order = append(order, core.Asc(f.Col))
 	}
+	order = append(order, s.joinOrder()...)
 	if n.limit > 0 && rel.Many() {
 		// Top N per owner: number the rows of each owner and keep the
 		// first N, in one statement.
@@ -203,7 +245,7 @@ func (s *selection) statement(n *node, keys keySet) core.Statement {
 		return core.Select(outer...).From(d).Where(core.Le(d.C("rn"), int64(n.limit))).OrderBy(d.C("rn"))
 	}
 	sel := from(core.Select(items...))
-	if rel.Kind != mapper.ManyToOne {
+	if rel.Kind != mapper.ManyToOne || s.many {
 		sel = sel.OrderBy(order...)
 	}
 	return sel

@@ -52,6 +52,8 @@ func (d dialect) Features() core.Features {
 	// Functional key parts exist on MySQL 8.0.13 and later; MariaDB has
 	// neither them nor partial indexes.
 	f.ExpressionIndexes = !d.mariadb
+	// LATERAL came in MySQL 8.0.14; MariaDB has none.
+	f.Lateral = !d.mariadb
 	// MySQL 8 accepts WITH before UPDATE and DELETE; MariaDB does not, so
 	// the flag stays off for both rather than differ by statement.
 	if d.mariadb {

@@ -54,6 +54,7 @@ func (dialect) Features() core.Features {
 		Comments:               core.CommentsOn,
 		PartialIndexes:         true,
 		ExpressionIndexes:      true,
+		Lateral:                true,
 	}
 }
 

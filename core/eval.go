@@ -1,0 +1,942 @@
+package core
+
+// In-memory evaluation of expressions against one row's values, for
+// callers that must know what a statement did to rows they hold without
+// asking the server (the session's bulk UPDATE and DELETE). The answers
+// follow SQL, not Go: NULL is unknown (three-valued logic), integers and
+// floats compare as numbers, and whatever the servers answer differently
+// (collation-dependent text comparisons, integer division, decimal
+// arithmetic) is refused with ErrNotEvaluable rather than guessed.
+
+import (
+	"bytes"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ErrNotEvaluable is wrapped by every error about an expression that
+// Evaluate or EvaluateValue cannot evaluate exactly as the servers would:
+// a node kind it does not know (subquery, EXISTS, CAST, raw SQL, most
+// functions), a column whose value it was not given, or operands whose
+// result depends on the server (text ordering, which follows the
+// collation; integer division; arithmetic on NUMERIC columns).
+var ErrNotEvaluable = errors.New("core: expression cannot be evaluated in memory")
+
+// Evaluate reports whether the predicate e holds for one row, whose
+// column values value gives (ok false: the column is not the row's, and
+// e cannot be evaluated). It answers as a WHERE clause does: true only
+// when e is TRUE, so a NULL (unknown) result is false.
+//
+// It supports comparisons (=, <>, <, <=, >, >=, BETWEEN), AND, OR, NOT,
+// IN and NOT IN with values, IS [NOT] NULL, LIKE and ILIKE (with or
+// without Escape), Contains/StartsWith/EndsWith, COALESCE, CASE,
+// arithmetic (+, -, *, /, unary minus), Concat, and bound values and
+// literals of Go's basic kinds, time.Time, []byte, pointers to them and
+// driver.Valuer values. Anything else is an error wrapping
+// ErrNotEvaluable that names the expression kind, reported whatever the
+// values (the whole expression is checked first, as CheckEvaluable).
+//
+// Comparison follows SQL: a NULL operand makes it unknown; an integer and
+// a float compare as floats, as the servers convert them; times compare
+// as instants. Text compares as the servers' collations agree: equal
+// strings are equal everywhere, and printable ASCII strings that differ
+// other than in letter case and trailing spaces differ everywhere; any
+// other pair of different strings (MariaDB's default collations ignore
+// case and trailing spaces) and any ordering of different strings is
+// not evaluable. LIKE is answered when every server would answer alike
+// (SQLite's LIKE ignores ASCII case, MariaDB's follows the collation,
+// PostgreSQL's does not), and a pattern with a backslash but no Escape
+// (an escape on PostgreSQL and MariaDB, not on SQLite) is not
+// evaluable. Values of columns whose type the servers compare by their
+// own rules (NUMERIC beyond 15 digits, UUID, JSON, arrays, native
+// types), and strings a driver.Valuer gives, only compare equal when
+// identical, and are not ordered; DATE and TIME columns are not
+// evaluable (the server converts a bound time in its time zone). Arithmetic on integers that overflows int64, integer
+// division, division by zero, and arithmetic on NUMERIC or 4-byte FLOAT
+// columns are not evaluable.
+func Evaluate(e Expr, value func(*Column) (any, bool)) (bool, error) {
+	ev := evaluator{value: value}
+	if err := checkEval(e, ev.known); err != nil {
+		return false, err
+	}
+	v, err := ev.eval(e)
+	if err != nil {
+		return false, err
+	}
+	switch v.k {
+	case evNull:
+		return false, nil
+	case evBool:
+		return v.b, nil
+	}
+	return false, fmt.Errorf("core: evaluate: predicate of %s value: %w", v.k, ErrNotEvaluable)
+}
+
+// EvaluateValue computes the value of e for one row, as Evaluate
+// evaluates predicates: nil (NULL), a bool, an int64, a float64, a
+// string, a []byte or a time.Time.
+func EvaluateValue(e Expr, value func(*Column) (any, bool)) (any, error) {
+	ev := evaluator{value: value}
+	if err := checkEval(e, ev.known); err != nil {
+		return nil, err
+	}
+	v, err := ev.eval(e)
+	if err != nil {
+		return nil, err
+	}
+	return v.goValue(), nil
+}
+
+// CheckEvaluable reports, without values, whether Evaluate and
+// EvaluateValue know every node of e (known says which columns will be
+// given): nil, or an error wrapping ErrNotEvaluable naming the first
+// node they cannot evaluate. Evaluation may still fail for some values
+// (text ordering, overflow).
+func CheckEvaluable(e Expr, known func(*Column) bool) error {
+	return checkEval(e, known)
+}
+
+func notEvaluable(format string, a ...any) error {
+	return fmt.Errorf("core: evaluate: "+format+": %w", append(a, ErrNotEvaluable)...)
+}
+
+// checkEval walks e and refuses the nodes eval does not know.
+func checkEval(e Expr, known func(*Column) bool) error {
+	switch x := e.(type) {
+	case nil:
+		return notEvaluable("missing expression")
+	case *Column:
+		if known == nil || !known(x) {
+			return notEvaluable("column %s is not a column of the evaluated row", colName(x))
+		}
+		return nil
+	case value:
+		_, err := normalize(x.v)
+		return err
+	case literal:
+		_, err := normalize(x.v)
+		return err
+	case constant:
+		if x.sql == True.(constant).sql || x.sql == False.(constant).sql || x.sql == Null.(constant).sql {
+			return nil
+		}
+		return notEvaluable("constant %s", x.sql)
+	case compare:
+		if _, ok := x.r.(SelectQuery); ok {
+			return notEvaluable("comparison with a subquery")
+		}
+		return checkAll(known, x.l, toExpr(x.r))
+	case binary:
+		return checkAll(known, x.l, x.r)
+	case concat:
+		return checkAll(known, x.parts...)
+	case logical:
+		return checkAll(known, x.terms...)
+	case not:
+		return checkEval(x.e, known)
+	case isNull:
+		return checkEval(x.e, known)
+	case between:
+		return checkAll(known, x.e, x.lo, x.hi)
+	case in:
+		if x.sub != nil {
+			return notEvaluable("IN (subquery)")
+		}
+		if err := checkAll(known, x.list...); err != nil {
+			return err
+		}
+		if x.slice != nil {
+			rv := reflect.ValueOf(x.slice)
+			for i := range rv.Len() {
+				if _, err := normalize(rv.Index(i).Interface()); err != nil {
+					return err
+				}
+			}
+		}
+		return checkEval(x.e, known)
+	case LikeExpr:
+		return checkAll(known, x.e, x.pattern)
+	case match:
+		return checkEval(x.e, known)
+	case neg:
+		return checkEval(x.e, known)
+	case fn:
+		if x.name != "COALESCE" || x.distinct {
+			return notEvaluable("function %s", x.name)
+		}
+		return checkAll(known, x.args...)
+	case CaseExpr:
+		for _, w := range x.whens {
+			if err := checkAll(known, w.cond, w.then); err != nil {
+				return err
+			}
+		}
+		if x.els != nil {
+			return checkEval(x.els, known)
+		}
+		return nil
+	case errExpr:
+		return x.err
+	}
+	return notEvaluable("%s", exprKind(e))
+}
+
+func checkAll(known func(*Column) bool, es ...Expr) error {
+	for _, e := range es {
+		if err := checkEval(e, known); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// exprKind names a node kind for errors.
+func exprKind(e Expr) string {
+	switch x := e.(type) {
+	case subquery:
+		return "scalar subquery"
+	case exists:
+		return "EXISTS"
+	case cast:
+		return "CAST"
+	case *RawSQL:
+		return "raw SQL"
+	case ident:
+		return "identifier " + x.name
+	case star:
+		return "*"
+	case alias:
+		return "alias " + x.name
+	case over:
+		return "window function"
+	case extract:
+		return "EXTRACT"
+	case arrayOp:
+		return "array operator " + x.op
+	case excluded:
+		return "EXCLUDED column"
+	}
+	return fmt.Sprintf("expression %T", e)
+}
+
+func colName(c *Column) string {
+	if t := c.Table(); t != nil {
+		return t.refName() + "." + c.Name
+	}
+	return c.Name
+}
+
+// evKind is the kind of an evaluated value.
+type evKind uint8
+
+const (
+	evNull evKind = iota
+	evBool
+	evInt
+	evFloat
+	evString
+	evBytes
+	evTime
+)
+
+func (k evKind) String() string {
+	return [...]string{"NULL", "boolean", "integer", "float", "text", "bytes", "time"}[k]
+}
+
+// ev is an evaluated value.
+type ev struct {
+	k evKind
+	b bool
+	i int64
+	f float64
+	s string // evString; evBytes as a string
+	t time.Time
+	// opaque: the servers compare the value by rules of its own (a
+	// NUMERIC, DATE or UUID column, a driver.Valuer's text): it equals
+	// an identical value, and nothing else is known.
+	opaque bool
+	// exact: arithmetic on it is not float arithmetic on the server (a
+	// NUMERIC or 4-byte FLOAT column).
+	exact bool
+}
+
+var evNullV = ev{}
+
+func evBoolV(b bool) ev { return ev{k: evBool, b: b} }
+
+func (v ev) goValue() any {
+	switch v.k {
+	case evBool:
+		return v.b
+	case evInt:
+		return v.i
+	case evFloat:
+		return v.f
+	case evString:
+		return v.s
+	case evBytes:
+		return []byte(v.s)
+	case evTime:
+		return v.t
+	}
+	return nil
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// normalize turns a Go value into an ev: the kinds a driver binds.
+func normalize(x any) (ev, error) {
+	switch v := x.(type) {
+	case nil:
+		return evNullV, nil
+	case bool:
+		return evBoolV(v), nil
+	case int64:
+		return ev{k: evInt, i: v}, nil
+	case int:
+		return ev{k: evInt, i: int64(v)}, nil
+	case int32:
+		return ev{k: evInt, i: int64(v)}, nil
+	case float64:
+		return floatV(v)
+	case string:
+		return ev{k: evString, s: v}, nil
+	case []byte:
+		if v == nil {
+			return evNullV, nil
+		}
+		return ev{k: evBytes, s: string(v)}, nil
+	case time.Time:
+		return ev{k: evTime, t: v}, nil
+	case driver.Valuer:
+		if rv := reflect.ValueOf(x); rv.Kind() == reflect.Pointer && rv.IsNil() {
+			return evNullV, nil
+		}
+		dv, err := v.Value()
+		if err != nil {
+			return ev{}, notEvaluable("value of type %T: %v", x, err)
+		}
+		if _, again := dv.(driver.Valuer); again {
+			return ev{}, notEvaluable("value of type %T", x)
+		}
+		out, err := normalize(dv)
+		if err != nil {
+			return ev{}, err
+		}
+		// Its text (a decimal, a UUID) is the type's, compared by the
+		// server as the column's type.
+		out.opaque = out.k == evString || out.k == evBytes
+		return out, nil
+	}
+	rv := reflect.ValueOf(x)
+	switch rv.Kind() {
+	case reflect.Pointer:
+		if rv.IsNil() {
+			return evNullV, nil
+		}
+		return normalize(rv.Elem().Interface())
+	case reflect.Bool:
+		return evBoolV(rv.Bool()), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return ev{k: evInt, i: rv.Int()}, nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if rv.Uint() > math.MaxInt64 {
+			return ev{}, notEvaluable("unsigned value beyond int64")
+		}
+		return ev{k: evInt, i: int64(rv.Uint())}, nil
+	case reflect.Float32, reflect.Float64:
+		return floatV(rv.Float())
+	case reflect.String:
+		return ev{k: evString, s: rv.String()}, nil
+	case reflect.Slice:
+		if rv.Type().Elem().Kind() == reflect.Uint8 {
+			if rv.IsNil() {
+				return evNullV, nil
+			}
+			return ev{k: evBytes, s: string(rv.Bytes())}, nil
+		}
+	case reflect.Struct:
+		if rv.Type().ConvertibleTo(timeType) {
+			return ev{k: evTime, t: rv.Convert(timeType).Interface().(time.Time)}, nil
+		}
+	}
+	return ev{}, notEvaluable("value of type %T", x)
+}
+
+func floatV(f float64) (ev, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return ev{}, notEvaluable("non-finite float")
+	}
+	return ev{k: evFloat, f: f}, nil
+}
+
+// evaluator evaluates the expressions of one row.
+type evaluator struct {
+	value func(*Column) (any, bool)
+}
+
+func (e evaluator) known(c *Column) bool {
+	_, ok := e.value(c)
+	return ok
+}
+
+func (e evaluator) column(c *Column) (ev, error) {
+	x, ok := e.value(c)
+	if !ok {
+		return ev{}, notEvaluable("column %s is not a column of the evaluated row", colName(c))
+	}
+	v, err := normalize(x)
+	if err != nil {
+		return ev{}, fmt.Errorf("column %s: %w", colName(c), err)
+	}
+	t := c.Type
+	switch {
+	case t.Array:
+		v.opaque = true
+	case t.Kind == TypeNumeric:
+		// A NUMERIC of up to 15 digits held in a float64 keeps its
+		// order (distinct decimals stay distinct doubles); beyond, or as
+		// text, it compares by the server's decimal rules only.
+		v.exact = true
+		v.opaque = v.k != evInt && !(v.k == evFloat && t.Precision > 0 && t.Precision <= 15)
+	case t.Kind == TypeFloat:
+		v.exact = true // a 4-byte float: the server's arithmetic rounds to it
+	case t.Kind == TypeDate, t.Kind == TypeTime:
+		// Compared with a bound time, the server converts one side in
+		// its session time zone.
+		return ev{}, notEvaluable("column %s of type %s", colName(c), t.Kind)
+	case t.Kind == TypeUUID, t.Kind == TypeJSON, t.Kind == TypeNative:
+		v.opaque = true
+	}
+	return v, nil
+}
+
+func (e evaluator) eval(x Expr) (ev, error) {
+	switch n := x.(type) {
+	case *Column:
+		return e.column(n)
+	case value:
+		return normalize(n.v)
+	case literal:
+		return normalize(n.v)
+	case constant:
+		switch n.sql {
+		case True.(constant).sql:
+			return evBoolV(true), nil
+		case False.(constant).sql:
+			return evBoolV(false), nil
+		}
+		return evNullV, nil
+	case compare:
+		l, err := e.eval(n.l)
+		if err != nil {
+			return ev{}, err
+		}
+		r, err := e.eval(toExpr(n.r))
+		if err != nil {
+			return ev{}, err
+		}
+		return compareEv(n.op, l, r)
+	case binary:
+		l, err := e.eval(n.l)
+		if err != nil {
+			return ev{}, err
+		}
+		r, err := e.eval(n.r)
+		if err != nil {
+			return ev{}, err
+		}
+		return arith(n.op, l, r)
+	case neg:
+		v, err := e.eval(n.e)
+		if err != nil {
+			return ev{}, err
+		}
+		return arith("-", ev{k: evInt}, v)
+	case concat:
+		var b strings.Builder
+		null := false
+		for _, p := range n.parts {
+			v, err := e.eval(p)
+			if err != nil {
+				return ev{}, err
+			}
+			switch {
+			case v.k == evNull:
+				null = true
+			case v.k != evString || v.opaque:
+				return ev{}, notEvaluable("concatenation of a %s value", v.k)
+			}
+			b.WriteString(v.s)
+		}
+		if null {
+			return evNullV, nil
+		}
+		return ev{k: evString, s: b.String()}, nil
+	case logical:
+		return e.logical(n)
+	case not:
+		v, err := e.eval(n.e)
+		if err != nil {
+			return ev{}, err
+		}
+		return notEv(v)
+	case isNull:
+		v, err := e.eval(n.e)
+		if err != nil {
+			return ev{}, err
+		}
+		return evBoolV((v.k == evNull) != n.not), nil
+	case between:
+		v, err := e.eval(n.e)
+		if err != nil {
+			return ev{}, err
+		}
+		lo, err := e.eval(n.lo)
+		if err != nil {
+			return ev{}, err
+		}
+		hi, err := e.eval(n.hi)
+		if err != nil {
+			return ev{}, err
+		}
+		a, errA := compareEv(">=", v, lo)
+		b, errB := compareEv("<=", v, hi)
+		r, err := and3([]ev{a, b}, []error{errA, errB})
+		if err != nil || !n.not {
+			return r, err
+		}
+		return notEv(r)
+	case in:
+		return e.in(n)
+	case LikeExpr:
+		return e.like(n)
+	case match:
+		v, err := e.eval(n.e)
+		if err != nil {
+			return ev{}, err
+		}
+		switch {
+		case v.k == evNull:
+			return evNullV, nil
+		case v.k != evString || v.opaque:
+			return ev{}, notEvaluable("text match on a %s value", v.k)
+		}
+		switch n.kind {
+		case matchPrefix:
+			return evBoolV(strings.HasPrefix(v.s, n.s)), nil
+		case matchSuffix:
+			return evBoolV(strings.HasSuffix(v.s, n.s)), nil
+		}
+		return evBoolV(strings.Contains(v.s, n.s)), nil
+	case fn: // COALESCE (checkEval refuses the rest)
+		for _, a := range n.args {
+			v, err := e.eval(a)
+			if err != nil {
+				return ev{}, err
+			}
+			if v.k != evNull {
+				return v, nil
+			}
+		}
+		return evNullV, nil
+	case CaseExpr:
+		for _, w := range n.whens {
+			c, err := e.eval(w.cond)
+			if err != nil {
+				return ev{}, err
+			}
+			if c.k == evBool && c.b {
+				return e.eval(w.then)
+			}
+			if c.k != evBool && c.k != evNull {
+				return ev{}, notEvaluable("CASE condition of %s value", c.k)
+			}
+		}
+		if n.els != nil {
+			return e.eval(n.els)
+		}
+		return evNullV, nil
+	}
+	return ev{}, notEvaluable("%s", exprKind(x))
+}
+
+// logical is AND/OR in three-valued logic. A term that cannot be
+// evaluated for these values does not matter when another decides the
+// result (FALSE for AND, TRUE for OR).
+func (e evaluator) logical(n logical) (ev, error) {
+	vs := make([]ev, len(n.terms))
+	errs := make([]error, len(n.terms))
+	for i, t := range n.terms {
+		vs[i], errs[i] = e.eval(t)
+	}
+	if n.and {
+		return and3(vs, errs)
+	}
+	// a OR b = NOT (NOT a AND NOT b)
+	for i := range vs {
+		if errs[i] == nil {
+			vs[i], errs[i] = notEv(vs[i])
+		}
+	}
+	r, err := and3(vs, errs)
+	if err != nil {
+		return ev{}, err
+	}
+	return notEv(r)
+}
+
+func and3(vs []ev, errs []error) (ev, error) {
+	null := false
+	var first error
+	for i, v := range vs {
+		if errs[i] != nil {
+			if first == nil {
+				first = errs[i]
+			}
+			continue
+		}
+		switch v.k {
+		case evNull:
+			null = true
+		case evBool:
+			if !v.b {
+				return evBoolV(false), nil
+			}
+		default:
+			if first == nil {
+				first = notEvaluable("logical operand of %s value", v.k)
+			}
+		}
+	}
+	if first != nil {
+		return ev{}, first
+	}
+	if null {
+		return evNullV, nil
+	}
+	return evBoolV(true), nil
+}
+
+func notEv(v ev) (ev, error) {
+	switch v.k {
+	case evNull:
+		return evNullV, nil
+	case evBool:
+		return evBoolV(!v.b), nil
+	}
+	return ev{}, notEvaluable("NOT of a %s value", v.k)
+}
+
+// in is x IN (…): TRUE if an element equals x; else NULL if x or an
+// element is NULL (or a comparison could not be decided); else FALSE.
+func (e evaluator) in(n in) (ev, error) {
+	x, err := e.eval(n.e)
+	if err != nil {
+		return ev{}, err
+	}
+	var elems []ev
+	for _, l := range n.list {
+		v, err := e.eval(l)
+		if err != nil {
+			return ev{}, err
+		}
+		elems = append(elems, v)
+	}
+	if n.slice != nil {
+		rv := reflect.ValueOf(n.slice)
+		for i := range rv.Len() {
+			v, err := normalize(rv.Index(i).Interface())
+			if err != nil {
+				return ev{}, err
+			}
+			elems = append(elems, v)
+		}
+	}
+	null := false
+	var undecided error
+	for _, el := range elems {
+		r, err := compareEv("=", x, el)
+		switch {
+		case err != nil:
+			if undecided == nil {
+				undecided = err
+			}
+		case r.k == evNull:
+			null = true
+		case r.b:
+			if n.not {
+				return evBoolV(false), nil
+			}
+			return evBoolV(true), nil
+		}
+	}
+	if undecided != nil {
+		return ev{}, undecided
+	}
+	if null {
+		return evNullV, nil
+	}
+	return evBoolV(n.not), nil
+}
+
+// compareEv compares two values as the servers would.
+func compareEv(op string, l, r ev) (ev, error) {
+	if l.k == evNull || r.k == evNull {
+		return evNullV, nil
+	}
+	c, err := order(op, l, r)
+	if err != nil {
+		return ev{}, err
+	}
+	switch op {
+	case "=":
+		return evBoolV(c == 0), nil
+	case "<>":
+		return evBoolV(c != 0), nil
+	case "<":
+		return evBoolV(c < 0), nil
+	case "<=":
+		return evBoolV(c <= 0), nil
+	case ">":
+		return evBoolV(c > 0), nil
+	case ">=":
+		return evBoolV(c >= 0), nil
+	}
+	return ev{}, notEvaluable("operator %s", op)
+}
+
+// order returns -1, 0 or 1 as l sorts before, equal to, or after r; for
+// = and <> (equality) any non-zero answer means "different".
+func order(op string, l, r ev) (int, error) {
+	equality := op == "=" || op == "<>"
+	if l.opaque || r.opaque {
+		if equality && l.k == r.k && l.identical(r) {
+			return 0, nil
+		}
+		return 0, notEvaluable("comparison of %s values the server compares by their column's type", l.k)
+	}
+	switch {
+	case l.k == evInt && r.k == evInt:
+		return cmp3(l.i < r.i, l.i > r.i), nil
+	case isNum(l.k) && isNum(r.k):
+		a, b := l.num(), r.num()
+		return cmp3(a < b, a > b), nil
+	case l.k == evBool && r.k == evBool:
+		return cmp3(!l.b && r.b, l.b && !r.b), nil
+	case l.k == evTime && r.k == evTime:
+		return l.t.Compare(r.t), nil
+	case l.k == evBytes && r.k == evBytes:
+		return bytes.Compare([]byte(l.s), []byte(r.s)), nil
+	case l.k == evString && r.k == evString:
+		if l.s == r.s {
+			return 0, nil
+		}
+		if equality && printableASCII(l.s) && printableASCII(r.s) &&
+			!strings.EqualFold(strings.TrimRight(l.s, " "), strings.TrimRight(r.s, " ")) {
+			return 1, nil
+		}
+		if equality {
+			return 0, notEvaluable("equality of texts that differ only as a collation may ignore (letter case, trailing spaces, non-ASCII)")
+		}
+		return 0, notEvaluable("ordering of different texts, which follows the server's collation")
+	}
+	return 0, notEvaluable("comparison of %s with %s", l.k, r.k)
+}
+
+func (v ev) identical(w ev) bool {
+	switch v.k {
+	case evBool:
+		return v.b == w.b
+	case evInt:
+		return v.i == w.i
+	case evFloat:
+		return v.f == w.f
+	case evString, evBytes:
+		return v.s == w.s
+	case evTime:
+		return v.t.Equal(w.t)
+	}
+	return false
+}
+
+func cmp3(less, greater bool) int {
+	switch {
+	case less:
+		return -1
+	case greater:
+		return 1
+	}
+	return 0
+}
+
+func isNum(k evKind) bool { return k == evInt || k == evFloat }
+
+func (v ev) num() float64 {
+	if v.k == evInt {
+		return float64(v.i)
+	}
+	return v.f
+}
+
+// arith is l op r for + - * /.
+func arith(op string, l, r ev) (ev, error) {
+	if l.k == evNull || r.k == evNull {
+		return evNullV, nil
+	}
+	if !isNum(l.k) || !isNum(r.k) || l.opaque || r.opaque {
+		return ev{}, notEvaluable("arithmetic on %s and %s values", l.k, r.k)
+	}
+	if l.exact || r.exact {
+		return ev{}, notEvaluable("arithmetic on a NUMERIC or FLOAT column, which the server does in its own precision")
+	}
+	if l.k == evInt && r.k == evInt {
+		a, b := l.i, r.i
+		var c int64
+		ok := true
+		switch op {
+		case "+":
+			c = a + b
+			ok = (c > a) == (b > 0) || b == 0
+		case "-":
+			c = a - b
+			ok = (c < a) == (b > 0) || b == 0
+		case "*":
+			c = a * b
+			ok = a == 0 || (c/a == b && !(a == -1 && b == math.MinInt64) && !(b == -1 && a == math.MinInt64))
+		case "/":
+			return ev{}, notEvaluable("integer division, which truncates on PostgreSQL and SQLite and not on MariaDB")
+		default:
+			return ev{}, notEvaluable("operator %s", op)
+		}
+		if !ok {
+			return ev{}, notEvaluable("integer overflow")
+		}
+		return ev{k: evInt, i: c}, nil
+	}
+	a, b := l.num(), r.num()
+	var c float64
+	switch op {
+	case "+":
+		c = a + b
+	case "-":
+		c = a - b
+	case "*":
+		c = a * b
+	case "/":
+		if b == 0 {
+			return ev{}, notEvaluable("division by zero")
+		}
+		c = a / b
+	default:
+		return ev{}, notEvaluable("operator %s", op)
+	}
+	return floatV(c)
+}
+
+// like evaluates [NOT] LIKE / ILIKE where every server answers alike.
+func (e evaluator) like(n LikeExpr) (ev, error) {
+	v, err := e.eval(n.e)
+	if err != nil {
+		return ev{}, err
+	}
+	p, err := e.eval(n.pattern)
+	if err != nil {
+		return ev{}, err
+	}
+	if v.k == evNull || p.k == evNull {
+		return evNullV, nil
+	}
+	if v.k != evString || p.k != evString || v.opaque || p.opaque {
+		return ev{}, notEvaluable("LIKE on %s and %s values", v.k, p.k)
+	}
+	esc := rune(n.esc)
+	if n.esc == 0 {
+		if strings.ContainsRune(p.s, '\\') {
+			return ev{}, notEvaluable("LIKE pattern with a backslash and no Escape, an escape on PostgreSQL and MariaDB only")
+		}
+		esc = -1
+	}
+	m := likeMatch(v.s, p.s, esc)
+	if !m {
+		switch {
+		case printableASCII(v.s) && printableASCII(p.s):
+			folded := likeMatch(strings.ToLower(v.s), strings.ToLower(p.s), esc)
+			if n.fold {
+				m = folded
+			} else if folded {
+				return ev{}, notEvaluable("LIKE that matches but for letter case, which SQLite and MariaDB ignore and PostgreSQL does not")
+			}
+		default:
+			return ev{}, notEvaluable("LIKE on non-ASCII text, matched by the server's collation")
+		}
+	}
+	return evBoolV(m != n.not), nil
+}
+
+// likeMatch matches s against a LIKE pattern, character by character
+// (esc < 0: no escape character).
+func likeMatch(s, p string, esc rune) bool {
+	for len(p) > 0 {
+		c, w := utf8.DecodeRuneInString(p)
+		p = p[w:]
+		switch {
+		case c == esc && len(p) > 0:
+			c, w = utf8.DecodeRuneInString(p)
+			p = p[w:]
+			r, rw := utf8.DecodeRuneInString(s)
+			if len(s) == 0 || r != c {
+				return false
+			}
+			s = s[rw:]
+		case c == '%':
+			for len(p) > 0 && p[0] == '%' {
+				p = p[1:]
+			}
+			if len(p) == 0 {
+				return true
+			}
+			for i := 0; i <= len(s); {
+				if likeMatch(s[i:], p, esc) {
+					return true
+				}
+				if i == len(s) {
+					break
+				}
+				_, rw := utf8.DecodeRuneInString(s[i:])
+				i += rw
+			}
+			return false
+		case c == '_':
+			if len(s) == 0 {
+				return false
+			}
+			_, rw := utf8.DecodeRuneInString(s)
+			s = s[rw:]
+		default:
+			r, rw := utf8.DecodeRuneInString(s)
+			if len(s) == 0 || r != c {
+				return false
+			}
+			s = s[rw:]
+		}
+	}
+	return len(s) == 0
+}
+
+// printableASCII reports text every collation compares alike: letters,
+// digits, punctuation and spaces of ASCII, no control characters.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}

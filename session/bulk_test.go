@@ -433,3 +433,50 @@ func TestBulkUnflushed(t *testing.T) {
 		}
 	})
 }
+
+// TestBulkFailureInTransaction: a bulk statement the server rejects, in
+// an open transaction, leaves the transaction usable (it ran in a
+// savepoint) and the objects unchanged; NULL conditions evaluate as SQL
+// does.
+func TestBulkFailureInTransaction(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg, _ := bkSetup(t, srv)
+		s := bkSession(t, srv, session.Options{Registry: reg})
+		if _, err := s.Begin(ctx); err != nil {
+			t.Fatal(err)
+		}
+		held, err := session.Query[bkBook](s).OrderBy("ID").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held[0].Title = "flushed"
+		if err := s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		v1 := held[1].Version
+		if _, err := session.Query[bkBook](s).UpdateAll(ctx, session.Set{"AuthorID": 999}, session.SyncEvaluate); !errors.Is(err, athanor.ErrForeignKeyViolation) {
+			t.Fatalf("update to a missing author: %v, want a foreign-key violation", err)
+		}
+		if held[1].AuthorID != 1 || held[1].Version != v1 {
+			t.Fatalf("object changed by a failed statement: %+v", *held[1])
+		}
+		// NULL = NULL is not true: Eq(Note, nil) is IS NULL, Ne(Note, "x")
+		// matches no NULL note.
+		n, err := session.Query[bkBook](s).Where(core.Ne(session.Query[bkBook](s).C("Note"), "x")).UpdateAll(ctx, session.Set{"Price": 1}, session.SyncEvaluate)
+		if err != nil || n != 0 || held[0].Price == 1 {
+			t.Fatalf("<> on NULL notes: %d %v", n, err)
+		}
+		n, err = session.Query[bkBook](s).Filter("Note", nil).UpdateAll(ctx, session.Set{"Note": "set"}, session.SyncEvaluate)
+		if err != nil || n != 3 || held[2].Note == nil || *held[2].Note != "set" {
+			t.Fatalf("IS NULL: %d %v", n, err)
+		}
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got := dbBooks(t, srv, reg)
+		if got[0].Title != "flushed" || got[1].AuthorID != 1 || got[2].Note == nil || *got[2].Note != "set" {
+			t.Fatalf("database after commit: %+v %+v %+v", *got[0], *got[1], *got[2])
+		}
+	})
+}

@@ -536,3 +536,78 @@ func (e evaluator) in(n in) (ev, error) {
 	}
 	return evBoolV(n.not), nil
 }
+
+// Columns returns the columns e reads, and whether the list is complete:
+// false when e holds raw SQL, an identifier, or a subquery, whose columns
+// it does not see.
+func Columns(e Expr) ([]*Column, bool) {
+	var out []*Column
+	ok := columnsOf(e, &out)
+	return out, ok
+}
+
+func columnsOf(e Expr, out *[]*Column) bool {
+	all := func(es ...Expr) bool {
+		ok := true
+		for _, x := range es {
+			ok = columnsOf(x, out) && ok
+		}
+		return ok
+	}
+	switch x := e.(type) {
+	case nil, value, literal, constant, errExpr:
+		return true
+	case *Column:
+		*out = append(*out, x)
+		return true
+	case compare:
+		if _, sub := x.r.(SelectQuery); sub {
+			columnsOf(x.l, out)
+			return false
+		}
+		return all(x.l, toExpr(x.r))
+	case binary:
+		return all(x.l, x.r)
+	case concat:
+		return all(x.parts...)
+	case logical:
+		return all(x.terms...)
+	case not:
+		return all(x.e)
+	case isNull:
+		return all(x.e)
+	case between:
+		return all(x.e, x.lo, x.hi)
+	case in:
+		return all(append([]Expr{x.e}, x.list...)...) && x.sub == nil
+	case LikeExpr:
+		return all(x.e, x.pattern)
+	case match:
+		return all(x.e)
+	case neg:
+		return all(x.e)
+	case fn:
+		return all(x.args...)
+	case cast:
+		return all(x.e)
+	case CaseExpr:
+		ok := x.els == nil || columnsOf(x.els, out)
+		for _, w := range x.whens {
+			ok = all(w.cond, w.then) && ok
+		}
+		return ok
+	case over:
+		ok := all(append([]Expr{x.f}, x.spec.partition...)...)
+		for _, o := range x.spec.order {
+			ok = columnsOf(o.e, out) && ok
+		}
+		return ok
+	case extract:
+		return all(x.e)
+	case arrayOp:
+		return all(x.l, x.r)
+	case alias:
+		return all(x.e)
+	}
+	return false
+}

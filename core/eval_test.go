@@ -265,3 +265,33 @@ func TestLikeMatching(t *testing.T) {
 		}
 	}
 }
+
+func TestColumns(t *testing.T) {
+	sub := core.Select(other.C("id")).From(other)
+	cases := []struct {
+		name     string
+		e        core.Expr
+		want     []string
+		complete bool
+	}{
+		{"none", core.Val(1), nil, true},
+		{"arithmetic and function", core.Add(core.Lower(c("s")), core.Cast(c("n"), core.Text())), []string{"s", "n"}, true},
+		{"case", core.Case().When(core.Eq(c("b"), true), c("f")).Else(c("id")), []string{"id", "b", "f"}, true},
+		{"in subquery", core.In(c("id"), sub), []string{"id"}, false},
+		{"scalar subquery", core.Add(c("id"), core.Subquery(sub)), []string{"id"}, false},
+		{"raw", core.Raw("x"), nil, false},
+		{"identifier", core.Ident("s"), nil, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cols, complete := core.Columns(tc.e)
+			var names []string
+			for _, col := range cols {
+				names = append(names, col.Name)
+			}
+			if strings.Join(names, ",") != strings.Join(tc.want, ",") || complete != tc.complete {
+				t.Fatalf("got %v %v, want %v %v", names, complete, tc.want, tc.complete)
+			}
+		})
+	}
+}

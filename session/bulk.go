@@ -285,14 +285,10 @@ func (b *bulk) checkOrder() error {
 		if !a.expr {
 			continue
 		}
-		var read []*core.Column
-		walked := core.CheckEvaluable(a.val.(core.Expr), func(c *core.Column) bool {
-			read = append(read, c)
-			return true
-		}) == nil
+		read, complete := core.Columns(a.val.(core.Expr))
 		for _, earlier := range b.sets[:j] {
-			if !walked {
-				return fmt.Errorf("session: update %s: the expression for %s follows the assignment of %s and may read it, which MariaDB and the other servers read differently; assign it in its own UpdateAll: %w",
+			if !complete {
+				return fmt.Errorf("session: update %s: the expression for %s follows the assignment of %s and may read it (raw SQL or a subquery), which MariaDB and the other servers read differently; assign it in its own UpdateAll: %w",
 					b.m.Name, a.f.Name, earlier.f.Name, ErrBulkUnsupported)
 			}
 			for _, c := range read {

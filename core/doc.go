@@ -144,7 +144,8 @@
 // case, which follow collations; integer division; NUMERIC arithmetic)
 // or a node has no in-memory meaning (subqueries, most functions, raw
 // SQL), they fail with ErrNotEvaluable rather than guess; CheckEvaluable
-// checks an expression's nodes without values.
+// checks an expression's nodes without values, and Columns lists the
+// columns an expression reads.
 //
 // # Example
 //

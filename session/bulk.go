@@ -174,37 +174,39 @@ func (q *QueryOf[T]) bulk(op string, sync Sync) (*bulk, error) {
 	if clause != "" {
 		return nil, fmt.Errorf("session: %s %s: query with %s: %w", op, m.Name, clause, ErrBulkUnsupported)
 	}
-	where, err := q.bulkWhere()
+	where, preds, err := q.bulkWhere()
 	if err != nil {
 		return nil, fmt.Errorf("session: %s %s: %w", op, m.Name, err)
 	}
-	return &bulk{s: q.s, m: m, op: op, sync: sync, where: where, preds: q.where, joined: len(q.joins) > 0}, nil
+	return &bulk{s: q.s, m: m, op: op, sync: sync, where: where, preds: preds, joined: len(q.joins) > 0}, nil
 }
 
 // bulkWhere is the WHERE of the query's bulk statement over T's table
-// alone: the query's predicates, or with joins, T's key IN (SELECT key
-// FROM T JOIN … WHERE …), the semijoin a query builds for to-many joins
-// (see base): UPDATE and DELETE name joined tables differently on every
-// dialect, and a key IN subquery reads the same everywhere.
-func (q *QueryOf[T]) bulkWhere() ([]core.Expr, error) {
+// alone, and the predicates SyncEvaluate evaluates: the query's
+// predicates, or with joins, T's key IN (SELECT key FROM T JOIN … WHERE
+// …), the semijoin a query builds for to-many joins (see base): UPDATE
+// and DELETE name joined tables differently on every dialect, and a key
+// IN subquery reads the same everywhere. Every condition of a bulk
+// statement is built here.
+func (q *QueryOf[T]) bulkWhere() (where, preds []core.Expr, err error) {
 	if len(q.joins) == 0 {
-		return q.where, nil
+		return q.where, q.where, nil
 	}
 	pk := q.m.PrimaryKey()
 	if len(pk) != 1 {
-		return nil, fmt.Errorf("join on a model with a composite primary key: %w", ErrBulkUnsupported)
+		return nil, nil, fmt.Errorf("join on a model with a composite primary key: %w", ErrBulkUnsupported)
 	}
 	inner := core.Select(pk[0].Col).From(q.m.Table())
 	for i := range q.joins {
 		if q.joins[i].table == nil {
-			return nil, fmt.Errorf("JoinOn: %w", ErrBulkUnsupported)
+			return nil, nil, fmt.Errorf("JoinOn: %w", ErrBulkUnsupported)
 		}
 		inner = q.joins[i].apply(inner)
 	}
 	if len(q.where) > 0 {
 		inner = inner.Where(q.where...)
 	}
-	return []core.Expr{core.In(pk[0].Col, inner)}, nil
+	return []core.Expr{core.In(pk[0].Col, inner)}, q.where, nil
 }
 
 // assignments checks set against the model and orders it by field.

@@ -358,6 +358,11 @@ func TestBulkErrors(t *testing.T) {
 				nil, []string{"bkBook", "Title", "nullable"}},
 			{"limit", func() error { _, err := books.Limit(1).DeleteAll(ctx, session.SyncNone); return err },
 				session.ErrBulkUnsupported, []string{"Limit"}},
+			{"JoinOn", func() error {
+				at := session.Query[bkAuthor](s).C("ID").Table().As("a")
+				_, err := books.JoinOn(at, core.Eq(at.C("id"), books.C("AuthorID"))).DeleteAll(ctx, session.SyncNone)
+				return err
+			}, session.ErrBulkUnsupported, []string{"bkBook", "JoinOn"}},
 			{"order by", func() error { _, err := books.OrderBy("ID").DeleteAll(ctx, session.SyncNone); return err },
 				session.ErrBulkUnsupported, []string{"OrderBy"}},
 			{"reads a column assigned before it", func() error {

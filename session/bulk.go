@@ -252,6 +252,9 @@ func (b *bulk) assignments(set Set) error {
 		if v == nil && !f.Nullable {
 			return fmt.Errorf("session: update %s: nil for field %s, which is not nullable", m.Name, f.Name)
 		}
+		if err := storable(f, v); err != nil {
+			return fmt.Errorf("session: update %s: %w", m.Name, err)
+		}
 		if err := f.Set(sp, v); err != nil {
 			return fmt.Errorf("session: update %s: %w", m.Name, err)
 		}

@@ -123,7 +123,7 @@ func (b *bulk) evaluate() ([]synced, error) {
 					return nil, fmt.Errorf("%s: value of %s: %w", e.key, a.f.Name, err)
 				}
 				if err := storable(a.f, v); err != nil {
-					return nil, fmt.Errorf("%s: %w", e.key, err)
+					return nil, fmt.Errorf("%s: %w: %w", e.key, err, core.ErrNotEvaluable)
 				}
 			}
 			if err := a.f.Set(src, v); err != nil {
@@ -135,38 +135,42 @@ func (b *bulk) evaluate() ([]synced, error) {
 	return out, nil
 }
 
-// storable refuses an evaluated value the field would hold otherwise
-// than the column does: a fraction in an integer field (the server
-// rounds, or on SQLite keeps the REAL), an integer out of the field's
-// range.
+// storable refuses a value the field would hold otherwise than the
+// column does: a fraction in an integer field (the server rounds, or on
+// SQLite keeps the REAL), a number out of the field's range (which a
+// conversion would wrap).
 func storable(f *mapper.Field, v any) error {
 	t := f.Type
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() {
+		return nil
+	}
+	var bad bool
 	switch t.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		switch x := v.(type) {
-		case float64:
-			return fmt.Errorf("float value for integer field %s: %w", f.Name, core.ErrNotEvaluable)
-		case int64:
-			if reflect.Zero(t).OverflowInt(x) {
-				return fmt.Errorf("value out of the range of field %s: %w", f.Name, core.ErrNotEvaluable)
-			}
+		switch rv.Kind() {
+		case reflect.Float32, reflect.Float64:
+			bad = true
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			bad = reflect.Zero(t).OverflowInt(rv.Int())
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+			bad = rv.Uint() > 1<<63-1 || reflect.Zero(t).OverflowInt(int64(rv.Uint()))
 		}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		switch x := v.(type) {
-		case float64:
-			return fmt.Errorf("float value for integer field %s: %w", f.Name, core.ErrNotEvaluable)
-		case int64:
-			if x < 0 || reflect.Zero(t).OverflowUint(uint64(x)) {
-				return fmt.Errorf("value out of the range of field %s: %w", f.Name, core.ErrNotEvaluable)
-			}
+		switch rv.Kind() {
+		case reflect.Float32, reflect.Float64:
+			bad = true
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			bad = rv.Int() < 0 || reflect.Zero(t).OverflowUint(uint64(rv.Int()))
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+			bad = reflect.Zero(t).OverflowUint(rv.Uint())
 		}
-	case reflect.Float32:
-		if _, ok := v.(float64); ok {
-			return fmt.Errorf("float64 value for float32 field %s: %w", f.Name, core.ErrNotEvaluable)
-		}
+	}
+	if bad {
+		return fmt.Errorf("field %s (%s) cannot hold %T %v", f.Name, f.Type, v, v)
 	}
 	return nil
 }

@@ -354,6 +354,8 @@ func TestBulkErrors(t *testing.T) {
 				session.ErrBulkUnsupported, []string{"bkBook", "Version"}},
 			{"wrong type", func() error { _, err := books.UpdateAll(ctx, session.Set{"Price": "x"}, session.SyncNone); return err },
 				nil, []string{"bkBook", "Price"}},
+			{"fraction for an integer field", func() error { _, err := books.UpdateAll(ctx, session.Set{"Price": 1.5}, session.SyncNone); return err },
+				nil, []string{"bkBook", "Price", "1.5"}},
 			{"nil for a non-nullable field", func() error { _, err := books.UpdateAll(ctx, session.Set{"Title": nil}, session.SyncNone); return err },
 				nil, []string{"bkBook", "Title", "nullable"}},
 			{"limit", func() error { _, err := books.Limit(1).DeleteAll(ctx, session.SyncNone); return err },

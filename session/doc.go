@@ -360,9 +360,9 @@
 // With Options.NoAutoflush, an object may hold an unflushed change to a
 // field the update assigns: the field keeps it, and its snapshot takes
 // the database's new value, so the next flush writes the change over the
-// bulk value. A deleted object still referenced by a loaded relationship
-// of a held object is, as after a flush's delete, inserted again by the
-// save-update cascade unless removed from it. Per-object ORM events
+// bulk value. Loaded relationships of held objects are not changed: a
+// deleted object stays in the collections that held it until they are
+// reloaded. Per-object ORM events
 // (before/after update or delete) do not run for bulk statements, as in
 // SQLAlchemy; the database's ON DELETE actions apply, not the mapper's
 // cascades.

@@ -135,6 +135,19 @@
 // as given rather than as one node each, so building and compiling an
 // INSERT costs a handful of allocations whatever its number of rows.
 //
+// # Evaluation in memory
+//
+// Evaluate and EvaluateValue compute a predicate or value for one row
+// from its column values, without a server, with SQL's semantics (NULL
+// as unknown, integers and floats compared as numbers, LIKE patterns);
+// the ORM uses them to bring the objects it holds up to date after a
+// bulk UPDATE or DELETE. Where the servers differ (text ordering and
+// case, which follow collations; integer division; NUMERIC arithmetic)
+// or a node has no in-memory meaning (subqueries, most functions, raw
+// SQL), they fail with ErrNotEvaluable rather than guess; CheckEvaluable
+// checks an expression's nodes without values, and Columns lists the
+// columns an expression reads.
+//
 // # Example
 //
 //	users := core.MustTable(core.TableDef{Name: "users", Columns: []core.Column{

@@ -292,6 +292,9 @@
 //     object whose row passes is returned as it is, one that does not is
 //     athanor.ErrNoRows. Without filters applying, Get answers from the
 //     map as always.
+//   - Page, Stream (outside and inside a transaction) and the rows
+//     UpdateAll and DeleteAll change, as a query's (SyncEvaluate
+//     evaluates the criteria in memory with the query's conditions).
 //
 // A relationship an object has loaded already (by an earlier query or
 // Load, under other criteria or none) is not loaded again, as always: it
@@ -491,6 +494,84 @@
 // keyset pagination). If the transaction the stream began in ends
 // (Commit or Rollback in the body, or elsewhere), the next page fails
 // with ErrStreamTxEnded: no page ever runs in another transaction.
+//
+// # Bulk UPDATE and DELETE
+//
+// UpdateAll and DeleteAll run one UPDATE or DELETE over every row a query
+// matches, without loading the objects, and return the rows affected:
+//
+//	q := session.Query[Book](s).Filter("AuthorID", 3)
+//	n, err := q.UpdateAll(ctx, session.Set{"Title": "x", "Price": core.Add(q.C("Price"), 1)}, session.SyncEvaluate)
+//	n, err = session.Query[Book](s).Where(core.Lt(q.C("Price"), 100)).DeleteAll(ctx, session.SyncFetch)
+//
+// Set keys are field or column names of T, checked against the mapping
+// before anything is sent (an unknown name is mapper.ErrUnknownColumn
+// naming model and name); a Go value is stored as the field stores it
+// (a value the field cannot hold fails first) and bound as a flush binds
+// it; a core.Expr is evaluated by the server from the row's old values.
+// The statement assigns in T's field order, so its SQL text does not
+// depend on the map. Refused, with ErrBulkUnsupported: a primary-key
+// field, the version field (the statement increments it in every row it
+// updates, unlike SQLAlchemy, so that another session's next flush of one
+// of those rows fails with athanor.ErrStaleObject), a relationship, an
+// expression reading a field an earlier assignment of the same statement
+// sets (MariaDB evaluates assignments left to right, PostgreSQL and
+// SQLite from the old row), and queries with Limit, Offset, OrderBy,
+// loader options, ForUpdate/ForShare or JoinOn. Joins through
+// relationships work, on a single-column key: the statement's WHERE is
+// then key IN (SELECT key FROM T JOIN … WHERE …), which reads the same on
+// every dialect (MariaDB 10.3 and later accept the target table in the
+// subquery).
+//
+// The statement runs as a flush's statements do: after the autoflush, in
+// the session's transaction, begun if none is open (so Commit commits it
+// and Rollback undoes it and restores the objects it changed), in a
+// savepoint of it when one is open (a failed statement leaves the
+// transaction usable and the session unchanged). The count is the
+// driver's rows affected: on MariaDB, whose DSN parsing turns
+// clientFoundRows on unless the DSN sets it, an UPDATE counts the rows
+// matched, as on PostgreSQL and SQLite, not only those whose values
+// changed; with SyncFetch and a RETURNING clause it is the rows returned.
+//
+// The Sync argument says what happens to the objects of T the session
+// holds (persistent ones, and deleted ones not flushed yet):
+//
+//   - SyncEvaluate evaluates the query's conditions in memory (with
+//     core.Evaluate: SQL's NULL logic and comparison rules) against each
+//     object's values as last loaded or flushed. An update puts the new
+//     values (expressions such as Price+1 evaluated the same way) into the
+//     matching objects and their snapshots, so the next flush does not
+//     write them again; a delete makes them leave the session, Detached as
+//     after a flush deletes them (they are not deleted again). Conditions
+//     or values it cannot evaluate exactly fail with an error wrapping
+//     core.ErrNotEvaluable and naming the expression kind, before the
+//     statement is sent: joins, subqueries, most functions, text
+//     orderings and case-dependent text equality (which follow the
+//     server's collation), integer division, arithmetic on NUMERIC
+//     columns. Use SyncFetch for those.
+//   - SyncFetch reads the affected keys from the server: UPDATE/DELETE …
+//     RETURNING the key and the assigned columns where the dialect has it
+//     (PostgreSQL, SQLite; MariaDB for DELETE), else (MariaDB's UPDATE)
+//     SELECT … FOR UPDATE of the keys first, the UPDATE by key, and a
+//     SELECT of the assigned columns of the rows whose objects are held.
+//     Objects held for affected rows take the values the server wrote (a
+//     delete's leave the session). With no object of T held, the plain
+//     statement runs.
+//   - SyncAuto is SyncEvaluate, falling back to SyncFetch where evaluation
+//     fails.
+//   - SyncNone changes nothing in memory: objects held for affected rows
+//     are stale (old values, old version, deleted rows' objects still
+//     persistent) until refreshed, expunged or the session ends.
+//
+// With Options.NoAutoflush, an object may hold an unflushed change to a
+// field the update assigns: the field keeps it, and its snapshot takes
+// the database's new value, so the next flush writes the change over the
+// bulk value. Loaded relationships of held objects are not changed: a
+// deleted object stays in the collections that held it until they are
+// reloaded. Per-object ORM events
+// (before/after update or delete) do not run for bulk statements, as in
+// SQLAlchemy; the database's ON DELETE actions apply, not the mapper's
+// cascades.
 //
 // # Relationships
 //

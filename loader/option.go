@@ -166,7 +166,7 @@ func compileLevel(p *Plan, m *mapper.Model, into []*node, opts []Option) ([]*nod
 			p.raise = true
 			continue
 		}
-		steps := strings.Split(o.path, ".")
+		steps := expandProxies(m, strings.Split(o.path, "."))
 		// A dotted path is nested options, the last step carrying o's
 		// strategy, limit, order and children.
 		cur := m
@@ -223,4 +223,34 @@ func find(ns []*node, r *mapper.Relation) *node {
 		}
 	}
 	return nil
+}
+
+// expandProxies replaces each association proxy in a path (Book.Tags,
+// proxy:BookTags.Tag) by the two relationships behind it (BookTags, Tag):
+// loading a proxy loads its association objects and their targets, and the
+// host fills the proxy from them. Steps that are neither are left for
+// compileLevel to refuse.
+func expandProxies(m *mapper.Model, steps []string) []string {
+	out := make([]string, 0, len(steps))
+	cur := m
+	for _, step := range steps {
+		step = strings.TrimSpace(step)
+		if cur == nil {
+			out = append(out, step)
+			continue
+		}
+		if r, ok := cur.Relation(step); ok {
+			out = append(out, step)
+			cur = r.Target
+			continue
+		}
+		if p, ok := cur.Proxy(step); ok {
+			out = append(out, p.Via.Name, p.Attr.Name)
+			cur = p.Attr.Target
+			continue
+		}
+		out = append(out, step)
+		cur = nil
+	}
+	return out
 }

@@ -208,7 +208,11 @@ func (s *selection) statement(n *node, keys keySet) core.Statement {
 	from := func(sel *core.SelectStmt) *core.SelectStmt {
 		sel = sel.From(s.table)
 		if rel.Kind == mapper.ManyToMany {
-			sel = sel.Join(rel.Secondary, core.Eq(rel.SecondaryTargetColumns[0], t.PrimaryKey()[0].Col))
+			on := make([]core.Expr, len(rel.SecondaryTargetColumns))
+			for i, c := range rel.SecondaryTargetColumns {
+				on[i] = core.Eq(c, t.PrimaryKey()[i].Col)
+			}
+			sel = sel.Join(rel.Secondary, core.And(on...))
 		}
 		sel = s.join(sel).Where(s.keyPredicate(keys))
 		if s.where != nil {

@@ -15,13 +15,13 @@ import (
 // the relationship, with it, or after it (then its table replaces the
 // synthesized one in MetaData, and the relationships keep addressing T by
 // the same name and columns). In every case the model's table must hold
-// the association's two key columns, with key types, and no other NOT NULL
-// column without a default, since the relationship inserts rows with the
-// two keys only.
+// the association's key columns (one per key column of each side), with
+// key types, and no other NOT NULL column without a default, since the
+// relationship inserts rows with the two keys only.
 
-// keyColumn is the association column name holding m's single-column key.
-func (b *build) keyColumn(name string, m *Model) core.Column {
-	f := m.pk[0]
+// keyColumn is the association column name holding key field i of m.
+func (b *build) keyColumn(name string, m *Model, i int) core.Column {
+	f := m.pk[i]
 	var ty core.Type
 	if f.Col != nil {
 		ty = f.Col.Type
@@ -33,6 +33,63 @@ func (b *build) keyColumn(name string, m *Model) core.Column {
 		}
 	}
 	return core.Column{Name: name, Type: ty, PrimaryKey: true}
+}
+
+// m2mColumns returns the association columns holding m's key for the
+// many-to-many rd: the tag's opt (joincol or inversecol), one name per key
+// column joined by +, or by default <Model><Key> of each key field through
+// the naming strategy.
+func (b *build) m2mColumns(rd relDraft, opt string, m *Model) ([]string, error) {
+	if v := rd.tag.vals[opt]; v != "" {
+		names := strings.Split(v, "+")
+		for i := range names {
+			names[i] = strings.TrimSpace(names[i])
+			if names[i] == "" {
+				return nil, b.relErr(rd, "%s %q: empty column name", opt, v)
+			}
+		}
+		if len(names) != len(m.pk) {
+			return nil, b.relErr(rd, "%s %q names %d columns for the %d-column key of %s", opt, v, len(names), len(m.pk), m.Name)
+		}
+		return names, nil
+	}
+	names := make([]string, len(m.pk))
+	for i, f := range m.pk {
+		names[i] = b.reg.naming.ColumnName(keyNameOf(m.Name, m, f))
+	}
+	return names, nil
+}
+
+// synthesize builds the association table sec of a many-to-many from
+// owner (key columns joins) to target (inverses), whose columns are want:
+// the owner's then the target's.
+func (b *build) synthesize(sec string, owner, target *Model, joins, inverses []string, want []core.Column) (*core.Table, error) {
+	refCols := func(m *Model) []string {
+		out := make([]string, len(m.pk))
+		for i, f := range m.pk {
+			out[i] = f.Column
+		}
+		return out
+	}
+	fks := []core.ForeignKey{
+		{Columns: joins, RefTable: b.tableNameOf(owner), RefColumns: refCols(owner), OnDelete: core.Cascade},
+		{Columns: inverses, RefTable: b.tableNameOf(target), RefColumns: refCols(target), OnDelete: core.Cascade},
+	}
+	// Sides in the order of their first column's name, whichever side is
+	// drafted first, so the schema does not depend on the registration
+	// order.
+	cols := slices.Clone(want)
+	second := inverses
+	if inverses[0] < joins[0] {
+		cols = append(slices.Clone(want[len(joins):]), want[:len(joins)]...)
+		fks[0], fks[1] = fks[1], fks[0]
+		second = joins
+	}
+	def := core.TableDef{Name: sec, Columns: cols, ForeignKeys: fks}
+	// The key serves loads from the first side by its leading columns;
+	// index the second side's for loads from the other side.
+	def.Indexes = []core.Index{{Columns: slices.Clone(second)}}
+	return core.NewTable(def)
 }
 
 // assocFits reports why a table with columns have cannot serve as the
@@ -74,10 +131,16 @@ func fullName(schema, table string) string {
 }
 
 // setSecondary points a many-to-many at its association table.
-func (r *Relation) setSecondary(t *core.Table, join, inverse string) {
+func (r *Relation) setSecondary(t *core.Table, joins, inverses []string) {
 	r.Secondary = t
-	r.SecondaryOwnerCols = []*core.Column{t.C(join)}
-	r.SecondaryTargetColumns = []*core.Column{t.C(inverse)}
+	r.SecondaryOwnerCols = make([]*core.Column, len(joins))
+	for i, n := range joins {
+		r.SecondaryOwnerCols[i] = t.C(n)
+	}
+	r.SecondaryTargetColumns = make([]*core.Column, len(inverses))
+	for i, n := range inverses {
+		r.SecondaryTargetColumns[i] = t.C(n)
+	}
 }
 
 // takeOver checks the table t of a new model m against an association

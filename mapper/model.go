@@ -32,6 +32,7 @@ type Model struct {
 	byColumn  map[string]*Field
 	byName    map[string]*Field
 	relByName map[string]*Relation
+	proxies   []*Proxy // association proxy fields (proxy.go)
 	// selectCols is the column list of a SELECT of the whole model.
 	selectCols []any
 	// selectAll is SELECT selectCols FROM table, built once.

@@ -177,6 +177,9 @@ func (r *Registry) Register(t reflect.Type) (*Model, error) {
 	if err := b.pair(); err != nil {
 		return nil, err
 	}
+	if err := b.resolveProxies(); err != nil {
+		return nil, err
+	}
 	for _, d := range b.order {
 		r.byType[d.m.Type] = d.m
 		r.byTable[d.m.table.FullName()] = d.m
@@ -230,6 +233,7 @@ type build struct {
 	// takeover names association tables synthesized earlier that a model
 	// of this build maps: its table replaces them in MetaData.
 	takeover []string
+	proxies  []proxyDraft // association proxy fields (proxy.go)
 }
 
 // model returns the registered or pending model of t.
@@ -367,6 +371,12 @@ func (b *build) fields(d *draft, t reflect.Type, index []int, base uintptr) erro
 		}
 		if sf.Anonymous && sf.Type.Kind() == reflect.Struct && !isValueStruct(sf.Type) && !hasTag {
 			if err := b.fields(d, sf.Type, idx, base+sf.Offset); err != nil {
+				return err
+			}
+			continue
+		}
+		if tg.has("proxy") {
+			if err := b.proxyField(d, sf, tg, raw, base); err != nil {
 				return err
 			}
 			continue
@@ -683,8 +693,11 @@ func (b *build) tables() error {
 // by the key field's name, less the model name it may already start with
 // (Playlist, ID → PlaylistID; Playlist, PlaylistId → PlaylistId; Writer
 // for Author, AuthorID → WriterID).
-func keyName(prefix string, m *Model) string {
-	k := m.pk[0].Name
+func keyName(prefix string, m *Model) string { return keyNameOf(prefix, m, m.pk[0]) }
+
+// keyNameOf is keyName for key field f of m (one of a composite key).
+func keyNameOf(prefix string, m *Model, f *Field) string {
+	k := f.Name
 	if rest, ok := strings.CutPrefix(k, m.Name); ok && rest != "" && unicode.IsUpper([]rune(rest)[0]) {
 		k = rest
 	}

@@ -254,21 +254,26 @@ func (b *build) resolveM2M(d *draft, rd relDraft) error {
 	if rel.Cascade.Has(CascadeDelete) || rel.Cascade.Has(CascadeDeleteOrphan) {
 		return b.relErr(rd, "delete cascades are not supported on many-to-many (association rows are always removed)")
 	}
-	if len(owner.pk) != 1 || len(target.pk) != 1 {
-		return b.relErr(rd, "many-to-many needs single-column primary keys")
+	joins, err := b.m2mColumns(rd, "joincol", owner)
+	if err != nil {
+		return err
 	}
-	join := rd.tag.vals["joincol"]
-	if join == "" {
-		join = b.reg.naming.ColumnName(keyName(owner.Name, owner))
+	inverses, err := b.m2mColumns(rd, "inversecol", target)
+	if err != nil {
+		return err
 	}
-	inverse := rd.tag.vals["inversecol"]
-	if inverse == "" {
-		inverse = b.reg.naming.ColumnName(keyName(target.Name, target))
+	for _, j := range joins {
+		if slices.Contains(inverses, j) {
+			return b.relErr(rd, "joincol and inversecol both name %q (name them for a self-referential many-to-many)", j)
+		}
 	}
-	if join == inverse {
-		return b.relErr(rd, "joincol and inversecol are both %q (name them for a self-referential many-to-many)", join)
+	want := make([]core.Column, 0, len(joins)+len(inverses))
+	for i, n := range joins {
+		want = append(want, b.keyColumn(n, owner, i))
 	}
-	want := []core.Column{b.keyColumn(join, owner), b.keyColumn(inverse, target)}
+	for i, n := range inverses {
+		want = append(want, b.keyColumn(n, target, i))
+	}
 	var st *core.Table
 	if m := b.reg.byTable[sec]; m != nil {
 		if err := assocFits(columnsOf(m.table), want); err != nil {
@@ -288,38 +293,23 @@ func (b *build) resolveM2M(d *draft, rd relDraft) error {
 				if err := assocFits(pd.cols, want); err != nil {
 					return b.relErr(rd, "secondary %q is mapped by model %s: %v", sec, pd.m.Name, err)
 				}
-				b.later = append(b.later, func() { rel.setSecondary(pd.m.table, join, inverse) })
+				b.later = append(b.later, func() { rel.setSecondary(pd.m.table, joins, inverses) })
 				return nil
 			}
 		}
-		fks := []core.ForeignKey{
-			{Columns: []string{join}, RefTable: b.tableNameOf(owner), RefColumns: []string{owner.pk[0].Column}, OnDelete: core.Cascade},
-			{Columns: []string{inverse}, RefTable: b.tableNameOf(target), RefColumns: []string{target.pk[0].Column}, OnDelete: core.Cascade},
-		}
-		// Columns in name order, whichever side is drafted first, so the
-		// schema does not depend on the registration order.
-		cols := slices.Clone(want)
-		if inverse < join {
-			cols[0], cols[1] = cols[1], cols[0]
-			fks[0], fks[1] = fks[1], fks[0]
-		}
-		def := core.TableDef{Name: sec, Columns: cols, ForeignKeys: fks}
-		// The key serves loads by its first column; index the second for
-		// loads from the other side.
-		def.Indexes = []core.Index{{Columns: []string{cols[1].Name}}}
-		t, err := core.NewTable(def)
+		t, err := b.synthesize(sec, owner, target, joins, inverses, want)
 		if err != nil {
 			return b.relErr(rd, "secondary %q: %v", sec, err)
 		}
 		b.secondary[sec] = t
 		st = t
 	}
-	_, ok1 := st.Col(join)
-	_, ok2 := st.Col(inverse)
-	if !ok1 || !ok2 {
-		return b.relErr(rd, "secondary %q has no columns %q and %q", sec, join, inverse)
+	for _, n := range append(slices.Clone(joins), inverses...) {
+		if _, ok := st.Col(n); !ok {
+			return b.relErr(rd, "secondary %q has no column %q", sec, n)
+		}
 	}
-	rel.setSecondary(st, join, inverse)
+	rel.setSecondary(st, joins, inverses)
 	return nil
 }
 
@@ -371,7 +361,7 @@ func inverseOf(a, b *Relation) bool {
 		return b.Kind == ManyToOne && slices.Equal(a.FK, b.FK)
 	case ManyToMany:
 		return b.Kind == ManyToMany && b.Secondary == a.Secondary &&
-			a.SecondaryOwnerCols[0].Name == b.SecondaryTargetColumns[0].Name
+			slices.EqualFunc(a.SecondaryOwnerCols, b.SecondaryTargetColumns, func(x, y *core.Column) bool { return x.Name == y.Name })
 	}
 	return false
 }

@@ -45,12 +45,13 @@ type link struct {
 	rel    *mapper.Relation
 }
 
-// pair is one row of an association table, oriented by column name.
+// pair is one row of an association table, oriented by column name: ac
+// hold a's key, bc b's (one column per key column).
 type pair struct {
 	t    *core.Table
 	a, b *entry
-	ac   *core.Column
-	bc   *core.Column
+	ac   []*core.Column
+	bc   []*core.Column
 }
 
 type pairKey struct {

@@ -68,6 +68,11 @@ func (pl *plan) collect() error {
 		if st := e.State(); st != Pending && st != Persistent {
 			continue
 		}
+		if len(e.m.Proxies()) > 0 {
+			if err := pl.syncProxies(e); err != nil {
+				return err
+			}
+		}
 		for _, r := range e.m.Relations() {
 			if !r.Cascade.Has(mapper.CascadeSaveUpdate) {
 				continue
@@ -277,8 +282,8 @@ func (pl *plan) member(owner *entry, r *mapper.Relation, t mapper.Ref) (*entry, 
 }
 
 func (pl *plan) addPair(set *map[pairKey]pair, r *mapper.Relation, owner, target *entry) {
-	p := pair{t: r.Secondary, a: owner, b: target, ac: r.SecondaryOwnerCols[0], bc: r.SecondaryTargetColumns[0]}
-	if p.ac.Name > p.bc.Name {
+	p := pair{t: r.Secondary, a: owner, b: target, ac: r.SecondaryOwnerCols, bc: r.SecondaryTargetColumns}
+	if p.ac[0].Name > p.bc[0].Name {
 		p.a, p.b, p.ac, p.bc = p.b, p.a, p.bc, p.ac
 	}
 	if *set == nil {

@@ -117,7 +117,6 @@ func toInt64(v any) (int64, error) {
 // associations writes the association rows that appeared and removes
 // the ones that went, and those of deleted objects.
 func (pl *plan) associations(ctx context.Context) error {
-	keyOfEntry := func(e *entry) any { return e.m.PrimaryKey()[0].Value(e.p) }
 	var dels []pair
 	for k, p := range pl.m2mDel {
 		if _, readded := pl.m2mAdd[k]; readded {
@@ -140,7 +139,7 @@ func (pl *plan) associations(ctx context.Context) error {
 			if r.Kind != mapper.ManyToMany {
 				continue
 			}
-			stmt := core.Delete(r.Secondary).Where(core.Eq(r.SecondaryOwnerCols[0], snapKey(e)))
+			stmt := core.Delete(r.Secondary).Where(keyEq(r.SecondaryOwnerCols, e))
 			if _, err := pl.exec(ctx, stmt); err != nil {
 				return fmt.Errorf("delete from %s: %w", r.Secondary.Name(), err)
 			}
@@ -162,13 +161,15 @@ func (pl *plan) associations(ctx context.Context) error {
 	for _, t := range tables {
 		ps := byTable[t]
 		slices.SortFunc(ps, func(x, y pair) int { return cmp.Or(cmp.Compare(x.a.seq, y.a.seq), cmp.Compare(x.b.seq, y.b.seq)) })
-		for chunk := range slices.Chunk(ps, pl.rowsPerStatement(2)) {
-			rows, flat := make([][]any, len(chunk)), make([]any, 2*len(chunk))
+		cols := pairColumns(ps[0])
+		w := len(cols)
+		for chunk := range slices.Chunk(ps, pl.rowsPerStatement(w)) {
+			rows, flat := make([][]any, len(chunk)), make([]any, 0, w*len(chunk))
 			for i, p := range chunk {
-				flat[2*i], flat[2*i+1] = keyOfEntry(p.a), keyOfEntry(p.b)
-				rows[i] = flat[2*i : 2*i+2 : 2*i+2]
+				flat = appendKey(appendKey(flat, p.a), p.b)
+				rows[i] = flat[w*i : w*(i+1) : w*(i+1)]
 			}
-			stmt := core.Insert(t).Columns(chunk[0].ac, chunk[0].bc).Rows(rows...) // not Values per row: each copies the rows before it
+			stmt := core.Insert(t).Columns(cols...).Rows(rows...) // not Values per row: each copies the rows before it
 			if _, err := pl.exec(ctx, stmt); err != nil {
 				return fmt.Errorf("insert into %s: %w", t.Name(), err)
 			}

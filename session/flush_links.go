@@ -398,7 +398,8 @@ func (pl *plan) refersTo(child *entry, r *mapper.Relation, parent *entry) bool {
 
 // deletePairs removes association rows: those of one object in one table
 // (one column's value) go in one DELETE … WHERE a = ? AND b IN (…), split
-// by the parameter limit. The pairs are grouped by the side with fewer
+// by the parameter limit; a composite key is matched column by column,
+// WHERE a1 = ? AND a2 = ? AND ((b1 = ? AND b2 = ?) OR …). The pairs are grouped by the side with fewer
 // distinct objects (members removed from one collection share their
 // owner).
 func (pl *plan) deletePairs(ctx context.Context, dels []pair) error {
@@ -412,21 +413,34 @@ func (pl *plan) deletePairs(ctx context.Context, dels []pair) error {
 		}
 	}
 	slices.SortFunc(dels, func(x, y pair) int {
-		return cmp.Or(strings.Compare(x.t.Name(), y.t.Name()), strings.Compare(x.ac.Name, y.ac.Name),
+		return cmp.Or(strings.Compare(x.t.Name(), y.t.Name()), strings.Compare(x.ac[0].Name, y.ac[0].Name),
 			cmp.Compare(x.a.seq, y.a.seq), cmp.Compare(x.b.seq, y.b.seq))
 	})
 	for len(dels) > 0 {
 		p := dels[0]
 		n := 1
-		for n < len(dels) && dels[n].t == p.t && dels[n].ac == p.ac && dels[n].a == p.a {
+		for n < len(dels) && dels[n].t == p.t && dels[n].ac[0] == p.ac[0] && dels[n].a == p.a {
 			n++
 		}
-		for chunk := range slices.Chunk(dels[:n], max(pl.rowsPerStatement(1)-1, 1)) {
-			keys := make([]any, len(chunk))
-			for i, q := range chunk {
-				keys[i] = snapKey(q.b)
+		w := len(p.bc)
+		for chunk := range slices.Chunk(dels[:n], max(pl.rowsPerStatement(w)-len(p.ac), 1)) {
+			var which core.Expr
+			if w == 1 {
+				keys := make([]any, len(chunk))
+				for i, q := range chunk {
+					keys[i] = snapKey(q.b)
+				}
+				which = core.In(p.bc[0], keys...)
+			} else {
+				// A composite key: one conjunction per row, as the
+				// loader selects composite keys.
+				ors := make([]core.Expr, len(chunk))
+				for i, q := range chunk {
+					ors[i] = keyEq(p.bc, q.b)
+				}
+				which = core.Or(ors...)
 			}
-			stmt := core.Delete(p.t).Where(core.Eq(p.ac, snapKey(p.a)), core.In(p.bc, keys...))
+			stmt := core.Delete(p.t).Where(keyEq(p.ac, p.a), which)
 			if _, err := pl.exec(ctx, stmt); err != nil {
 				return fmt.Errorf("delete from %s: %w", p.t.Name(), err)
 			}
@@ -434,4 +448,32 @@ func (pl *plan) deletePairs(ctx context.Context, dels []pair) error {
 		dels = dels[n:]
 	}
 	return nil
+}
+
+// pairColumns are the association columns of p's row: a's key columns,
+// then b's.
+func pairColumns(p pair) []*core.Column {
+	return append(slices.Clip(p.ac), p.bc...)
+}
+
+// appendKey appends the current primary-key values of e (assigned by now
+// for inserted objects).
+func appendKey(dst []any, e *entry) []any {
+	for _, f := range e.m.PrimaryKey() {
+		dst = append(dst, f.Value(e.p))
+	}
+	return dst
+}
+
+// keyEq matches association columns cols against e's key as loaded (its
+// snapshot): cols[i] = key value i.
+func keyEq(cols []*core.Column, e *entry) core.Expr {
+	if len(cols) == 1 {
+		return core.Eq(cols[0], keyValue(e, 0))
+	}
+	ands := make([]core.Expr, len(cols))
+	for i, c := range cols {
+		ands[i] = core.Eq(c, keyValue(e, i))
+	}
+	return core.And(ands...)
 }

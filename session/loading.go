@@ -171,6 +171,9 @@ func (h host) Populate(r *mapper.Relation, owners []mapper.Ref, targets func(int
 		recs[at] = collRec{r, ts}
 		e.coll = colls(recs[at : at+1 : at+nr])
 	}
+	if set > 0 {
+		s.fillProxiesLocked(r, owners)
+	}
 	return set
 }
 
@@ -268,6 +271,9 @@ func (s *Session) Load(ctx context.Context, obj any, rel string) error {
 	}
 	r, ok := m.Relation(rel)
 	if !ok {
+		if px, ok := m.Proxy(rel); ok {
+			return s.loadProxy(ctx, obj, m, p, px)
+		}
 		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, loader.ErrNoRelation)
 	}
 	if err := s.autoflush(ctx); err != nil {

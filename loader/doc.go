@@ -25,8 +25,11 @@
 //     keys are one array parameter (= ANY($1)), so any number of owners
 //     fits in one statement; on MySQL/MariaDB (65,535 parameters per
 //     statement) and SQLite (32,766) the keys go in IN lists of at most
-//     ChunkSize (10,000) values. A many-to-many joins its association
-//     table. OrderBy orders each collection; Limit(n) keeps the first n
+//     ChunkSize (10,000) values. A composite key (several columns) is
+//     matched row by row, (c1 = ? AND c2 = ?) OR …, on every dialect, in
+//     chunks of ChunkSize values. A many-to-many joins its association
+//     table on every key column, composite keys on either side included.
+//     OrderBy orders each collection; Limit(n) keeps the first n
 //     per owner with ROW_NUMBER() OVER (PARTITION BY key ORDER BY …), in
 //     the same single statement.
 //   - Joined: the relationship comes in the owners' statement through a
@@ -57,6 +60,11 @@
 // sibling and nested paths share statements. A relationship already
 // loaded on an owner (by an earlier query, Load or flush) is not loaded
 // again: its current members feed the next depth.
+//
+// An association proxy (mapper.Proxy, Book.Tags over BookTags.Tag) may be
+// named in a path: it stands for its two relationships, both loaded with
+// the option's strategy (SelectIn("Tags") is SelectIn("BookTags.Tag"),
+// Joined("Tags") joins both), and the session fills the proxy from them.
 //
 // # Concurrency
 //

@@ -74,6 +74,9 @@ type Option struct {
 //	loader.SelectIn("Books", loader.SelectIn("Tags"))
 //
 // rel may be a dotted path ("Books.Tags"), each step loaded with SelectIn.
+// A step may be an association proxy (mapper.Proxy): it loads the
+// association collection and its many-to-one, both with the option's
+// strategy.
 func SelectIn(rel string, children ...Option) Option {
 	return Option{path: rel, strategy: selectIn, children: children}
 }
@@ -166,7 +169,7 @@ func compileLevel(p *Plan, m *mapper.Model, into []*node, opts []Option) ([]*nod
 			p.raise = true
 			continue
 		}
-		steps := expandProxies(m, strings.Split(o.path, "."))
+		steps, lastFrom := expandProxies(m, strings.Split(o.path, "."))
 		// A dotted path is nested options, the last step carrying o's
 		// strategy, limit, order and children.
 		cur := m
@@ -179,14 +182,14 @@ func compileLevel(p *Plan, m *mapper.Model, into []*node, opts []Option) ([]*nod
 			}
 			last := i == len(steps)-1
 			st := selectIn
-			if last {
+			if i >= lastFrom { // the last step, or both of a proxy's
 				st = o.strategy
 			}
 			n := find(*level, r)
 			if n == nil {
 				n = &node{rel: r, strategy: st}
 				*level = append(*level, n)
-			} else if last && n.strategy != st {
+			} else if i >= lastFrom && n.strategy != st {
 				return nil, fmt.Errorf("loader: %s.%s: %s and %s: %w", cur.Name, step, n.strategy, st, ErrConflict)
 			}
 			if last {
@@ -229,12 +232,15 @@ func find(ns []*node, r *mapper.Relation) *node {
 // proxy:BookTags.Tag) by the two relationships behind it (BookTags, Tag):
 // loading a proxy loads its association objects and their targets, and the
 // host fills the proxy from them. Steps that are neither are left for
-// compileLevel to refuse.
-func expandProxies(m *mapper.Model, steps []string) []string {
-	out := make([]string, 0, len(steps))
+// compileLevel to refuse. lastFrom is the index in the result of the
+// first relationship of the path's last step: the option's strategy
+// applies from there.
+func expandProxies(m *mapper.Model, steps []string) (out []string, lastFrom int) {
+	out = make([]string, 0, len(steps))
 	cur := m
 	for _, step := range steps {
 		step = strings.TrimSpace(step)
+		lastFrom = len(out)
 		if cur == nil {
 			out = append(out, step)
 			continue
@@ -252,5 +258,5 @@ func expandProxies(m *mapper.Model, steps []string) []string {
 		out = append(out, step)
 		cur = nil
 	}
-	return out
+	return out, lastFrom
 }

@@ -92,9 +92,10 @@
 //     column named <Relationship><Key> (Author with key ID → AuthorID,
 //     author_id; Artist with key ArtistId → ArtistId, artist_id: a key
 //     field that already starts with its model's name drops the prefix);
-//   - ColumnName: the two columns of a synthesized association table,
-//     <Model><Key> of each side (Playlist, ID → playlist_id), unless
-//     joincol:/inversecol: name them.
+//   - ColumnName: the columns of a synthesized association table,
+//     <Model><Key> of each key column of each side (Playlist, ID →
+//     playlist_id; Region keyed by Country and Code → region_country,
+//     region_code), unless joincol:/inversecol: name them.
 //
 // It names neither association tables (secondary: is required) nor
 // constraints and indexes (core names those). The engine's struct scanner
@@ -176,9 +177,16 @@
 //	secondary:table    the association table of a many-to-many; synthesized
 //	                   (both keys in column-name order, composite primary
 //	                   key, ON DELETE CASCADE) unless a model maps it;
-//	                   joincol:/inversecol: name its columns (default: see
+//	                   joincol:/inversecol: name its columns, one per key
+//	                   column joined by + for a composite key (default: see
 //	                   Naming)
 //	ondelete:A         ON DELETE of the foreign key the relationship adds
+//	proxy:Coll.Rel     an association proxy, not a relationship (see
+//	                   "Association objects"); takes no other option
+//
+// Either side of a many-to-many may have a composite primary key: the
+// association table then holds one column per key column of each side,
+// with a composite foreign key to each.
 //
 // A relationship adds its FOREIGN KEY constraint to the table holding the
 // key unless a column tag declares it.
@@ -196,11 +204,52 @@
 // many-to-many. Registered after, its table replaces the synthesized one
 // in MetaData (declare its foreign keys on the model), and the
 // relationship keeps addressing the table by name. The model's table must
-// have the relationship's two key columns (with key types: integers of any
+// have the relationship's key columns (with key types: integers of any
 // width serve integer keys) and no other NOT NULL column without a
 // default, since the relationship inserts the two keys only; otherwise
 // registration fails with ErrBadRelation naming the model and the
 // relationship.
+//
+// # Association objects
+//
+// A many-to-many whose association table carries columns of its own (when
+// a tag was added, by whom, in what role) is mapped as a model, the
+// association object, with a composite primary key and a many-to-one to
+// each side; each side reaches it by a one-to-many. SQLAlchemy calls this
+// the association object pattern; it needs nothing beyond the
+// relationships above:
+//
+//	type Book struct {
+//		ID       int64
+//		BookTags []*BookTag `athanor:",backref:Book,cascade:all+delete-orphan"`
+//		Tags     []*Tag     `athanor:",proxy:BookTags.Tag"`
+//	}
+//	type Tag struct {
+//		ID       int64
+//		BookTags []*BookTag `athanor:",backref:Tag"`
+//	}
+//	type BookTag struct {
+//		BookID  int64 `athanor:",pk"`
+//		TagID   int64 `athanor:",pk"`
+//		AddedAt time.Time
+//		Role    string
+//		Book    *Book
+//		Tag     *Tag
+//	}
+//
+// Tags above is an association proxy (SQLAlchemy's association_proxy):
+// proxy:Coll.Rel on a []*T field names a one-to-many Coll of the model
+// (with save-update, the default) and a many-to-one Rel of Coll's target
+// whose target is T. The proxy is neither a column nor a relationship
+// (Model.Relations leaves it out; Model.Proxies and Model.Proxy list it):
+// it shows the Rel targets of Coll's members, and the session keeps the two
+// in step (see session's "Association proxies"). An object the session
+// creates for a target appended to the proxy comes from the proxy's
+// creator, set with SetCreator (for example to stamp AddedAt), or is a
+// zero object; either way Proxy.Create then points its Rel at the target
+// and Coll's many-to-one back-reference, if any, at the owner. A path that
+// is not a one-to-many then a many-to-one to T fails registration with
+// ErrBadRelation naming the model and the field.
 //
 // # JSON columns
 //

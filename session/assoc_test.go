@@ -474,11 +474,18 @@ func TestCompositeManyToMany(t *testing.T) {
 			slices.Sort(out)
 			return out
 		}
-		for _, opt := range []loader.Option{loader.SelectIn("Stores"), loader.Joined("Stores")} {
+		for _, tc := range []struct {
+			opt   loader.Option
+			stmts int
+		}{{loader.SelectIn("Stores"), 2}, {loader.Joined("Stores"), 1}} {
 			s := session.New(session.DB(srv.db), opts)
-			rs, err := session.Query[aoRegion](s).Options(opt).All(ctx)
+			srv.log.take()
+			rs, err := session.Query[aoRegion](s).Options(tc.opt).All(ctx)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if n := len(srv.log.take()); n != tc.stmts {
+				t.Errorf("%d statements, want %d", n, tc.stmts)
 			}
 			if got := render(rs); !slices.Equal(got, want) {
 				t.Errorf("regions with stores: %q, want %q", got, want)
@@ -519,12 +526,107 @@ func TestCompositeManyToMany(t *testing.T) {
 		if err := s.Delete(berlin); err != nil {
 			t.Fatal(err)
 		}
+		srv.log.take()
 		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
+		}
+		// One DELETE of lyon's removed row, one of berlin's rows, one
+		// INSERT of lyon's two new rows (after the new store's).
+		var dels, ins int
+		for _, q := range srv.log.take() {
+			if strings.Contains(q, "ao_region_stores") {
+				switch {
+				case strings.HasPrefix(q, "DELETE"):
+					dels++
+				case strings.HasPrefix(q, "INSERT"):
+					ins++
+				}
+			}
+		}
+		if dels != 2 || ins != 1 {
+			t.Errorf("%d DELETEs and %d INSERTs on the association table, want 2 and 1", dels, ins)
 		}
 		want = []string{"lyon s1.1", "lyon s2.1", "lyon s3.1", "paris s1.1", "paris s1.2"}
 		if got := regionRows(t, srv); !slices.Equal(got, want) {
 			t.Errorf("rows after the changes %q, want %q", got, want)
+		}
+	})
+}
+
+// TestAssociationProxyEdges: the proxy loads in three statements with
+// SelectIn and in one with Joined; a tag removed through the proxy leaves
+// the tag's loaded collection too; a failed flush puts the association
+// collection back, and the same proxy change then succeeds.
+func TestAssociationProxyEdges(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := aoSchema(t, srv)
+		opts := session.Options{Registry: reg}
+		aoSeed(t, ctx, session.New(session.DB(srv.db), opts))
+		want := aoRows(t, srv)
+
+		for _, tc := range []struct {
+			opt   loader.Option
+			stmts int
+		}{{loader.SelectIn("Tags"), 3}, {loader.Joined("Tags"), 1}} {
+			s := session.New(session.DB(srv.db), opts)
+			srv.log.take()
+			books, err := session.Query[aoBook](s).Options(tc.opt).OrderBy("ID").All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(srv.log.take()); n != tc.stmts {
+				t.Errorf("%d statements, want %d", n, tc.stmts)
+			}
+			if got := bookRows(books); !slices.Equal(got, want) {
+				t.Errorf("loaded %q, want %q", got, want)
+			}
+			if got := tagNames(books[0].Tags) + "/" + tagNames(books[1].Tags); got != "t1,t2/t2" {
+				t.Errorf("proxies %q", got)
+			}
+		}
+
+		s := session.New(session.DB(srv.db), opts)
+		books, err := session.Query[aoBook](s).Options(loader.SelectIn("Tags")).OrderBy("ID").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b1 := books[0]
+		t2, err := session.Get[aoTag](ctx, s, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Load(ctx, t2, "BookTags"); err != nil {
+			t.Fatal(err)
+		}
+		if len(t2.BookTags) != 2 {
+			t.Fatalf("t2.BookTags %d, want 2", len(t2.BookTags))
+		}
+		// Remove t2 from b1 and add a tag whose key is taken: the flush
+		// fails, and the collections are as they were.
+		bts, t2bts := b1.BookTags, t2.BookTags
+		b1.Tags = []*aoTag{b1.Tags[0], {ID: 1, Name: "dup"}}
+		if err := s.Flush(ctx); err == nil {
+			t.Fatal("flush of a duplicate tag key succeeded")
+		}
+		if !slices.Equal(b1.BookTags, bts) || !slices.Equal(t2.BookTags, t2bts) {
+			t.Errorf("after the failed flush: b1.BookTags %d, t2.BookTags %d, want them as they were", len(b1.BookTags), len(t2.BookTags))
+		}
+		if got := aoRows(t, srv); !slices.Equal(got, want) {
+			t.Errorf("rows after the failed flush %q, want %q", got, want)
+		}
+		b1.Tags = b1.Tags[:1]
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := aoRows(t, srv); !slices.Equal(got, []string{"b1 t1 author", "b2 t2 reader"}) {
+			t.Errorf("rows %q", got)
+		}
+		if len(t2.BookTags) != 1 || t2.BookTags[0].BookID != 2 {
+			t.Errorf("t2.BookTags %v, want b2's only", t2.BookTags)
+		}
+		if got := bookRows([]*aoBook{b1}); !slices.Equal(got, []string{"b1 t1 author"}) {
+			t.Errorf("b1.BookTags %q", got)
 		}
 	})
 }

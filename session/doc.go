@@ -95,7 +95,8 @@
 //   - association rows, then deletes, dependents first (both split, like
 //     inserts, by BatchSize and the parameter limit; the association rows
 //     of the members removed from one object's collection go in one
-//     DELETE … IN).
+//     DELETE … IN, or, for members with a composite key, one DELETE
+//     matching each member's key columns: (c1 = ? AND c2 = ?) OR …).
 //
 // A child's parent is held on two sides: the parent's collection
 // (one-to-many or one-to-one) and the child's many-to-one over the same
@@ -587,6 +588,38 @@
 // it. Options.Raise and Options.Strict make unplanned loads errors;
 // Options.OnNPlusOne reports per-object loads repeated from one call
 // site (see package loader).
+//
+// # Association proxies
+//
+// An association proxy (mapper's "Association objects": Book.Tags with
+// proxy:BookTags.Tag) is filled when its object's collection of
+// association objects and their many-to-one are both loaded, whichever
+// load comes last: a query option naming the proxy (SelectIn("Tags") loads
+// BookTags and BookTags.Tag, Joined("Tags") joins both), a nested path
+// ("BookTags.Tag"), or Load(ctx, book, "Tags"). A proxy already set is
+// left as it is.
+//
+// At flush, before cascading from an object, the session compares the
+// proxy and the association collection with what the proxy showed when
+// the collection was last loaded or flushed (the targets, in any order):
+//
+//   - only the proxy changed: a target appended to it gets a new
+//     association object (the proxy's creator's, see mapper.SetCreator,
+//     or a zero one) pointing at the owner and the target, appended to the
+//     collection and, when loaded, to the target's collection of them;
+//     the save-update cascade inserts it after both. The association
+//     objects of a target removed from the proxy are taken out of the
+//     collection (and the target's loaded one) and deleted, whatever the
+//     collection's cascade;
+//   - only the collection changed: the proxy is set to the targets of the
+//     collection's members;
+//   - both changed and show different targets: the flush fails, before
+//     writing anything, with an error naming both fields.
+//
+// A proxy set on a persistent object whose association collection was
+// never loaded fails the flush: what to remove is unknown (load the proxy
+// first). As with other relationship fields, the session's writes to the
+// proxy and the collections are undone if the flush fails.
 //
 // # Concurrency
 //

@@ -256,6 +256,10 @@ func (q *QueryOf[T]) plan() (*loader.Plan, error) {
 // whose rel is loaded already is left as it is (Refresh the owner, or a
 // new session, to see newer rows).
 //
+// rel may name an association proxy (mapper.Proxy): Load then loads its
+// association collection and their many-to-one, each as above, and fills
+// the proxy (see "Association proxies").
+//
 // Objects loaded in raise mode (loader.Raise, Options.Raise or Strict)
 // refuse: the error wraps loader.ErrUnplannedLoad and names the
 // relationship. Loads that find only obj lacking rel, repeated from one

@@ -594,7 +594,9 @@
 // An association proxy (mapper's "Association objects": Book.Tags with
 // proxy:BookTags.Tag) is filled when its object's collection of
 // association objects and their many-to-one are both loaded, whichever
-// load comes last: a query option naming the proxy (SelectIn("Tags") loads
+// load comes last (the many-to-one last only when the association model
+// has a many-to-one back to the owner, which finds the owner): a query
+// option naming the proxy (SelectIn("Tags") loads
 // BookTags and BookTags.Tag, Joined("Tags") joins both), a nested path
 // ("BookTags.Tag"), or Load(ctx, book, "Tags"). A proxy already set is
 // left as it is.

@@ -370,10 +370,15 @@ func TestAssociationProxyWrites(t *testing.T) {
 		if got := aoRows(t, srv); !slices.Equal(got, before) {
 			t.Errorf("rows after the failed flush %q, want %q", got, before)
 		}
-		// Consistent again: both sides alike is fine.
-		b2.Tags, b2.BookTags = tags, bts
+		// Both sides changed alike: the caller's association object is
+		// the one written, no other is made.
+		b2.Tags = append(slices.Clone(tags), t3)
+		b2.BookTags = append(slices.Clone(bts), &aoBookTag{Book: b2, Tag: t3, Role: "manual", AddedAt: aoAdded})
 		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
+		}
+		if got := aoRows(t, srv); !slices.Equal(got, slices.Insert(slices.Clone(before), 4, "b2 t3 manual")) {
+			t.Errorf("rows after changing both alike %q", got)
 		}
 
 		// A proxy set on a persistent book whose collection never loaded
@@ -506,6 +511,36 @@ func TestCompositeManyToMany(t *testing.T) {
 		slices.Sort(got)
 		if !slices.Equal(got, want) {
 			t.Errorf("stores with regions: %q, want %q", got, want)
+		}
+
+		// Criteria and joins over the composite keys: regions holding
+		// store 1.2, and regions with a store of chain 2.
+		s = session.New(session.DB(srv.db), opts)
+		q := session.Query[aoRegion](s)
+		names := func(rs []*aoRegion, err error) string {
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, r := range rs {
+				out = append(out, r.Name)
+			}
+			slices.Sort(out)
+			return strings.Join(out, ",")
+		}
+		if got := names(q.Where(q.Contains("Stores", &aoStore{Chain: 1, Num: 2})).All(ctx)); got != "lyon,paris" {
+			t.Errorf("regions containing store 1.2: %q", got)
+		}
+		if got := names(q.Where(q.Any("Stores", core.Eq(q.Related("Stores").C("Chain"), 2))).All(ctx)); got != "berlin,lyon" {
+			t.Errorf("regions with a store of chain 2: %q", got)
+		}
+		sq := session.Query[aoStore](s).Join("Regions")
+		inFr, err := sq.Where(core.Eq(sq.C("Regions.Country"), "fr")).All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(inFr) != 3 {
+			t.Errorf("%d stores in fr regions, want 3 (s1.1, s1.2, s2.1, each once)", len(inFr))
 		}
 
 		// Remove and add members; delete a region.

@@ -665,3 +665,68 @@ func TestAssociationProxyEdges(t *testing.T) {
 		}
 	})
 }
+
+// A proxy over a collection without delete-orphan.
+type aoPost struct {
+	_          struct{}       `athanor:",table:ao_posts"`
+	ID         int64          `athanor:",pk"`
+	PostLabels []*aoPostLabel `athanor:",backref:Post"`
+	Labels     []*aoLabel     `athanor:",proxy:PostLabels.Label"`
+}
+
+type aoLabel struct {
+	_    struct{} `athanor:",table:ao_labels"`
+	ID   int64    `athanor:",pk"`
+	Name string   `athanor:",size:20"`
+}
+
+type aoPostLabel struct {
+	_       struct{} `athanor:",table:ao_post_labels"`
+	PostID  int64    `athanor:",pk"`
+	LabelID int64    `athanor:",pk"`
+	Post    *aoPost
+	Label   *aoLabel
+}
+
+// TestAssociationProxyRemovalWithoutOrphanCascade: a target removed from
+// the proxy deletes its association object even when the collection does
+// not cascade delete-orphan, where removing the object from the
+// collection itself would fail (its key cannot be NULL).
+func TestAssociationProxyRemovalWithoutOrphanCascade(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := schema(t, srv.db, mapper.RegisterIn[aoPost])
+		opts := session.Options{Registry: reg}
+		s := session.New(session.DB(srv.db), opts)
+		if err := s.Add(&aoPost{ID: 1, Labels: []*aoLabel{{ID: 1, Name: "a"}, {ID: 2, Name: "b"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := srv.rows(t, "ao_post_labels"); n != 2 {
+			t.Fatalf("%d association rows, want 2", n)
+		}
+		s = session.New(session.DB(srv.db), opts)
+		p, err := session.Get[aoPost](ctx, s, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Load(ctx, p, "Labels"); err != nil {
+			t.Fatal(err)
+		}
+		p.Labels = slices.DeleteFunc(slices.Clone(p.Labels), func(l *aoLabel) bool { return l.Name == "a" })
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := srv.rows(t, "ao_post_labels"); n != 1 || len(p.PostLabels) != 1 || p.PostLabels[0].LabelID != 2 {
+			t.Errorf("%d association rows, %d in the collection, want 1 (label b)", n, len(p.PostLabels))
+		}
+		// Removing the association object itself is an orphan without a
+		// cascade: its key cannot be NULL.
+		p.PostLabels = []*aoPostLabel{}
+		if err := s.Flush(ctx); err == nil || !strings.Contains(err.Error(), "cannot be NULL") {
+			t.Errorf("orphaned association object without delete-orphan: %v", err)
+		}
+	})
+}

@@ -24,17 +24,6 @@ import (
 // endpoints go through PgBouncer in transaction pooling mode.
 func ViaPgBouncer() bool { return os.Getenv("ATHANOR_PG_VIA") == "pgbouncer" }
 
-// SkipViaPgBouncer skips the test when PG's endpoints go through
-// PgBouncer, for a test that cannot work through a transaction pooler
-// (it needs one server session across transactions, or the backend of
-// its client connection); reason says why.
-func SkipViaPgBouncer(t testing.TB, reason string) {
-	t.Helper()
-	if ViaPgBouncer() {
-		t.Skip("skipping through PgBouncer (transaction pooling): " + reason)
-	}
-}
-
 var bouncer struct {
 	once sync.Once
 	e    Endpoint

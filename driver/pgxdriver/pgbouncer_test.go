@@ -61,10 +61,9 @@ func TestPgBouncerParam(t *testing.T) {
 	}
 }
 
-// requireTransactionPooling fails the test unless e is a PgBouncer in
-// transaction pooling mode (asked on its admin console), so that the
-// tests below prove what they claim.
-func requireTransactionPooling(t *testing.T, e testdb.Endpoint) {
+// admin runs a SHOW command on the admin console of the PgBouncer at e
+// and returns its rows, each a column name → text map.
+func admin(t *testing.T, e testdb.Endpoint, show string) []map[string]string {
 	t.Helper()
 	cfg, err := pgx.ParseConfig(e.WithDatabase("pgbouncer").DriverDSN())
 	if err != nil {
@@ -76,24 +75,49 @@ func requireTransactionPooling(t *testing.T, e testdb.Endpoint) {
 		t.Fatalf("PgBouncer admin console: %v", err)
 	}
 	defer c.Close(context.Background())
-	rows, err := c.Query(t.Context(), "SHOW CONFIG")
+	rows, err := c.Query(t.Context(), show)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	mode := ""
+	var out []map[string]string
 	for rows.Next() {
 		v, err := rows.Values()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fmt.Sprint(v[0]) == "pool_mode" {
-			mode = fmt.Sprint(v[1])
+		m := map[string]string{}
+		for i, f := range rows.FieldDescriptions() {
+			m[f.Name] = fmt.Sprint(v[i])
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// requireTransactionPooling fails the test unless e is a PgBouncer in
+// transaction pooling mode, so that the tests below prove what they claim.
+func requireTransactionPooling(t *testing.T, e testdb.Endpoint) {
+	t.Helper()
+	for _, r := range admin(t, e, "SHOW CONFIG") {
+		if r["key"] == "pool_mode" && r["value"] != "transaction" {
+			t.Fatalf("PgBouncer at %s runs pool_mode %q, want transaction", e.Addr(), r["value"])
 		}
 	}
-	if mode != "transaction" {
-		t.Fatalf("PgBouncer at %s runs pool_mode %q, want transaction", e.Addr(), mode)
+}
+
+// countFor counts the rows of an admin SHOW whose database is db.
+func countFor(rows []map[string]string, db string) int {
+	n := 0
+	for _, r := range rows {
+		if r["database"] == db {
+			n++
+		}
 	}
+	return n
 }
 
 // openBouncer opens an engine on e with the pgbouncer parameter as given.
@@ -339,6 +363,13 @@ func TestPgBouncerConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	// The clients outnumbered the server connections PgBouncer lent them.
+	clients := countFor(admin(t, c.Primary, "SHOW CLIENTS"), c.Primary.Database)
+	servers := countFor(admin(t, c.Primary, "SHOW SERVERS"), c.Primary.Database)
+	t.Logf("%d client connections over %d server connections", clients, servers)
+	if servers == 0 || clients <= servers {
+		t.Errorf("%d client connections over %d server connections: want more clients than servers", clients, servers)
+	}
 	close(errs)
 	for err := range errs {
 		t.Error(err)

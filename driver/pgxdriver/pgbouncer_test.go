@@ -378,3 +378,33 @@ func TestPgBouncerConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// Only errors about pgx's own cached statements name the pooler; a
+// caller's own prepared statement keeps the server's error as it is.
+func TestClassifyNamedStatementLost(t *testing.T) {
+	tests := []struct {
+		name string
+		err  *pgconn.PgError
+		lost bool
+	}{
+		{"missing cached statement", &pgconn.PgError{Code: "26000", Message: `prepared statement "stmtcache_0a1b" does not exist`}, true},
+		{"cached statement already there", &pgconn.PgError{Code: "42P05", Message: `prepared statement "stmtcache_0a1b" already exists`}, true},
+		{"the caller's own statement", &pgconn.PgError{Code: "26000", Message: `prepared statement "mine" does not exist`}, false},
+		{"another error", &pgconn.PgError{Code: "42601", Message: `syntax error at or near "stmtcache_"`}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := pgxdriver.Classify(fmt.Errorf("query: %w", tt.err))
+			if got := errors.Is(err, pgxdriver.ErrNamedStatementLost); got != tt.lost {
+				t.Fatalf("errors.Is(%v, ErrNamedStatementLost) = %v, want %v", err, got, tt.lost)
+			}
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) || pgErr != tt.err {
+				t.Errorf("the server's error is not reachable from %v", err)
+			}
+			if again := pgxdriver.Classify(err); again != err {
+				t.Errorf("classified twice: %v", again)
+			}
+		})
+	}
+}

@@ -36,6 +36,9 @@ gotest:
 	@# Allocation counts are pinned without -race: the race detector makes
 	@# sync.Pool drop items, so those tests skip themselves under it.
 	set -a; . ./$(DBENV); set +a; $(GO) test -count=1 -run 'Alloc' ./...
+	@# The session and loader suites once more through PgBouncer in
+	@# transaction pooling mode (scripts/dbup-pgbouncer, internal/testdb).
+	set -a; . ./$(DBENV); set +a; ATHANOR_PG_VIA=pgbouncer $(GO) test -count=1 ./session/ ./loader/
 	@echo "--- databases the integration tests ran against:"
 	@if [ -s $(REPORT) ]; then sort $(REPORT); else echo "(none: integration tests were skipped)"; \
 		if [ "$${CI:-}" = true ]; then exit 1; fi; fi

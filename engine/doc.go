@@ -25,7 +25,9 @@
 // :memory: (modernc.org/sqlite, pure Go). Anything else is an error: a bare
 // file path is not taken for SQLite, so a mistyped DSN never creates a
 // database file named after it. ParseConfig turns a DSN into a Config whose
-// pool settings can be adjusted before OpenConfig.
+// pool settings can be adjusted before OpenConfig. Behind a PgBouncer in
+// transaction pooling mode, a PostgreSQL DSN takes pgbouncer=true (see
+// driver/pgxdriver for what it changes).
 //
 // The engine links no driver library. Each family plugs in through a
 // Runtime that its driver package registers when imported, as

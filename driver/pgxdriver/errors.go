@@ -26,6 +26,9 @@ import (
 // 57P02, 57P03, 53300 and class 08 connection lost; network errors, EOF,
 // failed connects and a closed pgconn are connection lost too.
 //
+// A 26000 or 42P05 about one of pgx's named cached statements matches
+// ErrNamedStatementLost (see PgBouncerParam).
+//
 // The table, column and constraint come from the server's error fields.
 // The message is the server's primary message, which for these SQLSTATEs
 // holds no row values; the Detail field (which does, as in
@@ -35,11 +38,15 @@ func Classify(err error) error {
 		return nil
 	}
 	var done *athanor.DBError
-	if errors.As(err, &done) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	var lost *lostError
+	if errors.As(err, &done) || errors.As(err, &lost) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
+		if statementLost(pgErr) {
+			return &lostError{err}
+		}
 		kind := kindOf(pgErr.Code)
 		msg := pgErr.Message
 		if pgErr.Code == "22P02" && strings.HasPrefix(msg, enumInput) {

@@ -27,6 +27,43 @@
 // Classify maps pgx errors onto athanor's error kinds; the engine calls it
 // on every error, so user code matches kinds with errors.Is and the pgx
 // error with errors.As into a *pgconn.PgError.
+//
+// # PgBouncer
+//
+// Through PgBouncer in transaction pooling mode, each transaction (and each
+// statement outside one) of a connection may run on another server
+// connection, and PgBouncer 1.18 carries no prepared statement from one to
+// the next. pgx's default exec mode (cache_statement) prepares a named
+// statement once per connection and reuses it, so statements fail there;
+// such a failure matches ErrNamedStatementLost, whose message names the
+// fix. A pooler is not detected (the protocol does not show one):
+// say so in the DSN with pgbouncer=true (PgBouncerParam; also in
+// keyword/value form), which the server never sees:
+//
+//	db, err := engine.Open(ctx, "postgres://app@pgbouncer:6432/shop?pgbouncer=true")
+//
+// It makes pgx's default mode cache_describe: statement descriptions are
+// still cached per connection (a new statement text costs one describe
+// round trip, once), and every statement travels as one unnamed
+// Parse/Bind/Describe/Execute/Sync that any server connection can run. A
+// cached description whose statement's result columns changed (after DDL)
+// fails that statement once, and pgx describes it again. An explicit
+// default_query_exec_mode of exec or simple_protocol is kept; describe_exec,
+// whose describe and execute may reach two server connections, is refused.
+// Setting DefaultQueryExecMode to pgx.QueryExecModeCacheDescribe on
+// Config.Postgres does the same.
+//
+// Batches keep their single round trip: their statements are unnamed, each
+// followed by a Sync, and PgBouncer returns their results in order. A
+// transaction holds one server
+// connection from BEGIN to COMMIT, so everything inside one works:
+// savepoints, SET LOCAL, pg_advisory_xact_lock (migrate's lock). Session
+// state does not survive between transactions: SET outside a transaction,
+// session advisory locks, LISTEN, temporary tables kept across
+// transactions, prepared statements of the caller's own. The engine, the
+// router and migrate use none of them outside a transaction; the session
+// TimeZone (UTC) is a startup parameter that PgBouncer sets on every server
+// connection it lends.
 package pgxdriver
 
 import (
@@ -61,6 +98,9 @@ func (runtime) Configure(c *engine.Config, d *engine.DSN) error {
 	pc, err := pgx.ParseConfig(d.Raw)
 	if err != nil {
 		return parseError(err)
+	}
+	if err := applyPgBouncer(pc); err != nil {
+		return err
 	}
 	for name, v := range pc.RuntimeParams {
 		if engine.IsPoolParam(name) {

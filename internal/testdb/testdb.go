@@ -8,6 +8,10 @@
 //	ATHANOR_PG_REPLICAS     comma-separated replica URLs
 //	ATHANOR_MYSQL_PRIMARY   mysql://athanor@127.0.0.1:3306/test
 //	ATHANOR_MYSQL_REPLICAS  comma-separated replica URLs
+//	ATHANOR_PGBOUNCER       PgBouncer (transaction pooling) in front of the primary
+//
+// With ATHANOR_PG_VIA=pgbouncer, PG's primary endpoint goes through
+// PgBouncer (see pgbouncer.go); PgBouncer gives such an endpoint always.
 //
 // Where they are unset and a Docker engine is reachable, the servers are
 // started with testcontainers-go instead (see docker.go). Where neither is
@@ -83,6 +87,7 @@ func (e Endpoint) DriverDSN() string {
 		}
 		return fmt.Sprintf("%s@tcp(%s:%s)/%s?%s", auth, e.Host, e.Port, e.Database, q.Encode())
 	default:
+		e.Params = rawPgxParams(e.Params)
 		return e.URL()
 	}
 }
@@ -305,6 +310,10 @@ func DBName() string {
 func fresh(t testing.TB, kind Kind) Cluster {
 	t.Helper()
 	s := Require(t, kind)
+	var via Endpoint // PgBouncer, with ATHANOR_PG_VIA=pgbouncer
+	if kind == KindPostgres && ViaPgBouncer() {
+		via = requirePgBouncer(t)
+	}
 	if len(s.Replicas) > 0 {
 		// Keep other tests from pausing or stopping replicas under this one
 		// unless it asks for that itself (LockReplication).
@@ -324,6 +333,9 @@ func fresh(t testing.TB, kind Kind) Cluster {
 		}
 	})
 	c := Cluster{Primary: s.Primary.WithDatabase(name)}
+	if via.Kind != "" {
+		c.Primary = throughBouncer(via, c.Primary)
+	}
 	for _, r := range s.Replicas {
 		c.Replicas = append(c.Replicas, r.WithDatabase(name))
 	}

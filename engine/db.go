@@ -597,3 +597,15 @@ func (db *DB) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ResetPool drops the pool's connections: idle ones are closed now, those
+// in use when they are returned. The next statements open new connections,
+// which resolves a multi-host DSN again: after a primary failover, with
+// target_session_attrs=read-write, they reach the new primary. The router
+// calls it when its primary stops answering as one.
+func (db *DB) ResetPool() {
+	if db.closed.Load() {
+		return
+	}
+	db.pool.Reset()
+}

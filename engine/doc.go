@@ -83,6 +83,8 @@
 // liveness checks of idle connections and Stats. A connection whose state
 // is unknown — its context was cancelled mid-statement, the transport
 // failed, it is still inside a transaction — is destroyed, never reused.
+// ResetPool drops every connection (idle ones at once, the others when
+// returned), so that the next ones resolve a multi-host DSN afresh.
 //
 // # Statements and scanning
 //

@@ -41,7 +41,9 @@ func (g *Group) probe(ctx context.Context) {
 		return
 	}
 	now := time.Now()
-	if p, err := g.primaryPosition(ctx); err == nil {
+	p, err := g.primaryPosition(ctx)
+	g.probePrimary(err)
+	if err == nil {
 		g.histMu.Lock()
 		g.hist = append(g.hist, sample{now, p})
 		if len(g.hist) > historyLen {

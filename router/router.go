@@ -364,10 +364,18 @@ func (r *Router) QueryRow(ctx context.Context, stmt core.Statement) *engine.Row 
 	}
 	var row *engine.Row
 	if stmt.Writes() {
-		_ = g.write(ctx, func(ctx context.Context, db *engine.DB) error {
-			row = db.QueryRow(ctx, stmt)
-			return row.Err()
-		})
+		// The first row is read before returning, so that the primary's
+		// refusal or a lost connection is seen here (see primaryError),
+		// not only by Scan.
+		if err := g.write(ctx, func(ctx context.Context, db *engine.DB) error {
+			row = db.QueryRowEager(ctx, stmt, 0)
+			if err := row.Err(); !errors.Is(err, engine.ErrNoRows) {
+				return err
+			}
+			return nil
+		}); err != nil {
+			return engine.ErrRow(err) // failed before any row: it holds nothing
+		}
 		return row
 	}
 	err = g.read(ctx, false, func(ctx context.Context, db *engine.DB, bound time.Duration) (bool, error) {
@@ -415,6 +423,9 @@ func (r *Router) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.B
 			res, err = db.Batch(ctx, stmts...)
 			return err
 		})
+		for i := range res {
+			res[i].Err = g.primaryError(res[i].Err)
+		}
 		return res, err
 	}
 	err = g.read(ctx, true, func(ctx context.Context, db *engine.DB, _ time.Duration) (bool, error) {
@@ -604,7 +615,7 @@ func (g *Group) write(ctx context.Context, fn func(ctx context.Context, db *engi
 	dctx := g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
 	err := fn(dctx, g.primary.db)
 	g.wrote(ctx)
-	return err
+	return g.primaryError(err)
 }
 
 // choose picks the node for a read that needs position tok (zero: none),

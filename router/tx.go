@@ -73,7 +73,7 @@ func (g *Group) Begin(ctx context.Context, opts engine.TxOptions) (*Tx, error) {
 		d := Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonInTx}
 		tx, err := g.primary.db.Begin(g.decide(ctx, d), opts)
 		if err != nil {
-			return nil, err
+			return nil, g.primaryError(err)
 		}
 		return &Tx{g: g, tx: tx, node: g.primary, ctx: ctx, rw: true, top: true, st: &txState{}}, nil
 	}
@@ -192,6 +192,9 @@ func (tx *Tx) run(ctx context.Context, scoped bool, op txAttempt) error {
 		if tx.bound <= 0 {
 			_, err := op(ctx, tx.tx, func() bool { return true })
 			tx.st.fresh = false
+			if tx.rw && err != nil {
+				err = tx.g.primaryError(err)
+			}
 			return err
 		}
 		actx, cancel := context.WithCancelCause(ctx)
@@ -382,6 +385,9 @@ func (tx *Tx) Commit(ctx context.Context) error {
 		tx.end()
 	}
 	if err != nil {
+		if tx.rw {
+			err = tx.g.primaryError(err)
+		}
 		return err
 	}
 	if tx.top && tx.rw {
@@ -480,7 +486,7 @@ func (g *Group) RunInTx(ctx context.Context, opts engine.TxOptions, fn func(ctx 
 		return fn(ctx, &Tx{g: g, tx: etx, node: g.primary, ctx: ctx, rw: true, st: &txState{}})
 	})
 	if err != nil {
-		return Token{}, err
+		return Token{}, g.primaryError(err)
 	}
 	return g.commitToken(ctx), nil
 }

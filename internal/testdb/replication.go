@@ -24,6 +24,14 @@ import (
 
 const lockPath = "athanor-replication.lock"
 
+// turnstilePath is the lock that gives LockReplication priority: a test
+// waiting for the exclusive lock holds the turnstile, and a test taking
+// its first shared hold passes through the turnstile first, so it waits
+// behind the exclusive waiter instead of overlapping the holds before it
+// forever (flock itself queues no one, and a package of parallel tests
+// can hold the shared lock without a gap for minutes).
+const turnstilePath = "athanor-replication.turnstile"
+
 var (
 	// lockMu orders tests of one process; the file lock orders processes.
 	lockMu sync.RWMutex
@@ -34,7 +42,22 @@ var (
 )
 
 func flock(how int) (release func(), err error) {
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), lockPath), os.O_CREATE|os.O_RDWR, 0o666)
+	return flockFile(lockPath, how)
+}
+
+// through takes the lock at path with how after passing the turnstile:
+// it waits while an exclusive waiter holds it.
+func through(how int) (release func(), err error) {
+	gate, err := flockFile(turnstilePath, syscall.LOCK_EX)
+	if err != nil {
+		return nil, err
+	}
+	defer gate()
+	return flock(how)
+}
+
+func flockFile(name string, how int) (release func(), err error) {
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), name), os.O_CREATE|os.O_RDWR, 0o666)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +91,7 @@ func LockReplication(t testing.TB) {
 		holderMu.Unlock()
 	}
 	lockMu.Lock()
-	release, err := flock(syscall.LOCK_EX)
+	release, err := through(syscall.LOCK_EX)
 	if err != nil {
 		lockMu.Unlock()
 		t.Fatalf("testdb: replication lock: %v", err)
@@ -268,11 +291,35 @@ func shareReplication(t testing.TB) (release func()) {
 	if h != "" && (t.Name() == h || strings.HasPrefix(t.Name(), h+"/")) {
 		return func() {}
 	}
+	if sharedInLine(t.Name()) {
+		// The test or one of its parents holds the shared lock for longer
+		// than this hold: taking it again could wait behind an exclusive
+		// waiter that waits for that very hold.
+		return func() {}
+	}
 	lockMu.RLock()
-	rel, err := flock(syscall.LOCK_SH)
+	rel, err := through(syscall.LOCK_SH)
 	if err != nil {
 		lockMu.RUnlock()
 		t.Fatalf("testdb: replication lock: %v", err)
 	}
 	return func() { rel(); lockMu.RUnlock() }
+}
+
+// sharedInLine reports whether the test name or one of its parents holds
+// a shared lock through holdShared (released at that test's end, after
+// its subtests').
+func sharedInLine(name string) bool {
+	holderMu.Lock()
+	defer holderMu.Unlock()
+	for {
+		if _, ok := shared[name]; ok {
+			return true
+		}
+		i := strings.LastIndexByte(name, '/')
+		if i < 0 {
+			return false
+		}
+		name = name[:i]
+	}
 }

@@ -110,11 +110,11 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 	nk := len(s.keyCols)
 	parts := make([]part, 1+len(s.joins))
 	width := nk
-	parts[0] = part{m: s.m, fields: s.m.Fields(), col: width}
-	width += len(s.m.Fields())
+	parts[0] = part{m: s.m, fields: s.fields, col: width}
+	width += len(s.fields)
 	for i, j := range s.joins {
 		tm := j.n.rel.Target
-		pt := part{m: tm, fields: tm.Fields(), col: width, holds: make([]reflect.Value, len(tm.Fields()))}
+		pt := part{m: tm, fields: j.fields, col: width, holds: make([]reflect.Value, len(j.fields))}
 		for k, f := range pt.fields {
 			if kd := f.Type.Kind(); kd != reflect.Pointer && kd != reflect.Interface { // these take NULL as they are
 				pt.holds[k] = reflect.New(reflect.PointerTo(f.Type))

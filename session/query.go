@@ -73,7 +73,7 @@ func (q *QueryOf[T]) Filter(field string, value any) *QueryOf[T] {
 	if q.m == nil {
 		return q
 	}
-	c, _, err := q.column(field)
+	c, _, err := q.attr(field)
 	if err != nil {
 		return q.fail(fmt.Errorf("session: query %s: filter: %w", q.m.Name, err))
 	}
@@ -108,7 +108,7 @@ func (q *QueryOf[T]) OrderBy(items ...any) *QueryOf[T] {
 			continue
 		}
 		desc := strings.HasPrefix(name, "-")
-		c, j, err := q.column(strings.TrimPrefix(name, "-"))
+		c, j, err := q.attr(strings.TrimPrefix(name, "-"))
 		if err != nil {
 			return q.fail(fmt.Errorf("session: query %s: order by: %w", q.m.Name, err))
 		}

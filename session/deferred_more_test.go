@@ -1,0 +1,249 @@
+package session_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/loader"
+	"github.com/athanor-orm/athanor/mapper"
+	"github.com/athanor-orm/athanor/session"
+)
+
+// TestDeferredSessionPaths: Refresh rereads the deferred fields an object
+// has loaded and leaves the others unloaded; Merge and Attach of an
+// object lacking a deferred field do not write it; streams and keyset
+// pages load without deferred columns and honour column options; an
+// identity-map hit keeps the held object as it is.
+func TestDeferredSessionPaths(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := dfSeed(t, srv)
+		setBody := func(id int64, body string) {
+			t.Helper()
+			if _, err := srv.db.Exec(ctx, core.Raw("UPDATE df_articles SET body = ? WHERE id = ?", body, id)); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		t.Run("refresh", func(t *testing.T) {
+			s := dfSession(srv, reg)
+			arts, err := session.Query[dfArticle](s).OrderBy("ID").All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.LoadFields(ctx, arts[0], "Body"); err != nil {
+				t.Fatal(err)
+			}
+			a0, a1 := arts[0], arts[1]
+			a1.Body = "" // unloaded, zero
+			setBody(1, "fresh 1")
+			srv.log.take()
+			if err := s.Refresh(ctx, a0); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Refresh(ctx, a1); err != nil {
+				t.Fatal(err)
+			}
+			sel := selects(srv)
+			if len(sel) != 2 || !strings.Contains(sel[0], "body") || strings.Contains(sel[1], "body") {
+				t.Fatalf("refresh selects %q", sel)
+			}
+			if a0.Body != "fresh 1" || a1.Body != "" {
+				t.Fatalf("after refresh: %q %q", a0.Body, a1.Body)
+			}
+			setBody(1, "body 1")
+		})
+
+		t.Run("merge and attach", func(t *testing.T) {
+			s := dfSession(srv, reg)
+			// A detached object, as from a request, without the body.
+			m, err := session.Merge(ctx, s, &dfArticle{ID: 1, Title: "Merged", AuthorID: 1, Version: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := dbBody(t, srv, 1); got != "body 1" || m.Title != "Merged" {
+				t.Fatalf("merge wrote body %q", got)
+			}
+			s = dfSession(srv, reg)
+			a := &dfArticle{ID: 2, Title: "Attached", AuthorID: 1, Version: 1}
+			if err := s.Attach(a); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := dbBody(t, srv, 2); got != "body 2" {
+				t.Fatalf("attach wrote body %q", got)
+			}
+			s = dfSession(srv, reg)
+			a = &dfArticle{ID: 2, Title: "Attached", AuthorID: 1, Version: 2, Body: "set"}
+			if err := s.Attach(a); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := dbBody(t, srv, 2); got != "set" {
+				t.Fatalf("attach with a body wrote %q", got)
+			}
+			setBody(2, "body 2")
+		})
+
+		t.Run("stream", func(t *testing.T) {
+			for _, c := range []struct {
+				opts []loader.Option
+				body string
+			}{{nil, ""}, {[]loader.Option{loader.Undefer("Body")}, "body 1"}} {
+				s := dfSession(srv, reg)
+				srv.log.take()
+				var got []*dfArticle
+				for a, err := range session.Query[dfArticle](s).Options(c.opts...).OrderBy("ID").Stream(ctx, 2) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, a)
+				}
+				if len(got) != 3 || got[0].Body != c.body || got[0].Title == "" {
+					t.Fatalf("stream %v: %+v", c.opts, got)
+				}
+				for _, q := range selects(srv) {
+					if strings.Contains(q, "body") != (c.body != "") {
+						t.Fatalf("stream %v: %s", c.opts, q)
+					}
+				}
+			}
+		})
+
+		t.Run("page", func(t *testing.T) {
+			s := dfSession(srv, reg)
+			p, err := session.Query[dfArticle](s).OrderBy("Title").Page(ctx, session.PageRequest{Size: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Items) != 2 || p.Items[0].Body != "" || p.Items[0].Title == "" || !p.HasNext {
+				t.Fatalf("page %+v", p.Items)
+			}
+			p, err = session.Query[dfArticle](s).OrderBy("Title").Page(ctx, session.PageRequest{Size: 2, After: p.Next})
+			if err != nil || len(p.Items) != 1 {
+				t.Fatalf("page 2: %v %+v", err, p)
+			}
+		})
+
+		t.Run("identity map hit", func(t *testing.T) {
+			s := dfSession(srv, reg)
+			a, err := session.Get[dfArticle](ctx, s, 1)
+			if err != nil || a.Body != "" {
+				t.Fatalf("get: %v %q", err, a.Body)
+			}
+			b, err := session.Query[dfArticle](s).Options(loader.Undefer("Body")).Filter("ID", 1).One(ctx)
+			if err != nil || b != a {
+				t.Fatalf("query: %v, same object %v", err, b == a)
+			}
+			// The held object is left as it is; LoadFields fills it, and a
+			// flush writes nothing.
+			if err := s.LoadFields(ctx, a, "Body"); err != nil || a.Body != "body 1" {
+				t.Fatalf("LoadFields: %v %q", err, a.Body)
+			}
+			srv.log.take()
+			if err := s.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range srv.log.take() {
+				if strings.HasPrefix(q, "UPDATE") {
+					t.Fatalf("wrote %s", q)
+				}
+			}
+		})
+	})
+}
+
+type dfBadPK struct {
+	_  struct{} `athanor:",table:df_bad_pk"`
+	ID int64    `athanor:",pk,deferred"`
+}
+
+type dfBadVersion struct {
+	_       struct{} `athanor:",table:df_bad_version"`
+	ID      int64    `athanor:",pk"`
+	Version int64    `athanor:",version,deferred"`
+}
+
+type dfBadOwner struct {
+	_     struct{}      `athanor:",table:df_bad_owners"`
+	ID    int64         `athanor:",pk"`
+	Items []*dfBadChild `athanor:",backref:Owner"`
+}
+
+type dfBadChild struct {
+	_       struct{}    `athanor:",table:df_bad_children"`
+	ID      int64       `athanor:",pk"`
+	OwnerID int64       `athanor:",deferred"`
+	Owner   *dfBadOwner `athanor:",backref:Items"`
+}
+
+type dfNoMethod struct {
+	_    struct{} `athanor:",table:df_no_method"`
+	ID   int64    `athanor:",pk"`
+	Name string   `athanor:",computed"`
+}
+
+type dfBadComputedTag struct {
+	_    struct{} `athanor:",table:df_bad_computed"`
+	ID   int64    `athanor:",pk"`
+	Name string   `athanor:",computed,size:10"`
+}
+
+func (dfBadComputedTag) Computed(*core.Table, *mapper.Registry) (map[string]core.Expr, error) {
+	return nil, nil
+}
+
+type dfMissingExpr struct {
+	_     struct{} `athanor:",table:ca_missing"`
+	ID    int64    `athanor:",pk"`
+	Label string   `athanor:",computed"`
+}
+
+func (dfMissingExpr) Computed(t *core.Table, _ *mapper.Registry) (map[string]core.Expr, error) {
+	return map[string]core.Expr{"Other": t.C("id")}, nil
+}
+
+// TestDeferredRegistrationErrors: deferring a key, a version column or a
+// relationship's key, and computed fields without a Computed method or
+// with column options, fail at registration naming struct, field and
+// tag; a Computed method that gives no expression for a field fails the
+// query, naming the model and field.
+func TestDeferredRegistrationErrors(t *testing.T) {
+	for _, c := range []struct {
+		reg   func(*mapper.Registry) (*mapper.Model, error)
+		field string
+		want  string
+	}{
+		{mapper.RegisterIn[dfBadPK], "ID", "primary-key"},
+		{mapper.RegisterIn[dfBadVersion], "Version", "version"},
+		{mapper.RegisterIn[dfBadOwner], "OwnerID", "relationship"},
+		{mapper.RegisterIn[dfNoMethod], "Name", "Computed"},
+		{mapper.RegisterIn[dfBadComputedTag], "Name", "size"},
+	} {
+		_, err := c.reg(mapper.NewRegistry())
+		if !errors.Is(err, mapper.ErrBadTag) || !strings.Contains(err.Error(), "field "+c.field) ||
+			!strings.Contains(err.Error(), "tag ") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v", c.field, err)
+		}
+	}
+	db := setup(t).db
+	reg := mapper.NewRegistry()
+	if _, err := mapper.RegisterIn[dfMissingExpr](reg); err != nil {
+		t.Fatal(err)
+	}
+	s := session.New(session.DB(db), session.Options{Registry: reg})
+	_, err := session.Query[dfMissingExpr](s).All(context.Background())
+	if !errors.Is(err, mapper.ErrBadTag) || !strings.Contains(err.Error(), "dfMissingExpr") || !strings.Contains(err.Error(), "Label") {
+		t.Fatalf("missing expression: %v", err)
+	}
+}

@@ -23,6 +23,17 @@ var ErrNotLoadedPath = errors.New("column option on a relationship the query doe
 // a relationship, which loads always need.
 var ErrKeyColumn = errors.New("key column cannot be deferred")
 
+// FillHost is implemented by a host that fills, from a row that has
+// them, the fields an object it holds lacks (SQLAlchemy populates
+// unloaded attributes from a later load): for a row whose object the host
+// holds, of a model with deferred or computed fields, the loader asks
+// Lacking which of the row's fields (indexes in fields) to take, and
+// hands them to Fill with row, an object the row was scanned into.
+type FillHost interface {
+	Lacking(m *mapper.Model, held mapper.Ref, fields []*mapper.Field) []int
+	Fill(m *mapper.Model, held, row mapper.Ref, fields []*mapper.Field, idx []int)
+}
+
 type colKind uint8
 
 const (

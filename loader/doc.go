@@ -80,8 +80,10 @@
 // relationship that an option of the query loads (ErrNotLoadedPath);
 // unknown fields and groups wrap mapper.ErrUnknownColumn. Plan.Fields
 // gives the fields a plan loads of its own model. A row whose object the
-// session holds leaves that object as it is, loaded fields or not (see
-// "Deferred columns" in package session).
+// host holds leaves that object as it is, except that a host
+// implementing FillHost (the session) fills the deferred and computed
+// fields the object lacks from the row (see "Deferred columns" in
+// package session).
 //
 // # Concurrency
 //

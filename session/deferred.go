@@ -148,25 +148,66 @@ func (s *Session) loadFieldsOf(ctx context.Context, m *mapper.Model, fs []*mappe
 		if e == nil || e.State() != Persistent {
 			continue
 		}
-		var snap []any // copied on first write: a journal may hold the old one
-		for _, f := range fs {
-			if !lacks(e, f) {
-				continue
-			}
-			reflect.ValueOf(f.Addr(e.p)).Elem().Set(reflect.ValueOf(f.Addr(row)).Elem())
-			if f.Computed || e.snap == nil {
-				continue
-			}
-			if snap == nil {
-				snap = slices.Clone(e.snap)
-			}
-			snap[f.LoadIndex()] = f.Snapshot(e.p)
-		}
-		if snap != nil {
-			e.snap = snap
-		}
+		fill(e, row, fs)
 	}
 	return nil
+}
+
+// fill copies the fields fs that e's object lacks from row, and takes
+// them into its snapshot. The caller holds flushMu.
+func fill(e *entry, row mapper.Ref, fs []*mapper.Field) {
+	var snap []any // copied on first write: a journal may hold the old one
+	for _, f := range fs {
+		if !lacks(e, f) {
+			continue
+		}
+		reflect.ValueOf(f.Addr(e.p)).Elem().Set(reflect.ValueOf(f.Addr(row)).Elem())
+		if f.Computed || e.snap == nil {
+			continue
+		}
+		if snap == nil {
+			snap = slices.Clone(e.snap)
+		}
+		snap[f.LoadIndex()] = f.Snapshot(e.p)
+	}
+	if snap != nil {
+		e.snap = snap
+	}
+}
+
+var _ loader.FillHost = host{}
+
+// Lacking implements loader.FillHost: the deferred and computed fields
+// among fields that the held object lacks.
+func (h host) Lacking(m *mapper.Model, held mapper.Ref, fields []*mapper.Field) []int {
+	s := h.s
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	e := s.objs.get(held)
+	if e == nil || e.State() != Persistent {
+		return nil
+	}
+	var out []int
+	for k, f := range fields {
+		if (f.Deferred || f.Computed) && lacks(e, f) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Fill implements loader.FillHost.
+func (h host) Fill(m *mapper.Model, held, row mapper.Ref, fields []*mapper.Field, idx []int) {
+	s := h.s
+	fs := make([]*mapper.Field, len(idx))
+	for i, k := range idx {
+		fs[i] = fields[k]
+	}
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	if e := s.objs.get(held); e != nil && e.State() == Persistent {
+		fill(e, row, fs)
+	}
 }
 
 // rereadFields is what Refresh reads of the object at p: the model's

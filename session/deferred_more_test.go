@@ -136,28 +136,53 @@ func TestDeferredSessionPaths(t *testing.T) {
 		})
 
 		t.Run("identity map hit", func(t *testing.T) {
-			s := dfSession(srv, reg)
+			// Without autoflush, so that the caller's changes are still
+			// unflushed when the rows come.
+			s := session.New(session.DB(srv.db), session.Options{Registry: reg, NoAutoflush: true})
 			a, err := session.Get[dfArticle](ctx, s, 1)
 			if err != nil || a.Body != "" {
 				t.Fatalf("get: %v %q", err, a.Body)
 			}
-			b, err := session.Query[dfArticle](s).Options(loader.Undefer("Body")).Filter("ID", 1).One(ctx)
-			if err != nil || b != a {
-				t.Fatalf("query: %v, same object %v", err, b == a)
+			c, err := session.Get[dfArticle](ctx, s, 2)
+			if err != nil {
+				t.Fatal(err)
 			}
-			// The held object is left as it is; LoadFields fills it, and a
-			// flush writes nothing.
-			if err := s.LoadFields(ctx, a, "Body"); err != nil || a.Body != "body 1" {
-				t.Fatalf("LoadFields: %v %q", err, a.Body)
+			a.Title = "changed" // another field changed: Body is still filled
+			c.Body = "mine"     // set by the caller: kept
+			srv.log.take()
+			arts, err := session.Query[dfArticle](s).Options(loader.Undefer("Body"), loader.UndeferGroup("text")).
+				Where(core.Raw("1 = 1")).OrderBy("ID").All(ctx)
+			if err != nil || arts[0] != a || arts[1] != c {
+				t.Fatalf("query: %v", err)
+			}
+			// The held objects' unloaded fields are filled from the rows;
+			// the one the caller set is kept.
+			if a.Body != "body 1" || a.Summary != "sum 1" || a.Notes == nil || c.Body != "mine" || c.Summary != "sum 2" || a.Title != "changed" {
+				t.Fatalf("filled: %q %q %v %q %q %q", a.Body, a.Summary, a.Notes, c.Body, c.Summary, a.Title)
+			}
+			// Joined and SelectIn loads fill held objects too.
+			au, err := session.Get[dfAuthor](ctx, s, 1)
+			if err != nil || au.Bio != "" {
+				t.Fatalf("get author: %v %q", err, au.Bio)
+			}
+			if _, err := session.Query[dfArticle](s).Options(loader.Joined("Author").UndeferGroup("text")).All(ctx); err != nil || au.Bio != "bio of ada" {
+				t.Fatalf("joined fill: %v %q", err, au.Bio)
 			}
 			srv.log.take()
 			if err := s.Commit(ctx); err != nil {
 				t.Fatal(err)
 			}
 			for _, q := range srv.log.take() {
-				if strings.HasPrefix(q, "UPDATE") {
-					t.Fatalf("wrote %s", q)
+				if strings.HasPrefix(q, "UPDATE") && (strings.Contains(q, "summary") || strings.Contains(q, "notes") || strings.Contains(q, "bio")) {
+					t.Fatalf("wrote filled fields: %s", q)
 				}
+			}
+			if got := dbBody(t, srv, 2); got != "mine" {
+				t.Fatalf("body 2 = %q, want the caller's", got)
+			}
+			setBody(2, "body 2")
+			if _, err := srv.db.Exec(ctx, core.Raw("UPDATE df_articles SET title = 'Engines' WHERE id = 1")); err != nil {
+				t.Fatal(err)
 			}
 		})
 	})

@@ -396,10 +396,13 @@
 // persistent object of its type in the session that lacks one of them
 // (holds its zero value, unchanged since the load), in IN lists of at
 // most loader.ChunkSize keys; a value the caller set is kept. The values
-// it reads become the snapshot, so they are not written back. A load
-// that meets an object the session holds leaves it as it is: a query
-// that selects a deferred column does not fill the held object's
-// unloaded field (LoadFields does). Refresh rereads the default columns
+// it reads become the snapshot, so they are not written back. A query
+// with relationship or column options (see package loader) whose row
+// brings a deferred or computed field that an object the session holds
+// lacks fills it in the same way (SQLAlchemy populates unloaded
+// attributes from a later load); its other fields, and a value the caller
+// set, are left as they are. A query without options selects no
+// deferred field. Refresh rereads the default columns
 // and the deferred ones the object holds a value in; the others stay
 // unloaded. Attach and Merge take a deferred field holding its zero value
 // as not loaded: Attach does not write it, and Merge does not copy it.

@@ -272,3 +272,34 @@ func TestDeferredRegistrationErrors(t *testing.T) {
 		t.Fatalf("missing expression: %v", err)
 	}
 }
+
+// TestDeferredBulkSync: a bulk UPDATE whose criteria name a deferred
+// column cannot be evaluated on held objects that may lack it: it
+// synchronises them by fetching the matched keys instead, so a held
+// object without the body is updated too.
+func TestDeferredBulkSync(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := dfSeed(t, srv)
+		s := dfSession(srv, reg)
+		defer s.Close(ctx)
+		a, err := session.Get[dfArticle](ctx, s, 1)
+		if err != nil || a.Body != "" {
+			t.Fatalf("get: %v %q", err, a.Body)
+		}
+		n, err := session.Query[dfArticle](s).Filter("Body", "body 1").UpdateAll(ctx, session.Set{"Title": "Bulk"}, session.SyncAuto)
+		if err != nil || n != 1 {
+			t.Fatalf("update: %d %v", n, err)
+		}
+		if a.Title != "Bulk" {
+			t.Fatalf("held object not synchronised: %q", a.Title)
+		}
+		_, err = session.Query[dfArticle](s).Filter("Body", "body 1").UpdateAll(ctx, session.Set{"Title": "Bulk"}, session.SyncEvaluate)
+		if !errors.Is(err, core.ErrNotEvaluable) {
+			t.Fatalf("evaluate on a deferred column: %v", err)
+		}
+		if err := s.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -407,6 +407,9 @@
 // unloaded. Attach and Merge take a deferred field holding its zero value
 // as not loaded: Attach does not write it, and Merge does not copy it.
 // Streams and keyset pages load as All does, column options included.
+// A bulk UPDATE or DELETE whose criteria name a deferred column is not
+// evaluated on the held objects, which may lack it: SyncAuto fetches the
+// matched keys instead, and SyncEvaluate fails with core.ErrNotEvaluable.
 //
 // # Computed attributes
 //

@@ -235,6 +235,19 @@ func (q *QueryOf[T]) selectAll(plan *loader.Plan) *core.SelectStmt {
 	return core.Select(q.m.SelectList(q.m.Table(), fs)...).From(q.m.Table())
 }
 
+// loadsField reports whether the query's options load field f of T.
+func (q *QueryOf[T]) loadsField(f *mapper.Field) bool {
+	plan, err := q.plan()
+	if err != nil {
+		return false
+	}
+	fs := plan.Fields()
+	if fs == nil {
+		fs = q.m.LoadFields()
+	}
+	return slices.Contains(fs, f)
+}
+
 // attr is column for a name that may also be a computed field of T or of
 // a joined model: its expression, over T's table or the join's alias.
 func (q *QueryOf[T]) attr(name string) (core.Expr, *queryJoin, error) {

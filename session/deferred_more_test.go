@@ -133,6 +133,40 @@ func TestDeferredSessionPaths(t *testing.T) {
 			if err != nil || len(p.Items) != 1 {
 				t.Fatalf("page 2: %v %+v", err, p)
 			}
+			// Cursors take the order's values from the objects: a deferred
+			// order column must be loaded.
+			_, err = session.Query[dfArticle](s).OrderBy("Body").Page(ctx, session.PageRequest{Size: 2})
+			if !errors.Is(err, session.ErrKeysetOrder) || !strings.Contains(err.Error(), "dfArticle.Body") {
+				t.Fatalf("order by a deferred column: %v", err)
+			}
+			s = dfSession(srv, reg)
+			var bodies []string
+			req := session.PageRequest{Size: 2}
+			for {
+				p, err := session.Query[dfArticle](s).Options(loader.Undefer("Body")).OrderBy("-Body").Page(ctx, req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, a := range p.Items {
+					bodies = append(bodies, a.Body)
+				}
+				if !p.HasNext {
+					break
+				}
+				req.After = p.Next
+			}
+			if strings.Join(bodies, ",") != "body 3,body 2,body 1" {
+				t.Fatalf("pages by body: %q", bodies)
+			}
+			// Statement shows the column options.
+			st, err := session.Query[dfArticle](s).Options(loader.LoadOnly("Title")).Statement()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sql, err := core.Compile(srv.db.Dialect(), st)
+			if err != nil || strings.Contains(sql.SQL, "version") || !strings.Contains(sql.SQL, "title") {
+				t.Fatalf("statement %v: %v", sql.SQL, err)
+			}
 		})
 
 		t.Run("identity map hit", func(t *testing.T) {

@@ -406,7 +406,10 @@
 // and the deferred ones the object holds a value in; the others stay
 // unloaded. Attach and Merge take a deferred field holding its zero value
 // as not loaded: Attach does not write it, and Merge does not copy it.
-// Streams and keyset pages load as All does, column options included.
+// Streams and keyset pages load as All does, column options included;
+// a keyset page ordered by a deferred column needs it loaded
+// (loader.Undefer), since cursors take their values from the objects
+// (ErrKeysetOrder otherwise). Statement shows the column options.
 // A bulk UPDATE or DELETE whose criteria name a deferred column is not
 // evaluated on the held objects, which may lack it: SyncAuto fetches the
 // matched keys instead, and SyncEvaluate fails with core.ErrNotEvaluable.

@@ -155,7 +155,11 @@ func (q *QueryOf[T]) StatementContext(ctx context.Context) (*core.SelectStmt, er
 	if err != nil {
 		return nil, err
 	}
-	return q.applyLock(q.base(q.m.SelectAll(), true)), nil
+	plan, err := q.plan()
+	if err != nil {
+		return nil, err
+	}
+	return q.applyLock(q.base(q.selectAll(plan), true)), nil
 }
 
 func (q *QueryOf[T]) prepare(ctx context.Context, stmt core.Statement) error {

@@ -337,3 +337,91 @@ func TestDeferredBulkSync(t *testing.T) {
 		}
 	})
 }
+
+type caEmployee struct {
+	_           struct{}      `athanor:",table:ca_employees"`
+	ID          int64         `athanor:",pk"`
+	Name        string        `athanor:",size:50"`
+	ManagerID   *int64        `athanor:",index"`
+	Manager     *caEmployee   `athanor:",fk:manager_id"`
+	Reports     []*caEmployee `athanor:",fk:manager_id,backref:Manager"`
+	ReportCount int64         `athanor:",computed"`
+}
+
+// Computed aliases its own table inside the subquery, so that it does
+// not capture t (the outer table or a load's alias of it).
+func (caEmployee) Computed(t *core.Table, reg *mapper.Registry) (map[string]core.Expr, error) {
+	emps, err := mapper.TableOf[caEmployee](reg)
+	if err != nil {
+		return nil, err
+	}
+	sub := emps.As("ca_sub")
+	return map[string]core.Expr{
+		"ReportCount": core.Subquery(core.Select(core.Count(core.Star())).From(sub).
+			Where(core.Eq(sub.C("manager_id"), t.C("id")))),
+	}, nil
+}
+
+// TestComputedSelfReference: a computed field over the model's own table
+// is right for the query's objects and for a self-referencing joined or
+// SelectIn load, whose alias the expression follows.
+func TestComputedSelfReference(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := schema(t, srv.db, mapper.RegisterIn[caEmployee])
+		s := dfSession(srv, reg)
+		boss := &caEmployee{ID: 1, Name: "boss"}
+		mid := &caEmployee{ID: 2, Name: "mid", Manager: boss}
+		for i := range 3 {
+			if err := s.Add(&caEmployee{ID: int64(10 + i), Name: "e", Manager: mid}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Add(boss, mid); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, opt := range []loader.Option{loader.Joined("Manager"), loader.SelectIn("Manager")} {
+			s := dfSession(srv, reg)
+			es, err := session.Query[caEmployee](s).Options(opt).OrderBy("ID").All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(es) != 5 || es[0].ReportCount != 1 || es[1].ReportCount != 3 || es[2].ReportCount != 0 {
+				t.Fatalf("%v: counts %d %d %d", opt, es[0].ReportCount, es[1].ReportCount, es[2].ReportCount)
+			}
+			if es[1].Manager != es[0] || es[2].Manager != es[1] || es[2].Manager.ReportCount != 3 {
+				t.Fatalf("%v: managers", opt)
+			}
+			// The managers come only through the load here.
+			s = dfSession(srv, reg)
+			q := session.Query[caEmployee](s)
+			leaves, err := q.Where(core.Ge(q.C("ID"), 10)).Options(opt).OrderBy("ID").All(ctx)
+			if err != nil || len(leaves) != 3 || leaves[0].ReportCount != 0 || leaves[0].Manager.ID != 2 || leaves[0].Manager.ReportCount != 3 {
+				t.Fatalf("%v: leaves %v %+v", opt, err, leaves)
+			}
+		}
+		// A joined collection under a bounded query (a derived table the
+		// collection joins) and, where the server has LATERAL, with a
+		// per-owner limit.
+		s = dfSession(srv, reg)
+		top, err := session.Query[caEmployee](s).Options(loader.Joined("Reports")).OrderBy("ID").Limit(2).All(ctx)
+		if err != nil || len(top) != 2 || top[0].ReportCount != 1 || top[1].ReportCount != 3 || len(top[1].Reports) != 3 {
+			t.Fatalf("bounded joined: %v %+v", err, top)
+		}
+		if srv.name == "postgres" {
+			s = dfSession(srv, reg)
+			b, err := session.Query[caEmployee](s).Filter("ID", 1).Options(loader.Joined("Reports").Limit(1)).One(ctx)
+			if err != nil || len(b.Reports) != 1 || b.Reports[0].ReportCount != 3 {
+				t.Fatalf("lateral: %v %+v", err, b)
+			}
+		}
+		s = dfSession(srv, reg)
+		es, err := session.Query[caEmployee](s).Join("Manager").Filter("Manager.ReportCount", 3).OrderBy("ID").All(ctx)
+		if err != nil || len(es) != 3 || es[0].ID != 10 {
+			t.Fatalf("filter through the join: %v %d", err, len(es))
+		}
+	})
+}

@@ -33,7 +33,7 @@ const maxLoadKeys = loader.ChunkSize
 // (a value the caller set is kept, and written by the flush). The values
 // loaded become the snapshot, so they are not written back. Go cannot
 // intercept field access, so this call is the lazy load of deferred
-// fields.
+// fields. The OnRefresh listeners run for each object it filled.
 func (s *Session) LoadFields(ctx context.Context, obj any, fields ...string) error {
 	if err := engine.CheckContext(ctx); err != nil {
 		return err
@@ -141,26 +141,35 @@ func (s *Session) loadFieldsOf(ctx context.Context, m *mapper.Model, fs []*mappe
 	if err != nil {
 		return err
 	}
+	var filled []mapper.Ref
 	s.flushMu.Lock()
-	defer s.flushMu.Unlock()
 	for _, row := range rows {
 		e := s.ids.get(keyOf(m, row))
 		if e == nil || e.State() != Persistent {
 			continue
 		}
-		fill(e, row, fs)
+		if fill(e, row, fs) {
+			filled = append(filled, e.p)
+		}
+	}
+	s.flushMu.Unlock()
+	for _, p := range filled {
+		s.refreshHooks(ctx, m, p)
 	}
 	return nil
 }
 
 // fill copies the fields fs that e's object lacks from row, and takes
-// them into its snapshot. The caller holds flushMu.
-func fill(e *entry, row mapper.Ref, fs []*mapper.Field) {
+// them into its snapshot; it reports whether it filled one. The caller
+// holds flushMu.
+func fill(e *entry, row mapper.Ref, fs []*mapper.Field) bool {
 	var snap []any // copied on first write: a journal may hold the old one
+	done := false
 	for _, f := range fs {
 		if !lacks(e, f) {
 			continue
 		}
+		done = true
 		reflect.ValueOf(f.Addr(e.p)).Elem().Set(reflect.ValueOf(f.Addr(row)).Elem())
 		if f.Computed || e.snap == nil {
 			continue
@@ -173,6 +182,7 @@ func fill(e *entry, row mapper.Ref, fs []*mapper.Field) {
 	if snap != nil {
 		e.snap = snap
 	}
+	return done
 }
 
 var _ loader.FillHost = host{}

@@ -425,3 +425,32 @@ func TestComputedSelfReference(t *testing.T) {
 		}
 	})
 }
+
+// TestLoadFieldsEvents: LoadFields runs the refresh listeners of the
+// objects it filled, once each, after filling them.
+func TestLoadFieldsEvents(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := dfSeed(t, srv)
+		ev := &session.Events{}
+		var seen []string
+		session.OnRefresh(ev, func(_ context.Context, _ *session.Session, a *dfArticle) {
+			seen = append(seen, a.Body)
+		})
+		s := session.New(session.DB(srv.db), session.Options{Registry: reg, Events: ev})
+		arts, err := session.Query[dfArticle](s).Where(core.Raw("1 = 1")).OrderBy("ID").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		arts[1].Body = "mine"
+		if err := s.LoadFields(ctx, arts[0], "Body"); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(seen, ",") != "body 1,body 3" && strings.Join(seen, ",") != "body 3,body 1" {
+			t.Fatalf("listeners saw %q", seen)
+		}
+		if err := s.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -396,7 +396,8 @@
 // persistent object of its type in the session that lacks one of them
 // (holds its zero value, unchanged since the load), in IN lists of at
 // most loader.ChunkSize keys; a value the caller set is kept. The values
-// it reads become the snapshot, so they are not written back. A query
+// it reads become the snapshot, so they are not written back, and the
+// OnRefresh listeners run for each object it filled. A query
 // with relationship or column options (see package loader) whose row
 // brings a deferred or computed field that an object the session holds
 // lacks fills it in the same way (SQLAlchemy populates unloaded

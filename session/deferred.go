@@ -152,10 +152,10 @@ func (s *Session) loadFieldsOf(ctx context.Context, m *mapper.Model, fs []*mappe
 			filled = append(filled, e.p)
 		}
 	}
-	s.flushMu.Unlock()
-	for _, p := range filled {
+	for _, p := range filled { // under flushMu, as Refresh runs them
 		s.refreshHooks(ctx, m, p)
 	}
+	s.flushMu.Unlock()
 	return nil
 }
 

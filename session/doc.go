@@ -240,7 +240,7 @@
 // object the identity map held. It runs after the statement, or after
 // all the loads of a query with loader options or of a Load, so a
 // listener sees the relationships loaded with the object. OnRefresh gets
-// each object Refresh reloads. Listeners run under the session's locks: they
+// each object Refresh reloads, and each LoadFields fills. Listeners run under the session's locks: they
 // may change the object they are given and call StateOf (BeforeFlush
 // listeners Add and Delete), but must not run statements through the
 // session. A session without Events does no work for them.

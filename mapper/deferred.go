@@ -86,16 +86,17 @@ func (b *build) computed(d *draft, sf reflect.StructField, tg tag, raw string, i
 // checkDeferred refuses deferred keys, version columns and the foreign
 // keys of relationships: loads and flushes need them in every object.
 func (b *build) checkDeferred() error {
-	for _, d := range b.order {
-		m := d.m
-		fkOf := map[*Field]string{}
-		for _, mm := range append(b.modelsOf(), m) {
-			for _, r := range mm.rels {
-				for _, f := range r.FK {
-					fkOf[f] = mm.Name + "." + r.Name
-				}
+	fkOf := map[*Field]string{}
+	for _, mm := range b.modelsOf() {
+		for _, r := range mm.rels {
+			for _, f := range r.FK {
+				fkOf[f] = mm.Name + "." + r.Name
 			}
 		}
+	}
+	// Every model: a relationship of this build may use an earlier
+	// model's deferred column as its key.
+	for _, m := range b.modelsOf() {
 		for _, f := range m.fields {
 			if !f.Deferred {
 				continue

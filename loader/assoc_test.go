@@ -32,7 +32,7 @@ func TestCompositeManyToManySQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	r, _ := m.Relation("Stores")
-	s := newSelection(r.Target, r.Target.Table(), r, nil)
+	s := newSelection(r.Target, r.Target.Table(), r, nil, nil)
 	keys := keySet{n: 2, multi: [][]any{{"fr", "idf"}, {"de", "be"}}}
 	cs, err := core.Compile(postgres.Dialect, s.statement(&node{rel: r}, keys))
 	if err != nil {

@@ -66,6 +66,33 @@
 // the option's strategy (SelectIn("Tags") is SelectIn("BookTags.Tag"),
 // Joined("Tags") joins both), and the session fills the proxy from them.
 //
+// # Column options
+//
+// Column options choose the fields a query loads (SQLAlchemy's
+// load_only, defer, undefer, undefer_group), for the query's model or,
+// through a dotted path or as methods of a relationship option, for the
+// objects a relationship loads:
+//
+//	session.Query[Article](s).Options(loader.LoadOnly("Title"), loader.Undefer("Body"),
+//		loader.UndeferGroup("text"), loader.Defer("Summary"))
+//	session.Query[Author](s).Options(loader.SelectIn("Books").LoadOnly("Title"),
+//		loader.Joined("Publisher").Undefer("Logo"))
+//	session.Query[Author](s).Options(loader.SelectIn("Books"), loader.Defer("Books.Body"))
+//
+// Options apply in order to the model's default load (every field not
+// tagged deferred): LoadOnly keeps the named fields only, Defer drops
+// some, Undefer and UndeferGroup add deferred ones. Fields are Go or
+// column names, columns or computed fields (see package mapper). The
+// primary key and the keys of the model's relationships are always
+// loaded; deferring one is ErrKeyColumn. A dotted path must name a
+// relationship that an option of the query loads (ErrNotLoadedPath);
+// unknown fields and groups wrap mapper.ErrUnknownColumn. Plan.Fields
+// gives the fields a plan loads of its own model. A row whose object the
+// host holds leaves that object as it is, except that a host
+// implementing FillHost (the session) fills the deferred and computed
+// fields the object lacks from the row (see "Deferred columns" in
+// package session).
+//
 // # Concurrency
 //
 // The statements of one depth — sibling relationships, their IN-list

@@ -79,13 +79,13 @@ func (s *selection) applyMany(sel *core.SelectStmt) *core.SelectStmt {
 	// the derived table carries their values as columns jo0, jo1, …, and
 	// the outer query orders by those.
 	order := sel.OrderItems()
-	inner := sel.Columns(s.m.SelectColumns()...)
+	inner := sel.Columns(s.m.SelectList(s.table, s.fields)...)
 	for i, o := range order {
 		inner = inner.Columns(core.As(o.Expr(), "jo"+strconv.Itoa(i)))
 	}
 	d := inner.As(wrapAlias)
-	w := &selection{m: s.m, table: s.table}
-	for _, f := range s.m.Fields() {
+	w := &selection{m: s.m, table: s.table, fields: s.fields}
+	for _, f := range s.fields {
 		w.base = append(w.base, d.C(f.Column))
 	}
 	w.addJoins(-1, d.C, s.m, s.nodes())
@@ -185,11 +185,7 @@ func lateralJoin(j *joinSel, name string, owner func(string) core.Expr, om *mapp
 	r := j.n.rel
 	t := r.Target.Table().As(name + "t")
 	j.table = t
-	cols := make([]any, 0, len(r.Target.Fields()))
-	for _, f := range r.Target.Fields() {
-		cols = append(cols, t.C(f.Column))
-	}
-	sel := core.Select(cols...).From(t)
+	sel := core.Select(r.Target.SelectList(t, j.fields)...).From(t)
 	var where []core.Expr
 	if r.Kind == mapper.ManyToMany {
 		link, linkOn, on := manyToManyOn(r, name, tableCols(t), owner)

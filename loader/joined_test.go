@@ -83,7 +83,7 @@ func TestSelectInWithJoinedCollectionChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := p.nodes[0]
-	s := newSelection(books.Target, books.Target.Table(), books, n.children)
+	s := newSelection(books.Target, books.Target.Table(), books, nil, n.children)
 	if !s.many {
 		t.Fatal("selection does not know it joins a collection")
 	}

@@ -19,7 +19,7 @@ import (
 // wrapped in a derived table the collections join (see Joined). Run the
 // result with Run.
 func (p *Plan) Select(sel *core.SelectStmt) *core.SelectStmt {
-	s := newSelection(p.m, p.m.Table(), nil, p.nodes)
+	s := newSelection(p.m, p.m.Table(), nil, p.fields, p.nodes)
 	if s.many {
 		return s.applyMany(sel)
 	}
@@ -30,7 +30,7 @@ func (p *Plan) Select(sel *core.SelectStmt) *core.SelectStmt {
 // FilteredHost, in the ON clauses of the Joined relationships (the
 // criteria of the plan's own model are the caller's to add to sel).
 func (p *Plan) SelectContext(ctx context.Context, h Host, sel *core.SelectStmt) (*core.SelectStmt, error) {
-	s := newSelection(p.m, p.m.Table(), nil, p.nodes)
+	s := newSelection(p.m, p.m.Table(), nil, p.fields, p.nodes)
 	if err := s.filter(ctx, h, false); err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (p *Plan) Run(ctx context.Context, h Host, stmt core.Statement) ([]mapper.R
 	if end != nil {
 		defer end(ctx)
 	}
-	s := newSelection(p.m, p.m.Table(), nil, p.nodes)
+	s := newSelection(p.m, p.m.Table(), nil, p.fields, p.nodes)
 	r := &run{h: h, obs: observerOf(h), raise: p.raise}
 	var roots []mapper.Ref
 	dup := false // a row found its object in the session: roots may repeat
@@ -228,7 +228,7 @@ func (r *run) prepare(ctx context.Context, t *task) ([]core.Statement, error) {
 			joinedKids = append(joinedKids, c)
 		}
 	}
-	t.sel = newSelection(rel.Target, rel.Target.Table(), rel, joinedKids)
+	t.sel = newSelection(rel.Target, rel.Target.Table(), rel, t.n.fields, joinedKids)
 	t.res = t.sel.newResult()
 	if len(t.need) == 0 {
 		return nil, nil

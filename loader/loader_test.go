@@ -110,7 +110,7 @@ func TestStatementSQL(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := newSelection(c.rel.r.Target, c.rel.r.Target.Table(), c.rel.r, nil)
+			s := newSelection(c.rel.r.Target, c.rel.r.Target.Table(), c.rel.r, nil, nil)
 			cs, err := core.Compile(c.d, s.statement(c.rel.n, keys))
 			if err != nil {
 				t.Fatal(err)

@@ -43,6 +43,7 @@ const (
 	selectIn strategy = iota + 1
 	joined
 	raise
+	columns // column options only (columns.go)
 )
 
 func (s strategy) String() string {
@@ -64,6 +65,7 @@ type Option struct {
 	children []Option
 	limit    int
 	order    []string
+	cols     []colOp // column options (columns.go)
 }
 
 // SelectIn loads the relationship rel of every object the query returns
@@ -129,6 +131,8 @@ type node struct {
 	limit    int
 	orderF   []orderField
 	children []*node
+	colOps   []colOp         // column options for the target
+	fields   []*mapper.Field // the target's fields loaded; nil: its default
 }
 
 type orderField struct {
@@ -139,9 +143,15 @@ type orderField struct {
 // Plan is the compiled form of a query's options for one model: the
 // relationships to load, how, and in what order. It is immutable.
 type Plan struct {
-	m     *mapper.Model
-	nodes []*node
-	raise bool
+	m      *mapper.Model
+	nodes  []*node
+	raise  bool
+	fields []*mapper.Field // the roots' fields loaded; nil: the default
+	// While compiling: the node whose children are compiled (nil: the
+	// roots) and the column options met, resolved once every relationship
+	// option is (columns.go).
+	cur     *node
+	pending []pendingCols
 }
 
 // Raise reports whether the plan is in raise mode.
@@ -157,6 +167,9 @@ func Compile(m *mapper.Model, opts ...Option) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := p.compileColumns(); err != nil {
+		return nil, err
+	}
 	if err := checkJoined(m, p.nodes); err != nil {
 		return nil, err
 	}
@@ -167,6 +180,10 @@ func compileLevel(p *Plan, m *mapper.Model, into []*node, opts []Option) ([]*nod
 	for _, o := range opts {
 		if o.strategy == raise {
 			p.raise = true
+			continue
+		}
+		if o.strategy == columns {
+			p.pending = append(p.pending, pendingCols{at: p.cur, ops: o.cols})
 			continue
 		}
 		steps, lastFrom := expandProxies(m, strings.Split(o.path, "."))
@@ -207,8 +224,13 @@ func compileLevel(p *Plan, m *mapper.Model, into []*node, opts []Option) ([]*nod
 						n.orderF = append(n.orderF, orderField{f: f, desc: desc})
 					}
 				}
+				n.colOps = append(n.colOps, o.cols...)
 				var err error
-				if n.children, err = compileLevel(p, r.Target, n.children, o.children); err != nil {
+				up := p.cur
+				p.cur = n
+				n.children, err = compileLevel(p, r.Target, n.children, o.children)
+				p.cur = up
+				if err != nil {
 					return nil, err
 				}
 			}

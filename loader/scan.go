@@ -38,6 +38,10 @@ type part struct {
 	used bool           // a row scanned into the spare (zero it before the next)
 	got  mapper.Ref     // this row's object, zero when absent
 	new  bool           // got is the spare, published by this row
+	// canFill: the model has deferred or computed fields, which a held
+	// object may lack and this row bring (see FillHost); fill lists them.
+	canFill bool
+	fill    []int
 }
 
 // spare readies the spare object for a row: a new one, or the last row's
@@ -110,11 +114,11 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 	nk := len(s.keyCols)
 	parts := make([]part, 1+len(s.joins))
 	width := nk
-	parts[0] = part{m: s.m, fields: s.m.Fields(), col: width}
-	width += len(s.m.Fields())
+	parts[0] = part{m: s.m, fields: s.fields, col: width}
+	width += len(s.fields)
 	for i, j := range s.joins {
 		tm := j.n.rel.Target
-		pt := part{m: tm, fields: tm.Fields(), col: width, holds: make([]reflect.Value, len(tm.Fields()))}
+		pt := part{m: tm, fields: j.fields, col: width, holds: make([]reflect.Value, len(j.fields))}
 		for k, f := range pt.fields {
 			if kd := f.Type.Kind(); kd != reflect.Pointer && kd != reflect.Interface { // these take NULL as they are
 				pt.holds[k] = reflect.New(reflect.PointerTo(f.Type))
@@ -123,10 +127,12 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 		width += len(pt.fields)
 		parts[i+1] = pt
 	}
+	fh, _ := h.(FillHost)
 	for i := range parts {
 		for _, f := range parts[i].fields {
 			parts[i].hasRest = parts[i].hasRest || !f.PrimaryKey
 		}
+		parts[i].canFill = fh != nil && parts[i].hasRest && parts[i].m.HasDeferred()
 	}
 	keyHold := make([]reflect.Value, nk)
 	keyDest := make([]any, nk)
@@ -160,7 +166,7 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 		again := false
 		for i := range parts {
 			pt := &parts[i]
-			pt.got, pt.new = mapper.Ref{}, false
+			pt.got, pt.new, pt.fill = mapper.Ref{}, false, nil
 			if pt.holds != nil {
 				if !pt.present() {
 					continue
@@ -169,6 +175,10 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 			}
 			if q := h.Lookup(pt.m, pt.p); !q.IsNil() {
 				pt.got = q
+				if pt.canFill {
+					pt.fill = fh.Lacking(pt.m, q, pt.fields)
+					again = again || (split && len(pt.fill) > 0)
+				}
 				continue
 			}
 			pt.new = true
@@ -179,7 +189,7 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 			clear(dest)
 			for i := range parts {
 				pt := &parts[i]
-				if !pt.new {
+				if !pt.new && len(pt.fill) == 0 {
 					continue
 				}
 				for k, f := range pt.fields {
@@ -194,6 +204,14 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 		}
 		for i := range parts {
 			pt := &parts[i]
+			if len(pt.fill) > 0 {
+				if pt.holds != nil {
+					pt.store(false)
+				}
+				fh.Fill(pt.m, pt.got, pt.p, pt.fields, pt.fill)
+				pt.fill = nil
+				continue
+			}
 			if !pt.new {
 				continue
 			}

@@ -21,9 +21,10 @@ type selection struct {
 	keyT    []reflect.Type
 	keyK    []reflect.Kind // keyT's kinds
 	joins   []*joinSel
-	where   core.Expr // the host's criteria on table (relationship loads; see filter)
-	many    bool      // a joined collection: rows repeat their owners (joined.go)
-	base    []any     // the model's columns when not the table's (wrap)
+	where   core.Expr       // the host's criteria on table (relationship loads; see filter)
+	many    bool            // a joined collection: rows repeat their owners (joined.go)
+	base    []any           // the model's columns when not the table's (wrap)
+	fields  []*mapper.Field // the model's fields loaded (see columns.go)
 }
 
 // joinSel is one joined relationship.
@@ -40,6 +41,7 @@ type joinSel struct {
 	// criteria inside it, before its per-owner limit.
 	table   *core.Table
 	lateral func(criteria core.Expr)
+	fields  []*mapper.Field // the target's fields loaded
 }
 
 // result is what scanning a selection's rows gathered.
@@ -72,8 +74,11 @@ type joinResult struct {
 	members // a collection's targets per owner (joined.go)
 }
 
-func newSelection(m *mapper.Model, table *core.Table, rel *mapper.Relation, nodes []*node) *selection {
-	s := &selection{m: m, table: table, rel: rel}
+func newSelection(m *mapper.Model, table *core.Table, rel *mapper.Relation, fields []*mapper.Field, nodes []*node) *selection {
+	if fields == nil {
+		fields = m.LoadFields()
+	}
+	s := &selection{m: m, table: table, rel: rel, fields: fields}
 	if rel != nil {
 		var cols []*core.Column
 		switch rel.Kind {
@@ -113,7 +118,10 @@ func (s *selection) addJoins(parent int, owner func(string) core.Expr, om *mappe
 		r := n.rel
 		name := "j" + strconv.Itoa(len(s.joins)+1)
 		alias := r.Target.Table().As(name)
-		j := &joinSel{n: n, parent: parent, from: alias, col: tableCols(alias), table: alias}
+		j := &joinSel{n: n, parent: parent, from: alias, col: tableCols(alias), table: alias, fields: n.fields}
+		if j.fields == nil {
+			j.fields = r.Target.LoadFields()
+		}
 		var on []core.Expr
 		switch r.Kind {
 		case mapper.ManyToOne:
@@ -172,11 +180,15 @@ func (s *selection) filter(ctx context.Context, h Host, base bool) error {
 func (s *selection) items() []any {
 	base := s.base
 	if base == nil {
-		base = s.m.SelectColumns()
+		base = s.m.SelectList(s.table, s.fields)
 	}
 	out := append([]any(nil), base...)
 	for _, j := range s.joins {
-		for _, f := range j.n.rel.Target.Fields() {
+		if j.lateral == nil {
+			out = append(out, j.n.rel.Target.SelectList(j.table, j.fields)...)
+			continue
+		}
+		for _, f := range j.fields { // the LATERAL subquery names them
 			out = append(out, j.col(f.Column))
 		}
 	}

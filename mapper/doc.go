@@ -57,6 +57,10 @@
 //	                   set to 1 on insert, incremented and checked on update
 //	renamed_from:OLD   the column was named OLD: migrate.Autogenerate
 //	                   renames it instead of dropping and adding it
+//	deferred           left out of the model's loads (see "Deferred and
+//	deferred:G         computed fields"); G names a group loaded together
+//	computed           no column: a SQL expression given by the model's
+//	                   Computed method (takes deferred, nothing else)
 //
 // Table options go on a blank field: `_ struct{} athanor:",table:people,
 // bind:analytics,schema:app"`; a TableName() string method also names the
@@ -267,6 +271,53 @@
 // an any (map[string]any, []any, float64, string, bool), nil for NULL, on
 // every driver: Addr gives a sql.Scanner at the field that decodes the
 // text.
+//
+// # Deferred and computed fields
+//
+// A deferred column is in the table but not in the model's default load:
+// LoadFields, SelectColumns and SelectAll leave it out, and the session
+// loads it on request (loader.Undefer, loader.UndeferGroup,
+// Session.LoadFields; see package session). A primary-key column, a
+// version column and the key of a relationship cannot be deferred (loads
+// and flushes need them): registration fails with ErrBadTag.
+//
+// A computed field maps no column: its value is a SQL expression, read
+// with the row, never written, and usable in conditions and order terms.
+// SQL expressions depend on the dialect and name other models' tables,
+// so they are Go code, not tags: the model implements Computer, whose
+// Computed method returns each computed field's expression over t, the
+// table the load reads (the model's table or an alias of it: name t's
+// columns, never the model's table directly). It is called on first use,
+// when every model it names can be registered (TableOf):
+//
+//	type Author struct {
+//		ID        int64   `athanor:",pk"`
+//		First     string
+//		Last      string
+//		FullName  string  `athanor:",computed"`
+//		BookCount int64   `athanor:",computed,deferred:stats"`
+//		Books     []*Book `athanor:",backref:Author"`
+//	}
+//
+//	func (Author) Computed(t *core.Table, reg *mapper.Registry) (map[string]core.Expr, error) {
+//		books, err := mapper.TableOf[Book](reg)
+//		if err != nil {
+//			return nil, err
+//		}
+//		return map[string]core.Expr{
+//			"FullName": core.Concat(t.C("first"), core.Literal(" "), t.C("last")),
+//			"BookCount": core.Subquery(core.Select(core.Count(core.Star())).From(books).
+//				Where(core.Eq(books.C("author_id"), t.C("id")))),
+//		}, nil
+//	}
+//
+// A computed field without the method fails registration (ErrBadTag); a
+// field the method gives no expression for, or an error from it, fails
+// every statement selecting the field with an error naming the model and
+// field. A subquery over the model's own table must alias that table
+// (Table.As) so that it does not capture t. Computed fields are not in
+// Fields (the columns) but in Loadable, and Attr, Expr and SelectList
+// reach them by name.
 //
 // # Errors
 //

@@ -33,10 +33,6 @@ type Model struct {
 	byName    map[string]*Field
 	relByName map[string]*Relation
 	proxies   []*Proxy // association proxy fields (proxy.go)
-	// selectCols is the column list of a SELECT of the whole model.
-	selectCols []any
-	// selectAll is SELECT selectCols FROM table, built once.
-	selectAll *core.SelectStmt
 	// intKey is the index in fields of the key when it is one integer
 	// column, else -1.
 	intKey int
@@ -46,6 +42,11 @@ type Model struct {
 	snapPtrTyp unsafe.Pointer
 	// ptrTyp is the interface type word of *T (see Ref).
 	ptrTyp unsafe.Pointer
+	// computed fields (not columns) and the default load set, see
+	// deferred.go.
+	computed []*Field
+	reg      *Registry // set for models with computed fields
+	load     atomic.Pointer[loadSet]
 	// slots hold the per-model caches of other packages (see Slot).
 	slots [maxSlots]atomic.Value
 }
@@ -95,18 +96,20 @@ func (m *Model) C(name string) (*core.Column, error) {
 	return f.Col, nil
 }
 
-// SelectColumns is the select list of every mapped column, in Fields order.
-func (m *Model) SelectColumns() []any { return m.selectCols }
+// SelectColumns is the select list of a load of the model: every column
+// that is not deferred, then every computed field that is not deferred,
+// in LoadFields order.
+func (m *Model) SelectColumns() []any { return m.loadSet().cols }
 
 // IntKey returns the index in Fields of the primary key when it is a
 // single integer column (the common case, which identity maps key without
 // boxing), or -1.
 func (m *Model) IntKey() int { return m.intKey }
 
-// SelectAll is SELECT of every mapped column FROM the model's table, built
-// once: statements are immutable, so callers add to it (a WHERE, a LIMIT)
+// SelectAll is SELECT SelectColumns FROM the model's table, built once:
+// statements are immutable, so callers add to it (a WHERE, a LIMIT)
 // without copying the column list each time.
-func (m *Model) SelectAll() *core.SelectStmt { return m.selectAll }
+func (m *Model) SelectAll() *core.SelectStmt { return m.loadSet().all }
 
 // Field is one mapped column of a model, with the field's offset so values
 // are read and written without reflection lookups by name.
@@ -131,6 +134,14 @@ type Field struct {
 	// RenamedFrom is the column's former name (tag renamed_from:), a
 	// hint for schema migrations; empty if none.
 	RenamedFrom string
+	// Deferred: the field is loaded only on request (tag deferred or
+	// deferred:group; see deferred.go); Group is its group, or "".
+	// Computed: the field holds a SQL expression, not a column (Col is
+	// nil; see Model.Expr).
+	Deferred bool
+	Group    string
+	Computed bool
+	lpos     int // index in Model.Loadable
 
 	offset uintptr
 	ptr    bool // Type is a pointer: nil is NULL

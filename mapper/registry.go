@@ -180,6 +180,9 @@ func (r *Registry) Register(t reflect.Type) (*Model, error) {
 	if err := b.resolveProxies(); err != nil {
 		return nil, err
 	}
+	if err := b.checkDeferred(); err != nil {
+		return nil, err
+	}
 	for _, d := range b.order {
 		r.byType[d.m.Type] = d.m
 		r.byTable[d.m.table.FullName()] = d.m
@@ -402,6 +405,12 @@ func (b *build) fields(d *draft, t reflect.Type, index []int, base uintptr) erro
 			m.relByName[sf.Name] = rel
 			continue
 		}
+		if tg.flags["computed"] {
+			if err := b.computed(d, sf, tg, raw, idx, base); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := b.column(d, sf, tg, raw, idx, base); err != nil {
 			return err
 		}
@@ -461,6 +470,7 @@ func (b *build) column(d *draft, sf reflect.StructField, tg tag, raw string, idx
 	f := &Field{Name: sf.Name, Column: name, Type: ft, Index: idx, PrimaryKey: pk, Nullable: nullable,
 		offset: base + sf.Offset, ptr: ft.Kind() == reflect.Pointer, eq: equalFunc(ft)}
 	f.plan()
+	f.deferTag(tg)
 	if tg.flags["autoincrement"] {
 		if !pk || !isInt {
 			return fieldError(m.Name, sf.Name, raw, ErrBadTag, "autoincrement needs an integer primary key")
@@ -633,12 +643,10 @@ func (b *build) tables() error {
 			}
 		}
 		m.table = t
-		m.selectCols = make([]any, len(m.fields))
-		for i, f := range m.fields {
+		for _, f := range m.fields {
 			f.Col = t.C(f.Column)
-			m.selectCols[i] = f.Col
 		}
-		m.selectAll = core.Select(m.selectCols...).From(t)
+		m.initLoad()
 		m.snapPlan()
 		m.ptrTyp = typeWord(reflect.New(m.Type).Interface())
 		m.intKey = -1

@@ -41,7 +41,12 @@ func (b *bulk) column(c *core.Column) int {
 	return -1
 }
 
-func (b *bulk) known(c *core.Column) bool { return b.column(c) >= 0 }
+// known reports a column evaluable in memory: a deferred one is not, as
+// a held object may lack it (its snapshot holds a zero value).
+func (b *bulk) known(c *core.Column) bool {
+	i := b.column(c)
+	return i >= 0 && !b.m.Fields()[i].Deferred
+}
 
 // evaluable reports whether the criteria and assignments can be
 // evaluated in memory, whatever the values.

@@ -241,7 +241,7 @@
 // object the identity map held. It runs after the statement, or after
 // all the loads of a query with loader options or of a Load, so a
 // listener sees the relationships loaded with the object. OnRefresh gets
-// each object Refresh reloads. Listeners run under the session's locks: they
+// each object Refresh reloads, and each LoadFields fills. Listeners run under the session's locks: they
 // may change the object they are given and call StateOf (BeforeFlush
 // listeners Add and Delete), but must not run statements through the
 // session. A session without Events does no work for them.
@@ -368,6 +368,70 @@
 // ErrOrderThroughToMany, naming the relationship (recognised for a
 // column, a path, or core.Asc/Desc of a column; inside other expressions
 // the server reports the unknown alias).
+//
+// # Deferred columns
+//
+// A column tagged deferred (or deferred:group) is left out of the
+// model's loads (see package mapper): large TEXT, JSON or BLOB columns
+// are read only on request, per query with loader.Undefer,
+// loader.UndeferGroup or loader.LoadOnly (which may also leave out other
+// columns; see package loader), or afterwards with LoadFields:
+//
+//	arts, err := session.Query[Article](s).All(ctx)  // no Body
+//	err = s.LoadFields(ctx, arts[0], "Body")         // every held Article lacking it
+//
+// Go cannot intercept field access, and a field a load left out holds its
+// zero value. The flush writes only the fields that differ from the
+// object's snapshot, and the snapshot of an unloaded field is that zero
+// value, so:
+//
+//   - an unloaded field is never written back: a flush after a change to
+//     another field sends only that field;
+//   - a non-zero value the caller assigns to an unloaded field is a
+//     change, written by the next flush;
+//   - setting an unloaded field to its zero value writes nothing: to
+//     empty the column, LoadFields it first (a loaded field set to zero is
+//     a change), or use a bulk UPDATE.
+//
+// LoadFields reads the named fields, by key, for the object and every
+// persistent object of its type in the session that lacks one of them
+// (holds its zero value, unchanged since the load), in IN lists of at
+// most loader.ChunkSize keys; a value the caller set is kept. The values
+// it reads become the snapshot, so they are not written back, and the
+// OnRefresh listeners run for each object it filled. A query
+// with relationship or column options (see package loader) whose row
+// brings a deferred or computed field that an object the session holds
+// lacks fills it in the same way (SQLAlchemy populates unloaded
+// attributes from a later load); its other fields, and a value the caller
+// set, are left as they are. A query without options selects no
+// deferred field. Refresh rereads the default columns
+// and the deferred ones the object holds a value in; the others stay
+// unloaded. Attach and Merge take a deferred field holding its zero value
+// as not loaded: Attach does not write it, and Merge does not copy it.
+// Streams and keyset pages load as All does, column options included;
+// a keyset page ordered by a deferred column needs it loaded
+// (loader.Undefer), since cursors take their values from the objects
+// (ErrKeysetOrder otherwise). Statement shows the column options.
+// A bulk UPDATE or DELETE whose criteria name a deferred column is not
+// evaluated on the held objects, which may lack it: SyncAuto fetches the
+// matched keys instead, and SyncEvaluate fails with core.ErrNotEvaluable.
+//
+// # Computed attributes
+//
+// A field tagged computed holds a SQL expression the model's Computed
+// method gives (mapper.Computer): loaded with the row (unless also
+// deferred), never written by a flush, and usable by name in Filter and
+// OrderBy, or as an expression through E (C gives columns only):
+//
+//	q := session.Query[Author](s)
+//	authors, err := q.Filter("FullName", "Ada Lovelace").OrderBy("-BookCount").All(ctx)
+//	n, err := q.Where(core.Gt(q.E("BookCount"), 2)).Count(ctx)
+//
+// Relationship loads (SelectIn, Joined) compute the fields of the
+// objects they load over the table or alias they load from, and a Join
+// gives the joined model's computed fields by path ("Author.FullName").
+// A computed field left out of a load (deferred) is read by LoadFields
+// or loader.Undefer like a deferred column.
 //
 // # Keyset pagination
 //

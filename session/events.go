@@ -157,7 +157,8 @@ func OnLoad[T any](ev *Events, fn func(ctx context.Context, s *Session, obj *T))
 	ev.anyLoad = true
 }
 
-// OnRefresh registers fn to run for each *T that Refresh has reloaded.
+// OnRefresh registers fn to run for each *T that Refresh has reloaded,
+// or LoadFields has filled fields of.
 func OnRefresh[T any](ev *Events, fn func(ctx context.Context, s *Session, obj *T)) {
 	me := modelOf[T](ev)
 	me.refresh = append(me.refresh, func(ctx context.Context, s *Session, obj any) { fn(ctx, s, obj.(*T)) })

@@ -401,7 +401,7 @@ func appendChanged(out []int, e *entry) []int {
 			continue
 		}
 		if e.snap == nil {
-			if !f.PrimaryKey {
+			if !f.PrimaryKey && !(f.Deferred && f.IsZero(e.p)) { // see deferred.go
 				out = append(out, i)
 			}
 			continue

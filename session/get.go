@@ -190,7 +190,7 @@ func (lr *loadRun) release() {
 
 func (lr *loadRun) scan(rows *engine.Rows) error {
 	s, m := lr.s, lr.m
-	fields := m.Fields()
+	fields := m.LoadFields()
 	lr.dest = slices.Grow(lr.dest[:0], len(fields))[:len(fields)]
 	for rows.Next() {
 		p := m.Ref(lr.objs.Next())
@@ -250,11 +250,11 @@ func (s *Session) reread(ctx context.Context, e *entry, lock func(*core.SelectSt
 	for i, f := range m.PrimaryKey() {
 		preds = append(preds, core.Eq(f.Col, keyValue(e, i)))
 	}
-	stmt := m.SelectAll().Where(preds...)
+	fields := rereadFields(m, p)
+	stmt := core.Select(m.SelectList(m.Table(), fields)...).From(m.Table()).Where(preds...)
 	if lock != nil {
 		stmt = lock(stmt)
 	}
-	fields := m.Fields()
 	found := false
 	err := s.query(ctx, stmt, func(rows *engine.Rows) error {
 		dest := make([]any, len(fields))
@@ -317,8 +317,8 @@ func Merge[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
 		return nil, fmt.Errorf("session: merge %s: version %v, the session's is %v: %w", m.Name, v.Value(p), v.Value(cp), athanor.ErrStaleObject)
 	}
 	for _, f := range m.Fields() {
-		if f.Version {
-			continue // the session's to check and bump
+		if f.Version || f.Deferred && f.IsZero(p) {
+			continue // the session's to check and bump; a deferred field obj lacks
 		}
 		if err := f.Set(cp, f.Value(p)); err != nil {
 			return nil, fmt.Errorf("session: merge %s: %w", m.Name, err)

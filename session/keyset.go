@@ -141,6 +141,9 @@ func (q *QueryOf[T]) keysetKeys() ([]keysetKey, error) {
 				return nil, fmt.Errorf("order by %s: model %s has no column %q: %w", c.Name, q.m.Name, c.Name, mapper.ErrUnknownColumn)
 			}
 			k.field, k.name, k.nullable = f, f.Name, f.Nullable
+			if f.Deferred && !q.loadsField(f) { // cursors take own values from the objects
+				return nil, fmt.Errorf("order by deferred field %s.%s: not loaded (loader.Undefer it): %w", q.m.Name, f.Name, ErrKeysetOrder)
+			}
 		} else {
 			for i := range q.joins {
 				j := &q.joins[i]

@@ -73,7 +73,7 @@ func (q *QueryOf[T]) Filter(field string, value any) *QueryOf[T] {
 	if q.m == nil {
 		return q
 	}
-	c, _, err := q.column(field)
+	c, _, err := q.attr(field)
 	if err != nil {
 		return q.fail(fmt.Errorf("session: query %s: filter: %w", q.m.Name, err))
 	}
@@ -108,7 +108,7 @@ func (q *QueryOf[T]) OrderBy(items ...any) *QueryOf[T] {
 			continue
 		}
 		desc := strings.HasPrefix(name, "-")
-		c, j, err := q.column(strings.TrimPrefix(name, "-"))
+		c, j, err := q.attr(strings.TrimPrefix(name, "-"))
 		if err != nil {
 			return q.fail(fmt.Errorf("session: query %s: order by: %w", q.m.Name, err))
 		}
@@ -155,7 +155,11 @@ func (q *QueryOf[T]) StatementContext(ctx context.Context) (*core.SelectStmt, er
 	if err != nil {
 		return nil, err
 	}
-	return q.applyLock(q.base(q.m.SelectAll(), true)), nil
+	plan, err := q.plan()
+	if err != nil {
+		return nil, err
+	}
+	return q.applyLock(q.base(q.selectAll(plan), true)), nil
 }
 
 func (q *QueryOf[T]) prepare(ctx context.Context, stmt core.Statement) error {

@@ -123,7 +123,7 @@ func (st *stream[T]) run(ctx context.Context, yield func(*T, error) bool) error 
 		return err
 	}
 	st.plan = plan
-	stmt := q.base(q.m.SelectAll(), true)
+	stmt := q.base(q.selectAll(plan), true)
 	if err := q.prepare(ctx, stmt); err != nil { // compiles, autoflushes once
 		return err
 	}
@@ -175,7 +175,10 @@ func (st *stream[T]) single(ctx context.Context, stmt *core.SelectStmt) error {
 // scan reads one row into a new object.
 func (st *stream[T]) scan(rows *engine.Rows) error {
 	m := st.q.m
-	fields := m.Fields()
+	fields := st.plan.Fields()
+	if fields == nil {
+		fields = m.LoadFields()
+	}
 	if st.dest == nil {
 		st.dest = make([]any, len(fields))
 	}
@@ -259,7 +262,7 @@ func (st *stream[T]) pages(ctx context.Context, root Tx) error {
 		if remaining > 0 {
 			size = min(size, remaining)
 		}
-		sel := q.base(q.m.SelectAll(), false)
+		sel := q.base(q.selectAll(st.plan), false)
 		if st.last != nil {
 			sel = sel.Where(keysetAfter(keys, st.last))
 		}

@@ -39,6 +39,7 @@ func questions() []question {
 	all = append(all, edgeQuestions()...)
 	all = append(all, moreQuestions()...)
 	all = append(all, m2mQuestions()...)
+	all = append(all, computedQuestions()...)
 	all = append(all, scanQuestions()...)
 	all = append(all, keysetQuestions()...)
 	all = append(all, criteriaQuestions()...)

@@ -85,12 +85,16 @@ func (t engineTx) Commit(ctx context.Context) (router.Token, error) {
 func (t engineTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }
 
 // Router adapts a router as a session backend: reads go to replicas (and
-// honour the session's causal token), flushes run in a transaction on the
-// primary of the default bind group, and after Commit the session's Token
-// is the causal token of its commits.
-func Router(r *router.Router) Backend { return routerBackend{r} }
+// honour the session's causal token), the session's transaction runs on
+// the primary of each bind group it uses, one transaction per group (see
+// "Several bind groups" in the package doc), and after Commit the
+// session's Token is the causal token of its commits.
+func Router(r *router.Router) Backend { return routerBackend{r: r} }
 
-type routerBackend struct{ r *router.Router }
+type routerBackend struct {
+	r    *router.Router
+	conf *groupConf // set by New; nil: a single group, no token
+}
 
 func (b routerBackend) Dialect() core.Dialect { return b.r.Dialect() }
 func (b routerBackend) Query(ctx context.Context, s core.Statement) (*engine.Rows, error) {
@@ -108,12 +112,18 @@ func (b routerBackend) Exec(ctx context.Context, s core.Statement) (engine.Resul
 func (b routerBackend) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.BatchResult, error) {
 	return b.r.Batch(ctx, stmts...)
 }
+
+// Begin returns the session's transaction over the router: no statement
+// is sent until the transaction first runs one in a group (groups.go).
 func (b routerBackend) Begin(ctx context.Context, opts engine.TxOptions) (Tx, error) {
-	tx, err := b.r.Begin(ctx, opts)
-	if err != nil {
-		return nil, err
+	conf := b.conf
+	if conf == nil {
+		conf = &groupConf{}
+		if d := b.r.Dialect(); d != nil {
+			conf.feat = d.Features()
+		}
 	}
-	return routerTx{tx}, nil
+	return newGroupTx(ctx, b.r, conf, opts), nil
 }
 
 // commitToken is the token of a write stmt just committed outside a

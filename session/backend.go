@@ -136,6 +136,19 @@ func (b routerBackend) commitToken(ctx context.Context, stmt core.Statement) rou
 	return g.CommitToken(ctx)
 }
 
+// checkGroup refuses a one-statement flush (see autoTx) to a group whose
+// dialect the session's statements are not built for.
+func (b routerBackend) checkGroup(stmt core.Statement) error {
+	if b.conf == nil {
+		return nil
+	}
+	g, err := b.r.GroupFor(stmt)
+	if err != nil {
+		return err
+	}
+	return checkDialect(g, b.conf.feat)
+}
+
 // tokenSource is a Backend whose autocommit writes yield causal tokens.
 type tokenSource interface {
 	commitToken(ctx context.Context, stmt core.Statement) router.Token
@@ -150,10 +163,20 @@ type autoTx struct {
 }
 
 func (t *autoTx) QueryFunc(ctx context.Context, s core.Statement, fn func(*engine.Rows) error) error {
+	if rb, ok := t.b.(routerBackend); ok {
+		if err := rb.checkGroup(s); err != nil {
+			return err
+		}
+	}
 	t.last = s
 	return t.b.QueryFunc(ctx, s, fn)
 }
 func (t *autoTx) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
+	if rb, ok := t.b.(routerBackend); ok {
+		if err := rb.checkGroup(s); err != nil {
+			return engine.Result{}, err
+		}
+	}
 	t.last = s
 	return t.b.Exec(ctx, s)
 }

@@ -197,8 +197,10 @@
 // transaction (Get, queries, Load, QueryFunc, locking reads) run in the
 // transaction of their table's group, so they see its uncommitted
 // writes, and begin it if it is not open yet. The session's statements
-// are built for one dialect, the default group's: a group whose
-// primary's dialect has other core.Features is refused when first used.
+// are built for one dialect, the default group's: a statement for a group
+// whose primary's dialect has other core.Features is refused before it
+// is sent (so two groups of one server kind work; PostgreSQL with MariaDB
+// does not).
 //
 // Committing several groups is not atomic: there is no two-phase commit.
 // Commit commits the groups one after another, in a documented order:

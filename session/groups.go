@@ -151,8 +151,8 @@ func (t *groupTx) route(ctx context.Context, stmt core.Statement) (*router.Tx, e
 				return nil, err
 			}
 		}
-		if f := g.Primary().Dialect().Features(); f != t.conf.feat {
-			return nil, fmt.Errorf("session: bind group %q: its dialect's features differ from the default group's, which the session's statements are built for", g.Name())
+		if err := checkDialect(g, t.conf.feat); err != nil {
+			return nil, err
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err // nothing begun for a statement that cannot run
@@ -173,6 +173,15 @@ func (t *groupTx) route(ctx context.Context, stmt core.Statement) (*router.Tx, e
 		gs.wrt = t.wseq
 	}
 	return gs.top(), nil
+}
+
+// checkDialect refuses a group whose primary's dialect has other
+// features than feat, those the session builds its statements for.
+func checkDialect(g *router.Group, feat core.Features) error {
+	if g.Primary().Dialect().Features() != feat {
+		return fmt.Errorf("session: bind group %q: its dialect's features differ from the default group's, which the session's statements are built for", g.Name())
+	}
+	return nil
 }
 
 // refuse is ErrMultiGroup when another open group has been written.

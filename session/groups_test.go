@@ -593,3 +593,53 @@ func TestMultiGroupRefusesOtherDialect(t *testing.T) {
 		})
 	}
 }
+
+// A cycle of models across groups is refused as any cycle is, naming the
+// models, before anything is sent.
+type MgCycA struct {
+	_   struct{} `athanor:",table:mg_cyc_a,bind:users"`
+	ID  int64
+	BID *int64
+	B   *MgCycB
+}
+
+type MgCycB struct {
+	_   struct{} `athanor:",table:mg_cyc_b,bind:orders"`
+	ID  int64
+	AID *int64
+	A   *MgCycA
+}
+
+func TestMultiGroupCycleRefused(t *testing.T) {
+	ctx := context.Background()
+	reg := mapper.NewRegistry()
+	if _, err := mapper.RegisterIn[MgCycA](reg); err != nil {
+		t.Fatal(err)
+	}
+	var groups []router.GroupConfig
+	for _, name := range []string{"users", "orders"} {
+		db, err := engine.Open(ctx, "sqlite://"+testdb.SQLite(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups = append(groups, router.GroupConfig{Name: name, Primary: db})
+	}
+	r, err := router.New(router.Config{Groups: groups, Binds: reg.Binds()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	s := session.New(r, session.Options{Registry: reg, MultiGroup: true})
+	t.Cleanup(func() { s.Close(ctx) })
+	a := &MgCycA{B: &MgCycB{}}
+	if err := s.Add(a, a.B); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Commit(ctx)
+	if err == nil || !strings.Contains(err.Error(), "cycle") || !strings.Contains(err.Error(), "MgCycA") {
+		t.Fatalf("commit of a cycle across groups: %v, want the cycle named", err)
+	}
+	if st := s.StateOf(a); st != session.Pending {
+		t.Fatalf("object is %v after the refusal, want pending", st)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/internal/testdb"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/router"
 	"github.com/athanor-orm/athanor/session"
@@ -184,6 +185,17 @@ func TestMultiGroupCommitsBoth(t *testing.T) {
 		}
 		if m.name != "sqlite" {
 			wantGroups(t, "token groups", sorted(s.Token().Groups()), []string{"orders", "users"})
+		}
+		// A new session, carrying the token, loads the relationship
+		// across the groups.
+		s2 := session.New(m.r, session.Options{Registry: m.reg, Token: s.Token()})
+		t.Cleanup(func() { s2.Close(ctx) })
+		us, err := session.Query[MgUser](s2).Options(loader.SelectIn("Orders")).All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(us) != 1 || len(us[0].Orders) != 2 {
+			t.Fatalf("loaded %d users with %v orders, want 1 with 2", len(us), us)
 		}
 	})
 }

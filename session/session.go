@@ -404,6 +404,12 @@ func (s *Session) readCtx(ctx context.Context) context.Context {
 //
 // Savepoints still open (see Begin) are released into the transaction
 // before it commits.
+//
+// Over a router, a transaction that wrote to several bind groups
+// (Options.MultiGroup) commits them one after another; when a COMMIT
+// fails after another group committed, Commit returns a
+// *PartialCommitError saying which groups committed and which did not
+// (see "Several bind groups" in the package doc).
 func (s *Session) Commit(ctx context.Context) error {
 	if err := engine.CheckContext(ctx); err != nil {
 		return err

@@ -109,12 +109,55 @@ func (b routerBackend) QueryFunc(ctx context.Context, s core.Statement, fn func(
 func (b routerBackend) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
 	return b.r.Exec(ctx, s)
 }
+
+// Batch runs a batch of one bind group through the router. Statements of
+// several groups (a load of relationships whose models are bound to
+// different groups) run as one batch per group; see splitBatch.
 func (b routerBackend) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.BatchResult, error) {
+	var first *router.Group
+	for i, st := range stmts {
+		g, err := b.r.GroupFor(st)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			first = g
+		} else if g != first {
+			return b.splitBatch(ctx, stmts)
+		}
+	}
 	return b.r.Batch(ctx, stmts...)
 }
 
-// Begin returns the session's transaction over the router: no statement
-// is sent until the transaction first runs one in a group (groups.go).
+// splitBatch runs one batch per bind group, in the order the groups
+// first appear; the results keep the statements' order.
+func (b routerBackend) splitBatch(ctx context.Context, stmts []core.Statement) ([]engine.BatchResult, error) {
+	var order []*router.Group
+	idx := map[*router.Group][]int{}
+	for i, st := range stmts {
+		g, _ := b.r.GroupFor(st) // Batch checked every statement
+		if _, ok := idx[g]; !ok {
+			order = append(order, g)
+		}
+		idx[g] = append(idx[g], i)
+	}
+	out := make([]engine.BatchResult, len(stmts))
+	for _, g := range order {
+		sub := make([]core.Statement, len(idx[g]))
+		for j, i := range idx[g] {
+			sub[j] = stmts[i]
+		}
+		res, err := b.r.Batch(ctx, sub...)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range idx[g] {
+			out[i] = res[j]
+		}
+	}
+	return out, nil
+}
+
 func (b routerBackend) Begin(ctx context.Context, opts engine.TxOptions) (Tx, error) {
 	conf := b.conf
 	if conf == nil {

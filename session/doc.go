@@ -196,7 +196,9 @@
 // refused by the flush whether or not it crosses groups. Reads in the
 // transaction (Get, queries, Load, QueryFunc, locking reads) run in the
 // transaction of their table's group, so they see its uncommitted
-// writes, and begin it if it is not open yet. The session's statements
+// writes, and begin it if it is not open yet; outside a transaction, a
+// relationship load whose statements span groups runs as one batch per
+// group. The session's statements
 // are built for one dialect, the default group's: a statement for a group
 // whose primary's dialect has other core.Features is refused before it
 // is sent (so two groups of one server kind work; PostgreSQL with MariaDB

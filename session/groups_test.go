@@ -24,6 +24,15 @@ type MgUser struct {
 	ID     int64
 	Name   string `athanor:",size:100"`
 	Orders []*MgOrder
+	Notes  []*MgNote `athanor:",fk:user_id"`
+}
+
+// MgNote is in the users group, with its user.
+type MgNote struct {
+	_      struct{} `athanor:",table:mg_notes,bind:users"`
+	ID     int64
+	UserID int64
+	Text   string `athanor:",size:100"`
 }
 
 type MgOrder struct {
@@ -72,7 +81,8 @@ func eachGroupPair(t *testing.T, f func(t *testing.T, m mgSetup)) {
 			switch kind {
 			case "postgres":
 				clusters = [2]testdb.Cluster{testdb.PG(t), testdb.PG(t)}
-				ddl[0] = []string{`CREATE TABLE mg_users (id BIGSERIAL PRIMARY KEY, name VARCHAR(100) NOT NULL)`}
+				ddl[0] = []string{`CREATE TABLE mg_users (id BIGSERIAL PRIMARY KEY, name VARCHAR(100) NOT NULL)`,
+					`CREATE TABLE mg_notes (id BIGSERIAL PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES mg_users (id), text VARCHAR(100) NOT NULL)`}
 				ddl[1] = []string{`CREATE TABLE mg_refs (id BIGINT PRIMARY KEY)`,
 					`CREATE TABLE mg_orders (id BIGSERIAL PRIMARY KEY, user_id BIGINT NOT NULL, item VARCHAR(100) NOT NULL,
 						ref_id BIGINT NULL REFERENCES mg_refs (id) DEFERRABLE INITIALLY DEFERRED)`}
@@ -80,13 +90,15 @@ func eachGroupPair(t *testing.T, f func(t *testing.T, m mgSetup)) {
 				m.backendID, m.kill = "SELECT pg_backend_pid()", "SELECT pg_terminate_backend(?)"
 			case "mariadb":
 				clusters = [2]testdb.Cluster{testdb.MySQL(t), testdb.MySQL(t)}
-				ddl[0] = []string{`CREATE TABLE mg_users (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL)`}
+				ddl[0] = []string{`CREATE TABLE mg_users (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL)`,
+					`CREATE TABLE mg_notes (id BIGINT AUTO_INCREMENT PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES mg_users (id), text VARCHAR(100) NOT NULL)`}
 				ddl[1] = []string{`CREATE TABLE mg_orders (id BIGINT AUTO_INCREMENT PRIMARY KEY, user_id BIGINT NOT NULL,
 					item VARCHAR(100) NOT NULL, ref_id BIGINT NULL)`}
 				m.backendID, m.kill = "SELECT CONNECTION_ID()", "KILL ?"
 			default:
 				clusters = [2]testdb.Cluster{{}, {}}
-				ddl[0] = []string{`CREATE TABLE mg_users (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL)`}
+				ddl[0] = []string{`CREATE TABLE mg_users (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL)`,
+					`CREATE TABLE mg_notes (id INTEGER PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES mg_users (id), text VARCHAR(100) NOT NULL)`}
 				ddl[1] = []string{`CREATE TABLE mg_refs (id INTEGER PRIMARY KEY)`,
 					`CREATE TABLE mg_orders (id INTEGER PRIMARY KEY, user_id BIGINT NOT NULL, item VARCHAR(100) NOT NULL,
 						ref_id BIGINT NULL REFERENCES mg_refs (id) DEFERRABLE INITIALLY DEFERRED)`}
@@ -162,6 +174,7 @@ func TestMultiGroupCommitsBoth(t *testing.T) {
 		o1 := &MgOrder{Item: "lamp", User: u}
 		o2 := &MgOrder{Item: "desk"}
 		u.Orders = []*MgOrder{o1, o2}
+		u.Notes = []*MgNote{{Text: "vip"}}
 		if err := s.Add(u); err != nil {
 			t.Fatal(err)
 		}
@@ -186,16 +199,16 @@ func TestMultiGroupCommitsBoth(t *testing.T) {
 		if m.name != "sqlite" {
 			wantGroups(t, "token groups", sorted(s.Token().Groups()), []string{"orders", "users"})
 		}
-		// A new session, carrying the token, loads the relationship
-		// across the groups.
+		// A new session, carrying the token, loads relationships within
+		// and across the groups in one batch.
 		s2 := session.New(m.r, session.Options{Registry: m.reg, Token: s.Token()})
 		t.Cleanup(func() { s2.Close(ctx) })
-		us, err := session.Query[MgUser](s2).Options(loader.SelectIn("Orders")).All(ctx)
+		us, err := session.Query[MgUser](s2).Options(loader.SelectIn("Orders"), loader.SelectIn("Notes")).All(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(us) != 1 || len(us[0].Orders) != 2 {
-			t.Fatalf("loaded %d users with %v orders, want 1 with 2", len(us), us)
+		if len(us) != 1 || len(us[0].Orders) != 2 || len(us[0].Notes) != 1 {
+			t.Fatalf("loaded %d users, want 1 with 2 orders and 1 note", len(us))
 		}
 	})
 }

@@ -198,19 +198,19 @@
 // transaction of their table's group, so they see its uncommitted
 // writes, and begin it if it is not open yet; outside a transaction, a
 // relationship load whose statements span groups runs as one batch per
-// group. The session's statements
-// are built for one dialect, the default group's: a statement for a group
-// whose primary's dialect has other core.Features is refused before it
-// is sent (so two groups of one server kind work; PostgreSQL with MariaDB
-// does not).
+// group. The session's statements are built for one dialect, the default
+// group's: a statement for a group whose primary's dialect has other
+// core.Features is refused before it is sent (so two groups of one server
+// kind work; PostgreSQL with MariaDB does not).
 //
 // Committing several groups is not atomic: there is no two-phase commit.
 // Commit commits the groups one after another, in a documented order:
 // the groups the transaction only read first (in the order begun; their
 // failure costs no write), then those it wrote, in the order they were
-// first written. The flush writes parents before children, so a parent's
-// group commits before its children's, and a failure leaves no committed
-// row referring to one that was not. When a COMMIT fails before any
+// first written. The flush writes parents before children, so when the
+// rows come from one flush a parent's group commits before its
+// children's, and a failure leaves no committed row referring to one
+// that was not (across several flushes the first write decides). When a COMMIT fails before any
 // written group committed, the other groups are rolled back and the error
 // is that of a single transaction's failed commit. When it fails after
 // one did, Commit returns a *PartialCommitError (match it with
@@ -223,8 +223,8 @@
 // COMMIT, and every group after it), whose objects are restored as after
 // a failed commit: inserted ones pending again (ones only reached by a
 // cascade transient, found again by the next flush's cascade), changed
-// and deleted ones with their changes pending. Committing again writes
-// what the rolled-back groups held, and nothing twice.
+// ones with their changes pending. Committing again writes what the
+// rolled-back groups held, and nothing twice.
 //
 // Because a partial commit cannot be undone, writing to a second group is
 // opt-in: Options.MultiGroup. Without it (the default) a statement that
@@ -232,8 +232,8 @@
 // fails with ErrMultiGroup (which matches router.ErrCrossGroup) before it
 // is sent, and the flush is rolled back as on any error; once the
 // transaction has begun in a group, plain reads of other groups go
-// through the router as outside a transaction. A
-// transaction in any single group, the default one or not, commits as one.
+// through the router as outside a transaction. A transaction in any
+// single group, the default one or not, commits as one.
 // SQLAlchemy's Session commits several binds in order by default; this
 // session asks for the choice to be made, since the failure it allows
 // needs handling (a *PartialCommitError) that code written for one

@@ -24,17 +24,18 @@ import (
 // router.ErrCrossGroup.
 var ErrMultiGroup = fmt.Errorf("session: transaction writes to more than one bind group (set Options.MultiGroup to commit each group's transaction in turn): %w", router.ErrCrossGroup)
 
-// PartialCommitError reports a commit over several bind groups that
-// committed some of them and not the others: a group's COMMIT failed
-// after the groups before it in the commit order had committed. Their
-// writes are durable (and Token covers them; the session's token
-// includes it); the failed group's are not, or are of unknown outcome;
-// the groups after it were rolled back.
+// PartialCommitError reports a commit over several written bind groups
+// that did not end alike: a group's COMMIT failed after written groups
+// before it in the commit order had committed, or its outcome is unknown
+// while written groups after it were rolled back. The committed groups'
+// writes are durable (Token covers them; the session's token includes
+// it); the failed group's are not, or are of unknown outcome; the
+// written groups after it were rolled back.
 type PartialCommitError struct {
 	// Committed lists the groups that committed, in commit order.
 	Committed []string
 	// RolledBack lists the groups rolled back: the failed one when its
-	// COMMIT was refused, and every group after it.
+	// COMMIT was refused, and every written group after it.
 	RolledBack []string
 	// Unknown lists the group whose COMMIT was sent and its answer lost
 	// (Err matches athanor.ErrOutcomeUnknown); empty otherwise.

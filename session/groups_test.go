@@ -668,3 +668,50 @@ func TestMultiGroupCycleRefused(t *testing.T) {
 		t.Fatalf("object is %v after the refusal, want pending", st)
 	}
 }
+
+// Reads from many goroutines in one multi-group transaction begin each
+// group's transaction once and all see its writes (run with -race).
+func TestMultiGroupConcurrentReads(t *testing.T) {
+	eachGroupPair(t, func(t *testing.T, m mgSetup) {
+		ctx := context.Background()
+		s := m.newSession(t, true)
+		if _, err := s.Begin(ctx); err != nil {
+			t.Fatal(err)
+		}
+		u := &MgUser{Name: "ada", Orders: []*MgOrder{{Item: "lamp"}}}
+		if err := s.Add(u); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 16)
+		for i := range 16 {
+			go func() {
+				var err error
+				if i%2 == 0 {
+					var us []*MgUser
+					us, err = session.Query[MgUser](s).All(ctx)
+					if err == nil && len(us) != 1 {
+						err = errors.New("users read outside the users transaction")
+					}
+				} else {
+					var os []*MgOrder
+					os, err = session.Query[MgOrder](s).All(ctx)
+					if err == nil && len(os) != 1 {
+						err = errors.New("orders read outside the orders transaction")
+					}
+				}
+				errs <- err
+			}()
+		}
+		for range 16 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -259,6 +259,17 @@ func (r *Router) GroupFor(stmt core.Statement) (*Group, error) {
 	return g, nil
 }
 
+// GroupOf returns the bind group of the table named table (as
+// core.Table.FullName names it): the group it is bound to, else the
+// default group (nil before a group is added).
+func (r *Router) GroupOf(table string) *Group {
+	rt := r.routes.Load()
+	if g, ok := rt.binds[table]; ok {
+		return g
+	}
+	return rt.defaultGrp
+}
+
 // Dialect is the dialect of the default group's primary (nil before a
 // group is added), what statements without a bound table compile for.
 // It makes a Router an engine.Executor.

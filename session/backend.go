@@ -85,12 +85,16 @@ func (t engineTx) Commit(ctx context.Context) (router.Token, error) {
 func (t engineTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }
 
 // Router adapts a router as a session backend: reads go to replicas (and
-// honour the session's causal token), flushes run in a transaction on the
-// primary of the default bind group, and after Commit the session's Token
-// is the causal token of its commits.
-func Router(r *router.Router) Backend { return routerBackend{r} }
+// honour the session's causal token), the session's transaction runs on
+// the primary of each bind group it uses, one transaction per group (see
+// "Several bind groups" in the package doc), and after Commit the
+// session's Token is the causal token of its commits.
+func Router(r *router.Router) Backend { return routerBackend{r: r} }
 
-type routerBackend struct{ r *router.Router }
+type routerBackend struct {
+	r    *router.Router
+	conf *groupConf // set by New; nil: a single group, no token
+}
 
 func (b routerBackend) Dialect() core.Dialect { return b.r.Dialect() }
 func (b routerBackend) Query(ctx context.Context, s core.Statement) (*engine.Rows, error) {
@@ -105,15 +109,64 @@ func (b routerBackend) QueryFunc(ctx context.Context, s core.Statement, fn func(
 func (b routerBackend) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
 	return b.r.Exec(ctx, s)
 }
+
+// Batch runs a batch of one bind group through the router. Statements of
+// several groups (a load of relationships whose models are bound to
+// different groups) run as one batch per group; see splitBatch.
 func (b routerBackend) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.BatchResult, error) {
+	var first *router.Group
+	for i, st := range stmts {
+		g, err := b.r.GroupFor(st)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			first = g
+		} else if g != first {
+			return b.splitBatch(ctx, stmts)
+		}
+	}
 	return b.r.Batch(ctx, stmts...)
 }
-func (b routerBackend) Begin(ctx context.Context, opts engine.TxOptions) (Tx, error) {
-	tx, err := b.r.Begin(ctx, opts)
-	if err != nil {
-		return nil, err
+
+// splitBatch runs one batch per bind group, in the order the groups
+// first appear; the results keep the statements' order.
+func (b routerBackend) splitBatch(ctx context.Context, stmts []core.Statement) ([]engine.BatchResult, error) {
+	var order []*router.Group
+	idx := map[*router.Group][]int{}
+	for i, st := range stmts {
+		g, _ := b.r.GroupFor(st) // Batch checked every statement
+		if _, ok := idx[g]; !ok {
+			order = append(order, g)
+		}
+		idx[g] = append(idx[g], i)
 	}
-	return routerTx{tx}, nil
+	out := make([]engine.BatchResult, len(stmts))
+	for _, g := range order {
+		sub := make([]core.Statement, len(idx[g]))
+		for j, i := range idx[g] {
+			sub[j] = stmts[i]
+		}
+		res, err := b.r.Batch(ctx, sub...)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range idx[g] {
+			out[i] = res[j]
+		}
+	}
+	return out, nil
+}
+
+func (b routerBackend) Begin(ctx context.Context, opts engine.TxOptions) (Tx, error) {
+	conf := b.conf
+	if conf == nil {
+		conf = &groupConf{}
+		if d := b.r.Dialect(); d != nil {
+			conf.feat = d.Features()
+		}
+	}
+	return newGroupTx(ctx, b.r, conf, opts), nil
 }
 
 // commitToken is the token of a write stmt just committed outside a
@@ -124,6 +177,19 @@ func (b routerBackend) commitToken(ctx context.Context, stmt core.Statement) rou
 		return router.Token{}
 	}
 	return g.CommitToken(ctx)
+}
+
+// checkGroup refuses a one-statement flush (see autoTx) to a group whose
+// dialect the session's statements are not built for.
+func (b routerBackend) checkGroup(stmt core.Statement) error {
+	if b.conf == nil {
+		return nil
+	}
+	g, err := b.r.GroupFor(stmt)
+	if err != nil {
+		return err
+	}
+	return checkDialect(g, b.conf.feat)
 }
 
 // tokenSource is a Backend whose autocommit writes yield causal tokens.
@@ -140,10 +206,20 @@ type autoTx struct {
 }
 
 func (t *autoTx) QueryFunc(ctx context.Context, s core.Statement, fn func(*engine.Rows) error) error {
+	if rb, ok := t.b.(routerBackend); ok {
+		if err := rb.checkGroup(s); err != nil {
+			return err
+		}
+	}
 	t.last = s
 	return t.b.QueryFunc(ctx, s, fn)
 }
 func (t *autoTx) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
+	if rb, ok := t.b.(routerBackend); ok {
+		if err := rb.checkGroup(s); err != nil {
+			return engine.Result{}, err
+		}
+	}
 	t.last = s
 	return t.b.Exec(ctx, s)
 }

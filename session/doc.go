@@ -1,7 +1,8 @@
 // Package session is Athanor's unit of work: it owns object states
 // (transient, pending, persistent, deleted, detached), the identity map
 // that holds one object per primary key, the flush that writes what
-// changed in foreign-key order inside one transaction on the primary, and
+// changed in foreign-key order inside one transaction on the primary (one
+// per bind group over a router), and
 // the generic queries and Get that load mapped objects. It does not own
 // mapping (mapper), SQL rendering (core), connections (engine), node
 // choice (router) or the relationship-loading algorithms (loader), which
@@ -141,7 +142,9 @@
 // # Transactions and locking reads
 //
 // Begin starts the session's transaction explicitly (on the primary;
-// through a router, the default group's primary): the session's flushes
+// through a router, on the primary of each bind group it uses, begun
+// when it first runs a statement there: see "Several bind groups"): the
+// session's flushes
 // and every read it runs (Get, queries, Load) run in it until Commit or
 // Rollback, of the handle or of the session. Begin inside a transaction
 // flushes, then opens a SAVEPOINT; rolling it back rolls the rows back
@@ -178,6 +181,72 @@
 // (unless Options.NoAutoflush). SQLite has no row locks: there the
 // clause is not sent, and the transaction's BEGIN IMMEDIATE holds the
 // database's write lock instead (see QueryOf.ForUpdate).
+//
+// # Several bind groups
+//
+// Over a router the session's transaction is one transaction per bind
+// group (router.Config.Binds, filled from the models' bind: tags), each
+// on its group's primary, begun with the options of Options.Tx when the
+// transaction first runs a statement on a table of that group: Begin
+// itself sends nothing. The flush sends its statements in its usual
+// foreign-key order, each to its table's group's transaction, so keys
+// are copied across groups as within one (a User in group "users", its
+// Orders in group "orders": the orders' user_id is the user's generated
+// key). Foreign keys between groups cannot exist in the databases; the
+// mapping's relationships may cross them, and a cycle of models is
+// refused by the flush whether or not it crosses groups. Reads in the
+// transaction (Get, queries, Load, QueryFunc, locking reads) run in the
+// transaction of their table's group, so they see its uncommitted
+// writes, and begin it if it is not open yet; outside a transaction, a
+// relationship load whose statements span groups runs as one batch per
+// group. The session's statements are built for one dialect, the default
+// group's: a statement for a group whose primary's dialect has other
+// core.Features is refused before it is sent (so two groups of one server
+// kind work; PostgreSQL with MariaDB does not).
+//
+// Committing several groups is not atomic: there is no two-phase commit.
+// Commit commits the groups one after another, in a documented order:
+// the groups the transaction only read first (in the order begun; their
+// failure costs no write), then those it wrote, in the order they were
+// first written. The flush writes parents before children, so when the
+// rows come from one flush a parent's group commits before its
+// children's, and a failure leaves no committed row referring to one
+// that was not (across several flushes the first write decides). When a COMMIT fails before any
+// written group committed, the other groups are rolled back and the error
+// is that of a single transaction's failed commit. When it fails after
+// one did, Commit returns a *PartialCommitError (match it with
+// errors.As) that lists the groups Committed (their causal token is
+// merged into the session's Token, and their objects are persistent),
+// the group of Unknown outcome when the COMMIT's answer was lost (the
+// error then matches athanor.ErrOutcomeUnknown, and its objects follow
+// "Unknown outcomes": the ones it was to insert leave the session), and
+// the groups RolledBack (the failed one when the server refused its
+// COMMIT, and every group after it), whose objects are restored as after
+// a failed commit: inserted ones pending again (ones only reached by a
+// cascade transient, found again by the next flush's cascade), changed
+// ones with their changes pending. Committing again writes what the
+// rolled-back groups held, and nothing twice.
+//
+// Because a partial commit cannot be undone, writing to a second group is
+// opt-in: Options.MultiGroup. Without it (the default) a statement that
+// would write to a group other than the one the transaction wrote to
+// fails with ErrMultiGroup (which matches router.ErrCrossGroup) before it
+// is sent, and the flush is rolled back as on any error; once the
+// transaction has begun in a group, plain reads of other groups go
+// through the router as outside a transaction. A transaction in any
+// single group, the default one or not, commits as one.
+// SQLAlchemy's Session commits several binds in order by default; this
+// session asks for the choice to be made, since the failure it allows
+// needs handling (a *PartialCommitError) that code written for one
+// database does not have.
+//
+// Savepoints (Begin inside the transaction, and each flush inside it)
+// span the groups: a SAVEPOINT is set in every open group, and a group
+// first used inside a savepoint belongs to it, so rolling the savepoint
+// back rolls back that group's whole transaction (it begins again when
+// next used). RunInTx retries the whole function when any group fails
+// with a retryable error before a commit, and never after a
+// *PartialCommitError.
 //
 // # Detached objects
 //

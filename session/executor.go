@@ -22,7 +22,7 @@ func backendOf(ex engine.Executor) Backend {
 	case *engine.DB:
 		return engineBackend{ex}
 	case *router.Router:
-		return routerBackend{ex}
+		return routerBackend{r: ex}
 	case *engine.Tx:
 		return txBackend{ex, func(ctx context.Context) (Tx, error) { return engineTx{ex}.Savepoint(ctx) }}
 	case *router.Tx:

@@ -75,6 +75,11 @@ type Options struct {
 	BatchSize int
 	// Tx are the options of the session's transaction.
 	Tx engine.TxOptions
+	// MultiGroup lets a transaction over a router write to several bind
+	// groups, one transaction per group committed in turn: not atomic (see
+	// "Several bind groups" in the package doc). Without it a write to a
+	// second group fails with ErrMultiGroup before it is sent.
+	MultiGroup bool
 	// ConsecutiveIDs lets a multi-row INSERT on MySQL (which has no
 	// RETURNING) derive its keys from LAST_INSERT_ID() as consecutive
 	// values. That holds with innodb_autoinc_lock_mode 0 or 1, and for
@@ -184,6 +189,10 @@ func New(ex engine.Executor, opts Options) *Session {
 	s.dialect = b.Dialect()
 	if s.dialect != nil {
 		s.returning = s.dialect.Features().ReturningInsert
+	}
+	if rb, ok := b.(routerBackend); ok {
+		rb.conf = &groupConf{multi: opts.MultiGroup, token: s.Token, feat: s.features()}
+		s.b = rb
 	}
 	return s // the identity map and object set start empty as zero values
 }
@@ -395,6 +404,12 @@ func (s *Session) readCtx(ctx context.Context) context.Context {
 //
 // Savepoints still open (see Begin) are released into the transaction
 // before it commits.
+//
+// Over a router, a transaction that wrote to several bind groups
+// (Options.MultiGroup) commits them one after another; when a COMMIT
+// fails after another group committed, Commit returns a
+// *PartialCommitError saying which groups committed and which did not
+// (see "Several bind groups" in the package doc).
 func (s *Session) Commit(ctx context.Context) error {
 	if err := engine.CheckContext(ctx); err != nil {
 		return err
@@ -420,6 +435,12 @@ func (s *Session) Commit(ctx context.Context) error {
 		return err
 	}
 	tok, err := s.tx.Commit(ctx)
+	var pe *PartialCommitError
+	if errors.As(err, &pe) {
+		s.endPartial(pe) // see groups_commit.go
+		s.afterRollback(ctx)
+		return err
+	}
 	if err != nil {
 		inserted := s.txLog.inserted()
 		s.endTx(false)

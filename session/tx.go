@@ -47,7 +47,9 @@ type SessionTx struct {
 func (t *SessionTx) Depth() int { return t.depth }
 
 // Begin starts an explicit transaction on the primary (through a router,
-// the default group's primary): until it ends, the session's flushes and
+// one per bind group, begun on each group's primary as the transaction
+// first uses it; see "Several bind groups" in the package doc): until it
+// ends, the session's flushes and
 // every read it runs (Get, queries, Load) run in it, so reads see the
 // transaction's own writes and the row locks taken by ForUpdate/ForShare
 // are held until it ends. Commit or Rollback (of the returned handle, or
@@ -297,7 +299,9 @@ type TxOptions struct {
 //
 // RunInTx never retries after an unknown outcome
 // (athanor.ErrOutcomeUnknown: the COMMIT was sent and its answer lost),
-// nor after any other error. It returns ErrTxOpen when the session has a
+// nor after a *PartialCommitError (some bind groups committed), nor after
+// any other error. A retryable error in any bind group before a commit
+// retries the whole function. It returns ErrTxOpen when the session has a
 // transaction open.
 func (s *Session) RunInTx(ctx context.Context, fn func(ctx context.Context, s *Session) error, opts TxOptions) error {
 	if err := engine.CheckContext(ctx); err != nil {
@@ -314,7 +318,8 @@ func (s *Session) RunInTx(ctx context.Context, fn func(ctx context.Context, s *S
 		if err == nil {
 			return nil
 		}
-		if errors.Is(err, ErrTxOpen) || errors.Is(err, athanor.ErrOutcomeUnknown) || !athanor.IsRetryable(err) {
+		var pe *PartialCommitError
+		if errors.Is(err, ErrTxOpen) || errors.Is(err, athanor.ErrOutcomeUnknown) || errors.As(err, &pe) || !athanor.IsRetryable(err) {
 			return err
 		}
 		s.expireAfter(start)

@@ -189,11 +189,26 @@ func between(s, open, close string) string {
 }
 
 func isConnError(err error) bool {
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldrv.ErrInvalidConn) ||
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldrv.ErrInvalidConn) || isBadConnNoWrite(err) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) {
 		return true
 	}
 	var netErr net.Error
 	return errors.As(err, &netErr) && !netErr.Timeout()
+}
+
+// isBadConnNoWrite recognises the driver's unexported errBadConnNoWrite
+// ("bad connection": a write failed before any byte went out). Its
+// statement methods turn it into driver.ErrBadConn, but a connection's
+// handshake (Connector.Connect) returns it as it is, so a connection
+// reset while a new connection logs in would otherwise not be a
+// connection error.
+func isBadConnNoWrite(err error) bool {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if e.Error() == "bad connection" {
+			return true
+		}
+	}
+	return false
 }

@@ -59,6 +59,8 @@ func TestClassifyTable(t *testing.T) {
 		{name: "read-only server", err: myErr(1290, "The MariaDB server is running with the --read-only option so it cannot execute this statement"), kind: athanor.ErrReadOnly},
 		{name: "connection killed", err: myErr(1927, "Connection was killed"), kind: athanor.ErrConnectionLost},
 		{name: "bad conn", err: fmt.Errorf("exec: %w", driver.ErrBadConn), kind: athanor.ErrConnectionLost},
+		// The driver's unexported errBadConnNoWrite, as a handshake returns it.
+		{name: "bad connection before any write", err: fmt.Errorf("connect: %w", errors.New("bad connection")), kind: athanor.ErrConnectionLost},
 		{name: "invalid conn", err: mysqldrv.ErrInvalidConn, kind: athanor.ErrConnectionLost},
 	}
 	for _, tc := range tests {

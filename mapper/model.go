@@ -45,6 +45,10 @@ type Model struct {
 	snapPtrTyp unsafe.Pointer
 	// ptrTyp is the interface type word of *T (see Ref).
 	ptrTyp unsafe.Pointer
+	// inh is the model's place in a mapped hierarchy (see inherit.go).
+	inh *Inheritance
+	// poly are the interface-typed relationships (see poly.go).
+	poly []*PolyRelation
 	// slots hold the per-model caches of other packages (see Slot).
 	slots [maxSlots]atomic.Value
 }

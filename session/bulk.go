@@ -204,7 +204,7 @@ func (q *QueryOf[T]) bulkWhere() (where, preds []core.Expr, err error) {
 	if len(pk) != 1 {
 		return nil, nil, fmt.Errorf("join on a model with a composite primary key: %w", ErrBulkUnsupported)
 	}
-	inner := core.Select(pk[0].Col).From(q.m.Table())
+	inner := q.m.SelectFrom(pk[0].Col)
 	for i := range q.joins {
 		if q.joins[i].table == nil {
 			return nil, nil, fmt.Errorf("JoinOn: %w", ErrBulkUnsupported)

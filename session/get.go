@@ -48,7 +48,7 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	locked := s.readLock(ctx)
 	var st State
 	var p mapper.Ref
-	if e := s.ids.get(key); e != nil {
+	if e := s.ids.get(key); e != nil && e.m == m { // (a row of another model of T's hierarchy is not a T)
 		st, p = e.State(), e.p
 	}
 	s.readUnlock(locked)

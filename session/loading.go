@@ -268,6 +268,9 @@ func (s *Session) Load(ctx context.Context, obj any, rel string) error {
 	}
 	r, ok := m.Relation(rel)
 	if !ok {
+		if pr, ok := m.PolyRelation(rel); ok { // see poly.go
+			return s.loadPolyLazy(ctx, m, pr, p)
+		}
 		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, loader.ErrNoRelation)
 	}
 	if err := s.autoflush(ctx); err != nil {

@@ -19,7 +19,7 @@ func (s *Session) lookupLoaded(m *mapper.Model, p mapper.Ref) mapper.Ref {
 	var e *entry
 	if pk := m.PrimaryKey(); len(pk) == 1 && pk[0].IsInt() {
 		n, _ := pk[0].Int(p)
-		e = s.ids.getInt(intKey{m: m, n: n})
+		e = s.ids.getInt(intKey{m: m.IdentityModel(), n: n})
 	} else {
 		e = s.ids.get(keyOf(m, p))
 	}
@@ -37,7 +37,7 @@ func (s *Session) lookupLoaded(m *mapper.Model, p mapper.Ref) mapper.Ref {
 func (s *Session) loadedEntry(m *mapper.Model, p mapper.Ref) *entry {
 	if i := m.IntKey(); i >= 0 {
 		n, _ := m.Fields()[i].Int(p)
-		if e := s.ids.getInt(intKey{m: m, n: n}); e != nil && e.p == p {
+		if e := s.ids.getInt(intKey{m: m.IdentityModel(), n: n}); e != nil && e.p == p {
 			return e
 		}
 	}
@@ -95,8 +95,9 @@ func (s *Session) index(e *entry) (*entry, bool) {
 func (s *Session) publish(e *entry, os *objectSet) (*entry, bool) {
 	if i := e.m.IntKey(); i >= 0 {
 		n, _ := e.m.Fields()[i].Int(e.p)
-		e.key = idKey{m: e.m, k0: e.snap[i]}
-		return s.ids.publishInt(intKey{m: e.m, n: n}, e, os)
+		im := e.m.IdentityModel() // one key per row across a hierarchy
+		e.key = idKey{m: im, k0: e.snap[i]}
+		return s.ids.publishInt(intKey{m: im, n: n}, e, os)
 	}
 	e.key = snapKeyOf(e.m, e.snap)
 	return s.ids.publish(e.key, e, os)

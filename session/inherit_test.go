@@ -320,6 +320,13 @@ func TestInheritJoinedTable(t *testing.T) {
 			t.Fatalf("people %v %v", people, err)
 		}
 
+		// Identity: the polymorphic query gives the session's objects, and
+		// autoflushes a pending change first.
+		eng2.Language = "c++"
+		if vs, err := session.QueryPoly[ihEmployee](s).Filter("Language", "c++").All(ctx); err != nil || len(vs) != 1 || vs[0] != ihEmployee(eng2) {
+			t.Fatalf("poly in the session: %v %v", vs, err)
+		}
+
 		s2 := session.New(session.DB(srv.db), session.Options{Registry: reg})
 		srv.log.take()
 		all, err := session.QueryPoly[ihEmployee](s2).OrderBy("Name").All(ctx)

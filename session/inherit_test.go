@@ -107,6 +107,7 @@ func TestInheritSingleTable(t *testing.T) {
 		ctx := context.Background()
 		reg := schema(t, srv.db, mapper.RegisterIn[ihGarage], mapper.RegisterIn[ihCar], mapper.RegisterIn[ihTruck])
 		s := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		t.Cleanup(func() { s.Close(ctx) })
 		g := &ihGarage{Name: "north"}
 		if err := s.Add(g); err != nil {
 			t.Fatal(err)
@@ -157,6 +158,7 @@ func TestInheritSingleTable(t *testing.T) {
 
 		// A new session: the polymorphic query builds each row's type.
 		s2 := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		t.Cleanup(func() { s2.Close(ctx) })
 		vs, err := session.QueryPoly[ihVehicle](s2).OrderBy("Name").All(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -263,6 +265,7 @@ func TestInheritJoinedTable(t *testing.T) {
 		ctx := context.Background()
 		reg := schema(t, srv.db, mapper.RegisterIn[ihEngineer], mapper.RegisterIn[ihManager])
 		s := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		t.Cleanup(func() { s.Close(ctx) })
 		budget := 10.5
 		eng := &ihEngineer{ihPerson: ihPerson{Name: "ada"}, Language: "go"}
 		eng2 := &ihEngineer{ihPerson: ihPerson{Name: "ken"}, Language: "c"}
@@ -326,8 +329,12 @@ func TestInheritJoinedTable(t *testing.T) {
 		if vs, err := session.QueryPoly[ihEmployee](s).Filter("Language", "c++").All(ctx); err != nil || len(vs) != 1 || vs[0] != ihEmployee(eng2) {
 			t.Fatalf("poly in the session: %v %v", vs, err)
 		}
+		if err := s.Commit(ctx); err != nil { // end the autoflush's transaction
+			t.Fatal(err)
+		}
 
 		s2 := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		t.Cleanup(func() { s2.Close(ctx) })
 		srv.log.take()
 		all, err := session.QueryPoly[ihEmployee](s2).OrderBy("Name").All(ctx)
 		if err != nil {
@@ -371,6 +378,7 @@ func TestInheritJoinedTable(t *testing.T) {
 			t.Fatalf("updates %q: want ih_people and ih_engineers", ups)
 		}
 		s3 := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		t.Cleanup(func() { s3.Close(ctx) })
 		e3, err := session.Get[ihEngineer](ctx, s3, eng.ID)
 		if err != nil || e3.Language != "zig" || e3.Name != "ada l." {
 			t.Fatalf("reloaded %+v %v", e3, err)

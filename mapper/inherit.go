@@ -37,7 +37,6 @@ type Inheritance struct {
 
 	own  []*Field  // a joined subtype's fields in SubTable (key first)
 	on   core.Expr // the join of SubTable to the base table
-	crit core.Expr // the single-table criterion of the model's rows
 	subs atomic.Pointer[[]*Model]
 }
 
@@ -55,21 +54,41 @@ func (m *Model) IdentityModel() *Model {
 	return m
 }
 
-// SelectFrom is SELECT cols FROM the model's table, joined to a joined
-// subtype's own table and restricted to the model's rows: a subtype's
-// (single-table: discriminator = its value) or the base's own (its value,
-// or NULL for an abstract base).
+// SelectFrom is SELECT cols FROM the model's table, restricted to the
+// model's rows (see Restrict).
 func (m *Model) SelectFrom(cols ...any) *core.SelectStmt {
-	sel := core.Select(cols...).From(m.table)
-	if h := m.inh; h != nil {
-		if h.SubTable != nil {
-			sel = sel.Join(h.SubTable, h.on)
-		}
-		if h.crit != nil {
-			sel = sel.Where(h.crit)
-		}
+	return m.Restrict(core.Select(cols...).From(m.table))
+}
+
+// Restrict adds to sel, a SELECT from the model's table (unaliased), the
+// join of a joined-table subtype's own table and the criterion of the
+// model's rows (see Criterion); a model in no hierarchy adds nothing.
+func (m *Model) Restrict(sel *core.SelectStmt) *core.SelectStmt {
+	h := m.inh
+	if h == nil {
+		return sel
 	}
-	return sel
+	if h.SubTable != nil {
+		sel = sel.Join(h.SubTable, h.on)
+	}
+	return sel.Where(m.Criterion(m.table))
+}
+
+// Criterion is the condition, on t (the model's table or an alias of
+// it), that a row is the model's: its discriminator value (IS NULL for
+// an abstract base), or nil for a model in no hierarchy. A base's
+// criterion selects the base's own rows only: a polymorphic query
+// (session.QueryPoly) reads every kind.
+func (m *Model) Criterion(t *core.Table) core.Expr {
+	h := m.inh
+	if h == nil {
+		return nil
+	}
+	c := t.C(h.Discriminator.Column)
+	if h.Identity == nil {
+		return core.IsNull(c)
+	}
+	return core.Eq(c, h.Identity)
 }
 
 // Subtypes returns the registered subtypes of the hierarchy's base (in
@@ -309,7 +328,6 @@ func (b *build) inheritTable(d *draft, def core.TableDef) (*core.Table, error) {
 		if err != nil {
 			return nil, fmt.Errorf("mapper: model %s: %w", m.Name, err)
 		}
-		m.inh.crit = core.Eq(t.C(m.inh.Discriminator.Column), m.inh.Identity)
 		return t, nil
 	}
 	var baseCols, ownCols []core.Column
@@ -375,13 +393,6 @@ func (b *build) inheritTable(d *draft, def core.TableDef) (*core.Table, error) {
 func inheritCols(m *Model) {
 	h := m.inh
 	if h == nil || h.SubTable == nil {
-		if h != nil && h.Base == m {
-			if h.Identity != nil {
-				h.crit = core.Eq(h.Discriminator.Col, h.Identity)
-			} else {
-				h.crit = core.IsNull(h.Discriminator.Col)
-			}
-		}
 		return
 	}
 	for _, f := range h.own[len(m.pk):] {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/session"
 )
@@ -23,6 +24,7 @@ type ihGarage struct {
 	ID         int64
 	Name       string
 	Vehicles   []ihVehicle `athanor:",fk:garage_id"`
+	Cars       []*ihCar    `athanor:",fk:garage_id"`
 	Favorite   ihVehicle   `athanor:",fk:FavoriteID"`
 	FavoriteID *int64
 }
@@ -217,6 +219,30 @@ func TestInheritSingleTable(t *testing.T) {
 		}
 		if g2.Favorite != trs[0] {
 			t.Fatalf("favorite %T %v", g2.Favorite, g2.Favorite)
+		}
+
+		// A relationship to a subtype loads its rows only (select-in and
+		// joined), the identity map's objects.
+		for _, opt := range []loader.Option{loader.SelectIn("Cars"), loader.Joined("Cars")} {
+			s3 := session.New(session.DB(srv.db), session.Options{Registry: reg})
+			t.Cleanup(func() { s3.Close(ctx) })
+			tr3, err := session.Get[ihTruck](ctx, s3, truck.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gs, err := session.Query[ihGarage](s3).Options(opt).All(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(gs) != 1 || len(gs[0].Cars) != 2 || gs[0].Cars[0].Doors == 0 || gs[0].Cars[1].Doors == 0 {
+				t.Fatalf("%v: garage cars %v", opt, gs[0].Cars)
+			}
+			if err := s3.Load(ctx, gs[0], "Vehicles"); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Contains(gs[0].Vehicles, ihVehicle(gs[0].Cars[0])) || !slices.Contains(gs[0].Vehicles, ihVehicle(tr3)) {
+				t.Fatalf("%v: vehicles are not the session's objects", opt)
+			}
 		}
 
 		// Update and delete write the one table.

@@ -23,7 +23,7 @@ func (s *Session) lookupLoaded(m *mapper.Model, p mapper.Ref) mapper.Ref {
 	} else {
 		e = s.ids.get(keyOf(m, p))
 	}
-	if e == nil {
+	if e == nil || e.m != m { // (a row held as another model of its hierarchy is not a *m)
 		return mapper.Ref{}
 	}
 	return e.p
@@ -71,6 +71,15 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, p mapper.Ref, lb *loadBlock, bl
 	// goroutine given p by a lookup (Get, another load) finds it in the
 	// session, so its Load or flush never takes p for a new object.
 	if cur, ok := s.publish(e, &s.objs); !ok {
+		if cur.m != m {
+			// The identity map holds the row as another model of its
+			// hierarchy (its discriminator changed since): that object
+			// is not a *m. The caller gets p, outside the session.
+			if blocks != nil {
+				blocks.Keep()
+			}
+			return p
+		}
 		if blocks != nil {
 			blocks.Discard()
 		}

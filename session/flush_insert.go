@@ -19,11 +19,6 @@ import (
 // dialect's parameter limit requires), reading generated keys and server
 // defaults back.
 func (pl *plan) insert(ctx context.Context, m *mapper.Model, es []*entry) error {
-	if m.Inheritance() != nil {
-		if done, err := pl.insertInherited(ctx, m, es); done || err != nil {
-			return err
-		}
-	}
 	if v := m.Version(); v != nil {
 		for _, e := range es {
 			if v.IsZero(e.p) {
@@ -31,6 +26,11 @@ func (pl *plan) insert(ctx context.Context, m *mapper.Model, es []*entry) error 
 					return err
 				}
 			}
+		}
+	}
+	if m.Inheritance() != nil {
+		if done, err := pl.insertInherited(ctx, m, es); done || err != nil {
+			return err
 		}
 	}
 	if len(es) == 1 {

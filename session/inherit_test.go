@@ -429,3 +429,108 @@ func TestInheritJoinedTable(t *testing.T) {
 		}
 	})
 }
+
+// A hierarchy mixing both kinds, with a version column on the base.
+
+type ihDoc interface{ ihDocKind() string }
+
+type ihDocBase struct {
+	_       struct{} `athanor:",table:ih_docs"`
+	ID      int64
+	Kind    string `athanor:",discriminator:doc,size:10"`
+	Title   string
+	Version int64 `athanor:",version"`
+}
+
+func (*ihDocBase) ihDocKind() string { return "doc" }
+
+type ihMemo struct {
+	ihDocBase `athanor:",inherit:memo"`
+	To        *string
+}
+
+func (*ihMemo) ihDocKind() string { return "memo" }
+
+type ihReport struct {
+	ihDocBase `athanor:",inherit:report,table:ih_reports"`
+	Pages     int
+}
+
+func (*ihReport) ihDocKind() string { return "report" }
+
+// TestInheritMixedVersioned: single-table and joined-table subtypes of
+// one base; a change to a joined subtype's own column bumps and checks
+// the base row's version; a stale version is ErrStaleObject; an abstract
+// base's object cannot be inserted.
+func TestInheritMixedVersioned(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := schema(t, srv.db, mapper.RegisterIn[ihMemo], mapper.RegisterIn[ihReport], mapper.RegisterIn[ihGarage])
+		s := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		t.Cleanup(func() { s.Close(ctx) })
+		to := "all"
+		memo := &ihMemo{ihDocBase: ihDocBase{Title: "m"}, To: &to}
+		rep := &ihReport{ihDocBase: ihDocBase{Title: "r"}, Pages: 10}
+		doc := &ihDocBase{Title: "d"}
+		if err := s.Add(memo, rep, doc); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if rep.Version != 1 || memo.Kind != "memo" || doc.Kind != "doc" {
+			t.Fatalf("after insert: %+v %+v %+v", rep.ihDocBase, memo.ihDocBase, doc)
+		}
+		all, err := session.QueryPoly[ihDoc](s).OrderBy("Title").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != 3 || all[0] != ihDoc(doc) || all[1] != ihDoc(memo) || all[2] != ihDoc(rep) {
+			t.Fatalf("poly %v", kinds(all))
+		}
+		if n, err := session.QueryPoly[ihDoc](s).Filter("Pages", 10).Count(ctx); err != nil || n != 1 {
+			t.Fatalf("poly count of a joined subtype's column: %d %v", n, err)
+		}
+
+		rep.Pages = 11
+		srv.log.take()
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ups := sqlOf(srv, "UPDATE")
+		if len(ups) != 2 || !strings.Contains(ups[0], "ih_docs") || !strings.Contains(ups[0], "version") || !strings.Contains(ups[1], "ih_reports") {
+			t.Fatalf("updates %q: want the version bump on ih_docs, then ih_reports", ups)
+		}
+		if rep.Version != 2 {
+			t.Fatalf("version %d, want 2", rep.Version)
+		}
+		// Another session moves the version on: this one's is stale.
+		s2 := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		t.Cleanup(func() { s2.Close(ctx) })
+		r2, err := session.Get[ihReport](ctx, s2, rep.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2.Pages = 12
+		if err := s2.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rep.Pages = 13
+		if err := s.Commit(ctx); !errors.Is(err, athanor.ErrStaleObject) {
+			t.Fatalf("stale update: %v", err)
+		}
+		if err := s.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+
+		// An abstract base has no rows of its own.
+		s3 := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		t.Cleanup(func() { s3.Close(ctx) })
+		if err := s3.Add(&ihVehicleBase{Name: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s3.Commit(ctx); !errors.Is(err, session.ErrAbstractModel) {
+			t.Fatalf("insert of an abstract base: %v", err)
+		}
+	})
+}

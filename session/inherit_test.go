@@ -534,3 +534,33 @@ func TestInheritMixedVersioned(t *testing.T) {
 		}
 	})
 }
+
+// TestInheritBulk: a bulk statement of a single-table subtype touches its
+// rows only; one of a joined-table subtype is refused.
+func TestInheritBulk(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := schema(t, srv.db, mapper.RegisterIn[ihGarage], mapper.RegisterIn[ihTruck], mapper.RegisterIn[ihMemo], mapper.RegisterIn[ihReport])
+		s := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		t.Cleanup(func() { s.Close(ctx) })
+		if err := s.Add(&ihCar{Doors: 2}, &ihCar{Doors: 4}, &ihTruck{Payload: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		n, err := session.Query[ihCar](s).DeleteAll(ctx, session.SyncNone)
+		if err != nil || n != 2 {
+			t.Fatalf("delete all cars: %d %v", n, err)
+		}
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if left := srv.rows(t, "ih_vehicles"); left != 1 {
+			t.Fatalf("%d vehicles left, want the truck", left)
+		}
+		if _, err := session.Query[ihReport](s).DeleteAll(ctx, session.SyncNone); !errors.Is(err, session.ErrBulkUnsupported) {
+			t.Fatalf("bulk delete of a joined subtype: %v", err)
+		}
+	})
+}

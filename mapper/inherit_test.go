@@ -225,3 +225,62 @@ func TestInheritRegistrationErrors(t *testing.T) {
 		})
 	}
 }
+
+type inhYard struct {
+	_     struct{} `athanor:",table:inh_yards"`
+	ID    int64
+	Boats []*inhSail `athanor:",backref:Yard"`
+	All   []inhFloat `athanor:",fk:yard_id"`
+}
+
+type inhFloat interface{ floats() }
+
+type inhBoat struct {
+	_      struct{} `athanor:",table:inh_boats"`
+	ID     int64
+	Kind   string `athanor:",discriminator,size:8"`
+	YardID *int64
+	Yard   *inhYard
+}
+
+func (*inhBoat) floats() {}
+
+type inhSail struct {
+	inhBoat `athanor:",inherit:sail"`
+	Masts   int
+}
+
+type inhMotor struct {
+	inhBoat `athanor:",inherit:motor,table:inh_motors"`
+	HP      int
+}
+
+// TestInheritRelationships: a base's relationship is each subtype's too,
+// and pairs with the inverse relationship on the subtype it names.
+func TestInheritRelationships(t *testing.T) {
+	reg := mapper.NewRegistry()
+	for _, typ := range []reflect.Type{reflect.TypeFor[inhYard](), reflect.TypeFor[inhMotor]()} {
+		if _, err := reg.Register(typ); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sail, _ := reg.Lookup(reflect.TypeFor[inhSail]())
+	motor, _ := reg.Lookup(reflect.TypeFor[inhMotor]())
+	yard, _ := reg.Lookup(reflect.TypeFor[inhYard]())
+	r, ok := sail.Relation("Yard")
+	if !ok || r.Kind != mapper.ManyToOne || r.Target != yard {
+		t.Fatalf("sail's Yard: %+v", r)
+	}
+	if boats, _ := yard.Relation("Boats"); boats.Target != sail || boats.Backref != r {
+		t.Fatalf("yard's Boats: %+v", boats)
+	}
+	if r, ok := motor.Relation("Yard"); !ok || r.Target != yard {
+		t.Fatalf("motor's Yard: %+v", r)
+	}
+	if pr, ok := yard.PolyRelation("All"); !ok || !pr.Many || pr.FK != "yard_id" {
+		t.Fatalf("yard's All: %+v", pr)
+	}
+	if _, err := reg.MetaData(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -92,9 +92,9 @@
 // A relationship to a model of a mapped hierarchy (mapper.Inheritance)
 // loads that model's rows only: a SelectIn load joins a joined-table
 // subtype's own table and adds the discriminator criterion
-// (mapper.Model.Restrict), a Joined one adds the criterion to its ON
-// (joining a joined-table subtype is not supported: its own columns are
-// in another table, and the statement fails to compile).
+// (mapper.Model.Restrict), a Joined one adds the criterion to its ON.
+// Joined loading of a joined-table subtype is not supported (its own
+// columns are in another table): use SelectIn.
 //
 // # Observing loads
 //

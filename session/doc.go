@@ -626,7 +626,9 @@
 // The identity map keys a row by its base model and key: one object per
 // row, whichever query of the hierarchy loads it. The flush sets the
 // discriminator of a new object to its model's value (an abstract base's
-// object is ErrAbstractModel). A joined-table subtype's object is two
+// object is ErrAbstractModel); a discriminator field holding another
+// model's value, on insert or update, is ErrDiscriminatorChanged: a row
+// does not change kind through the flush. A joined-table subtype's object is two
 // rows: insert writes the base row (reading a generated key back), then
 // its own row with the key copied, one pair of statements per object;
 // update writes, per table, the columns that changed there (the base

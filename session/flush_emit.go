@@ -53,8 +53,13 @@ func (pl *plan) exec(ctx context.Context, stmt core.Statement) (engine.Result, e
 // update writes the changed columns of a persistent entry, checking and
 // bumping its version column.
 func (pl *plan) update(ctx context.Context, e *entry) error {
-	if h := e.m.Inheritance(); h != nil && h.Joined() {
-		return pl.updateJoined(ctx, e)
+	if h := e.m.Inheritance(); h != nil {
+		if err := checkKind(e); err != nil {
+			return err
+		}
+		if h.Joined() {
+			return pl.updateJoined(ctx, e)
+		}
 	}
 	ch := pl.changed(e)
 	if len(ch) == 0 {

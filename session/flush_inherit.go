@@ -22,6 +22,21 @@ import (
 // rows.
 var ErrAbstractModel = errors.New("session: abstract base of a hierarchy has no rows of its own")
 
+// ErrDiscriminatorChanged: an object's discriminator field holds another
+// value than its model's: a row cannot change kind through the flush
+// (its object would be of the wrong Go type).
+var ErrDiscriminatorChanged = errors.New("session: discriminator does not match the object's model")
+
+// checkKind refuses the update of e when its discriminator field was
+// changed.
+func checkKind(e *entry) error {
+	h := e.m.Inheritance()
+	if h == nil || h.Identity == nil || h.Discriminator.Unchanged(e.p, h.Identity) {
+		return nil
+	}
+	return fmt.Errorf("update %s %s: discriminator %s is %v, not the model's %v: %w", e.m.Name, e.key, h.Discriminator.Name, h.Discriminator.Value(e.p), h.Identity, ErrDiscriminatorChanged)
+}
+
 // insertInherited sets the discriminator of es (objects of m, a model of
 // a hierarchy) and, for a joined-table subtype, inserts them; done
 // reports that it did (else the ordinary insert runs).
@@ -31,7 +46,11 @@ func (pl *plan) insertInherited(ctx context.Context, m *mapper.Model, es []*entr
 		return true, fmt.Errorf("insert %s: %w", m.Name, ErrAbstractModel)
 	}
 	for _, e := range es {
-		if err := pl.set(e, h.Discriminator, h.Identity); err != nil {
+		d := h.Discriminator
+		if !d.IsZero(e.p) && !d.Unchanged(e.p, h.Identity) {
+			return true, fmt.Errorf("insert %s: discriminator %s is %v, not the model's %v: %w", m.Name, d.Name, d.Value(e.p), h.Identity, ErrDiscriminatorChanged)
+		}
+		if err := pl.set(e, d, h.Identity); err != nil {
 			return true, fmt.Errorf("insert %s: discriminator: %w", m.Name, err)
 		}
 	}

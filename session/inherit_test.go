@@ -532,6 +532,29 @@ func TestInheritMixedVersioned(t *testing.T) {
 		if err := s3.Commit(ctx); !errors.Is(err, session.ErrAbstractModel) {
 			t.Fatalf("insert of an abstract base: %v", err)
 		}
+		if err := s3.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+
+		// A row cannot change kind through the flush.
+		s4 := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		t.Cleanup(func() { s4.Close(ctx) })
+		if err := s4.Add(&ihMemo{ihDocBase: ihDocBase{Title: "x", Kind: "report"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s4.Commit(ctx); !errors.Is(err, session.ErrDiscriminatorChanged) {
+			t.Fatalf("insert of a memo of kind report: %v", err)
+		}
+		s5 := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		t.Cleanup(func() { s5.Close(ctx) })
+		m5, err := session.Get[ihMemo](ctx, s5, memo.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m5.Kind = "doc"
+		if err := s5.Commit(ctx); !errors.Is(err, session.ErrDiscriminatorChanged) {
+			t.Fatalf("update of a memo's kind: %v", err)
+		}
 	})
 }
 

@@ -190,6 +190,19 @@ func TestInheritSingleTable(t *testing.T) {
 		if vs, err := session.QueryPoly[ihVehicle](s2).OrderBy("-Doors", "Name").Limit(1).All(ctx); err != nil || len(vs) != 1 {
 			t.Fatalf("poly order by doors: %v %v", vs, err)
 		}
+		if _, err := session.QueryPoly[fmt.Stringer](s2).All(ctx); !errors.Is(err, mapper.ErrInheritance) {
+			t.Fatalf("poly query of an interface no hierarchy implements: %v", err)
+		}
+		page := session.QueryPoly[ihVehicle](s2).OrderBy("Name").Offset(1).Limit(1)
+		if v, err := page.First(ctx); err != nil || v != ihVehicle(trs[0]) {
+			t.Fatalf("poly page: %v %v", v, err)
+		}
+		if n, err := page.Count(ctx); err != nil || n != 1 {
+			t.Fatalf("poly page count: %d %v", n, err)
+		}
+		if _, err := session.QueryPoly[ihVehicle](s2).Filter("Name", "none").First(ctx); !errors.Is(err, athanor.ErrNoRows) {
+			t.Fatalf("poly first of none: %v", err)
+		}
 		if _, err := session.QueryPoly[ihVehicle](s2).Filter("Nope", 1).All(ctx); !errors.Is(err, mapper.ErrUnknownColumn) {
 			t.Fatalf("unknown column: %v", err)
 		}

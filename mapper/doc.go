@@ -257,7 +257,9 @@
 // Inheritance().SubTable. MetaData creates one base table (with every
 // single-table subtype's columns, indexes and foreign keys) and each
 // joined subtype's table. Both kinds may mix in one hierarchy; one level
-// only (a subtype cannot be a base).
+// only (a subtype cannot be a base). Subtypes take the base's table
+// options (bind:, schema:): Binds puts a joined subtype's table in the
+// base's group.
 //
 // Each model's rows are its own: SelectAll and SelectFrom of a subtype
 // join its own table (joined) and add its discriminator criterion

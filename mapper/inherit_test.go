@@ -12,7 +12,7 @@ import (
 type inhAnimal interface{ sound() string }
 
 type inhBase struct {
-	_    struct{} `athanor:",table:inh_animals"`
+	_    struct{} `athanor:",table:inh_animals,bind:zoo"`
 	ID   int64
 	Kind string `athanor:",discriminator,size:16"`
 	Name string
@@ -132,8 +132,8 @@ func TestInheritRegistration(t *testing.T) {
 	if f, _ := cat.Field("Lives"); f.Col.Table().Name() != "inh_cats" {
 		t.Fatalf("Lives column in %s", f.Col.Table().Name())
 	}
-	if reg.Binds() == nil {
-		t.Fatal("binds")
+	if b := reg.Binds(); b["inh_animals"] != "zoo" || b["inh_cats"] != "zoo" {
+		t.Fatalf("binds %v: want both tables in the base's group", b)
 	}
 	md, err := reg.MetaData()
 	if err != nil {

@@ -143,6 +143,9 @@ func (r *Registry) Binds() map[string]string {
 			continue
 		}
 		out[m.table.FullName()] = m.Bind
+		if h := m.inh; h != nil && h.SubTable != nil {
+			out[h.SubTable.FullName()] = m.Bind // a joined-table subtype's own table
+		}
 		for _, rel := range m.rels {
 			if rel.Secondary != nil {
 				out[rel.Secondary.FullName()] = m.Bind

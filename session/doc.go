@@ -621,7 +621,9 @@
 // model's load, and a query of a few kinds reads only their tables. A
 // row deleted between the two is left out; a discriminator no registered
 // model declares is ErrUnknownDiscriminator. The session's global
-// filters do not apply to QueryPoly (name their conditions with Where).
+// filters apply: the base's to every row, a subtype's to its rows only
+// (built on the base table, so they name its columns; each model's again
+// in its own SELECT), in All and Count alike.
 //
 // The identity map keys a row by its base model and key: one object per
 // row, whichever query of the hierarchy loads it. The flush sets the

@@ -600,3 +600,37 @@ func TestInheritBulk(t *testing.T) {
 		}
 	})
 }
+
+// TestInheritFilters: a subtype's global filter restricts its rows in a
+// polymorphic query (All and Count) and leaves other kinds' alone.
+func TestInheritFilters(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := schema(t, srv.db, mapper.RegisterIn[ihGarage], mapper.RegisterIn[ihTruck])
+		f := new(session.Filters)
+		session.AddFilter[ihCar](f, "no-coupes", func(ctx context.Context, tb *core.Table) (core.Expr, error) {
+			return core.Gt(tb.C("doors"), 2), nil
+		})
+		s := session.New(session.DB(srv.db), session.Options{Registry: reg, Filters: f})
+		t.Cleanup(func() { s.Close(ctx) })
+		if err := s.Add(&ihCar{ihVehicleBase: ihVehicleBase{Name: "a"}, Doors: 2}, &ihCar{ihVehicleBase: ihVehicleBase{Name: "b"}, Doors: 4}, &ihTruck{ihVehicleBase: ihVehicleBase{Name: "c"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		vs, err := session.QueryPoly[ihVehicle](s).OrderBy("Name").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := kinds(vs); len(vs) != 2 || vs[0].(*ihCar).Doors != 4 || got[1] != "*session_test.ihTruck" {
+			t.Fatalf("filtered poly %v", got)
+		}
+		if n, err := session.QueryPoly[ihVehicle](s).Count(ctx); err != nil || n != 2 {
+			t.Fatalf("filtered poly count %d %v", n, err)
+		}
+		if n, err := session.QueryPoly[ihVehicle](s).Count(session.WithoutFilters(ctx, "no-coupes")); err != nil || n != 3 {
+			t.Fatalf("unfiltered poly count %d %v", n, err)
+		}
+	})
+}

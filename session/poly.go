@@ -214,8 +214,35 @@ func polyCols(base *mapper.Model) []any {
 	return append(cols, base.Inheritance().Discriminator.Col)
 }
 
+// scoped returns q with the criteria of the session's filters: the
+// base's, and each subtype's for its rows (kind <> sub OR criteria).
+func (q *PolyQueryOf[I]) scoped(ctx context.Context) (*PolyQueryOf[I], error) {
+	if q.err != nil || (q.s.opts.Filters == nil && offIn(ctx) == nil) {
+		return q, q.err
+	}
+	var add []core.Expr
+	for _, m := range append([]*mapper.Model{q.base}, q.base.Inheritance().Subtypes()...) {
+		c, err := q.s.criteria(ctx, m, m.Table(), nil)
+		if err != nil {
+			return nil, fmt.Errorf("session: query poly %s: %w", q.base.Name, err)
+		}
+		switch {
+		case c == nil:
+		case m == q.base:
+			add = append(add, c)
+		default:
+			add = append(add, core.Or(core.Not(m.Criterion(m.Table())), c))
+		}
+	}
+	return q.Where(add...), nil
+}
+
 // All returns every matching object as an I, in the query's order.
 func (q *PolyQueryOf[I]) All(ctx context.Context) ([]I, error) {
+	q, err := q.scoped(ctx)
+	if err != nil {
+		return nil, err
+	}
 	stmt, err := q.Statement()
 	if err != nil {
 		return nil, err
@@ -256,8 +283,9 @@ func (q *PolyQueryOf[I]) First(ctx context.Context) (I, error) {
 // Count returns the number of matching rows (within Limit/Offset when
 // set).
 func (q *PolyQueryOf[I]) Count(ctx context.Context) (int64, error) {
-	if q.err != nil {
-		return 0, q.err
+	q, err := q.scoped(ctx)
+	if err != nil {
+		return 0, err
 	}
 	var stmt core.Statement
 	if q.hasLimit || q.hasOffset {
@@ -270,7 +298,7 @@ func (q *PolyQueryOf[I]) Count(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	var n int64
-	err := q.s.query(ctx, stmt, func(rows *engine.Rows) error {
+	err = q.s.query(ctx, stmt, func(rows *engine.Rows) error {
 		if rows.Next() {
 			return rows.Scan(&n)
 		}
@@ -363,7 +391,15 @@ func (s *Session) polyLoad(ctx context.Context, base *mapper.Model, stmt core.St
 	got := make(map[idKey]mapper.Ref, len(hits))
 	for _, m := range models {
 		for chunk := range slices.Chunk(byModel[m], polyChunk) {
-			ps, err := s.load(ctx, m, m.SelectAll().Where(keyIn(m.PrimaryKey(), chunk)), len(chunk))
+			sel := m.SelectAll().Where(keyIn(m.PrimaryKey(), chunk))
+			if s.opts.Filters != nil || offIn(ctx) != nil {
+				c, err := s.criteria(ctx, m, m.Table(), nil)
+				if err != nil {
+					return nil, err
+				}
+				sel = sel.Where(c)
+			}
+			ps, err := s.load(ctx, m, sel, len(chunk))
 			if err != nil {
 				return nil, fmt.Errorf("load %s: %w", m.Name, err)
 			}

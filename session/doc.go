@@ -621,9 +621,10 @@
 // model's load, and a query of a few kinds reads only their tables. A
 // row deleted between the two is left out; a discriminator no registered
 // model declares is ErrUnknownDiscriminator. The session's global
-// filters apply: the base's to every row, a subtype's to its rows only
-// (built on the base table, so they name its columns; each model's again
-// in its own SELECT), in All and Count alike.
+// filters apply: the base's to every row, a subtype's to its rows only,
+// in All and Count alike (a filter function is given the subtype's
+// Table, the base table: a joined-table subtype's filter can name only
+// the base table's columns there).
 //
 // The identity map keys a row by its base model and key: one object per
 // row, whichever query of the hierarchy loads it. The flush sets the

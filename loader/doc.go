@@ -124,6 +124,13 @@
 // owners' own criteria are the caller's. A criterion error fails the load,
 // naming the relationship.
 //
+// A relationship to a model of a mapped hierarchy (mapper.Inheritance)
+// loads that model's rows only: a SelectIn load joins a joined-table
+// subtype's own table and adds the discriminator criterion
+// (mapper.Model.Restrict), a Joined one adds the criterion to its ON.
+// Joined loading of a joined-table subtype is not supported (its own
+// columns are in another table): use SelectIn.
+//
 // # Observing loads
 //
 // A Host that implements ObservedHost hands the loader an Observer, told

@@ -195,6 +195,9 @@ func lateralJoin(j *joinSel, name string, owner func(string) core.Expr, om *mapp
 			where = append(where, core.Eq(t.C(f.Column), owner(om.PrimaryKey()[i].Column)))
 		}
 	}
+	if c := r.Target.Criterion(t); c != nil { // a hierarchy's model: its rows only
+		where = append(where, c)
+	}
 	if criteria != nil {
 		where = append(where, criteria)
 	}

@@ -135,6 +135,9 @@ func (s *selection) addJoins(parent int, owner func(string) core.Expr, om *mappe
 				on = append(on, core.Eq(alias.C(f.Column), owner(om.PrimaryKey()[i].Column)))
 			}
 		}
+		if c := r.Target.Criterion(alias); c != nil { // a hierarchy's model: its rows only
+			on = append(on, c)
+		}
 		j.on = core.And(on...)
 		if r.Many() && n.limit > 0 {
 			j.lateral = func(c core.Expr) { lateralJoin(j, name, owner, om, c) }
@@ -218,7 +221,7 @@ func (s *selection) statement(n *node, keys keySet) core.Statement {
 	t := rel.Target
 	items := append(append([]any(nil), s.keyCols...), s.items()...)
 	from := func(sel *core.SelectStmt) *core.SelectStmt {
-		sel = sel.From(s.table)
+		sel = t.Restrict(sel.From(s.table)) // a hierarchy's model: its rows only
 		if rel.Kind == mapper.ManyToMany {
 			on := make([]core.Expr, len(rel.SecondaryTargetColumns))
 			for i, c := range rel.SecondaryTargetColumns {

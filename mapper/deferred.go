@@ -157,7 +157,7 @@ func (m *Model) newLoadSet() *loadSet {
 		}
 	}
 	ls.cols = m.SelectList(m.table, ls.fields)
-	ls.all = core.Select(ls.cols...).From(m.table)
+	ls.all = m.SelectFrom(ls.cols...)
 	return ls
 }
 
@@ -246,7 +246,11 @@ func (m *Model) SelectList(t *core.Table, fields []*Field) []any {
 	var err error
 	for i, f := range fields {
 		if !f.Computed {
-			out[i] = t.C(f.Column)
+			if t == m.table {
+				out[i] = f.Col // a joined-table subtype's own column is in its table
+			} else {
+				out[i] = t.C(f.Column)
+			}
 			continue
 		}
 		if exprs == nil && err == nil {

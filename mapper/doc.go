@@ -319,12 +319,76 @@
 // Fields (the columns) but in Loadable, and Attr, Expr and SelectList
 // reach them by name.
 //
+// # Inheritance
+//
+// Go has no subclassing; a mapped hierarchy is built from embedding and
+// an interface. The base is a struct with a discriminator field (tag
+// discriminator, a non-pointer string or integer column); each subtype
+// embeds the base as its first field, tagged inherit:<value>, so that a
+// *Sub's address is its *Base's and the base's fields are read through
+// either. An interface the subtypes implement (a method on each, or one
+// promoted from the base) is the polymorphic type the session's
+// QueryPoly and interface-typed relationships return:
+//
+//	type Vehicle interface{ Wheels() int }
+//	type VehicleBase struct {
+//		_    struct{} `athanor:",table:vehicles"`
+//		ID   int64
+//		Kind string `athanor:",discriminator,size:20"` // discriminator:vehicle: the base has rows of its own
+//		Name string
+//	}
+//	type Car struct {
+//		VehicleBase `athanor:",inherit:car"` // single table: doors is a nullable column of vehicles
+//		Doors       int
+//	}
+//	type Truck struct {
+//		VehicleBase `athanor:",inherit:truck,table:trucks"` // joined table: trucks(id → vehicles.id, payload)
+//		Payload     float64
+//	}
+//	func (*Car) Wheels() int   { return 4 }
+//	func (*Truck) Wheels() int { return 6 }
+//
+// Single table (inherit:v): the subtype's own columns are columns of the
+// base table, nullable there (other kinds' rows leave them NULL); two
+// subtypes may share a column only with one Go type. Joined table
+// (inherit:v,table:t): the subtype's own columns live in t, whose primary
+// key is a copy of the base key (not autoincrement) with a FOREIGN KEY to
+// the base table; the subtype's Table is the base table, its own table is
+// Inheritance().SubTable. MetaData creates one base table (with every
+// single-table subtype's columns, indexes and foreign keys) and each
+// joined subtype's table. Both kinds may mix in one hierarchy; one level
+// only (a subtype cannot be a base). Subtypes take the base's table
+// options (bind:, schema:): Binds puts a joined subtype's table in the
+// base's group.
+//
+// Each model's rows are its own: SelectAll and SelectFrom of a subtype
+// join its own table (joined) and add its discriminator criterion
+// (Criterion); a base's criterion is its own value (discriminator:v), or
+// IS NULL for an abstract base (plain discriminator), whose objects
+// cannot be inserted. The identity of a row is its base model and key
+// (IdentityModel). Register every subtype (registering one registers the
+// base): a base knows its subtypes (Inheritance.Subtypes) only once they
+// are registered.
+//
+// A field of type I or []I, I an interface a hierarchy implements, is an
+// interface-typed relationship (PolyRelation, loaded by the session): a
+// []I field is one-to-many, fk: naming the column of the base table that
+// references this model's single-column key; an I field is many-to-one,
+// fk: naming this model's field holding the target's key. The flush does
+// not follow these fields: add the targets and set their keys.
+//
+// Registration fails with ErrInheritance (naming struct, field and tag)
+// for a subtype whose base has no discriminator or is itself a subtype,
+// a base that is not the first field, two discriminators, a discriminator
+// of another type, a duplicate or unparsable discriminator value, or a
+// subtype declaring a key field of its own.
+//
 // # Errors
 //
 // Registration fails, and registers nothing, on a bad tag, an unknown
 // column, an unsupported type or a broken relationship; the error names the
 // struct, the field and the tag, and wraps ErrBadTag, ErrUnknownColumn,
-// ErrUnsupportedType or ErrBadRelation.
+// ErrUnsupportedType, ErrBadRelation or ErrInheritance.
 //
 // # Object references
 //

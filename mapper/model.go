@@ -47,6 +47,10 @@ type Model struct {
 	computed []*Field
 	reg      *Registry // set for models with computed fields
 	load     atomic.Pointer[loadSet]
+	// inh is the model's place in a mapped hierarchy (see inherit.go).
+	inh *Inheritance
+	// poly are the interface-typed relationships (see poly.go).
+	poly []*PolyRelation
 	// slots hold the per-model caches of other packages (see Slot).
 	slots [maxSlots]atomic.Value
 }

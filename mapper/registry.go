@@ -115,7 +115,12 @@ func (r *Registry) MetaData() (*core.MetaData, error) {
 	r.mu.RLock()
 	tables := make([]*core.Table, 0, len(ms)+len(r.secondary))
 	for _, m := range ms {
-		tables = append(tables, m.table)
+		switch h := m.inh; {
+		case h == nil:
+			tables = append(tables, m.table)
+		case h.Base == m:
+			tables = append(tables, mergedTable(m)) // one table for the single-table subtypes too
+		}
 	}
 	names := make([]string, 0, len(r.secondary))
 	for n := range r.secondary {
@@ -138,6 +143,9 @@ func (r *Registry) Binds() map[string]string {
 			continue
 		}
 		out[m.table.FullName()] = m.Bind
+		if h := m.inh; h != nil && h.SubTable != nil {
+			out[h.SubTable.FullName()] = m.Bind // a joined-table subtype's own table
+		}
 		for _, rel := range m.rels {
 			if rel.Secondary != nil {
 				out[rel.Secondary.FullName()] = m.Bind
@@ -165,6 +173,9 @@ func (r *Registry) Register(t reflect.Type) (*Model, error) {
 	if _, err := b.parse(t); err != nil {
 		return nil, err
 	}
+	if err := b.inheritDrafts(); err != nil {
+		return nil, err
+	}
 	if err := b.resolve(); err != nil {
 		return nil, err
 	}
@@ -185,8 +196,11 @@ func (r *Registry) Register(t reflect.Type) (*Model, error) {
 	}
 	for _, d := range b.order {
 		r.byType[d.m.Type] = d.m
-		r.byTable[d.m.table.FullName()] = d.m
+		if h := d.m.inh; h == nil || h.Base == d.m {
+			r.byTable[d.m.table.FullName()] = d.m // a subtype's table is its base's
+		}
 	}
+	addSubtypes(b.order)
 	for n, st := range b.secondary {
 		r.secondary[n] = st
 	}
@@ -209,6 +223,7 @@ type draft struct {
 	uqOrder []string
 	rels    []relDraft
 	fks     []core.ForeignKey
+	inh     *inhDraft // see inherit.go
 }
 
 type colFK struct {
@@ -330,6 +345,9 @@ func (b *build) parse(t reflect.Type) (*draft, error) {
 			f.AutoIncrement = false // implicit, and the key is composite
 		}
 	}
+	if err := checkPoly(m); err != nil {
+		return nil, err
+	}
 	for _, rd := range d.rels {
 		if _, err := b.parse(rd.target); err != nil {
 			return nil, err
@@ -369,6 +387,13 @@ func (b *build) fields(d *draft, t reflect.Type, index []int, base uintptr) erro
 			}
 			continue
 		}
+		// (An embedded base may be of an unexported type.)
+		if sf.Anonymous && sf.Type.Kind() == reflect.Struct && !isValueStruct(sf.Type) && tg.has("inherit") {
+			if err := b.inherit(d, sf, tg, raw, idx, base); err != nil {
+				return err
+			}
+			continue
+		}
 		if tg.skip || !sf.IsExported() {
 			continue
 		}
@@ -380,6 +405,12 @@ func (b *build) fields(d *draft, t reflect.Type, index []int, base uintptr) erro
 		}
 		if tg.has("proxy") {
 			if err := b.proxyField(d, sf, tg, raw, base); err != nil {
+				return err
+			}
+			continue
+		}
+		if it, many, ok := polyTarget(sf.Type); ok && !tg.has("type") {
+			if err := b.polyRel(d, sf, tg, raw, idx, it, many); err != nil {
 				return err
 			}
 			continue
@@ -534,6 +565,11 @@ func (b *build) column(d *draft, sf reflect.StructField, tg tag, raw string, idx
 	} else if tg.has("ondelete") || tg.has("onupdate") {
 		return fieldError(m.Name, sf.Name, raw, ErrBadTag, "ondelete/onupdate without fk")
 	}
+	if tg.has("discriminator") {
+		if err := b.discriminator(d, f, tg, raw); err != nil {
+			return err
+		}
+	}
 	d.cols = append(d.cols, col)
 	m.fields = append(m.fields, f)
 	m.byColumn[name] = f
@@ -627,25 +663,34 @@ func (b *build) tables() error {
 		for _, k := range d.uqOrder {
 			def.Uniques = append(def.Uniques, core.Unique{Name: k, Columns: d.uniques[k]})
 		}
-		t, err := core.NewTable(def)
-		if err != nil {
-			return fmt.Errorf("mapper: model %s: %w", m.Name, err)
-		}
-		if other := b.reg.byTable[t.FullName()]; other != nil {
-			return fmt.Errorf("mapper: model %s: table %q is already mapped by %s", m.Name, t.FullName(), other.Name)
-		}
-		if err := b.takeOver(m, t); err != nil {
-			return err
-		}
-		for _, o := range b.order {
-			if o != d && o.table == d.table && o.schema == d.schema {
-				return fmt.Errorf("mapper: model %s: table %q is also mapped by %s", m.Name, d.table, o.m.Name)
+		var t *core.Table
+		if d.inh != nil && d.inh.base != nil {
+			var err error
+			if t, err = b.inheritTable(d, def); err != nil {
+				return err
+			}
+		} else {
+			var err error
+			if t, err = core.NewTable(def); err != nil {
+				return fmt.Errorf("mapper: model %s: %w", m.Name, err)
+			}
+			if other := b.reg.byTable[t.FullName()]; other != nil {
+				return fmt.Errorf("mapper: model %s: table %q is already mapped by %s", m.Name, t.FullName(), other.Name)
+			}
+			if err := b.takeOver(m, t); err != nil {
+				return err
+			}
+			for _, o := range b.order {
+				if o != d && o.table == d.table && o.schema == d.schema && (o.inh == nil || o.inh.base == nil) {
+					return fmt.Errorf("mapper: model %s: table %q is also mapped by %s", m.Name, d.table, o.m.Name)
+				}
 			}
 		}
 		m.table = t
 		for _, f := range m.fields {
 			f.Col = t.C(f.Column)
 		}
+		inheritCols(m)
 		m.initLoad()
 		m.snapPlan()
 		m.ptrTyp = typeWord(reflect.New(m.Type).Interface())

@@ -65,10 +65,10 @@ func (t tag) has(k string) bool { _, ok := t.vals[k]; return ok || t.flags[k] }
 // column options: flags and valued options a column field accepts.
 var (
 	columnFlags = map[string]bool{"pk": true, "autoincrement": true, "noautoincrement": true, "nullable": true,
-		"notnull": true, "unique": true, "index": true, "version": true, "deferred": true}
+		"notnull": true, "unique": true, "index": true, "version": true, "deferred": true, "discriminator": true}
 	columnVals = map[string]bool{"size": true, "type": true, "default": true, "unique": true, "index": true,
 		"fk": true, "ondelete": true, "onupdate": true, "precision": true, "scale": true, "enumname": true,
-		"renamed_from": true, "deferred": true}
+		"renamed_from": true, "deferred": true, "discriminator": true}
 	relationFlags = map[string]bool{}
 	relationVals  = map[string]bool{"rel": true, "fk": true, "backref": true, "cascade": true, "secondary": true,
 		"joincol": true, "inversecol": true, "ondelete": true}

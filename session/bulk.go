@@ -182,9 +182,16 @@ func (q *QueryOf[T]) bulk(op string, sync Sync) (*bulk, error) {
 	if clause != "" {
 		return nil, fmt.Errorf("session: %s %s: query with %s: %w", op, m.Name, clause, ErrBulkUnsupported)
 	}
+	if h := m.Inheritance(); h != nil && h.Joined() {
+		return nil, fmt.Errorf("session: %s %s: joined-table subtype (rows in two tables): %w", op, m.Name, ErrBulkUnsupported)
+	}
 	where, preds, err := q.bulkWhere()
 	if err != nil {
 		return nil, fmt.Errorf("session: %s %s: %w", op, m.Name, err)
+	}
+	if c := m.Criterion(m.Table()); c != nil && len(q.joins) == 0 {
+		// A hierarchy's model: its rows only (with joins, SelectFrom has it).
+		where = append(where[:len(where):len(where)], c)
 	}
 	return &bulk{s: q.s, m: m, op: op, sync: sync, where: where, preds: preds, joined: len(q.joins) > 0}, nil
 }
@@ -204,7 +211,7 @@ func (q *QueryOf[T]) bulkWhere() (where, preds []core.Expr, err error) {
 	if len(pk) != 1 {
 		return nil, nil, fmt.Errorf("join on a model with a composite primary key: %w", ErrBulkUnsupported)
 	}
-	inner := core.Select(pk[0].Col).From(q.m.Table())
+	inner := q.m.SelectFrom(pk[0].Col)
 	for i := range q.joins {
 		if q.joins[i].table == nil {
 			return nil, nil, fmt.Errorf("JoinOn: %w", ErrBulkUnsupported)

@@ -122,7 +122,7 @@ func (s *Session) loadFieldsOf(ctx context.Context, m *mapper.Model, fs []*mappe
 		}
 		where = core.Or(ors...)
 	}
-	stmt := core.Select(m.SelectList(m.Table(), sel)...).From(m.Table()).Where(where)
+	stmt := m.SelectFrom(m.SelectList(m.Table(), sel)...).Where(where)
 	var rows []mapper.Ref
 	err := s.query(ctx, stmt, func(r *engine.Rows) error {
 		dest := make([]any, len(sel))
@@ -242,7 +242,7 @@ func (q *QueryOf[T]) selectAll(plan *loader.Plan) *core.SelectStmt {
 	if fs == nil {
 		return q.m.SelectAll()
 	}
-	return core.Select(q.m.SelectList(q.m.Table(), fs)...).From(q.m.Table())
+	return q.m.SelectFrom(q.m.SelectList(q.m.Table(), fs)...)
 }
 
 // loadsField reports whether the query's options load field f of T.

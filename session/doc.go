@@ -756,6 +756,66 @@
 // first). As with other relationship fields, the session's writes to the
 // proxy and the collections are undone if the flush fails.
 //
+// # Inheritance
+//
+// For a mapped hierarchy (see mapper, "Inheritance": a base struct with a
+// discriminator, subtypes embedding it, an interface they implement),
+// Query[T] returns T's rows only, as *T: Query[Car] adds the
+// discriminator criterion (single table) or joins Car's own table
+// (joined table), so Filter, OrderBy, Count and Exists name Car's own
+// columns as any others; Query[Base] returns the base's own rows (none
+// for an abstract base). Get[Car] of a truck's key is athanor.ErrNoRows.
+// Relationships to a subtype (Garage.Cars []*Car) load its rows only.
+//
+// QueryPoly[I] reads every kind and returns each row as its own model's
+// object, in an []I:
+//
+//	vs, err := session.QueryPoly[Vehicle](s).Filter("Payload", 2.5).OrderBy("Name").All(ctx)
+//	for _, v := range vs {
+//		switch v := v.(type) {
+//		case *Car:
+//		case *Truck:
+//		}
+//	}
+//
+// It runs one SELECT of the keys and discriminators from the base table,
+// LEFT JOINed to every joined-table subtype's table (so Where, Filter,
+// OrderBy, Count, Limit and Offset may name any subtype's columns; a
+// subtype's column is NULL on other kinds' rows), then one SELECT per
+// model present, by key, as Query of that model loads (the identity map
+// gives objects the session holds), and keeps the first statement's
+// order. Two round trips plus one per kind, rather than one wide LEFT
+// JOIN of every subtype's columns: each object is built by its own
+// model's load, and a query of a few kinds reads only their tables. A
+// row deleted between the two is left out; a discriminator no registered
+// model declares is ErrUnknownDiscriminator. The session's global
+// filters apply: the base's to every row, a subtype's to its rows only,
+// in All and Count alike (a filter function is given the subtype's
+// Table, the base table: a joined-table subtype's filter can name only
+// the base table's columns there).
+//
+// The identity map keys a row by its base model and key: one object per
+// row, whichever query of the hierarchy loads it. The flush sets the
+// discriminator of a new object to its model's value (an abstract base's
+// object is ErrAbstractModel); a discriminator field holding another
+// model's value, on insert or update, is ErrDiscriminatorChanged: a row
+// does not change kind through the flush. A joined-table subtype's object is two
+// rows: insert writes the base row (reading a generated key back), then
+// its own row with the key copied, one pair of statements per object;
+// update writes, per table, the columns that changed there (the base
+// table's UPDATE checks and bumps a version); delete removes its own row,
+// then the base row. Rows that reference the base table are ordered after
+// any model of the hierarchy.
+//
+// An interface-typed relationship (mapper.PolyRelation: Garage.Vehicles
+// []Vehicle, fk: on the base table; Garage.Favorite Vehicle, fk: naming
+// Garage's key field) is loaded by Load(ctx, garage, "Vehicles") (for
+// every persistent Garage in the session whose field is nil) or
+// LoadPoly(ctx, s, "Vehicles", garages...), in the two steps of
+// QueryPoly; a one-to-many gets its targets in key order. Query options
+// (loader.SelectIn) do not take these fields, and the flush does not
+// follow them: add the targets and set their keys.
+//
 // # Concurrency
 //
 // Get, queries and Load may run from many goroutines. Flush, Commit,

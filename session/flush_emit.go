@@ -53,6 +53,14 @@ func (pl *plan) exec(ctx context.Context, stmt core.Statement) (engine.Result, e
 // update writes the changed columns of a persistent entry, checking and
 // bumping its version column.
 func (pl *plan) update(ctx context.Context, e *entry) error {
+	if h := e.m.Inheritance(); h != nil {
+		if err := checkKind(e); err != nil {
+			return err
+		}
+		if h.Joined() {
+			return pl.updateJoined(ctx, e)
+		}
+	}
 	ch := pl.changed(e)
 	if len(ch) == 0 {
 		return nil
@@ -183,6 +191,11 @@ func snapKey(e *entry) any { return keyValue(e, 0) }
 // delete removes rows of one model: by key lists when unversioned, row by
 // row with the version checked otherwise.
 func (pl *plan) delete(ctx context.Context, m *mapper.Model, es []*entry) error {
+	if h := m.Inheritance(); h != nil && h.Joined() {
+		if err := pl.deleteJoined(ctx, m, es); err != nil {
+			return err
+		}
+	}
 	v := m.Version()
 	pk := m.PrimaryKey()
 	if v == nil && len(pk) == 1 {

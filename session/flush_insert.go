@@ -28,6 +28,11 @@ func (pl *plan) insert(ctx context.Context, m *mapper.Model, es []*entry) error 
 			}
 		}
 	}
+	if m.Inheritance() != nil {
+		if done, err := pl.insertInherited(ctx, m, es); done || err != nil {
+			return err
+		}
+	}
 	if len(es) == 1 {
 		return pl.insertChunk(ctx, m, insertShapeFor(m, es[0]), es)
 	}

@@ -157,7 +157,9 @@ func (s *Session) modelOrder(pl *plan) ([]*mapper.Model, error) {
 	}
 	byTable := map[string]*mapper.Model{}
 	for _, m := range s.reg.Models() {
-		byTable[m.Table().Name()] = m
+		if m.IdentityModel() == m { // a hierarchy's table is its base's
+			byTable[m.Table().Name()] = m
+		}
 	}
 	ms := make([]*mapper.Model, 0, len(involved))
 	for m := range involved {
@@ -179,13 +181,22 @@ func (s *Session) modelOrder(pl *plan) ([]*mapper.Model, error) {
 			return fmt.Errorf("foreign-key cycle between models %s -> %s: not supported by the flush", strings.Join(path, " -> "), m.Name)
 		}
 		state[m] = visiting
-		for _, fk := range m.Table().ForeignKeys() {
+		for _, fk := range inheritedFKs(m) {
 			dep := byTable[fk.RefTable]
-			if dep == nil || dep == m {
+			if dep == nil || dep == m || dep == m.IdentityModel() {
 				continue
 			}
 			if err := visit(dep, append(path, m.Name)); err != nil {
 				return err
+			}
+			if h := dep.Inheritance(); h != nil { // rows of the table may be any model of its hierarchy
+				for _, sub := range h.Subtypes() {
+					if involved[sub] {
+						if err := visit(sub, append(path, m.Name)); err != nil {
+							return err
+						}
+					}
+				}
 			}
 		}
 		state[m] = done

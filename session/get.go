@@ -48,7 +48,7 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	locked := s.readLock(ctx)
 	var st State
 	var p mapper.Ref
-	if e := s.ids.get(key); e != nil {
+	if e := s.ids.get(key); e != nil && e.m == m { // (a row of another model of T's hierarchy is not a T)
 		st, p = e.State(), e.p
 	}
 	s.readUnlock(locked)
@@ -251,7 +251,7 @@ func (s *Session) reread(ctx context.Context, e *entry, lock func(*core.SelectSt
 		preds = append(preds, core.Eq(f.Col, keyValue(e, i)))
 	}
 	fields := rereadFields(m, p)
-	stmt := core.Select(m.SelectList(m.Table(), fields)...).From(m.Table()).Where(preds...)
+	stmt := m.SelectFrom(m.SelectList(m.Table(), fields)...).Where(preds...)
 	if lock != nil {
 		stmt = lock(stmt)
 	}

@@ -22,7 +22,7 @@ type idKey struct {
 }
 
 func makeKey(m *mapper.Model, vals []any) idKey {
-	k := idKey{m: m}
+	k := idKey{m: m.IdentityModel()} // one key per row across a hierarchy
 	for i, v := range vals {
 		switch x := v.(type) {
 		case []byte:

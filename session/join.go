@@ -263,7 +263,7 @@ func (q *QueryOf[T]) semijoin(sel *core.SelectStmt) *core.SelectStmt {
 	for i, f := range pk {
 		cols[i] = f.Col
 	}
-	inner := core.Select(cols...).From(q.m.Table())
+	inner := q.m.SelectFrom(cols...)
 	for i := range q.joins {
 		inner = q.joins[i].apply(inner)
 	}

@@ -361,7 +361,7 @@ func (q *QueryOf[T]) joinedValues(ctx context.Context, keys []keysetKey, p mappe
 		dest = append(dest, nil)
 		where = append(where, core.Eq(f.Col, f.Value(p)))
 	}
-	sel := core.Select(cols...).From(q.m.Table())
+	sel := q.m.SelectFrom(cols...)
 	for i := range q.joins {
 		if !q.joins[i].many {
 			sel = q.joins[i].apply(sel)

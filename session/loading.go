@@ -278,6 +278,9 @@ func (s *Session) Load(ctx context.Context, obj any, rel string) error {
 		if px, ok := m.Proxy(rel); ok {
 			return s.loadProxy(ctx, obj, m, p, px)
 		}
+		if pr, ok := m.PolyRelation(rel); ok { // see poly.go
+			return s.loadPolyLazy(ctx, m, pr, p)
+		}
 		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, loader.ErrNoRelation)
 	}
 	if err := s.autoflush(ctx); err != nil {

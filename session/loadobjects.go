@@ -19,11 +19,11 @@ func (s *Session) lookupLoaded(m *mapper.Model, p mapper.Ref) mapper.Ref {
 	var e *entry
 	if pk := m.PrimaryKey(); len(pk) == 1 && pk[0].IsInt() {
 		n, _ := pk[0].Int(p)
-		e = s.ids.getInt(intKey{m: m, n: n})
+		e = s.ids.getInt(intKey{m: m.IdentityModel(), n: n})
 	} else {
 		e = s.ids.get(keyOf(m, p))
 	}
-	if e == nil {
+	if e == nil || e.m != m { // (a row held as another model of its hierarchy is not a *m)
 		return mapper.Ref{}
 	}
 	return e.p
@@ -37,7 +37,7 @@ func (s *Session) lookupLoaded(m *mapper.Model, p mapper.Ref) mapper.Ref {
 func (s *Session) loadedEntry(m *mapper.Model, p mapper.Ref) *entry {
 	if i := m.IntKey(); i >= 0 {
 		n, _ := m.Fields()[i].Int(p)
-		if e := s.ids.getInt(intKey{m: m, n: n}); e != nil && e.p == p {
+		if e := s.ids.getInt(intKey{m: m.IdentityModel(), n: n}); e != nil && e.p == p {
 			return e
 		}
 	}
@@ -71,6 +71,15 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, p mapper.Ref, lb *loadBlock, bl
 	// goroutine given p by a lookup (Get, another load) finds it in the
 	// session, so its Load or flush never takes p for a new object.
 	if cur, ok := s.publish(e, &s.objs); !ok {
+		if cur.m != m {
+			// The identity map holds the row as another model of its
+			// hierarchy (its discriminator changed since): that object
+			// is not a *m. The caller gets p, outside the session.
+			if blocks != nil {
+				blocks.Keep()
+			}
+			return p
+		}
 		if blocks != nil {
 			blocks.Discard()
 		}
@@ -95,8 +104,9 @@ func (s *Session) index(e *entry) (*entry, bool) {
 func (s *Session) publish(e *entry, os *objectSet) (*entry, bool) {
 	if i := e.m.IntKey(); i >= 0 {
 		n, _ := e.m.Fields()[i].Int(e.p)
-		e.key = idKey{m: e.m, k0: e.snap[i]}
-		return s.ids.publishInt(intKey{m: e.m, n: n}, e, os)
+		im := e.m.IdentityModel() // one key per row across a hierarchy
+		e.key = idKey{m: im, k0: e.snap[i]}
+		return s.ids.publishInt(intKey{m: im, n: n}, e, os)
 	}
 	e.key = snapKeyOf(e.m, e.snap)
 	return s.ids.publish(e.key, e, os)

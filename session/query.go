@@ -194,7 +194,7 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 	var stmt *core.SelectStmt
 	if plan != nil {
 		ctx = q.loadCtx(ctx) // the loads honour Unfiltered too
-		stmt, err = plan.SelectContext(ctx, host{q.s}, q.base(core.Select().From(q.m.Table()), true))
+		stmt, err = plan.SelectContext(ctx, host{q.s}, q.base(q.m.SelectFrom(), true))
 		if err != nil {
 			return nil, fmt.Errorf("session: query %s: %w", q.m.Name, err)
 		}
@@ -300,10 +300,10 @@ func (q *QueryOf[T]) Count(ctx context.Context) (int64, error) {
 	}
 	switch {
 	case q.hasLimit || q.hasOffset:
-		inner := q.base(core.Select(pk...).From(q.m.Table()), true)
+		inner := q.base(q.m.SelectFrom(pk...), true)
 		stmt = core.Select(core.Count(core.Star())).From(inner.As("q"))
 	default:
-		stmt = q.base(core.Select(core.Count(core.Star())).From(q.m.Table()), false)
+		stmt = q.base(q.m.SelectFrom(core.Count(core.Star())), false)
 	}
 	if err := q.prepare(ctx, stmt); err != nil {
 		return 0, err
@@ -340,7 +340,7 @@ func (q *QueryOf[T]) Exists(ctx context.Context) (bool, error) {
 	for _, f := range q.m.PrimaryKey() {
 		pk = append(pk, f.Col)
 	}
-	stmt := core.Select(core.Exists(q.base(core.Select(pk...).From(q.m.Table()), q.hasLimit || q.hasOffset)))
+	stmt := core.Select(core.Exists(q.base(q.m.SelectFrom(pk...), q.hasLimit || q.hasOffset)))
 	if err := q.prepare(ctx, stmt); err != nil {
 		return false, err
 	}

@@ -1,6 +1,6 @@
 // Command mapping shows mapping features beyond the quickstart, one
 // function per feature: deferred columns and computed attributes
-// (deferral.go).
+// (deferral.go), and mapped inheritance (inheritance.go).
 //
 // It runs on embedded SQLite (modernc.org/sqlite, pure Go) in a temporary
 // file: no server needed.
@@ -41,7 +41,7 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	for _, tour := range []func(context.Context, io.Writer, *engine.DB) error{deferral} {
+	for _, tour := range []func(context.Context, io.Writer, *engine.DB) error{deferral, inheritance} {
 		if err := tour(ctx, out, db); err != nil {
 			return err
 		}

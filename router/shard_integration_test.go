@@ -216,43 +216,13 @@ func TestShardsRouteMergeAndRefuse(t *testing.T) {
 	}
 
 	// All shards, ORDER BY/LIMIT/OFFSET: equal to the oracle database.
-	o := shdOrders
-	all := core.Select(o.C("id"), o.C("user_id"), o.C("amount"), o.C("name"), o.C("score"), o.C("created")).From(o)
-	cases := []struct {
-		name string
-		q    *core.SelectStmt
-	}{
-		{"float desc, limit offset", all.OrderBy(core.Desc(o.C("amount")), o.C("id")).Limit(17).Offset(5)},
-		{"nulls by default", all.OrderBy(o.C("score"), o.C("id"))},
-		{"nulls default desc", all.OrderBy(core.Desc(o.C("score")), core.Desc(o.C("id"))).Limit(40)},
-		{"nulls last desc", all.OrderBy(core.Desc(o.C("score")).NullsLast(), o.C("id")).Limit(50).Offset(3)},
-		{"nulls first asc", all.OrderBy(core.Asc(o.C("score")).NullsFirst(), o.C("id")).Offset(200)},
-		{"strings", all.OrderBy(o.C("name"), o.C("id")).Limit(60)},
-		{"times", all.OrderBy(core.Desc(o.C("created")), o.C("id")).Limit(30).Offset(30)},
-		{"offset past the end", all.OrderBy(o.C("id")).Limit(10).Offset(1000)},
-		{"filtered", all.Where(core.Eq(o.C("score"), int64(3))).OrderBy(o.C("amount"), o.C("id"))},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := env.set.Query(router.AllShards(ctx), tc.q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := rowsOf(t, oracle, tc.q)
-			if got.Len() != len(want) {
-				t.Fatalf("%d rows, oracle %d", got.Len(), len(want))
-			}
-			for i := 0; got.Next(); i++ {
-				if s := fmt.Sprint(got.Values()...); s != want[i] {
-					t.Fatalf("row %d: %s, oracle %s", i, s, want[i])
-				}
-			}
-		})
-	}
-	if got := env.obs.take(); got["s1"] != len(cases) || got["s2"] != len(cases) {
-		t.Fatalf("all-shard reads: decisions %v, want %d per shard", got, len(cases))
+	cases := compareMerged(t, env.set, oracle)
+	if got := env.obs.take(); got["s1"] != cases || got["s2"] != cases {
+		t.Fatalf("all-shard reads: decisions %v, want %d per shard", got, cases)
 	}
 
+	o := shdOrders
+	all := core.Select(o.C("id"), o.C("user_id")).From(o)
 	// Scan into typed destinations.
 	rows, err = env.set.Query(router.AllShards(ctx), core.Select(o.C("id"), o.C("amount"), o.C("score")).From(o).OrderBy(o.C("id")).Limit(7))
 	if err != nil {
@@ -372,5 +342,107 @@ func TestShardReadYourWritesWithEveryReplicaPaused(t *testing.T) {
 	}
 	if rows.Len() != 0 {
 		t.Fatalf("tokenless read over paused replicas saw %d rows; want the stale empty answer", rows.Len())
+	}
+}
+
+// compareMerged runs all-shard reads with ORDER BY, LIMIT and OFFSET on
+// set and the same reads on oracle, which holds every row, and wants the
+// same rows in the same order. It returns the number of reads.
+func compareMerged(t *testing.T, set *router.ShardSet, oracle *engine.DB) int {
+	t.Helper()
+	ctx := context.Background()
+	o := shdOrders
+	all := core.Select(o.C("id"), o.C("user_id"), o.C("amount"), o.C("name"), o.C("score"), o.C("created")).From(o)
+	cases := []struct {
+		name string
+		q    *core.SelectStmt
+	}{
+		{"float desc, limit offset", all.OrderBy(core.Desc(o.C("amount")), o.C("id")).Limit(17).Offset(5)},
+		{"nulls by default", all.OrderBy(o.C("score"), o.C("id"))},
+		{"nulls default desc", all.OrderBy(core.Desc(o.C("score")), core.Desc(o.C("id"))).Limit(40)},
+		{"nulls last desc", all.OrderBy(core.Desc(o.C("score")).NullsLast(), o.C("id")).Limit(50).Offset(3)},
+		{"nulls first asc", all.OrderBy(core.Asc(o.C("score")).NullsFirst(), o.C("id")).Offset(200)},
+		{"strings", all.OrderBy(o.C("name"), o.C("id")).Limit(60)},
+		{"times", all.OrderBy(core.Desc(o.C("created")), o.C("id")).Limit(30).Offset(30)},
+		{"offset past the end", all.OrderBy(o.C("id")).Limit(10).Offset(1000)},
+		{"filtered", all.Where(core.Eq(o.C("score"), int64(3))).OrderBy(o.C("amount"), o.C("id"))},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := set.Query(router.AllShards(ctx), tc.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := rowsOf(t, oracle, tc.q)
+			if got.Len() != len(want) {
+				t.Fatalf("%d rows, oracle %d", got.Len(), len(want))
+			}
+			for i := 0; got.Next(); i++ {
+				if s := fmt.Sprint(got.Values()...); s != want[i] {
+					t.Fatalf("row %d: %s, oracle %s", i, s, want[i])
+				}
+			}
+		})
+	}
+	return len(cases)
+}
+
+// The merge on MariaDB and SQLite, whose NULLs sort first: two shards
+// without replicas (two databases), and an oracle holding every row.
+func TestShardMergeEachDialect(t *testing.T) {
+	dialects := []struct {
+		name string
+		open func(t *testing.T) *engine.DB
+	}{
+		{"sqlite", func(t *testing.T) *engine.DB {
+			db, err := engine.Open(context.Background(), "sqlite://"+testdb.SQLite(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return db
+		}},
+		{"mariadb", func(t *testing.T) *engine.DB { return openEngine(t, testdb.MySQL(t).Primary) }},
+	}
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			if d.name == "mariadb" {
+				testdb.Require(t, testdb.KindMySQL)
+			}
+			ctx := context.Background()
+			s1, s2, oracle := d.open(t), d.open(t), d.open(t)
+			t.Cleanup(func() { oracle.Close() })
+			r, err := router.New(router.Config{
+				Groups: []router.GroupConfig{{Name: "s1", Primary: s1}, {Name: "s2", Primary: s2}},
+				Shards: []router.ShardConfig{{Name: "orders", Groups: []string{"s1", "s2"},
+					Choose: func(key any) (int, error) { return int(key.(int64) % 2), nil }}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { r.Close() })
+			set := r.ShardSet("orders")
+			for _, db := range []*engine.DB{s1, s2, oracle} {
+				if _, err := db.Exec(ctx, core.CreateTable(shdOrders)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for id := int64(1); id <= 120; id++ {
+				if _, err := set.Exec(router.WithShardKey(ctx, id%10), shdInsert(id, id%10)); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := oracle.Exec(ctx, shdInsert(id, id%10)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The user function placed even users on shard 1, odd on 2.
+			for i, g := range set.Shards() {
+				odd := rowsOf(t, g.Primary(), core.Select(shdOrders.C("id")).From(shdOrders).
+					Where(core.Eq(core.Raw("user_id % 2"), int64(1-i))))
+				if len(odd) != 0 {
+					t.Fatalf("shard %d holds %d rows of the other shard's users", i+1, len(odd))
+				}
+			}
+			compareMerged(t, set, oracle)
+		})
 	}
 }

@@ -133,9 +133,12 @@
 // refused with ErrCrossShard; ShardSet.BeginMulti opts into a MultiTx, a
 // transaction per shard committed one after another: not atomic, a
 // failure part-way returns ErrPartialCommit naming the committed shards.
-// Statements run through the Router itself (Router.Exec …) still route by
-// Config.Binds; sharded statements go through the ShardSet or a shard's
-// Group.
+// The set's tables (ShardConfig.Tables) are routed by key through the
+// Router itself too: Router.Exec, Query, QueryFunc, QueryRow and Batch send
+// a statement on them to the one shard of the context's key
+// (GroupForContext), and refuse it without a key or with keys of several
+// shards. Transactions on a shard begin with ShardSet.Begin or a shard's
+// Group.Begin; Router.Begin stays in the default group.
 //
 // This is tested on PostgreSQL 15 with two clusters (the main one and
 // scripts/dbup-shard's): rows land on their key's shard, a read by key

@@ -102,11 +102,12 @@ type routes struct {
 	defaultGrp *Group
 	binds      map[string]*Group
 	shards     map[string]*ShardSet // never modified after New
+	sharded    map[string]*ShardSet // table → its shard set (ShardConfig.Tables)
 }
 
 func (rt *routes) clone() *routes {
 	n := &routes{groups: make(map[string]*Group, len(rt.groups)+1), order: append([]*Group(nil), rt.order...),
-		defaultGrp: rt.defaultGrp, binds: make(map[string]*Group, len(rt.binds)), shards: rt.shards}
+		defaultGrp: rt.defaultGrp, binds: make(map[string]*Group, len(rt.binds)), shards: rt.shards, sharded: rt.sharded}
 	for k, v := range rt.groups {
 		n.groups[k] = v
 	}
@@ -161,7 +162,7 @@ func New(cfg Config) (*Router, error) {
 		rt.binds[table] = g
 	}
 	var err error
-	if rt.shards, err = newShardSets(r, rt, cfg.Shards); err != nil {
+	if rt.shards, rt.sharded, err = newShardSets(rt, cfg.Shards); err != nil {
 		return nil, err
 	}
 	r.routes.Store(rt)
@@ -247,7 +248,8 @@ func (r *Router) Groups() []*Group { return r.routes.Load().order }
 
 // GroupFor returns the bind group of the tables stmt touches: the group
 // they are bound to, the default group for unbound tables, and
-// ErrCrossGroup when they span two groups.
+// ErrCrossGroup when they span two groups. The tables of a shard set are
+// routed by key: see GroupForContext, which the Router's methods use.
 func (r *Router) GroupFor(stmt core.Statement) (*Group, error) {
 	rt := r.routes.Load()
 	var g *Group
@@ -281,7 +283,7 @@ func (r *Router) Dialect() core.Dialect {
 // Exec runs a statement that returns no rows. Writes run on the primary
 // and, when ctx carries a Tracker, add the commit's position to it.
 func (r *Router) Exec(ctx context.Context, stmt core.Statement) (engine.Result, error) {
-	g, err := r.GroupFor(stmt)
+	g, err := r.GroupForContext(ctx, stmt)
 	if err != nil {
 		return engine.Result{}, err
 	}
@@ -317,7 +319,7 @@ func (g *Group) Exec(ctx context.Context, stmt core.Statement) (engine.Result, e
 // Query returns, so a replica that fails before it is retried elsewhere;
 // an error while iterating is the caller's.
 func (r *Router) Query(ctx context.Context, stmt core.Statement) (*engine.Rows, error) {
-	g, err := r.GroupFor(stmt)
+	g, err := r.GroupForContext(ctx, stmt)
 	if err != nil {
 		return nil, err
 	}
@@ -354,7 +356,7 @@ func (g *Group) Query(ctx context.Context, stmt core.Statement) (*engine.Rows, e
 // engine.DB.QueryFunc). A replica that fails before fn is called is
 // retried elsewhere, as for Query; once fn has run, its outcome stands.
 func (r *Router) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
-	g, err := r.GroupFor(stmt)
+	g, err := r.GroupForContext(ctx, stmt)
 	if err != nil {
 		return err
 	}
@@ -383,7 +385,7 @@ func (g *Group) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*eng
 // QueryRow runs a statement expected to return at most one row, routed
 // like Query. Errors are deferred to Row.Scan.
 func (r *Router) QueryRow(ctx context.Context, stmt core.Statement) *engine.Row {
-	g, err := r.GroupFor(stmt)
+	g, err := r.GroupForContext(ctx, stmt)
 	if err != nil {
 		return engine.ErrRow(err)
 	}
@@ -440,7 +442,7 @@ func (r *Router) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.B
 	var g *Group
 	writes := false
 	for _, s := range stmts {
-		sg, err := r.GroupFor(s)
+		sg, err := r.GroupForContext(ctx, s)
 		if err != nil {
 			return nil, err
 		}

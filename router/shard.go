@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
 )
 
@@ -42,6 +43,11 @@ type ShardConfig struct {
 	// Choose maps a key to its shard, in [0, len(Groups)). Nil means
 	// HashShard: a hash of the key modulo the number of shards.
 	Choose func(key any) (shard int, err error)
+	// Tables are the set's tables, sharded by the key the context carries:
+	// Router.Exec, Query, QueryFunc, QueryRow and Batch send a statement
+	// on them to the one shard of the context's key (see GroupForContext).
+	// A table is in one set at most and not in Config.Binds.
+	Tables []string
 	// MaxConcurrent bounds how many shards a statement spanning several
 	// is run on at once; default 8.
 	MaxConcurrent int
@@ -57,27 +63,28 @@ type ShardSet struct {
 	maxConcurrent int
 }
 
-func newShardSets(r *Router, rt *routes, cfgs []ShardConfig) (map[string]*ShardSet, error) {
+func newShardSets(rt *routes, cfgs []ShardConfig) (map[string]*ShardSet, map[string]*ShardSet, error) {
 	sets := make(map[string]*ShardSet, len(cfgs))
+	tables := map[string]*ShardSet{}
 	for _, sc := range cfgs {
 		if sc.Name == "" {
-			return nil, errors.New("router: a shard set has no name")
+			return nil, nil, errors.New("router: a shard set has no name")
 		}
 		if _, dup := sets[sc.Name]; dup {
-			return nil, fmt.Errorf("router: shard set %q declared twice", sc.Name)
+			return nil, nil, fmt.Errorf("router: shard set %q declared twice", sc.Name)
 		}
 		if len(sc.Groups) == 0 {
-			return nil, fmt.Errorf("router: shard set %q has no shard", sc.Name)
+			return nil, nil, fmt.Errorf("router: shard set %q has no shard", sc.Name)
 		}
 		s := &ShardSet{name: sc.Name, choose: sc.Choose, maxConcurrent: sc.MaxConcurrent}
 		seen := map[string]bool{}
 		for _, name := range sc.Groups {
 			g, ok := rt.groups[name]
 			if !ok {
-				return nil, fmt.Errorf("%w %q (shard of set %q)", ErrUnknownGroup, name, sc.Name)
+				return nil, nil, fmt.Errorf("%w %q (shard of set %q)", ErrUnknownGroup, name, sc.Name)
 			}
 			if seen[name] {
-				return nil, fmt.Errorf("router: shard set %q names group %q twice", sc.Name, name)
+				return nil, nil, fmt.Errorf("router: shard set %q names group %q twice", sc.Name, name)
 			}
 			seen[name] = true
 			g.shard = true
@@ -90,9 +97,18 @@ func newShardSets(r *Router, rt *routes, cfgs []ShardConfig) (map[string]*ShardS
 		if s.maxConcurrent <= 0 {
 			s.maxConcurrent = 8
 		}
+		for _, table := range sc.Tables {
+			if other, dup := tables[table]; dup {
+				return nil, nil, fmt.Errorf("router: table %q is in shard sets %q and %q", table, other.name, sc.Name)
+			}
+			if _, bound := rt.binds[table]; bound {
+				return nil, nil, fmt.Errorf("router: table %q is in shard set %q and bound to a group by Config.Binds", table, sc.Name)
+			}
+			tables[table] = s
+		}
 		sets[sc.Name] = s
 	}
-	return sets, nil
+	return sets, tables, nil
 }
 
 // ShardSet returns the shard set called name, or nil.
@@ -245,4 +261,46 @@ func HashShard(key any, n int) (int, error) {
 		return 0, fmt.Errorf("router: HashShard: key of type %T (want an integer, a string, []byte or a 16-byte array)", key)
 	}
 	return int(h.Sum64() % uint64(n)), nil
+}
+
+// GroupForContext is GroupFor for a statement that may be on the tables of
+// a shard set (ShardConfig.Tables): those go to the one shard the
+// context's key names (WithShardKey), and without a key, or with keys of
+// several shards, are refused (ErrNoShardKey, ErrCrossShard: read several
+// shards with ShardSet.Query). Other tables in the same statement must be
+// in that shard's group (else ErrCrossGroup).
+func (r *Router) GroupForContext(ctx context.Context, stmt core.Statement) (*Group, error) {
+	rt := r.routes.Load()
+	var set *ShardSet
+	var table string
+	for _, t := range stmt.Tables() {
+		s, ok := rt.sharded[t]
+		if !ok {
+			continue
+		}
+		if set != nil && s != set {
+			return nil, fmt.Errorf("%w: table %q is in shard set %q, table %q in %q", ErrCrossShard, table, set.name, t, s.name)
+		}
+		set, table = s, t
+	}
+	if set == nil {
+		return r.GroupFor(stmt)
+	}
+	g, err := set.one(ctx, fmt.Sprintf("a statement on table %q", table))
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range stmt.Tables() {
+		if _, ok := rt.sharded[t]; ok {
+			continue
+		}
+		tg, ok := rt.binds[t]
+		if !ok {
+			tg = rt.defaultGrp
+		}
+		if tg != g {
+			return nil, fmt.Errorf("%w: table %q is in %q, sharded table %q on shard %q", ErrCrossGroup, t, tg.name, table, g.name)
+		}
+	}
+	return g, nil
 }

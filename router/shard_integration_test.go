@@ -70,7 +70,7 @@ func newShardEnv(t *testing.T, cfg router.Config) shardEnv {
 		}
 		cfg.Groups = append(cfg.Groups, gc)
 	}
-	cfg.Shards = []router.ShardConfig{{Name: "orders", Groups: []string{"s1", "s2"}}}
+	cfg.Shards = []router.ShardConfig{{Name: "orders", Groups: []string{"s1", "s2"}, Tables: []string{"shd_orders"}}}
 	r, err := router.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +240,32 @@ func TestShardsRouteMergeAndRefuse(t *testing.T) {
 		}
 	}
 
+	// Through the Router itself, by the key in the context.
 	env.obs.take()
+	var cnt int64
+	countK2 := core.Select(core.Count(core.Star())).From(o).Where(core.Eq(o.C("user_id"), k2))
+	if err := env.r.QueryRow(router.WithShardKey(ctx, k2), countK2).Scan(&cnt); err != nil || cnt != n/40 {
+		t.Fatalf("Router.QueryRow by key: %d, %v", cnt, err)
+	}
+	if _, err := env.r.Exec(router.WithShardKey(ctx, k1), shdInsert(5000, k1)); err != nil {
+		t.Fatal(err)
+	}
+	byK2 := core.Select(o.C("id")).From(o).Where(core.Eq(o.C("user_id"), k2))
+	if res, err := env.r.Batch(router.WithShardKey(ctx, k2), byK2); err != nil || res[0].Err != nil || res[0].RowsAffected != n/40 {
+		t.Fatalf("Router.Batch by key: %v, %v", res, err)
+	}
+	if got := env.obs.take(); got["s1"] != 1 || got["s2"] != 2 {
+		t.Fatalf("Router reads on shard 2 and write on shard 1: decisions %v", got)
+	}
+	if ids := rowsOf(t, env.set.Shards()[0].Primary(), core.Select(o.C("id")).From(o).Where(core.Eq(o.C("id"), int64(5000)))); len(ids) != 1 {
+		t.Fatal("Router.Exec by key: the row is not on its shard")
+	}
+	if _, err := env.r.Query(ctx, all); !errors.Is(err, router.ErrNoShardKey) {
+		t.Fatalf("Router.Query on a sharded table without a key: err = %v", err)
+	}
+	if _, err := env.r.Exec(router.WithShardKey(ctx, k1, k2), core.Delete(o)); !errors.Is(err, router.ErrCrossShard) {
+		t.Fatalf("Router.Exec over two shards: err = %v", err)
+	}
 
 	// Refusals: none of them reaches a server.
 	if _, err := env.set.Query(ctx, all); !errors.Is(err, router.ErrNoShardKey) {
@@ -309,7 +334,11 @@ func TestShardReadYourWritesWithEveryReplicaPaused(t *testing.T) {
 		user := rng.Int64N(1000)
 		seen[shardOf(t, user)]++
 		tctx, tr := router.Track(context.Background())
-		if _, err := env.set.Exec(router.WithShardKey(tctx, user), shdInsert(id, user)); err != nil {
+		if id%3 == 0 { // through the Router: the table is the set's
+			if _, err := env.r.Exec(router.WithShardKey(tctx, user), shdInsert(id, user)); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := env.set.Exec(router.WithShardKey(tctx, user), shdInsert(id, user)); err != nil {
 			t.Fatal(err)
 		}
 		read := router.WithShardKey(tctx, user)
@@ -324,7 +353,15 @@ func TestShardReadYourWritesWithEveryReplicaPaused(t *testing.T) {
 			}
 			read = router.WithShardKey(router.WithToken(context.Background(), back), user)
 		}
-		rows, err := env.set.Query(read, core.Select(shdOrders.C("id")).From(shdOrders).Where(core.Eq(shdOrders.C("id"), id)))
+		byID := core.Select(shdOrders.C("id")).From(shdOrders).Where(core.Eq(shdOrders.C("id"), id))
+		if id%5 == 0 {
+			var got int64
+			if err := env.r.QueryRow(read, byID).Scan(&got); err != nil || got != id {
+				t.Fatalf("trial %d: Router.QueryRow on user %d's shard: %d, %v", id, user, got, err)
+			}
+			continue
+		}
+		rows, err := env.set.Query(read, byID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -57,12 +57,16 @@ func TestShardConfigErrors(t *testing.T) {
 		{"no shard", "no shard", router.ShardConfig{Name: "s"}},
 		{"unknown group", "unknown bind group", router.ShardConfig{Name: "s", Groups: []string{"a", "nope"}}},
 		{"group twice", "twice", router.ShardConfig{Name: "s", Groups: []string{"a", "a"}}},
+		{"set twice", "declared twice", router.ShardConfig{Name: "first", Groups: []string{"a"}}},
+		{"table in two sets", `table "taken" is in shard sets`, router.ShardConfig{Name: "s", Groups: []string{"a"}, Tables: []string{"taken"}}},
+		{"table bound", "bound to a group", router.ShardConfig{Name: "s", Groups: []string{"a"}, Tables: []string{"bound"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			a := sqliteEngine(t, "a")
 			defer a.Close()
-			_, err := router.New(router.Config{Groups: []router.GroupConfig{{Name: "a", Primary: a}}, Shards: []router.ShardConfig{tc.sc}})
+			_, err := router.New(router.Config{Groups: []router.GroupConfig{{Name: "a", Primary: a}}, Binds: map[string]string{"bound": "a"},
+				Shards: append([]router.ShardConfig{{Name: "first", Groups: []string{"a"}, Tables: []string{"taken"}}}, tc.sc)})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("New: err = %v, want one saying %q", err, tc.want)
 			}

@@ -105,6 +105,48 @@
 // committed is on the new primary, none refused with ErrNoPrimary is, and
 // writes succeed again well within ten seconds of the promotion.
 //
+// # Shards
+//
+// A shard set (Config.Shards, ShardConfig) spreads the rows of its tables
+// over several bind groups, the shards, by a key: each shard is a group
+// like any other, a primary and its replicas with its own position in
+// causal tokens, so read-your-writes holds per shard through the same
+// Tracker and Token. ShardConfig.Choose maps a key to a shard; the
+// default, HashShard, hashes integers by value and strings and bytes by
+// their bytes. The caller states the key through the context:
+//
+//	orders := r.ShardSet("orders")
+//	kctx := router.WithShardKey(ctx, userID)
+//	orders.Exec(kctx, insertOrder)             // on userID's shard
+//	rows, _ := orders.Query(kctx, byUser)      // that shard only
+//	rows, _ = orders.Query(router.WithShardKey(ctx, a, b), q) // a's and b's shards
+//	rows, _ = orders.Query(router.AllShards(ctx), top10)        // every shard, merged
+//	g, _ := r.Shard("orders", userID)          // the shard as a *Group
+//
+// A sharded read without a key is refused (ErrNoShardKey) rather than sent
+// to every shard; AllShards asks for that. A read on several shards runs
+// on them concurrently (ShardConfig.MaxConcurrent at once) and merges
+// their rows: a k-way merge of the sorted streams on the ORDER BY terms,
+// then OFFSET and LIMIT (see ShardSet.Query for how values and NULLs
+// compare; strings compare in byte order, so order text merge keys with a
+// binary collation). A write or a transaction whose keys span shards is
+// refused with ErrCrossShard; ShardSet.BeginMulti opts into a MultiTx, a
+// transaction per shard committed one after another: not atomic, a
+// failure part-way returns ErrPartialCommit naming the committed shards.
+// The set's tables (ShardConfig.Tables) are routed by key through the
+// Router itself too: Router.Exec, Query, QueryFunc, QueryRow and Batch send
+// a statement on them to the one shard of the context's key
+// (GroupForContext), and refuse it without a key or with keys of several
+// shards. Transactions on a shard begin with ShardSet.Begin or a shard's
+// Group.Begin; Router.Begin stays in the default group.
+//
+// This is tested on PostgreSQL 15 with two clusters (the main one and
+// scripts/dbup-shard's): rows land on their key's shard, a read by key
+// reaches one shard, all-shard reads with ORDER BY, LIMIT and OFFSET over
+// integers, floats, strings, times and NULLs equal the same read on one
+// database holding every row, and 200 write-then-read trials with every
+// replica of both shards paused never read stale.
+//
 // # Observability
 //
 // Every decision (group, node, role, reason, lag, causal wait) goes to

@@ -52,6 +52,9 @@ type Config struct {
 	HealthInterval time.Duration
 	// Observer, if set, is told of every routing decision.
 	Observer Observer
+	// Shards are the shard sets, each made of bind groups of Groups
+	// (see ShardSet).
+	Shards []ShardConfig
 }
 
 // GroupConfig is one bind group: a primary and its replicas. The router
@@ -98,11 +101,13 @@ type routes struct {
 	order      []*Group
 	defaultGrp *Group
 	binds      map[string]*Group
+	shards     map[string]*ShardSet // never modified after New
+	sharded    map[string]*ShardSet // table → its shard set (ShardConfig.Tables)
 }
 
 func (rt *routes) clone() *routes {
 	n := &routes{groups: make(map[string]*Group, len(rt.groups)+1), order: append([]*Group(nil), rt.order...),
-		defaultGrp: rt.defaultGrp, binds: make(map[string]*Group, len(rt.binds))}
+		defaultGrp: rt.defaultGrp, binds: make(map[string]*Group, len(rt.binds)), shards: rt.shards, sharded: rt.sharded}
 	for k, v := range rt.groups {
 		n.groups[k] = v
 	}
@@ -155,6 +160,10 @@ func New(cfg Config) (*Router, error) {
 			return nil, fmt.Errorf("%w %q (bound to table %q)", ErrUnknownGroup, name, table)
 		}
 		rt.binds[table] = g
+	}
+	var err error
+	if rt.shards, rt.sharded, err = newShardSets(rt, cfg.Shards); err != nil {
+		return nil, err
 	}
 	r.routes.Store(rt)
 	for _, g := range rt.order {
@@ -239,7 +248,8 @@ func (r *Router) Groups() []*Group { return r.routes.Load().order }
 
 // GroupFor returns the bind group of the tables stmt touches: the group
 // they are bound to, the default group for unbound tables, and
-// ErrCrossGroup when they span two groups.
+// ErrCrossGroup when they span two groups. The tables of a shard set are
+// routed by key: see GroupForContext, which the Router's methods use.
 func (r *Router) GroupFor(stmt core.Statement) (*Group, error) {
 	rt := r.routes.Load()
 	var g *Group
@@ -284,13 +294,20 @@ func (r *Router) Dialect() core.Dialect {
 // Exec runs a statement that returns no rows. Writes run on the primary
 // and, when ctx carries a Tracker, add the commit's position to it.
 func (r *Router) Exec(ctx context.Context, stmt core.Statement) (engine.Result, error) {
-	if err := engine.CheckContext(ctx); err != nil {
-		return engine.Result{}, err
-	}
-	g, err := r.GroupFor(stmt)
+	g, err := r.GroupForContext(ctx, stmt)
 	if err != nil {
 		return engine.Result{}, err
 	}
+	return g.Exec(ctx, stmt)
+}
+
+// Exec is Router.Exec in g, whatever the statement's tables are bound to:
+// how a statement reaches one shard of a ShardSet.
+func (g *Group) Exec(ctx context.Context, stmt core.Statement) (engine.Result, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return engine.Result{}, err
+	}
+	var err error
 	var res engine.Result
 	if stmt.Writes() {
 		err = g.write(ctx, func(ctx context.Context, db *engine.DB) error {
@@ -313,13 +330,20 @@ func (r *Router) Exec(ctx context.Context, stmt core.Statement) (engine.Result, 
 // Query returns, so a replica that fails before it is retried elsewhere;
 // an error while iterating is the caller's.
 func (r *Router) Query(ctx context.Context, stmt core.Statement) (*engine.Rows, error) {
-	if err := engine.CheckContext(ctx); err != nil {
-		return nil, err
-	}
-	g, err := r.GroupFor(stmt)
+	g, err := r.GroupForContext(ctx, stmt)
 	if err != nil {
 		return nil, err
 	}
+	return g.Query(ctx, stmt)
+}
+
+// Query is Router.Query in g, whatever the statement's tables are bound to:
+// how a statement reaches one shard of a ShardSet.
+func (g *Group) Query(ctx context.Context, stmt core.Statement) (*engine.Rows, error) {
+	if err := engine.CheckContext(ctx); err != nil {
+		return nil, err
+	}
+	var err error
 	var rows *engine.Rows
 	if stmt.Writes() {
 		// The write commits when its rows have been read; its position is
@@ -343,11 +367,17 @@ func (r *Router) Query(ctx context.Context, stmt core.Statement) (*engine.Rows, 
 // engine.DB.QueryFunc). A replica that fails before fn is called is
 // retried elsewhere, as for Query; once fn has run, its outcome stands.
 func (r *Router) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
-	if err := engine.CheckContext(ctx); err != nil {
+	g, err := r.GroupForContext(ctx, stmt)
+	if err != nil {
 		return err
 	}
-	g, err := r.GroupFor(stmt)
-	if err != nil {
+	return g.QueryFunc(ctx, stmt, fn)
+}
+
+// QueryFunc is Router.QueryFunc in g, whatever the statement's tables are bound to:
+// how a statement reaches one shard of a ShardSet.
+func (g *Group) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
+	if err := engine.CheckContext(ctx); err != nil {
 		return err
 	}
 	if stmt.Writes() {
@@ -366,11 +396,17 @@ func (r *Router) QueryFunc(ctx context.Context, stmt core.Statement, fn func(*en
 // QueryRow runs a statement expected to return at most one row, routed
 // like Query. Errors are deferred to Row.Scan.
 func (r *Router) QueryRow(ctx context.Context, stmt core.Statement) *engine.Row {
-	if err := engine.CheckContext(ctx); err != nil {
+	g, err := r.GroupForContext(ctx, stmt)
+	if err != nil {
 		return engine.ErrRow(err)
 	}
-	g, err := r.GroupFor(stmt)
-	if err != nil {
+	return g.QueryRow(ctx, stmt)
+}
+
+// QueryRow is Router.QueryRow in g, whatever the statement's tables are bound to:
+// how a statement reaches one shard of a ShardSet.
+func (g *Group) QueryRow(ctx context.Context, stmt core.Statement) *engine.Row {
+	if err := engine.CheckContext(ctx); err != nil {
 		return engine.ErrRow(err)
 	}
 	var row *engine.Row
@@ -389,7 +425,7 @@ func (r *Router) QueryRow(ctx context.Context, stmt core.Statement) *engine.Row 
 		}
 		return row
 	}
-	err = g.read(ctx, false, func(ctx context.Context, db *engine.DB, bound time.Duration) (bool, error) {
+	err := g.read(ctx, false, func(ctx context.Context, db *engine.DB, bound time.Duration) (bool, error) {
 		row = db.QueryRowEager(ctx, stmt, bound)
 		if err := row.Err(); !errors.Is(err, engine.ErrNoRows) {
 			return false, err
@@ -417,7 +453,7 @@ func (r *Router) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.B
 	var g *Group
 	writes := false
 	for _, s := range stmts {
-		sg, err := r.GroupFor(s)
+		sg, err := r.GroupForContext(ctx, s)
 		if err != nil {
 			return nil, err
 		}
@@ -461,6 +497,7 @@ func (r *Router) Batch(ctx context.Context, stmts ...core.Statement) ([]engine.B
 type Group struct {
 	r        *Router
 	name     string
+	shard    bool             // a shard of a ShardSet; set by New, before any statement
 	kind     PositionKind     // repl's scheme; PositionNone without replication positions
 	repl     core.Replication // the primary's dialect's, or nil
 	primary  *node

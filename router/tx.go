@@ -248,7 +248,9 @@ func (tx *Tx) check(stmt core.Statement) error {
 	if err != nil {
 		return err
 	}
-	if g != tx.g {
+	// A shard's statements reach it by key, whatever shard group their
+	// tables are bound to.
+	if g != tx.g && !(g.shard && tx.g.shard) {
 		return fmt.Errorf("%w: transaction is in %q, statement is on %q", ErrCrossGroup, tx.g.name, g.name)
 	}
 	return nil

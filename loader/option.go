@@ -195,6 +195,9 @@ func compileLevel(p *Plan, m *mapper.Model, into []*node, opts []Option) ([]*nod
 			step = strings.TrimSpace(step)
 			r, ok := cur.Relation(step)
 			if !ok {
+				if _, poly := cur.PolyRelation(step); poly {
+					return nil, fmt.Errorf("loader: %s.%s: a relationship to an interface loads only with SelectIn, from a query of %s or as a child of another such load: %w", cur.Name, step, cur.Name, ErrPolyRelation)
+				}
 				return nil, fmt.Errorf("loader: %s.%s: %w", cur.Name, step, ErrNoRelation)
 			}
 			last := i == len(steps)-1

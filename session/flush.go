@@ -43,6 +43,7 @@ type link struct {
 	fk     []*mapper.Field
 	parent *entry
 	rel    *mapper.Relation
+	poly   *mapper.PolyRelation // instead of rel: see flush_poly.go
 }
 
 // pair is one row of an association table, oriented by column name: ac

@@ -62,6 +62,22 @@ func (pl *plan) collect() error {
 	// save-update cascade. The session's objects are found in its object
 	// set (see lookup); known holds the ones the flush adds.
 	queue, owned := all, false
+	push := func(m *mapper.Model, t mapper.Ref) {
+		if t.IsNil() || pl.lookup(t) != nil {
+			return
+		}
+		ne := &entry{m: m, p: t, seq: s.seq.Add(1)}
+		ne.setState(Pending)
+		if pl.known == nil {
+			pl.known = map[mapper.Ref]*entry{}
+		}
+		pl.known[t] = ne
+		pl.added = append(pl.added, ne)
+		if !owned { // all stays as it is
+			queue, owned = slices.Clone(queue), true
+		}
+		queue = append(queue, ne)
+	}
 	for len(queue) > 0 {
 		e := queue[0]
 		queue = queue[1:]
@@ -78,20 +94,12 @@ func (pl *plan) collect() error {
 				continue
 			}
 			for _, t := range r.Targets(e.p) { // a view: the loop does not change e's field
-				if t.IsNil() || pl.lookup(t) != nil {
-					continue
-				}
-				ne := &entry{m: r.Target, p: t, seq: s.seq.Add(1)}
-				ne.setState(Pending)
-				if pl.known == nil {
-					pl.known = map[mapper.Ref]*entry{}
-				}
-				pl.known[t] = ne
-				pl.added = append(pl.added, ne)
-				if !owned { // all stays as it is
-					queue, owned = slices.Clone(queue), true
-				}
-				queue = append(queue, ne)
+				push(r.Target, t)
+			}
+		}
+		if len(e.m.PolyRelations()) > 0 { // see flush_poly.go
+			if err := pl.polyCascade(e, push); err != nil {
+				return err
 			}
 		}
 	}
@@ -201,6 +209,11 @@ func nullable(fs []*mapper.Field) bool {
 }
 
 func (pl *plan) relLinks(e *entry) error {
+	if len(e.m.PolyRelations()) > 0 {
+		if err := pl.polyLinks(e); err != nil { // see flush_poly.go
+			return err
+		}
+	}
 	for _, r := range e.m.Relations() {
 		switch r.Kind {
 		case mapper.ManyToOne:
@@ -356,6 +369,9 @@ func (pl *plan) applyLinks(es []*entry) error {
 					v = pf.Value(l.parent.p)
 				}
 				if err := pl.set(e, f, v); err != nil {
+					if l.poly != nil {
+						return fmt.Errorf("session: %s.%s: %w", l.poly.Owner.Name, l.poly.Name, err)
+					}
 					return fmt.Errorf("session: %s.%s: %w", l.rel.Owner.Name, l.rel.Name, err)
 				}
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -463,6 +464,21 @@ func LoadPoly(ctx context.Context, s *Session, rel string, owners ...any) error 
 // loadPolyLazy is Session.Load for an interface-typed relationship: obj
 // and every persistent object of its model whose field is nil.
 func (s *Session) loadPolyLazy(ctx context.Context, m *mapper.Model, r *mapper.PolyRelation, p mapper.Ref) error {
+	locked := s.readLock(ctx)
+	e := s.objs.get(p)
+	s.readUnlock(locked)
+	if e != nil && e.raise.Load() {
+		s.flushMu.Lock()
+		unloaded := r.Field(p).IsNil()
+		if fkf, ok := m.Field(r.FK); !r.Many && ok && fkf.IsNil(p) {
+			unloaded = false // no target to load
+		}
+		s.flushMu.Unlock()
+		if !unloaded {
+			return nil // planned by the query that loaded p
+		}
+		return fmt.Errorf("session: load %s.%s: %w", m.Name, r.Name, loader.ErrUnplannedLoad)
+	}
 	owners := []mapper.Ref{p}
 	s.flushMu.Lock()
 	s.objs.each(func(o *entry) {

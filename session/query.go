@@ -155,7 +155,7 @@ func (q *QueryOf[T]) StatementContext(ctx context.Context) (*core.SelectStmt, er
 	if err != nil {
 		return nil, err
 	}
-	plan, err := q.plan()
+	plan, _, err := q.polyPlan()
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, err := q.plan()
+	plan, polys, err := q.polyPlan() // see poly_eager.go
 	if err != nil {
 		return nil, err
 	}
@@ -229,6 +229,11 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 	if q.lock.mode != lockNone {
 		if err := q.refreshHeld(ctx, ps, held); err != nil {
 			return nil, err
+		}
+	}
+	if len(polys) > 0 {
+		if err := q.s.eagerPoly(ctx, q.m, ps, polys, plan.Raise()); err != nil {
+			return nil, fmt.Errorf("session: query %s: %w", q.m.Name, err)
 		}
 	}
 	if plan == nil {

@@ -24,6 +24,9 @@ type PolyRelation struct {
 	// FK is, for Many, the column of the base table referencing the
 	// owner's key; else the owner's field holding the target's key.
 	FK string
+	// Cascade is save-update (the default) and, for Many, delete-orphan
+	// as the tag's cascade: says; delete is not supported.
+	Cascade Cascade
 
 	index []int
 	raw   string
@@ -61,17 +64,27 @@ func polyTarget(t reflect.Type) (reflect.Type, bool, bool) {
 
 func (b *build) polyRel(d *draft, sf reflect.StructField, tg tag, raw string, idx []int, it reflect.Type, many bool) error {
 	m := d.m
-	if k, ok := tg.check(nil, map[string]bool{"fk": true}); !ok || tg.name != "" {
+	if k, ok := tg.check(nil, map[string]bool{"fk": true, "cascade": true}); !ok || tg.name != "" {
 		if tg.name != "" {
 			k = tg.name
 		}
-		return fieldError(m.Name, sf.Name, raw, ErrBadTag, "unknown option %q of a relationship to an interface (want fk:)", k)
+		return fieldError(m.Name, sf.Name, raw, ErrBadTag, "unknown option %q of a relationship to an interface (want fk:, cascade:)", k)
+	}
+	c := CascadeSaveUpdate
+	if v, ok := tg.vals["cascade"]; ok {
+		var ok bool
+		if c, ok = parseCascade(v); !ok {
+			return fieldError(m.Name, sf.Name, raw, ErrBadTag, "unknown cascade %q (want save-update, delete-orphan, none joined by +)", v)
+		}
+		if c.Has(CascadeDelete) || (!many && c.Has(CascadeDeleteOrphan)) {
+			return fieldError(m.Name, sf.Name, raw, ErrBadTag, "cascade %q: a relationship to an interface takes save-update and, for a slice, delete-orphan", v)
+		}
 	}
 	fk := tg.vals["fk"]
 	if fk == "" {
 		return fieldError(m.Name, sf.Name, raw, ErrBadRelation, "a relationship to interface %s needs fk: (the base table's column for a slice, the owner's key field otherwise)", it)
 	}
-	m.poly = append(m.poly, &PolyRelation{Name: sf.Name, Owner: m, Interface: it, Many: many, FK: fk, index: idx, raw: raw})
+	m.poly = append(m.poly, &PolyRelation{Name: sf.Name, Owner: m, Interface: it, Many: many, FK: fk, Cascade: c, index: idx, raw: raw})
 	return nil
 }
 

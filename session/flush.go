@@ -464,5 +464,6 @@ func (pl *plan) finish() {
 		s.objs.remove(e.p)
 		e.setState(Detached)
 	}
+	pl.polyFinish() // see flush_poly.go
 	pl.record()
 }

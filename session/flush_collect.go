@@ -179,6 +179,10 @@ func (pl *plan) collect() error {
 		}
 	}
 
+	if err := pl.polyOrphans(all, del); err != nil { // see flush_poly.go
+		return err
+	}
+
 	// Links, inserts, association changes.
 	for _, e := range all {
 		if pl.deletes[e] {

@@ -14,6 +14,9 @@ import (
 // relationships and its model (push skips those the session holds).
 func (pl *plan) polyCascade(e *entry, push func(*mapper.Model, mapper.Ref)) error {
 	for _, r := range e.m.PolyRelations() {
+		if !r.Cascade.Has(mapper.CascadeSaveUpdate) {
+			continue
+		}
 		for _, v := range polyValues(r, e.p) {
 			tm, tp, err := pl.s.model(v)
 			if err != nil {
@@ -72,4 +75,147 @@ func (pl *plan) polyMember(owner *entry, r *mapper.PolyRelation, tm *mapper.Mode
 		return te, nil
 	}
 	return nil, fmt.Errorf("session: %s.%s refers to a %s %s (Add or Merge it)", owner.m.Name, r.Name, te.State(), tm.Name)
+}
+
+// polyOwner names one owner's interface-typed one-to-many, whose members
+// the session last saw in Session.polyPrev: recorded by its load and by
+// each flush, so the next flush finds the members removed since.
+type polyOwner struct {
+	p mapper.Ref
+	r *mapper.PolyRelation
+}
+
+// polyLoaded records the members of r that owner holds (flushMu held).
+func (s *Session) polyLoaded(r *mapper.PolyRelation, owner mapper.Ref) {
+	if !r.Many {
+		return
+	}
+	if s.polyPrev == nil {
+		s.polyPrev = map[polyOwner][]mapper.Ref{}
+	}
+	vs := polyValues(r, owner)
+	refs := make([]mapper.Ref, 0, len(vs))
+	for _, v := range vs {
+		if _, p, err := s.model(v); err == nil {
+			refs = append(refs, p)
+		}
+	}
+	s.polyPrev[polyOwner{owner, r}] = refs
+}
+
+// polyFinish records the members of the flushed owners' loaded
+// interface-typed one-to-many fields, and forgets deleted owners'.
+func (pl *plan) polyFinish() {
+	s := pl.s
+	for _, es := range [][]*entry{pl.inserts, pl.persist} {
+		for _, e := range es {
+			for _, r := range e.m.PolyRelations() {
+				if r.Many && !r.Field(e.p).IsNil() {
+					s.polyLoaded(r, e.p)
+				}
+			}
+		}
+	}
+	if s.polyPrev == nil {
+		return
+	}
+	for e := range pl.deletes {
+		for _, r := range e.m.PolyRelations() {
+			delete(s.polyPrev, polyOwner{e.p, r})
+		}
+	}
+}
+
+// polyOrphans handles the members removed from persistent owners'
+// interface-typed one-to-many fields since they were last loaded or
+// flushed: deleted under delete-orphan, else their key set to NULL. A
+// member now in another owner's such field has moved: that owner's link
+// sets its key.
+func (pl *plan) polyOrphans(all []*entry, del func(*entry)) error {
+	s := pl.s
+	if len(s.polyPrev) == 0 {
+		return nil
+	}
+	var held map[mapper.Ref]bool // every current member, made on first need
+	for _, e := range all {
+		if e.State() != Persistent || pl.deletes[e] || len(e.m.PolyRelations()) == 0 {
+			continue
+		}
+		for _, r := range e.m.PolyRelations() {
+			prev, ok := s.polyPrev[polyOwner{e.p, r}]
+			if !ok || len(prev) == 0 || r.Field(e.p).IsNil() {
+				continue
+			}
+			cur := map[mapper.Ref]bool{}
+			for _, v := range polyValues(r, e.p) {
+				if _, p, err := s.model(v); err == nil {
+					cur[p] = true
+				}
+			}
+			for _, t := range prev {
+				if cur[t] {
+					continue
+				}
+				te := pl.lookup(t)
+				if te == nil || te.State() != Persistent || pl.deletes[te] {
+					continue
+				}
+				if held == nil {
+					held = pl.polyHeld(all)
+				}
+				if held[t] || !pl.polyRefers(te, r, e) {
+					continue // moved to another owner
+				}
+				if r.Cascade.Has(mapper.CascadeDeleteOrphan) {
+					del(te)
+					continue
+				}
+				f, ok := te.m.Field(r.FK)
+				if !ok {
+					return fmt.Errorf("session: %s.%s: fk %q: model %s has no such column: %w", e.m.Name, r.Name, r.FK, te.m.Name, mapper.ErrUnknownColumn)
+				}
+				if !f.Nullable {
+					return fmt.Errorf("session: %s %s was removed from %s.%s of %s %s, but %s.%s cannot be NULL (delete it, move it to another owner, or cascade delete-orphan)",
+						te.m.Name, describe(te), e.m.Name, r.Name, e.m.Name, describe(e), te.m.Name, f.Name)
+				}
+				pl.addLink(link{child: te, fk: []*mapper.Field{f}, poly: r}, true)
+			}
+		}
+	}
+	return nil
+}
+
+// polyHeld returns the members of every live entry's interface-typed
+// one-to-many fields.
+func (pl *plan) polyHeld(all []*entry) map[mapper.Ref]bool {
+	held := map[mapper.Ref]bool{}
+	for _, e := range all {
+		if pl.deletes[e] || len(e.m.PolyRelations()) == 0 {
+			continue
+		}
+		if st := e.State(); st != Persistent && st != Pending {
+			continue
+		}
+		for _, r := range e.m.PolyRelations() {
+			if !r.Many {
+				continue
+			}
+			for _, v := range polyValues(r, e.p) {
+				if _, p, err := pl.s.model(v); err == nil {
+					held[p] = true
+				}
+			}
+		}
+	}
+	return held
+}
+
+// polyRefers reports whether child's fk column still holds owner's key.
+func (pl *plan) polyRefers(child *entry, r *mapper.PolyRelation, owner *entry) bool {
+	f, ok := child.m.Field(r.FK)
+	if !ok {
+		return true // refused by the caller
+	}
+	v, k := f.Value(child.p), keyValue(owner, 0)
+	return v != nil && k != nil && f.Equal(v, k)
 }

@@ -546,6 +546,7 @@ func (s *Session) loadPoly(ctx context.Context, r *mapper.PolyRelation, owners [
 				}
 				s.flushMu.Lock()
 				r.Field(o).Set(sl)
+				s.polyLoaded(r, o)
 				s.flushMu.Unlock()
 			}
 		}

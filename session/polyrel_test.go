@@ -30,6 +30,14 @@ type prVehicleBase struct {
 	Kind     string `athanor:",discriminator,size:20"`
 	Name     string `athanor:",size:50"`
 	GarageID *int64 `athanor:",fk:pr_garages.id"`
+	DepotID  *int64 `athanor:",fk:pr_depots.id"`
+}
+
+// prDepot owns its vehicles: one removed from Stock is deleted.
+type prDepot struct {
+	_     struct{} `athanor:",table:pr_depots"`
+	ID    int64
+	Stock []prVehicle `athanor:",fk:depot_id,cascade:save-update+delete-orphan"`
 }
 
 type prCar struct {
@@ -65,7 +73,7 @@ type prDriver struct {
 
 func prSchema(t *testing.T, srv server) *mapper.Registry {
 	return schema(t, srv.db, mapper.RegisterIn[prGarage], mapper.RegisterIn[prCar], mapper.RegisterIn[prTruck],
-		mapper.RegisterIn[prLoad], mapper.RegisterIn[prDriver])
+		mapper.RegisterIn[prLoad], mapper.RegisterIn[prDriver], mapper.RegisterIn[prDepot])
 }
 
 func prNames(vs []prVehicle) []string {
@@ -329,4 +337,78 @@ func TestPolyRelDeferred(t *testing.T) {
 			t.Errorf("manifest %q, want hay", tr.Manifest)
 		}
 	})
+}
+
+func TestPolyRelRemove(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := prSchema(t, srv)
+		ids := prSeed(t, ctx, srv, reg)
+		s := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		defer s.Close(ctx)
+		gs, err := session.Query[prGarage](s).Options(loader.SelectIn("Vehicles")).OrderBy("ID").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		north, south := gs[0], gs[1]
+		// The car leaves north (its key becomes NULL); the truck moves to
+		// south (its key is south's, not NULL).
+		car, truck := north.Vehicles[0].(*prCar), north.Vehicles[1].(*prTruck)
+		north.Vehicles = []prVehicle{}
+		south.Vehicles = append(south.Vehicles, truck)
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if car.GarageID != nil || truck.GarageID == nil || *truck.GarageID != ids[1] {
+			t.Errorf("car garage %v, want NULL; truck garage %v, want %d", car.GarageID, truck.GarageID, ids[1])
+		}
+		s2 := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		defer s2.Close(ctx)
+		gs2, err := session.Query[prGarage](s2).Options(loader.SelectIn("Vehicles")).OrderBy("ID").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(gs2[0].Vehicles) != 0 || !slices.Equal(prNames(gs2[1].Vehicles), []string{"truck hauler", "truck tipper"}) {
+			t.Errorf("after the move: north %v, south %v", prNames(gs2[0].Vehicles), prNames(gs2[1].Vehicles))
+		}
+		if n := srv.rows(t, "pr_vehicles"); n != 3 {
+			t.Errorf("%d vehicles, want 3 (none deleted)", n)
+		}
+
+		// delete-orphan: the truck removed from the depot is deleted, both rows.
+		d := &prDepot{Stock: []prVehicle{&prCar{prVehicleBase: prVehicleBase{Name: "a"}},
+			&prTruck{prVehicleBase: prVehicleBase{Name: "b"}}}}
+		if err := s2.Add(d); err != nil {
+			t.Fatal(err)
+		}
+		if err := s2.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		d.Stock = d.Stock[:1]
+		srv.log.take()
+		if err := s2.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		dels := sqlOf(srv, "DELETE")
+		if len(dels) != 2 || !strings.Contains(dels[0], "pr_trucks") || !strings.Contains(dels[1], "pr_vehicles") {
+			t.Errorf("orphan delete ran %v, want pr_trucks then pr_vehicles", dels)
+		}
+		if n := srv.rows(t, "pr_trucks"); n != 2 {
+			t.Errorf("%d truck rows, want 2", n)
+		}
+	})
+}
+
+type prBadCascade struct {
+	_        struct{}    `athanor:",table:pr_bad"`
+	ID       int64
+	Vehicles []prVehicle `athanor:",fk:garage_id,cascade:all"`
+}
+
+func TestPolyRelCascadeTag(t *testing.T) {
+	reg := mapper.NewRegistry()
+	_, err := mapper.RegisterIn[prBadCascade](reg)
+	if !errors.Is(err, mapper.ErrBadTag) || !strings.Contains(err.Error(), "Vehicles") {
+		t.Errorf("cascade:all on a relationship to an interface: %v, want ErrBadTag naming Vehicles", err)
+	}
 }

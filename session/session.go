@@ -164,6 +164,8 @@ type Session struct {
 	detect loader.Detector
 
 	done *flushed // guarded by flushMu: the last flush, for its after-listeners (events.go)
+
+	polyPrev map[polyOwner][]mapper.Ref // guarded by flushMu: see flush_poly.go
 }
 
 // New returns a session over ex: an *engine.DB, a *router.Router, a

@@ -400,7 +400,7 @@ func TestPolyRelRemove(t *testing.T) {
 }
 
 type prBadCascade struct {
-	_        struct{}    `athanor:",table:pr_bad"`
+	_        struct{} `athanor:",table:pr_bad"`
 	ID       int64
 	Vehicles []prVehicle `athanor:",fk:garage_id,cascade:all"`
 }

@@ -131,6 +131,17 @@
 // Joined loading of a joined-table subtype is not supported (its own
 // columns are in another table): use SelectIn.
 //
+// An interface-typed relationship (mapper.PolyRelation, Garage.Vehicles
+// []Vehicle) is not planned by Compile: its targets are objects of
+// several models. SplitPoly takes the options naming one out of a
+// query's options (a PolyLoad each; "Vehicles.Loads" is
+// SelectIn("Vehicles", SelectIn("Loads"))) for the session to run (see
+// session's "Inheritance"); PolyLoad.For gives the children that apply
+// to one model of the hierarchy (those naming a relationship it has; a
+// child no model has is ErrNoRelation). Joined, Limit, OrderBy and column
+// options of such a relationship, and naming it below an ordinary
+// relationship, are ErrPolyRelation.
+//
 // # Observing loads
 //
 // A Host that implements ObservedHost hands the loader an Observer, told

@@ -374,8 +374,10 @@
 // interface-typed relationship (PolyRelation, loaded by the session): a
 // []I field is one-to-many, fk: naming the column of the base table that
 // references this model's single-column key; an I field is many-to-one,
-// fk: naming this model's field holding the target's key. The flush does
-// not follow these fields: add the targets and set their keys.
+// fk: naming this model's field holding the target's key. Tag cascade:
+// takes save-update (the default) and, on a []I field, delete-orphan;
+// delete (or all) is ErrBadTag. The session's flush follows these fields
+// (see package session).
 //
 // Registration fails with ErrInheritance (naming struct, field and tag)
 // for a subtype whose base has no discriminator or is itself a subtype,

@@ -812,9 +812,41 @@
 // Garage's key field) is loaded by Load(ctx, garage, "Vehicles") (for
 // every persistent Garage in the session whose field is nil) or
 // LoadPoly(ctx, s, "Vehicles", garages...), in the two steps of
-// QueryPoly; a one-to-many gets its targets in key order. Query options
-// (loader.SelectIn) do not take these fields, and the flush does not
-// follow them: add the targets and set their keys.
+// QueryPoly; a one-to-many gets its targets in key order. A query loads
+// them eagerly with loader.SelectIn:
+//
+//	gs, err := session.Query[Garage](s).Options(loader.SelectIn("Vehicles", loader.SelectIn("Loads"))).All(ctx)
+//
+// after the query's other loads, as LoadPoly does, for the returned
+// owners whose field is nil (a loaded field is kept): one SELECT of keys
+// and discriminators, one per kind present (Query[Garage] above: four
+// statements, with cars and trucks, plus one for the trucks' Loads).
+// Children apply to the targets of each kind that has the relationship
+// they name (cars have no Loads); one no kind has is an error
+// (loader.ErrNoRelation). loader.Joined, Limit, OrderBy and column options
+// of these fields are loader.ErrPolyRelation. In raise mode (loader.Raise,
+// Options.Raise, Strict) the targets refuse unplanned loads as the
+// owners do, and Load of an owner's nil interface-typed field (a
+// many-to-one with a key) is loader.ErrUnplannedLoad. Keyset pages take
+// these options (they run All); a stream does not (loader.ErrPolyRelation).
+//
+// The flush follows these fields. Save-update (tag cascade:, the
+// default) adds their targets, each as its own model. A []I field's
+// targets take the owner's key in the fk: column (the owner is inserted
+// first: the column needs a foreign key to the owner's table, fk:table.col
+// on the base's field, as for any row referencing another); an I field's
+// target's key goes to the owner's fk: field (the target's table comes
+// first by the foreign key of that field, or the target is persistent).
+// A member removed from a []I field since it was loaded (by LoadPoly,
+// Load, a query option or a flush) has its key set to NULL, or is
+// deleted under cascade:delete-orphan; a member now in another owner's
+// field, or whose key no longer names the owner, has moved and is left
+// to its new owner; a key that cannot be NULL is an error naming both.
+// Setting an I field to nil writes nothing (set the key field), a nil
+// []I field is left unloaded (not emptied), and delete cascades (tag
+// delete, all) are not supported. After a rollback the members last seen
+// stay those of the rolled-back flush: reload such fields (LoadPoly, or a
+// new session) before removing members again.
 //
 // # Concurrency
 //

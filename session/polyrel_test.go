@@ -3,6 +3,7 @@ package session_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -211,10 +212,20 @@ func TestPolyRelEager(t *testing.T) {
 				t.Errorf("option %v: %v, want %v naming %s", c.opt, err, c.want, c.text)
 			}
 		}
-		// Below an ordinary relationship: a clear error.
-		_, err = session.Query[prLoad](s).Options(loader.SelectIn("Truck.Vehicles")).All(ctx)
-		if err == nil {
-			t.Error("a path through no relationship: no error")
+		// A stream does not take it.
+		for _, err := range session.Query[prGarage](s).Options(loader.SelectIn("Vehicles")).Stream(ctx, 10) {
+			if !errors.Is(err, loader.ErrPolyRelation) {
+				t.Errorf("stream with a poly load: %v, want ErrPolyRelation", err)
+			}
+			break
+		}
+		// Compile (as below an ordinary relationship) names it.
+		gm, err := reg.Of(reflect.TypeFor[prGarage]())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loader.Compile(gm, loader.SelectIn("Vehicles")); !errors.Is(err, loader.ErrPolyRelation) || !strings.Contains(err.Error(), "prGarage.Vehicles") {
+			t.Errorf("compile of a poly load: %v, want ErrPolyRelation naming prGarage.Vehicles", err)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/session"
 )
@@ -44,7 +45,8 @@ func (*Car) Wheels() int   { return 4 }
 func (*Truck) Wheels() int { return 6 }
 
 // Garage holds vehicles of every kind (an interface-typed relationship,
-// loaded by Session.Load) and has its cars as an ordinary relationship.
+// loaded by loader.SelectIn or Session.Load, followed by the flush) and
+// has its cars as an ordinary relationship.
 type Garage struct {
 	_        struct{} `athanor:",table:inh_garages"`
 	ID       int64
@@ -106,12 +108,10 @@ func inheritance(ctx context.Context, out io.Writer, db *engine.DB) error {
 		return fmt.Errorf("heavy trucks %v: want the truck already loaded", heavy)
 	}
 	fmt.Fprintf(out, "heavy trucks: %d (the same object: %v)\n", len(heavy), Vehicle(heavy[0]) == vs[1])
-	// The garage's vehicles, of both kinds.
-	g2, err := session.Get[Garage](ctx, s2, g.ID)
+	// The garage's vehicles, of both kinds, loaded with the garage (or
+	// later, by s2.Load(ctx, g2, "Vehicles")).
+	g2, err := session.Query[Garage](s2).Options(loader.SelectIn("Vehicles")).Filter("ID", g.ID).One(ctx)
 	if err != nil {
-		return err
-	}
-	if err := s2.Load(ctx, g2, "Vehicles"); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "garage %s holds %d vehicles\n", g2.Name, len(g2.Vehicles))

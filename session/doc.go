@@ -843,8 +843,10 @@
 // field, or whose key no longer names the owner, has moved and is left
 // to its new owner; a key that cannot be NULL is an error naming both.
 // Setting an I field to nil writes nothing (set the key field), a nil
-// []I field is left unloaded (not emptied), and delete cascades (tag
-// delete, all) are not supported. After a rollback the members last seen
+// []I field is left unloaded (not emptied), delete cascades (tag
+// delete, all) are not supported, and deleting an owner leaves its
+// targets' keys as they are (let the database act: ondelete:setnull or
+// cascade on the fk column). After a rollback the members last seen
 // stay those of the rolled-back flush: reload such fields (LoadPoly, or a
 // new session) before removing members again.
 //

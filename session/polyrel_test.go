@@ -178,6 +178,16 @@ func TestPolyRelEager(t *testing.T) {
 		if len(tr.Loads) != 1 || tr.Loads[0].What != "hay" || gs2[1].Vehicles[0].(*prTruck).Loads == nil {
 			t.Errorf("truck loads %v", tr.Loads)
 		}
+		// The dotted path is the same load.
+		s3 := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		defer s3.Close(ctx)
+		gs3, err := session.Query[prGarage](s3).Options(loader.SelectIn("Vehicles.Loads")).Filter("Name", "north").All(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := gs3[0].Vehicles[1].(*prTruck).Loads; len(l) != 1 || l[0].What != "hay" {
+			t.Errorf("Vehicles.Loads: truck loads %v", l)
+		}
 		// Raise: the planned relationship loads nothing; an unplanned one refuses.
 		srv.log.take()
 		if err := s2.Load(ctx, gs2[0], "Vehicles"); err != nil {

@@ -70,10 +70,18 @@ var (
 // the renamed_from: tag option, for DiffOptions.Renames.
 func ModelRenames(reg *mapper.Registry) []Rename {
 	var out []Rename
+	seen := map[Rename]bool{}
 	for _, m := range reg.Models() {
 		for _, f := range m.Fields() {
-			if f.RenamedFrom != "" {
-				out = append(out, Rename{Table: m.Table().FullName(), Column: f.Column, From: f.RenamedFrom})
+			if f.RenamedFrom == "" {
+				continue
+			}
+			// The column's own table: a joined-table subtype's fields live
+			// in its table, and a base's fields appear in every subtype.
+			r := Rename{Table: f.Col.Table().FullName(), Column: f.Column, From: f.RenamedFrom}
+			if !seen[r] {
+				seen[r] = true
+				out = append(out, r)
 			}
 		}
 	}

@@ -137,3 +137,38 @@ func TestAutogenerateRenameTag(t *testing.T) {
 		t.Fatalf("renamed_from its own name: err = %v, want ErrBadTag", err)
 	}
 }
+
+// A mapped hierarchy: the base's renamed field is one rename of the base
+// table (not one per subtype); a joined-table subtype's of its own table.
+type agVehicle struct {
+	_    struct{} `athanor:",table:ag_vehicles"`
+	ID   int64    `athanor:",pk"`
+	Kind string   `athanor:",discriminator,size:10"`
+	Name string   `athanor:"name,size:50,renamed_from:label"`
+}
+
+type agCar struct {
+	agVehicle `athanor:",inherit:car"`
+	Doors     int
+}
+
+type agTruck struct {
+	agVehicle `athanor:",inherit:truck,table:ag_trucks"`
+	Payload   float64 `athanor:"payload,renamed_from:load"`
+}
+
+func TestModelRenamesOfAHierarchy(t *testing.T) {
+	reg := mapper.NewRegistry()
+	if _, err := mapper.RegisterIn[agCar](reg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mapper.RegisterIn[agTruck](reg); err != nil {
+		t.Fatal(err)
+	}
+	got := migrate.ModelRenames(reg)
+	slices.SortFunc(got, func(a, b migrate.Rename) int { return strings.Compare(a.Table+a.Column, b.Table+b.Column) })
+	want := []migrate.Rename{{Table: "ag_trucks", Column: "payload", From: "load"}, {Table: "ag_vehicles", Column: "name", From: "label"}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("ModelRenames = %v, want %v", got, want)
+	}
+}

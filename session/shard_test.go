@@ -255,6 +255,18 @@ func TestShardSessionWritesAndReads(t *testing.T) {
 	if got := env.idsOn(t, 1); !slices.Equal(got, want[1]) {
 		t.Fatalf("after the delete shard 2 holds %v, want %v", got, want[1])
 	}
+	// Refresh rereads the object's row from its shard.
+	if _, err := env.direct[0].Exec(ctx, core.Raw(`UPDATE shs_orders SET name = 'fresh' WHERE id = ?`, u.ID)); err != nil {
+		t.Fatal(err)
+	}
+	testdb.CaughtUp(t, env.shards[0]) // the direct write carries no token
+	env.obs.take()
+	if err := w.Refresh(ctx, u); err != nil || u.Name != "fresh" {
+		t.Fatalf("Refresh of %d: name %q, %v", u.ID, u.Name, err)
+	}
+	if n := env.obs.take(); len(n) != 1 || n["s1"] != 1 {
+		t.Fatalf("Refresh routed %v, want one read on s1", n)
+	}
 	var amount float64
 	if err := env.direct[0].QueryRow(ctx, core.Raw(`SELECT amount FROM shs_orders WHERE id = ?`, u.ID)).Scan(&amount); err != nil || amount != 1000 {
 		t.Fatalf("updated amount on shard 1: %v, %v", amount, err)
@@ -341,6 +353,20 @@ func TestShardSessionAllShardsMerge(t *testing.T) {
 		if n := env.obs.take(); n["s1"] != 1 || n["s2"] != 1 {
 			t.Fatalf("%s: routed %v, want one read per shard", c.name, n)
 		}
+	}
+	// Keys of both shards: the two shards read, their rows merged.
+	a, b := int64(1), int64(2)
+	for shardOfID(t, b) == shardOfID(t, a) {
+		b++
+	}
+	env.obs.take()
+	q2 := session.Query[ShsOrder](r)
+	two, err := q2.Where(core.In(q2.C("ID"), a, b)).OrderBy("-ID").All(router.WithShardKey(ctx, a, b))
+	if err != nil || len(two) != 2 || two[0].ID != b || two[1].ID != a {
+		t.Fatalf("query with keys %d and %d: %v, %v", a, b, two, err)
+	}
+	if n := env.obs.take(); n["s1"] != 1 || n["s2"] != 1 {
+		t.Fatalf("query with keys of both shards routed %v, want one read per shard", n)
 	}
 	// The merged objects are the identity map's.
 	one, err := session.Get[ShsOrder](ctx, r, int64(5))

@@ -32,7 +32,50 @@ type ShsOrder struct {
 	Name   string `athanor:",size:32"`
 }
 
-const shsDDL = `CREATE TABLE shs_orders (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL, amount DOUBLE PRECISION NOT NULL, name VARCHAR(32) COLLATE "C" NOT NULL)`
+// shsDDL is the table on each server, its text in byte order (the
+// merge's order of strings).
+var shsDDL = map[string]string{
+	"postgres": `CREATE TABLE shs_orders (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL, amount DOUBLE PRECISION NOT NULL, name VARCHAR(32) COLLATE "C" NOT NULL)`,
+	"mariadb":  `CREATE TABLE shs_orders (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL, amount DOUBLE PRECISION NOT NULL, name VARCHAR(32) COLLATE utf8mb4_bin NOT NULL)`,
+	"sqlite":   `CREATE TABLE shs_orders (id BIGINT PRIMARY KEY, user_id BIGINT NOT NULL, amount DOUBLE PRECISION NOT NULL, name VARCHAR(32) NOT NULL)`,
+}
+
+// shsCluster gives a fresh database of kind: PostgreSQL's second call
+// the second cluster's (shard 2 on its own server); MariaDB's a second
+// database on the same server; SQLite's a second file.
+func shsCluster(t *testing.T, kind string, shard int) testdb.Cluster {
+	switch kind {
+	case "postgres":
+		if shard == 1 {
+			return testdb.PGShard2(t)
+		}
+		return testdb.PG(t)
+	case "mariadb":
+		return testdb.MySQL(t)
+	}
+	return testdb.Cluster{Primary: testdb.Endpoint{}}
+}
+
+// shsOpen opens the primary of c, or a fresh SQLite file for kind sqlite.
+func shsOpen(t *testing.T, kind string, e testdb.Endpoint, sqlite string) *engine.DB {
+	url := "sqlite://" + sqlite
+	if kind != "sqlite" {
+		url = e.URL()
+	}
+	db, err := engine.Open(context.Background(), url)
+	if err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// eachShardServer runs f on PostgreSQL, MariaDB and SQLite.
+func eachShardServer(t *testing.T, f func(t *testing.T, kind string)) {
+	for _, kind := range []string{"postgres", "mariadb", "sqlite"} {
+		t.Run(kind, func(t *testing.T) { f(t, kind) })
+	}
+}
 
 // shsObserver counts routing decisions per bind group.
 type shsObserver struct {
@@ -61,31 +104,30 @@ type shsEnv struct {
 	obs    *shsObserver
 	direct [2]*engine.DB // each shard's primary
 	shards []testdb.Cluster
+	kind   string
 }
 
-func newShsEnv(t *testing.T) shsEnv {
+func newShsEnv(t *testing.T, kind string) shsEnv {
 	t.Helper()
-	testdb.RequireReplicas(t, testdb.KindPostgres, 1)
-	ctx := context.Background()
-	shards := []testdb.Cluster{testdb.PG(t), testdb.PGShard2(t)}
-	open := func(e testdb.Endpoint) *engine.DB {
-		db, err := engine.Open(ctx, e.URL())
-		if err != nil {
-			t.Fatalf("open %s: %v", e, err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
+	if kind == "postgres" {
+		testdb.RequireReplicas(t, testdb.KindPostgres, 1)
 	}
-	env := shsEnv{obs: &shsObserver{n: map[string]int{}}, shards: shards}
+	ctx := context.Background()
+	shards := []testdb.Cluster{shsCluster(t, kind, 0), shsCluster(t, kind, 1)}
+	env := shsEnv{obs: &shsObserver{n: map[string]int{}}, shards: shards, kind: kind}
 	cfg := router.Config{CausalWait: 2 * time.Millisecond, MaxLag: -1, Observer: env.obs}
 	for i, c := range shards {
-		env.direct[i] = open(c.Primary)
-		if _, err := env.direct[i].Exec(ctx, core.Raw(shsDDL)); err != nil {
+		file := ""
+		if kind == "sqlite" {
+			file = testdb.SQLite(t)
+		}
+		env.direct[i] = shsOpen(t, kind, c.Primary, file)
+		if _, err := env.direct[i].Exec(ctx, core.Raw(shsDDL[kind])); err != nil {
 			t.Fatal(err)
 		}
-		gc := router.GroupConfig{Name: fmt.Sprint("s", i+1), Primary: open(c.Primary)}
+		gc := router.GroupConfig{Name: fmt.Sprint("s", i+1), Primary: shsOpen(t, kind, c.Primary, file)}
 		for _, rep := range c.Replicas {
-			gc.Replicas = append(gc.Replicas, open(rep))
+			gc.Replicas = append(gc.Replicas, shsOpen(t, kind, rep, ""))
 			gc.ReplicaNames = append(gc.ReplicaNames, rep.Addr())
 		}
 		cfg.Groups = append(cfg.Groups, gc)
@@ -101,11 +143,19 @@ func newShsEnv(t *testing.T) shsEnv {
 	if _, err := mapper.RegisterIn[ShsOrder](env.reg); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range shards {
-		testdb.CaughtUp(t, c)
-	}
+	env.caughtUp(t)
 	env.obs.take()
 	return env
+}
+
+// caughtUp waits for every shard's replicas to reach its primary.
+func (env shsEnv) caughtUp(t *testing.T) {
+	t.Helper()
+	for _, c := range env.shards {
+		if len(c.Replicas) > 0 {
+			testdb.CaughtUp(t, c)
+		}
+	}
 }
 
 func (env shsEnv) session(t *testing.T, opts session.Options) *session.Session {
@@ -150,7 +200,11 @@ func shsOrder(id int64) *ShsOrder {
 }
 
 func TestShardSessionWritesAndReads(t *testing.T) {
-	env := newShsEnv(t)
+	eachShardServer(t, testShardSessionWritesAndReads)
+}
+
+func testShardSessionWritesAndReads(t *testing.T, kind string) {
+	env := newShsEnv(t, kind)
 	ctx := context.Background()
 
 	// One commit of objects on both shards, opted in with MultiGroup.
@@ -259,7 +313,7 @@ func TestShardSessionWritesAndReads(t *testing.T) {
 	if _, err := env.direct[0].Exec(ctx, core.Raw(`UPDATE shs_orders SET name = 'fresh' WHERE id = ?`, u.ID)); err != nil {
 		t.Fatal(err)
 	}
-	testdb.CaughtUp(t, env.shards[0]) // the direct write carries no token
+	env.caughtUp(t) // the direct write carries no token
 	env.obs.take()
 	if err := w.Refresh(ctx, u); err != nil || u.Name != "fresh" {
 		t.Fatalf("Refresh of %d: name %q, %v", u.ID, u.Name, err)
@@ -276,15 +330,18 @@ func TestShardSessionWritesAndReads(t *testing.T) {
 // TestShardSessionAllShardsMerge compares all-shard session queries with
 // ORDER BY and LIMIT to the same queries on an oracle holding every row.
 func TestShardSessionAllShardsMerge(t *testing.T) {
-	env := newShsEnv(t)
+	eachShardServer(t, testShardSessionAllShardsMerge)
+}
+
+func testShardSessionAllShardsMerge(t *testing.T, kind string) {
+	env := newShsEnv(t, kind)
 	ctx := context.Background()
-	oracleC := testdb.PG(t)
-	oracle, err := engine.Open(ctx, oracleC.Primary.URL())
-	if err != nil {
-		t.Fatal(err)
+	file := ""
+	if kind == "sqlite" {
+		file = testdb.SQLite(t)
 	}
-	t.Cleanup(func() { oracle.Close() })
-	if _, err := oracle.Exec(ctx, core.Raw(shsDDL)); err != nil {
+	oracle := shsOpen(t, kind, shsCluster(t, kind, 0).Primary, file)
+	if _, err := oracle.Exec(ctx, core.Raw(shsDDL[kind])); err != nil {
 		t.Fatal(err)
 	}
 	s := env.session(t, session.Options{MultiGroup: true})
@@ -389,7 +446,7 @@ func TestShardSessionAllShardsMerge(t *testing.T) {
 // replica of both shards paused, and reads back through new sessions
 // carrying the writer's token: no read may be stale.
 func TestShardSessionReadYourWrites(t *testing.T) {
-	env := newShsEnv(t)
+	env := newShsEnv(t, "postgres")
 	ctx := context.Background()
 	testdb.LockReplication(t)
 	for _, c := range env.shards {

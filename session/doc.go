@@ -285,8 +285,10 @@
 // outside transactions: while the session has one open it is refused
 // (router.ErrCrossShard); commit first. It scans the shards' values with
 // router.ShardRows.Scan, which takes a field of the value's type or one
-// it converts to without loss; loader options (eager loads) and
-// relationship loads with several shards are not supported.
+// it converts to without loss. Count over several shards is refused
+// (router.ErrCrossShard: each shard would count its own rows). Exists,
+// Page, Stream, loader options (eager loads) and relationship loads are
+// not supported for sharded models over several shards.
 //
 // Each shard has its own causal positions: the session's token after a
 // commit carries each written shard's (a single-statement commit takes

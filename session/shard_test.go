@@ -306,6 +306,25 @@ func testShardSessionWritesAndReads(t *testing.T, kind string) {
 		t.Fatal(err)
 	}
 	want[1] = slices.DeleteFunc(want[1], func(x int64) bool { return x == d.ID })
+	// Deletes of several objects on both shards: one statement per shard.
+	del := env.session(t, session.Options{MultiGroup: true, Token: w.Token()})
+	gone := []int64{want[0][3], want[0][4], want[1][3], want[1][4]}
+	for _, id := range gone {
+		o, err := session.Get[ShsOrder](ctx, del, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		del.Delete(o)
+	}
+	if err := del.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		want[i] = slices.DeleteFunc(want[i], func(x int64) bool { return slices.Contains(gone, x) })
+		if got := env.idsOn(t, i); !slices.Equal(got, want[i]) {
+			t.Fatalf("after the deletes shard %d holds %v, want %v", i+1, got, want[i])
+		}
+	}
 	if got := env.idsOn(t, 1); !slices.Equal(got, want[1]) {
 		t.Fatalf("after the delete shard 2 holds %v, want %v", got, want[1])
 	}
@@ -424,6 +443,15 @@ func testShardSessionAllShardsMerge(t *testing.T, kind string) {
 	}
 	if n := env.obs.take(); n["s1"] != 1 || n["s2"] != 1 {
 		t.Fatalf("query with keys of both shards routed %v, want one read per shard", n)
+	}
+	// First is a merged query too; Count over several shards is refused
+	// (each shard would count its own rows).
+	top, err := session.Query[ShsOrder](r).OrderBy("-Amount", "-ID").First(router.AllShards(ctx))
+	if want := oracleIDs(`SELECT id FROM shs_orders ORDER BY amount DESC, id DESC LIMIT 1`); err != nil || top.ID != want[0] {
+		t.Fatalf("all-shard First: %v, %v; oracle %v", top, err, want)
+	}
+	if _, err := session.Query[ShsOrder](r).Count(router.AllShards(ctx)); !errors.Is(err, router.ErrCrossShard) {
+		t.Fatalf("all-shard Count: %v, want router.ErrCrossShard", err)
 	}
 	// The merged objects are the identity map's.
 	one, err := session.Get[ShsOrder](ctx, r, int64(5))

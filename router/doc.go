@@ -138,7 +138,10 @@
 // a statement on them to the one shard of the context's key
 // (GroupForContext), and refuse it without a key or with keys of several
 // shards. Transactions on a shard begin with ShardSet.Begin or a shard's
-// Group.Begin; Router.Begin stays in the default group.
+// Group.Begin; Router.Begin stays in the default group. Router.ShardSetOf
+// tells the set of a table (nil for one not sharded), ShardSet.Has whether
+// a group is one of its shards; the session package uses them to shard
+// its models (see "Shards" in its doc).
 //
 // This is tested on PostgreSQL 15 with two clusters (the main one and
 // scripts/dbup-shard's): rows land on their key's shard, a read by key

@@ -304,3 +304,17 @@ func (r *Router) GroupForContext(ctx context.Context, stmt core.Statement) (*Gro
 	}
 	return g, nil
 }
+
+// ShardSetOf returns the shard set whose ShardConfig.Tables holds table
+// (as core.Table.FullName names it), or nil when table is not sharded.
+func (r *Router) ShardSetOf(table string) *ShardSet { return r.routes.Load().sharded[table] }
+
+// Has reports whether g is one of the set's shards.
+func (s *ShardSet) Has(g *Group) bool {
+	for _, sg := range s.shards {
+		if sg == g {
+			return true
+		}
+	}
+	return false
+}

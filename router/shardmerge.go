@@ -366,7 +366,7 @@ func (r *ShardRows) Values() []any { return r.rows[r.i-1] }
 // Scan copies the current row into dest, one pointer per column: a *any
 // takes the value as it is; another pointer takes a value of its type
 // or convertible to it without loss (integers that fit, any number into
-// a float, strings); NULL sets the pointed-to value
+// a float, strings, []byte into a string); NULL sets the pointed-to value
 // to its zero value only when it is a pointer or an interface.
 func (r *ShardRows) Scan(dest ...any) error {
 	if r.i == 0 || r.i > len(r.rows) {
@@ -419,6 +419,8 @@ func assign(dest, v any) error {
 	case sv.Kind() == reflect.String && e.Kind() == reflect.String,
 		e.CanFloat() && isNumber(sv):
 		e.Set(sv.Convert(e.Type()))
+	case e.Kind() == reflect.String && sv.Kind() == reflect.Slice && sv.Type().Elem().Kind() == reflect.Uint8:
+		e.SetString(string(sv.Bytes())) // MariaDB's driver gives text as bytes
 	case e.CanInt() && sv.CanInt() && !e.OverflowInt(sv.Int()),
 		e.CanInt() && sv.CanUint() && sv.Uint() <= 1<<63-1 && !e.OverflowInt(int64(sv.Uint())),
 		e.CanUint() && sv.CanUint() && !e.OverflowUint(sv.Uint()),

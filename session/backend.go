@@ -171,8 +171,10 @@ func (b routerBackend) Begin(ctx context.Context, opts engine.TxOptions) (Tx, er
 
 // commitToken is the token of a write stmt just committed outside a
 // transaction (see Session.Commit's single-statement path).
+// A statement on a sharded table takes its shard's token: ctx is the
+// statement's, naming its shard key.
 func (b routerBackend) commitToken(ctx context.Context, stmt core.Statement) router.Token {
-	g, err := b.r.GroupFor(stmt)
+	g, err := b.r.GroupForContext(ctx, stmt)
 	if err != nil || g == nil {
 		return router.Token{}
 	}
@@ -181,11 +183,11 @@ func (b routerBackend) commitToken(ctx context.Context, stmt core.Statement) rou
 
 // checkGroup refuses a one-statement flush (see autoTx) to a group whose
 // dialect the session's statements are not built for.
-func (b routerBackend) checkGroup(stmt core.Statement) error {
+func (b routerBackend) checkGroup(ctx context.Context, stmt core.Statement) error {
 	if b.conf == nil {
 		return nil
 	}
-	g, err := b.r.GroupFor(stmt)
+	g, err := b.r.GroupForContext(ctx, stmt)
 	if err != nil {
 		return err
 	}
@@ -201,26 +203,27 @@ type tokenSource interface {
 // statement is atomic by itself, and the commit costs no round trips of
 // its own. It remembers the last statement, whose group gives the token.
 type autoTx struct {
-	b    Backend
-	last core.Statement
+	b       Backend
+	last    core.Statement
+	lastCtx context.Context // last's, which names its shard key
 }
 
 func (t *autoTx) QueryFunc(ctx context.Context, s core.Statement, fn func(*engine.Rows) error) error {
 	if rb, ok := t.b.(routerBackend); ok {
-		if err := rb.checkGroup(s); err != nil {
+		if err := rb.checkGroup(ctx, s); err != nil {
 			return err
 		}
 	}
-	t.last = s
+	t.last, t.lastCtx = s, ctx
 	return t.b.QueryFunc(ctx, s, fn)
 }
 func (t *autoTx) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
 	if rb, ok := t.b.(routerBackend); ok {
-		if err := rb.checkGroup(s); err != nil {
+		if err := rb.checkGroup(ctx, s); err != nil {
 			return engine.Result{}, err
 		}
 	}
-	t.last = s
+	t.last, t.lastCtx = s, ctx
 	return t.b.Exec(ctx, s)
 }
 func (t *autoTx) Savepoint(context.Context) (Tx, error) {

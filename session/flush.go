@@ -287,6 +287,9 @@ func (pl *plan) oneStatement() (bool, error) {
 				return false, nil
 			}
 		}
+		if pl.spansShards(pl.inserts) {
+			return false, nil // a statement per shard: the transaction path refuses or runs them
+		}
 		if !pl.oneInsert(insertShapeFor(m, pl.inserts[0]), pl.inserts) {
 			return false, nil // more parameters than one statement takes
 		}
@@ -326,7 +329,7 @@ func (pl *plan) commitOne(ctx context.Context) (router.Token, error) {
 	pl.committed = true
 	pl.finish()
 	if ts, ok := s.b.(tokenSource); ok && at.last != nil {
-		return ts.commitToken(ctx, at.last), nil
+		return ts.commitToken(at.lastCtx, at.last), nil
 	}
 	return router.Token{}, nil
 }

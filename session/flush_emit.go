@@ -66,6 +66,10 @@ func (pl *plan) update(ctx context.Context, e *entry) error {
 		return nil
 	}
 	m := e.m
+	ctx, err := pl.entryCtx(ctx, e)
+	if err != nil {
+		return fmt.Errorf("update %s %s: %w", m.Name, e.key, err)
+	}
 	fields := m.Fields()
 	stmt := core.Update(m.Table())
 	for _, i := range ch {
@@ -196,6 +200,24 @@ func (pl *plan) delete(ctx context.Context, m *mapper.Model, es []*entry) error 
 			return err
 		}
 	}
+	if pl.s.shardSet(m) != nil {
+		ctxs, parts, err := pl.byShard(ctx, m, es)
+		if err != nil {
+			return fmt.Errorf("delete %s: %w", m.Name, err)
+		}
+		for i, part := range parts {
+			if err := pl.deleteRows(ctxs[i], m, part); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return pl.deleteRows(ctx, m, es)
+}
+
+// deleteRows is delete's statements for es, rows of one shard when m is
+// sharded.
+func (pl *plan) deleteRows(ctx context.Context, m *mapper.Model, es []*entry) error {
 	v := m.Version()
 	pk := m.PrimaryKey()
 	if v == nil && len(pk) == 1 {

@@ -33,6 +33,24 @@ func (pl *plan) insert(ctx context.Context, m *mapper.Model, es []*entry) error 
 			return err
 		}
 	}
+	if pl.s.shardSet(m) != nil {
+		ctxs, parts, err := pl.byShard(ctx, m, es)
+		if err != nil {
+			return fmt.Errorf("insert %s: %w", m.Name, err)
+		}
+		for i, part := range parts {
+			if err := pl.insertRows(ctxs[i], m, part); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return pl.insertRows(ctx, m, es)
+}
+
+// insertRows is insert's statements for es, rows of one shard when m is
+// sharded.
+func (pl *plan) insertRows(ctx context.Context, m *mapper.Model, es []*entry) error {
 	if len(es) == 1 {
 		return pl.insertChunk(ctx, m, insertShapeFor(m, es[0]), es)
 	}

@@ -69,7 +69,7 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	if crit != nil {
 		stmt = stmt.Where(crit)
 	}
-	obj, err := s.loadOne(ctx, m, stmt)
+	obj, err := s.loadOne(s.getCtx(ctx, m, pk), m, stmt)
 	if err != nil {
 		return nil, fmt.Errorf("session: get %s: %w", m.Name, err)
 	}
@@ -118,7 +118,12 @@ func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement
 	if expect > 0 {
 		lr.out = make([]mapper.Ref, 0, min(expect, 1024))
 	}
-	err := s.query(ctx, stmt, lr.scanFn)
+	var err error
+	if set := s.multiShard(ctx, stmt); set != nil {
+		err = s.loadShards(ctx, set, stmt, lr)
+	} else {
+		err = s.query(ctx, stmt, lr.scanFn)
+	}
 	if len(lr.fresh) > 0 {
 		s.loadHooks(ctx, m, lr.fresh)
 	}
@@ -250,13 +255,17 @@ func (s *Session) reread(ctx context.Context, e *entry, lock func(*core.SelectSt
 	for i, f := range m.PrimaryKey() {
 		preds = append(preds, core.Eq(f.Col, keyValue(e, i)))
 	}
+	ctx, err := s.entryCtx(ctx, e)
+	if err != nil {
+		return err
+	}
 	fields := rereadFields(m, p)
 	stmt := m.SelectFrom(m.SelectList(m.Table(), fields)...).Where(preds...)
 	if lock != nil {
 		stmt = lock(stmt)
 	}
 	found := false
-	err := s.query(ctx, stmt, func(rows *engine.Rows) error {
+	err = s.query(ctx, stmt, func(rows *engine.Rows) error {
 		dest := make([]any, len(fields))
 		for rows.Next() {
 			for i, f := range fields {

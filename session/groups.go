@@ -137,7 +137,7 @@ func (t *groupTx) find(g *router.Group) *groupState {
 // read is to go through the router instead (a session without
 // MultiGroup, whose transaction is in another group).
 func (t *groupTx) route(ctx context.Context, stmt core.Statement) (*router.Tx, error) {
-	g, err := t.r.GroupFor(stmt)
+	g, err := t.r.GroupForContext(ctx, stmt) // a sharded table's: its key's shard
 	if err != nil {
 		return nil, err
 	}
@@ -189,6 +189,9 @@ func checkDialect(g *router.Group, feat core.Features) error {
 func (t *groupTx) refuse(g *router.Group, stmt core.Statement) error {
 	for _, o := range t.open {
 		if o.g != g && o.wrt > 0 {
+			if set := t.shardSetOf(stmt); set != nil && set.Has(o.g) {
+				return fmt.Errorf("%w: tables %v: shard %q of set %q, the transaction wrote to shard %q", ErrCrossShardWrite, stmt.Tables(), g.Name(), set.Name(), o.g.Name())
+			}
 			return fmt.Errorf("%w: tables %v are in %q, the transaction wrote to %q", ErrMultiGroup, stmt.Tables(), g.Name(), o.g.Name())
 		}
 	}
@@ -378,4 +381,14 @@ func (t *groupTx) commitAll(ctx context.Context) (router.Token, error) {
 		return tok, pe
 	}
 	return tok, nil
+}
+
+// shardSetOf is the shard set of a sharded table of stmt, or nil.
+func (t *groupTx) shardSetOf(stmt core.Statement) *router.ShardSet {
+	for _, tb := range stmt.Tables() {
+		if set := t.r.ShardSetOf(tb); set != nil {
+			return set
+		}
+	}
+	return nil
 }

@@ -41,9 +41,9 @@ func (e *StatusError) Error() string {
 	case StatusTransport:
 		return fmt.Sprintf("load: %s %s %s: %v", e.Op, e.Method, e.Path, e.Err)
 	case StatusBadBody:
-		return fmt.Sprintf("load: %s %s %s: response not in the spec's shape: %v (body %q)", e.Op, e.Method, e.Path, e.Err, e.Body)
+		return fmt.Sprintf("load: %s %s %s: response not in the spec's shape: %v; body: %s", e.Op, e.Method, e.Path, e.Err, e.Body)
 	}
-	return fmt.Sprintf("load: %s %s %s: status %d (body %q)", e.Op, e.Method, e.Path, e.Status, e.Body)
+	return fmt.Sprintf("load: %s %s %s: status %d; body: %s", e.Op, e.Method, e.Path, e.Status, e.Body)
 }
 
 func (e *StatusError) Unwrap() error { return e.Err }
@@ -135,9 +135,9 @@ func (c *client) call(ctx context.Context, op Op, method, path string, in any, o
 
 func snippet(b []byte) string {
 	const n = 200
-	s := strings.TrimSpace(string(b))
+	s := strings.Join(strings.Fields(string(b)), " ") // one line
 	if len(s) > n {
-		s = s[:n] + "…"
+		s = strings.ToValidUTF8(s[:n], "") + "…"
 	}
 	return s
 }

@@ -16,8 +16,10 @@ type Config struct {
 	// BaseURL is the API root the spec's paths hang off, e.g.
 	// "http://localhost:8080/api".
 	BaseURL string
-	// Client is copied per simulated client, each copy with its own cookie
-	// jar; nil uses a transport of Run's own, closed when Run returns.
+	// Client is copied per simulated client, each copy with a cookie jar of
+	// its own (any Jar set here is not used). Nil uses a transport of Run's
+	// own whose connections Run closes before returning; a given Client's
+	// idle connections are the caller's to close.
 	Client *http.Client
 	// Duration bounds the timed phase (seeding comes before it). Default 10s.
 	Duration time.Duration

@@ -22,7 +22,8 @@ type Report struct {
 	// Ops has one entry per operation of the mix, in Op order.
 	Ops                  []OpStats
 	Reads, Writes, Total Stats
-	// ErrorSamples holds the first few unexpected responses, for diagnosis.
+	// ErrorSamples holds the first unexpected response of each operation and
+	// status (at most ten), for diagnosis.
 	ErrorSamples []string
 }
 
@@ -133,7 +134,8 @@ type collector struct {
 	ops [numOps]opCollector
 
 	mu      sync.Mutex
-	samples []string // guarded by mu; the first maxSamples errors
+	samples []string        // guarded by mu: first error per op and status
+	sampled map[[2]int]bool // guarded by mu: the op/status pairs in samples
 }
 
 type opCollector struct {
@@ -169,7 +171,11 @@ func (c *collector) failed(e *StatusError) {
 	o.byStatus[e.Status]++
 	o.mu.Unlock()
 	c.mu.Lock()
-	if len(c.samples) < maxSamples {
+	if key := [2]int{int(e.Op), e.Status}; len(c.samples) < maxSamples && !c.sampled[key] {
+		if c.sampled == nil {
+			c.sampled = map[[2]int]bool{}
+		}
+		c.sampled[key] = true
 		c.samples = append(c.samples, e.Error())
 	}
 	c.mu.Unlock()

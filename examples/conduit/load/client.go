@@ -50,7 +50,7 @@ func (e *StatusError) Unwrap() error { return e.Err }
 
 // errAborted marks a request cut off by the end of the run; it is counted
 // apart, as neither a completed operation nor an error.
-var errAborted = errors.New("load: request aborted at the deadline")
+var errAborted = errors.New("load: request cut off by the end of the run")
 
 // client is one simulated API client: its own cookie jar (the server keeps a
 // causal token there, so the client reads its own writes) and its own login.

@@ -68,7 +68,9 @@
 //	                    pgx.Batch, engine one by one, engine Batch;
 //	                    metric rtt (operation time in measured round trips)
 //	WriteRoundTrips     InsertOne and UpdateOne for pgx, athanor-core and
-//	                    the athanor session; metric rtt
+//	                    the athanor session, UpdateDetached for the
+//	                    session's Attach and Merge, Tx3 for pgx,
+//	                    athanor-core and the session; metric rtt
 //
 // Paired, noise-resistant ratios (paired_test.go): BenchmarkPaired and
 // BenchmarkMariaDBPaired, sub-benchmarks <workload>/<impl> for the five

@@ -136,6 +136,14 @@ func niceCeil(v float64) float64 {
 	return 10 * p
 }
 
+// fmtTick formats a y-axis value: whole numbers without decimals.
+func fmtTick(v float64) string {
+	if v == math.Trunc(v) {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
 // CurveSVG draws every curve benchmark as line charts: a row per
 // benchmark, a chart per pool size, goroutines on a log2 x axis, ops/s on
 // a linear y axis from 0, one line per implementation, with a legend.
@@ -183,7 +191,7 @@ func CurveSVG(res *Results) string {
 				v := yMax * float64(i) / 5
 				y := yOf(v)
 				fmt.Fprintf(&body, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/>`+"\n", left, y, left+plotW, y)
-				fmt.Fprintf(&body, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`+"\n", left-5, y+4, esc(fmtNum(v)))
+				fmt.Fprintf(&body, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`+"\n", left-5, y+4, esc(fmtTick(v)))
 			}
 			for _, g := range c.Goroutines {
 				x := xOf(g)

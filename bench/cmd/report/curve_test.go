@@ -197,9 +197,20 @@ func TestCurveSVGOrdersPoints(t *testing.T) {
 }
 
 func TestNiceCeil(t *testing.T) {
-	for _, c := range []struct{ in, want float64 }{{3900, 5000}, {1000, 1000}, {2100, 2500}, {0, 1}, {7, 10}} {
+	for _, c := range []struct{ in, want float64 }{{3900, 5000}, {1000, 1000}, {2100, 2500}, {0, 1}, {7, 10}, {0.3, 0.5}} {
 		if got := niceCeil(c.in); got != c.want {
 			t.Errorf("niceCeil(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
+
+func TestFmtTick(t *testing.T) {
+	for _, c := range []struct {
+		in   float64
+		want string
+	}{{0, "0"}, {4000, "4000"}, {2.5, "2.5"}, {0.125, "0.125"}} {
+		if got := fmtTick(c.in); got != c.want {
+			t.Errorf("fmtTick(%v) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

@@ -18,6 +18,43 @@
 //	  (loader.SelectIn nested), gorm (Preload("Books.Tags")), bun
 //	  (Relation("Books").Relation("Books.Tags"))
 //
+// Wider workloads (PostgreSQL; those marked * also on MariaDB):
+//
+//	Stream100k*       100,000 rows in key order through each library's
+//	                  streaming API (athanor: session Query.Stream, batches
+//	                  of 1000; GORM Rows+ScanRows; Bun Rows+ScanRow; sqlx
+//	                  Queryx+StructScan), and athanor-all (All into a
+//	                  slice); metric peak-heap-B, the highest HeapAlloc
+//	                  above the post-GC level in one extra, sampled pass
+//	JoinedEager*      100 authors with their 10 books each: pgx one LEFT
+//	                  JOIN, athanor loader.Joined (athanor-selectin for
+//	                  reference); GORM Preload and Bun Relation, which
+//	                  join only to-one relationships, load it in two queries
+//	UpdateDetached*   row 1 written from an object built with its key, no
+//	                  SELECT: athanor is a fresh session's Attach + Commit
+//	                  (one UPDATE), athanor-merge Merge (SELECT + UPDATE);
+//	                  the others as in UpdateOne
+//	Tx3*              BEGIN, read row 1, update its counter, insert a row,
+//	                  COMMIT, through each library's transaction API
+//	ShardedTop100     ORDER BY amount DESC, id LIMIT 100 over 10,000 rows:
+//	                  pgx and athanor on one database; pgx-2shards (both
+//	                  shards queried at once, merged by hand) and
+//	                  athanor-2shards (a session over a router with a
+//	                  two-shard set, router.AllShards) on the main cluster
+//	                  and ATHANOR_PG_SHARD2_PRIMARY
+//	PgBouncerReadByPK, PgBouncerTx3
+//	                  every impl directly and as <impl>-pgbouncer through
+//	                  PgBouncer in transaction mode (ATHANOR_PGBOUNCER;
+//	                  engine with pgbouncer=true, pgx and database/sql
+//	                  with cache_describe, GORM without PrepareStmt)
+//
+// The throughput curve (curve_test.go): BenchmarkCurveReadByPK and
+// BenchmarkCurveEagerLoad, sub-benchmarks pool=<P>/goroutines=<G>/<impl>
+// for P in 4 and 16, G in 1, 2, 4, 8, 16, 32, impl athanor, pgx, bun,
+// gorm; exactly G goroutines share b.N operations and one pool of P
+// connections per library; metric ops/s. cmd/report draws them in
+// results/curve.svg.
+//
 // The same on MariaDB (ATHANOR_MYSQL_PRIMARY) as BenchmarkMariaDB<workload>,
 // with raw database/sql over go-sql-driver/mysql as the floor (sqlx with
 // hand-written queries for EagerLoad).
@@ -31,7 +68,9 @@
 //	                    pgx.Batch, engine one by one, engine Batch;
 //	                    metric rtt (operation time in measured round trips)
 //	WriteRoundTrips     InsertOne and UpdateOne for pgx, athanor-core and
-//	                    the athanor session; metric rtt
+//	                    the athanor session, UpdateDetached for the
+//	                    session's Attach and Merge, Tx3 for pgx,
+//	                    athanor-core and the session; metric rtt
 //
 // Paired, noise-resistant ratios (paired_test.go): BenchmarkPaired and
 // BenchmarkMariaDBPaired, sub-benchmarks <workload>/<impl> for the five

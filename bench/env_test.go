@@ -207,6 +207,8 @@ type env struct {
 	cluster testdb.Cluster
 	sql     sqlText
 
+	conns int32 // every handle's connection limit (poolSize but in the throughput curve)
+
 	pool *pgxpool.Pool // PostgreSQL only
 	db   *engine.DB
 	std  *sql.DB // database/sql handle shared by sqlx
@@ -238,14 +240,21 @@ func setupMySQL(b testing.TB) *env {
 }
 
 func openEnv(b testing.TB, c testdb.Cluster, pg bool) *env {
+	return openEnvConns(b, c, pg, poolSize)
+}
+
+// openEnvConns opens every implementation's handle on c's primary with
+// conns connections each.
+func openEnvConns(b testing.TB, c testdb.Cluster, pg bool, conns int32) *env {
 	b.Helper()
 	ctx := context.Background()
-	e := &env{pg: pg, cluster: c}
+	e := &env{pg: pg, cluster: c, conns: conns}
+	limit := func(db *sql.DB) { limitTo(db, int(conns)) }
 	cfg, err := engine.ParseConfig(c.Primary.URL())
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg.MaxConns = poolSize
+	cfg.MaxConns = conns
 	if e.db, err = engine.OpenConfig(ctx, cfg); err != nil {
 		b.Fatal(err)
 	}
@@ -257,7 +266,7 @@ func openEnv(b testing.TB, c testdb.Cluster, pg bool) *env {
 		if err != nil {
 			b.Fatal(err)
 		}
-		pcfg.MaxConns = poolSize
+		pcfg.MaxConns = conns
 		if e.pool, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
 			b.Fatal(err)
 		}
@@ -314,9 +323,9 @@ func gormConfig() *gorm.Config {
 	return &gorm.Config{PrepareStmt: true, SkipDefaultTransaction: true, Logger: logger.Discard}
 }
 
-func limit(db *sql.DB) {
-	db.SetMaxOpenConns(poolSize)
-	db.SetMaxIdleConns(poolSize)
+func limitTo(db *sql.DB, n int) {
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
 }
 
 // seed empties models and inserts n rows with ids 1..n.

@@ -11,7 +11,9 @@ import (
 
 // BenchmarkWriteRoundTrips counts the round trips of one-row writes under
 // injected latency: InsertOne and UpdateOne for pgx, athanor-core and the
-// athanor session (whose Commit runs a transaction). The rtt metric is an
+// athanor session (whose Commit runs a transaction); UpdateDetached for
+// the session's Attach and Merge; Tx3 for pgx, athanor-core and the
+// session. The rtt metric is an
 // operation's time in measured round trips, so it shows where a write
 // costs more than the one round trip raw pgx needs.
 func BenchmarkWriteRoundTrips(b *testing.B) {
@@ -73,6 +75,25 @@ func BenchmarkWriteRoundTrips(b *testing.B) {
 				_, err := im.updateOne(ctx, 1, counter)
 				return err
 			})
+		})
+	}
+	// UpdateDetached (one UPDATE, no SELECT; Merge loads first) and Tx3
+	// (BEGIN, three statements, COMMIT).
+	for _, im := range []struct {
+		name string
+		fn   func(context.Context, int, int64) (int64, error)
+	}{{"athanor", slow.attachUpdate}, {"athanor-merge", slow.mergeUpdate}} {
+		b.Run("UpdateDetached/"+im.name, func(b *testing.B) {
+			run(b, func() error {
+				counter++
+				_, err := im.fn(ctx, 1, counter)
+				return err
+			})
+		})
+	}
+	for _, im := range slow.tx3Impls()[:3] { // pgx, athanor-core, athanor
+		b.Run("Tx3/"+im.name, func(b *testing.B) {
+			run(b, func() error { counter++; return im.fn(ctx, counter) })
 		})
 	}
 }

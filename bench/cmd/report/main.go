@@ -23,7 +23,15 @@
 // its ratio-p25 and ratio-p75. When the -bench pattern selects them,
 // they run in a second go test per round, with -paired-benchtime
 // (default 1s: the ratios need about a second per sub-benchmark to be
-// reproducible), and the first go test skips them.
+// reproducible), and the first go test skips them. BenchmarkStream100k
+// and BenchmarkMariaDBStream100k (100,000 rows per operation) run apart
+// likewise, with -stream-benchtime (default 3x).
+//
+// Throughput curves (sub-benchmarks pool=<P>/goroutines=<G>/<impl> with
+// an ops/s metric: BenchmarkCurveReadByPK, BenchmarkCurveEagerLoad) are
+// tabulated in report.md and drawn in results/curve.svg: a line chart per
+// benchmark and pool size, goroutines on the x axis, one line per
+// implementation (see curve.go).
 package main
 
 import (
@@ -52,15 +60,16 @@ func main() {
 		count     = flag.Int("count", 5, "the -count of the run")
 		benchtime = flag.String("benchtime", "300x", "the -benchtime of the run")
 		pairedBT  = flag.String("paired-benchtime", "1s", "the -benchtime of BenchmarkPaired and BenchmarkMariaDBPaired, run as a second go test per round (\"\" = same run as the rest)")
+		streamBT  = flag.String("stream-benchtime", "3x", "the -benchtime of BenchmarkStream100k and BenchmarkMariaDBStream100k (100,000 rows per operation), run as a separate go test per round (\"\" = same run as the rest)")
 	)
 	flag.Parse()
-	if err := run(*in, *out, *bench, *count, *benchtime, *pairedBT); err != nil {
+	if err := run(*in, *out, *bench, *count, *benchtime, *pairedBT, *streamBT); err != nil {
 		fmt.Fprintln(os.Stderr, "report:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out, bench string, count int, benchtime, pairedBenchtime string) error {
+func run(in, out, bench string, count int, benchtime, pairedBenchtime, streamBenchtime string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
@@ -81,14 +90,9 @@ func run(in, out, bench string, count int, benchtime, pairedBenchtime string) er
 		// on a shared machine would hit one implementation; rounds
 		// interleave the implementations in time.
 		common := []string{"test", "-run", "^$", "-benchmem", "-count", "1", "-timeout", "60m"}
-		invocations := [][]string{append(slices.Clone(common), "-bench", bench, "-benchtime", benchtime, ".")}
-		if pp := pairedPattern(bench); pp != "" && pairedBenchtime != "" {
-			// The paired ratios need runs of about a second per
-			// sub-benchmark (see paired_test.go), not a fixed count.
-			invocations = [][]string{
-				append(slices.Clone(common), "-bench", bench, "-skip", pairedSkip, "-benchtime", benchtime, "."),
-				append(slices.Clone(common), "-bench", pp, "-benchtime", pairedBenchtime, "."),
-			}
+		invocations := Invocations(bench, benchtime, pairedBenchtime, streamBenchtime)
+		for i, args := range invocations {
+			invocations[i] = append(slices.Clone(common), args...)
 		}
 		var shown []string
 		for _, args := range invocations {
@@ -128,34 +132,72 @@ func run(in, out, bench string, count int, benchtime, pairedBenchtime string) er
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "report: wrote %s and %s\n", filepath.Join(out, "report.md"), filepath.Join(out, "report.svg"))
+	if len(Curves(res)) > 0 {
+		if err := os.WriteFile(filepath.Join(out, "curve.svg"), []byte(CurveSVG(res)), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "report: wrote %s\n", filepath.Join(out, "curve.svg"))
+	}
 	return nil
 }
 
 // pairedBenchmarks are the paired measurements' top-level benchmarks;
-// pairedSkip is a go test -skip pattern for them.
-var pairedBenchmarks = []string{"BenchmarkPaired", "BenchmarkMariaDBPaired"}
+// streamBenchmarks those reading 100,000 rows per operation. Each group
+// runs in a go test of its own, with its own -benchtime.
+var (
+	pairedBenchmarks = []string{"BenchmarkPaired", "BenchmarkMariaDBPaired"}
+	streamBenchmarks = []string{"BenchmarkStream100k", "BenchmarkMariaDBStream100k"}
+)
 
-const pairedSkip = "^Benchmark(MariaDB)?Paired$"
+// Invocations returns the go test arguments after the common ones
+// (-run, -benchmem, -count, -timeout) for one round: the -bench pattern
+// with -benchtime, skipping the paired and stream benchmarks it selects,
+// which run in a go test each with their own benchtime (an empty
+// benchtime keeps the group in the first run).
+func Invocations(bench, benchtime, pairedBenchtime, streamBenchtime string) [][]string {
+	var skip []string
+	var extra [][]string
+	for _, g := range []struct {
+		names     []string
+		benchtime string
+	}{{pairedBenchmarks, pairedBenchtime}, {streamBenchmarks, streamBenchtime}} {
+		p := selectPattern(bench, g.names)
+		if p == "" || g.benchtime == "" {
+			continue
+		}
+		skip = append(skip, g.names...)
+		extra = append(extra, []string{"-bench", p, "-benchtime", g.benchtime, "."})
+	}
+	first := []string{"-bench", bench, "-benchtime", benchtime, "."}
+	if len(skip) > 0 {
+		first = []string{"-bench", bench, "-skip", "^(" + strings.Join(skip, "|") + ")$", "-benchtime", benchtime, "."}
+	}
+	return append([][]string{first}, extra...)
+}
 
 // pairedPattern returns a -bench pattern selecting only the paired
-// benchmarks that bench selects ("" if none): bench's first element
-// (before a slash) is tested against their names, the rest is kept.
-func pairedPattern(bench string) string {
+// benchmarks that bench selects ("" if none).
+func pairedPattern(bench string) string { return selectPattern(bench, pairedBenchmarks) }
+
+// selectPattern returns a -bench pattern selecting only those of names
+// that bench selects ("" if none): bench's first element (before a
+// slash) is tested against them, the rest is kept.
+func selectPattern(bench string, names []string) string {
 	first, rest, hasRest := strings.Cut(bench, "/")
 	re, err := regexp.Compile(first)
 	if err != nil {
 		return "" // go test reports the bad pattern
 	}
-	var names []string
-	for _, n := range pairedBenchmarks {
+	var sel []string
+	for _, n := range names {
 		if re.MatchString(n) {
-			names = append(names, n)
+			sel = append(sel, n)
 		}
 	}
-	if len(names) == 0 {
+	if len(sel) == 0 {
 		return ""
 	}
-	p := "^(" + strings.Join(names, "|") + ")$"
+	p := "^(" + strings.Join(sel, "|") + ")$"
 	if hasRest {
 		p += "/" + rest
 	}
@@ -411,8 +453,9 @@ func Markdown(res *Results, command string) string {
 	}
 	sb.WriteString("Per-benchmark tables: medians over the runs. Ratio is ns/op over the floor's (pgx on PostgreSQL, database/sql on MariaDB; marked *).\n\n")
 	sb.WriteString(pairedMarkdown(res))
+	sb.WriteString(curveMarkdown(res))
 	for _, bm := range res.Benchmarks {
-		if bm.Paired() {
+		if bm.Paired() || bm.IsCurve() {
 			continue // shown above
 		}
 		fmt.Fprintf(&sb, "## %s\n\n", bm.Name)

@@ -33,7 +33,8 @@ type NodeHealth struct {
 	// LagSeconds is a replica's replication lag as the router last
 	// measured it (0 for a primary).
 	LagSeconds float64 `json:"lag_seconds"`
-	// Error says why the node is not healthy.
+	// Error says why the node is not healthy: the driver's or router's
+	// error text, which names the host and database but never a password.
 	Error string     `json:"error,omitempty"`
 	Pool  PoolHealth `json:"pool"`
 }

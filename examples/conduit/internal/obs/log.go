@@ -17,7 +17,9 @@ func Logger(w io.Writer) *slog.Logger {
 
 // TraceHandler wraps h so that each record logged with a context holding
 // a valid span context gets trace_id and span_id attributes (hex, as
-// trace backends show them). Records without one pass unchanged.
+// trace backends show them). Records without one pass unchanged. Under
+// a WithGroup the IDs land in that group, as every attribute added to
+// the record does.
 func TraceHandler(h slog.Handler) slog.Handler { return traceHandler{h} }
 
 type traceHandler struct{ next slog.Handler }

@@ -32,7 +32,7 @@ func main() {
 	}
 }
 
-func env(name, def string) string {
+func getenv(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
 	}
@@ -52,9 +52,9 @@ func splitList(s string) []string {
 
 func run(log *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("conduit", flag.ContinueOnError)
-	addr := fs.String("addr", env("CONDUIT_ADDR", ":8080"), "listen address")
-	dsn := fs.String("db", env("CONDUIT_DB", ""), "primary DSN (postgres://…, mysql://…, sqlite:///path); default: SQLite in ./conduit.db")
-	replicas := fs.String("replicas", env("CONDUIT_REPLICAS", ""), "comma-separated replica DSNs")
+	addr := fs.String("addr", getenv("CONDUIT_ADDR", ":8080"), "listen address")
+	dsn := fs.String("db", getenv("CONDUIT_DB", ""), "primary DSN (postgres://…, mysql://…, sqlite:///path); default: SQLite in ./conduit.db")
+	replicas := fs.String("replicas", getenv("CONDUIT_REPLICAS", ""), "comma-separated replica DSNs")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

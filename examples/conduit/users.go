@@ -37,7 +37,7 @@ func (a *App) register(c *call) (int, any, error) {
 	if err := validEmail(u.Email); err != nil {
 		return 0, nil, err
 	}
-	if err := c.taken(u, 0); err != nil {
+	if err := c.taken(u.Username, u.Email, 0); err != nil {
 		return 0, nil, err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(*in.Password), a.cfg.BcryptCost)
@@ -71,24 +71,25 @@ func validEmail(email string) error {
 }
 
 // taken refuses a username or email another user (not id) holds. The
-// unique constraints stay the last word (flushUser).
-func (c *call) taken(u *User, id int64) error {
+// unique constraints stay the last word (flushUser). It runs before the
+// user object changes: the query's autoflush would write the change.
+func (c *call) taken(username, email string, id int64) error {
 	t := c.a.tables.users
 	type row struct {
 		Username string `db:"username"`
 		Email    string `db:"email"`
 	}
 	rows, err := session.Scan[row](c.ctx, c.s, core.Select(t.C("username"), t.C("email")).From(t).
-		Where(core.Or(core.Eq(t.C("username"), u.Username), core.Eq(t.C("email"), u.Email)), core.Ne(t.C("id"), id)))
+		Where(core.Or(core.Eq(t.C("username"), username), core.Eq(t.C("email"), email)), core.Ne(t.C("id"), id)))
 	if err != nil {
 		return err
 	}
 	var msgs []string
 	for _, r := range rows {
-		if r.Username == u.Username {
+		if r.Username == username {
 			msgs = append(msgs, "username has already been taken")
 		}
-		if r.Email == u.Email {
+		if r.Email == email {
 			msgs = append(msgs, "email has already been taken")
 		}
 	}
@@ -176,20 +177,22 @@ func (a *App) updateUser(c *call) (int, any, error) {
 	if len(msgs) > 0 {
 		return 0, nil, unprocessable(msgs...)
 	}
+	username, email := u.Username, u.Email
 	if in.Username != nil {
-		u.Username = strings.TrimSpace(*in.Username)
+		username = strings.TrimSpace(*in.Username)
 	}
 	if in.Email != nil {
-		u.Email = strings.TrimSpace(*in.Email)
-		if err := validEmail(u.Email); err != nil {
+		email = strings.TrimSpace(*in.Email)
+		if err := validEmail(email); err != nil {
 			return 0, nil, err
 		}
 	}
 	if in.Username != nil || in.Email != nil {
-		if err := c.taken(u, u.ID); err != nil {
+		if err := c.taken(username, email, u.ID); err != nil {
 			return 0, nil, err
 		}
 	}
+	u.Username, u.Email = username, email
 	if in.Password != nil {
 		hash, err := bcrypt.GenerateFromPassword([]byte(*in.Password), a.cfg.BcryptCost)
 		if err != nil {

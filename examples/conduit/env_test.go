@@ -69,10 +69,15 @@ type countKey struct{}
 
 // stmtCounter is an engine hook counting the statements of requests
 // whose context holds a counter: the router's health probes, which run
-// outside requests, are not counted.
+// outside requests, are not counted, nor are the replica-position polls
+// of a causal wait (statements on no table), which depend on replication
+// timing, not on the request.
 type stmtCounter struct{}
 
-func (stmtCounter) QueryStart(ctx context.Context, _ engine.QueryStartData) context.Context {
+func (stmtCounter) QueryStart(ctx context.Context, d engine.QueryStartData) context.Context {
+	if d.Statement == nil || len(d.Statement.Tables()) == 0 {
+		return ctx
+	}
 	if n, ok := ctx.Value(countKey{}).(*atomic.Int64); ok {
 		n.Add(1)
 	}

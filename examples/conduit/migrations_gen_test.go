@@ -12,6 +12,7 @@ import (
 	"github.com/athanor-orm/athanor/dialect/postgres"
 	"github.com/athanor-orm/athanor/dialect/sqlite"
 	"github.com/athanor-orm/athanor/migrate"
+	"github.com/athanor-orm/athanor/router"
 )
 
 var genMigrations = flag.Bool("gen-migrations", false, "regenerate migrations/0001_init.* from the models (empty directory first)")
@@ -46,5 +47,31 @@ func TestGenerateMigrations(t *testing.T) {
 			t.Fatalf("%s: %v", d.Name(), err)
 		}
 		t.Logf("%s: %v", d.Name(), g.Files)
+	}
+}
+
+// The committed migrations build the schema the models declare, on
+// every dialect: after newApp's Up, the models and the live schema
+// agree, and a second start applies nothing.
+func TestMigrationsMatchModels(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, b, nil)
+			ctx := context.Background()
+			primary := e.app.Router().Group(router.DefaultGroup).Primary()
+			plan, err := migrate.DiffLive(ctx, primary, e.app.reg, migrate.AutogenOptions{VersionTable: "conduit_migrations"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !plan.Empty() {
+				t.Fatalf("the migrations and the models differ: %v", plan.Changes)
+			}
+			again, err := newApp(ctx, e.app.cfg)
+			if err != nil {
+				t.Fatalf("second start: %v", err)
+			}
+			again.Close(ctx)
+		})
 	}
 }

@@ -185,12 +185,18 @@ func (e *env) do(method, path, token string, body any) resp {
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return e.send(req, token)
+}
+
+// send sends req as the user of token and decodes the response.
+func (e *env) send(req *http.Request, token string) resp {
+	e.t.Helper()
 	if token != "" {
 		req.Header.Set("Authorization", "Token "+token)
 	}
 	res, err := e.client.Do(req)
 	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
+		e.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
@@ -200,7 +206,7 @@ func (e *env) do(method, path, token string, body any) resp {
 	r := resp{status: res.StatusCode, raw: string(raw)}
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &r.body); err != nil {
-			e.t.Fatalf("%s %s: %d, body is not a JSON object: %v\n%s", method, path, res.StatusCode, err, raw)
+			e.t.Fatalf("%s %s: %d, body is not a JSON object: %v\n%s", req.Method, req.URL.Path, res.StatusCode, err, raw)
 		}
 	}
 	return r

@@ -54,8 +54,10 @@ func urls(es []testdb.Endpoint) []string {
 	return out
 }
 
-// forEachBackend runs fn as a parallel subtest per backend.
+// forEachBackend runs fn as a parallel subtest per backend, the test
+// itself parallel to the others: each has databases of its own.
 func forEachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Parallel()
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()

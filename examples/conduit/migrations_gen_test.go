@@ -54,6 +54,7 @@ func TestGenerateMigrations(t *testing.T) {
 // every dialect: after newApp's Up, the models and the live schema
 // agree, and a second start applies nothing.
 func TestMigrationsMatchModels(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()

@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/athanor-orm/athanor"
+	"github.com/athanor-orm/athanor/router"
 	"github.com/athanor-orm/athanor/session"
 	"github.com/athanor-orm/athanor/session/httpsession"
 )
@@ -128,15 +129,18 @@ func (a *App) serve(c *call, mode authMode, write bool, fn handlerFunc) (int, an
 func (a *App) loadUser(c *call, id int64, inTx bool) (*User, error) {
 	u, err := session.Get[User](c.ctx, c.s, id)
 	if errors.Is(err, athanor.ErrNoRows) && !inTx {
-		if _, err = c.s.Begin(c.ctx); err != nil {
-			return nil, err
-		}
-		u, err = session.Query[User](c.s).Filter("ID", id).First(c.ctx)
+		u, err = session.Query[User](c.s).Filter("ID", id).First(onPrimary(c.ctx))
 	}
 	if errors.Is(err, athanor.ErrNoRows) {
 		return nil, unauthorized("the token's user does not exist")
 	}
 	return u, err
+}
+
+// onPrimary is ctx with a causal token no replica covers: reads given
+// it go to the primary, outside any transaction.
+func onPrimary(ctx context.Context) context.Context {
+	return router.WithToken(ctx, router.NewToken(router.DefaultGroup, router.PrimaryPosition()))
 }
 
 // tokenUser returns the user id of the request's "Authorization: Token

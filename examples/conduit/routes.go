@@ -12,7 +12,7 @@ func (a *App) routes() http.Handler {
 		write   bool
 		fn      handlerFunc
 	}{
-		{"POST /api/users/login", authOptional, rw, a.login}, // on the primary: a new account may not be on replicas yet
+		{"POST /api/users/login", authOptional, ro, a.login}, // reads the primary, outside a transaction
 		{"POST /api/users", authOptional, rw, a.register},
 		{"GET /api/user", authRequired, ro, a.currentUser},
 		{"PUT /api/user", authRequired, rw, a.updateUser},

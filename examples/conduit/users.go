@@ -37,14 +37,16 @@ func (a *App) register(c *call) (int, any, error) {
 	if err := validEmail(u.Email); err != nil {
 		return 0, nil, err
 	}
-	if err := c.taken(u.Username, u.Email, 0); err != nil {
-		return 0, nil, err
-	}
+	// Hash before the first statement: the transaction's connection is
+	// not held while bcrypt works.
 	hash, err := bcrypt.GenerateFromPassword([]byte(*in.Password), a.cfg.BcryptCost)
 	if err != nil {
 		return 0, nil, unprocessable("password: " + err.Error())
 	}
 	u.PasswordHash = string(hash)
+	if err := c.taken(u.Username, u.Email, 0); err != nil {
+		return 0, nil, err
+	}
 	if err := c.s.Add(u); err != nil {
 		return 0, nil, err
 	}
@@ -126,7 +128,9 @@ func (a *App) login(c *call) (int, any, error) {
 	if len(msgs) > 0 {
 		return 0, nil, unprocessable(msgs...)
 	}
-	u, err := session.Query[User](c.s).Filter("Email", strings.TrimSpace(*req.User.Email)).First(c.ctx)
+	// On the primary: an account made a moment ago by another client
+	// (without this one's causal cookie) may not be on the replicas yet.
+	u, err := session.Query[User](c.s).Filter("Email", strings.TrimSpace(*req.User.Email)).First(onPrimary(c.ctx))
 	if errors.Is(err, athanor.ErrNoRows) {
 		return 0, nil, unauthorized("email or password is invalid")
 	}

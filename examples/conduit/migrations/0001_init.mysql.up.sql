@@ -1,0 +1,14 @@
+CREATE TABLE `users` (`id` BIGINT NOT NULL AUTO_INCREMENT, `username` VARCHAR(100) NOT NULL UNIQUE, `email` VARCHAR(255) NOT NULL UNIQUE, `password_hash` VARCHAR(100) NOT NULL, `bio` LONGTEXT NOT NULL, `image` LONGTEXT NOT NULL, PRIMARY KEY (`id`));
+CREATE TABLE `articles` (`id` BIGINT NOT NULL AUTO_INCREMENT, `slug` VARCHAR(255) NOT NULL UNIQUE, `title` VARCHAR(255) NOT NULL, `description` LONGTEXT NOT NULL, `body` LONGTEXT NOT NULL, `author_id` BIGINT NOT NULL, `created_at` DATETIME(6) NOT NULL, `updated_at` DATETIME(6) NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `fk_articles_author_id` FOREIGN KEY (`author_id`) REFERENCES `users` (`id`));
+CREATE INDEX `ix_articles_author_id` ON `articles` (`author_id`);
+CREATE INDEX `ix_articles_created_at` ON `articles` (`created_at`);
+CREATE TABLE `tags` (`id` BIGINT NOT NULL AUTO_INCREMENT, `name` VARCHAR(100) NOT NULL UNIQUE, PRIMARY KEY (`id`));
+CREATE TABLE `article_tags` (`article_id` BIGINT NOT NULL, `tag_id` BIGINT NOT NULL, PRIMARY KEY (`article_id`, `tag_id`), CONSTRAINT `fk_article_tags_article_id` FOREIGN KEY (`article_id`) REFERENCES `articles` (`id`) ON DELETE CASCADE, CONSTRAINT `fk_article_tags_tag_id` FOREIGN KEY (`tag_id`) REFERENCES `tags` (`id`) ON DELETE CASCADE);
+CREATE INDEX `ix_article_tags_tag_id` ON `article_tags` (`tag_id`);
+CREATE TABLE `comments` (`id` BIGINT NOT NULL AUTO_INCREMENT, `body` LONGTEXT NOT NULL, `article_id` BIGINT NOT NULL, `author_id` BIGINT NOT NULL, `created_at` DATETIME(6) NOT NULL, `updated_at` DATETIME(6) NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `fk_comments_article_id` FOREIGN KEY (`article_id`) REFERENCES `articles` (`id`), CONSTRAINT `fk_comments_author_id` FOREIGN KEY (`author_id`) REFERENCES `users` (`id`));
+CREATE INDEX `ix_comments_article_id` ON `comments` (`article_id`);
+CREATE INDEX `ix_comments_author_id` ON `comments` (`author_id`);
+CREATE TABLE `favorites` (`user_id` BIGINT NOT NULL, `article_id` BIGINT NOT NULL, PRIMARY KEY (`user_id`, `article_id`), CONSTRAINT `fk_favorites_user_id` FOREIGN KEY (`user_id`) REFERENCES `users` (`id`) ON DELETE CASCADE, CONSTRAINT `fk_favorites_article_id` FOREIGN KEY (`article_id`) REFERENCES `articles` (`id`));
+CREATE INDEX `ix_favorites_article_id` ON `favorites` (`article_id`);
+CREATE TABLE `follows` (`follower_id` BIGINT NOT NULL, `followee_id` BIGINT NOT NULL, PRIMARY KEY (`follower_id`, `followee_id`), CONSTRAINT `fk_follows_follower_id` FOREIGN KEY (`follower_id`) REFERENCES `users` (`id`) ON DELETE CASCADE, CONSTRAINT `fk_follows_followee_id` FOREIGN KEY (`followee_id`) REFERENCES `users` (`id`) ON DELETE CASCADE);
+CREATE INDEX `ix_follows_followee_id` ON `follows` (`followee_id`);

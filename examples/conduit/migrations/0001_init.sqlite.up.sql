@@ -1,0 +1,14 @@
+CREATE TABLE "users" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "username" VARCHAR(100) NOT NULL UNIQUE, "email" VARCHAR(255) NOT NULL UNIQUE, "password_hash" VARCHAR(100) NOT NULL, "bio" TEXT NOT NULL, "image" TEXT NOT NULL);
+CREATE TABLE "articles" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "slug" VARCHAR(255) NOT NULL UNIQUE, "title" VARCHAR(255) NOT NULL, "description" TEXT NOT NULL, "body" TEXT NOT NULL, "author_id" INTEGER NOT NULL, "created_at" TIMESTAMP NOT NULL, "updated_at" TIMESTAMP NOT NULL, CONSTRAINT "fk_articles_author_id" FOREIGN KEY ("author_id") REFERENCES "users" ("id"));
+CREATE INDEX "ix_articles_author_id" ON "articles" ("author_id");
+CREATE INDEX "ix_articles_created_at" ON "articles" ("created_at");
+CREATE TABLE "tags" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "name" VARCHAR(100) NOT NULL UNIQUE);
+CREATE TABLE "article_tags" ("article_id" INTEGER NOT NULL, "tag_id" INTEGER NOT NULL, PRIMARY KEY ("article_id", "tag_id"), CONSTRAINT "fk_article_tags_article_id" FOREIGN KEY ("article_id") REFERENCES "articles" ("id") ON DELETE CASCADE, CONSTRAINT "fk_article_tags_tag_id" FOREIGN KEY ("tag_id") REFERENCES "tags" ("id") ON DELETE CASCADE);
+CREATE INDEX "ix_article_tags_tag_id" ON "article_tags" ("tag_id");
+CREATE TABLE "comments" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "body" TEXT NOT NULL, "article_id" INTEGER NOT NULL, "author_id" INTEGER NOT NULL, "created_at" TIMESTAMP NOT NULL, "updated_at" TIMESTAMP NOT NULL, CONSTRAINT "fk_comments_article_id" FOREIGN KEY ("article_id") REFERENCES "articles" ("id"), CONSTRAINT "fk_comments_author_id" FOREIGN KEY ("author_id") REFERENCES "users" ("id"));
+CREATE INDEX "ix_comments_article_id" ON "comments" ("article_id");
+CREATE INDEX "ix_comments_author_id" ON "comments" ("author_id");
+CREATE TABLE "favorites" ("user_id" INTEGER NOT NULL, "article_id" INTEGER NOT NULL, PRIMARY KEY ("user_id", "article_id"), CONSTRAINT "fk_favorites_user_id" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE, CONSTRAINT "fk_favorites_article_id" FOREIGN KEY ("article_id") REFERENCES "articles" ("id"));
+CREATE INDEX "ix_favorites_article_id" ON "favorites" ("article_id");
+CREATE TABLE "follows" ("follower_id" INTEGER NOT NULL, "followee_id" INTEGER NOT NULL, PRIMARY KEY ("follower_id", "followee_id"), CONSTRAINT "fk_follows_follower_id" FOREIGN KEY ("follower_id") REFERENCES "users" ("id") ON DELETE CASCADE, CONSTRAINT "fk_follows_followee_id" FOREIGN KEY ("followee_id") REFERENCES "users" ("id") ON DELETE CASCADE);
+CREATE INDEX "ix_follows_followee_id" ON "follows" ("followee_id");

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -23,6 +24,9 @@ import (
 	"github.com/athanor-orm/athanor/router"
 	"github.com/athanor-orm/athanor/session"
 	"github.com/athanor-orm/athanor/session/httpsession"
+	"github.com/athanor-orm/athanor/tracing"
+
+	"github.com/athanor-orm/athanor/examples/conduit/internal/obs"
 )
 
 //go:embed migrations/*.sql
@@ -61,6 +65,15 @@ type Config struct {
 	Middleware []func(http.Handler) http.Handler
 	// Logger receives errors; default slog.Default().
 	Logger *slog.Logger
+	// Tracer, if set, traces every node's statements and the router's
+	// decisions (spans nest under the request's span from obs.HTTP).
+	Tracer *tracing.Tracer
+	// RequestLogger, if set, gets one record per request (method, route,
+	// status, duration, trace id).
+	RequestLogger *slog.Logger
+	// Metrics, if set, is where the app's Prometheus metrics go; nil: a
+	// registry of its own. Either way they are served on /metrics.
+	Metrics *obs.Metrics
 }
 
 // App is the Conduit API over one database (and its replicas).
@@ -91,6 +104,9 @@ func newApp(ctx context.Context, cfg Config) (*App, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = obs.NewMetrics()
 	}
 	reg, err := newRegistry()
 	if err != nil {
@@ -129,6 +145,9 @@ func openRouter(ctx context.Context, cfg Config, reg *mapper.Registry) (*router.
 			return nil, fmt.Errorf("conduit: database DSN: %w", err)
 		}
 		ec.Hook = cfg.Hook
+		if cfg.Tracer != nil {
+			cfg.Tracer.Instrument(ec)
+		}
 		db, err := engine.OpenConfig(ctx, ec)
 		if err != nil {
 			return nil, fmt.Errorf("conduit: open %s: %w", ec, err)
@@ -154,7 +173,10 @@ func openRouter(ctx context.Context, cfg Config, reg *mapper.Registry) (*router.
 		}
 		g.Replicas = append(g.Replicas, r)
 	}
-	rc := router.Config{Groups: []router.GroupConfig{g}, Binds: reg.Binds()}
+	rc := router.Config{Groups: []router.GroupConfig{g}, Binds: reg.Binds(), Observer: cfg.Metrics}
+	if cfg.Tracer != nil {
+		rc.Observer = router.MultiObserver(cfg.Tracer, cfg.Metrics)
+	}
 	if cfg.RouterConfig != nil {
 		cfg.RouterConfig(&rc)
 	}
@@ -163,6 +185,7 @@ func openRouter(ctx context.Context, cfg Config, reg *mapper.Registry) (*router.
 		closeAll()
 		return nil, fmt.Errorf("conduit: router: %w", err)
 	}
+	cfg.Metrics.WatchRouter(rt)
 	return rt, nil
 }
 
@@ -185,7 +208,7 @@ func (a *App) migrate(ctx context.Context) error {
 
 // wrap is the one place the handler is wrapped: the request-scoped
 // session inside, then Config.Middleware (telemetry) outside it.
-func (a *App) wrap(api http.Handler) http.Handler {
+func (a *App) wrap(api *http.ServeMux) http.Handler {
 	scoped := httpsession.Middleware(a.router, httpsession.Options{
 		Session: session.Options{Registry: a.reg, Strict: a.cfg.Strict},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
@@ -197,18 +220,34 @@ func (a *App) wrap(api http.Handler) http.Handler {
 		},
 	})
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
+	mux.Handle("GET /healthz", obs.Health(a.router))
+	mux.Handle("GET /metrics", a.cfg.Metrics.Handler())
 	mux.Handle("/api/", scoped(api))
-	var h http.Handler = mux
+	// The request's span, metrics and log are outside the session, so
+	// they cover its commit; the route is the API pattern that matched
+	// (bounded, so it can label metrics).
+	var h http.Handler = obs.HTTP(mux, obs.HTTPOptions{
+		Metrics: a.cfg.Metrics,
+		Logger:  a.cfg.RequestLogger,
+		Route: func(r *http.Request) string {
+			_, p := mux.Handler(r)
+			if p == "/api/" {
+				_, p = api.Handler(r)
+			}
+			if _, path, ok := strings.Cut(p, " "); ok {
+				return path
+			}
+			return p
+		},
+	})
 	for i := len(a.cfg.Middleware) - 1; i >= 0; i-- {
 		h = a.cfg.Middleware[i](h)
 	}
 	return h
 }
 
-// Handler is the app's HTTP handler: the API under /api, and /healthz.
+// Handler is the app's HTTP handler: the API under /api, /healthz (every
+// database node's state, lag and pool) and /metrics (Prometheus).
 func (a *App) Handler() http.Handler { return a.handler }
 
 // Router is the router behind the app (for health and metrics).

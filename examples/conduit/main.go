@@ -14,6 +14,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -22,10 +23,15 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/athanor-orm/athanor/router"
+	"github.com/athanor-orm/athanor/tracing"
+
+	"github.com/athanor-orm/athanor/examples/conduit/internal/obs"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	log := obs.Logger(os.Stderr) // JSON, with the trace id of the request
 	if err := run(log, os.Args[1:]); err != nil {
 		log.Error("conduit", "err", err)
 		os.Exit(1)
@@ -55,6 +61,8 @@ func run(log *slog.Logger, args []string) error {
 	addr := fs.String("addr", getenv("CONDUIT_ADDR", ":8080"), "listen address")
 	dsn := fs.String("db", getenv("CONDUIT_DB", ""), "primary DSN (postgres://…, mysql://…, sqlite:///path); default: SQLite in ./conduit.db")
 	replicas := fs.String("replicas", getenv("CONDUIT_REPLICAS", ""), "comma-separated replica DSNs")
+	primaryReads := fs.Bool("primary-reads", getenv("CONDUIT_PRIMARY_READS", "") != "", "with replicas, let the primary take a share of the reads when it has room (router.Config.PrimaryReads)")
+	traces := fs.Bool("traces", getenv("CONDUIT_TRACES", "true") == "true", "print trace spans to stdout when no OTLP endpoint is set")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,8 +80,33 @@ func run(log *slog.Logger, args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Traces: OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else stdout
+	// (or nowhere with -traces=false).
+	var out io.Writer = io.Discard
+	if *traces {
+		out = os.Stdout
+	}
+	shutdownTraces, err := obs.Setup(ctx, obs.Options{ServiceName: "conduit", Out: out})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdownTraces(sctx); err != nil {
+			log.Warn("flushing traces", "err", err)
+		}
+	}()
+	tr, err := tracing.New(tracing.Options{Logger: log, SlowThreshold: 200 * time.Millisecond})
+	if err != nil {
+		return err
+	}
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	app, err := newApp(startCtx, Config{DB: *dsn, Replicas: splitList(*replicas), JWTSecret: []byte(secret), Logger: log})
+	app, err := newApp(startCtx, Config{
+		DB: *dsn, Replicas: splitList(*replicas), JWTSecret: []byte(secret),
+		Logger: log, RequestLogger: log, Tracer: tr,
+		RouterConfig: func(rc *router.Config) { rc.PrimaryReads = *primaryReads },
+	})
 	cancel()
 	if err != nil {
 		return err

@@ -3,7 +3,7 @@ package main
 import "net/http"
 
 // routes is the API of the spec (openapi.yml), under /api.
-func (a *App) routes() http.Handler {
+func (a *App) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	const ro, rw = false, true
 	for _, r := range []struct {

@@ -28,7 +28,7 @@
 //	                    + 2 replicas (ATHANOR_PG_REPLICAS), 4 connections
 //	                    per node, reading from the replicas only and with
 //	                    router.Config.PrimaryReads; metrics reads/s,
-//	                    x-primary, primary-share
+//	                    primary-share
 //	RouterReadMix       the same three routers (primary alone, replicas
 //	                    only, PrimaryReads), 4 connections per node, run
 //	                    in interleaved blocks; metrics reads/s and

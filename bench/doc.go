@@ -63,7 +63,13 @@
 //
 //	RouterParallelRead  primary alone (4 and 12 connections) vs primary
 //	                    + 2 replicas (ATHANOR_PG_REPLICAS), 4 connections
-//	                    per node; metric reads/s
+//	                    per node, reading from the replicas only and with
+//	                    router.Config.PrimaryReads; metrics reads/s,
+//	                    primary-share
+//	RouterReadMix       the same three routers (primary alone, replicas
+//	                    only, PrimaryReads), 4 connections per node, run
+//	                    in interleaved blocks; metrics reads/s and
+//	                    x-primary of each, weighted-primary-share
 //	Pipeline8           eight independent reads: pgx one by one,
 //	                    pgx.Batch, engine one by one, engine Batch;
 //	                    metric rtt (operation time in measured round trips)

@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -47,7 +49,12 @@ func throughProxy(b *testing.B, ep testdb.Endpoint, maxConns int32) *engine.DB {
 // primary-12conns entry gives the primary alone as many connections as the
 // three nodes have together, to separate "more servers" from "more
 // connections" (with the servers idle, both help; with loaded servers only
-// the first does).
+// the first does). primary+2replicas reads from the replicas only (the
+// default); primary+2replicas-weighted sets Config.PrimaryReads, so that
+// the LeastLoaded policy gives the primary a share of the reads when it
+// has room. Metrics: reads/s; primary-share, the fraction of reads the
+// primary served. For ratios that resist the machine's noise see
+// BenchmarkRouterReadMix.
 func BenchmarkRouterParallelRead(b *testing.B) {
 	e := setupPG(b)
 	c := e.cluster
@@ -59,20 +66,32 @@ func BenchmarkRouterParallelRead(b *testing.B) {
 	ctx := context.Background()
 	stmt := core.Select(models.Star()).From(models).Where(core.Eq(models.C("id"), 1))
 	for _, tc := range []struct {
-		name     string
-		replicas int
-		conns    int32
+		name         string
+		replicas     int
+		conns        int32
+		primaryReads bool
 	}{
-		{"primary", 0, poolSize},
-		{"primary-12conns", 0, 3 * poolSize},
-		{"primary+2replicas", 2, poolSize},
+		{"primary", 0, poolSize, false},
+		{"primary-12conns", 0, 3 * poolSize, false},
+		{"primary+2replicas", 2, poolSize, false},
+		{"primary+2replicas-weighted", 2, poolSize, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			gc := router.GroupConfig{Name: router.DefaultGroup, Primary: throughProxy(b, c.Primary, tc.conns)}
 			for _, r := range c.Replicas[:tc.replicas] {
 				gc.Replicas = append(gc.Replicas, throughProxy(b, r, tc.conns))
 			}
-			rt, err := router.New(router.Config{Groups: []router.GroupConfig{gc}})
+			var reads, onPrimary atomic.Int64
+			rt, err := router.New(router.Config{
+				Groups:       []router.GroupConfig{gc},
+				PrimaryReads: tc.primaryReads,
+				Observer: router.ObserverFunc(func(_ context.Context, d router.Decision) {
+					reads.Add(1)
+					if d.Role == router.RolePrimary {
+						onPrimary.Add(1)
+					}
+				}),
+			})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -85,6 +104,8 @@ func BenchmarkRouterParallelRead(b *testing.B) {
 			// -benchtime=Nx still keeps every connection busy for a while.
 			const readsPerOp = 10
 			warmParallel(b, read)
+			reads.Store(0)
+			onPrimary.Store(0)
 			b.SetParallelism(16) // 32 goroutines on 2 CPUs
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -100,8 +121,131 @@ func BenchmarkRouterParallelRead(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(b.N*readsPerOp)/time.Since(start).Seconds(), "reads/s")
+			if n := reads.Load(); n > 0 {
+				b.ReportMetric(float64(onPrimary.Load())/float64(n), "primary-share")
+			}
 		})
 	}
+}
+
+// BenchmarkRouterReadMix: the same 32 readers by key against three
+// routers set up side by side, poolSize connections per node, every node
+// behind its own latency proxy: the primary alone, the primary and two
+// replicas reading from the replicas only (the default), and the same
+// with Config.PrimaryReads (LeastLoaded, the primary takes reads when it
+// has room). One operation is a round: each router in turn, in the order
+// ABC then CBA, for mixBlock of wall time. Interleaving the three in
+// blocks a fraction of a second long makes the ratios resist what else
+// the shared machine does, which moves separate sub-benchmarks by ±40 %.
+// Metrics: reads/s of each, each one's ratio to the primary alone
+// (x-primary, over the whole run), and the weighted router's
+// primary-share.
+func BenchmarkRouterReadMix(b *testing.B) {
+	e := setupPG(b)
+	c := e.cluster
+	if len(c.Replicas) < 2 {
+		b.Skip("needs 2 PostgreSQL replicas (ATHANOR_PG_REPLICAS)")
+	}
+	e.seed(b, 1)
+	testdb.CaughtUp(b, c)
+	ctx := context.Background()
+	stmt := core.Select(models.Star()).From(models).Where(core.Eq(models.C("id"), 1))
+	const (
+		readers  = 32
+		mixBlock = 150 * time.Millisecond
+	)
+	type mixRouter struct {
+		name             string
+		rt               *router.Router
+		reads, onPrimary atomic.Int64 // decisions
+		done             int64        // reads completed in the blocks
+		took             time.Duration
+	}
+	open := func(name string, replicas int, primaryReads bool) *mixRouter {
+		m := &mixRouter{name: name}
+		gc := router.GroupConfig{Name: router.DefaultGroup, Primary: throughProxy(b, c.Primary, poolSize)}
+		for _, r := range c.Replicas[:replicas] {
+			gc.Replicas = append(gc.Replicas, throughProxy(b, r, poolSize))
+		}
+		rt, err := router.New(router.Config{
+			Groups:       []router.GroupConfig{gc},
+			PrimaryReads: primaryReads,
+			Observer: router.ObserverFunc(func(_ context.Context, d router.Decision) {
+				m.reads.Add(1)
+				if d.Role == router.RolePrimary {
+					m.onPrimary.Add(1)
+				}
+			}),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { rt.Close() })
+		m.rt = rt
+		return m
+	}
+	mix := []*mixRouter{open("primary", 0, false), open("replicas", 2, false), open("weighted", 2, true)}
+	// block runs the readers on m until mixBlock has passed.
+	block := func(m *mixRouter) error {
+		var done atomic.Int64
+		var wg sync.WaitGroup
+		errs := make(chan error, readers)
+		start := time.Now()
+		end := start.Add(mixBlock)
+		for range readers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for time.Now().Before(end) {
+					if _, err := engine.One[Model](ctx, m.rt, stmt); err != nil {
+						errs <- err
+						return
+					}
+					done.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		m.took += time.Since(start)
+		m.done += done.Load()
+		select {
+		case err := <-errs:
+			return err
+		default:
+			return nil
+		}
+	}
+	for _, m := range mix { // warm every pool
+		if err := block(m); err != nil {
+			b.Fatal(err)
+		}
+		m.done, m.took = 0, 0
+		m.reads.Store(0)
+		m.onPrimary.Store(0)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range mix {
+			m := mix[j]
+			if i%2 == 1 {
+				m = mix[len(mix)-1-j]
+			}
+			if err := block(m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	rate := func(m *mixRouter) float64 { return float64(m.done) / m.took.Seconds() }
+	for _, m := range mix {
+		b.ReportMetric(rate(m), m.name+"-reads/s")
+		if m != mix[0] {
+			b.ReportMetric(rate(m)/rate(mix[0]), m.name+"-x-primary")
+		}
+	}
+	w := mix[2]
+	b.ReportMetric(float64(w.onPrimary.Load())/float64(max(1, w.reads.Load())), "weighted-primary-share")
 }
 
 // BenchmarkPipeline8: eight independent reads by key, one after another

@@ -51,6 +51,10 @@ const (
 	// had run yet) failed on a replica with a connection error or past
 	// ReadTimeout, and was retried on another node.
 	ReasonRetry Reason = "retry"
+	// ReasonPrimaryByPolicy: with Config.PrimaryReads, the Policy chose
+	// the primary for a read (with or without a causal token) over the
+	// replicas in service.
+	ReasonPrimaryByPolicy Reason = "primary_by_policy"
 	// ReasonPrimaryRead: the caller asked for the primary.
 	ReasonPrimaryRead Reason = "primary_requested"
 )

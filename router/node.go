@@ -14,9 +14,10 @@ import (
 
 // node is one engine in a group, with what the router knows of it.
 type node struct {
-	db   *engine.DB
-	name string
-	role Role
+	db       *engine.DB
+	name     string
+	role     Role
+	poolSize int // the engine's MaxConns, for Load
 
 	inFlight atomic.Int64
 	lag      atomic.Int64 // nanoseconds, as last measured
@@ -31,6 +32,12 @@ type node struct {
 func (n *node) Name() string       { return n.name }
 func (n *node) Lag() time.Duration { return time.Duration(n.lag.Load()) }
 func (n *node) InFlight() int64    { return n.inFlight.Load() }
+func (n *node) Primary() bool      { return n.role == RolePrimary }
+func (n *node) PoolSize() int      { return n.poolSize }
+
+func newNode(db *engine.DB, name string, role Role) *node {
+	return &node{db: db, name: name, role: role, poolSize: int(db.Stats().MaxConns)}
+}
 
 func (n *node) inService(maxLag time.Duration) bool {
 	if n.down.Load() {

@@ -5,20 +5,50 @@ import (
 	"time"
 )
 
-// Candidate is what a Policy sees of a replica in service.
+// Candidate is what a Policy sees of a node that may serve a read: a
+// replica in service, or, with Config.PrimaryReads, the group's primary.
+// The router's candidates also tell whether they are the primary and the
+// size of their connection pool; IsPrimary and Load read those, so that
+// Candidate implementations of your own (a policy's test fakes) need not.
 type Candidate interface {
-	// Name identifies the replica (host:port unless configured).
+	// Name identifies the node (host:port unless configured).
 	Name() string
-	// Lag is the replication lag measured by the last health probe.
+	// Lag is the replication lag measured by the last health probe; zero
+	// for the primary.
 	Lag() time.Duration
-	// InFlight is the number of statements the router is running on it.
+	// InFlight is the number of statements the router is running on it,
+	// those waiting for one of its connections included (on the primary:
+	// reads, writes and read-write transactions).
 	InFlight() int64
 }
 
-// Policy chooses among the replicas that may serve a read: all are healthy,
+// IsPrimary reports whether c is its group's primary, which the router
+// offers a Policy only with Config.PrimaryReads. A Candidate says so with
+// a method Primary() bool, as the router's do; one without it is a
+// replica.
+func IsPrimary(c Candidate) bool {
+	p, ok := c.(interface{ Primary() bool })
+	return ok && p.Primary()
+}
+
+// Load is c's InFlight per connection of its pool: 1 when every
+// connection is busy, above 1 when statements wait for one. A Candidate
+// gives its pool size with a method PoolSize() int, as the router's do
+// (the engine's MaxConns); without it, or with a size below 1, Load is
+// InFlight.
+func Load(c Candidate) float64 {
+	n := float64(c.InFlight())
+	if p, ok := c.(interface{ PoolSize() int }); ok && p.PoolSize() > 0 {
+		return n / float64(p.PoolSize())
+	}
+	return n
+}
+
+// Policy chooses among the nodes that may serve a read: all are healthy,
 // within MaxLag, and (for a read with a causal token) known to have reached
-// it. Pick returns an index into cands, which is never empty. Policies must
-// be safe for concurrent use.
+// it; the primary is among them only with Config.PrimaryReads. Pick
+// returns an index into cands, which is never empty. Policies must be
+// safe for concurrent use.
 type Policy interface {
 	Pick(cands []Candidate) int
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,8 +27,20 @@ type Config struct {
 	// Binds maps table names to bind groups (SQLAlchemy's binds); the
 	// mapper fills it from the models' bind names.
 	Binds map[string]string
-	// Policy chooses among eligible replicas; default RoundRobin.
+	// Policy chooses among eligible replicas (and the primary, with
+	// PrimaryReads); default RoundRobin, or LeastLoaded with PrimaryReads.
 	Policy Policy
+	// PrimaryReads makes each group's primary a candidate for reads
+	// alongside its replicas in service, so that it takes a share of the
+	// reads; the Policy sees it as a Candidate for which IsPrimary is
+	// true. The primary has every commit, so it is a candidate for reads
+	// carrying a causal token too: such a read never waits for a replica
+	// (CausalWait) while the primary may serve it. Reads the Policy sends
+	// to the primary are reported with ReasonPrimaryByPolicy. A primary
+	// reported down (Group.PrimaryStatus) is no candidate, and a group
+	// with no replica in service reads from its primary as without the
+	// option (ReasonNoReplica). Off by default: reads go to replicas only.
+	PrimaryReads bool
 	// MaxLag takes a replica out of service while its lag exceeds it;
 	// default 5s. Negative disables the check.
 	MaxLag time.Duration
@@ -124,6 +135,9 @@ func New(cfg Config) (*Router, error) {
 	}
 	if cfg.Policy == nil {
 		cfg.Policy = RoundRobin()
+		if cfg.PrimaryReads {
+			cfg.Policy = LeastLoaded()
+		}
 	}
 	if cfg.MaxLag == 0 {
 		cfg.MaxLag = 5 * time.Second
@@ -538,7 +552,7 @@ func newGroup(r *Router, gc GroupConfig) (*Group, error) {
 		g.replicaPos = core.Raw(g.repl.ReplicaPositionQuery()).ReadOnly()
 		g.waitSQL = g.repl.WaitPositionQuery()
 	}
-	g.primary = &node{db: gc.Primary, name: nodeName(gc.Primary), role: RolePrimary}
+	g.primary = newNode(gc.Primary, nodeName(gc.Primary), RolePrimary)
 	for i, db := range gc.Replicas {
 		if db == nil {
 			return nil, fmt.Errorf("router: bind group %q: replica %d is nil", gc.Name, i)
@@ -547,10 +561,11 @@ func newGroup(r *Router, gc GroupConfig) (*Group, error) {
 		if pd, rd := gc.Primary.Dialect(), db.Dialect(); rd != pd {
 			return nil, fmt.Errorf("router: bind group %q: replica %d is %s, primary is %s", gc.Name, i, rd.Name(), pd.Name())
 		}
-		n := &node{db: db, name: nodeName(db), role: RoleReplica}
+		name := nodeName(db)
 		if len(gc.ReplicaNames) > 0 {
-			n.name = gc.ReplicaNames[i]
+			name = gc.ReplicaNames[i]
 		}
+		n := newNode(db, name, RoleReplica)
 		g.replicas = append(g.replicas, n)
 	}
 	return g, nil
@@ -661,75 +676,11 @@ func boundContext(ctx context.Context, bound time.Duration) (context.Context, fu
 // the next read through ctx.
 func (g *Group) write(ctx context.Context, fn func(ctx context.Context, db *engine.DB) error) error {
 	dctx := g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
+	g.primary.inFlight.Add(1) // the primary's load, for LeastLoaded
 	err := fn(dctx, g.primary.db)
+	g.primary.inFlight.Add(-1)
 	g.wrote(ctx)
 	return g.primaryError(err)
-}
-
-// choose picks the node for a read that needs position tok (zero: none),
-// never one of exclude.
-func (g *Group) choose(ctx context.Context, tok Position, exclude []*node) (*node, Decision) {
-	d := Decision{Group: g.name}
-	var cands []*node
-	for _, n := range g.replicas {
-		if slices.Contains(exclude, n) {
-			continue
-		}
-		if !n.inService(g.r.cfg.MaxLag) {
-			d.Skipped++
-			continue
-		}
-		cands = append(cands, n)
-	}
-	primary := func(reason Reason) (*node, Decision) {
-		d.Node, d.Role, d.Reason = g.primary.name, RolePrimary, reason
-		return g.primary, d
-	}
-	if len(cands) == 0 {
-		return primary(ReasonNoReplica)
-	}
-	if tok.IsZero() {
-		n := g.pick(cands)
-		d.Node, d.Role, d.Reason, d.Lag = n.name, RoleReplica, ReasonReplica, n.Lag()
-		return n, d
-	}
-	var ready []*node
-	for _, n := range cands {
-		if n.position().Covers(tok) {
-			ready = append(ready, n)
-		}
-	}
-	if len(ready) > 0 {
-		n := g.pick(ready)
-		d.Skipped += len(cands) - len(ready)
-		d.Node, d.Role, d.Reason, d.Lag = n.name, RoleReplica, ReasonCaughtUp, n.Lag()
-		return n, d
-	}
-	if g.r.cfg.CausalWait < 0 {
-		return primary(ReasonFallback)
-	}
-	start := time.Now()
-	n := g.waitFor(ctx, tok, cands)
-	d.Wait = time.Since(start)
-	if n == nil {
-		d.Skipped += len(cands)
-		return primary(ReasonFallback)
-	}
-	d.Skipped += len(cands) - 1
-	d.Node, d.Role, d.Reason, d.Lag = n.name, RoleReplica, ReasonCausalWait, n.Lag()
-	return n, d
-}
-
-func (g *Group) pick(cands []*node) *node {
-	cs := make([]Candidate, len(cands))
-	for i, n := range cands {
-		cs[i] = n
-	}
-	i := g.r.cfg.Policy.Pick(cs)
-	if i < 0 || i >= len(cands) {
-		i = 0 // a broken policy must not break routing
-	}
-	return cands[i]
 }
 
 // connectionFailure reports whether err means the node could not be

@@ -51,6 +51,9 @@ type txState struct {
 	// called when the transaction ends (the engine keeps BEGIN's until
 	// then, and a query's rows keep theirs until closed).
 	cancels []context.CancelCauseFunc
+	// busy: a read-write transaction counted in its primary's InFlight
+	// (the primary's load, for LeastLoaded) until it ends.
+	busy bool
 }
 
 // Begin starts a transaction in the default group (see Group.Begin).
@@ -75,7 +78,8 @@ func (g *Group) Begin(ctx context.Context, opts engine.TxOptions) (*Tx, error) {
 		if err != nil {
 			return nil, g.primaryError(err)
 		}
-		return &Tx{g: g, tx: tx, node: g.primary, ctx: ctx, rw: true, top: true, st: &txState{}}, nil
+		g.primary.inFlight.Add(1)
+		return &Tx{g: g, tx: tx, node: g.primary, ctx: ctx, rw: true, top: true, st: &txState{busy: true}}, nil
 	}
 	tok, err := g.causalPosition(ctx)
 	if err != nil {
@@ -241,6 +245,10 @@ func (tx *Tx) end() {
 		c(nil)
 	}
 	tx.st.cancels = nil
+	if tx.st.busy {
+		tx.st.busy = false
+		tx.node.inFlight.Add(-1)
+	}
 }
 
 func (tx *Tx) check(stmt core.Statement) error {
@@ -484,9 +492,11 @@ func (g *Group) RunInTx(ctx context.Context, opts engine.TxOptions, fn func(ctx 
 		return Token{}, errors.New("router: RunInTx is for read-write transactions; use Begin with ReadOnly")
 	}
 	dctx := g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonInTx})
+	g.primary.inFlight.Add(1) // the primary's load, for LeastLoaded
 	err := g.primary.db.RunInTx(dctx, opts, func(ctx context.Context, etx *engine.Tx) error {
 		return fn(ctx, &Tx{g: g, tx: etx, node: g.primary, ctx: ctx, rw: true, st: &txState{}})
 	})
+	g.primary.inFlight.Add(-1)
 	if err != nil {
 		return Token{}, g.primaryError(err)
 	}

@@ -42,7 +42,7 @@ gotest:
 	set -a; . ./$(DBENV); set +a; ATHANOR_PG_VIA=pgbouncer $(GO) test -count=1 ./session/ ./loader/
 	@# The Conduit example is its own module (its JWT, OTel SDK and
 	@# Prometheus dependencies stay out of the library's go.mod).
-	set -a; . ./$(DBENV); set +a; cd examples/conduit && ATHANOR_TEST_REPORT=$(CURDIR)/$(REPORT) $(GO) test -race -count=1 ./...
+	set -a; . ./$(DBENV); set +a; cd examples/conduit && CONDUIT_FLOWS=1 ATHANOR_TEST_REPORT=$(CURDIR)/$(REPORT) $(GO) test -race -count=1 ./...
 	@echo "--- databases the integration tests ran against:"
 	@if [ -s $(REPORT) ]; then sort $(REPORT); else echo "(none: integration tests were skipped)"; \
 		if [ "$${CI:-}" = true ]; then exit 1; fi; fi

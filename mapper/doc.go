@@ -61,6 +61,10 @@
 //	deferred:G         computed fields"); G names a group loaded together
 //	computed           no column: a SQL expression given by the model's
 //	                   Computed method (takes deferred, nothing else)
+//	shardkey           the column whose value chooses the row's shard when
+//	                   the table is sharded (Model.ShardKey); one per
+//	                   model, a non-null integer, string, bytes or UUID
+//	                   column, not deferred, version or autoincrement
 //
 // Table options go on a blank field: `_ struct{} athanor:",table:people,
 // bind:analytics,schema:app"`; a TableName() string method also names the

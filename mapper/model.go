@@ -34,8 +34,10 @@ type Model struct {
 	relByName map[string]*Relation
 	proxies   []*Proxy // association proxy fields (proxy.go)
 	// intKey is the index in fields of the key when it is one integer
-	// column, else -1.
+	// column that identifies a row alone, else -1.
 	intKey int
+	// shardKey is the field tagged shardkey, or nil (see shardkey.go).
+	shardKey *Field
 	// snapType is the layout of a Snapshot block (see access.go), and
 	// snapPtrTyp the interface type word of a pointer to one.
 	snapType   reflect.Type
@@ -106,8 +108,10 @@ func (m *Model) C(name string) (*core.Column, error) {
 func (m *Model) SelectColumns() []any { return m.loadSet().cols }
 
 // IntKey returns the index in Fields of the primary key when it is a
-// single integer column (the common case, which identity maps key without
-// boxing), or -1.
+// single integer column that identifies a row alone (the common case,
+// which identity maps key without boxing), or -1. A model with a shard
+// key outside its primary key (ShardKey) has -1: its rows are identified
+// by key and shard key together.
 func (m *Model) IntKey() int { return m.intKey }
 
 // SelectAll is SELECT SelectColumns FROM the model's table, built once:
@@ -145,6 +149,9 @@ type Field struct {
 	Deferred bool
 	Group    string
 	Computed bool
+	// ShardKey: the field is the model's shard key (tag shardkey; see
+	// Model.ShardKey).
+	ShardKey bool
 	lpos     int // index in Model.Loadable
 
 	offset uintptr

@@ -521,6 +521,11 @@ func (b *build) column(d *draft, sf reflect.StructField, tg tag, raw string, idx
 		f.Version = true
 		m.version = f
 	}
+	if tg.flags["shardkey"] {
+		if err := shardKeyTag(m, f, ct, tg, raw); err != nil {
+			return err
+		}
+	}
 	if v, ok := tg.vals["default"]; ok {
 		col.ServerDefault = parseDefault(v)
 		f.HasDefault = true
@@ -695,7 +700,7 @@ func (b *build) tables() error {
 		m.snapPlan()
 		m.ptrTyp = typeWord(reflect.New(m.Type).Interface())
 		m.intKey = -1
-		if len(m.pk) == 1 && m.pk[0].IsInt() {
+		if len(m.pk) == 1 && m.pk[0].IsInt() && (m.shardKey == nil || m.shardKey.PrimaryKey) {
 			m.intKey = slices.Index(m.fields, m.pk[0])
 		}
 	}

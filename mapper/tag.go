@@ -65,7 +65,7 @@ func (t tag) has(k string) bool { _, ok := t.vals[k]; return ok || t.flags[k] }
 // column options: flags and valued options a column field accepts.
 var (
 	columnFlags = map[string]bool{"pk": true, "autoincrement": true, "noautoincrement": true, "nullable": true,
-		"notnull": true, "unique": true, "index": true, "version": true, "deferred": true, "discriminator": true}
+		"notnull": true, "unique": true, "index": true, "version": true, "deferred": true, "discriminator": true, "shardkey": true}
 	columnVals = map[string]bool{"size": true, "type": true, "default": true, "unique": true, "index": true,
 		"fk": true, "ondelete": true, "onupdate": true, "precision": true, "scale": true, "enumname": true,
 		"renamed_from": true, "deferred": true, "discriminator": true}

@@ -190,7 +190,7 @@ func (b *bulk) fetch(ctx context.Context, tx Tx) (int64, []synced, error) {
 	stmt := b.statement(b.where)
 	byKey := map[idKey]*entry{}
 	for _, e := range b.held() {
-		byKey[e.key] = e
+		byKey[rowKey(e)] = e
 	}
 	if len(byKey) == 0 {
 		// Nothing held to bring up to date.

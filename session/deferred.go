@@ -104,6 +104,9 @@ func lacksAny(e *entry, fs []*mapper.Field) bool {
 func (s *Session) loadFieldsOf(ctx context.Context, m *mapper.Model, fs []*mapper.Field, owners []*entry) error {
 	pk := m.PrimaryKey()
 	sel := append(slices.Clone(pk), fs...)
+	if sf := identShard(m); sf != nil && !slices.Contains(fs, sf) {
+		sel = append(sel, sf) // the row's identity
+	}
 	var where core.Expr
 	if len(pk) == 1 {
 		vals := reflect.MakeSlice(reflect.SliceOf(pk[0].Type), 0, len(owners))
@@ -144,7 +147,7 @@ func (s *Session) loadFieldsOf(ctx context.Context, m *mapper.Model, fs []*mappe
 	var filled []mapper.Ref
 	s.flushMu.Lock()
 	for _, row := range rows {
-		e := s.ids.get(keyOf(m, row))
+		e := s.ids.get(identOf(m, row))
 		if e == nil || e.State() != Persistent {
 			continue
 		}

@@ -71,12 +71,21 @@
 // # Shards
 //
 // A model whose table is in a router shard set (router.ShardConfig.Tables)
-// is sharded: each object's row is on the shard its primary key chooses
+// is sharded: each object's row is on the shard its shard key chooses
 // (the set's Choose, router.HashShard by default). The shard key is the
-// primary key, of one column, set by the application before the flush: a
-// key the database would generate cannot choose the shard, and a flush of
-// such an object fails. Since the key determines the shard, an identity
-// key (model and primary key) names one shard's row.
+// field tagged shardkey (see package mapper), or, without one, the
+// single-column primary key. Either is set by the application before the
+// flush, which fails otherwise naming the model and field: a value the
+// database would generate cannot choose the shard. With a shardkey field
+// the primary key may be generated (serial, auto-increment) by each
+// shard's database, so it is unique on one shard only, and the identity
+// key of such a model is its primary key and its shard key's value, which
+// names the shard: rows with equal keys on two shards are two objects.
+// (With the primary key as shard key, the identity key is the primary key
+// alone, as for any model.) A persistent object's shard is that of the
+// shard key it was loaded or written with; changing the field and
+// flushing fails with ErrShardKeyChanged (moving a row between shards is
+// not one UPDATE: delete it and add a new object).
 //
 // A flush sends each INSERT, UPDATE and DELETE of sharded objects to
 // their shard, grouping rows by shard (a multi-row INSERT or a DELETE by
@@ -88,16 +97,33 @@
 // opts in: each shard's transaction then commits in turn, not atomically
 // (a failure part-way is a *PartialCommitError).
 //
-// Reads name their shards through the context, as the router does:
+// Reads name their shards through the context, as the router does, or
+// through their criteria:
 //
-//	o, err := session.Get[Order](ctx, s, id) // id's shard only
+//	o, err := session.Get[Order](ctx, s, id) // sharded by key: id's shard only
+//	n, err := session.Get[Note](router.WithShardKey(ctx, tenant), s, id) // sharded by TenantID
+//	ns, err := session.Query[Note](s).Filter("TenantID", tenant).All(ctx) // tenant's shard only
 //	os, err := session.Query[Order](s).Filter("UserID", u).All(router.WithShardKey(ctx, id1, id2))
 //	top, err := session.Query[Order](s).OrderBy("-Amount", "ID").Limit(10).All(router.AllShards(ctx))
 //
-// Get and Refresh go to the shard of the object's key. A query goes to
-// the shard of the context's key (router.WithShardKey), and without one
-// is refused (router.ErrNoShardKey). A query whose context names several
-// shards (keys of several shards, or router.AllShards) reads them
+// Get of a model sharded by its primary key goes to the key's shard. Get
+// of a model sharded by another field needs that field's value, one, in
+// the context (router.WithShardKey): it looks the object up by key and
+// shard key, and reads that shard with both in the WHERE; without one
+// value (none, several, or router.AllShards) it fails with
+// router.ErrNoShardKey, naming the field. Refresh, and the flush's UPDATE
+// and DELETE, go to the shard of the object's shard key.
+//
+// A query (All, First, One; not yet with loader options) whose context
+// names no shard is routed by its criteria: when its WHERE restricts the
+// shard key column, among its ANDed terms, to a value (Filter,
+// Where(core.Eq(col, v))) or an IN list (core.In), it reads the shards of
+// those values (core.ColumnValues reads the criteria). A context naming shards (router.WithShardKey,
+// router.AllShards) wins over the criteria, which still filter the rows on
+// the shards it names. Criteria under OR or NOT, or comparing the column
+// with anything but bound values, name no shard, and a query with neither
+// a key in its context nor such criteria is refused
+// (router.ErrNoShardKey). A query that names several shards reads them
 // concurrently through router.ShardSet.Query, which merges their rows on
 // the ORDER BY terms and applies LIMIT and OFFSET across shards (see
 // there for how values compare: order text with a binary collation);
@@ -121,5 +147,12 @@
 // read one shard, a commit over two shards is refused, all-shard queries
 // with ORDER BY, LIMIT and OFFSET match one database holding every row;
 // and, on PostgreSQL, 120 write-then-read trials through sessions with
-// every replica of both shards paused read no stale row.
+// every replica of both shards paused read no stale row. For a model
+// sharded by a shardkey field with generated keys: rows land on their
+// tenant's shard with keys 1, 2, 3 on each, the loaded objects with equal
+// keys stay distinct, Get with the tenant reads its shard once and then
+// the identity map, updates, deletes and Refresh go to the object's
+// shard, a changed shard key is refused; queries by Filter, Eq and IN on
+// the shard key (and on the key of a model sharded by key) read exactly
+// the shards of their values.
 package session

@@ -439,7 +439,7 @@ func (pl *plan) finish() {
 		}
 		e.coll = collections(e.m, e.p)
 		if e.State() != Pending {
-			e.key = keyOf(e.m, e.p)
+			e.key = identOf(e.m, e.p)
 			continue
 		}
 		e.setState(Persistent)
@@ -455,7 +455,7 @@ func (pl *plan) finish() {
 		pl.journal(e)
 		e.snap = snapshot(e.m, e.p)
 		e.coll = collections(e.m, e.p)
-		if k := keyOf(e.m, e.p); k != e.key {
+		if k := identOf(e.m, e.p); k != e.key {
 			s.ids.remove(e.key, e)
 			e.key = k
 			s.ids.putIfAbsent(k, e)

@@ -52,7 +52,7 @@ func (pl *plan) deleteWaves(m *mapper.Model, es []*entry) [][]*entry {
 	}
 	byKey := make(map[idKey]*entry, len(es))
 	for _, e := range es {
-		byKey[e.key] = e
+		byKey[rowKey(e)] = e
 	}
 	return byDepth(es, func(e *entry, parent func(*entry)) {
 		for _, r := range self {

@@ -15,6 +15,7 @@ import (
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/internal/objaccess"
 	"github.com/athanor-orm/athanor/mapper"
+	"github.com/athanor-orm/athanor/router"
 )
 
 // Get returns the object of type T with primary key pk (one value per key
@@ -36,6 +37,11 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	key, where, err := pkLookup(m, pk)
 	if err != nil {
 		return nil, err
+	}
+	if identShard(m) != nil { // the key is unique on one shard only
+		if key, where, err = s.shardLookup(ctx, m, pk, where); err != nil {
+			return nil, fmt.Errorf("session: get: %w", err)
+		}
 	}
 	var crit core.Expr
 	if s.opts.Filters != nil || offIn(ctx) != nil {
@@ -112,6 +118,7 @@ func pkLookup(m *mapper.Model, pk []any) (idKey, core.Expr, error) {
 // identity map's object for a key already there (whose state, changes
 // included, is kept: a load never overwrites an object).
 func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement, expect int) ([]mapper.Ref, error) {
+	ctx = s.criteriaCtx(ctx, m, stmt)
 	lr := s.startLoad(m)
 	lr.objs.Expect(expect)
 	lr.blocks.Expect(expect)
@@ -136,6 +143,7 @@ func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement
 // loadOne is load for at most one object (a lookup by key): the first
 // row's object, or the zero Ref.
 func (s *Session) loadOne(ctx context.Context, m *mapper.Model, stmt core.Statement) (mapper.Ref, error) {
+	ctx = s.criteriaCtx(ctx, m, stmt)
 	lr := s.startLoad(m)
 	err := s.query(ctx, stmt, lr.scanFn)
 	if len(lr.fresh) > 0 {
@@ -308,6 +316,9 @@ func Merge[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
 	var pk []any
 	for _, f := range m.PrimaryKey() {
 		pk = append(pk, f.Value(p))
+	}
+	if sf := identShard(m); sf != nil {
+		ctx = router.WithShardKey(ctx, sf.Value(p)) // obj names its row's shard
 	}
 	cur, err := Get[T](ctx, s, pk...)
 	switch {

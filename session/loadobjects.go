@@ -17,11 +17,11 @@ import (
 // state, or nil.
 func (s *Session) lookupLoaded(m *mapper.Model, p mapper.Ref) mapper.Ref {
 	var e *entry
-	if pk := m.PrimaryKey(); len(pk) == 1 && pk[0].IsInt() {
-		n, _ := pk[0].Int(p)
+	if i := m.IntKey(); i >= 0 { // (-1 when the identity carries a shard key)
+		n, _ := m.Fields()[i].Int(p)
 		e = s.ids.getInt(intKey{m: m.IdentityModel(), n: n})
 	} else {
-		e = s.ids.get(keyOf(m, p))
+		e = s.ids.get(identOf(m, p))
 	}
 	if e == nil || e.m != m { // (a row held as another model of its hierarchy is not a *m)
 		return mapper.Ref{}
@@ -154,9 +154,17 @@ func newLoadBlock(m *mapper.Model) *loadBlock {
 // slab returns a slab of blocks for the entries of one load.
 func (lb *loadBlock) slab() objaccess.Slab { return objaccess.NewSlab(lb.t) }
 
-// snapKeyOf is keyOf of an object from its snapshot (Fields order).
+// snapKeyOf is identOf of an object from its snapshot (Fields order).
 func snapKeyOf(m *mapper.Model, snap []any) idKey {
 	pk, fs := m.PrimaryKey(), m.Fields()
+	if sf := identShard(m); sf != nil {
+		vals := make([]any, len(pk)+1)
+		for j, k := range pk {
+			vals[j] = snap[k.LoadIndex()]
+		}
+		vals[len(pk)] = snap[sf.LoadIndex()]
+		return makeKey(m, vals)
+	}
 	if len(pk) == 1 {
 		for i, f := range fs {
 			if f == pk[0] {

@@ -59,7 +59,7 @@ func (s *Session) attachTree(m *mapper.Model, p mapper.Ref, seen map[mapper.Ref]
 			return fmt.Errorf("session: attach %s: %s is zero: %w", m.Name, f.Name, ErrNoKey)
 		}
 	}
-	key := keyOf(m, p)
+	key := identOf(m, p)
 	if cur := s.ids.get(key); cur != nil && cur.p != p {
 		return fmt.Errorf("session: attach %s %s: %w", m.Name, key, ErrIdentityConflict)
 	}

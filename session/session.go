@@ -311,7 +311,7 @@ func (s *Session) Add(objs ...any) error {
 // attach makes a detached entry persistent again with an unknown
 // snapshot, so every column is written at the next flush.
 func (s *Session) attach(e *entry) {
-	e.key = keyOf(e.m, e.p)
+	e.key = identOf(e.m, e.p)
 	e.snap = nil
 	if cur, ok := s.ids.putIfAbsent(e.key, e); !ok && cur != e {
 		return // another object holds the key; the flush will fail on it

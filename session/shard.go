@@ -2,10 +2,11 @@ package session
 
 // This file holds what the session knows of sharded models: a model whose
 // table is in a router shard set (router.ShardConfig.Tables) has its rows
-// on the shard its primary key chooses, and every statement of the flush
-// and every load by key names that key in its context, so that the
-// router (GroupForContext) sends it to that shard, a bind group like any
-// other (see groups.go).
+// on the shard its shard key chooses (its primary key, or the field tagged
+// shardkey: see shard_key.go), and every statement of the flush and every
+// load by key names that key in its context, so that the router
+// (GroupForContext) sends it to that shard, a bind group like any other
+// (see groups.go).
 
 import (
 	"context"
@@ -30,20 +31,6 @@ func (s *Session) shardSet(m *mapper.Model) *router.ShardSet {
 		return nil
 	}
 	return rb.r.ShardSetOf(m.Table().FullName())
-}
-
-// shardKeyOf is the shard key of e: its single-column primary key, which
-// must be set before the flush (the shard is chosen before the row is
-// written, so a key the database generates cannot choose it).
-func shardKeyOf(e *entry) (any, error) {
-	pk := e.m.PrimaryKey()
-	if len(pk) != 1 {
-		return nil, fmt.Errorf("session: sharded model %s: the shard key is the primary key, which must be one column (it has %d)", e.m.Name, len(pk))
-	}
-	if e.snap == nil && pk[0].IsZero(e.p) {
-		return nil, fmt.Errorf("session: sharded model %s: primary key %s is zero: set it before the flush, as it chooses the object's shard", e.m.Name, pk[0].Name)
-	}
-	return keyValue(e, 0), nil // a persistent row's key as the database has it
 }
 
 // byShard splits es, objects of the sharded model m, by shard, in the
@@ -125,9 +112,10 @@ func (pl *plan) spansShards(es []*entry) bool {
 }
 
 // getCtx is the context of a load by primary key pk of m: naming the
-// key's shard when m is sharded.
+// key's shard when m is sharded by its primary key. (A model sharded by
+// another field takes the shard key from ctx, see shardLookup.)
 func (s *Session) getCtx(ctx context.Context, m *mapper.Model, pk []any) context.Context {
-	if len(pk) != 1 || s.shardSet(m) == nil {
+	if len(pk) != 1 || m.ShardKey() != nil || s.shardSet(m) == nil {
 		return ctx
 	}
 	return router.WithShardKey(ctx, pk[0])

@@ -69,9 +69,16 @@ func (s *ShardSet) Query(ctx context.Context, stmt core.Statement) (*ShardRows, 
 	for i, g := range gs {
 		eg.Go(func() error {
 			err := g.QueryFunc(ectx, per, func(rows *engine.Rows) error {
-				cols := rows.Columns()
-				res := shardResult{cols: cols}
+				// An empty result's rows are closed already (their
+				// connection back in the pool): its columns are read only
+				// while a row holds the connection.
+				var res shardResult
+				var cols []string
 				for rows.Next() {
+					if cols == nil {
+						cols = rows.Columns()
+						res.cols = cols
+					}
 					vals := make([]any, len(cols))
 					ptrs := make([]any, len(cols))
 					for j := range vals {
@@ -94,7 +101,16 @@ func (s *ShardSet) Query(ctx context.Context, stmt core.Statement) (*ShardRows, 
 	if err := eg.Wait(); err != nil {
 		return nil, err
 	}
-	out := &ShardRows{cols: results[0].cols}
+	out := &ShardRows{}
+	for _, r := range results {
+		if r.cols != nil {
+			out.cols = r.cols
+			break
+		}
+	}
+	if out.cols == nil {
+		return out, nil // no shard had a row
+	}
 	if sel == nil || len(gs) == 1 {
 		for _, r := range results {
 			out.rows = append(out.rows, r.rows...)
@@ -345,7 +361,7 @@ type ShardRows struct {
 	i    int
 }
 
-// Columns names the result's columns.
+// Columns names the result's columns (nil when no shard had a row).
 func (r *ShardRows) Columns() []string { return r.cols }
 
 // Len is the number of rows.

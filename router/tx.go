@@ -252,14 +252,30 @@ func (tx *Tx) end() {
 }
 
 func (tx *Tx) check(stmt core.Statement) error {
-	g, err := tx.g.r.GroupFor(stmt)
-	if err != nil {
-		return err
+	// A sharded table's statements reach a shard of its set by key, so
+	// the table is checked against its set, not against the default group
+	// GroupFor gives it. Other tables: their group must be the
+	// transaction's, or both shards (whatever shard group their tables
+	// are bound to).
+	rt := tx.g.r.routes.Load()
+	tables := stmt.Tables()
+	if len(tables) == 0 {
+		tables = []string{""} // the default group's, as GroupFor has it
 	}
-	// A shard's statements reach it by key, whatever shard group their
-	// tables are bound to.
-	if g != tx.g && !(g.shard && tx.g.shard) {
-		return fmt.Errorf("%w: transaction is in %q, statement is on %q", ErrCrossGroup, tx.g.name, g.name)
+	for _, t := range tables {
+		if set := rt.sharded[t]; set != nil {
+			if !set.Has(tx.g) {
+				return fmt.Errorf("%w: transaction is in %q, table %q is in shard set %q", ErrCrossGroup, tx.g.name, t, set.name)
+			}
+			continue
+		}
+		g, ok := rt.binds[t]
+		if !ok {
+			g = rt.defaultGrp
+		}
+		if g != tx.g && !(g.shard && tx.g.shard) {
+			return fmt.Errorf("%w: transaction is in %q, statement is on %q", ErrCrossGroup, tx.g.name, g.name)
+		}
 	}
 	return nil
 }

@@ -131,10 +131,8 @@
 // outside transactions: while the session has one open it is refused
 // (router.ErrCrossShard); commit first. It scans the shards' values with
 // router.ShardRows.Scan, which takes a field of the value's type or one
-// it converts to without loss. Count over several shards is refused
-// (router.ErrCrossShard: each shard would count its own rows). Exists,
-// Page, Stream, loader options (eager loads) and relationship loads are
-// not supported for sharded models over several shards.
+// it converts to without loss. Count, Exists, Page, Stream and
+// relationship loads over several shards are described below.
 //
 // Each shard has its own causal positions: the session's token after a
 // commit carries each written shard's (a single-statement commit takes
@@ -155,4 +153,67 @@
 // shard, a changed shard key is refused; queries by Filter, Eq and IN on
 // the shard key (and on the key of a model sharded by key) read exactly
 // the shards of their values.
+//
+// Over several shards (outside transactions, like All; inside one they
+// are refused with router.ErrCrossShard):
+//
+//   - Count runs COUNT(*) on each shard concurrently and sums the counts
+//     (a row is on one shard); the query's Offset and Limit then cut the
+//     sum as they would cut the merged rows. Exists runs one EXISTS per
+//     shard and is true when any shard answers true (under Limit or
+//     Offset it is Count's answer, not zero).
+//   - Page reads its keyset page (the cursor's WHERE, the order, LIMIT
+//     Size+1) on every shard, merged as All merges: the pages, their
+//     HasNext and HasPrev and their cursors are those of one database
+//     holding every row, and a cursor stays valid across the shards. The
+//     order must be of columns of the model (a merge key must be a
+//     result column; a joined column fails with router.ErrShardMerge).
+//   - Stream reads keyset pages of one batch, each one merged read of
+//     every shard (LIMIT batch on each), the next page after the last
+//     object yielded: the objects come in the merged order, memory holds
+//     at most the shards times the batch rows, and each shard is read
+//     about rows/batch times. Its order must be of columns of the model
+//     (ErrStreamOrder), as inside a transaction.
+//   - Loader options: the objects are read merged (the plan's column
+//     options applied), then their relationships are loaded as
+//     Session.Load loads them. A relationship load's statement on tables
+//     of a shard set runs on each shard the owners are on (the shards the
+//     query read; a lazy Load's owners' shards), with every owner's key
+//     in its IN list, and the rows of those shards are grouped under
+//     their owners; a statement on an unsharded table (in its bind group,
+//     the default group without a bind: tag) runs once. So SelectIn and
+//     Load from a sharded model to a sharded child of the same set find
+//     the children on their parent's shard; keep a child on its parent's
+//     shard (the set's Choose) for a collection's OrderBy and Limit to
+//     hold, since each shard orders and limits its own rows. A Joined
+//     relationship over several shards is loaded this way too (one SELECT
+//     per shard, not a join); on one shard (router.WithShardKey) a join
+//     within the set runs there as a join, and a Joined relationship to
+//     an unsharded model is loaded after the objects, in its group. From
+//     an unsharded model to a sharded one, SelectIn and Load read every
+//     shard of the set; a collection then holds its members shard by
+//     shard (each shard's in the collection's order), not in one merged
+//     order. Refused, naming the model and relationship: Joined from an
+//     unsharded model into a sharded table (router.ErrCrossGroup: a join
+//     cannot span databases), and a load from a sharded model to a table
+//     of another shard set (router.ErrCrossShard). A load statement
+//     joining a sharded table with a table outside its set is refused
+//     (router.ErrCrossGroup). A Page cursor's joined ordering values are
+//     read on the object's shard.
+//   - Every shard's read carries the session's causal token, so
+//     read-your-writes holds on each shard for all of the above.
+//
+// These are tested on PostgreSQL, MariaDB and SQLite with two shards and
+// an unsharded default group, against hand-written SQL on each shard and
+// a database holding every row: Count and Exists with filters, Limit and
+// Offset; forward and backward page walks with four orders (items and
+// cursors equal to the single database's); streams with three orders,
+// Limit and Offset (the merged order, one read per shard per batch,
+// earlier batches gone from the session); SelectIn and Joined of a
+// co-located child and of an unsharded parent, SelectIn from the
+// unsharded model through two sharded levels, lazy Load in those three
+// directions, one-shard queries with loads, a stream and a page with
+// loads; and, on PostgreSQL with both shards' replicas paused, 40 trials
+// of writes on both shards read back by Count, Exists, Page, Stream,
+// SelectIn and Load through sessions carrying the writer's token.
 package session

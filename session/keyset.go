@@ -368,8 +368,12 @@ func (q *QueryOf[T]) joinedValues(ctx context.Context, keys []keysetKey, p mappe
 		}
 	}
 	sel = sel.Where(where...)
+	ctx, err := q.s.objectCtx(ctx, q.m, p) // a sharded object's row is on its shard
+	if err != nil {
+		return fmt.Errorf("cursor: %w", err)
+	}
 	found := false
-	err := q.s.query(ctx, sel, func(rows *engine.Rows) error {
+	err = q.s.query(ctx, sel, func(rows *engine.Rows) error {
 		if rows.Next() {
 			found = true
 			if err := rows.Scan(dest...); err != nil {

@@ -35,11 +35,17 @@ var _ loader.Host = host{}
 func (h host) Dialect() core.Dialect { return h.s.dialect }
 
 func (h host) Query(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
+	if set := h.s.stmtShardSet(stmt); set != nil {
+		return h.s.loadQuery(ctx, set, stmt, fn) // see shard_read.go
+	}
 	return h.s.query(ctx, stmt, fn)
 }
 
 func (h host) Batch(ctx context.Context, stmts []core.Statement, fn func(int, *engine.Rows) error) error {
 	s := h.s
+	if s.anySharded(stmts) {
+		return h.loadBatch(ctx, stmts, fn) // see shard_read.go
+	}
 	locked := s.readLock(ctx)
 	if s.stmtTx(locked) != nil {
 		s.readUnlock(locked)
@@ -323,6 +329,9 @@ func (s *Session) Load(ctx context.Context, obj any, rel string) error {
 	}
 	plan, err := loader.Compile(m, loader.SelectIn(rel))
 	if err != nil {
+		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, err)
+	}
+	if ctx, err = s.loadScope(ctx, m, r, owners); err != nil { // see shard_read_load.go
 		return fmt.Errorf("session: load %s.%s: %w", m.Name, rel, err)
 	}
 	if err := plan.Load(ctx, host{s}, owners); err != nil {

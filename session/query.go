@@ -215,7 +215,7 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 	var ps []mapper.Ref
 	held := q.s.seq.Load() // see refreshHeld
 	if plan != nil {
-		ps, err = plan.Run(ctx, host{q.s}, stmt)
+		ps, err = q.runPlan(ctx, plan, stmt) // see shard_read_load.go
 	} else {
 		expect := 0
 		if q.hasLimit {
@@ -298,6 +298,9 @@ func (q *QueryOf[T]) Count(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if set := q.s.multiShard(ctx, q.countStmt()); set != nil {
+		return q.countShards(ctx, set) // see shard_read.go
+	}
 	var stmt core.Statement
 	pk := make([]any, 0, len(q.m.PrimaryKey()))
 	for _, f := range q.m.PrimaryKey() {
@@ -338,6 +341,9 @@ func (q *QueryOf[T]) Exists(ctx context.Context) (bool, error) {
 	q, err := q.scoped(ctx)
 	if err != nil {
 		return false, err
+	}
+	if set := q.s.multiShard(ctx, q.countStmt()); set != nil {
+		return q.existsShards(ctx, set) // see shard_read.go
 	}
 	// The subquery selects the key, not a bound constant: PostgreSQL
 	// types a lone parameter in a select list as text.

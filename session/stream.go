@@ -134,6 +134,9 @@ func (st *stream[T]) run(ctx context.Context, yield func(*T, error) bool) error 
 	if _, ok := s.b.(txBackend); ok {
 		open = true // the backend is the caller's transaction: one connection
 	}
+	if set := s.multiShard(ctx, stmt); set != nil {
+		return st.shardPages(ctx, set, open) // see shard_read_stream.go
+	}
 	if open {
 		return st.pages(ctx, root)
 	}

@@ -38,11 +38,19 @@ func (r *Router) monitor(g *Group) {
 // sample the replica has reached, zero if it has reached the latest.
 func (g *Group) probe(ctx context.Context) {
 	if len(g.replicas) == 0 {
+		// No position to probe: the name is asked once, and after a
+		// reset by the next write (namePrimary).
+		if g.primary.naming.Load() == nameUnknown {
+			_ = g.askPrimaryName(ctx)
+		}
 		return
 	}
 	now := time.Now()
 	p, err := g.primaryPosition(ctx)
 	g.probePrimary(err)
+	if err == nil && g.primary.naming.Load() != nameKnown {
+		_ = g.askPrimaryName(ctx) // the server answered as a primary: which one is it?
+	}
 	if err == nil {
 		g.histMu.Lock()
 		g.hist = append(g.hist, sample{now, p})

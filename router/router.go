@@ -539,6 +539,9 @@ func newGroup(r *Router, gc GroupConfig) (*Group, error) {
 		g.waitSQL = g.repl.WaitPositionQuery()
 	}
 	g.primary = &node{db: gc.Primary, name: nodeName(gc.Primary), role: RolePrimary}
+	if servedQuery(gc.Primary) != "" {
+		g.primary.naming.Store(nameUnknown)
+	}
 	for i, db := range gc.Replicas {
 		if db == nil {
 			return nil, fmt.Errorf("router: bind group %q: replica %d is nil", gc.Name, i)
@@ -660,7 +663,10 @@ func boundContext(ctx context.Context, bound time.Duration) (context.Context, fu
 // a batch in part), and noting it costs at most one position query, at
 // the next read through ctx.
 func (g *Group) write(ctx context.Context, fn func(ctx context.Context, db *engine.DB) error) error {
-	dctx := g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
+	if err := g.namePrimary(ctx); err != nil {
+		return err // nothing was sent
+	}
+	dctx := g.decide(ctx, Decision{Group: g.name, Node: g.primary.Name(), Role: RolePrimary, Reason: ReasonWrite})
 	err := fn(dctx, g.primary.db)
 	g.wrote(ctx)
 	return g.primaryError(err)
@@ -682,7 +688,7 @@ func (g *Group) choose(ctx context.Context, tok Position, exclude []*node) (*nod
 		cands = append(cands, n)
 	}
 	primary := func(reason Reason) (*node, Decision) {
-		d.Node, d.Role, d.Reason = g.primary.name, RolePrimary, reason
+		d.Node, d.Role, d.Reason = g.primary.Name(), RolePrimary, reason
 		return g.primary, d
 	}
 	if len(cands) == 0 {

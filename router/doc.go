@@ -98,9 +98,9 @@
 // host of the DSN: a dialect whose servers tell the address a connection
 // reached (core.ServedAddress: PostgreSQL's inet_server_addr and
 // inet_server_port) is asked by the monitor's first successful probe of
-// the primary, and again after each reset of its pool, by the monitor or
-// by the next write or read-write transaction before its decision is
-// made; should that question find no primary, the write fails there with
+// the primary (in a group with replicas), and again after each reset of
+// its pool, by the monitor or by the next write or read-write
+// transaction before its decision is made; should that question find no primary, the write fails there with
 // ErrNoPrimary, nothing of it sent. Until asked, and for a server that
 // tells no address (a Unix socket), the name is the configured one; while
 // no primary answers, errors name the last primary known. Reads go on

@@ -38,11 +38,8 @@ func (r *Router) monitor(g *Group) {
 // sample the replica has reached, zero if it has reached the latest.
 func (g *Group) probe(ctx context.Context) {
 	if len(g.replicas) == 0 {
-		// No position to probe: the name is asked once, and after a
-		// reset by the next write (namePrimary).
-		if g.primary.naming.Load() == nameUnknown {
-			_ = g.askPrimaryName(ctx)
-		}
+		// No monitor: the primary's name is asked after a reset, by the
+		// next write (namePrimary).
 		return
 	}
 	now := time.Now()

@@ -70,7 +70,7 @@ func (s *Session) returningOf(t *core.Table) bool {
 // dialectFor is the dialect stmt is checked against before it is sent:
 // that of its first table's group (see groupDialect), else the session's.
 func (s *Session) dialectFor(stmt core.Statement) core.Dialect {
-	if _, ok := s.b.(routerBackend); ok {
+	if rb, ok := s.b.(routerBackend); ok && mixedDialects(rb.r) {
 		if ts := stmt.Tables(); len(ts) > 0 {
 			if d := s.groupDialect(ts[0]); d != nil {
 				return d

@@ -45,9 +45,6 @@ func (g *Group) probe(ctx context.Context) {
 	now := time.Now()
 	p, err := g.primaryPosition(ctx)
 	g.probePrimary(err)
-	if err == nil && g.primary.naming.Load() != nameKnown {
-		_ = g.askPrimaryName(ctx) // the server answered as a primary: which one is it?
-	}
 	if err == nil {
 		g.histMu.Lock()
 		g.hist = append(g.hist, sample{now, p})
@@ -71,6 +68,11 @@ func (g *Group) probe(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
+	// The server answered as a primary: which one is it? Asked after the
+	// replicas, whose probes must not wait for it.
+	if err == nil && g.primary.naming.Load() != nameKnown {
+		_ = g.askPrimaryName(ctx)
+	}
 }
 
 func (g *Group) lagOf(p Position, now time.Time) time.Duration {

@@ -40,6 +40,18 @@ type Replication interface {
 	WaitPositionQuery() string
 }
 
+// ServedAddress is implemented by a Replication whose server can tell
+// which address a connection reached: with several hosts in one DSN (a
+// PostgreSQL multi-host DSN with target_session_attrs=read-write) the
+// router names the primary by it, not by the first host listed.
+type ServedAddress interface {
+	// ServedAddressQuery is a read-only query returning one row: the
+	// server's address (text, '' when it has none, as over a Unix
+	// socket), its port (an integer, 0 when none), and whether the server
+	// is a standby (a boolean).
+	ServedAddressQuery() string
+}
+
 // ReplicaPosition is a point in a primary's replication stream, made by a
 // Replication: the position of a commit, or how far a replica has
 // replayed. Values are immutable. Covers and Merge are only asked of two

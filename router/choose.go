@@ -23,7 +23,7 @@ func (g *Group) choose(ctx context.Context, tok Position, exclude []*node) (*nod
 		cands = append(cands, n)
 	}
 	primary := func(reason Reason) (*node, Decision) {
-		d.Node, d.Role, d.Reason = g.primary.name, RolePrimary, reason
+		d.Node, d.Role, d.Reason = g.primary.Name(), RolePrimary, reason
 		return g.primary, d
 	}
 	if len(cands) == 0 {

@@ -134,8 +134,18 @@
 // by the router. The monitor's probe of the primary's position drops the
 // pool the same way when the primary stops answering as one, and
 // Group.PrimaryStatus reports the primary down from such a failure until a
-// write or a probe succeeds. Reads go on meanwhile on the replicas that
-// stay up; a replica that streams from the promoted standby (a cascading
+// write or a probe succeeds. Decisions (Decision.Node), ErrNoPrimary and
+// Group.PrimaryStatus name the server that is the primary, not the first
+// host of the DSN: a dialect whose servers tell the address a connection
+// reached (core.ServedAddress: PostgreSQL's inet_server_addr and
+// inet_server_port) is asked by the monitor's first successful probe of
+// the primary (in a group with replicas), and again after each reset of
+// its pool, by the monitor or by the next write or read-write
+// transaction before its decision is made; should that question find no primary, the write fails there with
+// ErrNoPrimary, nothing of it sent. Until asked, and for a server that
+// tells no address (a Unix socket), the name is the configured one; while
+// no primary answers, errors name the last primary known. Reads go on
+// meanwhile on the replicas that stay up; a replica that streams from the promoted standby (a cascading
 // standby) keeps serving them across the switch. Bound connection attempts
 // with connect_timeout: a host that does not answer at all holds each new
 // connection that long.
@@ -144,7 +154,11 @@
 // scripts/dbup-failover): eight writers and eight readers across a primary
 // stopped and a standby promoted, where no read fails, every write reported
 // committed is on the new primary, none refused with ErrNoPrimary is, and
-// writes succeed again well within ten seconds of the promotion.
+// writes succeed again well within ten seconds of the promotion; and
+// decisions, errors and PrimaryStatus name the first host while it is
+// the primary, the stopped one in the errors while none is, the
+// promoted one after, and a router started after the failover names the
+// promoted one from its first probe.
 //
 // # Shards
 //
@@ -172,8 +186,15 @@
 // compare; strings compare in byte order, so order text merge keys with a
 // binary collation). A write or a transaction whose keys span shards is
 // refused with ErrCrossShard; ShardSet.BeginMulti opts into a MultiTx, a
-// transaction per shard committed one after another: not atomic, a
-// failure part-way returns ErrPartialCommit naming the committed shards.
+// transaction per shard committed one after another in shard order: not
+// atomic. A failed COMMIT returns a *MultiCommitError listing the shards
+// Committed (its Token covers them), the failed one (RolledBack when the
+// server refused the COMMIT, Unknown when its answer was lost) and the
+// later ones RolledBack; it matches ErrPartialCommit when a shard
+// committed. This is tested with a foreign key checked at COMMIT
+// (PostgreSQL, on two clusters, and SQLite) and a connection killed
+// before COMMIT (MariaDB), failing the first or the second shard, with
+// each server's rows checked.
 // The set's tables (ShardConfig.Tables) are routed by key through the
 // Router itself too: Router.Exec, Query, QueryFunc, QueryRow and Batch send
 // a statement on them to the one shard of the context's key

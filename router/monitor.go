@@ -38,6 +38,8 @@ func (r *Router) monitor(g *Group) {
 // sample the replica has reached, zero if it has reached the latest.
 func (g *Group) probe(ctx context.Context) {
 	if len(g.replicas) == 0 {
+		// No monitor: the primary's name is asked after a reset, by the
+		// next write (namePrimary).
 		return
 	}
 	now := time.Now()
@@ -66,6 +68,11 @@ func (g *Group) probe(ctx context.Context) {
 		}()
 	}
 	wg.Wait()
+	// The server answered as a primary: which one is it? Asked after the
+	// replicas, whose probes must not wait for it.
+	if err == nil && g.primary.naming.Load() != nameKnown {
+		_ = g.askPrimaryName(ctx)
+	}
 }
 
 func (g *Group) lagOf(p Position, now time.Time) time.Duration {

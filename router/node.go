@@ -15,9 +15,16 @@ import (
 // node is one engine in a group, with what the router knows of it.
 type node struct {
 	db       *engine.DB
-	name     string
+	name     string // as configured (or the engine's first address)
 	role     Role
 	poolSize int // the engine's MaxConns, for Load
+
+	// served is the address the primary's server reported it serves on
+	// (nil until asked, or for a dialect that cannot tell): with a
+	// multi-host DSN, the host that is the primary now, not the first
+	// one listed. naming says when to ask it (see failover.go).
+	served atomic.Pointer[string]
+	naming atomic.Int32
 
 	inFlight atomic.Int64
 	lag      atomic.Int64 // nanoseconds, as last measured
@@ -29,7 +36,12 @@ type node struct {
 	since   time.Time
 }
 
-func (n *node) Name() string       { return n.name }
+func (n *node) Name() string {
+	if p := n.served.Load(); p != nil {
+		return *p
+	}
+	return n.name
+}
 func (n *node) Lag() time.Duration { return time.Duration(n.lag.Load()) }
 func (n *node) InFlight() int64    { return n.inFlight.Load() }
 func (n *node) Primary() bool      { return n.role == RolePrimary }
@@ -94,7 +106,7 @@ type ReplicaStatus struct {
 func (n *node) status() ReplicaStatus {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return ReplicaStatus{Name: n.name, Up: !n.down.Load(), Lag: n.Lag(), Position: n.pos,
+	return ReplicaStatus{Name: n.Name(), Up: !n.down.Load(), Lag: n.Lag(), Position: n.pos,
 		InFlight: n.inFlight.Load(), Err: n.lastErr, Since: n.since}
 }
 
@@ -142,11 +154,11 @@ func (g *Group) primaryPosition(ctx context.Context) (Position, error) {
 	}
 	var s string
 	if err := g.primary.db.QueryRow(ctx, g.primaryPos).Scan(&s); err != nil {
-		return Position{}, fmt.Errorf("router: position of primary %s: %w", g.primary.name, err)
+		return Position{}, fmt.Errorf("router: position of primary %s: %w", g.primary.Name(), err)
 	}
 	p, err := g.parse(s, g.repl.ParsePrimaryPosition)
 	if err != nil {
-		return Position{}, fmt.Errorf("router: position of primary %s: %w", g.primary.name, err)
+		return Position{}, fmt.Errorf("router: position of primary %s: %w", g.primary.Name(), err)
 	}
 	return p, nil
 }

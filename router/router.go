@@ -553,6 +553,9 @@ func newGroup(r *Router, gc GroupConfig) (*Group, error) {
 		g.waitSQL = g.repl.WaitPositionQuery()
 	}
 	g.primary = newNode(gc.Primary, nodeName(gc.Primary), RolePrimary)
+	if servedQuery(gc.Primary) != "" {
+		g.primary.naming.Store(nameUnknown)
+	}
 	for i, db := range gc.Replicas {
 		if db == nil {
 			return nil, fmt.Errorf("router: bind group %q: replica %d is nil", gc.Name, i)
@@ -675,7 +678,10 @@ func boundContext(ctx context.Context, bound time.Duration) (context.Context, fu
 // a batch in part), and noting it costs at most one position query, at
 // the next read through ctx.
 func (g *Group) write(ctx context.Context, fn func(ctx context.Context, db *engine.DB) error) error {
-	dctx := g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonWrite})
+	if err := g.namePrimary(ctx); err != nil {
+		return err // nothing was sent
+	}
+	dctx := g.decide(ctx, Decision{Group: g.name, Node: g.primary.Name(), Role: RolePrimary, Reason: ReasonWrite})
 	g.primary.inFlight.Add(1) // the primary's load, for LeastLoaded
 	err := fn(dctx, g.primary.db)
 	g.primary.inFlight.Add(-1)

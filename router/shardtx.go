@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
 )
@@ -33,14 +34,63 @@ func (s *ShardSet) Begin(ctx context.Context, opts engine.TxOptions) (*Tx, error
 	return g.Begin(ctx, opts)
 }
 
-// ErrPartialCommit: a MultiTx committed on some shards and not on others.
+// ErrPartialCommit: a MultiTx committed on some shards and not on
+// others. The error is a *MultiCommitError, which tells them apart.
 var ErrPartialCommit = errors.New("router: multi-shard commit applied on some shards only")
 
+// MultiCommitError reports a MultiTx's Commit that failed on a shard:
+// the shards before it in commit order committed (durable, and Token
+// covers them), the failed shard's COMMIT was refused (rolled back) or
+// its answer lost (Unknown, Err matching athanor.ErrOutcomeUnknown), and
+// every shard after it was rolled back. It matches ErrPartialCommit when
+// a shard committed; otherwise nothing was applied, unless a shard is
+// Unknown.
+type MultiCommitError struct {
+	// Committed lists the shards (bind group names) that committed, in
+	// commit order.
+	Committed []string
+	// RolledBack lists the shards rolled back: the failed one when its
+	// COMMIT was refused, and every shard after it.
+	RolledBack []string
+	// Unknown names the shard whose COMMIT was sent and its answer lost;
+	// empty otherwise.
+	Unknown []string
+	// Token is the causal token of the committed shards.
+	Token Token
+	// Err is the failed COMMIT's error.
+	Err error
+}
+
+func (e *MultiCommitError) Error() string {
+	var b strings.Builder
+	b.WriteString("router: multi-shard commit")
+	if len(e.Committed) > 0 {
+		fmt.Fprintf(&b, " applied on some shards only: committed %s", strings.Join(e.Committed, ", "))
+	} else {
+		b.WriteString(": nothing committed")
+	}
+	if len(e.Unknown) > 0 {
+		fmt.Fprintf(&b, "; outcome unknown on %s", strings.Join(e.Unknown, ", "))
+	}
+	if len(e.RolledBack) > 0 {
+		fmt.Fprintf(&b, "; rolled back %s", strings.Join(e.RolledBack, ", "))
+	}
+	fmt.Fprintf(&b, ": %v", e.Err)
+	return b.String()
+}
+
+func (e *MultiCommitError) Unwrap() error { return e.Err }
+
+// Is makes a commit that applied on some shards match ErrPartialCommit.
+func (e *MultiCommitError) Is(target error) bool {
+	return target == ErrPartialCommit && len(e.Committed) > 0
+}
+
 // MultiTx is a best-effort transaction over several shards: one Tx per
-// shard, begun when first used, committed one shard after another. It is
-// NOT atomic: a failure part-way leaves the earlier shards committed (the
-// error matches ErrPartialCommit and names them) and the later ones
-// rolled back.
+// shard, begun when first used, committed one shard after another in
+// shard order. It is NOT atomic: a failure part-way leaves the earlier
+// shards committed and the later ones rolled back, and Commit's
+// *MultiCommitError says which.
 type MultiTx struct {
 	set  *ShardSet
 	opts engine.TxOptions
@@ -78,8 +128,8 @@ func (m *MultiTx) On(ctx context.Context, key any) (*Tx, error) {
 }
 
 // Commit commits each shard's transaction in shard order. On the first
-// failure it rolls the rest back and returns an error matching
-// ErrPartialCommit when an earlier shard had committed.
+// failure it rolls the rest back and returns a *MultiCommitError (see
+// it), which matches ErrPartialCommit when an earlier shard committed.
 func (m *MultiTx) Commit(ctx context.Context) error {
 	if m.done {
 		return errors.New("router: multi-shard transaction already ended")
@@ -90,19 +140,25 @@ func (m *MultiTx) Commit(ctx context.Context) error {
 		if tx == nil {
 			continue
 		}
-		if err := tx.Commit(ctx); err != nil {
-			for _, rest := range m.txs[i+1:] {
-				if rest != nil {
-					_ = rest.Rollback(ctx)
-				}
-			}
-			if len(committed) > 0 {
-				return fmt.Errorf("%w: committed on %s, failed on %s: %w", ErrPartialCommit, strings.Join(committed, ", "), tx.g.name, err)
-			}
-			return fmt.Errorf("router: multi-shard commit on %s: %w", tx.g.name, err)
+		err := tx.Commit(ctx)
+		if err == nil {
+			committed = append(committed, tx.g.name)
+			m.tok = m.tok.Merge(tx.Token())
+			continue
 		}
-		committed = append(committed, tx.g.name)
-		m.tok = m.tok.Merge(tx.Token())
+		me := &MultiCommitError{Committed: committed, Token: m.tok, Err: fmt.Errorf("shard %q: %w", tx.g.name, err)}
+		if errors.Is(err, athanor.ErrOutcomeUnknown) {
+			me.Unknown = []string{tx.g.name}
+		} else {
+			me.RolledBack = []string{tx.g.name}
+		}
+		for _, rest := range m.txs[i+1:] {
+			if rest != nil {
+				_ = rest.Rollback(ctx)
+				me.RolledBack = append(me.RolledBack, rest.g.name)
+			}
+		}
+		return me
 	}
 	return nil
 }

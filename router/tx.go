@@ -73,7 +73,10 @@ func (g *Group) Begin(ctx context.Context, opts engine.TxOptions) (*Tx, error) {
 		return nil, err
 	}
 	if !opts.ReadOnly {
-		d := Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonInTx}
+		if err := g.namePrimary(ctx); err != nil {
+			return nil, err
+		}
+		d := Decision{Group: g.name, Node: g.primary.Name(), Role: RolePrimary, Reason: ReasonInTx}
 		tx, err := g.primary.db.Begin(g.decide(ctx, d), opts)
 		if err != nil {
 			return nil, g.primaryError(err)
@@ -392,7 +395,7 @@ func (tx *Tx) Dialect() core.Dialect { return tx.tx.Dialect() }
 func (tx *Tx) Engine() *engine.Tx { return tx.tx }
 
 // Node names the node the transaction runs on.
-func (tx *Tx) Node() string { return tx.node.name }
+func (tx *Tx) Node() string { return tx.node.Name() }
 
 // Commit commits. After a read-write top-level transaction in a group with
 // replicas, it asks the primary for its position, which becomes Token and
@@ -507,7 +510,10 @@ func (g *Group) RunInTx(ctx context.Context, opts engine.TxOptions, fn func(ctx 
 	if opts.ReadOnly {
 		return Token{}, errors.New("router: RunInTx is for read-write transactions; use Begin with ReadOnly")
 	}
-	dctx := g.decide(ctx, Decision{Group: g.name, Node: g.primary.name, Role: RolePrimary, Reason: ReasonInTx})
+	if err := g.namePrimary(ctx); err != nil {
+		return Token{}, err
+	}
+	dctx := g.decide(ctx, Decision{Group: g.name, Node: g.primary.Name(), Role: RolePrimary, Reason: ReasonInTx})
 	g.primary.inFlight.Add(1) // the primary's load, for LeastLoaded
 	err := g.primary.db.RunInTx(dctx, opts, func(ctx context.Context, etx *engine.Tx) error {
 		return fn(ctx, &Tx{g: g, tx: etx, node: g.primary, ctx: ctx, rw: true, st: &txState{}})

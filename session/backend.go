@@ -162,9 +162,6 @@ func (b routerBackend) Begin(ctx context.Context, opts engine.TxOptions) (Tx, er
 	conf := b.conf
 	if conf == nil {
 		conf = &groupConf{}
-		if d := b.r.Dialect(); d != nil {
-			conf.feat = d.Features()
-		}
 	}
 	return newGroupTx(ctx, b.r, conf, opts), nil
 }
@@ -179,19 +176,6 @@ func (b routerBackend) commitToken(ctx context.Context, stmt core.Statement) rou
 		return router.Token{}
 	}
 	return g.CommitToken(ctx)
-}
-
-// checkGroup refuses a one-statement flush (see autoTx) to a group whose
-// dialect the session's statements are not built for.
-func (b routerBackend) checkGroup(ctx context.Context, stmt core.Statement) error {
-	if b.conf == nil {
-		return nil
-	}
-	g, err := b.r.GroupForContext(ctx, stmt)
-	if err != nil {
-		return err
-	}
-	return checkDialect(g, b.conf.feat)
 }
 
 // tokenSource is a Backend whose autocommit writes yield causal tokens.
@@ -209,20 +193,10 @@ type autoTx struct {
 }
 
 func (t *autoTx) QueryFunc(ctx context.Context, s core.Statement, fn func(*engine.Rows) error) error {
-	if rb, ok := t.b.(routerBackend); ok {
-		if err := rb.checkGroup(ctx, s); err != nil {
-			return err
-		}
-	}
 	t.last, t.lastCtx = s, ctx
 	return t.b.QueryFunc(ctx, s, fn)
 }
 func (t *autoTx) Exec(ctx context.Context, s core.Statement) (engine.Result, error) {
-	if rb, ok := t.b.(routerBackend); ok {
-		if err := rb.checkGroup(ctx, s); err != nil {
-			return engine.Result{}, err
-		}
-	}
 	t.last, t.lastCtx = s, ctx
 	return t.b.Exec(ctx, s)
 }

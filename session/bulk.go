@@ -342,8 +342,8 @@ func (b *bulk) run(ctx context.Context) (int64, error) {
 	if s.closed.Load() {
 		return 0, ErrClosed
 	}
-	if s.dialect != nil {
-		if _, err := core.Compile(s.dialect, b.statement(b.where)); err != nil {
+	if d := s.dialectOfTable(b.m.Table()); d != nil {
+		if _, err := core.Compile(d, b.statement(b.where)); err != nil {
 			return 0, b.errorf("%w", err)
 		}
 	}

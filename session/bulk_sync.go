@@ -197,10 +197,7 @@ func (b *bulk) fetch(ctx context.Context, tx Tx) (int64, []synced, error) {
 		res, err := txExec(s, ctx, tx, stmt)
 		return res.RowsAffected, nil, err
 	}
-	var f core.Features
-	if s.dialect != nil {
-		f = s.dialect.Features()
-	}
+	f := s.featuresOf(b.m.Table())
 	pk := b.m.PrimaryKey()
 	cols := make([]any, 0, len(pk)+len(b.sets))
 	for _, k := range pk {
@@ -328,7 +325,7 @@ func (b *bulk) scanAffected(ctx context.Context, tx Tx, stmt core.Statement, byK
 func (b *bulk) keysPerStatement() int {
 	n := b.s.opts.BatchSize
 	if b.s.dialect != nil {
-		if mp := b.s.dialect.Features().MaxParams; mp > 0 {
+		if mp := b.s.featuresOf(b.m.Table()).MaxParams; mp > 0 {
 			// Room for the assignments' parameters too.
 			n = min(n, max(1, (mp-len(b.sets)*4)/len(b.m.PrimaryKey())))
 		}

@@ -19,10 +19,20 @@
 // transaction of their table's group, so they see its uncommitted
 // writes, and begin it if it is not open yet; outside a transaction, a
 // relationship load whose statements span groups runs as one batch per
-// group. The session's statements are built for one dialect, the default
-// group's: a statement for a group whose primary's dialect has other
-// core.Features is refused before it is sent (so two groups of one server
-// kind work; PostgreSQL with MariaDB does not).
+// group.
+//
+// The groups may be of different dialects (a PostgreSQL default group,
+// a model bound to a MariaDB group). Each group's engine compiles the
+// statements sent to it for its own dialect, and the flush shapes each
+// table's statements by the features of its group's dialect: RETURNING
+// or the auto-increment key, unnest arrays only where the server has
+// them, VALUES () for rows of defaults, the parameter limit of one
+// statement. A statement is checked, before it is sent, by the compiler
+// of its first table's group; relationship loads over a router of
+// several dialects send key lists as bound parameters in chunks, which
+// every dialect takes. Values convert through each group's driver, and
+// an identity key is the model's and its key's, whichever server holds
+// the row.
 //
 // Committing several groups is not atomic: there is no two-phase commit.
 // Commit commits the groups one after another, in a documented order:
@@ -67,6 +77,17 @@
 // next used). RunInTx retries the whole function when any group fails
 // with a retryable error before a commit, and never after a
 // *PartialCommitError.
+//
+// This is tested on two databases of each of PostgreSQL, MariaDB and
+// SQLite (a commit over both groups; a partial commit forced by a
+// foreign key checked at COMMIT, DEFERRABLE INITIALLY DEFERRED, on
+// PostgreSQL and SQLite, and by a connection killed before COMMIT on
+// PostgreSQL and MariaDB, with the rows checked on each server by
+// hand-written SQL), and across dialects: PostgreSQL with MariaDB (either
+// one the default group), PostgreSQL with SQLite and MariaDB with SQLite,
+// flushing inserts with server-generated keys, updates and deletes,
+// loading relationships across the groups, and Get returning the loaded
+// object.
 //
 // # Shards
 //

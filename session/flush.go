@@ -278,7 +278,7 @@ func (pl *plan) oneStatement() (bool, error) {
 		sig := omitted(m, pl.inserts[0])
 		if len(pl.inserts) > 1 {
 			auto := m.AutoIncrement()
-			if !pl.s.returning && auto != nil && auto.IsZero(pl.inserts[0].p) && !pl.s.opts.ConsecutiveIDs {
+			if !pl.s.returningOf(m.Table()) && auto != nil && auto.IsZero(pl.inserts[0].p) && !pl.s.opts.ConsecutiveIDs {
 				return false, nil // MySQL inserts these row by row
 			}
 		}

@@ -14,16 +14,17 @@ func (s *Session) features() core.Features {
 }
 
 // rowsPerStatement is how many rows of args bound values each one
-// statement of the flush carries: Options.BatchSize, or fewer where the
-// dialect's limit on a statement's parameters (Features.MaxParams: 32766
-// on SQLite, 65535 on MySQL and PostgreSQL) is lower.
+// statement of the flush on table t carries: Options.BatchSize, or fewer
+// where the dialect's (t's bind group's) limit on a statement's
+// parameters (Features.MaxParams: 32766 on SQLite, 65535 on MySQL and
+// PostgreSQL) is lower.
 //
 // A row of no values (every column left to the server) goes one per
 // statement unless the dialect repeats "VALUES ()" (Features.EmptyValues):
 // DEFAULT VALUES inserts a single row.
-func (pl *plan) rowsPerStatement(args int) int {
+func (pl *plan) rowsPerStatement(t *core.Table, args int) int {
 	n := pl.s.opts.BatchSize
-	f := pl.s.features()
+	f := pl.s.featuresOf(t)
 	if args == 0 && !f.EmptyValues {
 		return 1
 	}
@@ -37,10 +38,10 @@ func (pl *plan) rowsPerStatement(args int) int {
 // in one INSERT: within the parameter limit as VALUES, or as unnest
 // arrays (see unnest), which the limit does not bound.
 func (pl *plan) oneInsert(sh *insertShape, es []*entry) bool {
-	if len(es) <= pl.rowsPerStatement(len(sh.cols)) {
+	if len(es) <= pl.rowsPerStatement(es[0].m.Table(), len(sh.cols)) {
 		return true
 	}
-	if sh.arrays == nil || len(es) < minUnnestRows || !pl.s.features().UnnestArrays {
+	if sh.arrays == nil || len(es) < minUnnestRows || !pl.s.featuresOf(es[0].m.Table()).UnnestArrays {
 		return false
 	}
 	for j, f := range sh.cols {

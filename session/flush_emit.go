@@ -175,7 +175,7 @@ func (pl *plan) associations(ctx context.Context) error {
 		slices.SortFunc(ps, func(x, y pair) int { return cmp.Or(cmp.Compare(x.a.seq, y.a.seq), cmp.Compare(x.b.seq, y.b.seq)) })
 		cols := pairColumns(ps[0])
 		w := len(cols)
-		for chunk := range slices.Chunk(ps, pl.rowsPerStatement(w)) {
+		for chunk := range slices.Chunk(ps, pl.rowsPerStatement(t, w)) {
 			rows, flat := make([][]any, len(chunk)), make([]any, 0, w*len(chunk))
 			for i, p := range chunk {
 				flat = appendKey(appendKey(flat, p.a), p.b)
@@ -221,7 +221,7 @@ func (pl *plan) deleteRows(ctx context.Context, m *mapper.Model, es []*entry) er
 	v := m.Version()
 	pk := m.PrimaryKey()
 	if v == nil && len(pk) == 1 {
-		for chunk := range slices.Chunk(es, pl.rowsPerStatement(1)) {
+		for chunk := range slices.Chunk(es, pl.rowsPerStatement(m.Table(), 1)) {
 			keys := make([]any, len(chunk))
 			for i, e := range chunk {
 				keys[i] = keyValue(e, 0)

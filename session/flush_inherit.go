@@ -94,7 +94,7 @@ func (pl *plan) insertJoined(ctx context.Context, m *mapper.Model, e *entry) err
 	}
 	stmt := core.Insert(m.Table()).Columns(cols...).Values(vals...)
 	switch {
-	case genKey && pl.s.returning:
+	case genKey && pl.s.returningOf(m.Table()):
 		var id int64
 		err := func() error {
 			pl.s.txMu.Lock()
@@ -220,7 +220,7 @@ func (pl *plan) updateJoined(ctx context.Context, e *entry) error {
 func (pl *plan) deleteJoined(ctx context.Context, m *mapper.Model, es []*entry) error {
 	h := m.Inheritance()
 	pk := m.PrimaryKey()
-	for chunk := range slices.Chunk(es, max(1, pl.rowsPerStatement(len(pk)))) {
+	for chunk := range slices.Chunk(es, max(1, pl.rowsPerStatement(m.Table(), len(pk)))) {
 		var where core.Expr
 		if len(pk) == 1 {
 			keys := make([]any, len(chunk))

@@ -66,7 +66,7 @@ func (pl *plan) insertRows(ctx context.Context, m *mapper.Model, es []*entry) er
 	}
 	for _, sh := range shapes {
 		rows := groups[sh]
-		if !pl.s.returning && sh.autoOmitted && !pl.s.opts.ConsecutiveIDs {
+		if !pl.s.returningOf(m.Table()) && sh.autoOmitted && !pl.s.opts.ConsecutiveIDs {
 			for _, e := range rows {
 				if err := pl.insertChunk(ctx, m, sh, []*entry{e}); err != nil {
 					return err
@@ -128,14 +128,14 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 		return fmt.Errorf("insert %s: %w", m.Name, err)
 	}
 	base := sh.plain
-	if len(ret) > 0 && pl.s.returning {
+	if len(ret) > 0 && pl.s.returningOf(m.Table()) {
 		base = sh.returning
 	}
-	if stmt := pl.unnest(sh, base, rows); stmt != nil {
+	if stmt := pl.unnest(m.Table(), sh, base, rows); stmt != nil {
 		return pl.sendInsert(ctx, m, sh, stmt, es, snaps)
 	}
 	// VALUES: as many statements as the dialect's parameter limit needs.
-	per := pl.rowsPerStatement(len(cols))
+	per := pl.rowsPerStatement(m.Table(), len(cols))
 	for a := 0; a < len(es); a += per {
 		b := min(a+per, len(es))
 		if err := pl.sendInsert(ctx, m, sh, base.Rows(rows[a:b]...), es[a:b], snaps[a:b]); err != nil {
@@ -150,7 +150,7 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 // defaults.
 func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape, stmt *core.InsertStmt, es []*entry, snaps [][]any) error {
 	cols, ret := sh.cols, sh.ret
-	if len(ret) == 0 || !pl.s.returning {
+	if len(ret) == 0 || !pl.s.returningOf(m.Table()) {
 		res, err := pl.exec(ctx, stmt)
 		if err != nil {
 			return fmt.Errorf("insert %s: %w", m.Name, err)

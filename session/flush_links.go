@@ -423,7 +423,7 @@ func (pl *plan) deletePairs(ctx context.Context, dels []pair) error {
 			n++
 		}
 		w := len(p.bc)
-		for chunk := range slices.Chunk(dels[:n], max(pl.rowsPerStatement(w)-len(p.ac), 1)) {
+		for chunk := range slices.Chunk(dels[:n], max(pl.rowsPerStatement(p.t, w)-len(p.ac), 1)) {
 			var which core.Expr
 			if w == 1 {
 				keys := make([]any, len(chunk))

@@ -146,8 +146,8 @@ const minUnnestRows = 2
 // PostgreSQL), there are enough rows, and
 // every value is of a plain Go type whose array encoding is the same as
 // its own (see arrayValue).
-func (pl *plan) unnest(sh *insertShape, base *core.InsertStmt, rows [][]any) *core.InsertStmt {
-	if sh.arrays == nil || len(rows) < minUnnestRows || !pl.s.features().UnnestArrays {
+func (pl *plan) unnest(t *core.Table, sh *insertShape, base *core.InsertStmt, rows [][]any) *core.InsertStmt {
+	if sh.arrays == nil || len(rows) < minUnnestRows || !pl.s.featuresOf(t).UnnestArrays {
 		return nil
 	}
 	n := len(rows)

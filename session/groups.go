@@ -75,7 +75,6 @@ func quoteList(xs []string) string {
 type groupConf struct {
 	multi bool                // Options.MultiGroup
 	token func() router.Token // the session's causal token, for reads outside the transaction
-	feat  core.Features       // the session's dialect's, which every written group must share
 }
 
 // groupTx is the state shared by every level (transaction and
@@ -152,9 +151,6 @@ func (t *groupTx) route(ctx context.Context, stmt core.Statement) (*router.Tx, e
 				return nil, err
 			}
 		}
-		if err := checkDialect(g, t.conf.feat); err != nil {
-			return nil, err
-		}
 		if err := ctx.Err(); err != nil {
 			return nil, err // nothing begun for a statement that cannot run
 		}
@@ -174,15 +170,6 @@ func (t *groupTx) route(ctx context.Context, stmt core.Statement) (*router.Tx, e
 		gs.wrt = t.wseq
 	}
 	return gs.top(), nil
-}
-
-// checkDialect refuses a group whose primary's dialect has other
-// features than feat, those the session builds its statements for.
-func checkDialect(g *router.Group, feat core.Features) error {
-	if g.Primary().Dialect().Features() != feat {
-		return fmt.Errorf("session: bind group %q: its dialect's features differ from the default group's, which the session's statements are built for", g.Name())
-	}
-	return nil
 }
 
 // refuse is ErrMultiGroup when another open group has been written.

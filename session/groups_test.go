@@ -567,58 +567,6 @@ func TestRunInTxNoRetryAfterPartialCommit(t *testing.T) {
 	})
 }
 
-// The session's statements are built for the default group's dialect: a
-// group whose primary speaks another is refused when the transaction
-// first uses it, naming the group, before anything is sent there.
-func TestMultiGroupRefusesOtherDialect(t *testing.T) {
-	ctx := context.Background()
-	pg, err := engine.Open(ctx, testdb.PG(t).Primary.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	lite, err := engine.Open(ctx, "sqlite://"+testdb.SQLite(t))
-	if err != nil {
-		pg.Close()
-		t.Fatal(err)
-	}
-	reg := mapper.NewRegistry()
-	if _, err := mapper.RegisterIn[MgOrder](reg); err != nil {
-		t.Fatal(err)
-	}
-	r, err := router.New(router.Config{Groups: []router.GroupConfig{
-		{Name: "users", Primary: pg}, {Name: "orders", Primary: lite},
-	}, Binds: reg.Binds()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	for _, tc := range []struct {
-		name  string
-		begin bool // in the session's transaction, or a one-statement commit
-	}{{"one statement", false}, {"in a transaction", true}} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := session.New(r, session.Options{Registry: reg, MultiGroup: true})
-			t.Cleanup(func() { s.Close(ctx) })
-			if tc.begin {
-				if _, err := s.Begin(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
-			o := &MgOrder{Item: "a"}
-			if err := s.Add(o); err != nil {
-				t.Fatal(err)
-			}
-			err := s.Commit(ctx)
-			if err == nil || !strings.Contains(err.Error(), `bind group "orders"`) || !strings.Contains(err.Error(), "dialect") {
-				t.Fatalf("commit to a group of another dialect: %v, want a refusal naming the group", err)
-			}
-			if st := s.StateOf(o); st != session.Pending {
-				t.Fatalf("order is %v after the refusal, want pending", st)
-			}
-		})
-	}
-}
-
 // A cycle of models across groups is refused as any cycle is, naming the
 // models, before anything is sent.
 type MgCycA struct {

@@ -32,7 +32,7 @@ type host struct{ s *Session }
 
 var _ loader.Host = host{}
 
-func (h host) Dialect() core.Dialect { return h.s.dialect }
+func (h host) Dialect() core.Dialect { return h.s.loaderDialect() }
 
 func (h host) Query(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
 	if set := h.s.stmtShardSet(stmt); set != nil {

@@ -315,8 +315,8 @@ func (q *PolyQueryOf[I]) prepare(ctx context.Context, stmt core.Statement) error
 	if err := engine.CheckContext(ctx); err != nil {
 		return err
 	}
-	if q.s.dialect != nil {
-		if _, err := core.Compile(q.s.dialect, stmt); err != nil {
+	if d := q.s.dialectFor(stmt); d != nil {
+		if _, err := core.Compile(d, stmt); err != nil {
 			return fmt.Errorf("session: query poly %s: %w", q.base.Name, err)
 		}
 	}

@@ -169,8 +169,8 @@ func (q *QueryOf[T]) prepare(ctx context.Context, stmt core.Statement) error {
 	if err := q.ready(); err != nil {
 		return err
 	}
-	if q.s.dialect != nil {
-		if _, err := core.Compile(q.s.dialect, stmt); err != nil {
+	if d := q.s.dialectFor(stmt); d != nil {
+		if _, err := core.Compile(d, stmt); err != nil {
 			return fmt.Errorf("session: query %s: %w", q.m.Name, err)
 		}
 	}

@@ -193,7 +193,7 @@ func New(ex engine.Executor, opts Options) *Session {
 		s.returning = s.dialect.Features().ReturningInsert
 	}
 	if rb, ok := b.(routerBackend); ok {
-		rb.conf = &groupConf{multi: opts.MultiGroup, token: s.Token, feat: s.features()}
+		rb.conf = &groupConf{multi: opts.MultiGroup, token: s.Token}
 		s.b = rb
 	}
 	return s // the identity map and object set start empty as zero values
@@ -561,8 +561,8 @@ func Scan[T any](ctx context.Context, s *Session, stmt core.Statement) ([]T, err
 // query runs stmt in the transaction if one is open, else on the backend,
 // and hands the rows to fn; the rows are closed afterwards.
 func (s *Session) query(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
-	if s.dialect != nil {
-		if _, err := core.Compile(s.dialect, stmt); err != nil {
+	if d := s.dialectFor(stmt); d != nil {
+		if _, err := core.Compile(d, stmt); err != nil {
 			return err
 		}
 	}

@@ -298,8 +298,8 @@ func (st *stream[T]) pages(ctx context.Context, root Tx) error {
 // as long as that is root, and scans its rows; it returns their number.
 func (st *stream[T]) page(ctx context.Context, root Tx, sel *core.SelectStmt, keys []keysetKey) (int, error) {
 	s := st.q.s
-	if s.dialect != nil {
-		if _, err := core.Compile(s.dialect, sel); err != nil {
+	if d := s.dialectFor(sel); d != nil {
+		if _, err := core.Compile(d, sel); err != nil {
 			return 0, err
 		}
 	}

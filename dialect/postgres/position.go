@@ -108,6 +108,13 @@ func (dialect) ParseReplicaPosition(s string) (core.ReplicaPosition, error) {
 // server-side wait for replay, so it is empty.
 func (dialect) WaitPositionQuery() string { return "" }
 
+// ServedAddressQuery implements core.ServedAddress: the address and port
+// the server's end of the connection is bound to (an empty
+// address and port 0 over a Unix socket), and whether it is a standby.
+func (dialect) ServedAddressQuery() string {
+	return "SELECT coalesce(host(inet_server_addr()), ''), coalesce(inet_server_port(), 0), pg_is_in_recovery()"
+}
+
 // Queries for the replica-position primitives. Each returns one text
 // column holding an LSN (NULL where it does not apply).
 const (

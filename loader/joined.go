@@ -2,6 +2,7 @@ package loader
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/athanor-orm/athanor/core"
@@ -115,15 +116,25 @@ func (s *selection) nodes() []*node {
 type members struct {
 	index map[mapper.Ref]int // owner → its position in lists
 	lists [][]mapper.Ref
-	pairs map[[2]mapper.Ref]bool // (owner, target) seen
+	pairs map[[2]mapper.Ref]bool // (owner, target) seen, for owners of more than linearMembers
 }
+
+// linearMembers: up to this many members, an owner's list is searched for
+// a repeated target (a row of another joined collection brings it again)
+// rather than a set: a short scan costs less than hashing every pair.
+const linearMembers = 16
 
 // addMember records that a row joined target (nil: no member) to owner.
 func (jr *joinResult) addMember(owner, target mapper.Ref) {
-	k, ok := jr.index[owner]
+	k, ok := 0, false
+	if n := len(jr.owners); n > 0 && jr.owners[n-1] == owner {
+		k, ok = n-1, true // rows come grouped by owner
+	} else {
+		k, ok = jr.index[owner]
+	}
 	if !ok {
 		if jr.index == nil {
-			jr.index, jr.pairs = map[mapper.Ref]int{}, map[[2]mapper.Ref]bool{}
+			jr.index = map[mapper.Ref]int{}
 		}
 		k = len(jr.owners)
 		jr.index[owner] = k
@@ -133,12 +144,27 @@ func (jr *joinResult) addMember(owner, target mapper.Ref) {
 	if target.IsNil() {
 		return
 	}
+	l := jr.lists[k]
+	if len(l) < linearMembers {
+		if !slices.Contains(l, target) {
+			jr.lists[k] = append(l, target)
+		}
+		return
+	}
+	if jr.pairs == nil {
+		jr.pairs = map[[2]mapper.Ref]bool{}
+	}
+	if len(l) == linearMembers && !jr.pairs[[2]mapper.Ref{owner, l[0]}] {
+		for _, t := range l { // the owner's list outgrows the scan: the set takes it
+			jr.pairs[[2]mapper.Ref{owner, t}] = true
+		}
+	}
 	pk := [2]mapper.Ref{owner, target}
 	if jr.pairs[pk] {
 		return // the same member again, on a row of another collection
 	}
 	jr.pairs[pk] = true
-	jr.lists[k] = append(jr.lists[k], target)
+	jr.lists[k] = append(l, target)
 }
 
 func (m *members) count() int {

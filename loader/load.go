@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/athanor-orm/athanor/core"
@@ -51,20 +52,33 @@ func (p *Plan) Run(ctx context.Context, h Host, stmt core.Statement) ([]mapper.R
 	s := newSelection(p.m, p.m.Table(), nil, p.fields, p.nodes)
 	r := &run{h: h, obs: observerOf(h), raise: p.raise}
 	var roots []mapper.Ref
-	dup := false // a row found its object in the session: roots may repeat
+	// Objects published by their row are distinct. A row repeating the
+	// previous row's object (the rows of a joined collection come
+	// together) needs only compacting; an object found in the session
+	// otherwise may repeat anywhere.
+	again, dup := false, false
 	res := s.newResult()
 	err := h.Query(ctx, stmt, func(rows *engine.Rows) error {
 		return s.scan(h, rows, res, nil, func(_ int32, base mapper.Ref, published bool) {
+			if !published {
+				if len(roots) > 0 && roots[len(roots)-1] == base {
+					again = true
+				} else {
+					dup = true
+				}
+			}
 			roots = append(roots, base)
-			dup = dup || !published
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	owners := roots // objects published by their row are distinct
-	if dup {
+	owners := roots
+	switch {
+	case dup:
 		owners = distinct(roots)
+	case again:
+		owners = slices.Compact(slices.Clone(roots))
 	}
 	next := r.afterScan(s, res, owners, p.nodes)
 	if err := r.levels(ctx, next); err != nil {
@@ -361,6 +375,9 @@ func (r *run) afterScan(s *selection, res *result, base []mapper.Ref, nodes []*n
 				}
 				return jr.targets[k : k+1 : k+1]
 			})
+		}
+		if !r.raise && !slices.ContainsFunc(j.n.children, func(c *node) bool { return c.strategy == selectIn }) {
+			continue // nobody needs the members
 		}
 		members := r.h.Members(j.n.rel, jr.owners)
 		if r.raise {

@@ -22,14 +22,17 @@ import (
 // rows whole while most were new.
 // Either way the row goes into a spare object of each model, which
 // becomes the new object, or is zeroed and reused by the next row when
-// the key was found.
+// the key was found. A joined object's other columns are always read in
+// the second step, straight into the spare: only its key needs a
+// NULL-taking hold (a LEFT JOIN row without it is NULL throughout), and
+// a hold costs an allocation per non-NULL value.
 
 // part is one object of a row.
 type part struct {
 	m       *mapper.Model
 	fields  []*mapper.Field
 	col     int             // index of its first column in the row
-	holds   []reflect.Value // joined (NULL-able) columns: a **F per non-pointer field, scanned in its place
+	holds   []reflect.Value // a joined object's key (NULL-able): a **F per non-pointer key field, scanned in its place
 	hasRest bool            // it has columns besides its key
 
 	p    mapper.Ref     // the spare object, until it is published
@@ -89,12 +92,11 @@ func (pt *part) present() bool {
 	return true
 }
 
-// store copies the held values of the key fields (key) or of the others
-// into the spare.
-func (pt *part) store(key bool) {
+// storeKey copies the held key values into the spare.
+func (pt *part) storeKey() {
 	for k, f := range pt.fields {
 		hv := pt.holds[k]
-		if !hv.IsValid() || f.PrimaryKey != key {
+		if !hv.IsValid() {
 			continue
 		}
 		dst := reflect.ValueOf(f.Addr(pt.p)).Elem()
@@ -120,7 +122,7 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 		tm := j.n.rel.Target
 		pt := part{m: tm, fields: j.fields, col: width, holds: make([]reflect.Value, len(j.fields))}
 		for k, f := range pt.fields {
-			if kd := f.Type.Kind(); kd != reflect.Pointer && kd != reflect.Interface { // these take NULL as they are
+			if kd := f.Type.Kind(); f.PrimaryKey && kd != reflect.Pointer && kd != reflect.Interface { // these take NULL as they are
 				pt.holds[k] = reflect.New(reflect.PointerTo(f.Type))
 			}
 		}
@@ -151,8 +153,9 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 		for i := range parts {
 			pt := &parts[i]
 			pt.spare()
+			late := split || pt.holds != nil // the other columns come in the second step
 			for k, f := range pt.fields {
-				if split && !f.PrimaryKey {
+				if late && !f.PrimaryKey {
 					dest[pt.col+k] = nil
 				} else {
 					dest[pt.col+k] = pt.dest(k, f)
@@ -167,30 +170,31 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 		for i := range parts {
 			pt := &parts[i]
 			pt.got, pt.new, pt.fill = mapper.Ref{}, false, nil
+			late := split || pt.holds != nil
 			if pt.holds != nil {
 				if !pt.present() {
 					continue
 				}
-				pt.store(true)
+				pt.storeKey()
 			}
 			if q := h.Lookup(pt.m, pt.p); !q.IsNil() {
 				pt.got = q
 				if pt.canFill {
 					pt.fill = fh.Lacking(pt.m, q, pt.fields)
-					again = again || (split && len(pt.fill) > 0)
+					again = again || (late && len(pt.fill) > 0)
 				}
 				continue
 			}
 			pt.new = true
-			again = again || (split && pt.hasRest)
+			again = again || (late && pt.hasRest)
 		}
 		// The new objects' other columns.
 		if again {
 			clear(dest)
 			for i := range parts {
 				pt := &parts[i]
-				if !pt.new && len(pt.fill) == 0 {
-					continue
+				if !pt.new && len(pt.fill) == 0 || !split && pt.holds == nil {
+					continue // nothing to read, or read in the first step
 				}
 				for k, f := range pt.fields {
 					if !f.PrimaryKey {
@@ -205,18 +209,12 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 		for i := range parts {
 			pt := &parts[i]
 			if len(pt.fill) > 0 {
-				if pt.holds != nil {
-					pt.store(false)
-				}
 				fh.Fill(pt.m, pt.got, pt.p, pt.fields, pt.fill)
 				pt.fill = nil
 				continue
 			}
 			if !pt.new {
 				continue
-			}
-			if pt.holds != nil {
-				pt.store(false)
 			}
 			pt.got = h.Adopt(pt.m, pt.p)
 			if pt.new = pt.got == pt.p; pt.new {

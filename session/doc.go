@@ -132,10 +132,15 @@
 // (a *mapper.ValueError). See the mapper's JSON columns.
 //
 // The session's transaction begins at the first flush that writes and
-// ends at Commit or Rollback; a flush inside it runs in a savepoint. A
-// flush that fails is rolled back and every object is restored — keys,
-// foreign keys and versions the flush assigned, states and snapshots — so
-// the caller can fix the data and commit again. Rollback restores the
+// ends at Commit or Rollback; a flush inside it (Flush, an autoflush)
+// runs in a savepoint. A flush that fails is rolled back and every object
+// is restored — keys, foreign keys and versions the flush assigned,
+// states and snapshots — so the caller can fix the data and commit again;
+// the transaction stays open. Commit's own flush runs in the transaction
+// without a savepoint (a SAVEPOINT and its RELEASE would cost two round
+// trips): when it fails, Commit rolls the whole transaction back and the
+// objects return to their pre-transaction states, their changes pending,
+// as for any failed Commit. Rollback restores the
 // objects to their pre-transaction states, keeping the caller's changes
 // as pending changes.
 //

@@ -146,19 +146,42 @@ func (pl *plan) set(e *entry, f *mapper.Field, v any) error {
 	return nil
 }
 
-// flushLocked flushes. With commit set (Session.Commit with no
-// transaction open), a flush of a single statement runs it without a
+// flushLocked flushes. With commit set (Session.Commit), a flush of a
+// single statement with no transaction open runs it without a
 // transaction, which commits it: committed then reports that, with the
-// commit's token.
+// commit's token; and a failed flush ends the transaction.
 func (s *Session) flushLocked(ctx context.Context, commit bool) (tok router.Token, committed bool, err error) {
 	if !s.holdsObjects() {
 		return router.Token{}, false, nil // nothing to flush: the common case before a read
 	}
+	open := false
+	if commit {
+		s.txLock.RLock()
+		open = s.tx != nil
+		s.txLock.RUnlock()
+	}
 	tok, committed, err = s.flushPlan(ctx, commit)
+	if err != nil && open {
+		s.endFailedCommit(ctx)
+	}
 	if s.done != nil { // set by a flush that succeeded, with Events
 		s.afterHooks(ctx)
 	}
 	return tok, committed, err
+}
+
+// endFailedCommit ends the transaction that was open when Commit's flush
+// failed: a failed Commit rolls it back whatever failed (a flush that
+// failed writing has rolled it back already; one that failed before
+// writing has not).
+func (s *Session) endFailedCommit(ctx context.Context) {
+	s.txLock.Lock()
+	if s.tx != nil {
+		_ = s.rootTx().Rollback(context.WithoutCancel(ctx))
+		s.endTx(false)
+	}
+	s.txLock.Unlock()
+	s.afterRollback(ctx)
 }
 
 // flushPlan is flushLocked for a session holding objects. (Apart, so that
@@ -209,17 +232,22 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 		}
 	}
 	// The transaction: the session's, or a new one; a savepoint per flush
-	// inside an existing one.
-	began := false
+	// inside an existing one, so that a failed flush leaves the
+	// transaction usable. Commit's flush needs none: Commit fails as a
+	// whole, rolling the transaction back.
+	nested := false
 	if s.tx == nil {
 		tx, err := s.b.Begin(ctx, s.opts.Tx)
 		if err != nil {
 			pl.log.restore(s)
 			return router.Token{}, false, fmt.Errorf("session: flush: begin: %w", err)
 		}
-		s.tx, s.txLog, began = tx, &journal{}, true
+		s.tx, s.txLog = tx, &journal{}
 		pl.tx = tx
+	} else if commit {
+		pl.tx = s.tx
 	} else {
+		nested = true
 		s.txMu.Lock()
 		sp, err := s.tx.Savepoint(ctx)
 		s.txMu.Unlock()
@@ -231,17 +259,20 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 	}
 	s.setFlushTx(pl.tx) // the flush's own reads run in its savepoint
 	if err := pl.execute(ctx); err != nil {
-		s.txMu.Lock()
-		rerr := pl.tx.Rollback(ctx)
-		s.txMu.Unlock()
+		var rerr error
+		if nested {
+			s.txMu.Lock()
+			rerr = pl.tx.Rollback(ctx)
+			s.txMu.Unlock()
+		}
 		pl.log.restore(s)
-		if began || rerr != nil {
+		if !nested || rerr != nil {
 			_ = s.rootTx().Rollback(ctx)
 			s.endTx(false)
 		}
 		return router.Token{}, false, fmt.Errorf("session: flush: %w", err)
 	}
-	if !began {
+	if nested {
 		s.txMu.Lock()
 		_, err := pl.tx.Commit(ctx) // RELEASE SAVEPOINT
 		s.txMu.Unlock()

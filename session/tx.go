@@ -354,8 +354,7 @@ func (s *Session) runOnce(ctx context.Context, opts engine.TxOptions, fn func(co
 		return err
 	}
 	if err := s.Commit(ctx); err != nil {
-		// A failed flush may leave the transaction open; a failed COMMIT
-		// has ended it.
+		// A failed Commit has ended the transaction already.
 		_ = s.Rollback(context.WithoutCancel(ctx))
 		return err
 	}

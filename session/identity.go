@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -386,7 +387,9 @@ func (im *identityMap) len() int {
 // are never looked up by address (a request reads them and ends), so they
 // are indexed in the shards only when a lookup, a put or a removal first
 // needs it, all at once; the shards themselves are made then, so a
-// session that only loads has none. Lock order: lazyMu, then a shard's mu.
+// session that only loads has none. The first few objects added to a set
+// without shards wait there too (see putIfAbsent). Lock order: lazyMu,
+// then a shard's mu.
 type objectSet struct {
 	n       atomic.Int64  // entries held, for a lock-free emptiness check
 	used    atomic.Uint32 // bit i: shard i has held an entry (listing skips the others)
@@ -403,15 +406,26 @@ type objShard struct {
 	m   map[mapper.Ref]*entry // guarded by mu
 }
 
-// shards returns the shard array, making it when there is none.
+// shards returns the shard array, making it when there is none. It is
+// made under lazyMu, so that while lazyMu is held and there is none,
+// every entry is in lazy (see putIfAbsent).
 func (os *objectSet) shards() *[shards]objShard {
 	if t := os.tab.Load(); t != nil {
 		return t
 	}
-	if t := new([shards]objShard); os.tab.CompareAndSwap(nil, t) {
-		return t
+	os.lazyMu.Lock()
+	defer os.lazyMu.Unlock()
+	return os.shardsLocked()
+}
+
+// shardsLocked is shards with lazyMu held.
+func (os *objectSet) shardsLocked() *[shards]objShard {
+	t := os.tab.Load()
+	if t == nil {
+		t = new([shards]objShard)
+		os.tab.Store(t)
 	}
-	return os.tab.Load()
+	return t
 }
 
 func (os *objectSet) init() {
@@ -475,6 +489,19 @@ func (os *objectSet) putLoaded(e *entry) {
 	os.n.Add(1)
 }
 
+// expect makes room in lazy for n more loaded entries, for a load that
+// knows how many rows are likely: one array, not one per doubling.
+func (os *objectSet) expect(n int) {
+	os.lazyMu.Lock()
+	defer os.lazyMu.Unlock()
+	if n > len(os.lazyBuf)-len(os.lazy) {
+		if os.lazy == nil {
+			os.lazy = os.lazyBuf[:0]
+		}
+		os.lazy = slices.Grow(os.lazy, n)
+	}
+}
+
 // index moves the unindexed entries into the shards.
 func (os *objectSet) index() {
 	if os.nLazy.Load() == 0 {
@@ -482,19 +509,21 @@ func (os *objectSet) index() {
 	}
 	os.lazyMu.Lock()
 	defer os.lazyMu.Unlock()
+	t := os.shardsLocked()
 	for _, e := range os.lazy {
-		os.insert(e)
+		os.insert(t, e)
 	}
 	os.nLazy.Add(-int64(len(os.lazy)))
 	clear(os.lazyBuf[:])
 	os.lazy = nil
 }
 
-// insert stores e in its shard; it returns the entry it replaced, if any.
-func (os *objectSet) insert(e *entry) *entry {
+// insert stores e in its shard of t; it returns the entry it replaced,
+// if any.
+func (os *objectSet) insert(t *[shards]objShard, e *entry) *entry {
 	i := os.shard(e.p)
 	os.markUsed(i)
-	sh := &os.shards()[i]
+	sh := &t[i]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	switch {
@@ -517,7 +546,7 @@ func (os *objectSet) insert(e *entry) *entry {
 
 func (os *objectSet) put(e *entry) {
 	os.index()
-	if os.insert(e) == nil {
+	if os.insert(os.shards(), e) == nil {
 		os.n.Add(1)
 	}
 }
@@ -543,6 +572,29 @@ func (os *objectSet) remove(p mapper.Ref) {
 // putIfAbsent stores e unless the set holds an entry for its object; it
 // returns the entry holding the object and whether it is e.
 func (os *objectSet) putIfAbsent(e *entry) (*entry, bool) {
+	if os.tab.Load() == nil {
+		// Without shards every entry is in lazy: a set of a few (a
+		// request adding an object) is searched there rather than made
+		// shards for.
+		os.lazyMu.Lock()
+		if os.tab.Load() == nil && len(os.lazy) < len(os.lazyBuf) {
+			for _, cur := range os.lazy {
+				if cur.p == e.p {
+					os.lazyMu.Unlock()
+					return cur, cur == e
+				}
+			}
+			if os.lazy == nil {
+				os.lazy = os.lazyBuf[:0]
+			}
+			os.lazy = append(os.lazy, e)
+			os.lazyMu.Unlock()
+			os.nLazy.Add(1)
+			os.n.Add(1)
+			return e, true
+		}
+		os.lazyMu.Unlock()
+	}
 	os.index()
 	i := os.shard(e.p)
 	os.markUsed(i)

@@ -386,14 +386,11 @@ func (im *identityMap) len() int {
 // Objects a load publishes go to lazy first, unindexed: most loaded objects
 // are never looked up by address (a request reads them and ends), so they
 // are indexed in the shards only when a lookup, a put or a removal first
-// needs it, all at once; the shards themselves are made then, so a
-// session that only loads has none. The first few objects added to a set
-// without shards wait there too (see putIfAbsent). Lock order: lazyMu,
-// then a shard's mu.
+// needs it, all at once. Lock order: lazyMu, then a shard's mu.
 type objectSet struct {
 	n       atomic.Int64  // entries held, for a lock-free emptiness check
 	used    atomic.Uint32 // bit i: shard i has held an entry (listing skips the others)
-	tab     atomic.Pointer[[shards]objShard]
+	shards  [shards]objShard
 	lazyMu  sync.Mutex
 	lazy    []*entry     // guarded by lazyMu
 	lazyBuf [4]*entry    // lazy's first array: a lookup by key allocates none
@@ -406,39 +403,15 @@ type objShard struct {
 	m   map[mapper.Ref]*entry // guarded by mu
 }
 
-// shards returns the shard array, making it when there is none. It is
-// made under lazyMu, so that while lazyMu is held and there is none,
-// every entry is in lazy (see putIfAbsent).
-func (os *objectSet) shards() *[shards]objShard {
-	if t := os.tab.Load(); t != nil {
-		return t
-	}
-	os.lazyMu.Lock()
-	defer os.lazyMu.Unlock()
-	return os.shardsLocked()
-}
-
-// shardsLocked is shards with lazyMu held.
-func (os *objectSet) shardsLocked() *[shards]objShard {
-	t := os.tab.Load()
-	if t == nil {
-		t = new([shards]objShard)
-		os.tab.Store(t)
-	}
-	return t
-}
-
 func (os *objectSet) init() {
 	os.lazyMu.Lock()
 	defer os.lazyMu.Unlock()
 	os.used.Store(0) // first: a put landing meanwhile sets its bit again
-	if t := os.tab.Load(); t != nil {
-		for i := range t {
-			t[i].mu.Lock()
-			t[i].m = nil // made on the second put
-			t[i].one = nil
-			t[i].mu.Unlock()
-		}
+	for i := range os.shards {
+		os.shards[i].mu.Lock()
+		os.shards[i].m = nil // made on the second put
+		os.shards[i].one = nil
+		os.shards[i].mu.Unlock()
 	}
 	os.lazy = nil
 	clear(os.lazyBuf[:])
@@ -463,11 +436,7 @@ func (os *objectSet) get(p mapper.Ref) *entry {
 }
 
 func (os *objectSet) indexed(p mapper.Ref) *entry {
-	t := os.tab.Load()
-	if t == nil {
-		return nil
-	}
-	sh := &t[os.shard(p)]
+	sh := &os.shards[os.shard(p)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if sh.one != nil && sh.one.p == p {
@@ -509,21 +478,19 @@ func (os *objectSet) index() {
 	}
 	os.lazyMu.Lock()
 	defer os.lazyMu.Unlock()
-	t := os.shardsLocked()
 	for _, e := range os.lazy {
-		os.insert(t, e)
+		os.insert(e)
 	}
 	os.nLazy.Add(-int64(len(os.lazy)))
 	clear(os.lazyBuf[:])
 	os.lazy = nil
 }
 
-// insert stores e in its shard of t; it returns the entry it replaced,
-// if any.
-func (os *objectSet) insert(t *[shards]objShard, e *entry) *entry {
+// insert stores e in its shard; it returns the entry it replaced, if any.
+func (os *objectSet) insert(e *entry) *entry {
 	i := os.shard(e.p)
 	os.markUsed(i)
-	sh := &t[i]
+	sh := &os.shards[i]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	switch {
@@ -546,18 +513,14 @@ func (os *objectSet) insert(t *[shards]objShard, e *entry) *entry {
 
 func (os *objectSet) put(e *entry) {
 	os.index()
-	if os.insert(os.shards(), e) == nil {
+	if os.insert(e) == nil {
 		os.n.Add(1)
 	}
 }
 
 func (os *objectSet) remove(p mapper.Ref) {
 	os.index()
-	t := os.tab.Load()
-	if t == nil {
-		return
-	}
-	sh := &t[os.shard(p)]
+	sh := &os.shards[os.shard(p)]
 	sh.mu.Lock()
 	if sh.one != nil && sh.one.p == p {
 		sh.one = nil
@@ -572,33 +535,10 @@ func (os *objectSet) remove(p mapper.Ref) {
 // putIfAbsent stores e unless the set holds an entry for its object; it
 // returns the entry holding the object and whether it is e.
 func (os *objectSet) putIfAbsent(e *entry) (*entry, bool) {
-	if os.tab.Load() == nil {
-		// Without shards every entry is in lazy: a set of a few (a
-		// request adding an object) is searched there rather than made
-		// shards for.
-		os.lazyMu.Lock()
-		if os.tab.Load() == nil && len(os.lazy) < len(os.lazyBuf) {
-			for _, cur := range os.lazy {
-				if cur.p == e.p {
-					os.lazyMu.Unlock()
-					return cur, cur == e
-				}
-			}
-			if os.lazy == nil {
-				os.lazy = os.lazyBuf[:0]
-			}
-			os.lazy = append(os.lazy, e)
-			os.lazyMu.Unlock()
-			os.nLazy.Add(1)
-			os.n.Add(1)
-			return e, true
-		}
-		os.lazyMu.Unlock()
-	}
 	os.index()
 	i := os.shard(e.p)
 	os.markUsed(i)
-	sh := &os.shards()[i]
+	sh := &os.shards[i]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if sh.one != nil && sh.one.p == e.p {
@@ -624,15 +564,12 @@ func (os *objectSet) appendTo(dst []*entry) []*entry {
 	os.lazyMu.Lock() // no entry moves to the shards meanwhile
 	defer os.lazyMu.Unlock()
 	dst = append(dst, os.lazy...)
-	used, t := os.used.Load(), os.tab.Load()
-	if t == nil {
-		return dst
-	}
-	for i := range t {
+	used := os.used.Load()
+	for i := range os.shards {
 		if used&(1<<i) == 0 {
 			continue
 		}
-		sh := &t[i]
+		sh := &os.shards[i]
 		sh.mu.Lock()
 		if sh.one != nil {
 			dst = append(dst, sh.one)

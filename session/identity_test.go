@@ -271,56 +271,6 @@ func TestIdentityMapConcurrentFirstPuts(t *testing.T) {
 	}
 }
 
-// An object set that only takes loaded entries makes no shards until a
-// lookup needs them.
-func TestObjectSetShardsOnDemand(t *testing.T) {
-	m := intRowModel(t)
-	var os objectSet
-	objs := make([]intRow, 3)
-	for i := range objs {
-		os.putLoaded(&entry{p: m.Ref(&objs[i])})
-	}
-	if os.tab.Load() != nil || len(os.appendTo(nil)) != 3 {
-		t.Fatal("loaded entries: want all listed and no shards")
-	}
-	os.remove(m.Ref(new(intRow))) // indexes them, removes nothing
-	if os.tab.Load() == nil || os.get(m.Ref(&objs[2])) == nil || os.n.Load() != 3 {
-		t.Fatal("after indexing: want shards holding every entry")
-	}
-}
-
-// The first few entries added to a set without shards wait unindexed; a
-// second add of the same object must still find the first entry, before
-// and after the set makes its shards.
-func TestObjectSetFewAddsWithoutShards(t *testing.T) {
-	m := intRowModel(t)
-	var os objectSet
-	objs := make([]intRow, 2*len(os.lazyBuf))
-	es := make([]*entry, len(objs))
-	for i := range objs {
-		es[i] = &entry{p: m.Ref(&objs[i])}
-		if got, ok := os.putIfAbsent(es[i]); !ok || got != es[i] {
-			t.Fatalf("add %d: %p, %v", i, got, ok)
-		}
-		if i < len(os.lazyBuf) && os.tab.Load() != nil {
-			t.Fatalf("add %d made the shards", i)
-		}
-		for j := range i + 1 { // every entry so far, wherever it is
-			if got, ok := os.putIfAbsent(&entry{p: es[j].p}); ok || got != es[j] {
-				t.Fatalf("after add %d, a second add of object %d: %p, %v; want the first entry", i, j, got, ok)
-			}
-		}
-	}
-	if os.tab.Load() == nil || os.n.Load() != int64(len(objs)) || len(os.appendTo(nil)) != len(objs) {
-		t.Fatalf("count %d, listed %d, want %d in shards", os.n.Load(), len(os.appendTo(nil)), len(objs))
-	}
-	for i := range objs {
-		if os.get(es[i].p) != es[i] {
-			t.Fatalf("entry %d not found", i)
-		}
-	}
-}
-
 // A load that expects n rows makes room for their entries at once.
 func TestObjectSetExpect(t *testing.T) {
 	m := intRowModel(t)

@@ -70,17 +70,21 @@ func (pl *plan) update(ctx context.Context, e *entry) error {
 	if err != nil {
 		return fmt.Errorf("update %s %s: %w", m.Name, e.key, err)
 	}
+	// The statement is built in one step from its lists (each builder
+	// call would copy the statement and the list it extends).
 	fields := m.Fields()
-	stmt := core.Update(m.Table())
+	var setBuf [4]core.Assignment
+	var whereBuf [2]core.Expr
+	sets, where := setBuf[:0], whereBuf[:0]
 	for _, i := range ch {
 		v, err := fields[i].Bind(e.p)
 		if err != nil {
 			return fmt.Errorf("update %s %s: %w", m.Name, e.key, err)
 		}
-		stmt = stmt.Set(fields[i].Col, v)
+		sets = append(sets, core.Set(fields[i].Col, v))
 	}
 	for i, f := range m.PrimaryKey() {
-		stmt = stmt.Where(core.Eq(f.Col, keyValue(e, i)))
+		where = append(where, core.Eq(f.Col, keyValue(e, i)))
 	}
 	v := m.Version()
 	var next int64
@@ -91,9 +95,10 @@ func (pl *plan) update(ctx context.Context, e *entry) error {
 			return fmt.Errorf("update %s: version: %w", m.Name, err)
 		}
 		next = n + 1
-		stmt = stmt.Set(v.Col, next).Where(core.Eq(v.Col, cur))
+		sets = append(sets, core.Set(v.Col, next))
+		where = append(where, core.Eq(v.Col, cur))
 	}
-	res, err := pl.exec(ctx, stmt)
+	res, err := pl.exec(ctx, core.Update(m.Table()).SetAll(sets...).Where(where...))
 	if err != nil {
 		return fmt.Errorf("update %s %s: %w", m.Name, e.key, err)
 	}

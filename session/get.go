@@ -124,6 +124,7 @@ func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement
 	lr.blocks.Expect(expect)
 	if expect > 0 {
 		lr.out = make([]mapper.Ref, 0, min(expect, 1024))
+		s.objs.expect(min(expect, 1024))
 	}
 	var err error
 	if set := s.multiShard(ctx, stmt); set != nil {

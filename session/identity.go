@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -119,26 +120,72 @@ func (k intKey) shard() int {
 // identityMap maps keys to entries, in shards each behind its own lock,
 // so concurrent loads of different rows rarely contend. Keys of one
 // integer column live in one (the shard's first) or ints, others in m.
-// The inline slot spares a session that loads one object (a request's Get)
-// the two allocations of a map.
+// The inline slot spares a shard that holds one object the two
+// allocations of a map.
+//
+// The shards are made when the map first holds two entries, or one whose
+// key is not one integer: a session that loads one object (a request's
+// Get) keeps it in first, and costs no shard array. first is read and
+// written under mu while tab is nil; tab is set once, under mu, after
+// first has moved into its shard, so a lookup that finds tab nil under
+// mu finds every entry in first.
 type identityMap struct {
-	shards [shards]struct {
-		mu     sync.Mutex
-		oneKey intKey            // guarded by mu
-		one    *entry            // guarded by mu; nil: the slot is free
-		ints   map[intKey]*entry // guarded by mu
-		m      map[idKey]*entry  // guarded by mu
-	}
+	mu       sync.Mutex
+	firstKey intKey // guarded by mu
+	first    *entry // guarded by mu; nil: the slot is free (and unused once tab is set)
+	tab      atomic.Pointer[[shards]idShard]
+}
+
+type idShard struct {
+	mu     sync.Mutex
+	oneKey intKey            // guarded by mu
+	one    *entry            // guarded by mu; nil: the slot is free
+	ints   map[intKey]*entry // guarded by mu
+	m      map[idKey]*entry  // guarded by mu
 }
 
 func (im *identityMap) init() {
-	for i := range im.shards {
-		im.shards[i].mu.Lock()
-		// Made on first put: most sessions touch few shards.
-		im.shards[i].ints, im.shards[i].m = nil, nil
-		im.shards[i].one, im.shards[i].oneKey = nil, intKey{}
-		im.shards[i].mu.Unlock()
+	im.mu.Lock()
+	im.first, im.firstKey = nil, intKey{}
+	im.mu.Unlock()
+	t := im.tab.Load()
+	if t == nil {
+		return
 	}
+	for i := range t {
+		t[i].mu.Lock()
+		// Made on first put: most sessions touch few shards.
+		t[i].ints, t[i].m = nil, nil
+		t[i].one, t[i].oneKey = nil, intKey{}
+		t[i].mu.Unlock()
+	}
+}
+
+// shards returns the shard array, making it (and moving first into its
+// shard) when there is none. The caller must not hold mu.
+func (im *identityMap) shards() *[shards]idShard {
+	if t := im.tab.Load(); t != nil {
+		return t
+	}
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	return im.grow()
+}
+
+// grow is shards with mu held.
+func (im *identityMap) grow() *[shards]idShard {
+	if t := im.tab.Load(); t != nil {
+		return t
+	}
+	t := new([shards]idShard)
+	if im.first != nil {
+		// Not yet published: no other goroutine sees t before the Store.
+		sh := &t[im.firstKey.shard()]
+		sh.one, sh.oneKey = im.first, im.firstKey
+		im.first, im.firstKey = nil, intKey{}
+	}
+	im.tab.Store(t)
+	return t
 }
 
 func (im *identityMap) shard(k idKey) int {
@@ -152,14 +199,31 @@ func (im *identityMap) get(k idKey) *entry {
 	if ik, ok := k.asInt(); ok {
 		return im.getInt(ik)
 	}
-	sh := &im.shards[im.shard(k)]
+	t := im.tab.Load()
+	if t == nil {
+		return nil // first holds integer keys only
+	}
+	sh := &t[im.shard(k)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	return sh.m[k]
 }
 
 func (im *identityMap) getInt(k intKey) *entry {
-	sh := &im.shards[k.shard()]
+	t := im.tab.Load()
+	if t == nil {
+		im.mu.Lock()
+		if t = im.tab.Load(); t == nil {
+			e := im.first
+			if e != nil && im.firstKey != k {
+				e = nil
+			}
+			im.mu.Unlock()
+			return e
+		}
+		im.mu.Unlock()
+	}
+	sh := &t[k.shard()]
 	sh.mu.Lock()
 	e := sh.one
 	if e == nil || sh.oneKey != k {
@@ -179,13 +243,14 @@ func (im *identityMap) putIfAbsent(k idKey, e *entry) (*entry, bool) {
 // also records e in os (objectSet.putLoaded) before the key's shard is
 // unlocked. Every lookup by key takes that lock, so no goroutine can be
 // given e by the identity map before the object set holds it: the two
-// never disagree about a loaded object. Lock order: an identity-map
-// shard's mu, then the object set's locks (which never take the map's).
+// never disagree about a loaded object. Lock order: the identity map's
+// mu, a shard's mu, then the object set's locks (which never take the
+// map's).
 func (im *identityMap) publish(k idKey, e *entry, os *objectSet) (*entry, bool) {
 	if ik, ok := k.asInt(); ok {
 		return im.publishInt(ik, e, os)
 	}
-	sh := &im.shards[im.shard(k)]
+	sh := &im.shards()[im.shard(k)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if cur, ok := sh.m[k]; ok {
@@ -209,7 +274,28 @@ func (im *identityMap) putIfAbsentInt(ik intKey, e *entry) (*entry, bool) {
 
 // publishInt is publish for a key of one integer column.
 func (im *identityMap) publishInt(ik intKey, e *entry, os *objectSet) (*entry, bool) {
-	sh := &im.shards[ik.shard()]
+	t := im.tab.Load()
+	if t == nil {
+		im.mu.Lock()
+		if t = im.tab.Load(); t == nil {
+			switch {
+			case im.first == nil:
+				im.first, im.firstKey = e, ik
+				if os != nil {
+					os.putLoaded(e)
+				}
+				im.mu.Unlock()
+				return e, true
+			case im.firstKey == ik:
+				cur := im.first
+				im.mu.Unlock()
+				return cur, cur == e
+			}
+			t = im.grow()
+		}
+		im.mu.Unlock()
+	}
+	sh := &t[ik.shard()]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if sh.one != nil && sh.oneKey == ik {
@@ -234,8 +320,20 @@ func (im *identityMap) publishInt(ik intKey, e *entry, os *objectSet) (*entry, b
 
 // remove deletes k if it maps to e.
 func (im *identityMap) remove(k idKey, e *entry) {
+	t := im.tab.Load()
 	if ik, ok := k.asInt(); ok {
-		sh := &im.shards[ik.shard()]
+		if t == nil {
+			im.mu.Lock()
+			if t = im.tab.Load(); t == nil {
+				if im.first == e && im.firstKey == ik {
+					im.first, im.firstKey = nil, intKey{}
+				}
+				im.mu.Unlock()
+				return
+			}
+			im.mu.Unlock()
+		}
+		sh := &t[ik.shard()]
 		sh.mu.Lock()
 		defer sh.mu.Unlock()
 		if sh.one == e && sh.oneKey == ik {
@@ -245,7 +343,10 @@ func (im *identityMap) remove(k idKey, e *entry) {
 		}
 		return
 	}
-	sh := &im.shards[im.shard(k)]
+	if t == nil {
+		return // first holds integer keys only
+	}
+	sh := &t[im.shard(k)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if sh.m[k] == e {
@@ -254,14 +355,27 @@ func (im *identityMap) remove(k idKey, e *entry) {
 }
 
 func (im *identityMap) len() int {
+	t := im.tab.Load()
+	if t == nil {
+		im.mu.Lock()
+		if t = im.tab.Load(); t == nil {
+			n := 0
+			if im.first != nil {
+				n = 1
+			}
+			im.mu.Unlock()
+			return n
+		}
+		im.mu.Unlock()
+	}
 	n := 0
-	for i := range im.shards {
-		im.shards[i].mu.Lock()
-		n += len(im.shards[i].ints) + len(im.shards[i].m)
-		if im.shards[i].one != nil {
+	for i := range t {
+		t[i].mu.Lock()
+		n += len(t[i].ints) + len(t[i].m)
+		if t[i].one != nil {
 			n++
 		}
-		im.shards[i].mu.Unlock()
+		t[i].mu.Unlock()
 	}
 	return n
 }
@@ -274,17 +388,19 @@ func (im *identityMap) len() int {
 // are indexed in the shards only when a lookup, a put or a removal first
 // needs it, all at once. Lock order: lazyMu, then a shard's mu.
 type objectSet struct {
-	n      atomic.Int64  // entries held, for a lock-free emptiness check
-	used   atomic.Uint32 // bit i: shard i has held an entry (listing skips the others)
-	shards [shards]struct {
-		mu  sync.Mutex
-		one *entry                // guarded by mu; nil: the slot is free
-		m   map[mapper.Ref]*entry // guarded by mu
-	}
+	n       atomic.Int64  // entries held, for a lock-free emptiness check
+	used    atomic.Uint32 // bit i: shard i has held an entry (listing skips the others)
+	shards  [shards]objShard
 	lazyMu  sync.Mutex
 	lazy    []*entry     // guarded by lazyMu
 	lazyBuf [4]*entry    // lazy's first array: a lookup by key allocates none
 	nLazy   atomic.Int64 // len(lazy), read without the lock
+}
+
+type objShard struct {
+	mu  sync.Mutex
+	one *entry                // guarded by mu; nil: the slot is free
+	m   map[mapper.Ref]*entry // guarded by mu
 }
 
 func (os *objectSet) init() {
@@ -340,6 +456,19 @@ func (os *objectSet) putLoaded(e *entry) {
 	os.lazyMu.Unlock()
 	os.nLazy.Add(1)
 	os.n.Add(1)
+}
+
+// expect makes room in lazy for n more loaded entries, for a load that
+// knows how many rows are likely: one array, not one per doubling.
+func (os *objectSet) expect(n int) {
+	os.lazyMu.Lock()
+	defer os.lazyMu.Unlock()
+	if n > len(os.lazyBuf)-len(os.lazy) {
+		if os.lazy == nil {
+			os.lazy = os.lazyBuf[:0]
+		}
+		os.lazy = slices.Grow(os.lazy, n)
+	}
 }
 
 // index moves the unindexed entries into the shards.

@@ -2,6 +2,7 @@ package session
 
 import (
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/athanor-orm/athanor/mapper"
@@ -30,8 +31,8 @@ func TestIdentityMapInlineSlotAndMap(t *testing.T) {
 			t.Fatalf("put %d: got %p, %v", i, got, ok)
 		}
 	}
-	if im.shards[0].one != es[0] || len(im.shards[0].ints) != 2 {
-		t.Fatalf("first entry not inline, or the others not in the map: one=%p, map=%d", im.shards[0].one, len(im.shards[0].ints))
+	if im.tab.Load()[0].one != es[0] || len(im.tab.Load()[0].ints) != 2 {
+		t.Fatalf("first entry not inline, or the others not in the map: one=%p, map=%d", im.tab.Load()[0].one, len(im.tab.Load()[0].ints))
 	}
 	for i, k := range keys {
 		if got := im.getInt(k); got != es[i] {
@@ -54,7 +55,7 @@ func TestIdentityMapInlineSlotAndMap(t *testing.T) {
 		t.Fatal("remove with a stale entry deleted the key")
 	}
 	e := &entry{}
-	if _, ok := im.putIfAbsent(idKey{m: m, k0: keys[0].n}, e); !ok || im.shards[0].one != e {
+	if _, ok := im.putIfAbsent(idKey{m: m, k0: keys[0].n}, e); !ok || im.tab.Load()[0].one != e {
 		t.Fatal("freed slot not reused")
 	}
 }
@@ -200,4 +201,86 @@ func intRowModel(t *testing.T) *mapper.Model {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// A map that holds one entry of an integer key keeps it in its first slot,
+// with no shard array; the second entry (or a key of another kind) makes
+// the shards and moves the first one there, where every operation finds it.
+func TestIdentityMapFirstSlot(t *testing.T) {
+	m := intRowModel(t)
+	k1, k2 := intKey{m: m, n: 1}, intKey{m: m, n: 2}
+	var im identityMap
+	e1, e2 := &entry{}, &entry{}
+	if got, ok := im.putIfAbsentInt(k1, e1); !ok || got != e1 {
+		t.Fatalf("first put: %p, %v", got, ok)
+	}
+	if got, ok := im.putIfAbsentInt(k1, e2); ok || got != e1 {
+		t.Fatalf("second put of the key: %p, %v; want the first entry kept", got, ok)
+	}
+	if im.tab.Load() != nil || im.getInt(k1) != e1 || im.getInt(k2) != nil || im.len() != 1 {
+		t.Fatal("one entry: want it in the first slot, found by its key only, and no shards")
+	}
+	im.remove(idKey{m: m, k0: int64(1)}, e2) // another entry: no-op
+	if im.getInt(k1) != e1 {
+		t.Fatal("remove with a stale entry deleted the key")
+	}
+	im.remove(idKey{m: m, k0: int64(1)}, e1)
+	if im.getInt(k1) != nil || im.len() != 0 || im.tab.Load() != nil {
+		t.Fatal("remove of the first entry kept it")
+	}
+	im.putIfAbsentInt(k1, e1)
+	if got, ok := im.putIfAbsentInt(k2, e2); !ok || got != e2 || im.tab.Load() == nil {
+		t.Fatal("second key: want it stored and the shards made")
+	}
+	if im.first != nil || im.getInt(k1) != e1 || im.getInt(k2) != e2 || im.len() != 2 {
+		t.Fatal("after the shards were made: an entry lost, or left in the first slot")
+	}
+
+	// A key that is not one integer never goes to the first slot.
+	var im2 identityMap
+	sk := idKey{m: m, k0: "a"}
+	if _, ok := im2.putIfAbsent(sk, e1); !ok || im2.tab.Load() == nil || im2.get(sk) != e1 || im2.first != nil {
+		t.Fatal("string key: want it in the shards")
+	}
+}
+
+// Goroutines filling a new map at once (the first slot, then the shards
+// made under them) must each find their own entry and the map hold all.
+func TestIdentityMapConcurrentFirstPuts(t *testing.T) {
+	m := intRowModel(t)
+	for range 20 {
+		var im identityMap
+		const n = 8
+		es := make([]*entry, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			es[i] = &entry{}
+			wg.Go(func() {
+				if got, ok := im.putIfAbsentInt(intKey{m: m, n: int64(i)}, es[i]); !ok || got != es[i] {
+					t.Errorf("put %d: %p, %v", i, got, ok)
+				}
+				if im.getInt(intKey{m: m, n: int64(i)}) != es[i] {
+					t.Errorf("get %d after its put: not found", i)
+				}
+			})
+		}
+		wg.Wait()
+		if im.len() != n {
+			t.Fatalf("len %d, want %d", im.len(), n)
+		}
+	}
+}
+
+// A load that expects n rows makes room for their entries at once.
+func TestObjectSetExpect(t *testing.T) {
+	m := intRowModel(t)
+	var os objectSet
+	os.expect(100)
+	before := cap(os.lazy)
+	for range 100 {
+		os.putLoaded(&entry{p: m.Ref(new(intRow))})
+	}
+	if before < 100 || cap(os.lazy) != before {
+		t.Fatalf("capacity %d after expect, %d after the loads; want at least 100, unchanged", before, cap(os.lazy))
+	}
 }

@@ -228,9 +228,9 @@ type entry struct {
 	p mapper.Ref // the object (a traced pointer: it keeps the object alive)
 
 	state atomic.Uint32
-	seq   int64
 	// raise: loaded in raise mode; Load of an unloaded relationship fails.
 	raise atomic.Bool
+	seq   int64
 
 	// The fields below are written by flushes (under flushMu) and before
 	// the entry is published.

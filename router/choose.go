@@ -27,6 +27,10 @@ func (g *Group) choose(ctx context.Context, tok Position, exclude []*node) (*nod
 		return g.primary, d
 	}
 	if len(cands) == 0 {
+		if n := g.standIn(tok, exclude); n != nil {
+			d.Node, d.Role, d.Reason, d.Lag = n.name, RoleReplica, ReasonPrimaryDown, n.Lag()
+			return n, d
+		}
 		return primary(ReasonNoReplica)
 	}
 	withPrimary := g.r.cfg.PrimaryReads && !g.primary.down.Load() && !slices.Contains(exclude, g.primary)
@@ -85,4 +89,33 @@ func (g *Group) pick(cands []*node) *node {
 		i = 0 // a broken policy must not break routing
 	}
 	return cands[i]
+}
+
+// standIn is a replica to read from when none is in service and the
+// primary is down as well: a replica that failed its last probe may
+// still answer (a probe can time out on a loaded machine, all the more
+// while the primary's own probe, taken first, hangs), and the primary
+// cannot. Only replicas within MaxLag qualify, and a read with a token
+// takes only one known to have reached it.
+func (g *Group) standIn(tok Position, exclude []*node) *node {
+	if !g.primary.down.Load() {
+		return nil
+	}
+	var cands []*node
+	for _, n := range g.replicas {
+		if slices.Contains(exclude, n) {
+			continue
+		}
+		if g.r.cfg.MaxLag >= 0 && n.Lag() > g.r.cfg.MaxLag {
+			continue
+		}
+		if !tok.IsZero() && !n.position().Covers(tok) {
+			continue
+		}
+		cands = append(cands, n)
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	return g.pick(cands)
 }

@@ -55,6 +55,11 @@ const (
 	// the primary for a read (with or without a causal token) over the
 	// replicas in service.
 	ReasonPrimaryByPolicy Reason = "primary_by_policy"
+	// ReasonPrimaryDown: no replica was in service and the primary was
+	// down, so the read went to a replica that failed its last health
+	// probe (within MaxLag, and past the read's token if it has one)
+	// rather than to the primary.
+	ReasonPrimaryDown Reason = "primary_down"
 	// ReasonPrimaryRead: the caller asked for the primary.
 	ReasonPrimaryRead Reason = "primary_requested"
 )

@@ -135,7 +135,7 @@
 // router.ErrNoShardKey, naming the field. Refresh, and the flush's UPDATE
 // and DELETE, go to the shard of the object's shard key.
 //
-// A query (All, First, One, with or without loader options, Count,
+// A query (All, First, One, Count,
 // Exists) whose context names no shard is routed by its criteria: when
 // its WHERE restricts the shard key column, among its ANDed terms, to a
 // value (Filter, Where(core.Eq(col, v))) or an IN list (core.In), it

@@ -135,11 +135,12 @@
 // router.ErrNoShardKey, naming the field. Refresh, and the flush's UPDATE
 // and DELETE, go to the shard of the object's shard key.
 //
-// A query (All, First, One; not yet with loader options) whose context
-// names no shard is routed by its criteria: when its WHERE restricts the
-// shard key column, among its ANDed terms, to a value (Filter,
-// Where(core.Eq(col, v))) or an IN list (core.In), it reads the shards of
-// those values (core.ColumnValues reads the criteria). A context naming shards (router.WithShardKey,
+// A query (All, First, One, Count,
+// Exists) whose context names no shard is routed by its criteria: when
+// its WHERE restricts the shard key column, among its ANDed terms, to a
+// value (Filter, Where(core.Eq(col, v))) or an IN list (core.In), it
+// reads the shards of those values (core.ColumnValues reads the
+// criteria); Page and Stream take their shards from the context. A context naming shards (router.WithShardKey,
 // router.AllShards) wins over the criteria, which still filter the rows on
 // the shards it names. Criteria under OR or NOT, or comparing the column
 // with anything but bound values, name no shard, and a query with neither

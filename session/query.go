@@ -204,6 +204,7 @@ func (q *QueryOf[T]) All(ctx context.Context) ([]*T, error) {
 	if q.lock.mode != lockNone {
 		stmt = q.applyLock(stmt)
 	}
+	ctx = q.s.criteriaCtx(ctx, q.m, stmt) // the plan's loads read the same shards
 	if err := q.prepare(ctx, stmt); err != nil {
 		return nil, err
 	}
@@ -298,6 +299,7 @@ func (q *QueryOf[T]) Count(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	ctx = q.s.criteriaCtx(ctx, q.m, q.base(q.m.SelectFrom(), false))
 	if set := q.s.multiShard(ctx, q.countStmt()); set != nil {
 		return q.countShards(ctx, set) // see shard_read.go
 	}
@@ -342,6 +344,7 @@ func (q *QueryOf[T]) Exists(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	ctx = q.s.criteriaCtx(ctx, q.m, q.base(q.m.SelectFrom(), false))
 	if set := q.s.multiShard(ctx, q.countStmt()); set != nil {
 		return q.existsShards(ctx, set) // see shard_read.go
 	}

@@ -392,6 +392,29 @@ func testShardKeyCriteria(t *testing.T, kind string) {
 	if n := env.obs.take(); !mapsEqual(n, map[string]int{"s2": 1}) {
 		t.Fatalf("First routed %v, want one read on s2", n)
 	}
+	// Count and Exists with a criterion: one shard each.
+	env.obs.take()
+	if n, err := session.Query[ShkNote](r).Filter("TenantID", ta).Count(ctx); err != nil || n != 4 {
+		t.Fatalf("Count by tenant: %d, %v; want 4", n, err)
+	}
+	if n := env.obs.take(); !mapsEqual(n, map[string]int{"s1": 1}) {
+		t.Fatalf("Count routed %v, want one read on s1", n)
+	}
+	if ok, err := session.Query[ShkNote](r).Filter("TenantID", tb).Filter("ID", 3).Exists(ctx); err != nil || !ok {
+		t.Fatalf("Exists by tenant: %v, %v; want true", ok, err)
+	}
+	if n := env.obs.take(); !mapsEqual(n, map[string]int{"s2": 1}) {
+		t.Fatalf("Exists routed %v, want one read on s2", n)
+	}
+	if n, err := session.Query[ShkNote](r).Where(core.In(col, []int64{ta, tb})).Count(ctx); err != nil || n != 8 {
+		t.Fatalf("Count over both tenants: %d, %v; want 8", n, err)
+	}
+	if n := env.obs.take(); !mapsEqual(n, map[string]int{"s1": 1, "s2": 1}) {
+		t.Fatalf("Count over both tenants routed %v, want one read on each shard", n)
+	}
+	if _, err := session.Query[ShkNote](r).Count(ctx); !errors.Is(err, router.ErrNoShardKey) {
+		t.Fatalf("Count without criteria: %v, want ErrNoShardKey", err)
+	}
 	// A model sharded by its key: a criterion on the key routes too.
 	env.obs.take()
 	for _, c := range []struct {

@@ -98,5 +98,7 @@ func TestUnknownEndpoint(t *testing.T) {
 	e := newEnv(t, backends[0], nil)
 	e.fails(404, "no such endpoint", "GET", "/api/nothing", "", nil)
 	r := e.must(200, "GET", "/healthz", "", nil)
-	same(t, "healthz", r.body, map[string]any{"status": "ok"})
+	if r.body["status"] != "ok" { // the nodes: TestOpsEndpoints
+		t.Fatalf("healthz: %s", r.raw)
+	}
 }

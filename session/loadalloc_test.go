@@ -76,7 +76,9 @@ func TestEagerLoadAllocs(t *testing.T) {
 	// statement. The object set's shard maps are not made: relationship
 	// loading finds owners' entries through the identity map, leaving the
 	// loaded objects unindexed by address.
-	const maxFew = 66*5 + 10
+	// The count moves by a few between processes (the identity map's
+	// shards fill differently run to run); the bound allows for that.
+	const maxFew = 66*5 + 15
 	if few > maxFew {
 		t.Errorf("the load allocates %v times, want at most %d", few, maxFew)
 	}

@@ -3,6 +3,7 @@ package session
 import (
 	"fmt"
 	"hash/maphash"
+	"math/bits"
 	"reflect"
 	"slices"
 	"strings"
@@ -380,80 +381,93 @@ func (im *identityMap) len() int {
 	return n
 }
 
-// objectSet maps object addresses to entries, sharded like identityMap,
-// each shard's first entry held inline (one, keyed by its e.p).
+// objectSet maps object addresses to entries in one open-addressing
+// table (linear probing, deletion by backward shift, no tombstones) behind
+// one lock. Its allocations depend only on how many entries it has held,
+// never on where the objects sit: the table grows when its entry count
+// crosses a fixed share of its size, and its first array is held inline.
+// (Shards of Go maps, as the identity map has, fill by address, so how many
+// of them grow, and when, differed from process to process.) Lookups share
+// the lock; concurrent loads meet only briefly, to append to lazy.
 //
 // Objects a load publishes go to lazy first, unindexed: most loaded objects
 // are never looked up by address (a request reads them and ends), so they
-// are indexed in the shards only when a lookup, a put or a removal first
-// needs it, all at once. Lock order: lazyMu, then a shard's mu.
+// are indexed only when a lookup, a put or a removal first needs it, all at
+// once, in a table grown once for all of them.
 type objectSet struct {
-	n       atomic.Int64  // entries held, for a lock-free emptiness check
-	used    atomic.Uint32 // bit i: shard i has held an entry (listing skips the others)
-	shards  [shards]objShard
-	lazyMu  sync.Mutex
-	lazy    []*entry     // guarded by lazyMu
-	lazyBuf [4]*entry    // lazy's first array: a lookup by key allocates none
+	mu      sync.RWMutex
+	n       atomic.Int64 // entries held, for a lock-free emptiness check
 	nLazy   atomic.Int64 // len(lazy), read without the lock
-}
-
-type objShard struct {
-	mu  sync.Mutex
-	one *entry                // guarded by mu; nil: the slot is free
-	m   map[mapper.Ref]*entry // guarded by mu
+	lazy    []*entry     // guarded by mu
+	lazyBuf [4]*entry    // lazy's first array: a lookup by key allocates none
+	tab     []*entry     // guarded by mu; empty or a power of two long; nil: a free slot
+	inTab   int          // guarded by mu; entries in tab
+	tabBuf  [8]*entry    // tab's first array
 }
 
 func (os *objectSet) init() {
-	os.lazyMu.Lock()
-	defer os.lazyMu.Unlock()
-	os.used.Store(0) // first: a put landing meanwhile sets its bit again
-	for i := range os.shards {
-		os.shards[i].mu.Lock()
-		os.shards[i].m = nil // made on the second put
-		os.shards[i].one = nil
-		os.shards[i].mu.Unlock()
-	}
+	os.mu.Lock()
+	defer os.mu.Unlock()
+	os.tab, os.inTab = nil, 0
+	clear(os.tabBuf[:])
 	os.lazy = nil
 	clear(os.lazyBuf[:])
 	os.nLazy.Store(0)
 	os.n.Store(0)
 }
 
-func (os *objectSet) shard(p mapper.Ref) int {
-	// Objects of one type sit at a fixed stride: hash the reference (its
-	// address) so that they spread over every shard.
-	return int(maphash.Comparable(shardSeed, p) % shards)
+// home is the slot where a probe for p starts in a table of 1<<bits slots.
+// The address is hashed (objects of one type sit at a fixed stride); the
+// seed moves entries between slots from process to process, never the
+// table's size.
+func home(p mapper.Ref, bits uint) int {
+	return int(maphash.Comparable(addrSeed, p) >> (64 - bits))
 }
 
-var shardSeed = maphash.MakeSeed()
+var addrSeed = maphash.MakeSeed()
+
+// find returns the index of p's slot in tab, or of the free slot where it
+// would go. tab must not be empty (nor full: the load bound keeps a free
+// slot).
+func (os *objectSet) find(p mapper.Ref) int {
+	mask := len(os.tab) - 1
+	i := home(p, uint(bits.TrailingZeros(uint(len(os.tab)))))
+	for os.tab[i] != nil && os.tab[i].p != p {
+		i = (i + 1) & mask
+	}
+	return i
+}
 
 func (os *objectSet) get(p mapper.Ref) *entry {
-	if e := os.indexed(p); e != nil || os.nLazy.Load() == 0 {
+	os.mu.RLock()
+	e := os.indexed(p)
+	os.mu.RUnlock()
+	if e != nil || os.nLazy.Load() == 0 {
 		return e
 	}
+	os.mu.Lock()
+	defer os.mu.Unlock()
 	os.index()
 	return os.indexed(p)
 }
 
+// indexed returns p's entry in tab; mu is held (for reading at least).
 func (os *objectSet) indexed(p mapper.Ref) *entry {
-	sh := &os.shards[os.shard(p)]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if sh.one != nil && sh.one.p == p {
-		return sh.one
+	if os.inTab == 0 {
+		return nil
 	}
-	return sh.m[p]
+	return os.tab[os.find(p)]
 }
 
 // putLoaded records e, the entry of an object a load has just made (so
 // not in the set), unindexed.
 func (os *objectSet) putLoaded(e *entry) {
-	os.lazyMu.Lock()
+	os.mu.Lock()
 	if os.lazy == nil {
 		os.lazy = os.lazyBuf[:0]
 	}
 	os.lazy = append(os.lazy, e)
-	os.lazyMu.Unlock()
+	os.mu.Unlock()
 	os.nLazy.Add(1)
 	os.n.Add(1)
 }
@@ -461,8 +475,8 @@ func (os *objectSet) putLoaded(e *entry) {
 // expect makes room in lazy for n more loaded entries, for a load that
 // knows how many rows are likely: one array, not one per doubling.
 func (os *objectSet) expect(n int) {
-	os.lazyMu.Lock()
-	defer os.lazyMu.Unlock()
+	os.mu.Lock()
+	defer os.mu.Unlock()
 	if n > len(os.lazyBuf)-len(os.lazy) {
 		if os.lazy == nil {
 			os.lazy = os.lazyBuf[:0]
@@ -471,13 +485,12 @@ func (os *objectSet) expect(n int) {
 	}
 }
 
-// index moves the unindexed entries into the shards.
+// index moves the unindexed entries into tab; mu is held.
 func (os *objectSet) index() {
-	if os.nLazy.Load() == 0 {
+	if len(os.lazy) == 0 {
 		return
 	}
-	os.lazyMu.Lock()
-	defer os.lazyMu.Unlock()
+	os.reserve(len(os.lazy))
 	for _, e := range os.lazy {
 		os.insert(e)
 	}
@@ -486,108 +499,119 @@ func (os *objectSet) index() {
 	os.lazy = nil
 }
 
-// insert stores e in its shard; it returns the entry it replaced, if any.
-func (os *objectSet) insert(e *entry) *entry {
-	i := os.shard(e.p)
-	os.markUsed(i)
-	sh := &os.shards[i]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	switch {
-	case sh.one != nil && sh.one.p == e.p:
-		old := sh.one
-		sh.one = e
-		return old
-	case sh.one == nil && sh.m[e.p] == nil:
-		sh.one = e
-		return nil
-	default:
-		if sh.m == nil {
-			sh.m = map[mapper.Ref]*entry{}
+// reserve makes tab hold n more entries without growing; mu is held. The
+// table is at most 3/4 full, so that probes stay short and one slot is
+// always free.
+func (os *objectSet) reserve(n int) {
+	want := os.inTab + n
+	if os.tab == nil && want <= len(os.tabBuf)*3/4 {
+		os.tab = os.tabBuf[:]
+		return
+	}
+	if want <= len(os.tab)*3/4 {
+		return
+	}
+	size := 2 * len(os.tabBuf)
+	for want > size*3/4 {
+		size *= 2
+	}
+	old := os.tab
+	os.tab = make([]*entry, size)
+	for _, e := range old {
+		if e != nil {
+			os.tab[os.find(e.p)] = e
 		}
-		old := sh.m[e.p]
-		sh.m[e.p] = e
-		return old
+	}
+	if len(old) == len(os.tabBuf) {
+		clear(os.tabBuf[:]) // drop the references it held
 	}
 }
 
+// insert stores e in tab, which has room for it; it returns the entry it
+// replaced, if any. mu is held.
+func (os *objectSet) insert(e *entry) *entry {
+	i := os.find(e.p)
+	old := os.tab[i]
+	if old == nil {
+		os.inTab++
+	}
+	os.tab[i] = e
+	return old
+}
+
 func (os *objectSet) put(e *entry) {
+	os.mu.Lock()
+	defer os.mu.Unlock()
 	os.index()
+	os.reserve(1)
 	if os.insert(e) == nil {
 		os.n.Add(1)
 	}
 }
 
 func (os *objectSet) remove(p mapper.Ref) {
+	os.mu.Lock()
+	defer os.mu.Unlock()
 	os.index()
-	sh := &os.shards[os.shard(p)]
-	sh.mu.Lock()
-	if sh.one != nil && sh.one.p == p {
-		sh.one = nil
-		os.n.Add(-1)
-	} else if _, ok := sh.m[p]; ok {
-		delete(sh.m, p)
-		os.n.Add(-1)
+	if os.inTab == 0 {
+		return
 	}
-	sh.mu.Unlock()
+	i := os.find(p)
+	if os.tab[i] == nil {
+		return
+	}
+	// Shift back the entries after i whose probe passed over it, so that
+	// every probe still finds its entry before a free slot.
+	mask, b := len(os.tab)-1, uint(bits.TrailingZeros(uint(len(os.tab))))
+	for j := i; ; {
+		os.tab[i] = nil
+		for {
+			j = (j + 1) & mask
+			if os.tab[j] == nil {
+				os.inTab--
+				os.n.Add(-1)
+				return
+			}
+			// The entry at j stays if its home lies cyclically in (i, j].
+			h := home(os.tab[j].p, b)
+			if i <= j && (i >= h || h > j) || i > j && i >= h && h > j {
+				break
+			}
+		}
+		os.tab[i] = os.tab[j]
+		i = j
+	}
 }
 
 // putIfAbsent stores e unless the set holds an entry for its object; it
 // returns the entry holding the object and whether it is e.
 func (os *objectSet) putIfAbsent(e *entry) (*entry, bool) {
+	os.mu.Lock()
+	defer os.mu.Unlock()
 	os.index()
-	i := os.shard(e.p)
-	os.markUsed(i)
-	sh := &os.shards[i]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if sh.one != nil && sh.one.p == e.p {
-		return sh.one, sh.one == e
-	}
-	if cur := sh.m[e.p]; cur != nil {
+	if cur := os.indexed(e.p); cur != nil {
 		return cur, cur == e
 	}
-	if sh.one == nil {
-		sh.one = e
-	} else {
-		if sh.m == nil {
-			sh.m = map[mapper.Ref]*entry{}
-		}
-		sh.m[e.p] = e
-	}
+	os.reserve(1)
+	os.insert(e)
 	os.n.Add(1)
 	return e, true
 }
 
 // appendTo appends every entry to dst, indexed or not (without indexing).
 func (os *objectSet) appendTo(dst []*entry) []*entry {
-	os.lazyMu.Lock() // no entry moves to the shards meanwhile
-	defer os.lazyMu.Unlock()
+	os.mu.RLock()
+	defer os.mu.RUnlock()
 	dst = append(dst, os.lazy...)
-	used := os.used.Load()
-	for i := range os.shards {
-		if used&(1<<i) == 0 {
-			continue
-		}
-		sh := &os.shards[i]
-		sh.mu.Lock()
-		if sh.one != nil {
-			dst = append(dst, sh.one)
-		}
-		for _, e := range sh.m {
+	if os.inTab == 0 {
+		return dst
+	}
+	for _, e := range os.tab {
+		if e != nil {
 			dst = append(dst, e)
 		}
-		sh.mu.Unlock()
 	}
 	return dst
-}
-
-// markUsed records that shard i holds (or held) an entry; it is set
-// before the entry goes in, so a listing never skips a shard in use.
-func (os *objectSet) markUsed(i int) {
-	if bit := uint32(1) << i; os.used.Load()&bit == 0 {
-		os.used.Or(bit)
-	}
 }
 
 // empty reports whether the set holds no entry.

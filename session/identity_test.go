@@ -1,6 +1,7 @@
 package session
 
 import (
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
@@ -267,6 +268,42 @@ func TestIdentityMapConcurrentFirstPuts(t *testing.T) {
 		wg.Wait()
 		if im.len() != n {
 			t.Fatalf("len %d, want %d", im.len(), n)
+		}
+	}
+}
+
+// Removals keep every other entry reachable (the table shifts entries
+// back instead of leaving tombstones), over many sizes and orders.
+func TestObjectSetRemoveKeepsOthers(t *testing.T) {
+	m := intRowModel(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var os objectSet
+	held := map[*entry]bool{}
+	var all []*entry
+	for range 20000 {
+		if len(all) == 0 || rng.IntN(3) > 0 {
+			e := &entry{p: m.Ref(new(intRow))}
+			os.put(e)
+			held[e] = true
+			all = append(all, e)
+			continue
+		}
+		i := rng.IntN(len(all))
+		e := all[i]
+		all[i] = all[len(all)-1]
+		all = all[:len(all)-1]
+		os.remove(e.p)
+		delete(held, e)
+		if os.get(e.p) != nil {
+			t.Fatal("removed entry still found")
+		}
+	}
+	if os.n.Load() != int64(len(held)) || len(os.appendTo(nil)) != len(held) {
+		t.Fatalf("count %d, listed %d, want %d", os.n.Load(), len(os.appendTo(nil)), len(held))
+	}
+	for e := range held {
+		if os.get(e.p) != e {
+			t.Fatalf("entry %p lost", e)
 		}
 	}
 }

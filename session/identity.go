@@ -467,9 +467,11 @@ func (os *objectSet) putLoaded(e *entry) {
 		os.lazy = os.lazyBuf[:0]
 	}
 	os.lazy = append(os.lazy, e)
-	os.mu.Unlock()
+	// Counted under mu, as index uncounts: nLazy is never 0 while lazy
+	// holds an entry, or get would miss it.
 	os.nLazy.Add(1)
 	os.n.Add(1)
+	os.mu.Unlock()
 }
 
 // expect makes room in lazy for n more loaded entries, for a load that

@@ -52,6 +52,10 @@ type part struct {
 	key     *mapper.Field
 	last    mapper.Ref
 	lastKey int64
+	// Rows whose object was in the session, or new: the base object's
+	// rows are read in two steps while most were found, a joined object
+	// is adopted without a look-up while most were new.
+	found, made int
 	// canFill: the model has deferred or computed fields, which a held
 	// object may lack and this row bring (see FillHost); fill lists them.
 	canFill bool
@@ -158,11 +162,10 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 		keyDest[i] = keyHold[i].Interface()
 	}
 	keyVals := make([]any, nk)
-	canSplit := true    // engine.Rows.Scan skips nil destinations, on every driver
-	found, made := 0, 0 // rows whose base object was in the session, or new
+	canSplit := true // engine.Rows.Scan skips nil destinations, on every driver
 	dest := make([]any, width)
 	for rows.Next() {
-		split := canSplit && found >= made
+		split := canSplit && parts[0].found >= parts[0].made
 		// The keys (and, without split, everything).
 		copy(dest, keyDest)
 		for i := range parts {
@@ -200,10 +203,11 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 				}
 				pt.lastKey = k
 			}
-			if !late {
-				// The whole row is in the spare and most rows are new:
-				// Adopt it, which looks its key up too.
+			if !late || pt.holds != nil && pt.made > pt.found {
+				// Most rows are new: Adopt the row's object once it is
+				// read whole (Adopt looks its key up too).
 				pt.new = true
+				again = again || (late && pt.hasRest)
 				continue
 			}
 			if q := h.Lookup(pt.m, pt.p); !q.IsNil() {
@@ -258,13 +262,13 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 			if pt.key != nil {
 				pt.last = pt.got
 			}
+			if pt.new {
+				pt.made++
+			} else if !pt.got.IsNil() {
+				pt.found++
+			}
 		}
 		bp := parts[0].got
-		if parts[0].new {
-			made++
-		} else {
-			found++
-		}
 		emit(keys.rowKey(keyHold, s.keyK, keyVals), bp, parts[0].new)
 		for i, j := range s.joins {
 			owner := bp

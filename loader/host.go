@@ -9,12 +9,13 @@ import (
 )
 
 // Host is what a Plan needs from the session it loads into: package
-// session implements it. The loader never holds objects of its own: every
-// row's key goes through Lookup first, so a row already in the identity
-// map yields the object there, untouched (and costs no object), and only
-// new objects are scanned in full and published with Adopt. Objects are
-// passed as mapper.Refs, so a load allocates nothing per row beyond the
-// objects.
+// session implements it. The loader never holds objects of its own: a
+// row's key goes through Lookup (or, while most rows are new, the row
+// straight to Adopt), so a row already in the identity map yields the
+// object there, untouched (and costs no object), and only new objects are
+// scanned in full and published through an Adopter.
+// Objects are passed as mapper.Refs, so a load allocates nothing per row
+// beyond the objects.
 type Host interface {
 	// Dialect is the dialect statements are compiled for.
 	Dialect() core.Dialect
@@ -27,9 +28,9 @@ type Host interface {
 	// Lookup returns the object of m the identity map holds for the
 	// primary key of obj (only its key fields are read), or the zero Ref.
 	Lookup(m *mapper.Model, obj mapper.Ref) mapper.Ref
-	// Adopt publishes obj, a freshly scanned object of m, and returns it,
-	// or returns the object the identity map holds for its key by now.
-	Adopt(m *mapper.Model, obj mapper.Ref) mapper.Ref
+	// Adopter returns what publishes the new objects of m that one
+	// statement's rows build.
+	Adopter(m *mapper.Model) Adopter
 	// Unloaded returns the owners whose relationship r has not been
 	// loaded (or set by a flush): owners itself when that is all of them.
 	Unloaded(r *mapper.Relation, owners []mapper.Ref) []mapper.Ref
@@ -43,6 +44,16 @@ type Host interface {
 	Members(r *mapper.Relation, owners []mapper.Ref) []mapper.Ref
 	// MarkRaise puts objects in raise mode (see Raise).
 	MarkRaise(objs []mapper.Ref)
+}
+
+// Adopter publishes the objects of one model that one statement's rows
+// build: one per statement and model lets the host allocate its records
+// of them together, not one by one. The loader uses it from one
+// goroutine, and not after those rows.
+type Adopter interface {
+	// Adopt publishes obj, a freshly scanned object, and returns it, or
+	// returns the object the identity map holds for its key by now.
+	Adopt(obj mapper.Ref) mapper.Ref
 }
 
 // FilteredHost is implemented by a host whose models have global

@@ -117,6 +117,11 @@ type members struct {
 	index map[mapper.Ref]int // owner → its position in lists
 	lists [][]mapper.Ref
 	pairs map[[2]mapper.Ref]bool // (owner, target) seen, for owners of more than linearMembers
+	// flat backs the lists of owners whose rows came together (rows are
+	// ordered by owner): the list at its end (lists[open]) grows there,
+	// one array for all; a list grown after another gets its own.
+	flat []mapper.Ref
+	open int
 }
 
 // linearMembers: up to this many members, an owner's list is searched for
@@ -147,7 +152,7 @@ func (jr *joinResult) addMember(owner, target mapper.Ref) {
 	l := jr.lists[k]
 	if len(l) < linearMembers {
 		if !slices.Contains(l, target) {
-			jr.lists[k] = append(l, target)
+			jr.grow(k, target)
 		}
 		return
 	}
@@ -164,7 +169,21 @@ func (jr *joinResult) addMember(owner, target mapper.Ref) {
 		return // the same member again, on a row of another collection
 	}
 	jr.pairs[pk] = true
-	jr.lists[k] = append(l, target)
+	jr.grow(k, target)
+}
+
+// grow appends target to list k: at the end of flat when the list ends
+// there (or is empty), leaving it no room to append past its end.
+func (m *members) grow(k int, target mapper.Ref) {
+	l := m.lists[k]
+	if len(l) > 0 && k != m.open {
+		m.lists[k] = append(l, target) // an array of its own
+		return
+	}
+	m.open = k
+	m.flat = append(m.flat, target)
+	n := len(m.flat)
+	m.lists[k] = m.flat[n-len(l)-1 : n : n]
 }
 
 func (m *members) count() int {

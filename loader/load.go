@@ -61,6 +61,7 @@ func (p *Plan) Run(ctx context.Context, h Host, stmt core.Statement) ([]mapper.R
 	err := h.Query(ctx, stmt, func(rows *engine.Rows) error {
 		return s.scan(h, rows, res, nil, func(_ int32, base mapper.Ref, published bool) {
 			if !published {
+				res.held = true
 				if len(roots) > 0 && roots[len(roots)-1] == base {
 					again = true
 				} else {
@@ -80,7 +81,7 @@ func (p *Plan) Run(ctx context.Context, h Host, stmt core.Statement) ([]mapper.R
 	case again:
 		owners = slices.Compact(slices.Clone(roots))
 	}
-	next := r.afterScan(s, res, owners, p.nodes)
+	next := r.afterScan(s, res, owners, !res.held, nil, p.nodes)
 	if err := r.levels(ctx, next); err != nil {
 		return roots, err
 	}
@@ -137,6 +138,7 @@ type task struct {
 	n      *node
 	owners []mapper.Ref
 	need   []mapper.Ref // owners lacking the relationship
+	fresh  bool         // every owner was published by this run
 	sel    *selection
 	res    *result
 	keys   *keyIndex // numbers the need owners' distinct keys
@@ -235,7 +237,13 @@ func (r *run) levels(ctx context.Context, tasks []*task) error {
 // statements loading it.
 func (r *run) prepare(ctx context.Context, t *task) ([]core.Statement, error) {
 	rel := t.n.rel
-	t.need = r.h.Unloaded(rel, t.owners)
+	if t.fresh {
+		// Objects this run published lack the relationship: should
+		// another goroutine load it meanwhile, Populate skips them.
+		t.need = t.owners
+	} else {
+		t.need = r.h.Unloaded(rel, t.owners)
+	}
 	var joinedKids []*node
 	for _, c := range t.n.children {
 		if c.strategy == joined {
@@ -273,10 +281,11 @@ func (r *run) prepare(ctx context.Context, t *task) ([]core.Statement, error) {
 
 // collect groups a scanned target under its owner key (once: with joined
 // collections a target comes once per joined row).
-func (t *task) collect(k int32, target mapper.Ref, _ bool) {
+func (t *task) collect(k int32, target mapper.Ref, published bool) {
 	if k < 0 {
 		return
 	}
+	t.res.held = t.res.held || !published
 	if t.sel.many {
 		if t.seen == nil {
 			t.seen = map[keyedRef]bool{}
@@ -310,23 +319,26 @@ func (r *run) finish(t *task) []*task {
 	set := r.h.Populate(rel, t.need, targets)
 	// A one-to-many's children know their owner: fill the many-to-one
 	// back-reference where it is not loaded.
+	var back *mapper.Relation
 	if b := rel.Backref; b != nil && b.Kind == mapper.ManyToOne && (rel.Kind == mapper.OneToMany || rel.Kind == mapper.OneToOne) && g.count() > 0 {
 		r.backref(t, b, targets)
+		back = b
 	}
 	// The members now held by every owner (loaded here or before) are
 	// the next depth's owners. When this load set every owner's
 	// one-to-many, they are the rows loaded: each row is one target,
 	// under the one owner key it carries.
 	var members []mapper.Ref
+	fresh := false
 	if set == len(t.owners) && rel.Kind == mapper.OneToMany {
-		members = g.flat
+		members, fresh = g.flat, !t.res.held
 	} else {
 		members = r.h.Members(rel, t.owners)
 	}
 	if r.raise {
 		r.touched = append(r.touched, members...)
 	}
-	return r.afterScan(t.sel, t.res, members, t.n.children)
+	return r.afterScan(t.sel, t.res, members, fresh, back, t.n.children)
 }
 
 // backref sets the many-to-one b of the targets of t's one-to-many (or
@@ -356,12 +368,15 @@ func (r *run) backref(t *task, b *mapper.Relation, targets func(i int) []mapper.
 }
 
 // afterScan populates the joined relationships a selection scanned and
-// returns the SelectIn tasks under base objects and joined ones.
-func (r *run) afterScan(s *selection, res *result, base []mapper.Ref, nodes []*node) []*task {
+// returns the SelectIn tasks under base objects and joined ones. fresh:
+// every base object was published by this run, so lacks every
+// relationship but back (set by the run, or nil) and the joined ones.
+func (r *run) afterScan(s *selection, res *result, base []mapper.Ref, fresh bool, back *mapper.Relation, nodes []*node) []*task {
 	var next []*task
 	for _, n := range nodes {
 		if n.strategy == selectIn && len(base) > 0 {
-			next = append(next, &task{n: n, owners: base})
+			f := fresh && n.rel != back && !slices.ContainsFunc(s.joins, func(j *joinSel) bool { return j.parent < 0 && j.n.rel == n.rel })
+			next = append(next, &task{n: n, owners: base, fresh: f})
 		}
 	}
 	for i, j := range s.joins {

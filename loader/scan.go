@@ -19,7 +19,9 @@ import (
 // destinations): its keys, then, if some object is new, that object's
 // other columns; a scan does so while most of its rows found their
 // objects in the session (a many-to-many's shared targets), and reads
-// rows whole while most were new.
+// rows whole while most were new, then publishing each row's object
+// without looking it up first (Adopt returns the held object, if any).
+// A row with the key of the row before it needs no look-up either.
 // Either way the row goes into a spare object of each model, which
 // becomes the new object, or is zeroed and reused by the next row when
 // the key was found. A joined object's other columns are always read in
@@ -35,12 +37,25 @@ type part struct {
 	holds   []reflect.Value // a joined object's key (NULL-able): a **F per non-pointer key field, scanned in its place
 	hasRest bool            // it has columns besides its key
 
-	p    mapper.Ref     // the spare object, until it is published
-	objs objaccess.Slab // where spares come from (made on first use, see spare)
-	slab bool           // objs is set
-	used bool           // a row scanned into the spare (zero it before the next)
-	got  mapper.Ref     // this row's object, zero when absent
-	new  bool           // got is the spare, published by this row
+	p     mapper.Ref     // the spare object, until it is published
+	objs  objaccess.Slab // where spares come from (made on first use, see spare)
+	slab  bool           // objs is set
+	used  bool           // a row scanned into the spare (zero it before the next)
+	got   mapper.Ref     // this row's object, zero when absent
+	new   bool           // got is the spare, published by this row
+	adopt Adopter        // publishes the new objects (made on first use)
+	// A row with the key of the row before it (rows ordered by the
+	// model's key: the shared targets of a many-to-many, a root repeated
+	// by a joined collection) is that row's object: key is the model's
+	// key field when it is one integer that identifies a row alone,
+	// last and lastKey the previous row's object and key.
+	key     *mapper.Field
+	last    mapper.Ref
+	lastKey int64
+	// Rows whose object was in the session, or new: the base object's
+	// rows are read in two steps while most were found, a joined object
+	// is adopted without a look-up while most were new.
+	found, made int
 	// canFill: the model has deferred or computed fields, which a held
 	// object may lack and this row bring (see FillHost); fill lists them.
 	canFill bool
@@ -131,10 +146,14 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 	}
 	fh, _ := h.(FillHost)
 	for i := range parts {
-		for _, f := range parts[i].fields {
-			parts[i].hasRest = parts[i].hasRest || !f.PrimaryKey
+		pt := &parts[i]
+		for _, f := range pt.fields {
+			pt.hasRest = pt.hasRest || !f.PrimaryKey
 		}
-		parts[i].canFill = fh != nil && parts[i].hasRest && parts[i].m.HasDeferred()
+		pt.canFill = fh != nil && pt.hasRest && pt.m.HasDeferred()
+		if k := pt.m.IntKey(); k >= 0 {
+			pt.key = pt.m.Fields()[k]
+		}
 	}
 	keyHold := make([]reflect.Value, nk)
 	keyDest := make([]any, nk)
@@ -143,11 +162,10 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 		keyDest[i] = keyHold[i].Interface()
 	}
 	keyVals := make([]any, nk)
-	canSplit := true    // engine.Rows.Scan skips nil destinations, on every driver
-	found, made := 0, 0 // rows whose base object was in the session, or new
+	canSplit := true // engine.Rows.Scan skips nil destinations, on every driver
 	dest := make([]any, width)
 	for rows.Next() {
-		split := canSplit && found >= made
+		split := canSplit && parts[0].found >= parts[0].made
 		// The keys (and, without split, everything).
 		copy(dest, keyDest)
 		for i := range parts {
@@ -176,6 +194,21 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 					continue
 				}
 				pt.storeKey()
+			}
+			if pt.key != nil {
+				k, _ := pt.key.Int(pt.p)
+				if k == pt.lastKey && !pt.last.IsNil() {
+					pt.got = pt.last // filled, if need be, by that row
+					continue
+				}
+				pt.lastKey = k
+			}
+			if !late || pt.holds != nil && pt.made > pt.found {
+				// Most rows are new: Adopt the row's object once it is
+				// read whole (Adopt looks its key up too).
+				pt.new = true
+				again = again || (late && pt.hasRest)
+				continue
 			}
 			if q := h.Lookup(pt.m, pt.p); !q.IsNil() {
 				pt.got = q
@@ -208,26 +241,34 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 		}
 		for i := range parts {
 			pt := &parts[i]
-			if len(pt.fill) > 0 {
+			switch {
+			case len(pt.fill) > 0:
 				fh.Fill(pt.m, pt.got, pt.p, pt.fields, pt.fill)
 				pt.fill = nil
-				continue
+			case pt.new:
+				if pt.adopt == nil {
+					pt.adopt = h.Adopter(pt.m)
+				}
+				pt.got = pt.adopt.Adopt(pt.p)
+				if pt.new = pt.got == pt.p; pt.new {
+					pt.objs.Keep()
+					pt.p, pt.used = mapper.Ref{}, false // published: the next row needs a new spare
+				} else if pt.canFill {
+					if fill := fh.Lacking(pt.m, pt.got, pt.fields); len(fill) > 0 {
+						fh.Fill(pt.m, pt.got, pt.p, pt.fields, fill)
+					}
+				}
 			}
-			if !pt.new {
-				continue
+			if pt.key != nil {
+				pt.last = pt.got
 			}
-			pt.got = h.Adopt(pt.m, pt.p)
-			if pt.new = pt.got == pt.p; pt.new {
-				pt.objs.Keep()
-				pt.p, pt.used = mapper.Ref{}, false // published: the next row needs a new spare
+			if pt.new {
+				pt.made++
+			} else if !pt.got.IsNil() {
+				pt.found++
 			}
 		}
 		bp := parts[0].got
-		if parts[0].new {
-			made++
-		} else {
-			found++
-		}
 		emit(keys.rowKey(keyHold, s.keyK, keyVals), bp, parts[0].new)
 		for i, j := range s.joins {
 			owner := bp

@@ -71,7 +71,16 @@ func (h *countingHost) Lookup(m *mapper.Model, p mapper.Ref) mapper.Ref {
 	return h.objs[h.key(m, p)]
 }
 
-func (h *countingHost) Adopt(m *mapper.Model, p mapper.Ref) mapper.Ref {
+func (h *countingHost) Adopter(m *mapper.Model) Adopter { return countingAdopter{h, m} }
+
+type countingAdopter struct {
+	h *countingHost
+	m *mapper.Model
+}
+
+func (a countingAdopter) Adopt(p mapper.Ref) mapper.Ref { return a.h.adopt(a.m, p) }
+
+func (h *countingHost) adopt(m *mapper.Model, p mapper.Ref) mapper.Ref {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.adopted[m]++ // every call: the loader should make none for objects held

@@ -48,6 +48,7 @@ type joinSel struct {
 type result struct {
 	groups groups // targets by owner key (relationship loads)
 	joins  []joinResult
+	held   bool // a base object matched (or a root) was in the session before
 }
 
 // loaded counts the target rows the load matched to owners.

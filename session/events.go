@@ -405,17 +405,28 @@ type freshObject struct {
 	p mapper.Ref
 }
 
-// Adopt publishes p as host.Adopt does and notes it when it is published
-// (not when the identity map held its key by now) and its model has load
-// listeners.
-func (h *loadHost) Adopt(m *mapper.Model, p mapper.Ref) mapper.Ref {
-	got := h.host.Adopt(m, p)
+// Adopter is host.Adopter's, noting the objects it publishes (not those
+// whose key the identity map held by now) when m has load listeners.
+func (h *loadHost) Adopter(m *mapper.Model) loader.Adopter {
+	a := h.s.newAdopter(m)
+	if me := h.s.opts.Events.models[m.Type]; me == nil || len(me.load) == 0 {
+		return a
+	}
+	return &notingAdopter{a: a, h: h, m: m}
+}
+
+type notingAdopter struct {
+	a *adopter
+	h *loadHost
+	m *mapper.Model
+}
+
+func (n *notingAdopter) Adopt(p mapper.Ref) mapper.Ref {
+	got := n.a.Adopt(p)
 	if got == p {
-		if me := h.s.opts.Events.models[m.Type]; me != nil && len(me.load) > 0 {
-			h.mu.Lock()
-			h.fresh = append(h.fresh, freshObject{m, p})
-			h.mu.Unlock()
-		}
+		n.h.mu.Lock()
+		n.h.fresh = append(n.h.fresh, freshObject{n.m, p})
+		n.h.mu.Unlock()
 	}
 	return got
 }

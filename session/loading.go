@@ -96,8 +96,8 @@ func (h host) Lookup(m *mapper.Model, p mapper.Ref) mapper.Ref {
 	return h.s.lookupLoaded(m, p)
 }
 
-func (h host) Adopt(m *mapper.Model, p mapper.Ref) mapper.Ref {
-	return h.s.adoptLoaded(m, p)
+func (h host) Adopter(m *mapper.Model) loader.Adopter {
+	return h.s.newAdopter(m)
 }
 
 func (h host) Unloaded(r *mapper.Relation, owners []mapper.Ref) []mapper.Ref {

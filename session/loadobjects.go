@@ -91,6 +91,26 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, p mapper.Ref, lb *loadBlock, bl
 	return p
 }
 
+// adopter publishes the objects of one model that one statement's rows
+// build (loader.Adopter): their entries come from one slab, a few arrays
+// for the statement rather than one allocation per object. It is new for
+// each statement, so that sessions share no array.
+type adopter struct {
+	s      *Session
+	m      *mapper.Model
+	lb     *loadBlock // m's
+	blocks objaccess.Slab
+}
+
+func (s *Session) newAdopter(m *mapper.Model) *adopter {
+	lb := loadBlockOf(m)
+	return &adopter{s: s, m: m, lb: lb, blocks: lb.slab()}
+}
+
+func (a *adopter) Adopt(p mapper.Ref) mapper.Ref {
+	return a.s.adoptLoadedIn(a.m, p, a.lb, &a.blocks)
+}
+
 // index sets the key of e, a persistent entry whose snapshot is current,
 // and records it in the identity map unless the key is taken: it returns
 // the entry holding the key and whether it is e. A key of one integer

@@ -170,7 +170,6 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 	}
 	// RETURNING the generated columns, with the key to match rows.
 	retCols, pkPos := sh.retCols, sh.pkPos
-	var got []returnedRow
 	err := func() error {
 		pl.s.txMu.Lock()
 		defer pl.s.txMu.Unlock()
@@ -181,6 +180,7 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 			// A one-row insert of few generated columns uses the
 			// plan's buffers.
 			var cs []mapper.Column
+			var got []returnedRow
 			var dest, flat []any
 			if len(retCols) <= len(pl.ret.cols) {
 				cs, dest = pl.ret.cols[:len(retCols)], pl.ret.dest[:len(retCols)]
@@ -212,9 +212,14 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 				}
 				got = append(got, returnedRow{flat[start:len(flat):len(flat)]})
 			}
+			// Handed out through the plan: a variable of sendInsert's
+			// set here would be moved to the heap.
+			pl.ret.got = got
 			return rs.Err()
 		})
 	}()
+	got := pl.ret.got
+	pl.ret.got = nil
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", m.Name, err)
 	}
@@ -225,15 +230,13 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 	if sh.autoOmitted {
 		// Generated keys are increasing in VALUES order; sort what came
 		// back (RETURNING promises no order) and hand them out in order.
-		idx := make([]int, len(got))
-		for i := range idx {
-			idx[i] = i
+		for i := range match {
+			match[i] = i
 		}
 		byKey := func(a, b int) int { return compareKey(got[a].vals[pkPos[0]], got[b].vals[pkPos[0]]) }
-		if !slices.IsSortedFunc(idx, byKey) { // they usually come back in order
-			slices.SortFunc(idx, byKey)
+		if !slices.IsSortedFunc(match, byKey) { // they usually come back in order
+			slices.SortFunc(match, byKey)
 		}
-		copy(match, idx)
 	} else {
 		byKey := map[idKey]int{}
 		for i, r := range got {
@@ -274,6 +277,7 @@ type returnBufs struct {
 	dest [2]any
 	vals [2]any
 	rows [1]returnedRow
+	got  []returnedRow // the rows scanned, from the scan to sendInsert
 }
 
 // presnap records the snapshots inserted rows will have after the flush:

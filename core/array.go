@@ -48,8 +48,8 @@ func (e arrayOp) prec() int { return precCompare }
 // len(Rows) elements (NULL for a nil value): what an INSERT … SELECT
 // unnest(…) of several rows binds for each of its columns (see
 // Features.UnnestArrays), without copying the values out of the rows.
-// Bind it with Val, cast to the array type; a driver of a dialect with
-// UnnestArrays encodes it as that array.
+// Bind it (or a pointer to it) with Val, cast to the array type; a
+// driver of a dialect with UnnestArrays encodes it as that array.
 type RowColumn struct {
 	Rows [][]any
 	Col  int

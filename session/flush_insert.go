@@ -55,17 +55,9 @@ func (pl *plan) insertRows(ctx context.Context, m *mapper.Model, es []*entry) er
 		return pl.insertChunk(ctx, m, insertShapeFor(m, es[0]), es)
 	}
 	// Rows with the same columns left to the server go in one statement.
-	var shapes []*insertShape
-	groups := map[*insertShape][]*entry{}
-	for _, e := range es {
-		sh := insertShapeFor(m, e)
-		if _, ok := groups[sh]; !ok {
-			shapes = append(shapes, sh)
-		}
-		groups[sh] = append(groups[sh], e)
-	}
-	for _, sh := range shapes {
-		rows := groups[sh]
+	shapes, groups := insertGroups(m, es)
+	for i, sh := range shapes {
+		rows := groups[i]
 		if !pl.s.returningOf(m.Table()) && sh.autoOmitted && !pl.s.opts.ConsecutiveIDs {
 			for _, e := range rows {
 				if err := pl.insertChunk(ctx, m, sh, []*entry{e}); err != nil {
@@ -82,6 +74,34 @@ func (pl *plan) insertRows(ctx context.Context, m *mapper.Model, es []*entry) er
 		}
 	}
 	return nil
+}
+
+// insertGroups splits es by shape, in order of first appearance. Rows
+// usually share one: es itself is then the only group.
+func insertGroups(m *mapper.Model, es []*entry) ([]*insertShape, [][]*entry) {
+	first := insertShapeFor(m, es[0])
+	k := 1
+	for k < len(es) && insertShapeFor(m, es[k]) == first {
+		k++
+	}
+	if k == len(es) {
+		return []*insertShape{first}, [][]*entry{es}
+	}
+	shapes := []*insertShape{first}
+	groups := [][]*entry{slices.Clip(es[:k])}
+	at := map[*insertShape]int{first: 0}
+	for _, e := range es[k:] {
+		sh := insertShapeFor(m, e)
+		i, ok := at[sh]
+		if !ok {
+			i = len(shapes)
+			at[sh] = i
+			shapes = append(shapes, sh)
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], e)
+	}
+	return shapes, groups
 }
 
 // insertChunk inserts es, rows of shape sh (at most BatchSize): in one

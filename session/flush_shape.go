@@ -150,15 +150,20 @@ func (pl *plan) unnest(t *core.Table, sh *insertShape, base *core.InsertStmt, ro
 	if sh.arrays == nil || len(rows) < minUnnestRows || !pl.s.featuresOf(t).UnnestArrays {
 		return nil
 	}
-	sel := make([]any, len(sh.arrays))
 	for j, ty := range sh.arrays {
 		for _, r := range rows {
 			if !arrayValue(ty.Kind, r[j]) {
 				return nil
 			}
 		}
-		// The column is bound where it is, in the rows (core.RowColumn).
-		sel[j] = core.Func("unnest", core.Cast(core.Val(core.RowColumn{Rows: rows, Col: j}), ty))
+	}
+	// Each column is bound where it is, in the rows (core.RowColumn), as
+	// a pointer into one array of them.
+	sel := make([]any, len(sh.arrays))
+	cols := make([]core.RowColumn, len(sh.arrays))
+	for j, ty := range sh.arrays {
+		cols[j] = core.RowColumn{Rows: rows, Col: j}
+		sel[j] = core.Func("unnest", core.Cast(core.Val(&cols[j]), ty))
 	}
 	return base.Select(core.Select(sel...))
 }

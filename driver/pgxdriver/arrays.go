@@ -47,7 +47,7 @@ func registerRowColumns(m *pgtype.Map) {
 type rowColumnCodec struct{ *pgtype.ArrayCodec }
 
 func (c rowColumnCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, value any) pgtype.EncodePlan {
-	if _, ok := value.(core.RowColumn); ok {
+	if _, ok := rowColumnOf(value); ok {
 		if format != pgtype.BinaryFormatCode {
 			return nil
 		}
@@ -65,7 +65,7 @@ type rowColumnPlan struct {
 // element type, the length and lower bound (1), then each element as a
 // length (-1 for NULL) and its bytes.
 func (p rowColumnPlan) Encode(value any, buf []byte) ([]byte, error) {
-	col := value.(core.RowColumn)
+	col, _ := rowColumnOf(value)
 	n := col.Len()
 	if need := p.size(col); cap(buf)-len(buf) < need {
 		// The other columns of the rows usually follow as the next
@@ -117,6 +117,19 @@ func (p rowColumnPlan) Encode(value any, buf []byte) ([]byte, error) {
 		binary.BigEndian.PutUint32(buf[sp:], uint32(len(buf)-sp-4))
 	}
 	return buf, nil
+}
+
+// rowColumnOf returns the core.RowColumn v is, or points to.
+func rowColumnOf(v any) (core.RowColumn, bool) {
+	switch c := v.(type) {
+	case core.RowColumn:
+		return c, true
+	case *core.RowColumn:
+		if c != nil {
+			return *c, true
+		}
+	}
+	return core.RowColumn{}, false
 }
 
 // fast appends v, length first, where it is of a Go type whose binary
@@ -249,7 +262,7 @@ func restSize(col core.RowColumn) int {
 func untypedArgs(tm *pgtype.Map, args []any) ([]any, error) {
 	out := args
 	for i, a := range args {
-		col, ok := a.(core.RowColumn)
+		col, ok := rowColumnOf(a)
 		if !ok {
 			continue
 		}

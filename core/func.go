@@ -1,6 +1,9 @@
 package core
 
-import "fmt"
+import (
+	"strconv"
+	"unsafe"
+)
 
 // fn is a function call. Its name is validated, never user text.
 type fn struct {
@@ -120,9 +123,7 @@ func (e cast) writeExpr(w *writer) {
 	w.expr(e.e, precLowest)
 	w.s(" AS ")
 	if w.mode == modeShape {
-		// Every field of the type, so one added later (Array) cannot make
-		// two casts share a shape.
-		w.buf = fmt.Appendf(w.buf, "%v", e.t)
+		w.buf = appendTypeShape(w.buf, e.t)
 	} else if name, err := w.d.CastType(e.t); err != nil {
 		w.fail(err)
 	} else {
@@ -131,6 +132,27 @@ func (e cast) writeExpr(w *writer) {
 	w.b(')')
 }
 func (cast) prec() int { return precPrimary }
+
+// appendTypeShape writes every field of t (a test checks that none is
+// left out), so that two casts share a shape only when their types are
+// equal. (fmt's %v did it by reflection, allocating.)
+func appendTypeShape(b []byte, t Type) []byte {
+	b = strconv.AppendInt(b, int64(t.Kind), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(t.Size), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(t.Precision), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(t.Scale), 10)
+	b = append(b, ',')
+	b = strconv.AppendBool(b, t.Array)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(uintptr(unsafe.Pointer(t.Enum))), 16)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(len(t.Native)), 10)
+	b = append(b, ':')
+	return append(b, t.Native...)
+}
 
 // CaseExpr is a searched CASE expression, built immutably:
 //

@@ -2,6 +2,7 @@ package core
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
 )
 
@@ -64,5 +65,24 @@ func TestPrebuiltShapesMatchTheWalk(t *testing.T) {
 	tbl.cols[0].Name = "b"
 	if after := shapeText(t, q()); bytes.Equal(before, after) {
 		t.Errorf("renamed column kept its shape %q", after)
+	}
+}
+
+// TestTypeShapeHasEveryField: appendTypeShape writes each field of Type;
+// one added to Type must be added there too, or two casts to types that
+// differ only in it would share a shape (and its SQL).
+func TestTypeShapeHasEveryField(t *testing.T) {
+	if n := reflect.TypeFor[Type]().NumField(); n != 7 {
+		t.Fatalf("Type has %d fields; appendTypeShape writes 7: add the new one", n)
+	}
+	e := &EnumType{}
+	types := []Type{{}, {Kind: TypeText}, {Size: 1}, {Precision: 1}, {Scale: 1}, {Array: true}, {Enum: e}, {Native: "a"}, {Native: "a,1"}}
+	seen := map[string]int{}
+	for i, ty := range types {
+		k := string(appendTypeShape(nil, ty))
+		if j, dup := seen[k]; dup {
+			t.Errorf("types %d and %d share the shape %q", j, i, k)
+		}
+		seen[k] = i
 	}
 }

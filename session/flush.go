@@ -94,6 +94,7 @@ type plan struct {
 	entryBuf   [2]*entry
 	persistBuf [1]*entry
 	modelBuf   [1]*mapper.Model
+	writeBuf   [1]fieldWrite // backs log.writes: the key a one-row INSERT sets
 	ret        returnBufs
 	// committed: the flush committed by itself (commitOne), so finish
 	// need not journal what it changes for a later rollback.
@@ -290,7 +291,7 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 
 func newPlan(s *Session) *plan {
 	pl := &plan{s: s}
-	pl.ints, pl.persist = pl.intBuf[:0], pl.persistBuf[:0]
+	pl.ints, pl.persist, pl.log.writes = pl.intBuf[:0], pl.persistBuf[:0], pl.writeBuf[:0]
 	return pl
 }
 

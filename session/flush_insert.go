@@ -55,17 +55,9 @@ func (pl *plan) insertRows(ctx context.Context, m *mapper.Model, es []*entry) er
 		return pl.insertChunk(ctx, m, insertShapeFor(m, es[0]), es)
 	}
 	// Rows with the same columns left to the server go in one statement.
-	var shapes []*insertShape
-	groups := map[*insertShape][]*entry{}
-	for _, e := range es {
-		sh := insertShapeFor(m, e)
-		if _, ok := groups[sh]; !ok {
-			shapes = append(shapes, sh)
-		}
-		groups[sh] = append(groups[sh], e)
-	}
-	for _, sh := range shapes {
-		rows := groups[sh]
+	shapes, groups := insertGroups(m, es)
+	for i, sh := range shapes {
+		rows := groups[i]
 		if !pl.s.returningOf(m.Table()) && sh.autoOmitted && !pl.s.opts.ConsecutiveIDs {
 			for _, e := range rows {
 				if err := pl.insertChunk(ctx, m, sh, []*entry{e}); err != nil {
@@ -82,6 +74,34 @@ func (pl *plan) insertRows(ctx context.Context, m *mapper.Model, es []*entry) er
 		}
 	}
 	return nil
+}
+
+// insertGroups splits es by shape, in order of first appearance. Rows
+// usually share one: es itself is then the only group.
+func insertGroups(m *mapper.Model, es []*entry) ([]*insertShape, [][]*entry) {
+	first := insertShapeFor(m, es[0])
+	k := 1
+	for k < len(es) && insertShapeFor(m, es[k]) == first {
+		k++
+	}
+	if k == len(es) {
+		return []*insertShape{first}, [][]*entry{es}
+	}
+	shapes := []*insertShape{first}
+	groups := [][]*entry{slices.Clip(es[:k])}
+	at := map[*insertShape]int{first: 0}
+	for _, e := range es[k:] {
+		sh := insertShapeFor(m, e)
+		i, ok := at[sh]
+		if !ok {
+			i = len(shapes)
+			at[sh] = i
+			shapes = append(shapes, sh)
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], e)
+	}
+	return shapes, groups
 }
 
 // insertChunk inserts es, rows of shape sh (at most BatchSize): in one
@@ -170,7 +190,6 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 	}
 	// RETURNING the generated columns, with the key to match rows.
 	retCols, pkPos := sh.retCols, sh.pkPos
-	var got []returnedRow
 	err := func() error {
 		pl.s.txMu.Lock()
 		defer pl.s.txMu.Unlock()
@@ -181,6 +200,7 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 			// A one-row insert of few generated columns uses the
 			// plan's buffers.
 			var cs []mapper.Column
+			var got []returnedRow
 			var dest, flat []any
 			if len(retCols) <= len(pl.ret.cols) {
 				cs, dest = pl.ret.cols[:len(retCols)], pl.ret.dest[:len(retCols)]
@@ -212,9 +232,14 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 				}
 				got = append(got, returnedRow{flat[start:len(flat):len(flat)]})
 			}
+			// Handed out through the plan: a variable of sendInsert's
+			// set here would be moved to the heap.
+			pl.ret.got = got
 			return rs.Err()
 		})
 	}()
+	got := pl.ret.got
+	pl.ret.got = nil
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", m.Name, err)
 	}
@@ -225,15 +250,13 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 	if sh.autoOmitted {
 		// Generated keys are increasing in VALUES order; sort what came
 		// back (RETURNING promises no order) and hand them out in order.
-		idx := make([]int, len(got))
-		for i := range idx {
-			idx[i] = i
+		for i := range match {
+			match[i] = i
 		}
 		byKey := func(a, b int) int { return compareKey(got[a].vals[pkPos[0]], got[b].vals[pkPos[0]]) }
-		if !slices.IsSortedFunc(idx, byKey) { // they usually come back in order
-			slices.SortFunc(idx, byKey)
+		if !slices.IsSortedFunc(match, byKey) { // they usually come back in order
+			slices.SortFunc(match, byKey)
 		}
-		copy(match, idx)
 	} else {
 		byKey := map[idKey]int{}
 		for i, r := range got {
@@ -274,6 +297,7 @@ type returnBufs struct {
 	dest [2]any
 	vals [2]any
 	rows [1]returnedRow
+	got  []returnedRow // the rows scanned, from the scan to sendInsert
 }
 
 // presnap records the snapshots inserted rows will have after the flush:

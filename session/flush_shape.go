@@ -150,18 +150,20 @@ func (pl *plan) unnest(t *core.Table, sh *insertShape, base *core.InsertStmt, ro
 	if sh.arrays == nil || len(rows) < minUnnestRows || !pl.s.featuresOf(t).UnnestArrays {
 		return nil
 	}
-	n := len(rows)
-	flat := make([]any, n*len(sh.arrays))
-	sel := make([]any, len(sh.arrays))
 	for j, ty := range sh.arrays {
-		col := flat[j*n : (j+1)*n : (j+1)*n]
-		for i, r := range rows {
+		for _, r := range rows {
 			if !arrayValue(ty.Kind, r[j]) {
 				return nil
 			}
-			col[i] = r[j]
 		}
-		sel[j] = core.Func("unnest", core.Cast(core.Val(col), ty))
+	}
+	// Each column is bound where it is, in the rows (core.RowColumn), as
+	// a pointer into one array of them.
+	sel := make([]any, len(sh.arrays))
+	cols := make([]core.RowColumn, len(sh.arrays))
+	for j, ty := range sh.arrays {
+		cols[j] = core.RowColumn{Rows: rows, Col: j}
+		sel[j] = core.Func("unnest", core.Cast(core.Val(&cols[j]), ty))
 	}
 	return base.Select(core.Select(sel...))
 }

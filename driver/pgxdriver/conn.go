@@ -28,6 +28,9 @@ type pgConn struct {
 	// query). Plans belong to this connection's type map, hence the
 	// per-connection cache.
 	colPlans map[any]*colPlans
+	// untyped: the connection's exec mode sends parameters without their
+	// types (see plainArgs). Kept here: pgx's Config returns a copy.
+	untyped bool
 }
 
 // colPlans is the pgx side of a destination layout: the column types it
@@ -82,6 +85,10 @@ func (h *cancelHandler) HandleUnwatchAfterCancel() {}
 func encodeArgs(tm *pgtype.Map, args []any) ([][]byte, error) {
 	if len(args) == 0 {
 		return nil, nil
+	}
+	args, err := untypedArgs(tm, args)
+	if err != nil {
+		return nil, err
 	}
 	vals := make([][]byte, len(args))
 	for i, a := range args {
@@ -138,6 +145,12 @@ func (p *pgConn) Exec(ctx context.Context, sql string, args []any) (engine.Resul
 	if len(args) > maxParams {
 		return engine.Result{}, tooManyParams(len(args))
 	}
+	if p.untyped {
+		var err error
+		if args, err = untypedArgs(p.c.TypeMap(), args); err != nil {
+			return engine.Result{}, engine.NotSent(err)
+		}
+	}
 	tag, err := p.c.Exec(ctx, sql, args...)
 	if err != nil {
 		return engine.Result{}, p.sendError(err)
@@ -155,6 +168,12 @@ func (p *pgConn) Commit(ctx context.Context) (bool, error) {
 func (p *pgConn) Query(ctx context.Context, sql string, args []any, reuse engine.RowSource) (engine.RowSource, error) {
 	if len(args) > maxParams {
 		return nil, tooManyParams(len(args))
+	}
+	if p.untyped {
+		var err error
+		if args, err = untypedArgs(p.c.TypeMap(), args); err != nil {
+			return nil, engine.NotSent(err)
+		}
 	}
 	rows, err := p.c.Query(ctx, sql, args...)
 	if err != nil {

@@ -214,7 +214,7 @@ func (k *connector) Connect(ctx context.Context, h engine.Host) (engine.Conn, er
 	// TIMESTAMP and DATE as UTC, and scanned in UTC whatever the
 	// machine's zone.
 	RegisterTypes(c.TypeMap())
-	return &pgConn{c: c, h: h}, nil
+	return &pgConn{c: c, h: h, untyped: untypedParams(cfg.DefaultQueryExecMode)}, nil
 }
 
 func (k *connector) Dialect(context.Context, engine.Conn) (core.Dialect, error) {

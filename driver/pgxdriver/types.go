@@ -10,7 +10,8 @@ import (
 // TIMESTAMP and DATE parameters (and arrays of them) are encoded from a
 // time.Time converted to UTC, where pgx would keep the value's own wall
 // clock; TIMESTAMP is scanned as a UTC wall clock and TIMESTAMPTZ in UTC
-// instead of time.Local. Call it from pgx's AfterConnect, or on
+// instead of time.Local; a core.RowColumn is encoded as an array of the
+// type its parameter is cast to. Call it from pgx's AfterConnect, or on
 // conn.TypeMap() right after pgx.Connect.
 func RegisterTypes(m *pgtype.Map) {
 	m.RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID, Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
@@ -25,6 +26,7 @@ func RegisterTypes(m *pgtype.Map) {
 	array("_timestamp", pgtype.TimestampArrayOID, "timestamp")
 	array("_date", pgtype.DateArrayOID, "date")
 	registerWholeInts(m)
+	registerRowColumns(m)
 }
 
 // utcTimestampCodec is pgx's TIMESTAMP codec, except that a time.Time is

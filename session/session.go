@@ -121,11 +121,10 @@ type Options struct {
 // running one; while they run, the caller must not modify the session's
 // objects.
 type Session struct {
-	b         Backend
-	reg       *mapper.Registry
-	opts      Options
-	dialect   core.Dialect
-	returning bool
+	b       Backend
+	reg     *mapper.Registry
+	opts    Options
+	dialect core.Dialect
 
 	ids  identityMap
 	objs objectSet
@@ -144,8 +143,9 @@ type Session struct {
 	flush  atomic.Pointer[flushCtx] // the running flush's context; stored holding txLock
 	// txMu is held while a statement runs on tx, whose connection serves
 	// one at a time.
-	txMu   sync.Mutex
-	closed atomic.Bool
+	txMu      sync.Mutex
+	closed    atomic.Bool
+	returning bool // the dialect's INSERT … RETURNING (beside closed: no padding)
 
 	// sps are the transactions enclosing open savepoints, outermost
 	// first (tx is the innermost); txHandle is Begin's handle of tx, nil
@@ -153,8 +153,9 @@ type Session struct {
 	sps      []txFrame
 	txHandle *SessionTx
 
+	// tokMu guards opts.Token, which holds the session's causal token:
+	// Options.Token merged with the tokens of its commits.
 	tokMu sync.Mutex
-	token router.Token // guarded by tokMu
 
 	seq atomic.Int64 // Add order
 
@@ -187,7 +188,7 @@ func New(ex engine.Executor, opts Options) *Session {
 	if opts.Filters != nil {
 		opts.Filters.sealed.Store(true)
 	}
-	s := &Session{b: b, reg: opts.Registry, opts: opts, token: opts.Token}
+	s := &Session{b: b, reg: opts.Registry, opts: opts}
 	s.dialect = b.Dialect()
 	if s.dialect != nil {
 		s.returning = s.dialect.Features().ReturningInsert
@@ -373,7 +374,7 @@ func (s *Session) Expunge(objs ...any) {
 func (s *Session) Token() router.Token {
 	s.tokMu.Lock()
 	defer s.tokMu.Unlock()
-	return s.token
+	return s.opts.Token
 }
 
 // readCtx adds the session's causal token to ctx.
@@ -459,7 +460,7 @@ func (s *Session) Commit(ctx context.Context) error {
 // mergeToken folds a commit's token into the session's.
 func (s *Session) mergeToken(tok router.Token) {
 	s.tokMu.Lock()
-	s.token = s.token.Merge(tok)
+	s.opts.Token = s.opts.Token.Merge(tok)
 	s.tokMu.Unlock()
 }
 

@@ -562,14 +562,21 @@ func Scan[T any](ctx context.Context, s *Session, stmt core.Statement) ([]T, err
 // query runs stmt in the transaction if one is open, else on the backend,
 // and hands the rows to fn; the rows are closed afterwards.
 func (s *Session) query(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
-	if d := s.dialectFor(stmt); d != nil {
-		if _, err := core.Compile(d, stmt); err != nil {
-			return err
-		}
-	}
 	locked := s.readLock(ctx)
 	defer s.readUnlock(locked)
-	if tx := s.stmtTx(locked); tx != nil {
+	tx := s.stmtTx(locked)
+	// A statement is checked against its dialect before it is sent,
+	// except on a single engine outside a transaction: the engine compiles
+	// it before it takes a connection, so a refused one has no effect
+	// there, and a request's read is not compiled twice.
+	if _, direct := s.b.(engineBackend); tx != nil || !direct {
+		if d := s.dialectFor(stmt); d != nil {
+			if _, err := core.Compile(d, stmt); err != nil {
+				return err
+			}
+		}
+	}
+	if tx != nil {
 		s.txMu.Lock()
 		defer s.txMu.Unlock()
 		return tx.QueryFunc(ctx, stmt, fn)

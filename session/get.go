@@ -123,8 +123,12 @@ func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement
 	lr.objs.Expect(expect)
 	lr.blocks.Expect(expect)
 	if expect > 0 {
-		lr.out = make([]mapper.Ref, 0, min(expect, 1024))
-		s.objs.expect(min(expect, 1024))
+		n := min(expect, 1024)
+		lr.out = make([]mapper.Ref, 0, n)
+		s.objs.expect(n)
+		if m.IntKey() >= 0 {
+			s.ids.expect(n)
+		}
 	}
 	var err error
 	if set := s.multiShard(ctx, stmt); set != nil {
@@ -146,6 +150,7 @@ func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement
 func (s *Session) loadOne(ctx context.Context, m *mapper.Model, stmt core.Statement) (mapper.Ref, error) {
 	ctx = s.criteriaCtx(ctx, m, stmt)
 	lr := s.startLoad(m)
+	lr.single = true
 	err := s.query(ctx, stmt, lr.scanFn)
 	if len(lr.fresh) > 0 {
 		s.loadHooks(ctx, m, lr.fresh)
@@ -172,6 +177,9 @@ type loadRun struct {
 	// new for each load, so that sessions share no array.
 	objs, blocks objaccess.Slab
 	lb           *loadBlock // m's
+	// single: a lookup by key, which expects one row: its object and
+	// entry are allocated alone, sparing the slabs' arrays.
+	single bool
 	// hooks: Events has load listeners; fresh then lists the objects the
 	// load built, for them.
 	hooks bool
@@ -188,7 +196,7 @@ func (s *Session) startLoad(m *mapper.Model) *loadRun {
 	lr := loadRuns.Get().(*loadRun)
 	lr.s, lr.m = s, m
 	lr.lb = loadBlockOf(m)
-	lr.objs, lr.blocks = objaccess.NewSlab(m.Type), lr.lb.slab()
+	lr.objs, lr.blocks = lr.lb.objs, lr.lb.blocks // empty: new arrays for this load
 	lr.hooks = s.opts.Events != nil && s.opts.Events.anyLoad
 	return lr
 }
@@ -198,6 +206,7 @@ func (lr *loadRun) release() {
 	clear(lr.out)
 	clear(lr.fresh)
 	lr.s, lr.m, lr.lb, lr.out, lr.dest, lr.fresh = nil, nil, nil, lr.out[:0], lr.dest[:0], lr.fresh[:0]
+	lr.single = false
 	lr.objs, lr.blocks = objaccess.Slab{}, objaccess.Slab{}
 	loadRuns.Put(lr)
 }
@@ -206,6 +215,9 @@ func (lr *loadRun) scan(rows *engine.Rows) error {
 	s, m := lr.s, lr.m
 	fields := m.LoadFields()
 	lr.dest = slices.Grow(lr.dest[:0], len(fields))[:len(fields)]
+	if lr.single {
+		return lr.scanOne(rows, fields)
+	}
 	for rows.Next() {
 		p := m.Ref(lr.objs.Next())
 		for i, f := range fields {
@@ -225,6 +237,27 @@ func (lr *loadRun) scan(rows *engine.Rows) error {
 			}
 		} else {
 			lr.objs.Discard()
+		}
+		lr.out = append(lr.out, got)
+	}
+	return rows.Err()
+}
+
+// scanOne is scan for a lookup by key: each row's object and entry
+// allocated alone (typically one of each).
+func (lr *loadRun) scanOne(rows *engine.Rows, fields []*mapper.Field) error {
+	s, m := lr.s, lr.m
+	for rows.Next() {
+		_, p := m.New()
+		for i, f := range fields {
+			lr.dest[i] = f.Addr(p)
+		}
+		if err := rows.Scan(lr.dest...); err != nil {
+			return err
+		}
+		got := s.adoptLoadedIn(m, p, lr.lb, nil)
+		if got == p && lr.hooks {
+			lr.fresh = append(lr.fresh, p)
 		}
 		lr.out = append(lr.out, got)
 	}

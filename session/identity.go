@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/athanor-orm/athanor/mapper"
 )
@@ -68,10 +67,11 @@ func (k idKey) String() string {
 	return k.m.Name + "(" + strings.Join(parts, ", ") + ")"
 }
 
-// shards is the number of locks the identity map and the object set are
-// split over: enough that concurrent loaders rarely meet, few enough that a
-// load of a few dozen objects does not make a map in every shard (each
-// shard's map costs two allocations when first used).
+// shards is the number of locks the object set, and the identity map's
+// keys that are not one integer, are split over: enough that concurrent
+// loaders rarely meet, few enough that a load of a few dozen objects does
+// not make a map in every shard (each shard's map costs two allocations
+// when first used).
 const shards = 16
 
 var seed = maphash.MakeSeed()
@@ -113,41 +113,30 @@ func (k idKey) asInt() (intKey, bool) {
 	return intKey{m: k.m, n: n}, true
 }
 
-func (k intKey) shard() int {
-	h := (uint64(k.n) ^ uint64(uintptr(unsafe.Pointer(k.m)))>>4) * 0x9e3779b97f4a7c15
-	return int((h >> 32) % shards)
-}
-
-// identityMap maps keys to entries, in shards each behind its own lock,
-// so concurrent loads of different rows rarely contend. Keys of one
-// integer column live in one (the shard's first) or ints, others in m.
-// The inline slot spares a shard that holds one object the two
-// allocations of a map.
-//
-// The shards are made when the map first holds two entries, or one whose
-// key is not one integer: a session that loads one object (a request's
-// Get) keeps it in first, and costs no shard array. first is read and
-// written under mu while tab is nil; tab is set once, under mu, after
-// first has moved into its shard, so a lookup that finds tab nil under
-// mu finds every entry in first.
+// identityMap maps keys to entries. Keys of one integer column (the
+// common case) live under mu: the first in an inline slot, so that a
+// session that loads one object (a request's Get) makes no map, the others
+// in ints, one map that a load knowing its row count sizes once (expect)
+// instead of growing many. A lookup or insert under mu is a few
+// nanoseconds of a row's scan, so concurrent loaders of one session
+// rarely wait on it. Other keys (composite, strings) are spread over
+// shards, each behind its own lock, made when the first such key comes.
 type identityMap struct {
 	mu       sync.Mutex
-	firstKey intKey // guarded by mu
-	first    *entry // guarded by mu; nil: the slot is free (and unused once tab is set)
+	firstKey intKey            // guarded by mu
+	first    *entry            // guarded by mu; nil: the slot is free
+	ints     map[intKey]*entry // guarded by mu
 	tab      atomic.Pointer[[shards]idShard]
 }
 
 type idShard struct {
-	mu     sync.Mutex
-	oneKey intKey            // guarded by mu
-	one    *entry            // guarded by mu; nil: the slot is free
-	ints   map[intKey]*entry // guarded by mu
-	m      map[idKey]*entry  // guarded by mu
+	mu sync.Mutex
+	m  map[idKey]*entry // guarded by mu
 }
 
 func (im *identityMap) init() {
 	im.mu.Lock()
-	im.first, im.firstKey = nil, intKey{}
+	im.first, im.firstKey, im.ints = nil, intKey{}, nil
 	im.mu.Unlock()
 	t := im.tab.Load()
 	if t == nil {
@@ -155,46 +144,41 @@ func (im *identityMap) init() {
 	}
 	for i := range t {
 		t[i].mu.Lock()
-		// Made on first put: most sessions touch few shards.
-		t[i].ints, t[i].m = nil, nil
-		t[i].one, t[i].oneKey = nil, intKey{}
+		t[i].m = nil // made on first put: most sessions touch few shards
 		t[i].mu.Unlock()
 	}
 }
 
-// shards returns the shard array, making it (and moving first into its
-// shard) when there is none. The caller must not hold mu.
+// expect makes room for n more integer keys, for a load that knows how
+// many rows are likely: one map of the right size, not one per doubling.
+func (im *identityMap) expect(n int) {
+	if n < 2 {
+		return
+	}
+	im.mu.Lock()
+	if im.ints == nil {
+		im.ints = make(map[intKey]*entry, n)
+	}
+	im.mu.Unlock()
+}
+
+// shards returns the shard array of the keys that are not one integer,
+// making it when there is none.
 func (im *identityMap) shards() *[shards]idShard {
 	if t := im.tab.Load(); t != nil {
 		return t
 	}
 	im.mu.Lock()
 	defer im.mu.Unlock()
-	return im.grow()
-}
-
-// grow is shards with mu held.
-func (im *identityMap) grow() *[shards]idShard {
 	if t := im.tab.Load(); t != nil {
 		return t
 	}
 	t := new([shards]idShard)
-	if im.first != nil {
-		// Not yet published: no other goroutine sees t before the Store.
-		sh := &t[im.firstKey.shard()]
-		sh.one, sh.oneKey = im.first, im.firstKey
-		im.first, im.firstKey = nil, intKey{}
-	}
 	im.tab.Store(t)
 	return t
 }
 
-func (im *identityMap) shard(k idKey) int {
-	if ik, ok := k.asInt(); ok {
-		return ik.shard()
-	}
-	return int(maphash.Comparable(seed, k) % shards)
-}
+func shardOf(k idKey) int { return int(maphash.Comparable(seed, k) % shards) }
 
 func (im *identityMap) get(k idKey) *entry {
 	if ik, ok := k.asInt(); ok {
@@ -202,35 +186,21 @@ func (im *identityMap) get(k idKey) *entry {
 	}
 	t := im.tab.Load()
 	if t == nil {
-		return nil // first holds integer keys only
+		return nil // no such key was ever put
 	}
-	sh := &t[im.shard(k)]
+	sh := &t[shardOf(k)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	return sh.m[k]
 }
 
 func (im *identityMap) getInt(k intKey) *entry {
-	t := im.tab.Load()
-	if t == nil {
-		im.mu.Lock()
-		if t = im.tab.Load(); t == nil {
-			e := im.first
-			if e != nil && im.firstKey != k {
-				e = nil
-			}
-			im.mu.Unlock()
-			return e
-		}
-		im.mu.Unlock()
+	im.mu.Lock()
+	e := im.first
+	if e == nil || im.firstKey != k {
+		e = im.ints[k]
 	}
-	sh := &t[k.shard()]
-	sh.mu.Lock()
-	e := sh.one
-	if e == nil || sh.oneKey != k {
-		e = sh.ints[k]
-	}
-	sh.mu.Unlock()
+	im.mu.Unlock()
 	return e
 }
 
@@ -241,8 +211,8 @@ func (im *identityMap) putIfAbsent(k idKey, e *entry) (*entry, bool) {
 }
 
 // publish is putIfAbsent that, when os is not nil and e takes the key,
-// also records e in os (objectSet.putLoaded) before the key's shard is
-// unlocked. Every lookup by key takes that lock, so no goroutine can be
+// also records e in os (objectSet.putLoaded) before the key's lock is
+// released. Every lookup by key takes that lock, so no goroutine can be
 // given e by the identity map before the object set holds it: the two
 // never disagree about a loaded object. Lock order: the identity map's
 // mu, a shard's mu, then the object set's locks (which never take the
@@ -251,7 +221,7 @@ func (im *identityMap) publish(k idKey, e *entry, os *objectSet) (*entry, bool) 
 	if ik, ok := k.asInt(); ok {
 		return im.publishInt(ik, e, os)
 	}
-	sh := &im.shards()[im.shard(k)]
+	sh := &im.shards()[shardOf(k)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if cur, ok := sh.m[k]; ok {
@@ -275,43 +245,21 @@ func (im *identityMap) putIfAbsentInt(ik intKey, e *entry) (*entry, bool) {
 
 // publishInt is publish for a key of one integer column.
 func (im *identityMap) publishInt(ik intKey, e *entry, os *objectSet) (*entry, bool) {
-	t := im.tab.Load()
-	if t == nil {
-		im.mu.Lock()
-		if t = im.tab.Load(); t == nil {
-			switch {
-			case im.first == nil:
-				im.first, im.firstKey = e, ik
-				if os != nil {
-					os.putLoaded(e)
-				}
-				im.mu.Unlock()
-				return e, true
-			case im.firstKey == ik:
-				cur := im.first
-				im.mu.Unlock()
-				return cur, cur == e
-			}
-			t = im.grow()
-		}
-		im.mu.Unlock()
-	}
-	sh := &t[ik.shard()]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if sh.one != nil && sh.oneKey == ik {
-		return sh.one, sh.one == e
-	}
-	if cur, ok := sh.ints[ik]; ok {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	if cur := im.first; cur != nil && im.firstKey == ik {
 		return cur, cur == e
 	}
-	if sh.one == nil {
-		sh.one, sh.oneKey = e, ik
-	} else {
-		if sh.ints == nil {
-			sh.ints = map[intKey]*entry{}
-		}
-		sh.ints[ik] = e
+	if cur, ok := im.ints[ik]; ok {
+		return cur, cur == e
+	}
+	switch {
+	case im.first == nil:
+		im.first, im.firstKey = e, ik
+	case im.ints == nil:
+		im.ints = map[intKey]*entry{ik: e}
+	default:
+		im.ints[ik] = e
 	}
 	if os != nil {
 		os.putLoaded(e)
@@ -321,33 +269,21 @@ func (im *identityMap) publishInt(ik intKey, e *entry, os *objectSet) (*entry, b
 
 // remove deletes k if it maps to e.
 func (im *identityMap) remove(k idKey, e *entry) {
-	t := im.tab.Load()
 	if ik, ok := k.asInt(); ok {
-		if t == nil {
-			im.mu.Lock()
-			if t = im.tab.Load(); t == nil {
-				if im.first == e && im.firstKey == ik {
-					im.first, im.firstKey = nil, intKey{}
-				}
-				im.mu.Unlock()
-				return
-			}
-			im.mu.Unlock()
-		}
-		sh := &t[ik.shard()]
-		sh.mu.Lock()
-		defer sh.mu.Unlock()
-		if sh.one == e && sh.oneKey == ik {
-			sh.one, sh.oneKey = nil, intKey{}
-		} else if sh.ints[ik] == e {
-			delete(sh.ints, ik)
+		im.mu.Lock()
+		defer im.mu.Unlock()
+		if im.first == e && im.firstKey == ik {
+			im.first, im.firstKey = nil, intKey{}
+		} else if im.ints[ik] == e {
+			delete(im.ints, ik)
 		}
 		return
 	}
+	t := im.tab.Load()
 	if t == nil {
-		return // first holds integer keys only
+		return
 	}
-	sh := &t[im.shard(k)]
+	sh := &t[shardOf(k)]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if sh.m[k] == e {
@@ -356,26 +292,19 @@ func (im *identityMap) remove(k idKey, e *entry) {
 }
 
 func (im *identityMap) len() int {
+	im.mu.Lock()
+	n := len(im.ints)
+	if im.first != nil {
+		n++
+	}
+	im.mu.Unlock()
 	t := im.tab.Load()
 	if t == nil {
-		im.mu.Lock()
-		if t = im.tab.Load(); t == nil {
-			n := 0
-			if im.first != nil {
-				n = 1
-			}
-			im.mu.Unlock()
-			return n
-		}
-		im.mu.Unlock()
+		return n
 	}
-	n := 0
 	for i := range t {
 		t[i].mu.Lock()
-		n += len(t[i].ints) + len(t[i].m)
-		if t[i].one != nil {
-			n++
-		}
+		n += len(t[i].m)
 		t[i].mu.Unlock()
 	}
 	return n

@@ -9,7 +9,7 @@ import (
 	"github.com/athanor-orm/athanor/mapper"
 )
 
-// Entries of one shard go first to its inline slot, then to its map; every
+// Integer keys go first to the inline slot, then to the map; every
 // operation must see both, whichever of them holds a key.
 func TestIdentityMapInlineSlotAndMap(t *testing.T) {
 	reg := mapper.NewRegistry()
@@ -18,13 +18,7 @@ func TestIdentityMapInlineSlotAndMap(t *testing.T) {
 		t.Fatal(err)
 	}
 	var im identityMap
-	// Keys of one shard, so the slot and the map are both used.
-	var keys []intKey
-	for n := int64(0); len(keys) < 3; n++ {
-		if k := (intKey{m: m, n: n}); k.shard() == 0 {
-			keys = append(keys, k)
-		}
-	}
+	keys := []intKey{{m: m, n: 3}, {m: m, n: 1}, {m: m, n: 2}}
 	es := make([]*entry, len(keys))
 	for i, k := range keys {
 		es[i] = &entry{}
@@ -32,8 +26,8 @@ func TestIdentityMapInlineSlotAndMap(t *testing.T) {
 			t.Fatalf("put %d: got %p, %v", i, got, ok)
 		}
 	}
-	if im.tab.Load()[0].one != es[0] || len(im.tab.Load()[0].ints) != 2 {
-		t.Fatalf("first entry not inline, or the others not in the map: one=%p, map=%d", im.tab.Load()[0].one, len(im.tab.Load()[0].ints))
+	if im.first != es[0] || len(im.ints) != 2 {
+		t.Fatalf("first entry not inline, or the others not in the map: first=%p, map=%d", im.first, len(im.ints))
 	}
 	for i, k := range keys {
 		if got := im.getInt(k); got != es[i] {
@@ -56,8 +50,45 @@ func TestIdentityMapInlineSlotAndMap(t *testing.T) {
 		t.Fatal("remove with a stale entry deleted the key")
 	}
 	e := &entry{}
-	if _, ok := im.putIfAbsent(idKey{m: m, k0: keys[0].n}, e); !ok || im.tab.Load()[0].one != e {
+	if _, ok := im.putIfAbsent(idKey{m: m, k0: keys[0].n}, e); !ok || im.first != e {
 		t.Fatal("freed slot not reused")
+	}
+	if im.tab.Load() != nil {
+		t.Fatal("integer keys made the shards")
+	}
+}
+
+// A load that expects n rows sizes the map once; entries put after it
+// are found like any others.
+func TestIdentityMapExpect(t *testing.T) {
+	m := intRowModel(t)
+	var im identityMap
+	im.expect(1) // one row: the inline slot does, no map
+	if im.ints != nil {
+		t.Fatal("expect(1) made a map")
+	}
+	im.expect(100)
+	if im.ints == nil {
+		t.Fatal("expect(100) made no map")
+	}
+	es := make([]*entry, 100)
+	for i := range es {
+		es[i] = &entry{}
+		if _, ok := im.putIfAbsentInt(intKey{m: m, n: int64(i)}, es[i]); !ok {
+			t.Fatalf("put %d refused", i)
+		}
+	}
+	for i := range es {
+		if im.getInt(intKey{m: m, n: int64(i)}) != es[i] {
+			t.Fatalf("get %d lost", i)
+		}
+	}
+	if im.len() != 100 {
+		t.Fatalf("len %d, want 100", im.len())
+	}
+	im.init()
+	if im.len() != 0 || im.getInt(intKey{m: m, n: 5}) != nil {
+		t.Fatal("init kept entries")
 	}
 }
 
@@ -205,8 +236,8 @@ func intRowModel(t *testing.T) *mapper.Model {
 }
 
 // A map that holds one entry of an integer key keeps it in its first slot,
-// with no shard array; the second entry (or a key of another kind) makes
-// the shards and moves the first one there, where every operation finds it.
+// with no map or shard array; the second entry goes to the map, and a key
+// of another kind to the shards, where every operation finds it.
 func TestIdentityMapFirstSlot(t *testing.T) {
 	m := intRowModel(t)
 	k1, k2 := intKey{m: m, n: 1}, intKey{m: m, n: 2}
@@ -218,23 +249,23 @@ func TestIdentityMapFirstSlot(t *testing.T) {
 	if got, ok := im.putIfAbsentInt(k1, e2); ok || got != e1 {
 		t.Fatalf("second put of the key: %p, %v; want the first entry kept", got, ok)
 	}
-	if im.tab.Load() != nil || im.getInt(k1) != e1 || im.getInt(k2) != nil || im.len() != 1 {
-		t.Fatal("one entry: want it in the first slot, found by its key only, and no shards")
+	if im.tab.Load() != nil || im.ints != nil || im.getInt(k1) != e1 || im.getInt(k2) != nil || im.len() != 1 {
+		t.Fatal("one entry: want it in the first slot, found by its key only, and no map")
 	}
 	im.remove(idKey{m: m, k0: int64(1)}, e2) // another entry: no-op
 	if im.getInt(k1) != e1 {
 		t.Fatal("remove with a stale entry deleted the key")
 	}
 	im.remove(idKey{m: m, k0: int64(1)}, e1)
-	if im.getInt(k1) != nil || im.len() != 0 || im.tab.Load() != nil {
+	if im.getInt(k1) != nil || im.len() != 0 || im.ints != nil {
 		t.Fatal("remove of the first entry kept it")
 	}
 	im.putIfAbsentInt(k1, e1)
-	if got, ok := im.putIfAbsentInt(k2, e2); !ok || got != e2 || im.tab.Load() == nil {
-		t.Fatal("second key: want it stored and the shards made")
+	if got, ok := im.putIfAbsentInt(k2, e2); !ok || got != e2 || len(im.ints) != 1 {
+		t.Fatal("second key: want it stored in the map")
 	}
-	if im.first != nil || im.getInt(k1) != e1 || im.getInt(k2) != e2 || im.len() != 2 {
-		t.Fatal("after the shards were made: an entry lost, or left in the first slot")
+	if im.first != e1 || im.getInt(k1) != e1 || im.getInt(k2) != e2 || im.len() != 2 {
+		t.Fatal("after the map was made: an entry lost, or moved from the first slot")
 	}
 
 	// A key that is not one integer never goes to the first slot.
@@ -243,9 +274,16 @@ func TestIdentityMapFirstSlot(t *testing.T) {
 	if _, ok := im2.putIfAbsent(sk, e1); !ok || im2.tab.Load() == nil || im2.get(sk) != e1 || im2.first != nil {
 		t.Fatal("string key: want it in the shards")
 	}
+	if im2.len() != 1 {
+		t.Fatalf("len %d, want 1", im2.len())
+	}
+	im2.remove(sk, e1)
+	if im2.get(sk) != nil || im2.len() != 0 {
+		t.Fatal("remove of a string key kept it")
+	}
 }
 
-// Goroutines filling a new map at once (the first slot, then the shards
+// Goroutines filling a new map at once (the first slot, then the map
 // made under them) must each find their own entry and the map hold all.
 func TestIdentityMapConcurrentFirstPuts(t *testing.T) {
 	m := intRowModel(t)

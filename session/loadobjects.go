@@ -104,7 +104,7 @@ type adopter struct {
 
 func (s *Session) newAdopter(m *mapper.Model) *adopter {
 	lb := loadBlockOf(m)
-	return &adopter{s: s, m: m, lb: lb, blocks: lb.slab()}
+	return &adopter{s: s, m: m, lb: lb, blocks: lb.blocks}
 }
 
 func (a *adopter) Adopt(p mapper.Ref) mapper.Ref {
@@ -140,6 +140,9 @@ type loadBlock struct {
 	t       reflect.Type // struct{ E entry; S <the model's snapshot block> }
 	snapOff uintptr
 	snapPtr unsafe.Pointer // interface type word of *S
+	// objs and blocks are empty slabs of the model's objects and of t: a
+	// load copies them, instead of looking the pointer types up again.
+	objs, blocks objaccess.Slab
 }
 
 // snapAt returns the snapshot block of the load block at blk, as the *S
@@ -168,11 +171,11 @@ func newLoadBlock(m *mapper.Model) *loadBlock {
 		{Name: "S", Type: m.SnapshotType()},
 	})
 	nilSnap := reflect.Zero(reflect.PointerTo(m.SnapshotType())).Interface()
-	return &loadBlock{t: t, snapOff: t.Field(1).Offset, snapPtr: (*eface)(unsafe.Pointer(&nilSnap)).typ}
+	return &loadBlock{
+		t: t, snapOff: t.Field(1).Offset, snapPtr: (*eface)(unsafe.Pointer(&nilSnap)).typ,
+		objs: objaccess.NewSlab(m.Type), blocks: objaccess.NewSlab(t),
+	}
 }
-
-// slab returns a slab of blocks for the entries of one load.
-func (lb *loadBlock) slab() objaccess.Slab { return objaccess.NewSlab(lb.t) }
 
 // snapKeyOf is identOf of an object from its snapshot (Fields order).
 func snapKeyOf(m *mapper.Model, snap []any) idKey {

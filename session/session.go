@@ -121,11 +121,10 @@ type Options struct {
 // running one; while they run, the caller must not modify the session's
 // objects.
 type Session struct {
-	b         Backend
-	reg       *mapper.Registry
-	opts      Options
-	dialect   core.Dialect
-	returning bool
+	b       Backend
+	reg     *mapper.Registry
+	opts    Options
+	dialect core.Dialect
 
 	ids  identityMap
 	objs objectSet
@@ -144,8 +143,9 @@ type Session struct {
 	flush  atomic.Pointer[flushCtx] // the running flush's context; stored holding txLock
 	// txMu is held while a statement runs on tx, whose connection serves
 	// one at a time.
-	txMu   sync.Mutex
-	closed atomic.Bool
+	txMu      sync.Mutex
+	closed    atomic.Bool
+	returning bool // the dialect's INSERT … RETURNING (beside closed: no padding)
 
 	// sps are the transactions enclosing open savepoints, outermost
 	// first (tx is the innermost); txHandle is Begin's handle of tx, nil
@@ -153,8 +153,9 @@ type Session struct {
 	sps      []txFrame
 	txHandle *SessionTx
 
+	// tokMu guards opts.Token, which holds the session's causal token:
+	// Options.Token merged with the tokens of its commits.
 	tokMu sync.Mutex
-	token router.Token // guarded by tokMu
 
 	seq atomic.Int64 // Add order
 
@@ -187,7 +188,7 @@ func New(ex engine.Executor, opts Options) *Session {
 	if opts.Filters != nil {
 		opts.Filters.sealed.Store(true)
 	}
-	s := &Session{b: b, reg: opts.Registry, opts: opts, token: opts.Token}
+	s := &Session{b: b, reg: opts.Registry, opts: opts}
 	s.dialect = b.Dialect()
 	if s.dialect != nil {
 		s.returning = s.dialect.Features().ReturningInsert
@@ -373,7 +374,7 @@ func (s *Session) Expunge(objs ...any) {
 func (s *Session) Token() router.Token {
 	s.tokMu.Lock()
 	defer s.tokMu.Unlock()
-	return s.token
+	return s.opts.Token
 }
 
 // readCtx adds the session's causal token to ctx.
@@ -459,7 +460,7 @@ func (s *Session) Commit(ctx context.Context) error {
 // mergeToken folds a commit's token into the session's.
 func (s *Session) mergeToken(tok router.Token) {
 	s.tokMu.Lock()
-	s.token = s.token.Merge(tok)
+	s.opts.Token = s.opts.Token.Merge(tok)
 	s.tokMu.Unlock()
 }
 
@@ -561,14 +562,21 @@ func Scan[T any](ctx context.Context, s *Session, stmt core.Statement) ([]T, err
 // query runs stmt in the transaction if one is open, else on the backend,
 // and hands the rows to fn; the rows are closed afterwards.
 func (s *Session) query(ctx context.Context, stmt core.Statement, fn func(*engine.Rows) error) error {
-	if d := s.dialectFor(stmt); d != nil {
-		if _, err := core.Compile(d, stmt); err != nil {
-			return err
-		}
-	}
 	locked := s.readLock(ctx)
 	defer s.readUnlock(locked)
-	if tx := s.stmtTx(locked); tx != nil {
+	tx := s.stmtTx(locked)
+	// A statement is checked against its dialect before it is sent,
+	// except on a single engine outside a transaction: the engine compiles
+	// it before it takes a connection, so a refused one has no effect
+	// there, and a request's read is not compiled twice.
+	if _, direct := s.b.(engineBackend); tx != nil || !direct {
+		if d := s.dialectFor(stmt); d != nil {
+			if _, err := core.Compile(d, stmt); err != nil {
+				return err
+			}
+		}
+	}
+	if tx != nil {
 		s.txMu.Lock()
 		defer s.txMu.Unlock()
 		return tx.QueryFunc(ctx, stmt, fn)

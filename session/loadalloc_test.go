@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/internal/testdb"
 	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 	"github.com/athanor-orm/athanor/session"
@@ -76,9 +77,14 @@ func TestEagerLoadAllocs(t *testing.T) {
 	// statement. The object set's table is not made: relationship loading
 	// finds owners' entries through the identity map, leaving the loaded
 	// objects unindexed by address.
-	const maxFew = 262
+	maxFew := 262.0
+	if testdb.ViaPgBouncer() {
+		// Through PgBouncer no statement is prepared: pgx describes each
+		// of the three before it runs (measured 271).
+		maxFew += 11
+	}
 	if few > maxFew {
-		t.Errorf("the load allocates %v times, want at most %d", few, maxFew)
+		t.Errorf("the load allocates %v times, want at most %v", few, maxFew)
 	}
 	// 150 more rows, no more objects: at most a few more allocations
 	// (buffers sized for more rows), never one per row.

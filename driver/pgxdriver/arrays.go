@@ -53,7 +53,82 @@ func (c rowColumnCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, valu
 		}
 		return rowColumnPlan{m: m, elem: c.ElementType.OID}
 	}
+	if format == pgtype.BinaryFormatCode {
+		if plan := planFlatSlice(c.ElementType.OID, value); plan != nil {
+			return plan
+		}
+	}
 	return c.ArrayCodec.PlanEncode(m, oid, format, value)
+}
+
+// planFlatSlice returns a plan for the slices of keys a relationship load
+// binds as = ANY($1) (a []int64 into int8[], a []int32 into int4[], a
+// []string into text[]), or nil for any other value. pgx would box each
+// element into an interface, an allocation per key.
+func planFlatSlice(elem uint32, value any) pgtype.EncodePlan {
+	switch value.(type) {
+	case []int64:
+		if elem == pgtype.Int8OID {
+			return flatSlicePlan{elem}
+		}
+	case []int32:
+		if elem == pgtype.Int4OID {
+			return flatSlicePlan{elem}
+		}
+	case []string:
+		if elem == pgtype.TextOID || elem == pgtype.VarcharOID {
+			return flatSlicePlan{elem}
+		}
+	}
+	return nil
+}
+
+type flatSlicePlan struct{ elem uint32 }
+
+// Encode writes value, a slice planFlatSlice accepted, as a binary
+// one-dimensional array without NULLs (a nil slice is the empty array).
+func (p flatSlicePlan) Encode(value any, buf []byte) ([]byte, error) {
+	var n, size int
+	switch v := value.(type) {
+	case []int64:
+		n, size = len(v), 12*len(v)
+	case []int32:
+		n, size = len(v), 8*len(v)
+	case []string:
+		n, size = len(v), 4*len(v)
+		for _, s := range v {
+			size += len(s)
+		}
+	}
+	buf = slices.Grow(buf, 20+size)
+	if n == 0 {
+		buf = binary.BigEndian.AppendUint32(buf, 0)
+		buf = binary.BigEndian.AppendUint32(buf, 0)
+		return binary.BigEndian.AppendUint32(buf, p.elem), nil
+	}
+	buf = binary.BigEndian.AppendUint32(buf, 1)
+	buf = binary.BigEndian.AppendUint32(buf, 0)
+	buf = binary.BigEndian.AppendUint32(buf, p.elem)
+	buf = binary.BigEndian.AppendUint32(buf, uint32(n))
+	buf = binary.BigEndian.AppendUint32(buf, 1)
+	switch v := value.(type) {
+	case []int64:
+		for _, x := range v {
+			buf = binary.BigEndian.AppendUint32(buf, 8)
+			buf = binary.BigEndian.AppendUint64(buf, uint64(x))
+		}
+	case []int32:
+		for _, x := range v {
+			buf = binary.BigEndian.AppendUint32(buf, 4)
+			buf = binary.BigEndian.AppendUint32(buf, uint32(x))
+		}
+	case []string:
+		for _, x := range v {
+			buf = binary.BigEndian.AppendUint32(buf, uint32(len(x)))
+			buf = append(buf, x...)
+		}
+	}
+	return buf, nil
 }
 
 type rowColumnPlan struct {

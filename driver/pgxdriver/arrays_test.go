@@ -60,3 +60,70 @@ func TestRowColumnArrays(t *testing.T) {
 		})
 	}
 }
+
+// TestKeySliceArrays: the key slices a relationship load binds as one
+// array (= ANY) arrive whole, in order, empty slices included (nil ones are NULL),
+// and = ANY of many keys finds each.
+func TestKeySliceArrays(t *testing.T) {
+	db, err := engine.Open(t.Context(), testdb.PG(t).Primary.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, c := range []struct {
+		q    string
+		arg  any
+		want string
+	}{
+		{`SELECT array_to_string(CAST(? AS BIGINT[]), ',')`, []int64{-1, 0, 1 << 40}, "-1,0,1099511627776"},
+		{`SELECT array_to_string(CAST(? AS INTEGER[]), ',')`, []int32{-7, 2147483647}, "-7,2147483647"},
+		{`SELECT array_to_string(CAST(? AS TEXT[]), ',')`, []string{"", "é,ß", "a\"b"}, `,é,ß,a"b`},
+		{`SELECT coalesce(array_to_string(CAST(? AS BIGINT[]), ','), 'null') || cardinality(CAST(? AS BIGINT[]))`, []int64{}, "0"},
+		{`SELECT coalesce(cardinality(CAST(? AS TEXT[])), -1)`, []string(nil), "-1"}, // nil is NULL, as pgx binds it
+	} {
+		args := []any{c.arg}
+		if strings.Count(c.q, "?") == 2 {
+			args = append(args, c.arg)
+		}
+		got, err := engine.One[string](t.Context(), db, core.Raw(c.q, args...))
+		if err != nil || got != c.want {
+			t.Errorf("%T %v: got %q, %v; want %q", c.arg, c.arg, got, err, c.want)
+		}
+	}
+	keys := make([]int64, 1000)
+	for i := range keys {
+		keys[i] = int64(i) * 1000
+	}
+	stmt := core.Raw(`SELECT count(*) FROM generate_series(CAST(0 AS BIGINT), 999999, 1000) AS g WHERE g = ANY(?)`, keys)
+	n, err := engine.One[int](t.Context(), db, stmt)
+	if err != nil || n != 1000 {
+		t.Fatalf("= ANY of 1000 keys: %d rows, %v", n, err)
+	}
+}
+
+// TestKeySliceArrayAllocs: a []int64 of 1000 keys is encoded without an
+// allocation per key.
+func TestKeySliceArrayAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are pinned without -race (sync.Pool drops items under it)")
+	}
+	db, err := engine.Open(t.Context(), testdb.PG(t).Primary.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	keys := make([]int64, 1000)
+	for i := range keys {
+		keys[i] = int64(i) * 1000
+	}
+	stmt := core.Raw(`SELECT count(*) FROM generate_series(CAST(0 AS BIGINT), 999999, 1000) AS g WHERE g = ANY(?)`, keys)
+	allocs := testing.AllocsPerRun(10, func() {
+		if _, err := engine.One[int](t.Context(), db, stmt); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("%v allocations", allocs)
+	if allocs > 15 { // measured 10: the statement, pgx's row, the count
+		t.Errorf("= ANY of 1000 int64 keys allocates %v times, want no allocation per key", allocs)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package pgxdriver_test
+
+const raceEnabled = false

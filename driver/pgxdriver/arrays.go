@@ -100,17 +100,7 @@ func (p flatSlicePlan) Encode(value any, buf []byte) ([]byte, error) {
 			size += len(s)
 		}
 	}
-	buf = slices.Grow(buf, 20+size)
-	if n == 0 {
-		buf = binary.BigEndian.AppendUint32(buf, 0)
-		buf = binary.BigEndian.AppendUint32(buf, 0)
-		return binary.BigEndian.AppendUint32(buf, p.elem), nil
-	}
-	buf = binary.BigEndian.AppendUint32(buf, 1)
-	buf = binary.BigEndian.AppendUint32(buf, 0)
-	buf = binary.BigEndian.AppendUint32(buf, p.elem)
-	buf = binary.BigEndian.AppendUint32(buf, uint32(n))
-	buf = binary.BigEndian.AppendUint32(buf, 1)
+	buf = arrayHeader(slices.Grow(buf, 20+size), p.elem, n)
 	switch v := value.(type) {
 	case []int64:
 		for _, x := range v {
@@ -149,16 +139,10 @@ func (p rowColumnPlan) Encode(value any, buf []byte) ([]byte, error) {
 		buf = slices.Grow(buf, need+restSize(col))
 	}
 	if n == 0 {
-		buf = binary.BigEndian.AppendUint32(buf, 0)
-		buf = binary.BigEndian.AppendUint32(buf, 0)
-		return binary.BigEndian.AppendUint32(buf, p.elem), nil
+		return arrayHeader(buf, p.elem, 0), nil
 	}
 	hasNull := len(buf) + 4
-	buf = binary.BigEndian.AppendUint32(buf, 1)
-	buf = binary.BigEndian.AppendUint32(buf, 0)
-	buf = binary.BigEndian.AppendUint32(buf, p.elem)
-	buf = binary.BigEndian.AppendUint32(buf, uint32(n))
-	buf = binary.BigEndian.AppendUint32(buf, 1)
+	buf = arrayHeader(buf, p.elem, n)
 	var plan pgtype.EncodePlan
 	var planned reflect.Type
 	for i := range n {
@@ -192,6 +176,22 @@ func (p rowColumnPlan) Encode(value any, buf []byte) ([]byte, error) {
 		binary.BigEndian.PutUint32(buf[sp:], uint32(len(buf)-sp-4))
 	}
 	return buf, nil
+}
+
+// arrayHeader appends the header of a binary one-dimensional array of n
+// elements of type elem, its has-null flag clear: for n = 0 the empty
+// array (no dimension), else the dimension's length and lower bound (1).
+func arrayHeader(buf []byte, elem uint32, n int) []byte {
+	if n == 0 {
+		buf = binary.BigEndian.AppendUint32(buf, 0)
+		buf = binary.BigEndian.AppendUint32(buf, 0)
+		return binary.BigEndian.AppendUint32(buf, elem)
+	}
+	buf = binary.BigEndian.AppendUint32(buf, 1)
+	buf = binary.BigEndian.AppendUint32(buf, 0)
+	buf = binary.BigEndian.AppendUint32(buf, elem)
+	buf = binary.BigEndian.AppendUint32(buf, uint32(n))
+	return binary.BigEndian.AppendUint32(buf, 1)
 }
 
 // rowColumnOf returns the core.RowColumn v is, or points to.

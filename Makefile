@@ -37,20 +37,12 @@ gotest:
 	@# Allocation counts are pinned without -race: the race detector makes
 	@# sync.Pool drop items, so those tests skip themselves under it.
 	set -a; . ./$(DBENV); set +a; $(GO) test -count=1 -run 'Alloc' ./...
-	@# Then, at once (each waits on servers more than on the CPU), each into
-	@# its own log printed when both are done: the session and loader
-	@# suites once more through PgBouncer in transaction pooling mode
-	@# (scripts/dbup-pgbouncer, internal/testdb), and the Conduit example,
-	@# its own module (its JWT, OTel SDK and Prometheus dependencies stay
-	@# out of the library's go.mod).
-	@set -a; . ./$(DBENV); set +a; logs=$$(mktemp -d); \
-	( ATHANOR_PG_VIA=pgbouncer $(GO) test -count=1 ./session/ ./loader/ > $$logs/pgbouncer 2>&1; echo $$? > $$logs/pgbouncer.rc ) & \
-	( cd examples/conduit && CONDUIT_FLOWS=1 ATHANOR_TEST_REPORT=$(CURDIR)/$(REPORT) $(GO) test -race -count=1 ./... > $$logs/conduit 2>&1; echo $$? > $$logs/conduit.rc ) & \
-	wait; rc=0; \
-	for p in pgbouncer conduit; do \
-		echo "--- $$p:"; cat $$logs/$$p; \
-		if [ "$$(cat $$logs/$$p.rc 2>/dev/null)" != 0 ]; then echo "--- $$p: FAILED"; rc=1; fi; \
-	done; rm -rf $$logs; exit $$rc
+	@# The session and loader suites once more through PgBouncer in
+	@# transaction pooling mode (scripts/dbup-pgbouncer, internal/testdb).
+	set -a; . ./$(DBENV); set +a; ATHANOR_PG_VIA=pgbouncer $(GO) test -count=1 ./session/ ./loader/
+	@# The Conduit example is its own module (its JWT, OTel SDK and
+	@# Prometheus dependencies stay out of the library's go.mod).
+	set -a; . ./$(DBENV); set +a; cd examples/conduit && CONDUIT_FLOWS=1 ATHANOR_TEST_REPORT=$(CURDIR)/$(REPORT) $(GO) test -race -count=1 ./...
 	@echo "--- databases the integration tests ran against:"
 	@if [ -s $(REPORT) ]; then sort $(REPORT); else echo "(none: integration tests were skipped)"; \
 		if [ "$${CI:-}" = true ]; then exit 1; fi; fi

@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/athanor-orm/athanor/internal/objaccess"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -56,6 +57,13 @@ func (s *Session) adoptLoaded(m *mapper.Model, p mapper.Ref) mapper.Ref {
 // of lb, m's loadBlock type; a load looks it up once, not per row), or
 // allocated alone when blocks is nil.
 func (s *Session) adoptLoadedIn(m *mapper.Model, p mapper.Ref, lb *loadBlock, blocks *objaccess.Slab) mapper.Ref {
+	got, _ := s.adoptEntryIn(m, p, lb, blocks)
+	return got
+}
+
+// adoptEntryIn is adoptLoadedIn that also returns the entry of the object
+// it returns (nil for p outside the session).
+func (s *Session) adoptEntryIn(m *mapper.Model, p mapper.Ref, lb *loadBlock, blocks *objaccess.Slab) (mapper.Ref, *entry) {
 	var blk unsafe.Pointer
 	if blocks != nil {
 		blk = dataOf(blocks.Next())
@@ -78,17 +86,17 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, p mapper.Ref, lb *loadBlock, bl
 			if blocks != nil {
 				blocks.Keep()
 			}
-			return p
+			return p, nil
 		}
 		if blocks != nil {
 			blocks.Discard()
 		}
-		return cur.p // another goroutine loaded it first
+		return cur.p, cur // another goroutine loaded it first
 	}
 	if blocks != nil {
 		blocks.Keep()
 	}
-	return p
+	return p, e
 }
 
 // adopter publishes the objects of one model that one statement's rows
@@ -107,8 +115,13 @@ func (s *Session) newAdopter(m *mapper.Model) *adopter {
 	return &adopter{s: s, m: m, lb: lb, blocks: lb.blocks}
 }
 
-func (a *adopter) Adopt(p mapper.Ref) mapper.Ref {
-	return a.s.adoptLoadedIn(a.m, p, a.lb, &a.blocks)
+// Adopt's Handle is the object's entry (see host.Populate).
+func (a *adopter) Adopt(p mapper.Ref) (mapper.Ref, loader.Handle) {
+	got, e := a.s.adoptEntryIn(a.m, p, a.lb, &a.blocks)
+	if e == nil {
+		return got, nil
+	}
+	return got, e
 }
 
 // index sets the key of e, a persistent entry whose snapshot is current,

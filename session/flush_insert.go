@@ -155,7 +155,10 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 		return pl.sendInsert(ctx, m, sh, stmt, es, snaps)
 	}
 	// VALUES: as many statements as the dialect's parameter limit needs.
-	per := pl.rowsPerStatement(m.Table(), len(cols))
+	per := len(es)
+	if per > 1 {
+		per = pl.rowsPerStatement(m.Table(), len(cols))
+	}
 	for a := 0; a < len(es); a += per {
 		b := min(a+per, len(es))
 		if err := pl.sendInsert(ctx, m, sh, base.Rows(rows[a:b]...), es[a:b], snaps[a:b]); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/internal/objaccess"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -33,7 +34,9 @@ type insertShape struct {
 }
 
 // insertShapes caches a model's shapes by omitted set: few per model.
-var insertShapes = mapper.NewSlot(func(*mapper.Model) *shapeSet { return new(shapeSet) })
+var insertShapes = mapper.NewSlot(func(m *mapper.Model) *shapeSet {
+	return &shapeSet{snaps: objaccess.NewSlab(m.SnapshotType())}
+})
 
 // shapeSet is a model's insert shapes. Most models only ever have one
 // (every row leaves the key to the server): the first is checked by a
@@ -41,6 +44,9 @@ var insertShapes = mapper.NewSlot(func(*mapper.Model) *shapeSet { return new(sha
 type shapeSet struct {
 	first atomic.Pointer[keyedShape]
 	all   sync.Map // omitSet → *insertShape
+	// snaps is an unused Slab of the model's snapshots, copied by each
+	// INSERT (NewSlab looks types up).
+	snaps objaccess.Slab
 }
 
 type keyedShape struct {

@@ -33,16 +33,30 @@ vet:
 
 gotest:
 	@rm -f $(REPORT)
-	set -a; . ./$(DBENV); set +a; ATHANOR_TEST_REPORT=$$PWD/$(REPORT) $(GO) test -race -count=1 ./...
+	@# The longest suites are listed first so that go test starts them
+	@# first (it runs packages in the order given, -p at a time): the pass
+	@# then does not end waiting for one of them alone.
+	set -a; . ./$(DBENV); set +a; ATHANOR_TEST_REPORT=$$PWD/$(REPORT) $(GO) test -race -count=1 ./session/ ./router/ ./engine/ ./integration/... ./...
+	@# The Conduit example is its own module (its JWT, OTel SDK and
+	@# Prometheus dependencies stay out of the library's go.mod). It runs
+	@# beside the two passes after this one, its output held until they end.
 	@# Allocation counts are pinned without -race: the race detector makes
 	@# sync.Pool drop items, so those tests skip themselves under it.
-	set -a; . ./$(DBENV); set +a; $(GO) test -count=1 -run 'Alloc' ./...
-	@# The session and loader suites once more through PgBouncer in
-	@# transaction pooling mode (scripts/dbup-pgbouncer, internal/testdb).
-	set -a; . ./$(DBENV); set +a; ATHANOR_PG_VIA=pgbouncer $(GO) test -count=1 ./session/ ./loader/
-	@# The Conduit example is its own module (its JWT, OTel SDK and
-	@# Prometheus dependencies stay out of the library's go.mod).
-	set -a; . ./$(DBENV); set +a; cd examples/conduit && CONDUIT_FLOWS=1 ATHANOR_TEST_REPORT=$(CURDIR)/$(REPORT) $(GO) test -race -count=1 ./...
+	@# Then the session and loader suites once more, their PostgreSQL tests
+	@# through PgBouncer in transaction pooling mode (scripts/dbup-pgbouncer,
+	@# internal/testdb).
+	@set -a; . ./$(DBENV); set +a; \
+	log=$$(mktemp); \
+	( cd examples/conduit && CONDUIT_FLOWS=1 ATHANOR_TEST_REPORT=$(CURDIR)/$(REPORT) $(GO) test -race -count=1 ./... ) > $$log 2>&1 & conduit=$$!; \
+	rc=0; \
+	echo "$(GO) test -count=1 -run 'Alloc' ./..."; $(GO) test -count=1 -run 'Alloc' ./... || rc=$$?; \
+	if [ $$rc -eq 0 ]; then \
+		echo "ATHANOR_PG_VIA=pgbouncer $(GO) test -count=1 ./session/ ./loader/"; \
+		ATHANOR_PG_VIA=pgbouncer $(GO) test -count=1 ./session/ ./loader/ || rc=$$?; \
+	fi; \
+	crc=0; wait $$conduit || crc=$$?; \
+	echo "--- examples/conduit: CONDUIT_FLOWS=1 $(GO) test -race -count=1 ./..."; cat $$log; rm -f $$log; \
+	if [ $$rc -ne 0 ]; then exit $$rc; fi; exit $$crc
 	@echo "--- databases the integration tests ran against:"
 	@if [ -s $(REPORT) ]; then sort $(REPORT); else echo "(none: integration tests were skipped)"; \
 		if [ "$${CI:-}" = true ]; then exit 1; fi; fi

@@ -37,8 +37,9 @@ type Host interface {
 	// Populate sets r of each owner (owners[i]) to its targets
 	// (targets(i), which the host may keep and must not modify) and
 	// records them as loaded, skipping owners whose r is loaded by now. It
-	// returns the number of owners it set.
-	Populate(r *mapper.Relation, owners []mapper.Ref, targets func(i int) []mapper.Ref) int
+	// returns the number of owners it set. handles is nil, or holds per
+	// owner the Handle its Adopter returned with it (nil for none).
+	Populate(r *mapper.Relation, owners []mapper.Ref, handles []Handle, targets func(i int) []mapper.Ref) int
 	// Members returns the distinct objects the owners' relationship r
 	// holds now, read under the lock Populate writes under.
 	Members(r *mapper.Relation, owners []mapper.Ref) []mapper.Ref
@@ -52,9 +53,17 @@ type Host interface {
 // goroutine, and not after those rows.
 type Adopter interface {
 	// Adopt publishes obj, a freshly scanned object, and returns it, or
-	// returns the object the identity map holds for its key by now.
-	Adopt(obj mapper.Ref) mapper.Ref
+	// returns the object the identity map holds for its key by now, with
+	// the object's Handle (or nil).
+	Adopt(obj mapper.Ref) (mapper.Ref, Handle)
 }
+
+// Handle is what an Adopter returns with an object: the host's record of
+// it, which the loader only carries, and hands back with the object to
+// Populate, so that the host finds the record of an object the run
+// published where it is rather than by the object's key. A host without
+// one returns nil.
+type Handle any
 
 // FilteredHost is implemented by a host whose models have global
 // criteria (the session's filters): the loader ANDs Criteria's expression

@@ -200,7 +200,7 @@ func (r *run) populateMany(rel *mapper.Relation, jr *joinResult) {
 	if len(jr.owners) == 0 {
 		return
 	}
-	r.h.Populate(rel, jr.owners, func(k int) []mapper.Ref { return jr.lists[k] })
+	r.h.Populate(rel, jr.owners, nil, func(k int) []mapper.Ref { return jr.lists[k] })
 	b := rel.Backref
 	if b == nil || b.Kind != mapper.ManyToOne || rel.Kind != mapper.OneToMany {
 		return
@@ -217,7 +217,7 @@ func (r *run) populateMany(rel *mapper.Relation, jr *joinResult) {
 			owner = append(owner, o)
 		}
 	}
-	r.h.Populate(b, kids, func(i int) []mapper.Ref { return owner[i : i+1 : i+1] })
+	r.h.Populate(b, kids, nil, func(i int) []mapper.Ref { return owner[i : i+1 : i+1] })
 }
 
 // lateralJoin makes j, a joined collection with a per-owner Limit, a

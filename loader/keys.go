@@ -244,15 +244,19 @@ func keyOf(vals []any) any {
 // row order (in buffers reused across loads), then bucketed into one
 // backing array.
 type groups struct {
-	rows *rowBuf
-	flat []mapper.Ref // targets bucketed by key
-	end  []int32      // end of key i's bucket in flat; it starts at end[i-1]
+	rows     *rowBuf
+	flat     []mapper.Ref // targets bucketed by key
+	end      []int32      // end of key i's bucket in flat; it starts at end[i-1]
+	keepHnds bool         // keep the targets' Handles (in hnds, as flat)
+	hnds     []Handle
 }
 
-// rowBuf is the key index and object of each row of a load.
+// rowBuf is the key index, object and object's Handle (if kept) of each
+// row of a load.
 type rowBuf struct {
 	key    []int32
 	target []mapper.Ref
+	hnd    []Handle
 }
 
 var rowBufs = sync.Pool{New: func() any { return new(rowBuf) }}
@@ -260,12 +264,15 @@ var rowBufs = sync.Pool{New: func() any { return new(rowBuf) }}
 // maxPooledRows bounds the buffers kept for reuse.
 const maxPooledRows = 1 << 16
 
-func (g *groups) add(k int32, p mapper.Ref) {
+func (g *groups) add(k int32, p mapper.Ref, h Handle) {
 	if g.rows == nil {
 		g.rows = rowBufs.Get().(*rowBuf)
 	}
 	g.rows.key = append(g.rows.key, k)
 	g.rows.target = append(g.rows.target, p)
+	if g.keepHnds {
+		g.rows.hnd = append(g.rows.hnd, h)
+	}
 }
 
 // build buckets the rows of n keys, keeping row order within a key.
@@ -283,14 +290,24 @@ func (g *groups) build(n int) {
 		end[i] += end[i-1]
 	}
 	g.flat = make([]mapper.Ref, len(rb.target))
-	for i, k := range rb.key {
-		g.flat[end[k]] = rb.target[i]
-		end[k]++
+	if len(rb.hnd) == len(rb.target) {
+		g.hnds = make([]Handle, len(rb.hnd))
+		for i, k := range rb.key {
+			g.hnds[end[k]] = rb.hnd[i]
+			g.flat[end[k]] = rb.target[i]
+			end[k]++
+		}
+	} else {
+		for i, k := range rb.key {
+			g.flat[end[k]] = rb.target[i]
+			end[k]++
+		}
 	}
 	g.end = end[:n]
 	if cap(rb.key) <= maxPooledRows {
 		clear(rb.target) // hold no objects
-		rb.key, rb.target = rb.key[:0], rb.target[:0]
+		clear(rb.hnd)
+		rb.key, rb.target, rb.hnd = rb.key[:0], rb.target[:0], rb.hnd[:0]
 		rowBufs.Put(rb)
 	}
 }

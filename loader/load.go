@@ -59,7 +59,7 @@ func (p *Plan) Run(ctx context.Context, h Host, stmt core.Statement) ([]mapper.R
 	again, dup := false, false
 	res := s.newResult()
 	err := h.Query(ctx, stmt, func(rows *engine.Rows) error {
-		return s.scan(h, rows, res, nil, func(_ int32, base mapper.Ref, published bool) {
+		return s.scan(h, rows, res, nil, func(_ int32, base mapper.Ref, _ Handle, published bool) {
 			if !published {
 				res.held = true
 				if len(roots) > 0 && roots[len(roots)-1] == base {
@@ -81,7 +81,7 @@ func (p *Plan) Run(ctx context.Context, h Host, stmt core.Statement) ([]mapper.R
 	case again:
 		owners = slices.Compact(slices.Clone(roots))
 	}
-	next := r.afterScan(s, res, owners, !res.held, nil, p.nodes)
+	next := r.afterScan(s, res, owners, nil, !res.held, nil, p.nodes)
 	if err := r.levels(ctx, next); err != nil {
 		return roots, err
 	}
@@ -101,6 +101,10 @@ func (p *Plan) Load(ctx context.Context, h Host, owners []mapper.Ref) error {
 		defer end(ctx)
 	}
 	r := &run{h: h, obs: observerOf(h), raise: p.raise}
+	// The loader's own copy: a one-to-many's back-references are set to
+	// one-element slices of its owners (see backref), which must not
+	// change under the objects.
+	owners = slices.Clone(owners)
 	var tasks []*task
 	for _, n := range p.nodes {
 		tasks = append(tasks, &task{n: n, owners: owners})
@@ -135,18 +139,19 @@ type run struct {
 
 // task loads one relationship for a set of owners.
 type task struct {
-	n      *node
-	owners []mapper.Ref
-	need   []mapper.Ref // owners lacking the relationship
-	fresh  bool         // every owner was published by this run
-	sel    *selection
-	res    *result
-	keys   *keyIndex // numbers the need owners' distinct keys
-	nkeys  int
-	idx    []int32 // per need owner: its key's number, -1 for none
-	first  int     // index of the task's first statement in the level
-	nstmt  int
-	seen   map[keyedRef]bool // targets collected, with joined collections
+	n       *node
+	owners  []mapper.Ref
+	handles []Handle     // per owner its Handle, or nil; only with fresh
+	need    []mapper.Ref // owners lacking the relationship
+	fresh   bool         // every owner was published by this run
+	sel     *selection
+	res     *result
+	keys    *keyIndex // numbers the need owners' distinct keys
+	nkeys   int
+	idx     []int32 // per need owner: its key's number, -1 for none
+	first   int     // index of the task's first statement in the level
+	nstmt   int
+	seen    map[keyedRef]bool // targets collected, with joined collections
 }
 
 // levels runs tasks depth by depth: every statement of one depth (sibling
@@ -242,7 +247,7 @@ func (r *run) prepare(ctx context.Context, t *task) ([]core.Statement, error) {
 		// another goroutine load it meanwhile, Populate skips them.
 		t.need = t.owners
 	} else {
-		t.need = r.h.Unloaded(rel, t.owners)
+		t.need, t.handles = r.h.Unloaded(rel, t.owners), nil
 	}
 	var joinedKids []*node
 	for _, c := range t.n.children {
@@ -252,6 +257,10 @@ func (r *run) prepare(ctx context.Context, t *task) ([]core.Statement, error) {
 	}
 	t.sel = newSelection(rel.Target, rel.Target.Table(), rel, t.n.fields, joinedKids)
 	t.res = t.sel.newResult()
+	// The targets' Handles go with them where Populate is given them: as
+	// the owners of the back-reference, or of the next depth's loads.
+	t.res.groups.keepHnds = rel.Kind == mapper.OneToMany && slices.ContainsFunc(t.n.children, func(c *node) bool { return c.strategy == selectIn }) ||
+		backrefOf(rel) != nil
 	if len(t.need) == 0 {
 		return nil, nil
 	}
@@ -281,7 +290,7 @@ func (r *run) prepare(ctx context.Context, t *task) ([]core.Statement, error) {
 
 // collect groups a scanned target under its owner key (once: with joined
 // collections a target comes once per joined row).
-func (t *task) collect(k int32, target mapper.Ref, published bool) {
+func (t *task) collect(k int32, target mapper.Ref, hnd Handle, published bool) {
 	if k < 0 {
 		return
 	}
@@ -296,7 +305,7 @@ func (t *task) collect(k int32, target mapper.Ref, published bool) {
 		}
 		t.seen[kr] = true
 	}
-	t.res.groups.add(k, target)
+	t.res.groups.add(k, target, hnd)
 }
 
 type keyedRef struct {
@@ -316,11 +325,11 @@ func (r *run) finish(t *task) []*task {
 		}
 		return ts
 	}
-	set := r.h.Populate(rel, t.need, targets)
+	set := r.h.Populate(rel, t.need, t.handles, targets)
 	// A one-to-many's children know their owner: fill the many-to-one
 	// back-reference where it is not loaded.
 	var back *mapper.Relation
-	if b := rel.Backref; b != nil && b.Kind == mapper.ManyToOne && (rel.Kind == mapper.OneToMany || rel.Kind == mapper.OneToOne) && g.count() > 0 {
+	if b := backrefOf(rel); b != nil && g.count() > 0 {
 		r.backref(t, b, targets)
 		back = b
 	}
@@ -329,34 +338,47 @@ func (r *run) finish(t *task) []*task {
 	// one-to-many, they are the rows loaded: each row is one target,
 	// under the one owner key it carries.
 	var members []mapper.Ref
+	var handles []Handle
 	fresh := false
 	if set == len(t.owners) && rel.Kind == mapper.OneToMany {
 		members, fresh = g.flat, !t.res.held
+		if fresh {
+			handles = g.hnds
+		}
 	} else {
 		members = r.h.Members(rel, t.owners)
 	}
 	if r.raise {
 		r.touched = append(r.touched, members...)
 	}
-	return r.afterScan(t.sel, t.res, members, fresh, back, t.n.children)
+	return r.afterScan(t.sel, t.res, members, handles, fresh, back, t.n.children)
+}
+
+// backrefOf returns the many-to-one back-reference of rel, a one-to-many
+// or one-to-one, that a load of rel fills; nil for none.
+func backrefOf(rel *mapper.Relation) *mapper.Relation {
+	if b := rel.Backref; b != nil && b.Kind == mapper.ManyToOne && (rel.Kind == mapper.OneToMany || rel.Kind == mapper.OneToOne) {
+		return b
+	}
+	return nil
 }
 
 // backref sets the many-to-one b of the targets of t's one-to-many (or
 // one-to-one) to their owner.
 func (r *run) backref(t *task, b *mapper.Relation, targets func(i int) []mapper.Ref) {
 	g := &t.res.groups
-	owner := make([]mapper.Ref, 0, g.count()) // per kid its owner, backing each one's slice
 	if t.nkeys == len(t.need) && t.n.rel.Many() {
 		// Every owner has a key of its own, numbered in owner order: the
-		// kids are the grouped rows as they are.
-		for i, o := range t.need {
-			for range targets(i) {
-				owner = append(owner, o)
-			}
-		}
-		r.h.Populate(b, g.flat, func(i int) []mapper.Ref { return owner[i : i+1 : i+1] })
+		// kids are the grouped rows as they are, kid i under the key
+		// whose bucket holds it, and its owner's slot in need backs its
+		// one-element slice.
+		r.h.Populate(b, g.flat, g.hnds, func(i int) []mapper.Ref {
+			k, _ := slices.BinarySearch(g.end, int32(i)+1) // the first bucket ending past i
+			return t.need[k : k+1 : k+1]
+		})
 		return
 	}
+	owner := make([]mapper.Ref, 0, g.count()) // per kid its owner, backing each one's slice
 	kids := make([]mapper.Ref, 0, g.count())
 	for i, o := range t.need {
 		for _, c := range targets(i) {
@@ -364,19 +386,24 @@ func (r *run) backref(t *task, b *mapper.Relation, targets func(i int) []mapper.
 			owner = append(owner, o)
 		}
 	}
-	r.h.Populate(b, kids, func(i int) []mapper.Ref { return owner[i : i+1 : i+1] })
+	r.h.Populate(b, kids, nil, func(i int) []mapper.Ref { return owner[i : i+1 : i+1] })
 }
 
 // afterScan populates the joined relationships a selection scanned and
 // returns the SelectIn tasks under base objects and joined ones. fresh:
 // every base object was published by this run, so lacks every
 // relationship but back (set by the run, or nil) and the joined ones.
-func (r *run) afterScan(s *selection, res *result, base []mapper.Ref, fresh bool, back *mapper.Relation, nodes []*node) []*task {
+// handles is nil or holds the Handle of each base object.
+func (r *run) afterScan(s *selection, res *result, base []mapper.Ref, handles []Handle, fresh bool, back *mapper.Relation, nodes []*node) []*task {
 	var next []*task
 	for _, n := range nodes {
 		if n.strategy == selectIn && len(base) > 0 {
 			f := fresh && n.rel != back && !slices.ContainsFunc(s.joins, func(j *joinSel) bool { return j.parent < 0 && j.n.rel == n.rel })
-			next = append(next, &task{n: n, owners: base, fresh: f})
+			t := &task{n: n, owners: base, fresh: f}
+			if f && len(handles) == len(base) {
+				t.handles = handles
+			}
+			next = append(next, t)
 		}
 	}
 	for i, j := range s.joins {
@@ -384,7 +411,7 @@ func (r *run) afterScan(s *selection, res *result, base []mapper.Ref, fresh bool
 		if j.n.rel.Many() {
 			r.populateMany(j.n.rel, jr)
 		} else if len(jr.owners) > 0 {
-			r.h.Populate(j.n.rel, jr.owners, func(k int) []mapper.Ref {
+			r.h.Populate(j.n.rel, jr.owners, nil, func(k int) []mapper.Ref {
 				if jr.targets[k].IsNil() {
 					return nil
 				}

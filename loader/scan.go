@@ -42,6 +42,7 @@ type part struct {
 	slab  bool           // objs is set
 	used  bool           // a row scanned into the spare (zero it before the next)
 	got   mapper.Ref     // this row's object, zero when absent
+	hnd   Handle         // got's Handle, when the Adopter gave one
 	new   bool           // got is the spare, published by this row
 	adopt Adopter        // publishes the new objects (made on first use)
 	// A row with the key of the row before it (rows ordered by the
@@ -51,6 +52,7 @@ type part struct {
 	// last and lastKey the previous row's object and key.
 	key     *mapper.Field
 	last    mapper.Ref
+	lastHnd Handle
 	lastKey int64
 	// Rows whose object was in the session, or new: the base object's
 	// rows are read in two steps while most were found, a joined object
@@ -125,9 +127,9 @@ func (pt *part) storeKey() {
 
 // scan reads rows: each row's base object goes to emit with the index of
 // the owner key it carries (keys; -1 without keys or for a key no owner
-// has) and whether the row published it; joined objects are recorded in
-// res.
-func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex, emit func(k int32, base mapper.Ref, published bool)) error {
+// has), its Handle (nil if none) and whether the row published it; joined
+// objects are recorded in res.
+func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex, emit func(k int32, base mapper.Ref, hnd Handle, published bool)) error {
 	nk := len(s.keyCols)
 	parts := make([]part, 1+len(s.joins))
 	width := nk
@@ -187,7 +189,7 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 		again := false
 		for i := range parts {
 			pt := &parts[i]
-			pt.got, pt.new, pt.fill = mapper.Ref{}, false, nil
+			pt.got, pt.hnd, pt.new, pt.fill = mapper.Ref{}, nil, false, nil
 			late := split || pt.holds != nil
 			if pt.holds != nil {
 				if !pt.present() {
@@ -198,7 +200,7 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 			if pt.key != nil {
 				k, _ := pt.key.Int(pt.p)
 				if k == pt.lastKey && !pt.last.IsNil() {
-					pt.got = pt.last // filled, if need be, by that row
+					pt.got, pt.hnd = pt.last, pt.lastHnd // filled, if need be, by that row
 					continue
 				}
 				pt.lastKey = k
@@ -249,7 +251,7 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 				if pt.adopt == nil {
 					pt.adopt = h.Adopter(pt.m)
 				}
-				pt.got = pt.adopt.Adopt(pt.p)
+				pt.got, pt.hnd = pt.adopt.Adopt(pt.p)
 				if pt.new = pt.got == pt.p; pt.new {
 					pt.objs.Keep()
 					pt.p, pt.used = mapper.Ref{}, false // published: the next row needs a new spare
@@ -260,7 +262,7 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 				}
 			}
 			if pt.key != nil {
-				pt.last = pt.got
+				pt.last, pt.lastHnd = pt.got, pt.hnd
 			}
 			if pt.new {
 				pt.made++
@@ -269,7 +271,7 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 			}
 		}
 		bp := parts[0].got
-		emit(keys.rowKey(keyHold, s.keyK, keyVals), bp, parts[0].new)
+		emit(keys.rowKey(keyHold, s.keyK, keyVals), bp, parts[0].hnd, parts[0].new)
 		for i, j := range s.joins {
 			owner := bp
 			if j.parent >= 0 {

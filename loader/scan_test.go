@@ -23,6 +23,9 @@ type countingHost struct {
 	loaded  map[mapper.Ref]map[*mapper.Relation]bool
 	adopted map[*mapper.Model]int
 	queries int
+	// Populate's owners that came with a Handle, and those whose Handle
+	// was not their own (the Handle is the adopted object).
+	handled, misplaced int
 }
 
 type hostKey struct {
@@ -78,7 +81,10 @@ type countingAdopter struct {
 	m *mapper.Model
 }
 
-func (a countingAdopter) Adopt(p mapper.Ref) mapper.Ref { return a.h.adopt(a.m, p) }
+func (a countingAdopter) Adopt(p mapper.Ref) (mapper.Ref, Handle) {
+	got := a.h.adopt(a.m, p)
+	return got, got
+}
 
 func (h *countingHost) adopt(m *mapper.Model, p mapper.Ref) mapper.Ref {
 	h.mu.Lock()
@@ -111,11 +117,20 @@ func (h *countingHost) Unloaded(r *mapper.Relation, owners []mapper.Ref) []mappe
 	return out
 }
 
-func (h *countingHost) Populate(r *mapper.Relation, owners []mapper.Ref, targets func(int) []mapper.Ref) int {
+func (h *countingHost) Populate(r *mapper.Relation, owners []mapper.Ref, handles []Handle, targets func(int) []mapper.Ref) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if handles != nil && len(handles) != len(owners) {
+		h.misplaced++
+	}
 	set := 0
 	for i, o := range owners {
+		if i < len(handles) && handles[i] != nil {
+			h.handled++
+			if handles[i].(mapper.Ref) != o {
+				h.misplaced++
+			}
+		}
 		if h.loaded[o][r] {
 			continue
 		}
@@ -221,6 +236,11 @@ func TestLoadBuildsOnlyObjectsTheSessionLacks(t *testing.T) {
 	if len(roots) != 4 || h.queries != 3 {
 		t.Fatalf("%d roots in %d statements, want 4 in 3", len(roots), h.queries)
 	}
+	// The books' Author and Tags are populated
+	// with the Handles the objects were adopted with, each its own.
+	if h.handled != 20+20 || h.misplaced != 0 {
+		t.Fatalf("Populate had %d owners with a Handle (want 40), %d misplaced", h.handled, h.misplaced)
+	}
 	books := mustRel(t, a, "Books").Target
 	if h.adopted[a] != 4 || h.adopted[books] != 20 || h.adopted[tags.Target] != 2 {
 		t.Fatalf("adopted %d authors, %d books, %d tags; want 4, 20, 2", h.adopted[a], h.adopted[books], h.adopted[tags.Target])
@@ -314,11 +334,14 @@ func TestGroupsKeepRowOrderPerKey(t *testing.T) {
 	a, _ := models(t)
 	objs := make([]author, 6)
 	p := func(i int) mapper.Ref { return a.Ref(&objs[i]) }
-	var g groups
+	g := groups{keepHnds: true} // each row's Handle is its index
 	for i, k := range []int32{2, 0, 2, 0, 0, 2} {
-		g.add(k, p(i))
+		g.add(k, p(i), i)
 	}
 	g.build(4)
+	if want := []Handle{1, 3, 4, 0, 2, 5}; !reflect.DeepEqual(g.hnds, want) {
+		t.Fatalf("handles %v, want %v (as the targets)", g.hnds, want)
+	}
 	want := map[int32][]mapper.Ref{0: {p(1), p(3), p(4)}, 1: nil, 2: {p(0), p(2), p(5)}, 3: nil, -1: nil}
 	for k, w := range want {
 		got := g.of(k)

@@ -49,8 +49,8 @@ func loadedAuthors(t testing.TB, n, books int) *Session {
 		}
 		groups = append(groups, g)
 	}
-	h.Populate(rBooks, owners, func(i int) []mapper.Ref { return groups[i] })
-	h.Populate(rAuthor, kids, func(i int) []mapper.Ref { return owners[i/books : i/books+1] })
+	h.Populate(rBooks, owners, nil, func(i int) []mapper.Ref { return groups[i] })
+	h.Populate(rAuthor, kids, nil, func(i int) []mapper.Ref { return owners[i/books : i/books+1] })
 	return s
 }
 

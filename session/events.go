@@ -421,14 +421,14 @@ type notingAdopter struct {
 	m *mapper.Model
 }
 
-func (n *notingAdopter) Adopt(p mapper.Ref) mapper.Ref {
-	got := n.a.Adopt(p)
+func (n *notingAdopter) Adopt(p mapper.Ref) (mapper.Ref, loader.Handle) {
+	got, hnd := n.a.Adopt(p)
 	if got == p {
 		n.h.mu.Lock()
 		n.h.fresh = append(n.h.fresh, freshObject{n.m, p})
 		n.h.mu.Unlock()
 	}
-	return got
+	return got, hnd
 }
 
 // end runs the load listeners over the objects the load published, in

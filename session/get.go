@@ -184,6 +184,12 @@ type loadRun struct {
 	// load built, for them.
 	hooks bool
 	fresh []mapper.Ref
+	// batch holds the entries of the rows scanned but not yet published
+	// (see publish), whose objects are in out from batchAt on; keys is
+	// publish's buffer.
+	batch   []*entry
+	batchAt int
+	keys    []intKey
 }
 
 var loadRuns = sync.Pool{New: func() any {
@@ -205,7 +211,9 @@ func (lr *loadRun) release() {
 	clear(lr.dest)
 	clear(lr.out)
 	clear(lr.fresh)
+	clear(lr.batch) // empty unless a scan panicked
 	lr.s, lr.m, lr.lb, lr.out, lr.dest, lr.fresh = nil, nil, nil, lr.out[:0], lr.dest[:0], lr.fresh[:0]
+	lr.batch, lr.batchAt = lr.batch[:0], 0
 	lr.single = false
 	lr.objs, lr.blocks = objaccess.Slab{}, objaccess.Slab{}
 	loadRuns.Put(lr)
@@ -218,13 +226,29 @@ func (lr *loadRun) scan(rows *engine.Rows) error {
 	if lr.single {
 		return lr.scanOne(rows, fields)
 	}
+	batched := m.IntKey() >= 0
 	for rows.Next() {
 		p := m.Ref(lr.objs.Next())
 		for i, f := range fields {
 			lr.dest[i] = f.Addr(p)
 		}
 		if err := rows.Scan(lr.dest...); err != nil {
+			lr.publish() // the rows before, as they would be one by one
 			return err
+		}
+		if batched {
+			// Published with the rows around it (see publish).
+			lr.objs.Keep()
+			if len(lr.batch) == 0 {
+				lr.batchAt = len(lr.out)
+			}
+			lr.batch = append(lr.batch, newLoaded(m, p, lr.lb, &lr.blocks))
+			lr.blocks.Keep()
+			lr.out = append(lr.out, p)
+			if len(lr.batch) == loadBatchMax {
+				lr.publish()
+			}
+			continue
 		}
 		// A plain load rarely meets an object the session holds: adopt
 		// first (one identity-map operation, not a lookup and then an
@@ -240,6 +264,7 @@ func (lr *loadRun) scan(rows *engine.Rows) error {
 		}
 		lr.out = append(lr.out, got)
 	}
+	lr.publish()
 	return rows.Err()
 }
 

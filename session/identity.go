@@ -267,6 +267,47 @@ func (im *identityMap) publishInt(ik intKey, e *entry, os *objectSet) (*entry, b
 	return e, true
 }
 
+// publishInts is publishInt for many entries of one load: es[i] under
+// ks[i], under one acquisition of mu and, when os is not nil, of the object
+// set's lock (the lock order of publish), which takes the entries that
+// take their keys. An entry whose key is taken is replaced in es by the
+// entry holding it.
+func (im *identityMap) publishInts(ks []intKey, es []*entry, os *objectSet) {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	if os != nil {
+		os.mu.Lock()
+		defer os.mu.Unlock()
+	}
+	added := 0
+	for i, e := range es {
+		ik := ks[i]
+		if cur := im.first; cur != nil && im.firstKey == ik {
+			es[i] = cur
+			continue
+		}
+		if cur, ok := im.ints[ik]; ok {
+			es[i] = cur
+			continue
+		}
+		switch {
+		case im.first == nil:
+			im.first, im.firstKey = e, ik
+		case im.ints == nil:
+			im.ints = map[intKey]*entry{ik: e}
+		default:
+			im.ints[ik] = e
+		}
+		if os != nil {
+			os.lazyLocked(e)
+			added++
+		}
+	}
+	if added > 0 {
+		os.counted(added)
+	}
+}
+
 // remove deletes k if it maps to e.
 func (im *identityMap) remove(k idKey, e *entry) {
 	if ik, ok := k.asInt(); ok {
@@ -392,15 +433,25 @@ func (os *objectSet) indexed(p mapper.Ref) *entry {
 // not in the set), unindexed.
 func (os *objectSet) putLoaded(e *entry) {
 	os.mu.Lock()
+	os.lazyLocked(e)
+	os.counted(1)
+	os.mu.Unlock()
+}
+
+// lazyLocked appends e to lazy, uncounted (see counted); mu is held.
+func (os *objectSet) lazyLocked(e *entry) {
 	if os.lazy == nil {
 		os.lazy = os.lazyBuf[:0]
 	}
 	os.lazy = append(os.lazy, e)
-	// Counted under mu, as index uncounts: nLazy is never 0 while lazy
-	// holds an entry, or get would miss it.
-	os.nLazy.Add(1)
-	os.n.Add(1)
-	os.mu.Unlock()
+}
+
+// counted counts n entries appended to lazy, before mu is released: as
+// index uncounts them under mu, nLazy is never 0 while lazy holds an
+// entry, or get would miss it.
+func (os *objectSet) counted(n int) {
+	os.nLazy.Add(int64(n))
+	os.n.Add(int64(n))
 }
 
 // expect makes room in lazy for n more loaded entries, for a load that

@@ -359,3 +359,46 @@ func TestObjectSetExpect(t *testing.T) {
 		t.Fatalf("capacity %d after expect, %d after the loads; want at least 100, unchanged", before, cap(os.lazy))
 	}
 }
+
+// A load's batch is published in one step: keys not held go to the map
+// and the object set, a key held before (or twice in the batch) gives the
+// holder's entry in place of the batch's, and the object set counts only
+// the entries it took.
+func TestIdentityMapPublishInts(t *testing.T) {
+	m := intRowModel(t)
+	var im identityMap
+	var os objectSet
+	held := &entry{p: m.Ref(&intRow{ID: 2})}
+	if _, ok := im.publishInt(intKey{m: m, n: 2}, held, &os); !ok {
+		t.Fatal("first put refused")
+	}
+	es := make([]*entry, 4)
+	for i := range es {
+		es[i] = &entry{p: m.Ref(&intRow{ID: int64(i + 1)})}
+	}
+	batch := slices.Clone(es)
+	keys := []intKey{{m: m, n: 1}, {m: m, n: 2}, {m: m, n: 3}, {m: m, n: 1}}
+	im.publishInts(keys, batch, &os)
+	want := []*entry{es[0], held, es[2], es[0]}
+	for i := range want {
+		if batch[i] != want[i] {
+			t.Fatalf("batch[%d] = %p, want %p", i, batch[i], want[i])
+		}
+	}
+	for _, k := range keys[:3] {
+		if im.getInt(k) == nil {
+			t.Fatalf("key %d not in the map", k.n)
+		}
+	}
+	if n := os.n.Load(); n != 3 {
+		t.Fatalf("object set counts %d entries, want 3", n)
+	}
+	for _, e := range []*entry{es[0], held, es[2]} {
+		if os.get(e.p) != e {
+			t.Fatalf("object set lacks the entry of %v", e.p)
+		}
+	}
+	if os.get(es[1].p) != nil || os.get(es[3].p) != nil {
+		t.Fatal("object set took an entry whose key was taken")
+	}
+}

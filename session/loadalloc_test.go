@@ -70,17 +70,17 @@ func TestEagerLoadAllocs(t *testing.T) {
 	few := testing.AllocsPerRun(20, load(0))
 	many := testing.AllocsPerRun(20, load(1))
 	t.Logf("66 objects from 150 tag rows: %v allocations; from 300: %v", few, many)
-	// Per object built (about 3.9, measured 255 in all): its string,
+	// Per object built (about 3.9, measured 254 in all): its string,
 	// its share of its model's identity map, of its object slab and of
 	// the slab of entries with their snapshots, and for the 60 owners
 	// their share of the loaded-collection records; plus some per
 	// statement. The object set's table is not made: relationship loading
 	// finds owners' entries through the identity map, leaving the loaded
 	// objects unindexed by address.
-	maxFew := 255.0
+	maxFew := 254.0
 	if testdb.ViaPgBouncer() {
 		// Through PgBouncer no statement is prepared: pgx describes each
-		// of the three before it runs (measured 266).
+		// of the three before it runs (measured 265).
 		maxFew += 11
 	}
 	if few > maxFew {

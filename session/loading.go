@@ -132,8 +132,9 @@ func (h host) Unloaded(r *mapper.Relation, owners []mapper.Ref) []mapper.Ref {
 // collections of all owners share one backing array (each with no room to
 // append into the next), and the record of loaded members is appended to
 // the entry's list (colls.add), which a journal's earlier copy of the list
-// never sees.
-func (h host) Populate(r *mapper.Relation, owners []mapper.Ref, targets func(int) []mapper.Ref) int {
+// never sees. An owner's Handle is its entry (see adopter.Adopt), which
+// spares looking the entry up by key.
+func (h host) Populate(r *mapper.Relation, owners []mapper.Ref, handles []loader.Handle, targets func(int) []mapper.Ref) int {
 	s := h.s
 	var buf []mapper.Ref
 	if r.Many() {
@@ -148,7 +149,13 @@ func (h host) Populate(r *mapper.Relation, owners []mapper.Ref, targets func(int
 	set := 0
 	var recs []collRec // the records of owners that have none yet, in one array
 	for i, o := range owners {
-		e := s.loadedEntry(r.Owner, o)
+		var e *entry
+		if i < len(handles) {
+			e, _ = handles[i].(*entry)
+		}
+		if e == nil || e.p != o {
+			e = s.loadedEntry(r.Owner, o)
+		}
 		if e == nil || e.State() != Persistent {
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/athanor-orm/athanor/internal/objaccess"
+	"github.com/athanor-orm/athanor/loader"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -46,8 +47,9 @@ func (s *Session) loadedEntry(m *mapper.Model, p mapper.Ref) *entry {
 
 // adoptLoaded publishes a freshly loaded object p as persistent, with its
 // snapshot, and returns p; if the identity map holds an object for its
-// key by now (a concurrent load), it returns that one and drops p. The snapshot is taken in one allocation and gives the
-// identity key its values, so an integer key is not boxed again.
+// key by now (a concurrent load), it returns that one and drops p. The
+// snapshot is taken in one allocation and gives the identity key its
+// values, so an integer key is not boxed again.
 func (s *Session) adoptLoaded(m *mapper.Model, p mapper.Ref) mapper.Ref {
 	return s.adoptLoadedIn(m, p, loadBlockOf(m), nil)
 }
@@ -56,17 +58,15 @@ func (s *Session) adoptLoaded(m *mapper.Model, p mapper.Ref) mapper.Ref {
 // of lb, m's loadBlock type; a load looks it up once, not per row), or
 // allocated alone when blocks is nil.
 func (s *Session) adoptLoadedIn(m *mapper.Model, p mapper.Ref, lb *loadBlock, blocks *objaccess.Slab) mapper.Ref {
-	var blk unsafe.Pointer
-	if blocks != nil {
-		blk = dataOf(blocks.Next())
-	} else {
-		blk = reflect.New(lb.t).UnsafePointer()
-	}
-	// The block is struct{ E entry; S <m's snapshot block> }.
-	e, snap := (*entry)(blk), m.SnapshotIn(p, lb.snapAt(blk))
-	e.m, e.p, e.snap, e.seq = m, p, snap, s.seq.Add(1)
-	e.coll = collections(m, p)
-	e.setState(Persistent)
+	got, _ := s.adoptEntryIn(m, p, lb, blocks)
+	return got
+}
+
+// adoptEntryIn is adoptLoadedIn that also returns the entry of the object
+// it returns (nil for p outside the session).
+func (s *Session) adoptEntryIn(m *mapper.Model, p mapper.Ref, lb *loadBlock, blocks *objaccess.Slab) (mapper.Ref, *entry) {
+	e := newLoaded(m, p, lb, blocks)
+	e.seq = s.seq.Add(1)
 	// The identity map and the object set take e in one step: a
 	// goroutine given p by a lookup (Get, another load) finds it in the
 	// session, so its Load or flush never takes p for a new object.
@@ -78,17 +78,87 @@ func (s *Session) adoptLoadedIn(m *mapper.Model, p mapper.Ref, lb *loadBlock, bl
 			if blocks != nil {
 				blocks.Keep()
 			}
-			return p
+			return p, nil
 		}
 		if blocks != nil {
 			blocks.Discard()
 		}
-		return cur.p // another goroutine loaded it first
+		return cur.p, cur // another goroutine loaded it first
 	}
 	if blocks != nil {
 		blocks.Keep()
 	}
-	return p
+	return p, e
+}
+
+// newLoaded returns the entry of the freshly loaded object p, persistent
+// and with its snapshot, not yet published (nor numbered: seq is the
+// caller's). It lives in the next block of blocks (which the caller keeps
+// or discards), or in a block of its own when blocks is nil.
+func newLoaded(m *mapper.Model, p mapper.Ref, lb *loadBlock, blocks *objaccess.Slab) *entry {
+	var blk unsafe.Pointer
+	if blocks != nil {
+		blk = dataOf(blocks.Next())
+	} else {
+		blk = reflect.New(lb.t).UnsafePointer()
+	}
+	// The block is struct{ E entry; S <m's snapshot block> }.
+	e, snap := (*entry)(blk), m.SnapshotIn(p, lb.snapAt(blk))
+	e.m, e.p, e.snap = m, p, snap
+	e.coll = collections(m, p)
+	e.setState(Persistent)
+	return e
+}
+
+// loadBatchMax bounds the rows a load publishes at once (see
+// loadRun.publish): objects become visible to other goroutines' lookups
+// a batch at a time.
+const loadBatchMax = 64
+
+// publish publishes the pending entries of a load of a model whose
+// identity is one integer column (lr.batch, whose objects are in lr.out
+// from lr.batchAt on): numbered with one atomic operation, and taken by
+// the identity map and the object set under one acquisition of their
+// locks, instead of per row. A row whose key the identity map holds
+// already (a concurrent load, an object of the session) takes the held
+// object in lr.out, as adoptLoaded does; its own object and entry stay
+// unused in their slabs.
+func (lr *loadRun) publish() {
+	es := lr.batch
+	if len(es) == 0 {
+		return
+	}
+	s, m := lr.s, lr.m
+	i := m.IntKey()
+	f, im := m.Fields()[i], m.IdentityModel() // one key per row across a hierarchy
+	seq := s.seq.Add(int64(len(es))) - int64(len(es))
+	keys := lr.keys[:0]
+	for _, e := range es {
+		seq++
+		e.seq = seq
+		n, _ := f.Int(e.p)
+		e.key = idKey{m: im, k0: e.snap[i]}
+		keys = append(keys, intKey{m: im, n: n})
+	}
+	s.ids.publishInts(keys, es, &s.objs)
+	out := lr.out[lr.batchAt:]
+	for j, e := range es {
+		switch p := out[j]; {
+		case e.p == p:
+			if lr.hooks {
+				lr.fresh = append(lr.fresh, p)
+			}
+		case e.m == m:
+			out[j] = e.p // loaded before
+		default:
+			// The identity map holds the row as another model of its
+			// hierarchy: that object is not a *m, and the caller gets
+			// p, outside the session.
+		}
+	}
+	clear(es)
+	clear(keys)
+	lr.batch, lr.keys = es[:0], keys[:0]
 }
 
 // adopter publishes the objects of one model that one statement's rows
@@ -107,8 +177,13 @@ func (s *Session) newAdopter(m *mapper.Model) *adopter {
 	return &adopter{s: s, m: m, lb: lb, blocks: lb.blocks}
 }
 
-func (a *adopter) Adopt(p mapper.Ref) mapper.Ref {
-	return a.s.adoptLoadedIn(a.m, p, a.lb, &a.blocks)
+// Adopt's Handle is the object's entry (see host.Populate).
+func (a *adopter) Adopt(p mapper.Ref) (mapper.Ref, loader.Handle) {
+	got, e := a.s.adoptEntryIn(a.m, p, a.lb, &a.blocks)
+	if e == nil {
+		return got, nil
+	}
+	return got, e
 }
 
 // index sets the key of e, a persistent entry whose snapshot is current,

@@ -62,17 +62,15 @@ func (c rowColumnCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, valu
 }
 
 // planFlatSlice returns a plan for the slices of keys a relationship load
-// binds as = ANY($1) (a []int64 into int8[], a []int32 into int4[], a
-// []string into text[]), or nil for any other value. pgx would box each
-// element into an interface, an allocation per key.
+// binds as = ANY($1) (a []int64 or []int32 into int8[], int4[] or
+// int2[], a []string into text[]), or nil for any other value. pgx would
+// box each element into an interface, an allocation per key. A key is
+// bound as the column's type, not the Go field's (an int64 field of a
+// SERIAL column makes int4[] of []int64).
 func planFlatSlice(elem uint32, value any) pgtype.EncodePlan {
 	switch value.(type) {
-	case []int64:
-		if elem == pgtype.Int8OID {
-			return flatSlicePlan{elem}
-		}
-	case []int32:
-		if elem == pgtype.Int4OID {
+	case []int64, []int32:
+		if elem == pgtype.Int8OID || elem == pgtype.Int4OID || elem == pgtype.Int2OID {
 			return flatSlicePlan{elem}
 		}
 	case []string:
@@ -87,38 +85,66 @@ type flatSlicePlan struct{ elem uint32 }
 
 // Encode writes value, a slice planFlatSlice accepted, as a binary
 // one-dimensional array without NULLs (a nil slice is the empty array).
+// An integer out of the element type's range is an error, as with pgx.
 func (p flatSlicePlan) Encode(value any, buf []byte) ([]byte, error) {
-	var n, size int
-	switch v := value.(type) {
-	case []int64:
-		n, size = len(v), 12*len(v)
-	case []int32:
-		n, size = len(v), 8*len(v)
-	case []string:
-		n, size = len(v), 4*len(v)
-		for _, s := range v {
-			size += len(s)
+	if s, ok := value.([]string); ok {
+		size := 4 * len(s)
+		for _, x := range s {
+			size += len(x)
 		}
-	}
-	buf = arrayHeader(slices.Grow(buf, 20+size), p.elem, n)
-	switch v := value.(type) {
-	case []int64:
-		for _, x := range v {
-			buf = binary.BigEndian.AppendUint32(buf, 8)
-			buf = binary.BigEndian.AppendUint64(buf, uint64(x))
-		}
-	case []int32:
-		for _, x := range v {
-			buf = binary.BigEndian.AppendUint32(buf, 4)
-			buf = binary.BigEndian.AppendUint32(buf, uint32(x))
-		}
-	case []string:
-		for _, x := range v {
+		buf = arrayHeader(slices.Grow(buf, 20+size), p.elem, len(s))
+		for _, x := range s {
 			buf = binary.BigEndian.AppendUint32(buf, uint32(len(x)))
 			buf = append(buf, x...)
 		}
+		return buf, nil
+	}
+	switch v := value.(type) {
+	case []int64:
+		return appendInts(buf, p.elem, v)
+	case []int32:
+		return appendInts(buf, p.elem, v)
+	}
+	return nil, fmt.Errorf("cannot encode %T as an array", value)
+}
+
+// appendInts writes the binary array of keys, elements of type elem
+// (int8, int4 or int2).
+func appendInts[T int32 | int64](buf []byte, elem uint32, keys []T) ([]byte, error) {
+	width, lo, hi := 8, int64(math.MinInt64), int64(math.MaxInt64)
+	switch elem {
+	case pgtype.Int4OID:
+		width, lo, hi = 4, math.MinInt32, math.MaxInt32
+	case pgtype.Int2OID:
+		width, lo, hi = 2, math.MinInt16, math.MaxInt16
+	}
+	buf = arrayHeader(slices.Grow(buf, 20+(4+width)*len(keys)), elem, len(keys))
+	for i, k := range keys {
+		x := int64(k)
+		if x < lo || x > hi {
+			return nil, fmt.Errorf("array element %d: %d is out of range for %s", i+1, x, intTypeName(elem))
+		}
+		buf = binary.BigEndian.AppendUint32(buf, uint32(width))
+		switch width {
+		case 8:
+			buf = binary.BigEndian.AppendUint64(buf, uint64(x))
+		case 4:
+			buf = binary.BigEndian.AppendUint32(buf, uint32(x))
+		default:
+			buf = binary.BigEndian.AppendUint16(buf, uint16(x))
+		}
 	}
 	return buf, nil
+}
+
+func intTypeName(elem uint32) string {
+	switch elem {
+	case pgtype.Int4OID:
+		return "int4"
+	case pgtype.Int2OID:
+		return "int2"
+	}
+	return "int8"
 }
 
 type rowColumnPlan struct {

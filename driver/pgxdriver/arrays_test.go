@@ -77,6 +77,9 @@ func TestKeySliceArrays(t *testing.T) {
 	}{
 		{`SELECT array_to_string(CAST(? AS BIGINT[]), ',')`, []int64{-1, 0, 1 << 40}, "-1,0,1099511627776"},
 		{`SELECT array_to_string(CAST(? AS INTEGER[]), ',')`, []int32{-7, 2147483647}, "-7,2147483647"},
+		{`SELECT array_to_string(CAST(? AS INTEGER[]), ',')`, []int64{-2147483648, 0, 2147483647}, "-2147483648,0,2147483647"}, // an int64 field of a SERIAL column
+		{`SELECT array_to_string(CAST(? AS SMALLINT[]), ',')`, []int64{-32768, 32767}, "-32768,32767"},
+		{`SELECT array_to_string(CAST(? AS BIGINT[]), ',')`, []int32{-7, 2147483647}, "-7,2147483647"},
 		{`SELECT array_to_string(CAST(? AS TEXT[]), ',')`, []string{"", "é,ß", "a\"b"}, `,é,ß,a"b`},
 		{`SELECT coalesce(array_to_string(CAST(? AS BIGINT[]), ','), 'null') || cardinality(CAST(? AS BIGINT[]))`, []int64{}, "0"},
 		{`SELECT coalesce(cardinality(CAST(? AS TEXT[])), -1)`, []string(nil), "-1"}, // nil is NULL, as pgx binds it
@@ -88,6 +91,18 @@ func TestKeySliceArrays(t *testing.T) {
 		got, err := engine.One[string](t.Context(), db, core.Raw(c.q, args...))
 		if err != nil || got != c.want {
 			t.Errorf("%T %v: got %q, %v; want %q", c.arg, c.arg, got, err, c.want)
+		}
+	}
+	for _, c := range []struct {
+		q   string
+		arg any
+	}{
+		{`SELECT cardinality(CAST(? AS INTEGER[]))`, []int64{1, 1 << 31}},
+		{`SELECT cardinality(CAST(? AS SMALLINT[]))`, []int64{-32769}},
+		{`SELECT cardinality(CAST(? AS SMALLINT[]))`, []int32{1 << 15}},
+	} {
+		if got, err := engine.One[int](t.Context(), db, core.Raw(c.q, c.arg)); err == nil || !strings.Contains(err.Error(), "out of range") {
+			t.Errorf("%T %v: got %d, %v; want an out-of-range error", c.arg, c.arg, got, err)
 		}
 	}
 	keys := make([]int64, 1000)
@@ -102,7 +117,8 @@ func TestKeySliceArrays(t *testing.T) {
 }
 
 // TestKeySliceArrayAllocs: a []int64 of 1000 keys is encoded without an
-// allocation per key.
+// allocation per key, into int8[] and into int4[] (an int64 field of an
+// INTEGER column).
 func TestKeySliceArrayAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are pinned without -race (sync.Pool drops items under it)")
@@ -116,14 +132,16 @@ func TestKeySliceArrayAllocs(t *testing.T) {
 	for i := range keys {
 		keys[i] = int64(i) * 1000
 	}
-	stmt := core.Raw(`SELECT count(*) FROM generate_series(CAST(0 AS BIGINT), 999999, 1000) AS g WHERE g = ANY(?)`, keys)
-	allocs := testing.AllocsPerRun(10, func() {
-		if _, err := engine.One[int](t.Context(), db, stmt); err != nil {
-			t.Fatal(err)
+	for _, typ := range []string{"BIGINT", "INTEGER"} {
+		stmt := core.Raw(`SELECT count(*) FROM generate_series(CAST(0 AS `+typ+`), 999999, 1000) AS g WHERE g = ANY(?)`, keys)
+		allocs := testing.AllocsPerRun(10, func() {
+			if _, err := engine.One[int](t.Context(), db, stmt); err != nil {
+				t.Fatal(err)
+			}
+		})
+		t.Logf("%s: %v allocations", typ, allocs)
+		if allocs > 15 { // measured 10: the statement, pgx's row, the count
+			t.Errorf("= ANY of 1000 int64 keys as %s[] allocates %v times, want no allocation per key", typ, allocs)
 		}
-	})
-	t.Logf("%v allocations", allocs)
-	if allocs > 15 { // measured 10: the statement, pgx's row, the count
-		t.Errorf("= ANY of 1000 int64 keys allocates %v times, want no allocation per key", allocs)
 	}
 }

@@ -24,6 +24,17 @@ import (
 // endpoints go through PgBouncer in transaction pooling mode.
 func ViaPgBouncer() bool { return os.Getenv("ATHANOR_PG_VIA") == "pgbouncer" }
 
+// skipBesideBouncer skips a test of another server than PostgreSQL in the
+// PgBouncer pass (ATHANOR_PG_VIA=pgbouncer): that pass reruns suites to
+// exercise PostgreSQL through PgBouncer, and the direct pass has run the
+// other servers' tests already.
+func skipBesideBouncer(t testing.TB, server string) {
+	t.Helper()
+	if ViaPgBouncer() {
+		t.Skipf("skipping %s: ATHANOR_PG_VIA=pgbouncer reruns the PostgreSQL tests through PgBouncer; the direct pass runs %s", server, server)
+	}
+}
+
 var bouncer struct {
 	once sync.Once
 	e    Endpoint

@@ -258,6 +258,9 @@ func InCI() bool {
 // reason outside CI, failed under CI=true.
 func Require(t testing.TB, kind Kind) Servers {
 	t.Helper()
+	if kind != KindPostgres {
+		skipBesideBouncer(t, serverName(kind))
+	}
 	s, err := discoverFor(t, kind)
 	if err != nil {
 		if InCI() {
@@ -295,6 +298,7 @@ func MySQL(t testing.TB) Cluster { t.Helper(); return fresh(t, KindMySQL) }
 // directory removed when the test ends.
 func SQLite(t testing.TB) string {
 	t.Helper()
+	skipBesideBouncer(t, "SQLite")
 	return filepath.Join(t.TempDir(), "athanor.db")
 }
 

@@ -264,15 +264,19 @@ func (r *Rows) Scan(dest ...any) error {
 		if t == nil || t.Kind() != reflect.Pointer {
 			return fmt.Errorf("engine: scan: destination %T is not a pointer", dest[0])
 		}
-		ti, err := typeInfoFor(t.Elem())
-		if err != nil {
-			return err
-		}
-		switch ti.kind {
-		case targetStruct:
-			return r.scanStruct(ti, (*eface)(unsafe.Pointer(&dest[0])).data)
-		case targetMap:
-			return r.scanMap(dest[0])
+		// Only a struct or a map is scanned as a whole row (see
+		// buildTypeInfo): a plain value needs no type lookup.
+		if k := t.Elem().Kind(); k == reflect.Struct || k == reflect.Map || k == reflect.Pointer {
+			ti, err := typeInfoFor(t.Elem())
+			if err != nil {
+				return err
+			}
+			switch ti.kind {
+			case targetStruct:
+				return r.scanStruct(ti, (*eface)(unsafe.Pointer(&dest[0])).data)
+			case targetMap:
+				return r.scanMap(dest[0])
+			}
 		}
 	}
 	return r.scanValues(dest)

@@ -17,7 +17,11 @@ type Column struct {
 
 // NewColumn returns a zeroed Column of n values of f.
 func (f *Field) NewColumn(n int) Column {
-	return Column{f: f, base: reflect.New(reflect.ArrayOf(n, f.Type)).UnsafePointer(), n: n}
+	t := f.Type
+	if n != 1 { // an array of one is laid out as its element: skip ArrayOf's lookup
+		t = reflect.ArrayOf(n, t)
+	}
+	return Column{f: f, base: reflect.New(t).UnsafePointer(), n: n}
 }
 
 func (c Column) at(i int) unsafe.Pointer {

@@ -307,23 +307,23 @@ func (pl *plan) oneStatement() (bool, error) {
 		// One multi-row INSERT: one model, the same columns for every
 		// row, and no row whose foreign key waits for another's key.
 		m := pl.inserts[0].m
-		sig := omitted(m, pl.inserts[0])
 		if len(pl.inserts) > 1 {
 			auto := m.AutoIncrement()
 			if !pl.s.returningOf(m.Table()) && auto != nil && auto.IsZero(pl.inserts[0].p) && !pl.s.opts.ConsecutiveIDs {
 				return false, nil // MySQL inserts these row by row
 			}
-		}
-		for _, e := range pl.inserts[1:] {
-			if e.m != m || omitted(m, e) != sig {
-				return false, nil
+			sig := omitted(m, pl.inserts[0])
+			for _, e := range pl.inserts[1:] {
+				if e.m != m || omitted(m, e) != sig {
+					return false, nil
+				}
 			}
-		}
-		if pl.spansShards(pl.inserts) {
-			return false, nil // a statement per shard: the transaction path refuses or runs them
-		}
-		if !pl.oneInsert(insertShapeFor(m, pl.inserts[0]), pl.inserts) {
-			return false, nil // more parameters than one statement takes
+			if pl.spansShards(pl.inserts) {
+				return false, nil // a statement per shard: the transaction path refuses or runs them
+			}
+			if !pl.oneInsert(insertShapeFor(m, pl.inserts[0]), pl.inserts) {
+				return false, nil // more parameters than one statement takes
+			}
 		}
 		for _, ls := range pl.links {
 			for _, l := range ls {
@@ -373,11 +373,13 @@ func (s *Session) holdsObjects() bool {
 
 // execute runs the flush's statements.
 func (pl *plan) execute(ctx context.Context) error {
-	if err := pl.loadCascades(ctx); err != nil {
-		return err
-	}
-	if err := pl.nullChildren(ctx); err != nil {
-		return err
+	if len(pl.deletes) > 0 { // both start from the deleted objects
+		if err := pl.loadCascades(ctx); err != nil {
+			return err
+		}
+		if err := pl.nullChildren(ctx); err != nil {
+			return err
+		}
 	}
 	order, err := pl.s.modelOrder(pl)
 	if err != nil {
@@ -429,8 +431,13 @@ func (pl *plan) execute(ctx context.Context) error {
 		}
 	}
 	// Association rows.
-	if err := pl.associations(ctx); err != nil {
-		return err
+	if len(pl.m2mAdd) > 0 || len(pl.m2mDel) > 0 || len(pl.deletes) > 0 {
+		if err := pl.associations(ctx); err != nil {
+			return err
+		}
+	}
+	if len(pl.deletes) == 0 {
+		return nil
 	}
 	// Deletes, dependents first.
 	if err := pl.beforeDeletes(ctx); err != nil {

@@ -54,7 +54,7 @@ func sortBySeq(es []*entry) {
 func (pl *plan) collect() error {
 	s := pl.s
 	all := pl.entryBuf[:0]
-	if n := int(s.objs.n.Load()); n > len(all) {
+	if n := int(s.objs.n.Load()); n > cap(all) {
 		all = make([]*entry, 0, n)
 	}
 	all = s.objs.appendTo(all)

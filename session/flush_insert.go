@@ -10,7 +10,6 @@ import (
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
-	"github.com/athanor-orm/athanor/internal/objaccess"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -116,7 +115,7 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 	fields := m.Fields()
 	rows := make([][]any, len(es))
 	snaps := make([][]any, len(es))
-	blocks := objaccess.NewSlab(m.SnapshotType())
+	blocks := insertShapes.Get(m).snaps // a copy: a new Slab
 	blocks.Expect(len(es))
 	var flat []any
 	if sh.colsFrom < 0 {
@@ -155,7 +154,10 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 		return pl.sendInsert(ctx, m, sh, stmt, es, snaps)
 	}
 	// VALUES: as many statements as the dialect's parameter limit needs.
-	per := pl.rowsPerStatement(m.Table(), len(cols))
+	per := len(es)
+	if per > 1 {
+		per = pl.rowsPerStatement(m.Table(), len(cols))
+	}
 	for a := 0; a < len(es); a += per {
 		b := min(a+per, len(es))
 		if err := pl.sendInsert(ctx, m, sh, base.Rows(rows[a:b]...), es[a:b], snaps[a:b]); err != nil {

@@ -3,9 +3,11 @@ package session
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/athanor-orm/athanor/core"
+	"github.com/athanor-orm/athanor/internal/objaccess"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
@@ -32,16 +34,39 @@ type insertShape struct {
 }
 
 // insertShapes caches a model's shapes by omitted set: few per model.
-var insertShapes = mapper.NewSlot(func(*mapper.Model) *sync.Map { return new(sync.Map) })
+var insertShapes = mapper.NewSlot(func(m *mapper.Model) *shapeSet {
+	return &shapeSet{snaps: objaccess.NewSlab(m.SnapshotType())}
+})
+
+// shapeSet is a model's insert shapes. Most models only ever have one
+// (every row leaves the key to the server): the first is checked by a
+// comparison of its key before the map is hashed.
+type shapeSet struct {
+	first atomic.Pointer[keyedShape]
+	all   sync.Map // omitSet → *insertShape
+	// snaps is an unused Slab of the model's snapshots, copied by each
+	// INSERT (NewSlab looks types up).
+	snaps objaccess.Slab
+}
+
+type keyedShape struct {
+	k  omitSet
+	sh *insertShape
+}
 
 // insertShapeFor returns the shape of e's INSERT.
 func insertShapeFor(m *mapper.Model, e *entry) *insertShape {
-	shapes, k := insertShapes.Get(m), omitted(m, e)
-	if sh, ok := shapes.Load(k); ok {
+	set, k := insertShapes.Get(m), omitted(m, e)
+	if f := set.first.Load(); f != nil && f.k == k {
+		return f.sh
+	}
+	if sh, ok := set.all.Load(k); ok {
 		return sh.(*insertShape)
 	}
-	sh, _ := shapes.LoadOrStore(k, newInsertShape(m, e))
-	return sh.(*insertShape)
+	v, _ := set.all.LoadOrStore(k, newInsertShape(m, e))
+	sh := v.(*insertShape)
+	set.first.CompareAndSwap(nil, &keyedShape{k: k, sh: sh})
+	return sh
 }
 
 func newInsertShape(m *mapper.Model, e *entry) *insertShape {

@@ -66,7 +66,11 @@ func (s *Slab) next() unsafe.Pointer {
 		if s.size == 0 {
 			s.grow = 1
 		}
-		s.cur = reflect.New(reflect.ArrayOf(s.grow, s.t)).UnsafePointer()
+		t := s.t
+		if s.grow > 1 { // an array of one is laid out as its element: skip ArrayOf's lookup
+			t = reflect.ArrayOf(s.grow, t)
+		}
+		s.cur = reflect.New(t).UnsafePointer()
 		s.left = s.grow
 	}
 	return s.cur

@@ -55,9 +55,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 
+	// The clock starts before the deadline is armed, so the timed phase
+	// never reads shorter than cfg.Duration (a goroutine preempted between
+	// the two would otherwise shorten it).
+	start := time.Now()
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
-	start := time.Now()
 	var wg sync.WaitGroup
 	for _, wk := range workers {
 		wg.Go(func() { wk.run(runCtx) })

@@ -1,9 +1,7 @@
 package mapper
 
 import (
-	"fmt"
 	"reflect"
-	"strconv"
 	"unsafe"
 )
 
@@ -14,7 +12,8 @@ import (
 // interface type words of its type and of a pointer to it (so Addr and
 // Value build interface values directly), its integer kind (so Int reads a
 // key without boxing it), and its place in the model's snapshot block (so
-// Model.Snapshot copies every plain value in one allocation).
+// Model.Snapshot copies every plain value in one allocation, see
+// snapshot.go).
 
 // eface is the layout of an interface value.
 type eface struct {
@@ -57,6 +56,7 @@ func (f *Field) plan() {
 		f.intKind = k
 	}
 	f.inline = inlineValue(f.Type)
+	f.cmp = cmpKindOf(f.Type)
 }
 
 // inlineValue reports a type whose interface values point to a copy of
@@ -120,97 +120,6 @@ func (f *Field) Int(obj Ref) (n int64, ok bool) {
 
 // IsInt reports whether Int reads the field.
 func (f *Field) IsInt() bool { return f.intKind != reflect.Invalid }
-
-// snapPlan lays out the model's snapshot block: the []any of Snapshot
-// followed by a copy of every inline field, so a snapshot is one
-// allocation whose interface values point into it.
-func (m *Model) snapPlan() {
-	sfs := []reflect.StructField{{Name: "V", Type: reflect.ArrayOf(len(m.fields), reflect.TypeFor[any]())}}
-	var idx []int
-	for i, f := range m.fields {
-		f.planJSON()
-		if f.inline {
-			sfs = append(sfs, reflect.StructField{Name: "F" + strconv.Itoa(i), Type: f.Type})
-			idx = append(idx, i)
-		}
-	}
-	t := reflect.StructOf(sfs)
-	for j, i := range idx {
-		m.fields[i].snapOff = t.Field(j + 1).Offset
-	}
-	m.snapType = t
-	m.snapPtrTyp = typeWord(reflect.New(t).Interface())
-}
-
-// Snapshot returns the value of every field of the object obj, in
-// Fields order, as Field.Snapshot does, in one allocation for the usual
-// column types (numbers, strings, booleans, times and other plain
-// structs). The values are private copies: later changes to the object
-// do not alter them.
-func (m *Model) Snapshot(obj Ref) []any {
-	return m.snapshotInto(obj, reflect.New(m.snapType).UnsafePointer())
-}
-
-// SnapshotType is the type of the block a snapshot lives in, for callers
-// that allocate it themselves (see SnapshotIn): as part of a larger
-// value, or many at once.
-func (m *Model) SnapshotType() reflect.Type { return m.snapType }
-
-// SnapshotIn is Snapshot in a block the caller allocated: blk is a
-// pointer (*S, S being SnapshotType) to a zero S, which must not be used
-// otherwise; the snapshot's values live in it. It panics, naming the
-// model, when blk is of another type.
-func (m *Model) SnapshotIn(obj Ref, blk any) []any {
-	e := (*eface)(unsafe.Pointer(&blk))
-	if e.typ != m.snapPtrTyp || e.data == nil {
-		panic(fmt.Sprintf("mapper: model %s: snapshot block %T, not a non-nil *%s", m.Name, blk, m.snapType))
-	}
-	return m.snapshotInto(obj, e.data)
-}
-
-// snapshotInto is Snapshot in the block at blk.
-func (m *Model) snapshotInto(obj Ref, blk unsafe.Pointer) []any {
-	vals := unsafe.Slice((*any)(blk), len(m.fields))
-	for i, f := range m.fields {
-		f.snapshotInto(obj, blk, &vals[i])
-	}
-	return vals
-}
-
-// Resnap takes field i (in Fields order) of obj into snap, a snapshot of
-// the same object made by Snapshot or SnapshotIn, again, in place: for
-// when a flush has set the field (a generated key) after the snapshot was
-// taken.
-func (m *Model) Resnap(obj Ref, snap []any, i int) {
-	m.fields[i].snapshotInto(obj, unsafe.Pointer(unsafe.SliceData(snap)), &snap[i])
-}
-
-// snapshotInto sets *v to the field's value in obj: a copy kept in the
-// snapshot block blk when the field is inline, else its Snapshot.
-func (f *Field) snapshotInto(obj Ref, blk unsafe.Pointer, v *any) {
-	if !f.inline {
-		*v = f.Snapshot(obj)
-		return
-	}
-	src, dst := obj.at(f.offset), unsafe.Add(blk, f.snapOff)
-	switch f.basic {
-	case basicInt64:
-		*(*int64)(dst) = *(*int64)(src)
-	case basicInt:
-		*(*int)(dst) = *(*int)(src)
-	case basicInt32:
-		*(*int32)(dst) = *(*int32)(src)
-	case basicString:
-		*(*string)(dst) = *(*string)(src)
-	case basicBool:
-		*(*bool)(dst) = *(*bool)(src)
-	case basicFloat64:
-		*(*float64)(dst) = *(*float64)(src)
-	default:
-		reflect.NewAt(f.Type, dst).Elem().Set(reflect.NewAt(f.Type, src).Elem())
-	}
-	*(*eface)(unsafe.Pointer(v)) = eface{typ: f.typ, data: dst}
-}
 
 // Targets returns the related objects of owner as the field holds them,
 // without copying: for a *T field zero or one object, for a []*T field a

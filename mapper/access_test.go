@@ -59,13 +59,16 @@ func TestSnapshotIsFieldSnapshotsAndPrivate(t *testing.T) {
 		Note: &note, Raw: []byte("raw"), Version: 2}
 	p := m.Ref(w)
 	snap := m.Snapshot(p)
-	if len(snap) != len(m.Fields()) {
-		t.Fatalf("%d values for %d fields", len(snap), len(m.Fields()))
+	if snap.Len() != len(m.Fields()) || snap.IsZero() || snap.Model() != m {
+		t.Fatalf("%d values for %d fields", snap.Len(), len(m.Fields()))
 	}
 	for i, f := range m.Fields() {
-		want := f.Snapshot(p)
-		if reflect.TypeOf(snap[i]) != reflect.TypeOf(want) || !f.Equal(snap[i], want) {
-			t.Errorf("%s: snapshot %#v (%T), field snapshot %#v (%T)", f.Name, snap[i], snap[i], want, want)
+		want, got := f.Snapshot(p), snap.Value(i)
+		if reflect.TypeOf(got) != reflect.TypeOf(want) || !f.Equal(got, want) {
+			t.Errorf("%s: snapshot %#v (%T), field snapshot %#v (%T)", f.Name, got, got, want, want)
+		}
+		if !snap.Unchanged(p, i) {
+			t.Errorf("%s: changed right after the snapshot", f.Name)
 		}
 	}
 	// Later changes, in place or through pointers, do not reach it.
@@ -73,8 +76,8 @@ func TestSnapshotIsFieldSnapshotsAndPrivate(t *testing.T) {
 	w.At, w.UUID[0], w.Opt.Int64, w.Version = time.Time{}, 9, 8, 3
 	*w.Note, w.Raw[0] = "changed", 'x'
 	for i, f := range m.Fields() {
-		if f.Equal(snap[i], f.Value(p)) {
-			t.Errorf("%s: snapshot %#v follows the object", f.Name, snap[i])
+		if f.Equal(snap.Value(i), f.Value(p)) || snap.Unchanged(p, i) {
+			t.Errorf("%s: snapshot %#v follows the object", f.Name, snap.Value(i))
 		}
 	}
 }

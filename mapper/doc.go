@@ -407,6 +407,11 @@
 //	snap := m.Snapshot(p)   // one allocation
 //	obj2 := m.Object(p)     // the *T again, as an any
 //
+// A Snapshot (see snapshot.go) keeps raw copies of the plain column
+// values, not an []any: Snapshot.Unchanged compares a field of the
+// object with its copy in place, and Snapshot.Value boxes a copy without
+// allocating (the interface points into the snapshot).
+//
 // A Ref is made only from a *T (Model.Ref), by Model.New, or from a
 // relationship field (Relation.Get, Relation.Targets), so no caller can
 // hand these methods an arbitrary address.

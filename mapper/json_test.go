@@ -86,7 +86,10 @@ func TestJSONFieldBindAndSnapshot(t *testing.T) {
 	unchanged := func(name string) bool {
 		for i, f := range m.Fields() {
 			if f.Name == name {
-				return f.Unchanged(p, snap[i])
+				if f.Unchanged(p, snap.Value(i)) != snap.Unchanged(p, i) {
+					t.Errorf("%s: Field.Unchanged and Snapshot.Unchanged differ", name)
+				}
+				return snap.Unchanged(p, i)
 			}
 		}
 		t.Fatalf("no field %s", name)

@@ -165,7 +165,8 @@ type Field struct {
 	intKind reflect.Kind   // Type's kind when it is an integer type
 	inline  bool           // Snapshot copies the value into its block
 	json    bool           // bound and snapshotted as JSON text (see json.go)
-	snapOff uintptr        // offset of that copy in the block
+	snapOff uintptr        // offset of that copy (else of an any) in the block
+	cmp     cmpKind        // how an inline copy compares (see snapshot.go)
 }
 
 // Addr returns a pointer to the field of the struct at obj, typed *F, for
@@ -314,28 +315,9 @@ func (f *Field) Snapshot(obj Ref) any {
 // Snapshot (or Value) returned for it: Equal, without boxing the current
 // value for the common types.
 func (f *Field) Unchanged(obj Ref, snap any) bool {
-	p := obj.at(f.offset)
-	switch f.basic {
-	case basicInt64:
-		if s, ok := snap.(int64); ok {
-			return s == *(*int64)(p)
-		}
-	case basicInt:
-		if s, ok := snap.(int); ok {
-			return s == *(*int)(p)
-		}
-	case basicInt32:
-		if s, ok := snap.(int32); ok {
-			return s == *(*int32)(p)
-		}
-	case basicString:
-		if s, ok := snap.(string); ok {
-			return s == *(*string)(p)
-		}
-	case basicBool:
-		if s, ok := snap.(bool); ok {
-			return s == *(*bool)(p)
-		}
+	if e := (*eface)(unsafe.Pointer(&snap)); f.inline && e.typ == f.typ {
+		// The value's own type: compared in place, as in a Snapshot.
+		return f.sameAt(e.data, obj.at(f.offset))
 	}
 	if f.json {
 		return f.unchangedJSON(obj, snap)

@@ -88,18 +88,18 @@ func TestSnapshotInChecksItsBlock(t *testing.T) {
 	name, _ := m.Field("Name")
 	snap := m.SnapshotIn(p, newBlock(m))
 	want := m.Snapshot(p)
-	for i := range want {
-		if snap[i] != want[i] {
-			t.Fatalf("field %d: %v, want %v", i, snap[i], want[i])
+	for i := range want.Len() {
+		if snap.Value(i) != want.Value(i) {
+			t.Fatalf("field %d: %v, want %v", i, snap.Value(i), want.Value(i))
 		}
 	}
 	obj.Name = "b"
-	if name.Unchanged(p, snap[1]) {
+	if name.Unchanged(p, snap.Value(1)) || snap.Unchanged(p, 1) {
 		t.Fatal("change not seen")
 	}
-	m.Resnap(p, snap, 1)
-	if !name.Unchanged(p, snap[1]) || want[1] != "a" {
-		t.Fatalf("Resnap: %v (Snapshot's copy %v)", snap[1], want[1])
+	snap.Resnap(p, 1)
+	if !name.Unchanged(p, snap.Value(1)) || !snap.Unchanged(p, 1) || want.Value(1) != "a" {
+		t.Fatalf("Resnap: %v (Snapshot's copy %v)", snap.Value(1), want.Value(1))
 	}
 }
 

@@ -95,8 +95,8 @@ func (b *bulk) row(e *entry) func(*core.Column) (any, bool) {
 		if i < 0 {
 			return nil, false
 		}
-		if e.snap != nil {
-			return e.snap[i], true
+		if !e.snap.IsZero() {
+			return e.snap.Value(i), true
 		}
 		return fields[i].Value(e.p), true
 	}
@@ -361,6 +361,10 @@ func keyIn(pk []*mapper.Field, keys [][]any) core.Expr {
 // session, Detached. The caller holds flushMu and txLock.
 func (b *bulk) apply(log *journal, affected []synced) {
 	s := b.s
+	setIdx := make([]int, len(b.sets))
+	for j, as := range b.sets {
+		setIdx[j] = as.i
+	}
 	for _, a := range affected {
 		e := a.e
 		log.save(s, e)
@@ -371,20 +375,15 @@ func (b *bulk) apply(log *journal, affected []synced) {
 			continue
 		}
 		old := e.snap
-		var snap []any
-		if old != nil {
-			snap = slices.Clone(old) // the journal keeps old as it is
-		}
 		for _, as := range b.sets {
 			f := as.f
-			if snap != nil {
-				snap[as.i] = f.Snapshot(a.src)
-			}
-			if old == nil || f.Unchanged(e.p, old[as.i]) {
+			if old.IsZero() || old.Unchanged(e.p, as.i) {
 				log.writes = append(log.writes, fieldWrite{p: e.p, f: f, old: f.Value(e.p)})
 				_ = f.Set(e.p, f.Value(a.src)) // a value of the field's own type
 			}
 		}
-		e.snap = snap
+		if !old.IsZero() {
+			e.snap = old.Retake(a.src, setIdx) // the journal keeps old as it is
+		}
 	}
 }

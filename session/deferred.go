@@ -93,7 +93,7 @@ func lacks(e *entry, f *mapper.Field) bool {
 	if !f.IsZero(e.p) {
 		return false
 	}
-	return f.Computed || e.snap == nil || f.Unchanged(e.p, e.snap[f.LoadIndex()])
+	return f.Computed || e.snap.IsZero() || e.snap.Unchanged(e.p, f.LoadIndex())
 }
 
 func lacksAny(e *entry, fs []*mapper.Field) bool {
@@ -166,7 +166,8 @@ func (s *Session) loadFieldsOf(ctx context.Context, m *mapper.Model, fs []*mappe
 // them into its snapshot; it reports whether it filled one. The caller
 // holds flushMu.
 func fill(e *entry, row mapper.Ref, fs []*mapper.Field) bool {
-	var snap []any // copied on first write: a journal may hold the old one
+	var buf [8]int
+	taken := buf[:0] // fields to take into a new snapshot: a journal may hold the old one
 	done := false
 	for _, f := range fs {
 		if !lacks(e, f) {
@@ -174,16 +175,13 @@ func fill(e *entry, row mapper.Ref, fs []*mapper.Field) bool {
 		}
 		done = true
 		reflect.ValueOf(f.Addr(e.p)).Elem().Set(reflect.ValueOf(f.Addr(row)).Elem())
-		if f.Computed || e.snap == nil {
+		if f.Computed || e.snap.IsZero() {
 			continue
 		}
-		if snap == nil {
-			snap = slices.Clone(e.snap)
-		}
-		snap[f.LoadIndex()] = f.Snapshot(e.p)
+		taken = append(taken, f.LoadIndex())
 	}
-	if snap != nil {
-		e.snap = snap
+	if len(taken) > 0 {
+		e.snap = e.snap.Retake(e.p, taken)
 	}
 	return done
 }

@@ -84,8 +84,8 @@ type plan struct {
 	// snaps holds the snapshots of inserted entries (see presnap), the
 	// first in snap1 like diff1; set drops an entry's.
 	snap1e *entry
-	snap1  []any
-	snaps  map[*entry][]any
+	snap1  mapper.Snapshot
+	snaps  map[*entry]mapper.Snapshot
 	// ints is where diffs are kept (clipped runs of it; it is reallocated,
 	// never overwritten, when full), first in intBuf. entryBuf and
 	// modelBuf likewise hold a small flush's entries and models.
@@ -110,13 +110,13 @@ func (pl *plan) dropMemos(e *entry) {
 	}
 	delete(pl.diffs, e)
 	if pl.snap1e == e {
-		pl.snap1e, pl.snap1 = nil, nil
+		pl.snap1e, pl.snap1 = nil, mapper.Snapshot{}
 	}
 	delete(pl.snaps, e)
 }
 
 // snapOf returns the snapshot presnap recorded for e.
-func (pl *plan) snapOf(e *entry) ([]any, bool) {
+func (pl *plan) snapOf(e *entry) (mapper.Snapshot, bool) {
 	if pl.snap1e == e {
 		return pl.snap1, true
 	}

@@ -420,13 +420,13 @@ func appendChanged(out []int, e *entry) []int {
 		if f.Version {
 			continue
 		}
-		if e.snap == nil {
+		if e.snap.IsZero() {
 			if !f.PrimaryKey && !(f.Deferred && f.IsZero(e.p)) { // see deferred.go
 				out = append(out, i)
 			}
 			continue
 		}
-		if !f.Unchanged(e.p, e.snap[i]) {
+		if !e.snap.Unchanged(e.p, i) {
 			out = append(out, i)
 		}
 	}

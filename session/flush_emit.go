@@ -22,10 +22,10 @@ import (
 // database has it (its snapshot), or as the object holds it.
 func keyValue(e *entry, i int) any {
 	f := e.m.PrimaryKey()[i]
-	if e.snap != nil {
+	if !e.snap.IsZero() {
 		for j, g := range e.m.Fields() {
 			if g == f {
-				return e.snap[j]
+				return e.snap.Value(j)
 			}
 		}
 	}
@@ -33,10 +33,10 @@ func keyValue(e *entry, i int) any {
 }
 
 func snapValue(e *entry, f *mapper.Field) any {
-	if e.snap != nil {
+	if !e.snap.IsZero() {
 		for j, g := range e.m.Fields() {
 			if g == f {
-				return e.snap[j]
+				return e.snap.Value(j)
 			}
 		}
 	}

@@ -114,27 +114,26 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 	// row's list. cols are in Fields order.
 	fields := m.Fields()
 	rows := make([][]any, len(es))
-	snaps := make([][]any, len(es))
+	snaps := make([]mapper.Snapshot, len(es))
 	blocks := insertShapes.Get(m).snaps // a copy: a new Slab
 	blocks.Expect(len(es))
-	var flat []any
-	if sh.colsFrom < 0 {
-		flat = make([]any, len(es)*len(cols))
-	}
+	flat := make([]any, len(es)*len(cols))
 	for j, e := range es {
 		snap := m.SnapshotIn(e.p, blocks.Next())
 		blocks.Keep()
+		vals := flat[j*len(cols) : (j+1)*len(cols) : (j+1)*len(cols)]
 		if k := sh.colsFrom; k >= 0 {
-			// The columns sent are a run of the fields: the row is a view
-			// of its snapshot (the statement copies its values).
-			rows[j], snaps[j] = snap[k:k+len(cols):k+len(cols)], snap
+			// The columns sent are a run of the fields.
+			for c := range vals {
+				vals[c] = snap.Value(k + c)
+			}
+			rows[j], snaps[j] = vals, snap
 			continue
 		}
-		vals := flat[j*len(cols) : (j+1)*len(cols) : (j+1)*len(cols)]
 		c := 0
 		for i, f := range fields {
 			if c < len(cols) && cols[c] == f {
-				vals[c] = snap[i]
+				vals[c] = snap.Value(i)
 				c++
 			}
 		}
@@ -170,7 +169,7 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 // sendInsert runs stmt, the INSERT of es (whose snapshots, taken for it,
 // are snaps), and stores in es what the database generated: keys and
 // defaults.
-func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape, stmt *core.InsertStmt, es []*entry, snaps [][]any) error {
+func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape, stmt *core.InsertStmt, es []*entry, snaps []mapper.Snapshot) error {
 	cols, ret := sh.cols, sh.ret
 	if len(ret) == 0 || !pl.s.returningOf(m.Table()) {
 		res, err := pl.exec(ctx, stmt)
@@ -306,9 +305,9 @@ type returnBufs struct {
 // snaps, taken before the INSERT and sent as its values (cols, in m's
 // field order), with the other fields (generated ones the INSERT set)
 // taken again; finish uses them unless a later set drops them.
-func (pl *plan) presnap(m *mapper.Model, cols []*mapper.Field, snaps [][]any, es []*entry) {
+func (pl *plan) presnap(m *mapper.Model, cols []*mapper.Field, snaps []mapper.Snapshot, es []*entry) {
 	if pl.snaps == nil && (len(es) > 1 || pl.snap1e != nil) {
-		pl.snaps = make(map[*entry][]any, len(es))
+		pl.snaps = make(map[*entry]mapper.Snapshot, len(es))
 	}
 	fields := m.Fields()
 	for j, e := range es {
@@ -318,7 +317,7 @@ func (pl *plan) presnap(m *mapper.Model, cols []*mapper.Field, snaps [][]any, es
 				c++
 				continue
 			}
-			m.Resnap(e.p, snaps[j], i)
+			snaps[j].Resnap(e.p, i) // not shared yet
 		}
 		if pl.snaps == nil {
 			pl.snap1e, pl.snap1 = e, snaps[j]

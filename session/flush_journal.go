@@ -28,7 +28,7 @@ type fieldWrite struct {
 type saved struct {
 	state  State
 	key    idKey
-	snap   []any
+	snap   mapper.Snapshot
 	coll   colls
 	inObjs bool
 }

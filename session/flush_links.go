@@ -147,7 +147,7 @@ func m2oChanged(child *entry, r *mapper.Relation, cur []mapper.Ref) bool {
 	if len(cur) == 0 {
 		return false
 	}
-	if child.State() != Persistent || child.snap == nil {
+	if child.State() != Persistent || child.snap.IsZero() {
 		return true
 	}
 	tk := r.Target.PrimaryKey()

@@ -137,7 +137,7 @@ func (lr *loadRun) publish() {
 		seq++
 		e.seq = seq
 		n, _ := f.Int(e.p)
-		e.key = idKey{m: im, k0: e.snap[i]}
+		e.key = idKey{m: im, k0: e.snap.Value(i)}
 		keys = append(keys, intKey{m: im, n: n})
 	}
 	s.ids.publishInts(keys, es, &s.objs)
@@ -200,7 +200,7 @@ func (s *Session) publish(e *entry, os *objectSet) (*entry, bool) {
 	if i := e.m.IntKey(); i >= 0 {
 		n, _ := e.m.Fields()[i].Int(e.p)
 		im := e.m.IdentityModel() // one key per row across a hierarchy
-		e.key = idKey{m: im, k0: e.snap[i]}
+		e.key = idKey{m: im, k0: e.snap.Value(i)}
 		return s.ids.publishInt(intKey{m: im, n: n}, e, os)
 	}
 	e.key = snapKeyOf(e.m, e.snap)
@@ -253,20 +253,20 @@ func newLoadBlock(m *mapper.Model) *loadBlock {
 }
 
 // snapKeyOf is identOf of an object from its snapshot (Fields order).
-func snapKeyOf(m *mapper.Model, snap []any) idKey {
+func snapKeyOf(m *mapper.Model, snap mapper.Snapshot) idKey {
 	pk, fs := m.PrimaryKey(), m.Fields()
 	if sf := identShard(m); sf != nil {
 		vals := make([]any, len(pk)+1)
 		for j, k := range pk {
-			vals[j] = snap[k.LoadIndex()]
+			vals[j] = snap.Value(k.LoadIndex())
 		}
-		vals[len(pk)] = snap[sf.LoadIndex()]
+		vals[len(pk)] = snap.Value(sf.LoadIndex())
 		return makeKey(m, vals)
 	}
 	if len(pk) == 1 {
 		for i, f := range fs {
 			if f == pk[0] {
-				return makeKey(m, snap[i:i+1])
+				return makeKey(m, []any{snap.Value(i)})
 			}
 		}
 	}
@@ -274,7 +274,7 @@ func snapKeyOf(m *mapper.Model, snap []any) idKey {
 	for j, k := range pk {
 		for i, f := range fs {
 			if f == k {
-				vals[j] = snap[i]
+				vals[j] = snap.Value(i)
 			}
 		}
 	}

@@ -69,7 +69,7 @@ func (s *Session) attachTree(m *mapper.Model, p mapper.Ref, seen map[mapper.Ref]
 		e, _ = s.addEntry(m, p)
 		fallthrough
 	case e.State() == Pending:
-		e.key, e.snap = key, nil
+		e.key, e.snap = key, mapper.Snapshot{}
 		if cur, ok := s.ids.putIfAbsent(key, e); !ok && cur != e {
 			s.objs.remove(p)
 			return fmt.Errorf("session: attach %s %s: %w", m.Name, key, ErrIdentityConflict)

@@ -236,8 +236,8 @@ type entry struct {
 	// The fields below are written by flushes (under flushMu) and before
 	// the entry is published.
 	key  idKey
-	snap []any // column values at the last load or flush; nil for pending
-	coll colls // relationship members at the last load or flush
+	snap mapper.Snapshot // column values at the last load or flush; zero for pending
+	coll colls           // relationship members at the last load or flush
 }
 
 func (e *entry) State() State     { return State(e.state.Load()) }
@@ -313,7 +313,7 @@ func (s *Session) Add(objs ...any) error {
 // snapshot, so every column is written at the next flush.
 func (s *Session) attach(e *entry) {
 	e.key = identOf(e.m, e.p)
-	e.snap = nil
+	e.snap = mapper.Snapshot{}
 	if cur, ok := s.ids.putIfAbsent(e.key, e); !ok && cur != e {
 		return // another object holds the key; the flush will fail on it
 	}
@@ -595,7 +595,7 @@ func (s *Session) autoflush(ctx context.Context) error {
 }
 
 // snapshot copies every column value of the object at p.
-func snapshot(m *mapper.Model, p mapper.Ref) []any {
+func snapshot(m *mapper.Model, p mapper.Ref) mapper.Snapshot {
 	return m.Snapshot(p) // one allocation, values unboxed
 }
 

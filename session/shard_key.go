@@ -87,7 +87,7 @@ func shardKeyOf(e *entry) (any, error) {
 	if f == nil {
 		return nil, fmt.Errorf("session: sharded model %s: the shard key is a single-column primary key or a field tagged shardkey (the key has %d columns)", e.m.Name, len(e.m.PrimaryKey()))
 	}
-	if e.snap == nil {
+	if e.snap.IsZero() {
 		if f.IsZero(e.p) {
 			what := "primary key"
 			if f.ShardKey {
@@ -97,8 +97,8 @@ func shardKeyOf(e *entry) (any, error) {
 		}
 		return f.Value(e.p), nil
 	}
-	old := e.snap[f.LoadIndex()]
-	if f.ShardKey && e.State() != Deleted && !f.Unchanged(e.p, old) {
+	old := e.snap.Value(f.LoadIndex())
+	if f.ShardKey && e.State() != Deleted && !e.snap.Unchanged(e.p, f.LoadIndex()) {
 		return nil, fmt.Errorf("session: sharded model %s %s: field %s changed from %v to %v: %w", e.m.Name, e.key, f.Name, old, f.Value(e.p), ErrShardKeyChanged)
 	}
 	return old, nil // the row's key as the database has it

@@ -24,12 +24,12 @@ type selection struct {
 	// keyAt, when set, holds per key column the index in fields of the
 	// model's field mapped to it: the key is then read from the row's
 	// object rather than selected a second time (see ownKeyColumns).
-	keyAt []int
-	joins   []*joinSel
-	where   core.Expr       // the host's criteria on table (relationship loads; see filter)
-	many    bool            // a joined collection: rows repeat their owners (joined.go)
-	base    []any           // the model's columns when not the table's (wrap)
-	fields  []*mapper.Field // the model's fields loaded (see columns.go)
+	keyAt  []int
+	joins  []*joinSel
+	where  core.Expr       // the host's criteria on table (relationship loads; see filter)
+	many   bool            // a joined collection: rows repeat their owners (joined.go)
+	base   []any           // the model's columns when not the table's (wrap)
+	fields []*mapper.Field // the model's fields loaded (see columns.go)
 }
 
 // joinSel is one joined relationship.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
-	"sync"
 	"unsafe"
 
 	"github.com/athanor-orm/athanor/mapper"
@@ -265,8 +264,8 @@ func keyOf(vals []any) any {
 }
 
 // groups is the targets of a load by owner key index: rows collected in
-// row order (in buffers reused across loads), then bucketed into one
-// backing array.
+// row order (in a buffer of the run's scratch, reused by its later loads
+// and runs), then bucketed into one backing array.
 type groups struct {
 	rows     *rowBuf
 	flat     []mapper.Ref // targets bucketed by key
@@ -283,14 +282,9 @@ type rowBuf struct {
 	hnd    []Handle
 }
 
-var rowBufs = sync.Pool{New: func() any { return new(rowBuf) }}
-
-// maxPooledRows bounds the buffers kept for reuse.
-const maxPooledRows = 1 << 16
-
 func (g *groups) add(k int32, p mapper.Ref, h Handle) {
 	if g.rows == nil {
-		g.rows = rowBufs.Get().(*rowBuf)
+		g.rows = new(rowBuf)
 	}
 	g.rows.key = append(g.rows.key, k)
 	g.rows.target = append(g.rows.target, p)
@@ -328,12 +322,7 @@ func (g *groups) build(n int, sc *scratch) {
 		}
 	}
 	g.end = end[:n]
-	if cap(rb.key) <= maxPooledRows {
-		clear(rb.target) // hold no objects
-		clear(rb.hnd)
-		rb.key, rb.target, rb.hnd = rb.key[:0], rb.target[:0], rb.hnd[:0]
-		rowBufs.Put(rb)
-	}
+	sc.putRows(rb)
 }
 
 // of returns the targets of key index k (nil for none, or for k < 0),

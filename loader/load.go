@@ -268,6 +268,7 @@ func (r *run) prepare(ctx context.Context, t *task) ([]core.Statement, error) {
 	if len(t.need) == 0 {
 		return nil, nil
 	}
+	t.res.groups.rows = r.sc.rowBuf()
 	if err := t.sel.filter(ctx, r.h, true); err != nil {
 		return nil, &relError{r: rel, err: err}
 	}

@@ -4,7 +4,8 @@ import "sync"
 
 // scratch holds the buffers a run needs only for a while: the owner key
 // numbers and key table of a load and the bucket ends of its groups
-// (dead once its owners are populated), and the targets' Handles
+// (dead once its owners are populated), the rows of a load (dead once
+// grouped), and the targets' Handles
 // (carried to the next depth's loads, dead when the run ends). The keys
 // bound to a statement are not among them: a query hook may keep the
 // statement. A buffer one load is done with serves
@@ -14,7 +15,11 @@ import "sync"
 type scratch struct {
 	i32, i32Busy   [][]int32
 	hnds, hndsBusy [][]Handle
+	rows           []*rowBuf // free row buffers
 }
+
+// maxPooledRows bounds the buffers kept for reuse.
+const maxPooledRows = 1 << 16
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
@@ -36,6 +41,29 @@ func (sc *scratch) handles(n int) []Handle {
 	b := take(&sc.hnds, n)
 	sc.hndsBusy = append(sc.hndsBusy, b)
 	return b
+}
+
+// rowBuf returns an empty row buffer, the caller's until putRows.
+func (sc *scratch) rowBuf() *rowBuf {
+	if sc == nil || len(sc.rows) == 0 {
+		return new(rowBuf)
+	}
+	rb := sc.rows[len(sc.rows)-1]
+	sc.rows[len(sc.rows)-1] = nil
+	sc.rows = sc.rows[:len(sc.rows)-1]
+	return rb
+}
+
+// putRows frees rb, holding no objects; a buffer grown very large is
+// dropped (see maxPooledRows).
+func (sc *scratch) putRows(rb *rowBuf) {
+	if sc == nil || cap(rb.key) > maxPooledRows {
+		return
+	}
+	clear(rb.target)
+	clear(rb.hnd)
+	rb.key, rb.target, rb.hnd = rb.key[:0], rb.target[:0], rb.hnd[:0]
+	sc.rows = append(sc.rows, rb)
 }
 
 // done makes the key and bucket buffers handed out so far free again:

@@ -345,12 +345,15 @@ func (r *run) finish(t *task) []*task {
 	var members []mapper.Ref
 	var handles []Handle
 	fresh := false
-	if set == len(t.owners) && rel.Kind == mapper.OneToMany {
+	switch {
+	case len(t.n.children) == 0 && !r.raise:
+		// Nobody needs them.
+	case set == len(t.owners) && rel.Kind == mapper.OneToMany:
 		members, fresh = g.flat, !t.res.held
 		if fresh {
 			handles = g.hnds
 		}
-	} else {
+	default:
 		members = r.h.Members(rel, t.owners)
 	}
 	if r.raise {

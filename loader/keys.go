@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
-	"sync"
 	"unsafe"
 
 	"github.com/athanor-orm/athanor/mapper"
@@ -73,8 +72,8 @@ func (k keySet) slice(lo, hi int) keySet {
 // (their index per owner in idx, -1 for a key with a NULL part), and
 // returns them as a keySet. kf are the owner's key fields, kt the Go
 // types of the key columns (kf's types without pointers).
-func ownerKeys(kf []*mapper.Field, kt []reflect.Type, owners []mapper.Ref) (*keyIndex, keySet, []int32) {
-	idx := make([]int32, len(owners))
+func ownerKeys(kf []*mapper.Field, kt []reflect.Type, owners []mapper.Ref, sc *scratch) (*keyIndex, keySet, []int32) {
+	idx := sc.int32s(len(owners))
 	ki := &keyIndex{}
 	if len(kf) == 1 && kf[0].IsInt() {
 		f := kf[0]
@@ -89,7 +88,7 @@ func ownerKeys(kf []*mapper.Field, kt []reflect.Type, owners []mapper.Ref) (*key
 			}
 		}
 		if span := uint64(hi) - uint64(lo); len(owners) > 0 && span < uint64(2*len(owners)+denseSlack) {
-			ki.dense, ki.base = make([]int32, span+1), lo
+			ki.dense, ki.base = sc.int32s(int(span)+1), lo
 			for i := range ki.dense {
 				ki.dense[i] = -1
 			}
@@ -173,21 +172,45 @@ func (ki *keyIndex) rowKey(hold []reflect.Value, kinds []reflect.Kind, vals []an
 	}
 	if ki.dense != nil || ki.ints != nil {
 		n, _ := intAt(kinds[0], hold[0].UnsafePointer())
-		if ki.dense != nil {
-			if d := uint64(n) - uint64(ki.base); d < uint64(len(ki.dense)) {
-				return ki.dense[d]
-			}
-			return -1
-		}
-		if j, ok := ki.ints[n]; ok {
-			return j
-		}
-		return -1
+		return ki.intKey(n)
 	}
 	for i, h := range hold {
 		vals[i] = h.Elem().Interface()
 	}
 	if j, ok := ki.other[keyOf(vals)]; ok {
+		return j
+	}
+	return -1
+}
+
+// fieldKey is rowKey for a key read from the fields at (indexes in fs)
+// of obj, the object the row was scanned into.
+func (ki *keyIndex) fieldKey(fs []*mapper.Field, at []int, obj mapper.Ref, vals []any) int32 {
+	if ki == nil {
+		return -1
+	}
+	if ki.dense != nil || ki.ints != nil {
+		n, _ := fs[at[0]].Int(obj)
+		return ki.intKey(n)
+	}
+	for i, j := range at {
+		vals[i] = fs[j].Value(obj)
+	}
+	if j, ok := ki.other[keyOf(vals)]; ok {
+		return j
+	}
+	return -1
+}
+
+// intKey is the index of integer key n, or -1.
+func (ki *keyIndex) intKey(n int64) int32 {
+	if ki.dense != nil {
+		if d := uint64(n) - uint64(ki.base); d < uint64(len(ki.dense)) {
+			return ki.dense[d]
+		}
+		return -1
+	}
+	if j, ok := ki.ints[n]; ok {
 		return j
 	}
 	return -1
@@ -241,8 +264,8 @@ func keyOf(vals []any) any {
 }
 
 // groups is the targets of a load by owner key index: rows collected in
-// row order (in buffers reused across loads), then bucketed into one
-// backing array.
+// row order (in a buffer of the run's scratch, reused by its later loads
+// and runs), then bucketed into one backing array.
 type groups struct {
 	rows     *rowBuf
 	flat     []mapper.Ref // targets bucketed by key
@@ -259,14 +282,9 @@ type rowBuf struct {
 	hnd    []Handle
 }
 
-var rowBufs = sync.Pool{New: func() any { return new(rowBuf) }}
-
-// maxPooledRows bounds the buffers kept for reuse.
-const maxPooledRows = 1 << 16
-
 func (g *groups) add(k int32, p mapper.Ref, h Handle) {
 	if g.rows == nil {
-		g.rows = rowBufs.Get().(*rowBuf)
+		g.rows = new(rowBuf)
 	}
 	g.rows.key = append(g.rows.key, k)
 	g.rows.target = append(g.rows.target, p)
@@ -276,13 +294,13 @@ func (g *groups) add(k int32, p mapper.Ref, h Handle) {
 }
 
 // build buckets the rows of n keys, keeping row order within a key.
-func (g *groups) build(n int) {
+func (g *groups) build(n int, sc *scratch) {
 	rb := g.rows
 	if rb == nil {
 		return
 	}
 	g.rows = nil
-	end := make([]int32, n+1)
+	end := sc.int32s(n + 1)
 	for _, k := range rb.key {
 		end[k+1]++
 	}
@@ -291,7 +309,7 @@ func (g *groups) build(n int) {
 	}
 	g.flat = make([]mapper.Ref, len(rb.target))
 	if len(rb.hnd) == len(rb.target) {
-		g.hnds = make([]Handle, len(rb.hnd))
+		g.hnds = sc.handles(len(rb.hnd))
 		for i, k := range rb.key {
 			g.hnds[end[k]] = rb.hnd[i]
 			g.flat[end[k]] = rb.target[i]
@@ -304,12 +322,7 @@ func (g *groups) build(n int) {
 		}
 	}
 	g.end = end[:n]
-	if cap(rb.key) <= maxPooledRows {
-		clear(rb.target) // hold no objects
-		clear(rb.hnd)
-		rb.key, rb.target, rb.hnd = rb.key[:0], rb.target[:0], rb.hnd[:0]
-		rowBufs.Put(rb)
-	}
+	sc.putRows(rb)
 }
 
 // of returns the targets of key index k (nil for none, or for k < 0),

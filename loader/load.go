@@ -50,7 +50,8 @@ func (p *Plan) Run(ctx context.Context, h Host, stmt core.Statement) ([]mapper.R
 		defer end(ctx)
 	}
 	s := newSelection(p.m, p.m.Table(), nil, p.fields, p.nodes)
-	r := &run{h: h, obs: observerOf(h), raise: p.raise}
+	r := &run{h: h, obs: observerOf(h), raise: p.raise, sc: scratchPool.Get().(*scratch)}
+	defer r.sc.release()
 	var roots []mapper.Ref
 	// Objects published by their row are distinct. A row repeating the
 	// previous row's object (the rows of a joined collection come
@@ -100,7 +101,8 @@ func (p *Plan) Load(ctx context.Context, h Host, owners []mapper.Ref) error {
 	if end != nil {
 		defer end(ctx)
 	}
-	r := &run{h: h, obs: observerOf(h), raise: p.raise}
+	r := &run{h: h, obs: observerOf(h), raise: p.raise, sc: scratchPool.Get().(*scratch)}
+	defer r.sc.release()
 	// The loader's own copy: a one-to-many's back-references are set to
 	// one-element slices of its owners (see backref), which must not
 	// change under the objects.
@@ -135,6 +137,7 @@ type run struct {
 	obs     Observer // nil: loads are not reported
 	raise   bool
 	touched []mapper.Ref
+	sc      *scratch // the run's buffers
 }
 
 // task loads one relationship for a set of owners.
@@ -233,6 +236,7 @@ func (r *run) levels(ctx context.Context, tasks []*task) error {
 		for _, t := range live {
 			next = append(next, r.finish(t)...)
 		}
+		r.sc.done() // the level's owners are populated
 		tasks = next
 	}
 	return nil
@@ -264,12 +268,13 @@ func (r *run) prepare(ctx context.Context, t *task) ([]core.Statement, error) {
 	if len(t.need) == 0 {
 		return nil, nil
 	}
+	t.res.groups.rows = r.sc.rowBuf()
 	if err := t.sel.filter(ctx, r.h, true); err != nil {
 		return nil, &relError{r: rel, err: err}
 	}
 	kf := ownerKeyFields(rel)
 	var ks keySet
-	t.keys, ks, t.idx = ownerKeys(kf, t.sel.keyT, t.need)
+	t.keys, ks, t.idx = ownerKeys(kf, t.sel.keyT, t.need, r.sc)
 	t.nkeys = ks.n
 	if ks.n == 0 {
 		return nil, nil
@@ -317,7 +322,7 @@ type keyedRef struct {
 func (r *run) finish(t *task) []*task {
 	rel := t.n.rel
 	g := &t.res.groups
-	g.build(t.nkeys)
+	g.build(t.nkeys, r.sc)
 	targets := func(i int) []mapper.Ref {
 		ts := g.of(t.idx[i])
 		if !rel.Many() && len(ts) > 1 {
@@ -340,12 +345,15 @@ func (r *run) finish(t *task) []*task {
 	var members []mapper.Ref
 	var handles []Handle
 	fresh := false
-	if set == len(t.owners) && rel.Kind == mapper.OneToMany {
+	switch {
+	case len(t.n.children) == 0 && !r.raise:
+		// Nobody needs them.
+	case set == len(t.owners) && rel.Kind == mapper.OneToMany:
 		members, fresh = g.flat, !t.res.held
 		if fresh {
 			handles = g.hnds
 		}
-	} else {
+	default:
 		members = r.h.Members(rel, t.owners)
 	}
 	if r.raise {

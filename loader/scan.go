@@ -2,6 +2,7 @@ package loader
 
 import (
 	"reflect"
+	"slices"
 
 	"github.com/athanor-orm/athanor/engine"
 	"github.com/athanor-orm/athanor/internal/objaccess"
@@ -36,11 +37,12 @@ type part struct {
 	col     int             // index of its first column in the row
 	holds   []reflect.Value // a joined object's key (NULL-able): a **F per non-pointer key field, scanned in its place
 	hasRest bool            // it has columns besides its key
+	keyAt   []int           // the base object's fields that hold the owner key (selection.keyAt)
 
 	p     mapper.Ref     // the spare object, until it is published
 	objs  objaccess.Slab // where spares come from (made on first use, see spare)
 	slab  bool           // objs is set
-	used  bool           // a row scanned into the spare (zero it before the next)
+	used  bool           // a row scanned more than early fields into the spare (zero it before the next)
 	got   mapper.Ref     // this row's object, zero when absent
 	hnd   Handle         // got's Handle, when the Adopter gave one
 	new   bool           // got is the spare, published by this row
@@ -66,6 +68,8 @@ type part struct {
 
 // spare readies the spare object for a row: a new one, or the last row's
 // zeroed (so that every row scans into a zero object, as into a new one).
+// A spare that took only its early fields (a row whose object was held)
+// needs no zeroing: the next row writes them all again.
 func (pt *part) spare() {
 	switch {
 	case pt.p.IsNil():
@@ -77,8 +81,14 @@ func (pt *part) spare() {
 		pt.p = pt.m.Ref(pt.objs.Next())
 	case pt.used:
 		pt.objs.Discard() // the spare is the slab's current slot
+		pt.used = false
 	}
-	pt.used = true
+}
+
+// early reports whether field k is read in a row's first step: a key of
+// the object or the owner key the row carries.
+func (pt *part) early(k int, f *mapper.Field) bool {
+	return f.PrimaryKey || slices.Contains(pt.keyAt, k)
 }
 
 // dest is the scan destination of field k of the spare.
@@ -131,9 +141,12 @@ func (pt *part) storeKey() {
 // objects are recorded in res.
 func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex, emit func(k int32, base mapper.Ref, hnd Handle, published bool)) error {
 	nk := len(s.keyCols)
+	if s.keyAt != nil {
+		nk = 0 // the key is in the object's columns
+	}
 	parts := make([]part, 1+len(s.joins))
 	width := nk
-	parts[0] = part{m: s.m, fields: s.fields, col: width}
+	parts[0] = part{m: s.m, fields: s.fields, col: width, keyAt: s.keyAt}
 	width += len(s.fields)
 	for i, j := range s.joins {
 		tm := j.n.rel.Target
@@ -149,8 +162,8 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 	fh, _ := h.(FillHost)
 	for i := range parts {
 		pt := &parts[i]
-		for _, f := range pt.fields {
-			pt.hasRest = pt.hasRest || !f.PrimaryKey
+		for k, f := range pt.fields {
+			pt.hasRest = pt.hasRest || !pt.early(k, f)
 		}
 		pt.canFill = fh != nil && pt.hasRest && pt.m.HasDeferred()
 		if k := pt.m.IntKey(); k >= 0 {
@@ -159,11 +172,11 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 	}
 	keyHold := make([]reflect.Value, nk)
 	keyDest := make([]any, nk)
-	for i, t := range s.keyT {
-		keyHold[i] = reflect.New(t)
+	for i := range nk {
+		keyHold[i] = reflect.New(s.keyT[i])
 		keyDest[i] = keyHold[i].Interface()
 	}
-	keyVals := make([]any, nk)
+	keyVals := make([]any, len(s.keyCols))
 	canSplit := true // engine.Rows.Scan skips nil destinations, on every driver
 	dest := make([]any, width)
 	for rows.Next() {
@@ -174,8 +187,9 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 			pt := &parts[i]
 			pt.spare()
 			late := split || pt.holds != nil // the other columns come in the second step
+			pt.used = pt.used || !late
 			for k, f := range pt.fields {
-				if late && !f.PrimaryKey {
+				if late && !pt.early(k, f) {
 					dest[pt.col+k] = nil
 				} else {
 					dest[pt.col+k] = pt.dest(k, f)
@@ -184,6 +198,12 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return err
+		}
+		var key int32 // the owner key's index
+		if s.keyAt != nil {
+			key = keys.fieldKey(s.fields, s.keyAt, parts[0].p, keyVals)
+		} else {
+			key = keys.rowKey(keyHold, s.keyK, keyVals)
 		}
 		// The identity map's objects.
 		again := false
@@ -231,8 +251,9 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 				if !pt.new && len(pt.fill) == 0 || !split && pt.holds == nil {
 					continue // nothing to read, or read in the first step
 				}
+				pt.used = true
 				for k, f := range pt.fields {
-					if !f.PrimaryKey {
+					if !pt.early(k, f) {
 						dest[pt.col+k] = pt.dest(k, f)
 					}
 				}
@@ -271,7 +292,7 @@ func (s *selection) scan(h Host, rows *engine.Rows, res *result, keys *keyIndex,
 			}
 		}
 		bp := parts[0].got
-		emit(keys.rowKey(keyHold, s.keyK, keyVals), bp, parts[0].hnd, parts[0].new)
+		emit(key, bp, parts[0].hnd, parts[0].new)
 		for i, j := range s.joins {
 			owner := bp
 			if j.parent >= 0 {

@@ -299,7 +299,7 @@ func TestOwnerKeys(t *testing.T) {
 			for i, id := range c.ids {
 				owners[i] = a.Ref(&author{ID: id})
 			}
-			ki, ks, idx := ownerKeys(kf, kt, owners)
+			ki, ks, idx := ownerKeys(kf, kt, owners, nil)
 			if (ki.dense != nil) != c.dense {
 				t.Fatalf("dense table: %v", ki.dense != nil)
 			}
@@ -338,7 +338,7 @@ func TestGroupsKeepRowOrderPerKey(t *testing.T) {
 	for i, k := range []int32{2, 0, 2, 0, 0, 2} {
 		g.add(k, p(i), i)
 	}
-	g.build(4)
+	g.build(4, nil)
 	if want := []Handle{1, 3, 4, 0, 2, 5}; !reflect.DeepEqual(g.hnds, want) {
 		t.Fatalf("handles %v, want %v (as the targets)", g.hnds, want)
 	}

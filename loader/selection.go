@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 
 	"github.com/athanor-orm/athanor/core"
@@ -20,11 +21,15 @@ type selection struct {
 	keyCols []any
 	keyT    []reflect.Type
 	keyK    []reflect.Kind // keyT's kinds
-	joins   []*joinSel
-	where   core.Expr       // the host's criteria on table (relationship loads; see filter)
-	many    bool            // a joined collection: rows repeat their owners (joined.go)
-	base    []any           // the model's columns when not the table's (wrap)
-	fields  []*mapper.Field // the model's fields loaded (see columns.go)
+	// keyAt, when set, holds per key column the index in fields of the
+	// model's field mapped to it: the key is then read from the row's
+	// object rather than selected a second time (see ownKeyColumns).
+	keyAt  []int
+	joins  []*joinSel
+	where  core.Expr       // the host's criteria on table (relationship loads; see filter)
+	many   bool            // a joined collection: rows repeat their owners (joined.go)
+	base   []any           // the model's columns when not the table's (wrap)
+	fields []*mapper.Field // the model's fields loaded (see columns.go)
 }
 
 // joinSel is one joined relationship.
@@ -100,9 +105,43 @@ func newSelection(m *mapper.Model, table *core.Table, rel *mapper.Relation, fiel
 			s.keyT = append(s.keyT, t)
 			s.keyK = append(s.keyK, t.Kind())
 		}
+		s.keyAt = ownKeyColumns(rel, fields)
 	}
 	s.addJoins(-1, tableCols(table), m, nodes)
 	return s
+}
+
+// ownKeyColumns returns, per owner-key column, the index in fields of
+// the loaded field mapped to it (a one-to-many's foreign key, a
+// many-to-one's primary key), or nil unless every key column has one of
+// the owner key's type, not a pointer (so a row's key reads as the
+// owner's does).
+func ownKeyColumns(rel *mapper.Relation, fields []*mapper.Field) []int {
+	var kf []*mapper.Field // the target's fields holding the key
+	switch rel.Kind {
+	case mapper.ManyToOne:
+		kf = rel.Target.PrimaryKey()
+	case mapper.OneToMany, mapper.OneToOne:
+		kf = rel.FK
+	default: // a many-to-many's key is the association table's
+		return nil
+	}
+	ok := ownerKeyFields(rel)
+	if len(kf) == 0 || len(kf) != len(ok) {
+		return nil
+	}
+	at := make([]int, len(kf))
+	for i, f := range kf {
+		o := ok[i]
+		if f.Type.Kind() == reflect.Pointer || f.Type != deref(o.Type) || o.IsInt() && !f.IsInt() {
+			return nil
+		}
+		at[i] = slices.Index(fields, f)
+		if at[i] < 0 {
+			return nil
+		}
+	}
+	return at
 }
 
 func tableCols(t *core.Table) func(string) core.Expr {
@@ -220,7 +259,11 @@ func (s *selection) join(sel *core.SelectStmt) *core.SelectStmt {
 func (s *selection) statement(n *node, keys keySet) core.Statement {
 	rel := s.rel
 	t := rel.Target
-	items := append(append([]any(nil), s.keyCols...), s.items()...)
+	var items []any
+	if s.keyAt == nil {
+		items = append(items, s.keyCols...)
+	}
+	items = append(items, s.items()...)
 	from := func(sel *core.SelectStmt) *core.SelectStmt {
 		sel = t.Restrict(sel.From(s.table)) // a hierarchy's model: its rows only
 		if rel.Kind == mapper.ManyToMany {

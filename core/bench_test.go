@@ -362,3 +362,42 @@ func TestUpdateAllocs(t *testing.T) {
 		t.Errorf("an update by key allocates %v times, want at most 9", n)
 	}
 }
+
+// TestUpdateOfAllocs pins UpdateOf: the same statement as the builder
+// chain of TestUpdateAllocs, from one statement and one copy of each
+// list, not a statement and a list per call: the statement, its two
+// lists, the comparison node, the addition node and its bound operand,
+// and the compiled arguments.
+func TestUpdateOfAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	tbl := benchWide()
+	d := benchDialect{}
+	var id any = int64(7)
+	build := func() *UpdateStmt {
+		sets := [3]Assignment{Set(tbl.C("name"), benchRow[0]), Set(tbl.C("age"), benchRow[4]),
+			Set(tbl.C("counter"), Add(tbl.C("counter"), benchRow[6]))}
+		where := [1]Expr{Eq(tbl.C("id"), id)}
+		return UpdateOf(tbl, sets[:], where[:]...)
+	}
+	got, err := Compile(d, build())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Compile(d, buildUpdate(tbl, id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SQL != want.SQL || len(got.Args) != len(want.Args) {
+		t.Fatalf("UpdateOf compiles to %s %v, the chain to %s %v", got.SQL, got.Args, want.SQL, want.Args)
+	}
+	n := testing.AllocsPerRun(200, func() {
+		if _, err := Compile(d, build()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n > 7 {
+		t.Errorf("an update by key from UpdateOf allocates %v times, want at most 7", n)
+	}
+}

@@ -362,3 +362,85 @@ func TestUpdateAllocs(t *testing.T) {
 		t.Errorf("an update by key allocates %v times, want at most 9", n)
 	}
 }
+
+// TestUpdateOfAllocs pins UpdateOf: the same statement as the builder
+// chain of TestUpdateAllocs, from one statement and one copy of each
+// list, not a statement and a list per call: the statement, its two
+// lists, the comparison node, the addition node and its bound operand,
+// and the compiled arguments.
+func TestUpdateOfAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	tbl := benchWide()
+	d := benchDialect{}
+	var id any = int64(7)
+	build := func() *UpdateStmt {
+		sets := [3]Assignment{Set(tbl.C("name"), benchRow[0]), Set(tbl.C("age"), benchRow[4]),
+			Set(tbl.C("counter"), Add(tbl.C("counter"), benchRow[6]))}
+		where := [1]Expr{Eq(tbl.C("id"), id)}
+		return UpdateOf(tbl, sets[:], where[:]...)
+	}
+	got, err := Compile(d, build())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Compile(d, buildUpdate(tbl, id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SQL != want.SQL || len(got.Args) != len(want.Args) {
+		t.Fatalf("UpdateOf compiles to %s %v, the chain to %s %v", got.SQL, got.Args, want.SQL, want.Args)
+	}
+	n := testing.AllocsPerRun(200, func() {
+		if _, err := Compile(d, build()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n > 7 {
+		t.Errorf("an update by key from UpdateOf allocates %v times, want at most 7", n)
+	}
+}
+
+// TestFastFormAllocs pins the compilation of the forms that skip the
+// shape walk (see template.go, update_fast.go): nothing beyond building
+// the statement. An INSERT from a template: the statement and its copy of
+// the row (also the arguments); a lookup from a SELECT template: the
+// statement and its comparison node; a simple UPDATE from UpdateOf: the
+// statement, its two lists and the comparison node (two arguments fit in
+// the statement).
+func TestFastFormAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	tbl := benchWide()
+	d := benchDialect{}
+	var id, v any = int64(7), int64(3)
+	ins := Insert(tbl).Columns(tbl.Columns()[1:]...).Template()
+	sel := Select(tbl.Star()).From(tbl).Template()
+	upd := func() *UpdateStmt {
+		sets := [1]Assignment{Set(tbl.C("counter"), v)}
+		where := [1]Expr{Eq(tbl.C("id"), id)}
+		return UpdateOf(tbl, sets[:], where[:]...)
+	}
+	for _, c := range []struct {
+		name  string
+		build func() Statement
+		max   float64
+	}{
+		{"an insert from a template", func() Statement { return ins.Values(benchRow...) }, 2},
+		{"a lookup from a template", func() Statement { return sel.Where(Eq(tbl.C("id"), id)) }, 2},
+		{"a simple update", func() Statement { return upd() }, 4},
+	} {
+		if _, err := Compile(d, c.build()); err != nil {
+			t.Fatal(err)
+		}
+		if n := testing.AllocsPerRun(200, func() {
+			if _, err := Compile(d, c.build()); err != nil {
+				t.Fatal(err)
+			}
+		}); n > c.max {
+			t.Errorf("%s allocates %v times, want at most %v", c.name, n, c.max)
+		}
+	}
+}

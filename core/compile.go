@@ -40,7 +40,8 @@ type Compiled struct {
 //
 // Compiling the same statement value twice returns the memoised result; a
 // rebuilt statement with the same shape (the same SQL, other values) reuses
-// the cached SQL text and only collects its arguments.
+// the cached SQL text and only collects its arguments (see the package
+// documentation's Caching for the forms that skip even the shape walk).
 func Compile(d Dialect, s Statement) (Compiled, error) {
 	if d == nil {
 		return Compiled{}, fmt.Errorf("core: compile: nil dialect")
@@ -84,6 +85,36 @@ func Compile(d Dialect, s Statement) (Compiled, error) {
 // returns its SQL and routing facts, and its arguments, copied into spare
 // when they fit.
 func compile(d Dialect, s Statement, spare []any) (*shapeEntry, []any, error) {
+	if ins, ok := s.(*InsertStmt); ok && ins.q.tmpl != nil {
+		if e, args, ok := ins.fromTemplate(d, spare); ok {
+			return e, args, nil
+		}
+		e, args, err := compileShape(d, s, spare)
+		if err == nil {
+			ins.noteTemplate(d, e, args)
+		}
+		return e, args, err
+	}
+	if sel, ok := s.(*SelectStmt); ok && sel.q.tmpl != nil {
+		if e, args, ok := sel.fromTemplate(d, spare); ok {
+			return e, args, nil
+		}
+		e, args, err := compileShape(d, s, spare)
+		if err == nil {
+			sel.noteTemplate(d, e, args)
+		}
+		return e, args, err
+	}
+	if u, ok := s.(*UpdateStmt); ok {
+		if e, args, ok := u.fromForm(d, spare); ok {
+			return e, args, nil
+		}
+		e, args, err := compileShape(d, s, spare)
+		if err == nil {
+			u.noteForm(d, e, args)
+		}
+		return e, args, err
+	}
 	if _, ok := s.(ddlStatement); !ok {
 		return compileShape(d, s, spare)
 	}

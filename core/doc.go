@@ -125,7 +125,12 @@
 // Compile memoises its result on the statement value per dialect, and keeps
 // a bounded cache of SQL text keyed by statement shape, so a rebuilt
 // statement that differs only in its values skips quoting and reuses the
-// SQL, only collecting its arguments.
+// SQL, only collecting its arguments. Finding the shape still walks the
+// statement; three forms skip even that, their SQL looked up by what it
+// depends on: a simple UPDATE (columns set to values, WHERE comparisons
+// of columns with values) by its table and columns, and an INSERT or a
+// SELECT built from a kept template (InsertStmt.Template,
+// SelectStmt.Template) by adding rows, or one comparison, to it.
 //
 // Building is cheap too: builder calls chained in one expression keep
 // their intermediate statements on the stack, so

@@ -84,6 +84,9 @@ type insertData struct {
 	sel       SelectQuery
 	returning []Expr
 	conflict  *conflict
+	// tmpl is the template this statement was built from by adding rows
+	// alone, or nil (see Template).
+	tmpl *InsertStmt
 }
 
 // InsertStmt is an immutable INSERT.
@@ -97,8 +100,29 @@ func Insert(t *Table) *InsertStmt { return &InsertStmt{q: insertData{table: t}} 
 
 func (s *InsertStmt) with(f func(q *insertData)) *InsertStmt {
 	n := &InsertStmt{q: s.q}
+	n.q.tmpl = nil // any clause but rows changes the template
 	f(&n.q)
 	return n
+}
+
+// withRows is with for a call that adds rows only: the result keeps s's
+// template.
+func (s *InsertStmt) withRows(f func(q *insertData)) *InsertStmt {
+	n := &InsertStmt{q: s.q}
+	f(&n.q)
+	return n
+}
+
+// Template returns s as a template: a statement to keep and add rows to
+// many times, as an ORM does with its INSERT of a model. A statement
+// built from it by Values and Rows alone, its values all plain (no Expr
+// or subquery), compiles without walking the statement: the first with
+// as many rows, for the same dialect, left its SQL in a cache. Any other
+// clause added makes an ordinary statement again.
+func (s *InsertStmt) Template() *InsertStmt {
+	t := &InsertStmt{q: s.q}
+	t.q.tmpl = t
+	return t
 }
 
 // Columns sets the inserted columns, in the order Values gives them.
@@ -111,7 +135,7 @@ func (s *InsertStmt) Columns(cols ...*Column) *InsertStmt {
 // caller may reuse the slice (the values themselves are not copied: a
 // []byte is bound as the slice given).
 func (s *InsertStmt) Values(vals ...any) *InsertStmt {
-	return s.with(func(q *insertData) { q.rows = q.rows.add(slices.Clone(vals)) })
+	return s.withRows(func(q *insertData) { q.rows = q.rows.add(slices.Clone(vals)) })
 }
 
 // Rows adds many rows at once, each like a Values call. It allocates less
@@ -121,7 +145,7 @@ func (s *InsertStmt) Values(vals ...any) *InsertStmt {
 // The values of all the rows are copied into one array, so the caller may
 // reuse or modify rows and their slices after the call.
 func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
-	return s.with(func(q *insertData) {
+	return s.withRows(func(q *insertData) {
 		if len(rows) == 0 {
 			return
 		}

@@ -75,6 +75,9 @@ type selectData struct {
 	// more is nil until one of its clauses is set. Statements share it:
 	// it is never changed, only replaced (see withMore).
 	more *selectMore
+	// tmpl is the template this statement was built from by Where alone,
+	// or nil (see Template).
+	tmpl *SelectStmt
 }
 
 type selectMore struct {
@@ -176,6 +179,7 @@ func Select(cols ...any) *SelectStmt {
 
 func (s *SelectStmt) with(f func(q *selectData)) *SelectStmt {
 	n := &SelectStmt{q: s.q}
+	n.q.tmpl = nil // any clause but Where changes the template
 	f(&n.q)
 	return n
 }
@@ -183,6 +187,7 @@ func (s *SelectStmt) with(f func(q *selectData)) *SelectStmt {
 // withMore is with for the clauses in selectData.more, which it copies.
 func (s *SelectStmt) withMore(f func(m *selectMore)) *SelectStmt {
 	n := &SelectStmt{q: s.q}
+	n.q.tmpl = nil
 	m := *n.q.rest()
 	f(&m)
 	n.q.more = &m
@@ -238,7 +243,21 @@ func (s *SelectStmt) CrossJoin(item FromItem) *SelectStmt { return s.join(crossJ
 // Where adds predicates, ANDed with any already present. Nil predicates
 // are ignored.
 func (s *SelectStmt) Where(preds ...Expr) *SelectStmt {
-	return s.with(func(q *selectData) { q.where = q.where.add(preds...) })
+	n := &SelectStmt{q: s.q} // keeps s's template
+	n.q.where = n.q.where.add(preds...)
+	return n
+}
+
+// Template returns s as a template: a statement to keep and look rows up
+// with many times, as an ORM does by primary key. A statement built from
+// it by one Where of one comparison of a column with a value (Eq(col, v))
+// compiles without walking the statement: the first with that column
+// and operator, for the same dialect, left its SQL in a cache. Any other
+// clause added makes an ordinary statement again.
+func (s *SelectStmt) Template() *SelectStmt {
+	t := &SelectStmt{q: s.q}
+	t.q.tmpl = t
+	return t
 }
 
 // GroupBy adds GROUP BY expressions.

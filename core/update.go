@@ -18,6 +18,14 @@ type UpdateStmt struct {
 // Update starts an UPDATE of t.
 func Update(t *Table) *UpdateStmt { return &UpdateStmt{q: updateData{table: t}} }
 
+// UpdateOf is Update(t).SetAll(sets...).Where(where...) built in one
+// step: the statement and each list are copied once, not once per
+// builder call. The statement keeps copies, so the caller may reuse both
+// slices.
+func UpdateOf(t *Table, sets []Assignment, where ...Expr) *UpdateStmt {
+	return &UpdateStmt{q: updateData{table: t, sets: appendClip(nil, sets...), where: appendClip(nil, where...)}}
+}
+
 func (s *UpdateStmt) with(f func(q *updateData)) *UpdateStmt {
 	n := &UpdateStmt{q: s.q}
 	f(&n.q)

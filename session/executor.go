@@ -17,6 +17,8 @@ import (
 // and fails a flush that needs a transaction.
 func backendOf(ex engine.Executor) Backend {
 	switch ex := ex.(type) {
+	case engineBackend: // DB(db), the usual: a type compare, before Backend's interface check
+		return ex
 	case Backend:
 		return ex
 	case *engine.DB:

@@ -98,7 +98,7 @@ func (pl *plan) update(ctx context.Context, e *entry) error {
 		sets = append(sets, core.Set(v.Col, next))
 		where = append(where, core.Eq(v.Col, cur))
 	}
-	res, err := pl.exec(ctx, core.Update(m.Table()).SetAll(sets...).Where(where...))
+	res, err := pl.exec(ctx, core.UpdateOf(m.Table(), sets, where...))
 	if err != nil {
 		return fmt.Errorf("update %s %s: %w", m.Name, e.key, err)
 	}

@@ -94,7 +94,9 @@ func newInsertShape(m *mapper.Model, e *entry) *insertShape {
 			sh.json = append(sh.json, i)
 		}
 	}
-	sh.plain = core.Insert(m.Table()).Columns(ccols...)
+	// Templates: a flush's INSERT is one of these plus rows, whose SQL
+	// core then finds without walking the statement.
+	sh.plain = core.Insert(m.Table()).Columns(ccols...).Template()
 	sh.arrays = arrayTypes(m.Table(), ccols)
 	if len(sh.ret) == 0 {
 		return sh
@@ -112,7 +114,7 @@ func newInsertShape(m *mapper.Model, e *entry) *insertShape {
 	for i, f := range sh.retCols {
 		ra[i] = f.Col
 	}
-	sh.returning = sh.plain.Returning(ra...)
+	sh.returning = sh.plain.Returning(ra...).Template()
 	return sh
 }
 

@@ -71,7 +71,7 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	// Under filters, an object the identity map holds is returned only
 	// if its row meets their criteria now: the map may hold it from a
 	// call with other criteria (another tenant, Unfiltered).
-	stmt := m.SelectAll().Where(where)
+	stmt := getStmts.Get(m).Where(where)
 	if crit != nil {
 		stmt = stmt.Where(crit)
 	}
@@ -405,3 +405,8 @@ func Merge[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
 	}
 	return cur, nil
 }
+
+// getStmts holds each model's SELECT of all its columns as a template: a
+// lookup by key is it plus one condition, whose SQL core then finds
+// without walking the statement.
+var getStmts = mapper.NewSlot(func(m *mapper.Model) *core.SelectStmt { return m.SelectAll().Template() })

@@ -1,0 +1,235 @@
+package core
+
+import "sync"
+
+// Compiling an INSERT built by adding rows to a template (see
+// InsertStmt.Template) need not walk the whole statement to find its
+// cached SQL: with plain values (each bound as one argument) the SQL
+// depends only on the template, the dialect and the number of rows.
+// Likewise a SELECT template with one comparison of a column and a value
+// added (SelectStmt.Template): its SQL depends on the template, the
+// column and the operator. The first compilation of such a statement
+// takes the shape path and records its entry here; later ones check the
+// statement and collect its values.
+
+// templateKey names the SQL of template t plus n rows of plain values in
+// dialect d. A key holds t, so t's address cannot be reused by another
+// statement while the key is in the cache.
+type templateKey struct {
+	d Dialect
+	t *InsertStmt
+	n int
+}
+
+// templateCacheLimit bounds each template cache; when full it is
+// cleared, like the shape cache.
+const templateCacheLimit = 1024
+
+type templateCache[K comparable] struct {
+	mu sync.RWMutex
+	m  map[K]*shapeEntry // guarded by mu
+}
+
+var (
+	templates       templateCache[templateKey]
+	selectTemplates templateCache[selectKey]
+)
+
+func (c *templateCache[K]) get(k K) *shapeEntry {
+	c.mu.RLock()
+	e := c.m[k]
+	c.mu.RUnlock()
+	return e
+}
+
+func (c *templateCache[K]) put(k K, e *shapeEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= templateCacheLimit {
+		c.m = make(map[K]*shapeEntry)
+	}
+	c.m[k] = e
+}
+
+// plainRows reports whether s's SQL is its template's with this many
+// rows: every row has one value per column and every value is plain
+// (bound as one argument, see writer.bound) and fits its column; and
+// nothing a walk would read anew has changed: Column's fields are
+// exported, and a column renamed, or a client-side default set (bound
+// in every row), since the template's SQL was cached would change it.
+// It returns the total number of values.
+func (s *InsertStmt) plainRows() (int, bool) {
+	q := &s.q
+	if q.sel != nil || len(q.ctes) > 0 || q.conflict != nil || q.table == nil {
+		return 0, false
+	}
+	for _, c := range q.cols {
+		if !intact(c) {
+			return 0, false
+		}
+	}
+	for _, e := range q.returning {
+		if c, ok := e.(*Column); !ok || !intact(c) {
+			return 0, false
+		}
+	}
+	for _, c := range q.table.Columns() {
+		if c.Default != nil {
+			return 0, false
+		}
+	}
+	total := 0
+	for i := range q.rows.n {
+		row := q.rows.row(i)
+		if len(row) != len(q.cols) {
+			return 0, false
+		}
+		for j, v := range row {
+			switch v.(type) {
+			case Expr, SelectQuery:
+				return 0, false
+			}
+			if checkFits(q.cols[j], v) != nil {
+				return 0, false // the shape path reports it
+			}
+		}
+		total += len(row)
+	}
+	return total, true
+}
+
+// intact reports whether c is a table's column, named as when the table
+// was built.
+func intact(c *Column) bool {
+	return c != nil && c.table != nil && c.shape != "" && c.shapeName == c.Name && c.Type.Kind != TypeInvalid
+}
+
+// fromTemplate compiles s through the template cache: its entry and
+// arguments (in spare when they fit), or false if s has no template, its
+// rows are not plain, or the cache has no entry yet.
+func (s *InsertStmt) fromTemplate(d Dialect, spare []any) (*shapeEntry, []any, bool) {
+	q := &s.q
+	if q.tmpl == nil || q.rows.n == 0 {
+		return nil, nil, false
+	}
+	e := templates.get(templateKey{d, q.tmpl, q.rows.n})
+	if e == nil {
+		return nil, nil, false
+	}
+	total, ok := s.plainRows()
+	if !ok {
+		return nil, nil, false
+	}
+	if all := q.rows.all; all != nil {
+		if len(all) > len(spare) {
+			return e, all[:len(all):len(all)], true
+		}
+		return e, keepArgs(all, spare), true
+	}
+	var args []any
+	if total <= len(spare) {
+		args = spare[:0:total]
+	} else {
+		args = make([]any, 0, total)
+	}
+	for i := range q.rows.n {
+		args = append(args, q.rows.row(i)...)
+	}
+	return e, args, true
+}
+
+// noteTemplate records e, s's compiled entry with arguments args, for
+// statements built like s, if s qualifies: it has a template, and its
+// arguments are exactly its rows' plain values (no client-side default,
+// RETURNING or upsert value is bound).
+func (s *InsertStmt) noteTemplate(d Dialect, e *shapeEntry, args []any) {
+	q := &s.q
+	if q.tmpl == nil || q.rows.n == 0 {
+		return
+	}
+	total, ok := s.plainRows()
+	if !ok || total != len(args) {
+		return
+	}
+	templates.put(templateKey{d, q.tmpl, q.rows.n}, e)
+}
+
+// selectKey names the SQL of template t with WHERE col op $1 in dialect
+// d. It holds t, as templateKey does.
+type selectKey struct {
+	d   Dialect
+	t   *SelectStmt
+	op  string
+	col *Column
+}
+
+// keyPred returns the key of s's SQL if it is its template's with one
+// comparison of an intact column and a plain value, and that value; the
+// template binds nothing of its own and selects intact columns (or *)
+// from tables, with no other clause a walk would read anew.
+func (s *SelectStmt) keyPred(d Dialect) (selectKey, any, bool) {
+	q, t := &s.q, s.q.tmpl
+	if t == nil || q.where.first == nil || len(q.where.rest) > 0 {
+		return selectKey{}, nil, false
+	}
+	c, ok := q.where.first.(compare)
+	if !ok {
+		return selectKey{}, nil, false
+	}
+	col, ok := c.l.(*Column)
+	if !ok || !intact(col) {
+		return selectKey{}, nil, false
+	}
+	switch c.r.(type) {
+	case Expr, SelectQuery:
+		return selectKey{}, nil, false
+	}
+	tq := &t.q
+	if !tq.where.empty() || tq.more != nil || len(tq.order) > 0 {
+		return selectKey{}, nil, false
+	}
+	for _, f := range tq.from {
+		if _, ok := f.(*Table); !ok {
+			return selectKey{}, nil, false
+		}
+	}
+	if !tq.cols.empty() {
+		if c, ok := tq.cols.first.(*Column); !ok || !intact(c) {
+			return selectKey{}, nil, false
+		}
+		for _, e := range tq.cols.rest {
+			if c, ok := e.(*Column); !ok || !intact(c) {
+				return selectKey{}, nil, false
+			}
+		}
+	}
+	return selectKey{d: d, t: t, op: c.op, col: col}, c.r, true
+}
+
+// fromTemplate is InsertStmt.fromTemplate for a SELECT.
+func (s *SelectStmt) fromTemplate(d Dialect, spare []any) (*shapeEntry, []any, bool) {
+	k, v, ok := s.keyPred(d)
+	if !ok {
+		return nil, nil, false
+	}
+	e := selectTemplates.get(k)
+	if e == nil {
+		return nil, nil, false
+	}
+	var args []any
+	if len(spare) > 0 {
+		args = spare[:1:1]
+	} else {
+		args = make([]any, 1)
+	}
+	args[0] = v
+	return e, args, true
+}
+
+// noteTemplate is InsertStmt.noteTemplate for a SELECT: the value of the
+// comparison must be its only argument.
+func (s *SelectStmt) noteTemplate(d Dialect, e *shapeEntry, args []any) {
+	if k, _, ok := s.keyPred(d); ok && len(args) == 1 {
+		selectTemplates.put(k, e)
+	}
+}

@@ -1,0 +1,174 @@
+package core
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// A simple UPDATE (columns set to plain values, WHERE a conjunction of
+// comparisons of columns with plain values, nothing else) is rebuilt for
+// every write by an ORM and by callers updating by key. Its SQL depends
+// only on the dialect, the table, the columns set and the columns and
+// operators compared, all of which it holds by pointer: compiling it
+// looks them up here instead of walking the statement to find the cached
+// SQL. The first compilation of each form takes the shape path and
+// records its entry.
+
+// updateForm is what the SQL of a simple UPDATE depends on. Holding the
+// columns keeps their addresses from being reused while the form is
+// cached.
+type updateForm struct {
+	sets  []*Column
+	where []formPred
+	e     *shapeEntry
+	next  *updateForm // same hash
+}
+
+type formPred struct {
+	op  string
+	col *Column
+}
+
+type updateKey struct {
+	d Dialect
+	t *Table
+	h uint64
+}
+
+// updateFormLimit bounds the cache; when full it is cleared.
+const updateFormLimit = 1024
+
+var updateForms struct {
+	mu sync.RWMutex
+	m  map[updateKey]*updateForm // guarded by mu
+	n  int                       // forms in m; guarded by mu
+}
+
+// simpleKey returns s's key and total number of arguments if s is a
+// simple UPDATE whose columns are intact (see intact) and whose values
+// fit them.
+func (s *UpdateStmt) simpleKey(d Dialect) (updateKey, int, bool) {
+	q := &s.q
+	if q.table == nil || len(q.ctes) > 0 || len(q.from) > 0 || len(q.returning) > 0 || len(q.sets) == 0 {
+		return updateKey{}, 0, false
+	}
+	h := uint64(len(q.sets))
+	for _, a := range q.sets {
+		if !intact(a.col) || !plainValue(a.v) || checkFits(a.col, a.v) != nil {
+			return updateKey{}, 0, false
+		}
+		h = mix(h, uint64(uintptr(unsafe.Pointer(a.col))))
+	}
+	for _, p := range q.where {
+		c, ok := p.(compare)
+		if !ok {
+			return updateKey{}, 0, false
+		}
+		col, ok := c.l.(*Column)
+		if !ok || !intact(col) || !plainValue(c.r) {
+			return updateKey{}, 0, false
+		}
+		h = mix(h, uint64(uintptr(unsafe.Pointer(col))))
+		for i := 0; i < len(c.op); i++ {
+			h = mix(h, uint64(c.op[i]))
+		}
+	}
+	return updateKey{d: d, t: q.table, h: h}, len(q.sets) + len(q.where), true
+}
+
+func plainValue(v any) bool {
+	switch v.(type) {
+	case Expr, SelectQuery:
+		return false
+	}
+	return true
+}
+
+// mix folds x into h (a multiply-xorshift step): a hash for the cache's
+// key only, every hit is checked against the form.
+func mix(h, x uint64) uint64 {
+	h ^= x + 0x9e3779b97f4a7c15 + h<<6 + h>>2
+	h *= 0xff51afd7ed558ccd
+	return h ^ h>>33
+}
+
+// matches reports whether s has form f.
+func (f *updateForm) matches(s *UpdateStmt) bool {
+	q := &s.q
+	if len(f.sets) != len(q.sets) || len(f.where) != len(q.where) {
+		return false
+	}
+	for i, a := range q.sets {
+		if f.sets[i] != a.col {
+			return false
+		}
+	}
+	for i, p := range q.where {
+		c := p.(compare) // simpleKey checked
+		if f.where[i].col != c.l.(*Column) || f.where[i].op != c.op {
+			return false
+		}
+	}
+	return true
+}
+
+// fromForm compiles s through the cache, with its arguments in spare
+// when they fit, or returns false.
+func (s *UpdateStmt) fromForm(d Dialect, spare []any) (*shapeEntry, []any, bool) {
+	k, n, ok := s.simpleKey(d)
+	if !ok {
+		return nil, nil, false
+	}
+	updateForms.mu.RLock()
+	f := updateForms.m[k]
+	updateForms.mu.RUnlock()
+	for ; f != nil && !f.matches(s); f = f.next {
+	}
+	if f == nil {
+		return nil, nil, false
+	}
+	var args []any
+	if n <= len(spare) {
+		args = spare[:0:n]
+	} else {
+		args = make([]any, 0, n)
+	}
+	for _, a := range s.q.sets {
+		args = append(args, a.v)
+	}
+	for _, p := range s.q.where {
+		args = append(args, p.(compare).r)
+	}
+	return f.e, args, true
+}
+
+// noteForm records e, s's compiled entry with arguments args, if s is a
+// simple UPDATE whose arguments are exactly its values.
+func (s *UpdateStmt) noteForm(d Dialect, e *shapeEntry, args []any) {
+	k, n, ok := s.simpleKey(d)
+	if !ok || n != len(args) {
+		return
+	}
+	q := &s.q
+	f := &updateForm{sets: make([]*Column, len(q.sets)), where: make([]formPred, len(q.where)), e: e}
+	for i, a := range q.sets {
+		f.sets[i] = a.col
+	}
+	for i, p := range q.where {
+		c := p.(compare)
+		f.where[i] = formPred{op: c.op, col: c.l.(*Column)}
+	}
+	updateForms.mu.Lock()
+	defer updateForms.mu.Unlock()
+	if updateForms.m == nil || updateForms.n >= updateFormLimit {
+		updateForms.m, updateForms.n = make(map[updateKey]*updateForm), 0
+	}
+	for x := updateForms.m[k]; x != nil; x = x.next {
+		if x.matches(s) {
+			return
+		}
+	}
+	f.next = updateForms.m[k]
+	updateForms.m[k] = f
+	updateForms.n++
+}

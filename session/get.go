@@ -127,7 +127,7 @@ func (s *Session) load(ctx context.Context, m *mapper.Model, stmt core.Statement
 		lr.out = make([]mapper.Ref, 0, n)
 		s.objs.expect(n)
 		if m.IntKey() >= 0 {
-			s.ids.expect(n)
+			s.ids.expect(m.IdentityModel(), n)
 		}
 	}
 	var err error

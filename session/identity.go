@@ -5,7 +5,6 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"reflect"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -115,17 +114,18 @@ func (k idKey) asInt() (intKey, bool) {
 
 // identityMap maps keys to entries. Keys of one integer column (the
 // common case) live under mu: the first in an inline slot, so that a
-// session that loads one object (a request's Get) makes no map, the others
-// in ints, one map that a load knowing its row count sizes once (expect)
-// instead of growing many. A lookup or insert under mu is a few
-// nanoseconds of a row's scan, so concurrent loaders of one session
-// rarely wait on it. Other keys (composite, strings) are spread over
-// shards, each behind its own lock, made when the first such key comes.
+// session that loads one object (a request's Get) makes no table, the
+// others in ints, one table per model (see intTable), which a load knowing
+// its row count sizes once (expect) instead of growing it. A lookup or
+// insert under mu is a few nanoseconds of a row's scan, so concurrent
+// loaders of one session rarely wait on it. Other keys (composite,
+// strings) are spread over shards, each behind its own lock, made when the
+// first such key comes.
 type identityMap struct {
 	mu       sync.Mutex
-	firstKey intKey            // guarded by mu
-	first    *entry            // guarded by mu; nil: the slot is free
-	ints     map[intKey]*entry // guarded by mu
+	firstKey intKey     // guarded by mu
+	first    *entry     // guarded by mu; nil: the slot is free
+	ints     *intTables // guarded by mu; one table per identity model
 	tab      atomic.Pointer[[shards]idShard]
 }
 
@@ -149,16 +149,15 @@ func (im *identityMap) init() {
 	}
 }
 
-// expect makes room for n more integer keys, for a load that knows how
-// many rows are likely: one map of the right size, not one per doubling.
-func (im *identityMap) expect(n int) {
+// expect makes room for n more integer keys of m (an identity model), for
+// a load that knows how many rows are likely: one array of the right
+// size, not one per doubling.
+func (im *identityMap) expect(m *mapper.Model, n int) {
 	if n < 2 {
 		return
 	}
 	im.mu.Lock()
-	if im.ints == nil {
-		im.ints = make(map[intKey]*entry, n)
-	}
+	im.intsFor(m).reserve(n)
 	im.mu.Unlock()
 }
 
@@ -196,10 +195,7 @@ func (im *identityMap) get(k idKey) *entry {
 
 func (im *identityMap) getInt(k intKey) *entry {
 	im.mu.Lock()
-	e := im.first
-	if e == nil || im.firstKey != k {
-		e = im.ints[k]
-	}
+	e := im.getIntLocked(k)
 	im.mu.Unlock()
 	return e
 }
@@ -246,25 +242,9 @@ func (im *identityMap) putIfAbsentInt(ik intKey, e *entry) (*entry, bool) {
 // publishInt is publish for a key of one integer column.
 func (im *identityMap) publishInt(ik intKey, e *entry, os *objectSet) (*entry, bool) {
 	im.mu.Lock()
-	defer im.mu.Unlock()
-	if cur := im.first; cur != nil && im.firstKey == ik {
-		return cur, cur == e
-	}
-	if cur, ok := im.ints[ik]; ok {
-		return cur, cur == e
-	}
-	switch {
-	case im.first == nil:
-		im.first, im.firstKey = e, ik
-	case im.ints == nil:
-		im.ints = map[intKey]*entry{ik: e}
-	default:
-		im.ints[ik] = e
-	}
-	if os != nil {
-		os.putLoaded(e)
-	}
-	return e, true
+	cur, _ := im.putIntLocked(ik, e, os, false)
+	im.mu.Unlock()
+	return cur, cur == e
 }
 
 // publishInts is publishInt for many entries of one load: es[i] under
@@ -279,27 +259,14 @@ func (im *identityMap) publishInts(ks []intKey, es []*entry, os *objectSet) {
 		os.mu.Lock()
 		defer os.mu.Unlock()
 	}
+	if len(ks) > 1 && ks[0].m == ks[len(ks)-1].m {
+		im.intsFor(ks[0].m).reserve(len(ks)) // one growth at most
+	}
 	added := 0
 	for i, e := range es {
-		ik := ks[i]
-		if cur := im.first; cur != nil && im.firstKey == ik {
-			es[i] = cur
-			continue
-		}
-		if cur, ok := im.ints[ik]; ok {
-			es[i] = cur
-			continue
-		}
-		switch {
-		case im.first == nil:
-			im.first, im.firstKey = e, ik
-		case im.ints == nil:
-			im.ints = map[intKey]*entry{ik: e}
-		default:
-			im.ints[ik] = e
-		}
-		if os != nil {
-			os.lazyLocked(e)
+		cur, ok := im.putIntLocked(ks[i], e, os, true)
+		es[i] = cur
+		if ok && os != nil {
 			added++
 		}
 	}
@@ -315,8 +282,8 @@ func (im *identityMap) remove(k idKey, e *entry) {
 		defer im.mu.Unlock()
 		if im.first == e && im.firstKey == ik {
 			im.first, im.firstKey = nil, intKey{}
-		} else if im.ints[ik] == e {
-			delete(im.ints, ik)
+		} else if t := im.intsOf(ik.m); t != nil {
+			t.remove(ik.n, e)
 		}
 		return
 	}
@@ -334,7 +301,7 @@ func (im *identityMap) remove(k idKey, e *entry) {
 
 func (im *identityMap) len() int {
 	im.mu.Lock()
-	n := len(im.ints)
+	n := im.intsLen()
 	if im.first != nil {
 		n++
 	}
@@ -363,16 +330,19 @@ func (im *identityMap) len() int {
 // Objects a load publishes go to lazy first, unindexed: most loaded objects
 // are never looked up by address (a request reads them and ends), so they
 // are indexed only when a lookup, a put or a removal first needs it, all at
-// once, in a table grown once for all of them.
+// once, in a table grown once for all of them. The unindexed entries sit
+// in chunks (lazy, and the full ones in lazyFull) that are never copied:
+// a load's entries cost one array each, not a slice grown by copying.
 type objectSet struct {
-	mu      sync.RWMutex
-	n       atomic.Int64 // entries held, for a lock-free emptiness check
-	nLazy   atomic.Int64 // len(lazy), read without the lock
-	lazy    []*entry     // guarded by mu
-	lazyBuf [4]*entry    // lazy's first array: a lookup by key allocates none
-	tab     []*entry     // guarded by mu; empty or a power of two long; nil: a free slot
-	inTab   int          // guarded by mu; entries in tab
-	tabBuf  [8]*entry    // tab's first array
+	mu       sync.RWMutex
+	n        atomic.Int64 // entries held, for a lock-free emptiness check
+	nLazy    atomic.Int64 // entries in lazy and lazyFull, read without the lock
+	lazy     []*entry     // guarded by mu; the chunk appended to
+	lazyFull [][]*entry   // guarded by mu; full chunks before lazy
+	lazyBuf  [4]*entry    // lazy's first array: a lookup by key allocates none
+	tab      []*entry     // guarded by mu; empty or a power of two long; nil: a free slot
+	inTab    int          // guarded by mu; entries in tab
+	tabBuf   [8]*entry    // tab's first array
 }
 
 func (os *objectSet) init() {
@@ -380,7 +350,7 @@ func (os *objectSet) init() {
 	defer os.mu.Unlock()
 	os.tab, os.inTab = nil, 0
 	clear(os.tabBuf[:])
-	os.lazy = nil
+	os.lazy, os.lazyFull = nil, nil
 	clear(os.lazyBuf[:])
 	os.nLazy.Store(0)
 	os.n.Store(0)
@@ -440,10 +410,31 @@ func (os *objectSet) putLoaded(e *entry) {
 
 // lazyLocked appends e to lazy, uncounted (see counted); mu is held.
 func (os *objectSet) lazyLocked(e *entry) {
-	if os.lazy == nil {
-		os.lazy = os.lazyBuf[:0]
+	if len(os.lazy) == cap(os.lazy) {
+		os.growLazy(1)
 	}
 	os.lazy = append(os.lazy, e)
+}
+
+// lazyChunkMax bounds the entries of one chunk of lazy made by growth: an
+// unused chunk's tail wastes little, and chunks stay few.
+const lazyChunkMax = 512
+
+// growLazy makes room in lazy for n more entries; mu is held. lazy starts
+// in lazyBuf; a full chunk moves to lazyFull, and the next is twice as
+// long, to lazyChunkMax, or n long.
+func (os *objectSet) growLazy(n int) {
+	if os.lazy == nil && n <= len(os.lazyBuf) {
+		os.lazy = os.lazyBuf[:0]
+		return
+	}
+	if len(os.lazy) > 0 {
+		if os.lazyFull == nil {
+			os.lazyFull = make([][]*entry, 0, 16)
+		}
+		os.lazyFull = append(os.lazyFull, os.lazy)
+	}
+	os.lazy = make([]*entry, 0, max(n, min(2*cap(os.lazy), lazyChunkMax), 8))
 }
 
 // counted counts n entries appended to lazy, before mu is released: as
@@ -459,26 +450,33 @@ func (os *objectSet) counted(n int) {
 func (os *objectSet) expect(n int) {
 	os.mu.Lock()
 	defer os.mu.Unlock()
-	if n > len(os.lazyBuf)-len(os.lazy) {
-		if os.lazy == nil {
-			os.lazy = os.lazyBuf[:0]
-		}
-		os.lazy = slices.Grow(os.lazy, n)
+	if n > cap(os.lazy)-len(os.lazy) {
+		os.growLazy(n)
 	}
 }
 
 // index moves the unindexed entries into tab; mu is held.
 func (os *objectSet) index() {
-	if len(os.lazy) == 0 {
+	n := len(os.lazy)
+	for _, c := range os.lazyFull {
+		n += len(c)
+	}
+	if n == 0 {
 		return
 	}
-	os.reserve(len(os.lazy))
+	os.reserve(n)
+	for _, c := range os.lazyFull {
+		for _, e := range c {
+			os.insert(e)
+		}
+	}
 	for _, e := range os.lazy {
 		os.insert(e)
 	}
-	os.nLazy.Add(-int64(len(os.lazy)))
+	os.nLazy.Add(-int64(n))
 	clear(os.lazyBuf[:])
-	os.lazy = nil
+	clear(os.lazyFull) // the chunks go; the list of them is kept
+	os.lazy, os.lazyFull = nil, os.lazyFull[:0]
 }
 
 // reserve makes tab hold n more entries without growing; mu is held. The
@@ -584,6 +582,9 @@ func (os *objectSet) putIfAbsent(e *entry) (*entry, bool) {
 func (os *objectSet) appendTo(dst []*entry) []*entry {
 	os.mu.RLock()
 	defer os.mu.RUnlock()
+	for _, c := range os.lazyFull {
+		dst = append(dst, c...)
+	}
 	dst = append(dst, os.lazy...)
 	if os.inTab == 0 {
 		return dst

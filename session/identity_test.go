@@ -26,8 +26,8 @@ func TestIdentityMapInlineSlotAndMap(t *testing.T) {
 			t.Fatalf("put %d: got %p, %v", i, got, ok)
 		}
 	}
-	if im.first != es[0] || len(im.ints) != 2 {
-		t.Fatalf("first entry not inline, or the others not in the map: first=%p, map=%d", im.first, len(im.ints))
+	if im.first != es[0] || intsHeld(&im) != 2 {
+		t.Fatalf("first entry not inline, or the others not in the map: first=%p, map=%d", im.first, intsHeld(&im))
 	}
 	for i, k := range keys {
 		if got := im.getInt(k); got != es[i] {
@@ -63,14 +63,15 @@ func TestIdentityMapInlineSlotAndMap(t *testing.T) {
 func TestIdentityMapExpect(t *testing.T) {
 	m := intRowModel(t)
 	var im identityMap
-	im.expect(1) // one row: the inline slot does, no map
+	im.expect(m, 1) // one row: the inline slot does, no table
 	if im.ints != nil {
-		t.Fatal("expect(1) made a map")
+		t.Fatal("expect(1) made a table")
 	}
-	im.expect(100)
-	if im.ints == nil {
-		t.Fatal("expect(100) made no map")
+	im.expect(m, 100)
+	if im.intsOf(m) == nil || len(im.intsOf(m).slots) < 100 {
+		t.Fatal("expect(100) made no table for 100 keys")
 	}
+	slots := &im.intsOf(m).slots[0]
 	es := make([]*entry, 100)
 	for i := range es {
 		es[i] = &entry{}
@@ -82,6 +83,9 @@ func TestIdentityMapExpect(t *testing.T) {
 		if im.getInt(intKey{m: m, n: int64(i)}) != es[i] {
 			t.Fatalf("get %d lost", i)
 		}
+	}
+	if &im.intsOf(m).slots[0] != slots {
+		t.Fatal("the table sized by expect grew")
 	}
 	if im.len() != 100 {
 		t.Fatalf("len %d, want 100", im.len())
@@ -261,7 +265,7 @@ func TestIdentityMapFirstSlot(t *testing.T) {
 		t.Fatal("remove of the first entry kept it")
 	}
 	im.putIfAbsentInt(k1, e1)
-	if got, ok := im.putIfAbsentInt(k2, e2); !ok || got != e2 || len(im.ints) != 1 {
+	if got, ok := im.putIfAbsentInt(k2, e2); !ok || got != e2 || intsHeld(&im) != 1 {
 		t.Fatal("second key: want it stored in the map")
 	}
 	if im.first != e1 || im.getInt(k1) != e1 || im.getInt(k2) != e2 || im.len() != 2 {
@@ -402,3 +406,7 @@ func TestIdentityMapPublishInts(t *testing.T) {
 		t.Fatal("object set took an entry whose key was taken")
 	}
 }
+
+// intsHeld is the number of entries in im's integer tables (not its first
+// slot).
+func intsHeld(im *identityMap) int { return im.intsLen() }

@@ -133,8 +133,8 @@ func TestGetAllocs(t *testing.T) {
 // TestQueryAllocs pins what a request's query of 100 objects costs on
 // PostgreSQL, in a fresh session: per row the object's string (pgx's), and
 // shares of the object and entry slabs; per query the identity map's one
-// map, sized from the LIMIT, and a few for the statement and pgx. The
-// identity map makes no map per shard.
+// table, sized from the LIMIT (and its list of tables), and a few for the
+// statement and pgx. The identity map makes no map per shard.
 func TestQueryAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under the race detector")

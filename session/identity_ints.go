@@ -11,8 +11,8 @@ import (
 // column to their entries: an open-addressing table (linear probing,
 // deletion by backward shift, no tombstones) of 16-byte slots, the key's
 // integer beside its entry, so that a probe reads no entry and hashes no
-// model. Growing makes one array of twice the size and leaves only the old
-// one behind, where a Go map keyed by (model, integer) keeps 24-byte slots
+// model. Growing makes one array (at least twice as long) and leaves only
+// the old one behind, where a Go map keyed by (model, integer) keeps 24-byte slots
 // and more structure per growth.
 type intTable struct {
 	m     *mapper.Model
@@ -38,7 +38,8 @@ var intSeed = rand.Uint64()
 // the top bits of n times 2^64/φ (Fibonacci hashing), which spreads a run
 // of consecutive keys (ids of a sequence) evenly over the table, so that
 // their probes rarely meet even with the table 13/16 full. The seed is
-// mixed in by xor, which keeps a run a run.
+// mixed in by xor, which maps an aligned block of consecutive keys onto
+// another such block, so runs stay spread.
 func slotOf(n int64, b int) int {
 	return int(((uint64(n) ^ intSeed) * 0x9e3779b97f4a7c15) >> (64 - b))
 }

@@ -381,8 +381,11 @@ func (os *objectSet) find(p mapper.Ref) int {
 func (os *objectSet) get(p mapper.Ref) *entry {
 	os.mu.RLock()
 	e := os.indexed(p)
+	// Read under the lock: once it is released, a concurrent index may
+	// move p from lazy into tab, after this look-up missed it there.
+	lazy := os.nLazy.Load() != 0
 	os.mu.RUnlock()
-	if e != nil || os.nLazy.Load() == 0 {
+	if e != nil || !lazy {
 		return e
 	}
 	os.mu.Lock()

@@ -207,7 +207,7 @@ func (s *Session) addEntry(m *mapper.Model, p mapper.Ref) (*entry, bool) {
 	s.addMu.Lock()
 	defer s.addMu.Unlock()
 	if s.addSlab == (objaccess.Slab{}) {
-		s.addSlab = objaccess.NewSlab(reflect.TypeFor[entry]())
+		s.addSlab = entrySlab
 	}
 	ne := s.addSlab.Next().(*entry)
 	ne.m, ne.p, ne.seq = m, p, s.seq.Add(1)
@@ -220,6 +220,10 @@ func (s *Session) addEntry(m *mapper.Model, p mapper.Ref) (*entry, bool) {
 	}
 	return e, ok
 }
+
+// entrySlab is an unused Slab of entries, copied by a session's first
+// Add (NewSlab looks types up).
+var entrySlab = objaccess.NewSlab(reflect.TypeFor[entry]())
 
 // entry is the session's record of one object.
 type entry struct {

@@ -195,9 +195,7 @@ func TestWideModelBatches(t *testing.T) {
 		if got := len(m.Fields()); got != 70 {
 			t.Fatalf("wideRow has %d fields, want 70", got)
 		}
-		rows := make([]*wideRow, n)
-		s := session.New(session.DB(srv.db), session.Options{Registry: reg})
-		for i := range rows {
+		newRow := func(i int) *wideRow {
 			r := &wideRow{}
 			v := reflect.ValueOf(r).Elem()
 			for j := 1; j <= 68; j++ {
@@ -222,8 +220,13 @@ func TestWideModelBatches(t *testing.T) {
 				late := fmt.Sprint("set ", i)
 				r.Late = &late
 			}
-			rows[i] = r
-			if err := s.Add(r); err != nil {
+			return r
+		}
+		rows := make([]*wideRow, n)
+		s := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		for i := range rows {
+			rows[i] = newRow(i)
+			if err := s.Add(rows[i]); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -233,6 +236,19 @@ func TestWideModelBatches(t *testing.T) {
 		}
 		if got := srv.inserts(); len(got) != 2 {
 			t.Errorf("%d INSERT statements, want 2 (one per set of columns)", len(got))
+		}
+		// A row alone, of either set of columns: a one-row INSERT, of
+		// more values than it gathers on the stack.
+		for i := n; i < n+2; i++ {
+			r := newRow(i)
+			s := session.New(session.DB(srv.db), session.Options{Registry: reg})
+			if err := s.Add(r); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			rows = append(rows, r)
 		}
 		for i, r := range rows {
 			if r.ID == 0 {
@@ -246,8 +262,8 @@ func TestWideModelBatches(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != n {
-			t.Fatalf("%d rows read back, want %d", len(got), n)
+		if len(got) != len(rows) {
+			t.Fatalf("%d rows read back, want %d", len(got), len(rows))
 		}
 		byID := map[int64]*wideRow{}
 		for _, r := range got {

@@ -88,12 +88,11 @@ type plan struct {
 	snaps  map[*entry]mapper.Snapshot
 	// ints is where diffs are kept (clipped runs of it; it is reallocated,
 	// never overwritten, when full), first in intBuf. entryBuf and
-	// modelBuf likewise hold a small flush's entries and models.
+	// persistBuf likewise hold a small flush's entries.
 	ints       []int
 	intBuf     [8]int
 	entryBuf   [2]*entry
 	persistBuf [1]*entry
-	modelBuf   [1]*mapper.Model
 	writeBuf   [1]fieldWrite // backs log.writes: the key a one-row INSERT sets
 	ret        returnBufs
 	// committed: the flush committed by itself (commitOne), so finish
@@ -381,9 +380,15 @@ func (pl *plan) execute(ctx context.Context) error {
 			return err
 		}
 	}
-	order, err := pl.s.modelOrder(pl)
-	if err != nil {
-		return err
+	var order []*mapper.Model
+	if m := pl.onlyModel(); m != nil {
+		// On the stack: a self-reference orders rows, not models.
+		order = []*mapper.Model{m}
+	} else {
+		var err error
+		if order, err = pl.s.modelOrder(pl); err != nil {
+			return err
+		}
 	}
 	// Inserts, parents first.
 	for _, m := range order {

@@ -183,7 +183,10 @@ func (pl *plan) collect() error {
 		return err
 	}
 
-	// Links, inserts, association changes.
+	// Links, inserts, association changes. The inserts are kept in all's
+	// own array, which is not read again (each is written at or before
+	// the place it was read from).
+	pl.inserts = all[:0]
 	for _, e := range all {
 		if pl.deletes[e] {
 			continue

@@ -107,40 +107,26 @@ func insertGroups(m *mapper.Model, es []*entry) ([]*insertShape, [][]*entry) {
 // statement when unnest takes them, else in as many VALUES statements as
 // the parameter limit requires.
 func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShape, es []*entry) error {
+	if len(es) == 1 {
+		return pl.insertRow(ctx, m, sh, es)
+	}
 	cols, ret := sh.cols, sh.ret
 	// Each row's values are taken from the snapshot the object will have
 	// once inserted: one allocation holds them all, unboxed (a value
 	// boxed on its own costs one each), and one backing array holds every
-	// row's list. cols are in Fields order.
-	fields := m.Fields()
+	// row's list (unnest binds the rows as they are).
 	rows := make([][]any, len(es))
 	snaps := make([]mapper.Snapshot, len(es))
 	blocks := insertShapes.Get(m).snaps // a copy: a new Slab
 	blocks.Expect(len(es))
 	flat := make([]any, len(es)*len(cols))
 	for j, e := range es {
-		snap := m.SnapshotIn(e.p, blocks.Next())
+		snaps[j] = m.SnapshotIn(e.p, blocks.Next())
 		blocks.Keep()
-		vals := flat[j*len(cols) : (j+1)*len(cols) : (j+1)*len(cols)]
-		if k := sh.colsFrom; k >= 0 {
-			// The columns sent are a run of the fields.
-			for c := range vals {
-				vals[c] = snap.Value(k + c)
-			}
-			rows[j], snaps[j] = vals, snap
-			continue
+		rows[j] = flat[j*len(cols) : (j+1)*len(cols) : (j+1)*len(cols)]
+		if err := sh.values(m, snaps[j], rows[j]); err != nil {
+			return err
 		}
-		c := 0
-		for i, f := range fields {
-			if c < len(cols) && cols[c] == f {
-				vals[c] = snap.Value(i)
-				c++
-			}
-		}
-		if c != len(cols) {
-			return fmt.Errorf("insert %s: internal error: insert columns not in field order", m.Name)
-		}
-		rows[j], snaps[j] = vals, snap
 	}
 	if err := badValues(sh, rows); err != nil {
 		return fmt.Errorf("insert %s: %w", m.Name, err)
@@ -162,6 +148,54 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 		if err := pl.sendInsert(ctx, m, sh, base.Rows(rows[a:b]...), es[a:b], snaps[a:b]); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// insertRow is insertChunk for one row, which unnest never takes: the
+// statement keeps a copy of the values (see core.InsertStmt.Values), so
+// they are gathered in an array on the stack.
+func (pl *plan) insertRow(ctx context.Context, m *mapper.Model, sh *insertShape, es []*entry) error {
+	var buf [16]any
+	var vals []any
+	if len(sh.cols) <= len(buf) {
+		vals = buf[:len(sh.cols)]
+	} else {
+		vals = make([]any, len(sh.cols))
+	}
+	snaps := [1]mapper.Snapshot{m.Snapshot(es[0].p)}
+	if err := sh.values(m, snaps[0], vals); err != nil {
+		return err
+	}
+	if err := badValues(sh, [][]any{vals}); err != nil {
+		return fmt.Errorf("insert %s: %w", m.Name, err)
+	}
+	base := sh.plain
+	if len(sh.ret) > 0 && pl.s.returningOf(m.Table()) {
+		base = sh.returning
+	}
+	return pl.sendInsert(ctx, m, sh, base.Values(vals...), es, snaps[:])
+}
+
+// values puts in vals the values of sh.cols in snap, the snapshot of a
+// row to insert.
+func (sh *insertShape) values(m *mapper.Model, snap mapper.Snapshot, vals []any) error {
+	if k := sh.colsFrom; k >= 0 {
+		// The columns sent are a run of the fields.
+		for c := range vals {
+			vals[c] = snap.Value(k + c)
+		}
+		return nil
+	}
+	c := 0
+	for i, f := range m.Fields() { // cols are in Fields order
+		if c < len(sh.cols) && sh.cols[c] == f {
+			vals[c] = snap.Value(i)
+			c++
+		}
+	}
+	if c != len(sh.cols) {
+		return fmt.Errorf("insert %s: internal error: insert columns not in field order", m.Name)
 	}
 	return nil
 }
@@ -199,10 +233,10 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 			// value per inserted row: one allocation per column, values
 			// not boxed one by one.
 			// A one-row insert of few generated columns uses the
-			// plan's buffers.
+			// plan's buffers. The rows' values are kept back to back,
+			// len(retCols) a row.
 			var cs []mapper.Column
-			var got []returnedRow
-			var dest, flat []any
+			var dest, got []any
 			if len(retCols) <= len(pl.ret.cols) {
 				cs, dest = pl.ret.cols[:len(retCols)], pl.ret.dest[:len(retCols)]
 			} else {
@@ -211,13 +245,15 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 			for i, f := range retCols {
 				cs[i] = f.NewColumn(len(es))
 			}
-			if len(es) == 1 && len(retCols) <= len(pl.ret.vals) {
-				got, flat = pl.ret.rows[:0], pl.ret.vals[:0]
+			if len(es) == 1 {
+				// The row's values take the place of its scan
+				// destinations, not needed once it is scanned (a second
+				// row is an error).
+				got = dest[:0]
 			} else {
-				got, flat = make([]returnedRow, 0, len(es)), make([]any, 0, len(es)*len(retCols))
+				got = make([]any, 0, len(es)*len(retCols))
 			}
-			for rs.Next() {
-				j := len(got)
+			for j := 0; rs.Next(); j++ {
 				if j == len(es) {
 					return fmt.Errorf("more rows returned than the %d inserted", len(es))
 				}
@@ -227,11 +263,9 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 				if err := rs.Scan(dest...); err != nil {
 					return err
 				}
-				start := len(flat)
 				for i := range cs {
-					flat = append(flat, cs[i].Value(j))
+					got = append(got, cs[i].Value(j))
 				}
-				got = append(got, returnedRow{flat[start:len(flat):len(flat)]})
 			}
 			// Handed out through the plan: a variable of sendInsert's
 			// set here would be moved to the heap.
@@ -244,26 +278,28 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", m.Name, err)
 	}
-	if len(got) != len(es) {
-		return fmt.Errorf("insert %s: %d rows returned for %d inserted", m.Name, len(got), len(es))
+	w := len(retCols) // at least 1: ret is not empty
+	if len(got) != len(es)*w {
+		return fmt.Errorf("insert %s: %d rows returned for %d inserted", m.Name, len(got)/w, len(es))
 	}
-	match := make([]int, len(es)) // entry i gets returned row match[i]
+	row := func(i int) []any { return got[i*w : (i+1)*w] } // returned row i
+	match := make([]int, len(es))                          // entry i gets returned row match[i]
 	if sh.autoOmitted {
 		// Generated keys are increasing in VALUES order; sort what came
 		// back (RETURNING promises no order) and hand them out in order.
 		for i := range match {
 			match[i] = i
 		}
-		byKey := func(a, b int) int { return compareKey(got[a].vals[pkPos[0]], got[b].vals[pkPos[0]]) }
+		byKey := func(a, b int) int { return compareKey(row(a)[pkPos[0]], row(b)[pkPos[0]]) }
 		if !slices.IsSortedFunc(match, byKey) { // they usually come back in order
 			slices.SortFunc(match, byKey)
 		}
 	} else {
 		byKey := map[idKey]int{}
-		for i, r := range got {
+		for i := range len(es) {
 			kv := make([]any, len(pkPos))
 			for j, p := range pkPos {
-				kv[j] = r.vals[p]
+				kv[j] = row(i)[p]
 			}
 			byKey[makeKey(m, kv)] = i
 		}
@@ -277,9 +313,9 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 	}
 	pl.log.writes = slices.Grow(pl.log.writes, len(es)*len(ret)) // a write per generated value
 	for i, e := range es {
-		r := got[match[i]]
+		r := row(match[i])
 		for j, f := range retCols[:len(ret)] { // ret is retCols' prefix
-			if err := pl.set(e, f, r.vals[j]); err != nil {
+			if err := pl.set(e, f, r[j]); err != nil {
 				return fmt.Errorf("insert %s: %w", m.Name, err)
 			}
 		}
@@ -288,17 +324,12 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 	return nil
 }
 
-// returnedRow is a row an INSERT … RETURNING sent back.
-type returnedRow struct{ vals []any }
-
 // returnBufs hold what an INSERT of one row scans RETURNING into (see
-// insertChunk).
+// sendInsert).
 type returnBufs struct {
 	cols [2]mapper.Column
-	dest [2]any
-	vals [2]any
-	rows [1]returnedRow
-	got  []returnedRow // the rows scanned, from the scan to sendInsert
+	dest [2]any // then the row's values
+	got  []any  // the values scanned, from the scan to sendInsert
 }
 
 // presnap records the snapshots inserted rows will have after the flush:

@@ -134,12 +134,9 @@ func (pl *plan) onlyModel() *mapper.Model {
 }
 
 // modelOrder returns the models of the flush with every model after the
-// models its table's foreign keys reference.
+// models its table's foreign keys reference. (A flush of one model,
+// see onlyModel, needs no order.)
 func (s *Session) modelOrder(pl *plan) ([]*mapper.Model, error) {
-	if m := pl.onlyModel(); m != nil {
-		pl.modelBuf[0] = m
-		return pl.modelBuf[:], nil // a self-reference orders rows, not models
-	}
 	involved := map[*mapper.Model]bool{}
 	for _, e := range pl.inserts {
 		involved[e.m] = true
@@ -156,7 +153,7 @@ func (s *Session) modelOrder(pl *plan) ([]*mapper.Model, error) {
 		}
 	}
 	byTable := map[string]*mapper.Model{}
-	for _, m := range s.reg.Models() {
+	for _, m := range s.opts.Registry.Models() {
 		if m.IdentityModel() == m { // a hierarchy's table is its base's
 			byTable[m.Table().Name()] = m
 		}

@@ -30,7 +30,7 @@ func Get[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 	if err := engine.CheckContext(ctx); err != nil {
 		return nil, err
 	}
-	m, err := s.reg.Of(typeFor[T]())
+	m, err := s.opts.Registry.Of(typeFor[T]())
 	if err != nil {
 		return nil, err
 	}

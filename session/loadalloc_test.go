@@ -201,20 +201,29 @@ func TestInsertAllocs(t *testing.T) {
 	}
 	one, hundred := testing.AllocsPerRun(20, insert(1)), testing.AllocsPerRun(20, insert(100))
 	t.Logf("insert of 1 object: %v allocations; of 100: %v", one, hundred)
-	// Measured 14 and 92: entries and snapshots come from slabs, and
+	// Measured 11 and 83: entries and snapshots come from slabs, and
 	// the object set's table grows by doubling (5 arrays for 100), so 100
 	// objects cost little more than pgx's own work for 7 array arguments
 	// (the batch goes as INSERT … SELECT unnest, whose expression nodes,
 	// five per column, are most of the rest; the arrays are encoded from
-	// the rows, see core.RowColumn); a one-object flush keeps its diff,
-	// snapshot, RETURNING row and journal entry in the plan, and the
-	// INSERT's values point into the snapshots (one array per statement
-	// holds them, as a snapshot keeps no []any).
-	if one > 14 {
-		t.Errorf("inserting one object allocates %v times, want at most 14", one)
+	// the rows, see core.RowColumn); the flush's list of inserts shares
+	// the array of the session's objects, and the RETURNING rows are one
+	// array of values; a one-object flush keeps its diff, snapshot,
+	// RETURNING row and journal entry in the plan, and the INSERT's
+	// values point into the snapshots (one array per statement of many
+	// rows holds them, as a snapshot keeps no []any; a one-row statement
+	// copies them from the stack).
+	maxOne := 11.0
+	if testdb.ViaPgBouncer() {
+		// Through PgBouncer the INSERT is not prepared: pgx describes it
+		// before it runs (measured 12).
+		maxOne++
 	}
-	if hundred > 93 {
-		t.Errorf("inserting 100 objects allocates %v times, want at most 93", hundred)
+	if one > maxOne {
+		t.Errorf("inserting one object allocates %v times, want at most %v", one, maxOne)
+	}
+	if hundred > 83 {
+		t.Errorf("inserting 100 objects allocates %v times, want at most 83", hundred)
 	}
 }
 

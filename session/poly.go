@@ -43,7 +43,7 @@ type PolyQueryOf[I any] struct {
 //
 //	vs, err := session.QueryPoly[Vehicle](s).Filter("Name", "Rover").All(ctx) // []Vehicle of *Car, *Truck
 func QueryPoly[I any](s *Session) *PolyQueryOf[I] {
-	base, err := s.reg.PolyBase(typeFor[I]())
+	base, err := s.opts.Registry.PolyBase(typeFor[I]())
 	if err != nil {
 		err = fmt.Errorf("session: query poly: %w", err)
 	}
@@ -497,7 +497,7 @@ func (s *Session) loadPolyLazy(ctx context.Context, m *mapper.Model, r *mapper.P
 }
 
 func (s *Session) loadPoly(ctx context.Context, r *mapper.PolyRelation, owners []mapper.Ref) error {
-	base, err := s.reg.PolyBase(r.Interface)
+	base, err := s.opts.Registry.PolyBase(r.Interface)
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func (s *Session) eagerPoly(ctx context.Context, m *mapper.Model, owners []mappe
 		if len(l.Children) == 0 && !raise {
 			continue
 		}
-		base, err := s.reg.PolyBase(r.Interface)
+		base, err := s.opts.Registry.PolyBase(r.Interface)
 		if err != nil {
 			return fmt.Errorf("load %s.%s: %w", m.Name, r.Name, err)
 		}

@@ -38,7 +38,7 @@ type QueryOf[T any] struct {
 //
 //	books, err := session.Query[Book](s).Filter("AuthorID", id).OrderBy("-Title").Limit(10).All(ctx)
 func Query[T any](s *Session) *QueryOf[T] {
-	m, err := s.reg.Of(typeFor[T]())
+	m, err := s.opts.Registry.Of(typeFor[T]())
 	return &QueryOf[T]{s: s, m: m, err: err}
 }
 

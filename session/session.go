@@ -122,8 +122,7 @@ type Options struct {
 // objects.
 type Session struct {
 	b       Backend
-	reg     *mapper.Registry
-	opts    Options
+	opts    Options // Registry set
 	dialect core.Dialect
 
 	ids  identityMap
@@ -147,10 +146,9 @@ type Session struct {
 	closed    atomic.Bool
 	returning bool // the dialect's INSERT … RETURNING (beside closed: no padding)
 
-	// sps are the transactions enclosing open savepoints, outermost
-	// first (tx is the innermost); txHandle is Begin's handle of tx, nil
-	// for a transaction a flush began (see tx.go). Guarded by txLock.
-	sps      []txFrame
+	// txHandle is Begin's handle of tx, nil for a transaction a flush
+	// began; a savepoint's holds the transactions enclosing it (see
+	// tx.go). Guarded by txLock.
 	txHandle *SessionTx
 
 	// tokMu guards opts.Token, which holds the session's causal token:
@@ -188,7 +186,7 @@ func New(ex engine.Executor, opts Options) *Session {
 	if opts.Filters != nil {
 		opts.Filters.sealed.Store(true)
 	}
-	s := &Session{b: b, reg: opts.Registry, opts: opts}
+	s := &Session{b: b, opts: opts}
 	s.dialect = b.Dialect()
 	if s.dialect != nil {
 		s.returning = s.dialect.Features().ReturningInsert
@@ -209,7 +207,7 @@ func (s *Session) addEntry(m *mapper.Model, p mapper.Ref) (*entry, bool) {
 	s.addMu.Lock()
 	defer s.addMu.Unlock()
 	if s.addSlab == (objaccess.Slab{}) {
-		s.addSlab = objaccess.NewSlab(reflect.TypeFor[entry]())
+		s.addSlab = entrySlab
 	}
 	ne := s.addSlab.Next().(*entry)
 	ne.m, ne.p, ne.seq = m, p, s.seq.Add(1)
@@ -222,6 +220,10 @@ func (s *Session) addEntry(m *mapper.Model, p mapper.Ref) (*entry, bool) {
 	}
 	return e, ok
 }
+
+// entrySlab is an unused Slab of entries, copied by a session's first
+// Add (NewSlab looks types up).
+var entrySlab = objaccess.NewSlab(reflect.TypeFor[entry]())
 
 // entry is the session's record of one object.
 type entry struct {
@@ -249,7 +251,7 @@ func (s *Session) model(obj any) (*mapper.Model, mapper.Ref, error) {
 		return nil, mapper.Ref{}, fmt.Errorf("session: nil object: %w", ErrNotMapped)
 	}
 	t := typeOf(obj)
-	m, err := s.reg.Of(t)
+	m, err := s.opts.Registry.Of(t)
 	if err != nil {
 		return nil, mapper.Ref{}, fmt.Errorf("session: %T: %w", obj, err)
 	}
@@ -553,7 +555,7 @@ func Scan[T any](ctx context.Context, s *Session, stmt core.Statement) ([]T, err
 	var out []T
 	err := s.query(ctx, stmt, func(rows *engine.Rows) error {
 		var err error
-		out, err = engine.CollectNamed[T](rows, s.reg)
+		out, err = engine.CollectNamed[T](rows, s.opts.Registry)
 		return err
 	})
 	return out, err

@@ -4,8 +4,9 @@ package session
 // transaction, or a savepoint inside one), the handle that ends it, and
 // RunInTx, which retries a whole function on serialization failures and
 // deadlocks. The transaction state itself is guarded by txLock (see
-// txlock.go); a savepoint pushes the enclosing transaction and its
-// journal on s.sps.
+// txlock.go); a savepoint's handle keeps the enclosing transaction and
+// its journal (SessionTx.outer), the open savepoints being the chain of
+// handles from s.txHandle.
 
 import (
 	"context"
@@ -40,6 +41,9 @@ type SessionTx struct {
 	s     *Session
 	depth int
 	ended bool // guarded by s.txLock
+	// outer is the enclosing transaction of a savepoint (Depth 1 and
+	// up) while it is open. Guarded by s.txLock.
+	outer txFrame
 }
 
 // Depth is 0 for the session's transaction, n for the n-th nested
@@ -102,8 +106,8 @@ func (s *Session) begin(ctx context.Context, opts engine.TxOptions) (*SessionTx,
 	if err != nil {
 		return nil, fmt.Errorf("session: begin savepoint: %w", err)
 	}
-	s.sps = append(s.sps, txFrame{tx: s.tx, log: s.txLog, h: s.txHandle})
-	h := &SessionTx{s: s, depth: len(s.sps)}
+	outer := txFrame{tx: s.tx, log: s.txLog, h: s.txHandle}
+	h := &SessionTx{s: s, depth: s.savepoints() + 1, outer: outer}
 	s.tx, s.txLog, s.txHandle = sp, &journal{}, h
 	return h, nil
 }
@@ -138,7 +142,7 @@ func (t *SessionTx) Commit(ctx context.Context) error {
 	if t.ended {
 		return ErrTxEnded // the flush failed and ended the transaction
 	}
-	for len(s.sps) >= t.depth {
+	for s.savepoints() >= t.depth {
 		if err := s.releaseTop(ctx); err != nil {
 			return err
 		}
@@ -172,7 +176,7 @@ func (t *SessionTx) Rollback(ctx context.Context) error {
 		return ErrTxEnded
 	}
 	var first error
-	for len(s.sps) >= t.depth {
+	for s.savepoints() >= t.depth {
 		s.txMu.Lock()
 		err := s.tx.Rollback(ctx)
 		s.txMu.Unlock()
@@ -220,18 +224,26 @@ func (s *Session) releaseTop(ctx context.Context) error {
 // popFrame makes the enclosing transaction current again. The caller
 // holds txLock.
 func (s *Session) popFrame() {
-	if s.txHandle != nil {
-		s.txHandle.ended = true
-	}
-	f := s.sps[len(s.sps)-1]
-	s.sps = s.sps[:len(s.sps)-1]
+	h := s.txHandle
+	f := h.outer
+	h.ended, h.outer = true, txFrame{}
 	s.tx, s.txLog, s.txHandle = f.tx, f.log, f.h
+}
+
+// savepoints is the number of savepoints open: the depth of the
+// innermost handle (a savepoint's handle is current while it is open).
+// The caller holds txLock.
+func (s *Session) savepoints() int {
+	if s.txHandle == nil {
+		return 0
+	}
+	return s.txHandle.depth
 }
 
 // releaseSavepoints releases every open savepoint, so the transaction
 // can commit. The caller holds txLock.
 func (s *Session) releaseSavepoints(ctx context.Context) error {
-	for len(s.sps) > 0 {
+	for s.savepoints() > 0 {
 		if err := s.releaseTop(ctx); err != nil {
 			return err
 		}
@@ -242,29 +254,28 @@ func (s *Session) releaseSavepoints(ctx context.Context) error {
 // rootTx is the session's outermost transaction (nil for none). The
 // caller holds txLock.
 func (s *Session) rootTx() Tx {
-	if len(s.sps) > 0 {
-		return s.sps[0].tx
+	tx := s.tx
+	for h := s.txHandle; h != nil && h.depth > 0; h = h.outer.h {
+		tx = h.outer.tx
 	}
-	return s.tx
+	return tx
 }
 
 // endFrames marks every handle ended and, without commit, restores the
 // journals of the enclosing transactions, innermost first (endTx has
 // restored the current one). The caller holds txLock.
 func (s *Session) endFrames(committed bool) {
-	if s.txHandle != nil {
-		s.txHandle.ended = true
-		s.txHandle = nil
-	}
-	for i := len(s.sps) - 1; i >= 0; i-- {
-		if !committed && s.sps[i].log != nil {
-			s.sps[i].log.restore(s)
+	h := s.txHandle
+	s.txHandle = nil
+	for h != nil {
+		h.ended = true
+		f := h.outer
+		h.outer = txFrame{}
+		if !committed && f.log != nil {
+			f.log.restore(s)
 		}
-		if h := s.sps[i].h; h != nil {
-			h.ended = true
-		}
+		h = f.h
 	}
-	s.sps = nil
 }
 
 // TxOptions configure RunInTx. The zero value runs the function with the

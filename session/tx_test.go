@@ -176,6 +176,97 @@ func TestSavepointCommitKeepsForOuterRollback(t *testing.T) {
 	})
 }
 
+// TestNestedSavepoints: savepoints nest, each handle one level deeper;
+// a savepoint's Rollback ends the ones nested in it, restoring what they
+// did too, and leaves the enclosing ones usable; the session's Rollback
+// ends every handle, also inside a transaction a flush began (no handle
+// at depth 0).
+func TestNestedSavepoints(t *testing.T) {
+	eachServer(t, func(t *testing.T, srv server) {
+		ctx := context.Background()
+		reg := schema(t, srv.db, mapper.RegisterIn[stxItem])
+		s := session.New(session.DB(srv.db), session.Options{Registry: reg})
+		add := func(name string) *stxItem {
+			it := &stxItem{Name: name}
+			if err := s.Add(it); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return it
+		}
+		begin := func(depth int) *session.SessionTx {
+			h, err := s.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.Depth() != depth {
+				t.Fatalf("handle of depth %d, want %d", h.Depth(), depth)
+			}
+			return h
+		}
+		tx := begin(0)
+		a := add("a")
+		sp1 := begin(1)
+		b := add("b")
+		sp2 := begin(2)
+		c := add("c")
+		if err := sp1.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range []*stxItem{b, c} {
+			if it.ID != 0 || s.StateOf(it) != session.Pending {
+				t.Errorf("%s after the rollback of the savepoint around it: id %d, %v; want 0, pending", it.Name, it.ID, s.StateOf(it))
+			}
+		}
+		if err := sp2.Commit(ctx); !errors.Is(err, session.ErrTxEnded) {
+			t.Errorf("commit of a savepoint inside one rolled back: %v, want ErrTxEnded", err)
+		}
+		if s.StateOf(a) != session.Persistent || a.ID == 0 {
+			t.Errorf("a after the savepoint's rollback: id %d, %v", a.ID, s.StateOf(a))
+		}
+		sp := begin(1) // flushes b and c into the transaction
+		if err := sp.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := srv.rows(t, "stx_items"); n != 3 {
+			t.Errorf("%d rows after commit, want 3", n)
+		}
+
+		// In a transaction a flush began.
+		d := &stxItem{Name: "d"}
+		if err := s.Add(d); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		sp1 = begin(1)
+		e := add("e")
+		sp2 = begin(2)
+		if err := s.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range []*session.SessionTx{sp1, sp2} {
+			if err := h.Rollback(ctx); !errors.Is(err, session.ErrTxEnded) {
+				t.Errorf("rollback of savepoint %d after the session's: %v, want ErrTxEnded", h.Depth(), err)
+			}
+		}
+		for _, it := range []*stxItem{d, e} {
+			if it.ID != 0 || s.StateOf(it) != session.Pending {
+				t.Errorf("%s after the session's rollback: id %d, %v; want 0, pending", it.Name, it.ID, s.StateOf(it))
+			}
+		}
+		if n := srv.rows(t, "stx_items"); n != 3 {
+			t.Errorf("%d rows after rollback, want 3", n)
+		}
+	})
+}
+
 // TestLockingReadNeedsTransaction: ForUpdate outside a transaction fails
 // before anything is sent; Count of a locking query fails; inside Begin
 // the query runs (on SQLite without a FOR UPDATE clause).

@@ -81,37 +81,27 @@ func Compile(d Dialect, s Statement) (Compiled, error) {
 	return c, nil
 }
 
+// cachedForm is a statement whose SQL may be found without walking it (see
+// InsertStmt.Template, SelectStmt.Template, and the simple UPDATE of
+// update_fast.go): fromCache returns its entry and arguments, or false
+// when s does not qualify or nothing is cached yet; noteCache records the
+// entry the shape path compiled for s, if s qualifies.
+type cachedForm interface {
+	fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool)
+	noteCache(d Dialect, e *shapeEntry, args []any)
+}
+
 // compile renders s through the shape cache (DDL in full, uncached) and
 // returns its SQL and routing facts, and its arguments, copied into spare
 // when they fit.
 func compile(d Dialect, s Statement, spare []any) (*shapeEntry, []any, error) {
-	if ins, ok := s.(*InsertStmt); ok && ins.q.tmpl != nil {
-		if e, args, ok := ins.fromTemplate(d, spare); ok {
+	if c, ok := s.(cachedForm); ok {
+		if e, args, ok := c.fromCache(d, spare); ok {
 			return e, args, nil
 		}
 		e, args, err := compileShape(d, s, spare)
 		if err == nil {
-			ins.noteTemplate(d, e, args)
-		}
-		return e, args, err
-	}
-	if sel, ok := s.(*SelectStmt); ok && sel.q.tmpl != nil {
-		if e, args, ok := sel.fromTemplate(d, spare); ok {
-			return e, args, nil
-		}
-		e, args, err := compileShape(d, s, spare)
-		if err == nil {
-			sel.noteTemplate(d, e, args)
-		}
-		return e, args, err
-	}
-	if u, ok := s.(*UpdateStmt); ok {
-		if e, args, ok := u.fromForm(d, spare); ok {
-			return e, args, nil
-		}
-		e, args, err := compileShape(d, s, spare)
-		if err == nil {
-			u.noteForm(d, e, args)
+			c.noteCache(d, e, args)
 		}
 		return e, args, err
 	}

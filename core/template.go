@@ -104,10 +104,10 @@ func intact(c *Column) bool {
 	return c != nil && c.table != nil && c.shape != "" && c.shapeName == c.Name && c.Type.Kind != TypeInvalid
 }
 
-// fromTemplate compiles s through the template cache: its entry and
+// fromCache compiles s through the template cache: its entry and
 // arguments (in spare when they fit), or false if s has no template, its
 // rows are not plain, or the cache has no entry yet.
-func (s *InsertStmt) fromTemplate(d Dialect, spare []any) (*shapeEntry, []any, bool) {
+func (s *InsertStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool) {
 	q := &s.q
 	if q.tmpl == nil || q.rows.n == 0 {
 		return nil, nil, false
@@ -138,11 +138,11 @@ func (s *InsertStmt) fromTemplate(d Dialect, spare []any) (*shapeEntry, []any, b
 	return e, args, true
 }
 
-// noteTemplate records e, s's compiled entry with arguments args, for
+// noteCache records e, s's compiled entry with arguments args, for
 // statements built like s, if s qualifies: it has a template, and its
 // arguments are exactly its rows' plain values (no client-side default,
 // RETURNING or upsert value is bound).
-func (s *InsertStmt) noteTemplate(d Dialect, e *shapeEntry, args []any) {
+func (s *InsertStmt) noteCache(d Dialect, e *shapeEntry, args []any) {
 	q := &s.q
 	if q.tmpl == nil || q.rows.n == 0 {
 		return
@@ -206,8 +206,8 @@ func (s *SelectStmt) keyPred(d Dialect) (selectKey, any, bool) {
 	return selectKey{d: d, t: t, op: c.op, col: col}, c.r, true
 }
 
-// fromTemplate is InsertStmt.fromTemplate for a SELECT.
-func (s *SelectStmt) fromTemplate(d Dialect, spare []any) (*shapeEntry, []any, bool) {
+// fromCache is InsertStmt.fromCache for a SELECT.
+func (s *SelectStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool) {
 	k, v, ok := s.keyPred(d)
 	if !ok {
 		return nil, nil, false
@@ -226,9 +226,9 @@ func (s *SelectStmt) fromTemplate(d Dialect, spare []any) (*shapeEntry, []any, b
 	return e, args, true
 }
 
-// noteTemplate is InsertStmt.noteTemplate for a SELECT: the value of the
+// noteCache is InsertStmt.noteCache for a SELECT: the value of the
 // comparison must be its only argument.
-func (s *SelectStmt) noteTemplate(d Dialect, e *shapeEntry, args []any) {
+func (s *SelectStmt) noteCache(d Dialect, e *shapeEntry, args []any) {
 	if k, _, ok := s.keyPred(d); ok && len(args) == 1 {
 		selectTemplates.put(k, e)
 	}

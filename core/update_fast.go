@@ -112,9 +112,9 @@ func (f *updateForm) matches(s *UpdateStmt) bool {
 	return true
 }
 
-// fromForm compiles s through the cache, with its arguments in spare
+// fromCache compiles s through the cache, with its arguments in spare
 // when they fit, or returns false.
-func (s *UpdateStmt) fromForm(d Dialect, spare []any) (*shapeEntry, []any, bool) {
+func (s *UpdateStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool) {
 	k, n, ok := s.simpleKey(d)
 	if !ok {
 		return nil, nil, false
@@ -142,9 +142,9 @@ func (s *UpdateStmt) fromForm(d Dialect, spare []any) (*shapeEntry, []any, bool)
 	return f.e, args, true
 }
 
-// noteForm records e, s's compiled entry with arguments args, if s is a
+// noteCache records e, s's compiled entry with arguments args, if s is a
 // simple UPDATE whose arguments are exactly its values.
-func (s *UpdateStmt) noteForm(d Dialect, e *shapeEntry, args []any) {
+func (s *UpdateStmt) noteCache(d Dialect, e *shapeEntry, args []any) {
 	k, n, ok := s.simpleKey(d)
 	if !ok || n != len(args) {
 		return

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 	"testing"
@@ -250,27 +251,11 @@ func openEnvConns(b testing.TB, c testdb.Cluster, pg bool, conns int32) *env {
 	ctx := context.Background()
 	e := &env{pg: pg, cluster: c, conns: conns}
 	limit := func(db *sql.DB) { limitTo(db, int(conns)) }
-	cfg, err := engine.ParseConfig(c.Primary.URL())
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.MaxConns = conns
-	if e.db, err = engine.OpenConfig(ctx, cfg); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { e.db.Close() })
+	e.db = openEngine(b, c, conns)
 
 	if pg {
 		e.sql = pgSQL
-		pcfg, err := pgxpool.ParseConfig(c.Primary.DriverDSN())
-		if err != nil {
-			b.Fatal(err)
-		}
-		pcfg.MaxConns = conns
-		if e.pool, err = pgxpool.NewWithConfig(ctx, pcfg); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(e.pool.Close)
+		e.pool = openPgxPool(b, c, conns)
 		ccfg, err := pgx.ParseConfig(c.Primary.DriverDSN())
 		if err != nil {
 			b.Fatal(err)
@@ -288,19 +273,13 @@ func openEnvConns(b testing.TB, c testdb.Cluster, pg bool, conns int32) *env {
 		e.bun = bun.NewDB(bstd, pgdialect.New())
 	} else {
 		e.sql = mysqlSQL
-		mcfg, err := mysql.ParseDSN(c.Primary.DriverDSN())
-		if err != nil {
-			b.Fatal(err)
-		}
-		conn, err := mysql.NewConnector(mcfg)
-		if err != nil {
-			b.Fatal(err)
-		}
+		conn := mysqlConnector(b, c)
 		e.std = sql.OpenDB(conn)
 		e.sqlx = sqlx.NewDb(e.std, "mysql")
 		gstd := sql.OpenDB(conn)
 		limit(gstd)
 		b.Cleanup(func() { gstd.Close() })
+		var err error
 		if e.gorm, err = gorm.Open(gormmysql.New(gormmysql.Config{Conn: gstd}), gormConfig()); err != nil {
 			b.Fatal(err)
 		}
@@ -315,6 +294,74 @@ func openEnvConns(b testing.TB, c testdb.Cluster, pg bool, conns int32) *env {
 		b.Fatal(err)
 	}
 	return e
+}
+
+// twin returns a copy of e whose floor handles — the engine (withEngine),
+// pgx's pool on PostgreSQL, database/sql and sqlx over it on MariaDB —
+// are opened anew with the same configuration and connection limit: the
+// same code then runs on other server connections (the paired
+// benchmarks' A/A control). Its other handles are e's.
+func (e *env) twin(b testing.TB, withEngine bool) *env {
+	b.Helper()
+	t := *e
+	if withEngine {
+		t.db = openEngine(b, e.cluster, e.conns)
+	}
+	if e.pg {
+		t.pool = openPgxPool(b, e.cluster, e.conns)
+		return &t
+	}
+	t.std = sql.OpenDB(mysqlConnector(b, e.cluster))
+	limitTo(t.std, int(e.conns))
+	b.Cleanup(func() { t.std.Close() })
+	t.sqlx = sqlx.NewDb(t.std, "mysql")
+	return &t
+}
+
+// openEngine opens the engine on c's primary with conns connections.
+func openEngine(b testing.TB, c testdb.Cluster, conns int32) *engine.DB {
+	b.Helper()
+	cfg, err := engine.ParseConfig(c.Primary.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.MaxConns = conns
+	db, err := engine.OpenConfig(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
+// openPgxPool opens a pgx pool on c's primary with conns connections.
+func openPgxPool(b testing.TB, c testdb.Cluster, conns int32) *pgxpool.Pool {
+	b.Helper()
+	pcfg, err := pgxpool.ParseConfig(c.Primary.DriverDSN())
+	if err != nil {
+		b.Fatal(err)
+	}
+	pcfg.MaxConns = conns
+	pool, err := pgxpool.NewWithConfig(context.Background(), pcfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	return pool
+}
+
+// mysqlConnector is go-sql-driver/mysql's connector for c's primary.
+func mysqlConnector(b testing.TB, c testdb.Cluster) driver.Connector {
+	b.Helper()
+	mcfg, err := mysql.ParseDSN(c.Primary.DriverDSN())
+	if err != nil {
+		b.Fatal(err)
+	}
+	conn, err := mysql.NewConnector(mcfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return conn
 }
 
 // gormConfig is GORM's documented fast path: prepared statements cached,

@@ -7,6 +7,8 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -121,25 +123,62 @@ var pairedWorkloads = []pairedWorkload{
 	},
 }
 
+// pairedFloorFlag chooses the CRUD workloads' floor; see pairedFloorName.
+var pairedFloorFlag = flag.String("paired.floor", "library",
+	"floor of the CRUD workloads in BenchmarkPaired and BenchmarkMariaDBPaired: "+
+		"library (pgx on PostgreSQL, database/sql on MariaDB; also accepted by those names) or athanor-core")
+
+// pairedFloorName resolves the -paired.floor value v on one server family
+// to the name of the impl that is the CRUD workloads' floor.
+func pairedFloorName(v string, pg bool) (string, error) {
+	lib, server := "database/sql", "MariaDB"
+	if pg {
+		lib, server = "pgx", "PostgreSQL"
+	}
+	switch v {
+	case "library", lib:
+		return lib, nil
+	case "athanor-core":
+		return v, nil
+	}
+	return "", fmt.Errorf("-paired.floor %q: not a floor on %s; want library, %s or athanor-core", v, server, lib)
+}
+
+// againSuffix names the A/A control: the floor's own code on a second,
+// independently opened handle (same configuration and connection limit).
+const againSuffix = "-again"
+
 func BenchmarkPaired(b *testing.B)        { benchPaired(b, setupPG(b)) }
 func BenchmarkMariaDBPaired(b *testing.B) { benchPaired(b, setupMySQL(b)) }
 
-// benchPaired runs every workload for every impl but the floor (impls()[0]).
+// benchPaired runs every workload for the A/A control and every impl but
+// the floor.
 func benchPaired(b *testing.B, e *env) {
 	if *pairedBlock < 1 {
 		b.Fatalf("-paired.block %d: want at least 1", *pairedBlock)
 	}
-	defer b.Run("EagerLoad", func(b *testing.B) { pairedEagerLoad(b, e) })
+	floorName, err := pairedFloorName(*pairedFloorFlag, e.pg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// A configuration line ("key: value", as goos: and cpu: are), so that
+	// benchstat keeps runs against different floors apart.
+	fmt.Printf("paired-floor: %s\n", floorName)
+	twin := e.twin(b, floorName == "athanor-core")
+	defer b.Run("EagerLoad", func(b *testing.B) { pairedEagerLoad(b, e, twin) })
 	for _, w := range pairedWorkloads {
 		b.Run(w.name, func(b *testing.B) {
 			e.seed(b, w.rows)
-			ims := e.impls() // fresh per workload: the athanor UpdateOne session loads row 1 after seeding
-			floor := ims[0]
+			// Fresh per workload: the athanor UpdateOne session loads row 1
+			// after seeding.
+			floor, ims := splitFloor(e.impls(), floorName)
+			control, _ := splitFloor(twin.impls(), floorName)
+			control.name += againSuffix
 			// One counter for the workload, across impls and across the
 			// framework's calls of each sub-benchmark (b.N = 1, then the
 			// -benchtime): every update writes a new value.
 			var counter int64 = 1 << 20
-			for _, im := range ims[1:] {
+			for _, im := range append([]impl{control}, ims...) {
 				b.Run(im.name, func(b *testing.B) {
 					runPaired(b, w.op(floor, &counter), w.op(im, &counter))
 					if w.verify != nil {
@@ -151,19 +190,31 @@ func benchPaired(b *testing.B, e *env) {
 	}
 }
 
+// splitFloor returns the impl named floor and the others, in order.
+func splitFloor(ims []impl, floor string) (impl, []impl) {
+	i := slices.IndexFunc(ims, func(im impl) bool { return im.name == floor })
+	if i < 0 {
+		panic("bench: no impl named " + floor)
+	}
+	return ims[i], slices.Delete(slices.Clone(ims), i, i+1)
+}
+
 // pairedEagerLoad is the EagerLoad workload paired: each ORM against the
-// hand-written three-query load (pgx on PostgreSQL, sqlx on MariaDB).
-func pairedEagerLoad(b *testing.B, e *env) {
+// hand-written three-query load (pgx on PostgreSQL, sqlx on MariaDB,
+// whatever -paired.floor says: athanor-core has no eager load), and the
+// A/A control, that load on twin's handle.
+func pairedEagerLoad(b *testing.B, e, twin *env) {
 	e.seedEager(b)
 	e.bun.RegisterModel((*bBookTag)(nil))
-	floor := e.eagerSQLX
+	floor, control, name := e.eagerSQLX, twin.eagerSQLX, "sqlx"
 	if e.pg {
-		floor = e.eagerPgx
+		floor, control, name = e.eagerPgx, twin.eagerPgx, "pgx"
 	}
 	for _, im := range []struct {
 		name string
 		fn   func(context.Context) error
 	}{
+		{name + againSuffix, control},
 		{"athanor", e.eagerAthanor},
 		{"gorm", e.eagerGorm},
 		{"bun", e.eagerBun},
@@ -241,6 +292,41 @@ func quantile(v []float64, q float64) float64 {
 		return v[len(v)-1]
 	}
 	return v[i] + (pos-float64(i))*(v[i+1]-v[i])
+}
+
+func TestPairedFloorName(t *testing.T) {
+	for _, c := range []struct {
+		v    string
+		pg   bool
+		want string
+	}{
+		{"library", true, "pgx"}, {"pgx", true, "pgx"}, {"athanor-core", true, "athanor-core"},
+		{"library", false, "database/sql"}, {"database/sql", false, "database/sql"}, {"athanor-core", false, "athanor-core"},
+	} {
+		if got, err := pairedFloorName(c.v, c.pg); err != nil || got != c.want {
+			t.Errorf("pairedFloorName(%q, pg=%v) = %q, %v; want %q", c.v, c.pg, got, err, c.want)
+		}
+	}
+	for _, c := range []struct {
+		v  string
+		pg bool
+	}{{"database/sql", true}, {"pgx", false}, {"athanor", true}, {"", false}, {"Pgx", true}} {
+		_, err := pairedFloorName(c.v, c.pg)
+		if err == nil || !strings.Contains(err.Error(), strconv.Quote(c.v)) || !strings.Contains(err.Error(), "athanor-core") {
+			t.Errorf("pairedFloorName(%q, pg=%v): error %v, want one naming the value and the allowed ones", c.v, c.pg, err)
+		}
+	}
+}
+
+func TestSplitFloor(t *testing.T) {
+	ims := []impl{{name: "pgx"}, {name: "athanor-core"}, {name: "athanor"}}
+	floor, rest := splitFloor(ims, "athanor-core")
+	if floor.name != "athanor-core" || len(rest) != 2 || rest[0].name != "pgx" || rest[1].name != "athanor" {
+		t.Errorf("splitFloor(athanor-core) = %q, %v", floor.name, rest)
+	}
+	if ims[1].name != "athanor-core" {
+		t.Errorf("splitFloor changed its argument: %v", ims)
+	}
 }
 
 func TestQuantile(t *testing.T) {

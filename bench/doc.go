@@ -87,6 +87,38 @@
 // ratio is the median of the per-pair ratios impl/floor, with ratio-p25
 // and ratio-p75; ns/op, B/op and allocs/op are the impl's alone.
 //
+// Each workload's first impl is the A/A control, <floor>-again (pgx-again,
+// database/sql-again; EagerLoad pgx-again, sqlx-again;
+// athanor-core-again): the floor's own code on a second handle opened with
+// the same configuration and connection limit, so its ratio would be 1 but
+// for the measurement. Each library's pool hands a sequential caller the
+// same server connection every time (the most recently used one), so each
+// side talks to its own server backend for the whole run, and on a
+// machine whose CPUs the client shares with the server, how those
+// backends happen to be scheduled can bias a whole process's ratio, by an
+// amount that no number of pairs averages away and that -count (which
+// repeats a sub-benchmark in the same process, on the same connections)
+// repeats rather than samples anew. So read <floor>-again as the run's
+// noise floor: another impl's ratio r is only known to within about
+// |again − 1| of the same run (the control's bias is a sample of the same
+// kind as the impl's, not the impl's own, so dividing by it corrects
+// nothing), and a target t is met when r stays below t by more than that
+// in several separate go test processes (cmd/report's rounds are), each
+// on fresh connections.
+//
+// -paired.floor athanor-core makes the engine with core statements the
+// floor of the CRUD workloads (the default, library, is pgx or
+// database/sql; those names are accepted too, each on its own server).
+// The athanor session runs on that same engine, so the two share a pool
+// and a server connection, and the session's ratio is the ORM layer's own
+// cost, free of the connection bias; the others (pgx or database/sql
+// among them) are measured against athanor-core on their own connections
+// as usual, and the control is athanor-core-again, on a second engine.
+// EagerLoad keeps its hand-written floor (athanor-core has no eager
+// load). Each paired benchmark prints its floor as a configuration line,
+// paired-floor: <impl>, which benchstat keeps apart as it does goos: and
+// cpu:.
+//
 // The CRUD and EagerLoad sub-benchmarks also report cpu-ns/op: the
 // process's CPU time (user and system, every goroutine's, the garbage
 // collector's included; the database server's not) per operation. It is

@@ -16,9 +16,9 @@ import (
 // Paired, interleaved measurement of each implementation against the floor.
 //
 // Separate sub-benchmarks run seconds apart, and on a machine whose two
-// vCPUs are shared with the database server the same benchmark moves by
-// ±40 % between runs, so "athanor is within 10 % of pgx" cannot be read
-// off two ns/op figures. BenchmarkPaired/<workload>/<impl> (and
+// vCPUs are shared with the database server the same benchmark moves a
+// lot between runs, so "athanor is within 10 % of pgx" cannot be read off
+// two ns/op figures. BenchmarkPaired/<workload>/<impl> (and
 // BenchmarkMariaDBPaired, floor database/sql) instead runs, in one
 // sub-benchmark, alternating blocks of -paired.block operations of the
 // floor (A) and of the implementation under test (B), in the order
@@ -26,9 +26,8 @@ import (
 // two equal blocks run back to back in one process, so whatever slows the
 // machine for longer than a pair (other processes, the server's
 // checkpoints, CPU frequency) slows both sides of it; alternating the
-// order cancels a drift within a pair and the advantage of going first or
-// second. The median over the pairs drops the pairs that a burst of
-// interference hit on one side only.
+// order puts each side first in half the pairs. The median over the pairs
+// drops the pairs that a burst of interference hit on one side only.
 //
 // Metrics:
 //
@@ -49,8 +48,16 @@ import (
 // and stopping its timer around the floor's blocks costs two
 // stop-the-world ReadMemStats per pair, right before one side's block).
 // The ratio is the typical operation's: a cost paid in rare bursts (a GC
-// cycle every ~4 MB allocated) is under-weighted by the median, and shows
+// cycle every few MB allocated) is under-weighted by the median, and shows
 // in ns/op and allocs/op instead.
+//
+// The first impl of every workload is the A/A control, <floor>-again: the
+// floor's code on a second handle opened like the floor's. The two sides
+// then differ only in their server connections, so its distance from 1 is
+// the run's noise floor (doc.go says how to read a ratio against it).
+// -paired.floor athanor-core makes the engine the CRUD workloads' floor;
+// the athanor session runs on the same engine, so the two share a pool
+// and, one operation at a time, a server connection.
 //
 // Both sides run the impl funcs of crud_test.go, so they do exactly the
 // work of the unpaired workloads. In UpdateOne both write row 1 from one
@@ -59,22 +66,18 @@ import (
 // affect one row where the API says, and the row must hold the last
 // counter written afterwards.
 //
-// The block size defaults to 1 (ABBA of single operations). In a quiet
-// hour on the test machine the medians of three runs agreed best with it
-// (ReadSlice100/athanor 1.32–1.33 with blocks of 1, 1.30–1.59 with 50):
-// interference comes in bursts, so the shorter the pair, the more pairs
-// no burst touches. No bias against the larger libraries (cold caches
-// after the switch) showed against blocks of 10 or 50. Clock reads cost
-// ~50 ns per block, under 0.1 % of the fastest operation.
+// The block size defaults to 1 (ABBA of single operations): interference
+// comes in bursts, so the shorter the pair, the more pairs no burst
+// touches (the README has the runs behind the choice, and those behind
+// keeping the ratio per pair rather than per quad AB BA). Clock reads
+// cost tens of nanoseconds per block, negligible against the fastest
+// operation.
 //
 // Give each sub-benchmark about a second: the default -benchtime 1s does
-// (the framework times both sides, so 1s is the whole pairing). A
-// count is worse for the fast workloads: -benchtime Nx gives N/block
-// pairs, and while other jobs loaded the machine, runs of 500 ReadByPK
-// pairs (0.1 s) had medians off by up to 2× in either direction for the
-// whole run (as if the server processes behind one side's connections
-// were starved for that long), while four runs of 5000 pairs agreed
-// within ±2 % (athanor 1.08–1.11, athanor-core 1.00–1.02).
+// (the framework times both sides, so 1s is the whole pairing). A fixed
+// count of a few hundred operations (-benchtime Nx gives N/block pairs)
+// is too short for the fast workloads on a loaded machine: the README
+// shows such runs off by up to 2× for their whole duration.
 var pairedBlock = flag.Int("paired.block", 1, "operations per timed block in BenchmarkPaired and BenchmarkMariaDBPaired")
 
 // pairedWorkload is one CRUD workload as a single operation of an impl.

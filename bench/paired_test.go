@@ -151,19 +151,20 @@ func pairedFloorName(v string, pg bool) (string, error) {
 // independently opened handle (same configuration and connection limit).
 const againSuffix = "-again"
 
-func BenchmarkPaired(b *testing.B)        { benchPaired(b, setupPG(b)) }
-func BenchmarkMariaDBPaired(b *testing.B) { benchPaired(b, setupMySQL(b)) }
+func BenchmarkPaired(b *testing.B)        { benchPaired(b, true, setupPG) }
+func BenchmarkMariaDBPaired(b *testing.B) { benchPaired(b, false, setupMySQL) }
 
 // benchPaired runs every workload for the A/A control and every impl but
-// the floor.
-func benchPaired(b *testing.B, e *env) {
+// the floor, on the database setup opens (the flags checked first).
+func benchPaired(b *testing.B, pg bool, setup func(testing.TB) *env) {
 	if *pairedBlock < 1 {
 		b.Fatalf("-paired.block %d: want at least 1", *pairedBlock)
 	}
-	floorName, err := pairedFloorName(*pairedFloorFlag, e.pg)
+	floorName, err := pairedFloorName(*pairedFloorFlag, pg)
 	if err != nil {
 		b.Fatal(err)
 	}
+	e := setup(b)
 	// A configuration line ("key: value", as goos: and cpu: are), so that
 	// benchstat keeps runs against different floors apart.
 	fmt.Printf("paired-floor: %s\n", floorName)
@@ -342,4 +343,70 @@ func TestQuantile(t *testing.T) {
 	if got := quantile([]float64{1, 2}, 0.5); got != 1.5 {
 		t.Errorf("quantile([1 2], 0.5) = %v, want 1.5", got)
 	}
+}
+
+// TestPairedControl checks that the A/A control is what it claims: the
+// floor's code on handles of its own, with server connections of its own
+// (sharing e's would make it read 1 by construction).
+func TestPairedControl(t *testing.T) {
+	ctx := context.Background()
+	t.Run("PostgreSQL", func(t *testing.T) {
+		e := setupPG(t)
+		e.seed(t, 1)
+		twin := e.twin(t, true)
+		if twin.pool == e.pool || twin.db == e.db {
+			t.Fatal("twin shares e's pgx pool or engine")
+		}
+		control, _ := splitFloor(twin.impls(), "pgx")
+		before := e.pool.Stat().AcquireCount()
+		if err := control.readByPK(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		if n := twin.pool.Stat().AcquireCount(); n == 0 || e.pool.Stat().AcquireCount() != before {
+			t.Errorf("the control's operation acquired %d of the twin's connections and %d of e's; want them all the twin's",
+				n, e.pool.Stat().AcquireCount()-before)
+		}
+		var pid, twinPID int
+		if err := e.pool.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+			t.Fatal(err)
+		}
+		if err := twin.pool.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&twinPID); err != nil {
+			t.Fatal(err)
+		}
+		if pid == twinPID {
+			t.Errorf("both pools talk to server backend %d", pid)
+		}
+		core, _ := splitFloor(twin.impls(), "athanor-core")
+		if err := core.readByPK(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("MariaDB", func(t *testing.T) {
+		e := setupMySQL(t)
+		e.seed(t, 1)
+		twin := e.twin(t, false)
+		if twin.std == e.std || twin.sqlx == e.sqlx || twin.sqlx.DB != twin.std {
+			t.Fatal("twin shares e's database/sql handle, or its sqlx is not over its own")
+		}
+		if twin.db != e.db {
+			t.Error("twin opened an engine it was not asked for")
+		}
+		control, _ := splitFloor(twin.impls(), "database/sql")
+		if err := control.readByPK(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		if s := twin.std.Stats(); s.OpenConnections == 0 {
+			t.Error("the control's operation opened none of the twin's connections")
+		}
+		var id, twinID int64
+		if err := e.std.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if err := twin.std.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&twinID); err != nil {
+			t.Fatal(err)
+		}
+		if id == twinID {
+			t.Errorf("both handles talk to server connection %d", id)
+		}
+	})
 }

@@ -216,6 +216,9 @@ type Results struct {
 type Benchmark struct {
 	Name  string
 	Impls []*Impl
+	// PairedFloor is the floor a paired benchmark's output named in its
+	// "paired-floor:" line ("" in output from before that line existed).
+	PairedFloor string
 }
 
 // Impl is one sub-benchmark's samples per unit.
@@ -245,6 +248,7 @@ func Parse(r io.Reader) (*Results, error) {
 	res := &Results{}
 	byName := map[string]*Benchmark{}
 	seenCfg := map[string]bool{}
+	floor := "" // the last "paired-floor:" line of the current go test process
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -254,6 +258,12 @@ func Parse(r io.Reader) (*Results, error) {
 				seenCfg[line] = true
 				res.Config = append(res.Config, line)
 			}
+		}
+		if strings.HasPrefix(line, "goos:") {
+			floor = "" // a new go test process
+		}
+		if v, ok := strings.CutPrefix(line, "paired-floor:"); ok {
+			floor = strings.TrimSpace(v)
 		}
 		if !strings.HasPrefix(line, "Benchmark") {
 			continue
@@ -270,10 +280,17 @@ func Parse(r io.Reader) (*Results, error) {
 		if sub == "" {
 			sub = top
 		}
-		bm := byName[top]
+		// Ratios against different floors are different quantities: a
+		// paired benchmark run against another floor is a table of its own.
+		key, bmFloor := top, ""
+		if strings.HasSuffix(top, "Paired") {
+			bmFloor = floor
+			key = top + "\x00" + floor
+		}
+		bm := byName[key]
 		if bm == nil {
-			bm = &Benchmark{Name: top}
-			byName[top] = bm
+			bm = &Benchmark{Name: top, PairedFloor: bmFloor}
+			byName[key] = bm
 			res.Benchmarks = append(res.Benchmarks, bm)
 		}
 		var im *Impl
@@ -332,6 +349,9 @@ func (bm *Benchmark) Paired() bool {
 // pairedFloor names the floor a paired benchmark's ratios are taken
 // against.
 func pairedFloor(bm *Benchmark) string {
+	if bm.PairedFloor != "" && bm.PairedFloor != "library" {
+		return bm.PairedFloor
+	}
 	if strings.HasPrefix(bm.Name, "MariaDB") {
 		return "database/sql"
 	}

@@ -126,6 +126,42 @@ func TestPaired(t *testing.T) {
 	}
 }
 
+// A paired run against another floor (-paired.floor) is a different
+// quantity: its own table, headed with that floor; a later process without
+// the flag is back on the library floor.
+func TestPairedFloorsKeptApart(t *testing.T) {
+	const out = `goos: linux
+paired-floor: pgx
+BenchmarkPaired/ReadByPK/athanor-2 	 100	 500 ns/op	 1.05 ratio	 0.95 ratio-p25	 1.15 ratio-p75
+goos: linux
+paired-floor: athanor-core
+BenchmarkPaired/ReadByPK/athanor-2 	 100	 500 ns/op	 1.02 ratio	 0.99 ratio-p25	 1.05 ratio-p75
+goos: linux
+BenchmarkPaired/ReadByPK/athanor-2 	 100	 500 ns/op	 1.07 ratio	 0.97 ratio-p25	 1.17 ratio-p75
+BenchmarkReadByPK/athanor-2 	 100	 500 ns/op
+`
+	res, err := Parse(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Benchmarks) != 4 {
+		t.Fatalf("got %d benchmarks, want 4 (pgx, athanor-core and unnamed floors, ReadByPK)", len(res.Benchmarks))
+	}
+	md := Markdown(res, "go test -bench .")
+	for _, want := range []string{
+		"### Paired (floor pgx; runs: 1)\n\n| workload | athanor |\n|---|---:|\n| ReadByPK | 1.05×",
+		"### Paired (floor athanor-core; runs: 1)\n\n| workload | athanor |\n|---|---:|\n| ReadByPK | 1.02×",
+		"| ReadByPK | 1.07×",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if res.Benchmarks[3].PairedFloor != "" {
+		t.Errorf("an unpaired benchmark took the floor %q", res.Benchmarks[3].PairedFloor)
+	}
+}
+
 func TestPairedPattern(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{".", "^(BenchmarkPaired|BenchmarkMariaDBPaired)$"},

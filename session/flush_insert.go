@@ -229,7 +229,8 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 	err := func() error {
 		pl.s.txMu.Lock()
 		defer pl.s.txMu.Unlock()
-		// The callback holds no more than it needs: it is allocated.
+		// The callback escapes, and so is allocated: it captures no
+		// more than it needs.
 		return pl.tx.QueryFunc(ctx, stmt, func(rs *engine.Rows) error { return pl.scanReturned(rs, sh, n) })
 	}()
 	got := pl.ret.got
@@ -305,9 +306,9 @@ func (pl *plan) scanReturned(rs *engine.Rows, sh *insertShape, n int) error {
 	// Each returned column is scanned into a typed array of one
 	// value per inserted row: one allocation per column, values
 	// not boxed one by one.
-	// A one-row insert of few generated columns uses the
-	// plan's buffers. The rows' values are kept back to back,
-	// len(retCols) a row.
+	// An insert of few generated columns scans into the plan's
+	// destinations (the scan moves them to the heap), its columns on the
+	// stack. The rows' values are kept back to back, len(retCols) a row.
 	var colBuf [len(returnBufs{}.dest)]mapper.Column
 	var cs []mapper.Column
 	var dest, got []any

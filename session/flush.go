@@ -95,11 +95,12 @@ type plan struct {
 	persistBuf [1]*entry
 	writeBuf   [1]fieldWrite // backs log.writes: the key a one-row INSERT sets
 	ret        returnBufs
-	// committed: the flush committed by itself (commitOne), so finish
-	// need not journal what it changes for a later rollback.
-	committed bool
 	// updated: the entries updated, kept only with Events (events.go).
 	updated []*entry
+	// fc is the context the flush's statements run under (see
+	// lockFlush). A transaction the flush begins keeps it, and so the
+	// plan, until it ends.
+	fc flushCtx
 }
 
 // dropMemos forgets e's memoised diff and snapshot.
@@ -211,7 +212,7 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 
 	// Reads wait while the flush writes: they never run in a transaction
 	// being ended, nor meet rows the identity map does not show yet.
-	ctx = s.lockFlush(ctx)
+	ctx = s.lockFlush(ctx, &pl.fc)
 	defer s.unlockFlush()
 	ctx, end := s.observeFlush(ctx, commit)
 	if end != nil {
@@ -283,7 +284,7 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 			return router.Token{}, false, fmt.Errorf("session: flush: release savepoint: %w", err)
 		}
 	}
-	pl.finish()
+	pl.finish(false)
 	s.txLog.merge(s, &pl.log)
 	return router.Token{}, false, nil
 }
@@ -357,8 +358,7 @@ func (pl *plan) commitOne(ctx context.Context) (router.Token, error) {
 		s.forgetIfUnknown(err, pl.inserts) // see outcome.go
 		return router.Token{}, fmt.Errorf("session: flush: %w", err)
 	}
-	pl.committed = true
-	pl.finish()
+	pl.finish(true)
 	if ts, ok := s.b.(tokenSource); ok && at.last != nil {
 		return ts.commitToken(at.lastCtx, at.last), nil
 	}
@@ -468,14 +468,20 @@ func (pl *plan) execute(ctx context.Context) error {
 
 // finish applies the flush to the session: new objects persistent,
 // deleted ones detached, snapshots current. Every change is journaled
-// for a later rollback of the transaction.
-func (pl *plan) finish() {
+// for a later rollback of the transaction, unless the flush committed by
+// itself (commitOne): then there is nothing left to roll back.
+func (pl *plan) finish(committed bool) {
 	s := pl.s
-	if pl.committed {
-		pl.log = journal{} // nothing left to roll back
+	if committed {
+		pl.log = journal{}
+	}
+	save := func(e *entry) {
+		if !committed {
+			pl.log.save(s, e)
+		}
 	}
 	for _, e := range pl.inserts {
-		pl.journal(e)
+		save(e)
 		if snap, ok := pl.snapOf(e); ok {
 			e.snap = snap
 		} else {
@@ -496,7 +502,7 @@ func (pl *plan) finish() {
 		}
 	}
 	for _, e := range pl.persist {
-		pl.journal(e)
+		save(e)
 		e.snap = snapshot(e.m, e.p)
 		e.coll = collections(e.m, e.p)
 		if k := identOf(e.m, e.p); k != e.key {
@@ -506,7 +512,7 @@ func (pl *plan) finish() {
 		}
 	}
 	for e := range pl.deletes {
-		pl.journal(e)
+		save(e)
 		s.ids.remove(e.key, e)
 		s.objs.remove(e.p)
 		e.setState(Detached)

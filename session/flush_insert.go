@@ -225,53 +225,13 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 	}
 	// RETURNING the generated columns, with the key to match rows.
 	retCols, pkPos := sh.retCols, sh.pkPos
+	n := len(es)
 	err := func() error {
 		pl.s.txMu.Lock()
 		defer pl.s.txMu.Unlock()
-		return pl.tx.QueryFunc(ctx, stmt, func(rs *engine.Rows) error {
-			// Each returned column is scanned into a typed array of one
-			// value per inserted row: one allocation per column, values
-			// not boxed one by one.
-			// A one-row insert of few generated columns uses the
-			// plan's buffers. The rows' values are kept back to back,
-			// len(retCols) a row.
-			var cs []mapper.Column
-			var dest, got []any
-			if len(retCols) <= len(pl.ret.cols) {
-				cs, dest = pl.ret.cols[:len(retCols)], pl.ret.dest[:len(retCols)]
-			} else {
-				cs, dest = make([]mapper.Column, len(retCols)), make([]any, len(retCols))
-			}
-			for i, f := range retCols {
-				cs[i] = f.NewColumn(len(es))
-			}
-			if len(es) == 1 {
-				// The row's values take the place of its scan
-				// destinations, not needed once it is scanned (a second
-				// row is an error).
-				got = dest[:0]
-			} else {
-				got = make([]any, 0, len(es)*len(retCols))
-			}
-			for j := 0; rs.Next(); j++ {
-				if j == len(es) {
-					return fmt.Errorf("more rows returned than the %d inserted", len(es))
-				}
-				for i := range cs {
-					dest[i] = cs[i].Addr(j)
-				}
-				if err := rs.Scan(dest...); err != nil {
-					return err
-				}
-				for i := range cs {
-					got = append(got, cs[i].Value(j))
-				}
-			}
-			// Handed out through the plan: a variable of sendInsert's
-			// set here would be moved to the heap.
-			pl.ret.got = got
-			return rs.Err()
-		})
+		// The callback escapes, and so is allocated: it captures no
+		// more than it needs.
+		return pl.tx.QueryFunc(ctx, stmt, func(rs *engine.Rows) error { return pl.scanReturned(rs, sh, n) })
 	}()
 	got := pl.ret.got
 	pl.ret.got = nil
@@ -283,18 +243,13 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 		return fmt.Errorf("insert %s: %d rows returned for %d inserted", m.Name, len(got)/w, len(es))
 	}
 	row := func(i int) []any { return got[i*w : (i+1)*w] } // returned row i
-	match := make([]int, len(es))                          // entry i gets returned row match[i]
+	var match []int                                        // entry i gets returned row match[i]; nil: row i
 	if sh.autoOmitted {
 		// Generated keys are increasing in VALUES order; sort what came
 		// back (RETURNING promises no order) and hand them out in order.
-		for i := range match {
-			match[i] = i
-		}
-		byKey := func(a, b int) int { return compareKey(row(a)[pkPos[0]], row(b)[pkPos[0]]) }
-		if !slices.IsSortedFunc(match, byKey) { // they usually come back in order
-			slices.SortFunc(match, byKey)
-		}
+		match = keyOrder(len(es), func(a, b int) int { return compareKey(row(a)[pkPos[0]], row(b)[pkPos[0]]) })
 	} else {
+		match = make([]int, len(es))
 		byKey := map[idKey]int{}
 		for i := range len(es) {
 			kv := make([]any, len(pkPos))
@@ -313,7 +268,10 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 	}
 	pl.log.writes = slices.Grow(pl.log.writes, len(es)*len(ret)) // a write per generated value
 	for i, e := range es {
-		r := row(match[i])
+		r := row(i)
+		if match != nil {
+			r = row(match[i])
+		}
 		for j, f := range retCols[:len(ret)] { // ret is retCols' prefix
 			if err := pl.set(e, f, r[j]); err != nil {
 				return fmt.Errorf("insert %s: %w", m.Name, err)
@@ -324,10 +282,75 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 	return nil
 }
 
+// keyOrder returns the n rows RETURNING gave, as indexes, in the order
+// of their keys (cmp compares rows a and b): nil when they came back in
+// it, as they usually do (no sort, no allocation).
+func keyOrder(n int, cmp func(a, b int) int) []int {
+	for i := 1; i < n; i++ {
+		if cmp(i, i-1) < 0 {
+			order := make([]int, n)
+			for j := range order {
+				order[j] = j
+			}
+			slices.SortFunc(order, cmp)
+			return order
+		}
+	}
+	return nil
+}
+
+// scanReturned reads the rows RETURNING gave for an INSERT of n rows of
+// shape sh into pl.ret.got, len(sh.retCols) values a row.
+func (pl *plan) scanReturned(rs *engine.Rows, sh *insertShape, n int) error {
+	retCols := sh.retCols
+	// Each returned column is scanned into a typed array of one
+	// value per inserted row: one allocation per column, values
+	// not boxed one by one.
+	// An insert of few generated columns scans into the plan's
+	// destinations (the scan moves them to the heap), its columns on the
+	// stack. The rows' values are kept back to back, len(retCols) a row.
+	var colBuf [len(returnBufs{}.dest)]mapper.Column
+	var cs []mapper.Column
+	var dest, got []any
+	if len(retCols) <= len(pl.ret.dest) {
+		cs, dest = colBuf[:len(retCols)], pl.ret.dest[:len(retCols)]
+	} else {
+		cs, dest = make([]mapper.Column, len(retCols)), make([]any, len(retCols))
+	}
+	for i, f := range retCols {
+		cs[i] = f.NewColumn(n)
+	}
+	if n == 1 {
+		// The row's values take the place of its scan
+		// destinations, not needed once it is scanned (a second
+		// row is an error).
+		got = dest[:0]
+	} else {
+		got = make([]any, 0, n*len(retCols))
+	}
+	for j := 0; rs.Next(); j++ {
+		if j == n {
+			return fmt.Errorf("more rows returned than the %d inserted", n)
+		}
+		for i := range cs {
+			dest[i] = cs[i].Addr(j)
+		}
+		if err := rs.Scan(dest...); err != nil {
+			return err
+		}
+		for i := range cs {
+			got = append(got, cs[i].Value(j))
+		}
+	}
+	// Handed out through the plan: a variable of sendInsert's
+	// set here would be moved to the heap.
+	pl.ret.got = got
+	return rs.Err()
+}
+
 // returnBufs hold what an INSERT of one row scans RETURNING into (see
-// sendInsert).
+// scanReturned), where the scan would move a variable to the heap.
 type returnBufs struct {
-	cols [2]mapper.Column
 	dest [2]any // then the row's values
 	got  []any  // the values scanned, from the scan to sendInsert
 }

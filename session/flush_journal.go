@@ -83,11 +83,3 @@ func (j *journal) restore(s *Session) {
 		}
 	}
 }
-
-// journal saves e's state before finish changes it, unless the flush
-// committed by itself.
-func (pl *plan) journal(e *entry) {
-	if !pl.committed {
-		pl.log.save(pl.s, e)
-	}
-}

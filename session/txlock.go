@@ -12,7 +12,6 @@ import "context"
 // context.
 type flushCtx struct {
 	context.Context
-	s *Session
 	// tx is the flush's transaction, or its savepoint inside the
 	// session's: the flush's own reads run there (the engine refuses the
 	// outer transaction while a savepoint is open). Set before the
@@ -30,12 +29,13 @@ func (c *flushCtx) Value(k any) any {
 }
 
 // lockFlush takes txLock exclusively for a flush and returns the
-// context its statements run under. The caller holds flushMu.
-func (s *Session) lockFlush(ctx context.Context) context.Context {
+// context its statements run under, fc, which the caller provides (a
+// flush's plan holds it: one allocation less). fc must be new, not
+// reused: a transaction the flush begins keeps it. The caller holds
+// flushMu.
+func (s *Session) lockFlush(ctx context.Context, fc *flushCtx) context.Context {
 	s.txLock.Lock()
-	// A context of its own (not reused): a transaction the flush begins
-	// keeps it.
-	fc := &flushCtx{Context: ctx, s: s}
+	*fc = flushCtx{Context: ctx}
 	s.flush.Store(fc)
 	return fc
 }

@@ -263,10 +263,32 @@ func (im *identityMap) publishInts(ks []intKey, es []*entry, os *objectSet) {
 		im.intsFor(ks[0].m).reserve(len(ks)) // one growth at most
 	}
 	added := 0
+	var t *intTable // ks[i].m's table, when the first slot is taken
 	for i, e := range es {
-		cur, ok := im.putIntLocked(ks[i], e, os, true)
-		es[i] = cur
-		if ok && os != nil {
+		k := ks[i]
+		if t == nil || t.m != k.m || im.first == nil || im.firstKey == k {
+			cur, ok := im.putIntLocked(k, e, os, true)
+			es[i] = cur
+			if ok && os != nil {
+				added++
+			}
+			if im.first != nil {
+				t = im.intsOf(k.m) // (putIntLocked may have moved the tables)
+			}
+			continue
+		}
+		// The first slot holds another key: the table alone decides, in
+		// one probe (putIntLocked's put probes twice).
+		t.reserve(1)
+		j := t.find(k.n)
+		if cur := t.slots[j].e; cur != nil {
+			es[i] = cur
+			continue
+		}
+		t.slots[j] = intSlot{n: k.n, e: e}
+		t.used++
+		if os != nil {
+			os.lazyLocked(e)
 			added++
 		}
 	}

@@ -13,16 +13,23 @@ import (
 	"github.com/athanor-orm/athanor/mapper"
 )
 
-// idKey identifies a row: its model and primary-key values (the first two
-// directly, more key columns joined into rest).
+// idKey identifies a row: its model and primary-key values, the first in
+// k0, and in more a second one when there are two, or else the values
+// after the first joined into a restKey (a key of one integer column
+// leaves more nil: see asInt). An entry holds its key: two words fewer
+// than a slot per value would take.
 type idKey struct {
-	m      *mapper.Model
-	k0, k1 any
-	rest   string
+	m        *mapper.Model
+	k0, more any
 }
+
+// restKey is the values of a key of three or more, after the first,
+// joined (see makeKey).
+type restKey string
 
 func makeKey(m *mapper.Model, vals []any) idKey {
 	k := idKey{m: m.IdentityModel()} // one key per row across a hierarchy
+	var rest string
 	for i, v := range vals {
 		switch x := v.(type) {
 		case []byte:
@@ -34,14 +41,17 @@ func makeKey(m *mapper.Model, vals []any) idKey {
 			// same row (the time policy).
 			v = x.UTC().Truncate(time.Microsecond)
 		}
-		switch i {
-		case 0:
+		switch {
+		case i == 0:
 			k.k0 = v
-		case 1:
-			k.k1 = v
+		case len(vals) == 2:
+			k.more = v
 		default:
-			k.rest += fmt.Sprintf("\x00%T:%v", v, v)
+			rest += fmt.Sprintf("\x00%T:%v", v, v)
 		}
+	}
+	if len(vals) > 2 {
+		k.more = restKey(rest)
 	}
 	return k
 }
@@ -57,11 +67,12 @@ func keyOf(m *mapper.Model, p mapper.Ref) idKey {
 
 func (k idKey) String() string {
 	parts := []string{fmt.Sprint(k.k0)}
-	if k.k1 != nil {
-		parts = append(parts, fmt.Sprint(k.k1))
-	}
-	if k.rest != "" {
-		parts = append(parts, strings.Split(k.rest[1:], "\x00")...)
+	switch more := k.more.(type) {
+	case nil:
+	case restKey:
+		parts = append(parts, strings.Split(string(more[1:]), "\x00")...)
+	default:
+		parts = append(parts, fmt.Sprint(more))
 	}
 	return k.m.Name + "(" + strings.Join(parts, ", ") + ")"
 }
@@ -85,7 +96,7 @@ type intKey struct {
 
 // asInt returns k as an intKey when its only value is an integer.
 func (k idKey) asInt() (intKey, bool) {
-	if k.k1 != nil || k.rest != "" {
+	if k.more != nil {
 		return intKey{}, false
 	}
 	var n int64
@@ -263,10 +274,32 @@ func (im *identityMap) publishInts(ks []intKey, es []*entry, os *objectSet) {
 		im.intsFor(ks[0].m).reserve(len(ks)) // one growth at most
 	}
 	added := 0
+	var t *intTable // ks[i].m's table, when the first slot is taken
 	for i, e := range es {
-		cur, ok := im.putIntLocked(ks[i], e, os, true)
-		es[i] = cur
-		if ok && os != nil {
+		k := ks[i]
+		if t == nil || t.m != k.m || im.first == nil || im.firstKey == k {
+			cur, ok := im.putIntLocked(k, e, os, true)
+			es[i] = cur
+			if ok && os != nil {
+				added++
+			}
+			if im.first != nil {
+				t = im.intsOf(k.m) // (putIntLocked may have moved the tables)
+			}
+			continue
+		}
+		// The first slot holds another key: the table alone decides, in
+		// one probe (putIntLocked's put probes twice).
+		t.reserve(1)
+		j := t.find(k.n)
+		if cur := t.slots[j].e; cur != nil {
+			es[i] = cur
+			continue
+		}
+		t.slots[j] = intSlot{n: k.n, e: e}
+		t.used++
+		if os != nil {
+			os.lazyLocked(e)
 			added++
 		}
 	}

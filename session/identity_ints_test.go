@@ -330,3 +330,63 @@ func TestObjectSetLookupRacingAnIndex(t *testing.T) {
 		}
 	}
 }
+
+// A batch may mix models and outgrow the tables it starts with: each key
+// lands in its own model's table whatever the order, the first slot keeps
+// the key it took, a key met twice in one batch keeps its first entry,
+// and the object set takes exactly the entries that took their keys.
+func TestIdentityMapPublishIntsMixedBatch(t *testing.T) {
+	reg := mapper.NewRegistry()
+	ma, err := mapper.RegisterIn[intRow](reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := mapper.RegisterIn[intRowB](reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var im identityMap
+	var os objectSet
+	first := &entry{p: ma.Ref(new(intRow))}
+	if _, ok := im.publishInt(intKey{m: ma, n: 0}, first, &os); !ok {
+		t.Fatal("first put refused")
+	}
+	var ks []intKey
+	var es []*entry
+	want := map[intKey]*entry{{m: ma, n: 0}: first}
+	for n := range int64(100) {
+		for _, m := range []*mapper.Model{ma, mb, ma} { // ma's key twice
+			k := intKey{m: m, n: n}
+			var e *entry
+			if m == ma {
+				e = &entry{p: m.Ref(new(intRow))}
+			} else {
+				e = &entry{p: m.Ref(new(intRowB))}
+			}
+			if _, ok := want[k]; !ok {
+				want[k] = e
+			}
+			ks, es = append(ks, k), append(es, e)
+		}
+	}
+	im.publishInts(ks, es, &os)
+	for i, k := range ks {
+		if es[i] != want[k] {
+			t.Fatalf("batch[%d] (key %d of %s) = %p, want %p", i, k.n, k.m.Name, es[i], want[k])
+		}
+	}
+	for k, e := range want {
+		if got := im.getInt(k); got != e {
+			t.Fatalf("key %d of %s holds %p, want %p", k.n, k.m.Name, got, e)
+		}
+		if os.get(e.p) != e {
+			t.Fatalf("object set lacks key %d of %s", k.n, k.m.Name)
+		}
+	}
+	if n := os.n.Load(); n != int64(len(want)) {
+		t.Fatalf("object set counts %d entries, want %d", n, len(want))
+	}
+	if n := im.len(); n != len(want) {
+		t.Fatalf("identity map holds %d keys, want %d", n, len(want))
+	}
+}

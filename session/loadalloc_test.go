@@ -162,10 +162,12 @@ func TestQueryAllocs(t *testing.T) {
 	for range 5 {
 		query()
 	}
-	// Measured 116.
+	// Measured 114 (116 through PgBouncer, where pgx describes the
+	// statement before it runs): the slabs take one array each for 100
+	// expected rows.
 	n := testing.AllocsPerRun(20, query)
-	if n > 100+18 {
-		t.Errorf("a query of 100 objects in a fresh session allocates %v times, want at most %d", n, 100+18)
+	if n > 100+16 {
+		t.Errorf("a query of 100 objects in a fresh session allocates %v times, want at most %d", n, 100+16)
 	}
 }
 

@@ -7,9 +7,9 @@ import (
 	"unsafe"
 )
 
-// slabMax bounds the values a Slab allocates at once: enough to make the
-// allocation cost per value small, few enough that one value kept long
-// after the others pins little memory.
+// slabMax bounds the values a Slab allocates at once (but see Expect):
+// enough to make the allocation cost per value small, few enough that one
+// value kept long after the others pins little memory.
 const slabMax = 64
 
 // Slab allocates values of one type in arrays that double in length up to
@@ -31,8 +31,10 @@ type Slab struct {
 }
 
 // Expect tells s that about n more values will be taken (a query's LIMIT):
-// arrays are then sized to what is expected, up to slabMax, instead of
-// doubling from one.
+// arrays are then sized to what is expected instead of doubling from one:
+// one array when at most 2·slabMax values are still expected (splitting
+// it in two would cost an allocation more for about the same bytes, and
+// a value kept pins at most 2·slabMax), else arrays of slabMax.
 func (s *Slab) Expect(n int) { s.want = max(n, 0) }
 
 // NewSlab returns a Slab of values of type t.
@@ -59,7 +61,10 @@ func (s *Slab) Next() any {
 func (s *Slab) next() unsafe.Pointer {
 	if s.cur == nil {
 		if s.want > 0 {
-			s.grow = min(s.want, slabMax)
+			s.grow = s.want
+			if s.grow > 2*slabMax {
+				s.grow = slabMax
+			}
 		} else {
 			s.grow = min(max(2*s.grow, 1), slabMax)
 		}

@@ -17,9 +17,11 @@ func TestSlab(t *testing.T) {
 		arrays int // allocations made for n kept values
 	}{
 		{"one", 0, 1, 1},
-		{"doubling", 0, 100, 7},   // 1 2 4 8 16 32 64
-		{"capped", 0, 200, 9},     // … then 64 per array
-		{"expected", 100, 100, 2}, // 64 + 36
+		{"doubling", 0, 100, 7}, // 1 2 4 8 16 32 64
+		{"capped", 0, 200, 9},   // … then 64 per array
+		{"expected", 100, 100, 1},
+		{"expected at most twice the cap", 128, 128, 1},
+		{"more expected", 200, 200, 3}, // 64, then the 136 left: 64, then 72
 		{"fewer than expected", 100, 3, 1},
 	}
 	for _, c := range cases {

@@ -157,6 +157,14 @@ func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
 		for _, r := range rows {
 			n += len(r)
 		}
+		l := q.rows
+		// A statement of one row (Values then Rows) copies that row
+		// into the array too: its values are then all the arguments in
+		// one array, which compile need not copy (see writer.owned).
+		fresh := l.n == 0 || l.n == 1 && l.all != nil
+		if l.n == 1 && fresh {
+			n += len(l.first)
+		}
 		flat := make([]any, n)
 		all := flat
 		next := func(r []any) []any {
@@ -165,9 +173,10 @@ func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
 			flat = flat[k:]
 			return row
 		}
-		l := q.rows
-		fresh := l.n == 0
-		if fresh {
+		switch {
+		case l.n == 1 && fresh:
+			l.first = next(l.first)
+		case fresh:
 			l.first, l.n, rows = next(rows[0]), 1, rows[1:]
 		}
 		rest := make([][]any, len(l.rest), len(l.rest)+len(rows))

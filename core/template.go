@@ -109,7 +109,10 @@ func intact(c *Column) bool {
 // rows are not plain, or the cache has no entry yet.
 func (s *InsertStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool) {
 	q := &s.q
-	if q.tmpl == nil || q.rows.n == 0 {
+	if q.tmpl == nil {
+		return s.fromSimple(d, spare)
+	}
+	if q.rows.n == 0 {
 		return nil, nil, false
 	}
 	e := templates.get(templateKey{d, q.tmpl, q.rows.n})
@@ -120,11 +123,19 @@ func (s *InsertStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool
 	if !ok {
 		return nil, nil, false
 	}
+	return e, s.rowArgs(total, spare), true
+}
+
+// rowArgs returns the values of s's rows, total of them, as compiled
+// arguments: the rows' own array when it is large, else a copy in spare
+// when they fit.
+func (s *InsertStmt) rowArgs(total int, spare []any) []any {
+	q := &s.q
 	if all := q.rows.all; all != nil {
 		if len(all) > len(spare) {
-			return e, all[:len(all):len(all)], true
+			return all[:len(all):len(all)]
 		}
-		return e, keepArgs(all, spare), true
+		return keepArgs(all, spare)
 	}
 	var args []any
 	if total <= len(spare) {
@@ -135,7 +146,7 @@ func (s *InsertStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool
 	for i := range q.rows.n {
 		args = append(args, q.rows.row(i)...)
 	}
-	return e, args, true
+	return args
 }
 
 // noteCache records e, s's compiled entry with arguments args, for
@@ -144,7 +155,11 @@ func (s *InsertStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool
 // RETURNING or upsert value is bound).
 func (s *InsertStmt) noteCache(d Dialect, e *shapeEntry, args []any) {
 	q := &s.q
-	if q.tmpl == nil || q.rows.n == 0 {
+	if q.tmpl == nil {
+		s.noteSimple(d, e, args)
+		return
+	}
+	if q.rows.n == 0 {
 		return
 	}
 	total, ok := s.plainRows()

@@ -223,6 +223,9 @@ func (s *SelectStmt) keyPred(d Dialect) (selectKey, any, bool) {
 
 // fromCache is InsertStmt.fromCache for a SELECT.
 func (s *SelectStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool) {
+	if s.q.tmpl == nil {
+		return s.fromSimple(d, spare)
+	}
 	k, v, ok := s.keyPred(d)
 	if !ok {
 		return nil, nil, false
@@ -244,6 +247,10 @@ func (s *SelectStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool
 // noteCache is InsertStmt.noteCache for a SELECT: the value of the
 // comparison must be its only argument.
 func (s *SelectStmt) noteCache(d Dialect, e *shapeEntry, args []any) {
+	if s.q.tmpl == nil {
+		s.noteSimple(d, e, args)
+		return
+	}
 	if k, _, ok := s.keyPred(d); ok && len(args) == 1 {
 		selectTemplates.put(k, e)
 	}

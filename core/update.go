@@ -39,12 +39,12 @@ func (s *UpdateStmt) with(f func(q *updateData)) *UpdateStmt {
 
 // Set adds col = v (v bound unless it is an Expr).
 func (s *UpdateStmt) Set(col *Column, v any) *UpdateStmt {
-	return s.with(func(q *updateData) { q.sets, q.setsClaimed = appendShared(q.sets, q.setsClaimed, Set(col, v)) })
+	return s.with(func(q *updateData) { q.sets, q.setsClaimed = appendShared1(q.sets, q.setsClaimed, Set(col, v)) })
 }
 
 // SetAll adds several assignments.
 func (s *UpdateStmt) SetAll(as ...Assignment) *UpdateStmt {
-	return s.with(func(q *updateData) { q.sets, q.setsClaimed = appendShared(q.sets, q.setsClaimed, as...) })
+	return s.with(func(q *updateData) { q.sets, q.setsClaimed = appendShared(q.sets, q.setsClaimed, as) })
 }
 
 // From joins other tables into the update (UPDATE … FROM on PostgreSQL and

@@ -76,17 +76,36 @@ func (l rowList) add(r []any) rowList {
 	return l
 }
 
+// insertData holds an INSERT's clauses: the ones nearly every insert has
+// inline, the others in more, so that the statement value every builder
+// call copies stays small.
 type insertData struct {
-	ctes      []*CTE
 	table     *Table
 	cols      []*Column
 	rows      rowList
-	sel       SelectQuery
 	returning []Expr
-	conflict  *conflict
+	// more is nil until one of its clauses is set. Statements share it:
+	// it is never changed, only replaced (see withMore).
+	more *insertMore
 	// tmpl is the template this statement was built from by adding rows
 	// alone, or nil (see Template).
 	tmpl *InsertStmt
+}
+
+type insertMore struct {
+	ctes     []*CTE
+	sel      SelectQuery
+	conflict *conflict
+}
+
+// noInsertMore stands for a nil insertData.more when reading.
+var noInsertMore insertMore
+
+func (q *insertData) rest() *insertMore {
+	if q.more == nil {
+		return &noInsertMore
+	}
+	return q.more
 }
 
 // InsertStmt is an immutable INSERT.
@@ -103,6 +122,15 @@ func (s *InsertStmt) with(f func(q *insertData)) *InsertStmt {
 	n.q.tmpl = nil // any clause but rows changes the template
 	f(&n.q)
 	return n
+}
+
+// withMore is with for the clauses in insertData.more, which it copies.
+func (s *InsertStmt) withMore(f func(m *insertMore)) *InsertStmt {
+	return s.with(func(q *insertData) {
+		m := *q.rest()
+		f(&m)
+		q.more = &m
+	})
 }
 
 // withRows is with for a call that adds rows only: the result keeps s's
@@ -194,7 +222,7 @@ func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
 
 // Select makes it INSERT … SELECT.
 func (s *InsertStmt) Select(q SelectQuery) *InsertStmt {
-	return s.with(func(d *insertData) { d.sel = q })
+	return s.withMore(func(m *insertMore) { m.sel = q })
 }
 
 // Returning adds a RETURNING clause (PostgreSQL, SQLite, MariaDB).
@@ -207,7 +235,7 @@ func (s *InsertStmt) Returning(cols ...any) *InsertStmt {
 // ON DUPLICATE KEY UPDATE. target may be empty except on SQLite upserts
 // that also update.
 func (s *InsertStmt) OnConflictDoNothing(target ...*Column) *InsertStmt {
-	return s.with(func(q *insertData) { q.conflict = &conflict{target: target, doNothing: true} })
+	return s.withMore(func(m *insertMore) { m.conflict = &conflict{target: target, doNothing: true} })
 }
 
 // OnConflictDoUpdate updates the existing row instead: ON CONFLICT
@@ -215,13 +243,13 @@ func (s *InsertStmt) OnConflictDoNothing(target ...*Column) *InsertStmt {
 // MySQL (which ignores target and uses whichever unique key conflicts).
 // Use Excluded(col) for the value the insert proposed.
 func (s *InsertStmt) OnConflictDoUpdate(target []*Column, sets ...Assignment) *InsertStmt {
-	return s.with(func(q *insertData) { q.conflict = &conflict{target: target, sets: sets} })
+	return s.withMore(func(m *insertMore) { m.conflict = &conflict{target: target, sets: sets} })
 }
 
 // With attaches common table expressions: WITH … INSERT (PostgreSQL,
 // SQLite).
 func (s *InsertStmt) With(ctes ...*CTE) *InsertStmt {
-	return s.with(func(q *insertData) { q.ctes = appendClip(q.ctes, ctes...) })
+	return s.withMore(func(m *insertMore) { m.ctes = appendClip(m.ctes, ctes...) })
 }
 
 // Writes implements Statement; an INSERT always writes.
@@ -236,14 +264,14 @@ func (s *InsertStmt) String() string { return debugString(s) }
 func (s *InsertStmt) stmtMemo() *memo { return &s.m }
 
 func (s *InsertStmt) writeStmt(w *writer) {
-	q := &s.q
+	q, m := &s.q, s.q.rest()
 	w.writes = true
 	if q.table == nil {
 		w.failf("core: insert without a table")
 		return
 	}
 	name := q.table.Name()
-	writeDMLWith(w, q.ctes)
+	writeDMLWith(w, m.ctes)
 	w.s("INSERT INTO ")
 	q.table.writeFrom(w)
 	cols := q.cols
@@ -251,7 +279,7 @@ func (s *InsertStmt) writeStmt(w *writer) {
 	// it bound; a small array keeps the usual few off the heap.
 	var dbuf [8]*Column
 	defaults := dbuf[:0]
-	if q.sel == nil {
+	if m.sel == nil {
 		for _, c := range q.table.Columns() {
 			if c.Default != nil && !containsCol(cols, c) {
 				defaults = append(defaults, c)
@@ -284,12 +312,12 @@ func (s *InsertStmt) writeStmt(w *writer) {
 		w.b(')')
 	}
 	switch {
-	case q.sel != nil:
+	case m.sel != nil:
 		if q.rows.n > 0 {
 			w.failf("core: insert into %q: both Values and Select", name)
 		}
 		w.b(' ')
-		q.sel.writeQuery(w)
+		m.sel.writeQuery(w)
 	case q.rows.n == 0:
 		w.failf("core: insert into %q: no values", name)
 	case len(cols)+len(defaults) == 0 && !w.f.EmptyValues:
@@ -341,8 +369,8 @@ func (s *InsertStmt) writeStmt(w *writer) {
 			w.owned = q.rows.all
 		}
 	}
-	if q.conflict != nil {
-		writeConflict(w, name, q.conflict, cols)
+	if m.conflict != nil {
+		writeConflict(w, name, m.conflict, cols)
 	}
 	if len(q.returning) > 0 {
 		if !w.f.ReturningInsert {

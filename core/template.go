@@ -60,7 +60,7 @@ func (c *templateCache[K]) put(k K, e *shapeEntry) {
 // It returns the total number of values.
 func (s *InsertStmt) plainRows() (int, bool) {
 	q := &s.q
-	if q.sel != nil || len(q.ctes) > 0 || q.conflict != nil || q.table == nil {
+	if q.more != nil || q.table == nil {
 		return 0, false
 	}
 	for _, c := range q.cols {

@@ -409,7 +409,10 @@ func TestUpdateOfAllocs(t *testing.T) {
 // the row (also the arguments); a lookup from a SELECT template: the
 // statement and its comparison node; a simple UPDATE from UpdateOf: the
 // statement, its two lists and the comparison node (two arguments fit in
-// the statement).
+// the statement); a simple INSERT: the statement, its column list and its
+// copy of the row (also the arguments); a simple SELECT by key: the
+// statement and its comparison node; a page of a range, of two columns:
+// those and its list of columns past the first.
 func TestFastFormAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under the race detector")
@@ -432,6 +435,11 @@ func TestFastFormAllocs(t *testing.T) {
 		{"an insert from a template", func() Statement { return ins.Values(benchRow...) }, 2},
 		{"a lookup from a template", func() Statement { return sel.Where(Eq(tbl.C("id"), id)) }, 2},
 		{"a simple update", func() Statement { return upd() }, 4},
+		{"a simple insert", func() Statement { return Insert(tbl).Columns(tbl.Columns()[1:]...).Values(benchRow...) }, 3},
+		{"a simple lookup", func() Statement { return Select(tbl.Star()).From(tbl).Where(Eq(tbl.C("id"), id)) }, 2},
+		{"a simple page", func() Statement {
+			return Select(tbl.C("id"), tbl.C("name")).From(tbl).Where(Gt(tbl.C("id"), id)).Limit(50)
+		}, 3},
 	} {
 		if _, err := Compile(d, c.build()); err != nil {
 			t.Fatal(err)

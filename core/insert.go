@@ -25,8 +25,7 @@ type conflict struct {
 // given (see writer.operand) in storage the statement owns. The first row
 // is held inline, so a one-row insert needs no array of rows.
 type rowList struct {
-	n     int
-	first []any   // row 0, if n > 0
+	first []any   // row 0, or nil if there are no rows (an empty row is not nil)
 	rest  [][]any // rows 1 to n-1: a prefix of an array other statements may share (see add)
 	// claimed, when set, counts the elements of rest's array that some
 	// statement holds; add appends in place only at that boundary.
@@ -36,6 +35,14 @@ type rowList struct {
 	// each), the compiled arguments can be this array itself, not a copy
 	// of it (see writer.owned).
 	all []any
+}
+
+// len is the number of rows.
+func (l *rowList) len() int {
+	if l.first == nil {
+		return 0
+	}
+	return 1 + len(l.rest)
 }
 
 func (l *rowList) row(i int) []any {
@@ -54,9 +61,11 @@ func (l *rowList) row(i int) []any {
 // swap on claimed), so Values on an older statement never writes over, nor
 // sees, the rows of a newer one; it copies instead.
 func (l rowList) add(r []any) rowList {
-	if l.n == 0 {
+	if l.first == nil {
+		if r == nil {
+			r = []any{} // a row of no values is still a row
+		}
 		l.first, l.all = r, r
-		l.n = 1
 		return l
 	}
 	k := len(l.rest)
@@ -72,17 +81,18 @@ func (l rowList) add(r []any) rowList {
 		l.claimed.Store(int64(k + 1))
 	}
 	l.all = nil
-	l.n++
 	return l
 }
 
 // insertData holds an INSERT's clauses: the ones nearly every insert has
-// inline, the others in more, so that the statement value every builder
-// call copies stays small.
+// (and INSERT … SELECT, which an ORM's batch is) inline, the others in
+// more, so that the statement value every builder call copies stays
+// small.
 type insertData struct {
 	table     *Table
 	cols      []*Column
 	rows      rowList
+	sel       SelectQuery
 	returning []Expr
 	// more is nil until one of its clauses is set. Statements share it:
 	// it is never changed, only replaced (see withMore).
@@ -94,7 +104,6 @@ type insertData struct {
 
 type insertMore struct {
 	ctes     []*CTE
-	sel      SelectQuery
 	conflict *conflict
 }
 
@@ -189,8 +198,9 @@ func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
 		// A statement of one row (Values then Rows) copies that row
 		// into the array too: its values are then all the arguments in
 		// one array, which compile need not copy (see writer.owned).
-		fresh := l.n == 0 || l.n == 1 && l.all != nil
-		if l.n == 1 && fresh {
+		had := l.len()
+		fresh := had == 0 || had == 1 && l.all != nil
+		if had == 1 && fresh {
 			n += len(l.first)
 		}
 		flat := make([]any, n)
@@ -202,17 +212,17 @@ func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
 			return row
 		}
 		switch {
-		case l.n == 1 && fresh:
+		case had == 1 && fresh:
 			l.first = next(l.first)
 		case fresh:
-			l.first, l.n, rows = next(rows[0]), 1, rows[1:]
+			l.first, rows = next(rows[0]), rows[1:]
 		}
 		rest := make([][]any, len(l.rest), len(l.rest)+len(rows))
 		copy(rest, l.rest)
 		for _, r := range rows {
 			rest = append(rest, next(r))
 		}
-		l.rest, l.n, l.all, l.claimed = rest, l.n+len(rows), nil, nil
+		l.rest, l.all, l.claimed = rest, nil, nil
 		if fresh {
 			l.all = all
 		}
@@ -222,7 +232,7 @@ func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
 
 // Select makes it INSERT … SELECT.
 func (s *InsertStmt) Select(q SelectQuery) *InsertStmt {
-	return s.withMore(func(m *insertMore) { m.sel = q })
+	return s.with(func(d *insertData) { d.sel = q })
 }
 
 // Returning adds a RETURNING clause (PostgreSQL, SQLite, MariaDB).
@@ -279,7 +289,7 @@ func (s *InsertStmt) writeStmt(w *writer) {
 	// it bound; a small array keeps the usual few off the heap.
 	var dbuf [8]*Column
 	defaults := dbuf[:0]
-	if m.sel == nil {
+	if q.sel == nil {
 		for _, c := range q.table.Columns() {
 			if c.Default != nil && !containsCol(cols, c) {
 				defaults = append(defaults, c)
@@ -312,20 +322,20 @@ func (s *InsertStmt) writeStmt(w *writer) {
 		w.b(')')
 	}
 	switch {
-	case m.sel != nil:
-		if q.rows.n > 0 {
+	case q.sel != nil:
+		if q.rows.len() > 0 {
 			w.failf("core: insert into %q: both Values and Select", name)
 		}
 		w.b(' ')
-		m.sel.writeQuery(w)
-	case q.rows.n == 0:
+		q.sel.writeQuery(w)
+	case q.rows.len() == 0:
 		w.failf("core: insert into %q: no values", name)
 	case len(cols)+len(defaults) == 0 && !w.f.EmptyValues:
 		// A row of no columns (every column left to the server): "VALUES
 		// ()" is MySQL's; the standard form takes one row only.
-		if q.rows.n > 1 {
+		if q.rows.len() > 1 {
 			w.fail(fmt.Errorf("%s: insert into %q: %d rows of no columns in one statement (DEFAULT VALUES inserts one): %w",
-				w.d.Name(), name, q.rows.n, ErrUnsupported))
+				w.d.Name(), name, q.rows.len(), ErrUnsupported))
 			return
 		}
 		if len(q.rows.first) != 0 {
@@ -336,7 +346,7 @@ func (s *InsertStmt) writeStmt(w *writer) {
 	default:
 		plain := q.rows.all != nil && len(defaults) == 0 && len(w.args) == 0
 		w.s(" VALUES ")
-		for i := range q.rows.n {
+		for i := range q.rows.len() {
 			row := q.rows.row(i)
 			if len(row) != len(cols) {
 				w.failf("core: insert into %q: row %d has %d values for %d columns", name, i, len(row), len(cols))

@@ -39,14 +39,14 @@ var insertForms struct {
 // is a simple INSERT.
 func (s *InsertStmt) simpleKey(d Dialect) (updateKey, int, bool) {
 	q := &s.q
-	if q.tmpl != nil || q.rows.n == 0 {
+	if q.tmpl != nil || q.rows.len() == 0 {
 		return updateKey{}, 0, false
 	}
 	total, ok := s.plainRows()
 	if !ok {
 		return updateKey{}, 0, false
 	}
-	h := mix(uint64(q.rows.n), uint64(len(q.cols)))
+	h := mix(uint64(q.rows.len()), uint64(len(q.cols)))
 	for _, c := range q.cols {
 		h = mix(h, uint64(uintptr(unsafe.Pointer(c))))
 	}
@@ -60,7 +60,7 @@ func (s *InsertStmt) simpleKey(d Dialect) (updateKey, int, bool) {
 // matches reports whether s has form f.
 func (f *insertForm) matches(s *InsertStmt) bool {
 	q := &s.q
-	if f.rows != q.rows.n || len(f.cols) != len(q.cols) || len(f.returning) != len(q.returning) {
+	if f.rows != q.rows.len() || len(f.cols) != len(q.cols) || len(f.returning) != len(q.returning) {
 		return false
 	}
 	for i, c := range q.cols {
@@ -101,7 +101,7 @@ func (s *InsertStmt) noteSimple(d Dialect, e *shapeEntry, args []any) {
 		return
 	}
 	q := &s.q
-	f := &insertForm{cols: append([]*Column(nil), q.cols...), returning: make([]*Column, len(q.returning)), rows: q.rows.n, e: e}
+	f := &insertForm{cols: append([]*Column(nil), q.cols...), returning: make([]*Column, len(q.returning)), rows: q.rows.len(), e: e}
 	for i, r := range q.returning {
 		f.returning[i] = r.(*Column)
 	}

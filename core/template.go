@@ -60,7 +60,7 @@ func (c *templateCache[K]) put(k K, e *shapeEntry) {
 // It returns the total number of values.
 func (s *InsertStmt) plainRows() (int, bool) {
 	q := &s.q
-	if q.more != nil || q.table == nil {
+	if q.sel != nil || q.more != nil || q.table == nil {
 		return 0, false
 	}
 	for _, c := range q.cols {
@@ -79,7 +79,7 @@ func (s *InsertStmt) plainRows() (int, bool) {
 		}
 	}
 	total := 0
-	for i := range q.rows.n {
+	for i := range q.rows.len() {
 		row := q.rows.row(i)
 		if len(row) != len(q.cols) {
 			return 0, false
@@ -112,10 +112,10 @@ func (s *InsertStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool
 	if q.tmpl == nil {
 		return s.fromSimple(d, spare)
 	}
-	if q.rows.n == 0 {
+	if q.rows.len() == 0 {
 		return nil, nil, false
 	}
-	e := templates.get(templateKey{d, q.tmpl, q.rows.n})
+	e := templates.get(templateKey{d, q.tmpl, q.rows.len()})
 	if e == nil {
 		return nil, nil, false
 	}
@@ -143,7 +143,7 @@ func (s *InsertStmt) rowArgs(total int, spare []any) []any {
 	} else {
 		args = make([]any, 0, total)
 	}
-	for i := range q.rows.n {
+	for i := range q.rows.len() {
 		args = append(args, q.rows.row(i)...)
 	}
 	return args
@@ -159,14 +159,14 @@ func (s *InsertStmt) noteCache(d Dialect, e *shapeEntry, args []any) {
 		s.noteSimple(d, e, args)
 		return
 	}
-	if q.rows.n == 0 {
+	if q.rows.len() == 0 {
 		return
 	}
 	total, ok := s.plainRows()
 	if !ok || total != len(args) {
 		return
 	}
-	templates.put(templateKey{d, q.tmpl, q.rows.n}, e)
+	templates.put(templateKey{d, q.tmpl, q.rows.len()}, e)
 }
 
 // selectKey names the SQL of template t with WHERE col op $1 in dialect

@@ -126,9 +126,13 @@
 // a bounded cache of SQL text keyed by statement shape, so a rebuilt
 // statement that differs only in its values skips quoting and reuses the
 // SQL, only collecting its arguments. Finding the shape still walks the
-// statement; three forms skip even that, their SQL looked up by what it
+// statement; some forms skip even that, their SQL looked up by what it
 // depends on: a simple UPDATE (columns set to values, WHERE comparisons
-// of columns with values) by its table and columns, and an INSERT or a
+// of columns with values) by its table and columns; a simple INSERT
+// (rows of values, RETURNING columns, nothing else) by its table, columns
+// and number of rows; a simple SELECT (columns or stars of its tables,
+// FROM tables, WHERE comparisons of columns with values, LIMIT, OFFSET,
+// DISTINCT) by its tables, columns and operators; and an INSERT or a
 // SELECT built from a kept template (InsertStmt.Template,
 // SelectStmt.Template) by adding rows, or one comparison, to it.
 //

@@ -25,8 +25,7 @@ type conflict struct {
 // given (see writer.operand) in storage the statement owns. The first row
 // is held inline, so a one-row insert needs no array of rows.
 type rowList struct {
-	n     int
-	first []any   // row 0, if n > 0
+	first []any   // row 0, or nil if there are no rows (an empty row is not nil)
 	rest  [][]any // rows 1 to n-1: a prefix of an array other statements may share (see add)
 	// claimed, when set, counts the elements of rest's array that some
 	// statement holds; add appends in place only at that boundary.
@@ -36,6 +35,14 @@ type rowList struct {
 	// each), the compiled arguments can be this array itself, not a copy
 	// of it (see writer.owned).
 	all []any
+}
+
+// len is the number of rows.
+func (l *rowList) len() int {
+	if l.first == nil {
+		return 0
+	}
+	return 1 + len(l.rest)
 }
 
 func (l *rowList) row(i int) []any {
@@ -54,9 +61,11 @@ func (l *rowList) row(i int) []any {
 // swap on claimed), so Values on an older statement never writes over, nor
 // sees, the rows of a newer one; it copies instead.
 func (l rowList) add(r []any) rowList {
-	if l.n == 0 {
+	if l.first == nil {
+		if r == nil {
+			r = []any{} // a row of no values is still a row
+		}
 		l.first, l.all = r, r
-		l.n = 1
 		return l
 	}
 	k := len(l.rest)
@@ -72,21 +81,40 @@ func (l rowList) add(r []any) rowList {
 		l.claimed.Store(int64(k + 1))
 	}
 	l.all = nil
-	l.n++
 	return l
 }
 
+// insertData holds an INSERT's clauses: the ones nearly every insert has
+// (and INSERT … SELECT, which an ORM's batch is) inline, the others in
+// more, so that the statement value every builder call copies stays
+// small.
 type insertData struct {
-	ctes      []*CTE
 	table     *Table
 	cols      []*Column
 	rows      rowList
 	sel       SelectQuery
 	returning []Expr
-	conflict  *conflict
+	// more is nil until one of its clauses is set. Statements share it:
+	// it is never changed, only replaced (see withMore).
+	more *insertMore
 	// tmpl is the template this statement was built from by adding rows
 	// alone, or nil (see Template).
 	tmpl *InsertStmt
+}
+
+type insertMore struct {
+	ctes     []*CTE
+	conflict *conflict
+}
+
+// noInsertMore stands for a nil insertData.more when reading.
+var noInsertMore insertMore
+
+func (q *insertData) rest() *insertMore {
+	if q.more == nil {
+		return &noInsertMore
+	}
+	return q.more
 }
 
 // InsertStmt is an immutable INSERT.
@@ -103,6 +131,15 @@ func (s *InsertStmt) with(f func(q *insertData)) *InsertStmt {
 	n.q.tmpl = nil // any clause but rows changes the template
 	f(&n.q)
 	return n
+}
+
+// withMore is with for the clauses in insertData.more, which it copies.
+func (s *InsertStmt) withMore(f func(m *insertMore)) *InsertStmt {
+	return s.with(func(q *insertData) {
+		m := *q.rest()
+		f(&m)
+		q.more = &m
+	})
 }
 
 // withRows is with for a call that adds rows only: the result keeps s's
@@ -157,6 +194,15 @@ func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
 		for _, r := range rows {
 			n += len(r)
 		}
+		l := q.rows
+		// A statement of one row (Values then Rows) copies that row
+		// into the array too: its values are then all the arguments in
+		// one array, which compile need not copy (see writer.owned).
+		had := l.len()
+		fresh := had == 0 || had == 1 && l.all != nil
+		if had == 1 && fresh {
+			n += len(l.first)
+		}
 		flat := make([]any, n)
 		all := flat
 		next := func(r []any) []any {
@@ -165,17 +211,18 @@ func (s *InsertStmt) Rows(rows ...[]any) *InsertStmt {
 			flat = flat[k:]
 			return row
 		}
-		l := q.rows
-		fresh := l.n == 0
-		if fresh {
-			l.first, l.n, rows = next(rows[0]), 1, rows[1:]
+		switch {
+		case had == 1 && fresh:
+			l.first = next(l.first)
+		case fresh:
+			l.first, rows = next(rows[0]), rows[1:]
 		}
 		rest := make([][]any, len(l.rest), len(l.rest)+len(rows))
 		copy(rest, l.rest)
 		for _, r := range rows {
 			rest = append(rest, next(r))
 		}
-		l.rest, l.n, l.all, l.claimed = rest, l.n+len(rows), nil, nil
+		l.rest, l.all, l.claimed = rest, nil, nil
 		if fresh {
 			l.all = all
 		}
@@ -198,7 +245,7 @@ func (s *InsertStmt) Returning(cols ...any) *InsertStmt {
 // ON DUPLICATE KEY UPDATE. target may be empty except on SQLite upserts
 // that also update.
 func (s *InsertStmt) OnConflictDoNothing(target ...*Column) *InsertStmt {
-	return s.with(func(q *insertData) { q.conflict = &conflict{target: target, doNothing: true} })
+	return s.withMore(func(m *insertMore) { m.conflict = &conflict{target: target, doNothing: true} })
 }
 
 // OnConflictDoUpdate updates the existing row instead: ON CONFLICT
@@ -206,13 +253,13 @@ func (s *InsertStmt) OnConflictDoNothing(target ...*Column) *InsertStmt {
 // MySQL (which ignores target and uses whichever unique key conflicts).
 // Use Excluded(col) for the value the insert proposed.
 func (s *InsertStmt) OnConflictDoUpdate(target []*Column, sets ...Assignment) *InsertStmt {
-	return s.with(func(q *insertData) { q.conflict = &conflict{target: target, sets: sets} })
+	return s.withMore(func(m *insertMore) { m.conflict = &conflict{target: target, sets: sets} })
 }
 
 // With attaches common table expressions: WITH … INSERT (PostgreSQL,
 // SQLite).
 func (s *InsertStmt) With(ctes ...*CTE) *InsertStmt {
-	return s.with(func(q *insertData) { q.ctes = appendClip(q.ctes, ctes...) })
+	return s.withMore(func(m *insertMore) { m.ctes = appendClip(m.ctes, ctes...) })
 }
 
 // Writes implements Statement; an INSERT always writes.
@@ -227,14 +274,14 @@ func (s *InsertStmt) String() string { return debugString(s) }
 func (s *InsertStmt) stmtMemo() *memo { return &s.m }
 
 func (s *InsertStmt) writeStmt(w *writer) {
-	q := &s.q
+	q, m := &s.q, s.q.rest()
 	w.writes = true
 	if q.table == nil {
 		w.failf("core: insert without a table")
 		return
 	}
 	name := q.table.Name()
-	writeDMLWith(w, q.ctes)
+	writeDMLWith(w, m.ctes)
 	w.s("INSERT INTO ")
 	q.table.writeFrom(w)
 	cols := q.cols
@@ -276,19 +323,19 @@ func (s *InsertStmt) writeStmt(w *writer) {
 	}
 	switch {
 	case q.sel != nil:
-		if q.rows.n > 0 {
+		if q.rows.len() > 0 {
 			w.failf("core: insert into %q: both Values and Select", name)
 		}
 		w.b(' ')
 		q.sel.writeQuery(w)
-	case q.rows.n == 0:
+	case q.rows.len() == 0:
 		w.failf("core: insert into %q: no values", name)
 	case len(cols)+len(defaults) == 0 && !w.f.EmptyValues:
 		// A row of no columns (every column left to the server): "VALUES
 		// ()" is MySQL's; the standard form takes one row only.
-		if q.rows.n > 1 {
+		if q.rows.len() > 1 {
 			w.fail(fmt.Errorf("%s: insert into %q: %d rows of no columns in one statement (DEFAULT VALUES inserts one): %w",
-				w.d.Name(), name, q.rows.n, ErrUnsupported))
+				w.d.Name(), name, q.rows.len(), ErrUnsupported))
 			return
 		}
 		if len(q.rows.first) != 0 {
@@ -299,7 +346,7 @@ func (s *InsertStmt) writeStmt(w *writer) {
 	default:
 		plain := q.rows.all != nil && len(defaults) == 0 && len(w.args) == 0
 		w.s(" VALUES ")
-		for i := range q.rows.n {
+		for i := range q.rows.len() {
 			row := q.rows.row(i)
 			if len(row) != len(cols) {
 				w.failf("core: insert into %q: row %d has %d values for %d columns", name, i, len(row), len(cols))
@@ -332,8 +379,8 @@ func (s *InsertStmt) writeStmt(w *writer) {
 			w.owned = q.rows.all
 		}
 	}
-	if q.conflict != nil {
-		writeConflict(w, name, q.conflict, cols)
+	if m.conflict != nil {
+		writeConflict(w, name, m.conflict, cols)
 	}
 	if len(q.returning) > 0 {
 		if !w.f.ReturningInsert {

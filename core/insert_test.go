@@ -173,7 +173,10 @@ func TestInsertSharesItsValuesAsArgs(t *testing.T) {
 		{"returning", ins().Rows(rows...).Returning(tbl.C("a")), []any{int64(1), "x", int64(2), "y", int64(3), "z"}, true},
 		{"expr value", ins().Rows([]any{core.Add(core.Val(int64(5)), int64(6)), "e"}, []any{int64(7), "f"}),
 			[]any{int64(5), int64(6), "e", int64(7), "f"}, false},
-		{"rows added twice", ins().Rows(rows[:1]...).Rows(rows[1:]...), []any{int64(1), "x", int64(2), "y", int64(3), "z"}, false},
+		// Rows after one row copies that row into its array too.
+		{"rows added twice", ins().Rows(rows[:1]...).Rows(rows[1:]...), []any{int64(1), "x", int64(2), "y", int64(3), "z"}, true},
+		{"values then rows", ins().Values(int64(1), "x").Rows(rows[1:]...), []any{int64(1), "x", int64(2), "y", int64(3), "z"}, true},
+		{"rows added three times", ins().Rows(rows[:1]...).Rows(rows[1:2]...).Rows(rows[2:]...), []any{int64(1), "x", int64(2), "y", int64(3), "z"}, false},
 		{"default", core.Insert(withDefault).Columns(withDefault.C("a"), withDefault.C("b")).Rows([]any{int64(1), "p"}, []any{int64(2), "q"}),
 			[]any{int64(1), "p", "dflt", int64(2), "q", "dflt"}, false},
 		{"conflict", ins().Rows(rows...).OnConflictDoUpdate([]*core.Column{tbl.C("a")}, core.Set(tbl.C("b"), "u")),

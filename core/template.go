@@ -60,7 +60,7 @@ func (c *templateCache[K]) put(k K, e *shapeEntry) {
 // It returns the total number of values.
 func (s *InsertStmt) plainRows() (int, bool) {
 	q := &s.q
-	if q.sel != nil || len(q.ctes) > 0 || q.conflict != nil || q.table == nil {
+	if q.sel != nil || q.more != nil || q.table == nil {
 		return 0, false
 	}
 	for _, c := range q.cols {
@@ -79,7 +79,7 @@ func (s *InsertStmt) plainRows() (int, bool) {
 		}
 	}
 	total := 0
-	for i := range q.rows.n {
+	for i := range q.rows.len() {
 		row := q.rows.row(i)
 		if len(row) != len(q.cols) {
 			return 0, false
@@ -109,10 +109,13 @@ func intact(c *Column) bool {
 // rows are not plain, or the cache has no entry yet.
 func (s *InsertStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool) {
 	q := &s.q
-	if q.tmpl == nil || q.rows.n == 0 {
+	if q.tmpl == nil {
+		return s.fromSimple(d, spare)
+	}
+	if q.rows.len() == 0 {
 		return nil, nil, false
 	}
-	e := templates.get(templateKey{d, q.tmpl, q.rows.n})
+	e := templates.get(templateKey{d, q.tmpl, q.rows.len()})
 	if e == nil {
 		return nil, nil, false
 	}
@@ -120,11 +123,19 @@ func (s *InsertStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool
 	if !ok {
 		return nil, nil, false
 	}
+	return e, s.rowArgs(total, spare), true
+}
+
+// rowArgs returns the values of s's rows, total of them, as compiled
+// arguments: the rows' own array when it is large, else a copy in spare
+// when they fit.
+func (s *InsertStmt) rowArgs(total int, spare []any) []any {
+	q := &s.q
 	if all := q.rows.all; all != nil {
 		if len(all) > len(spare) {
-			return e, all[:len(all):len(all)], true
+			return all[:len(all):len(all)]
 		}
-		return e, keepArgs(all, spare), true
+		return keepArgs(all, spare)
 	}
 	var args []any
 	if total <= len(spare) {
@@ -132,10 +143,10 @@ func (s *InsertStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool
 	} else {
 		args = make([]any, 0, total)
 	}
-	for i := range q.rows.n {
+	for i := range q.rows.len() {
 		args = append(args, q.rows.row(i)...)
 	}
-	return e, args, true
+	return args
 }
 
 // noteCache records e, s's compiled entry with arguments args, for
@@ -144,14 +155,18 @@ func (s *InsertStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool
 // RETURNING or upsert value is bound).
 func (s *InsertStmt) noteCache(d Dialect, e *shapeEntry, args []any) {
 	q := &s.q
-	if q.tmpl == nil || q.rows.n == 0 {
+	if q.tmpl == nil {
+		s.noteSimple(d, e, args)
+		return
+	}
+	if q.rows.len() == 0 {
 		return
 	}
 	total, ok := s.plainRows()
 	if !ok || total != len(args) {
 		return
 	}
-	templates.put(templateKey{d, q.tmpl, q.rows.n}, e)
+	templates.put(templateKey{d, q.tmpl, q.rows.len()}, e)
 }
 
 // selectKey names the SQL of template t with WHERE col op $1 in dialect
@@ -208,6 +223,9 @@ func (s *SelectStmt) keyPred(d Dialect) (selectKey, any, bool) {
 
 // fromCache is InsertStmt.fromCache for a SELECT.
 func (s *SelectStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool) {
+	if s.q.tmpl == nil {
+		return s.fromSimple(d, spare)
+	}
 	k, v, ok := s.keyPred(d)
 	if !ok {
 		return nil, nil, false
@@ -229,6 +247,10 @@ func (s *SelectStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool
 // noteCache is InsertStmt.noteCache for a SELECT: the value of the
 // comparison must be its only argument.
 func (s *SelectStmt) noteCache(d Dialect, e *shapeEntry, args []any) {
+	if s.q.tmpl == nil {
+		s.noteSimple(d, e, args)
+		return
+	}
 	if k, _, ok := s.keyPred(d); ok && len(args) == 1 {
 		selectTemplates.put(k, e)
 	}

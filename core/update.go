@@ -1,12 +1,17 @@
 package core
 
+import "sync/atomic"
+
 type updateData struct {
-	ctes      []*CTE
-	table     *Table
-	sets      []Assignment
-	from      []FromItem
-	where     []Expr
-	returning []Expr
+	ctes  []*CTE
+	table *Table
+	sets  []Assignment
+	// setsClaimed, when set, counts the elements of sets' array that some
+	// statement holds (see appendShared).
+	setsClaimed *atomic.Int64
+	from        []FromItem
+	where       []Expr
+	returning   []Expr
 }
 
 // UpdateStmt is an immutable UPDATE.
@@ -34,12 +39,12 @@ func (s *UpdateStmt) with(f func(q *updateData)) *UpdateStmt {
 
 // Set adds col = v (v bound unless it is an Expr).
 func (s *UpdateStmt) Set(col *Column, v any) *UpdateStmt {
-	return s.with(func(q *updateData) { q.sets = appendClip(q.sets, Set(col, v)) })
+	return s.with(func(q *updateData) { q.sets, q.setsClaimed = appendShared1(q.sets, q.setsClaimed, Set(col, v)) })
 }
 
 // SetAll adds several assignments.
 func (s *UpdateStmt) SetAll(as ...Assignment) *UpdateStmt {
-	return s.with(func(q *updateData) { q.sets = appendClip(q.sets, as...) })
+	return s.with(func(q *updateData) { q.sets, q.setsClaimed = appendShared(q.sets, q.setsClaimed, as) })
 }
 
 // From joins other tables into the update (UPDATE … FROM on PostgreSQL and

@@ -452,13 +452,35 @@ func All[T any](ctx context.Context, q Querier, stmt core.Statement) ([]T, error
 		if err := rq.queryInto(ctx, stmt, r); err != nil {
 			return nil, err
 		}
-		return Collect[T](r)
+		return collect[T](r, nil, limitCap[T](stmt))
 	}
 	rows, err := q.Query(ctx, stmt)
 	if err != nil {
 		return nil, err
 	}
-	return Collect[T](rows)
+	return collect[T](rows, nil, limitCap[T](stmt))
+}
+
+// presizeBytes bounds the result array All allocates before reading.
+const presizeBytes = 16 << 10
+
+// limitCap is how many rows All makes room for before reading the rows
+// of stmt: its LIMIT, when it is a SELECT with one (a page read usually
+// fills its page), so the result is one allocation, not one per
+// doubling; but never more than presizeBytes of them, so that a large
+// limit that few rows meet costs little. Otherwise none: append grows
+// the result as rows come.
+func limitCap[T any](stmt core.Statement) int {
+	s, ok := stmt.(*core.SelectStmt)
+	if !ok || s == nil {
+		return 0
+	}
+	limit, has, _, _ := s.Paging()
+	if !has || limit <= 0 {
+		return 0
+	}
+	size := max(unsafe.Sizeof(*new(T)), 1)
+	return int(min(limit, int64(presizeBytes/size)))
 }
 
 // One runs stmt and scans its first row into a T (see All). It returns
@@ -509,6 +531,11 @@ func Collect[T any](rows *Rows) ([]T, error) { return CollectNamed[T](rows, nil)
 // CollectNamed is Collect with names naming the columns of struct fields
 // without a `db` tag (nil: the snake_case of the field name).
 func CollectNamed[T any](rows *Rows, names FieldNamer) ([]T, error) {
+	return collect[T](rows, names, 0)
+}
+
+// collect is CollectNamed with room for n rows made before reading.
+func collect[T any](rows *Rows, names FieldNamer, n int) ([]T, error) {
 	defer rows.Close()
 	ti, err := typeInfoNamed(reflect.TypeFor[T](), names)
 	if err != nil {
@@ -516,6 +543,9 @@ func CollectNamed[T any](rows *Rows, names FieldNamer) ([]T, error) {
 	}
 	var out []T
 	for rows.Next() {
+		if out == nil && n > 0 {
+			out = make([]T, 0, n)
+		}
 		var zero T
 		out = append(out, zero)
 		p := &out[len(out)-1]
@@ -525,6 +555,11 @@ func CollectNamed[T any](rows *Rows, names FieldNamer) ([]T, error) {
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err
+	}
+	if n > 0 && len(out) < cap(out)/2 {
+		// Fewer rows than the room made: the caller keeps no more
+		// spare room than append would have left.
+		out = append([]T(nil), out...)
 	}
 	return out, nil
 }

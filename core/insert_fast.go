@@ -1,0 +1,121 @@
+package core
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// A simple INSERT (no template, plain values, columns and RETURNING all
+// intact columns of the table, nothing else; see plainRows) is what a
+// caller writing rows with core builds for every write. Its SQL depends
+// only on the dialect, the table, the columns, the RETURNING columns and
+// the number of rows, all of which it holds by pointer or count:
+// compiling it looks them up here instead of walking the statement (and
+// hashing its shape) to find the cached SQL, as update_fast.go does for a
+// simple UPDATE. The first compilation of each form takes the shape path
+// and records its entry.
+
+// insertForm is what the SQL of a simple INSERT depends on. Holding the
+// columns keeps their addresses from being reused while the form is
+// cached.
+type insertForm struct {
+	cols      []*Column
+	returning []*Column
+	rows      int
+	e         *shapeEntry
+	next      *insertForm // same hash
+}
+
+// insertFormLimit bounds the cache; when full it is cleared.
+const insertFormLimit = 1024
+
+var insertForms struct {
+	mu sync.RWMutex
+	m  map[updateKey]*insertForm // guarded by mu
+	n  int                       // forms in m; guarded by mu
+}
+
+// simpleKey returns s's key in insertForms and its number of values if s
+// is a simple INSERT.
+func (s *InsertStmt) simpleKey(d Dialect) (updateKey, int, bool) {
+	q := &s.q
+	if q.tmpl != nil || q.rows.len() == 0 {
+		return updateKey{}, 0, false
+	}
+	total, ok := s.plainRows()
+	if !ok {
+		return updateKey{}, 0, false
+	}
+	h := mix(uint64(q.rows.len()), uint64(len(q.cols)))
+	for _, c := range q.cols {
+		h = mix(h, uint64(uintptr(unsafe.Pointer(c))))
+	}
+	h = mix(h, uint64(len(q.returning)))
+	for _, e := range q.returning {
+		h = mix(h, uint64(uintptr(unsafe.Pointer(e.(*Column))))) // plainRows checked
+	}
+	return updateKey{d: d, t: q.table, h: h}, total, true
+}
+
+// matches reports whether s has form f.
+func (f *insertForm) matches(s *InsertStmt) bool {
+	q := &s.q
+	if f.rows != q.rows.len() || len(f.cols) != len(q.cols) || len(f.returning) != len(q.returning) {
+		return false
+	}
+	for i, c := range q.cols {
+		if f.cols[i] != c {
+			return false
+		}
+	}
+	for i, e := range q.returning {
+		if f.returning[i] != e.(*Column) {
+			return false
+		}
+	}
+	return true
+}
+
+// fromSimple is fromCache for a simple INSERT.
+func (s *InsertStmt) fromSimple(d Dialect, spare []any) (*shapeEntry, []any, bool) {
+	k, total, ok := s.simpleKey(d)
+	if !ok {
+		return nil, nil, false
+	}
+	insertForms.mu.RLock()
+	f := insertForms.m[k]
+	insertForms.mu.RUnlock()
+	for ; f != nil && !f.matches(s); f = f.next {
+	}
+	if f == nil {
+		return nil, nil, false
+	}
+	return f.e, s.rowArgs(total, spare), true
+}
+
+// noteSimple is noteCache for a simple INSERT whose arguments are exactly
+// its values.
+func (s *InsertStmt) noteSimple(d Dialect, e *shapeEntry, args []any) {
+	k, total, ok := s.simpleKey(d)
+	if !ok || total != len(args) {
+		return
+	}
+	q := &s.q
+	f := &insertForm{cols: append([]*Column(nil), q.cols...), returning: make([]*Column, len(q.returning)), rows: q.rows.len(), e: e}
+	for i, r := range q.returning {
+		f.returning[i] = r.(*Column)
+	}
+	insertForms.mu.Lock()
+	defer insertForms.mu.Unlock()
+	if insertForms.m == nil || insertForms.n >= insertFormLimit {
+		insertForms.m, insertForms.n = make(map[updateKey]*insertForm), 0
+	}
+	for x := insertForms.m[k]; x != nil; x = x.next {
+		if x.matches(s) {
+			return
+		}
+	}
+	f.next = insertForms.m[k]
+	insertForms.m[k] = f
+	insertForms.n++
+}

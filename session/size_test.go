@@ -19,6 +19,10 @@ func TestStructSizes(t *testing.T) {
 	if got := unsafe.Sizeof(entry{}); got > 104 {
 		t.Errorf("entry is %d bytes, want at most 104", got)
 	}
+	// A flush journals one fieldWrite per key an INSERT sets.
+	if got := unsafe.Sizeof(fieldWrite{}); got > 32 {
+		t.Errorf("fieldWrite is %d bytes, want at most 32", got)
+	}
 }
 
 // colls holds a []collRec in two words: appending in place must leave a

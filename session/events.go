@@ -301,17 +301,17 @@ func (pl *plan) record() {
 		f.deletes = append(f.deletes, e)
 	}
 	sortBySeq(f.deletes)
-	pl.s.done = f
+	pl.s.rareState().done = f
 }
 
 // afterHooks runs the after-listeners of the flush that just succeeded,
 // if any, once its locks but the flush lock are released.
 func (s *Session) afterHooks(ctx context.Context) {
-	f := s.done
-	if f == nil {
+	if s.rare == nil || s.rare.done == nil {
 		return
 	}
-	s.done = nil
+	f := s.rare.done
+	s.rare.done = nil
 	ev := s.opts.Events
 	for op, es := range [3][]*entry{f.inserts, f.updates, f.deletes} {
 		if !ev.anyAfter[op] {

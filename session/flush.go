@@ -165,7 +165,7 @@ func (s *Session) flushLocked(ctx context.Context, commit bool) (tok router.Toke
 	if err != nil && open {
 		s.endFailedCommit(ctx)
 	}
-	if s.done != nil { // set by a flush that succeeded, with Events
+	if s.rare != nil && s.rare.done != nil { // set by a flush that succeeded, with Events
 		s.afterHooks(ctx)
 	}
 	return tok, committed, err

@@ -227,7 +227,7 @@ func (pl *plan) setRel(e *entry, r *mapper.Relation, ts []mapper.Ref) {
 		old = nil
 	}
 	r.Set(e.p, ts)
-	pl.log.writes = append(pl.log.writes, fieldWrite{p: e.p, rel: r, olds: old})
+	pl.log.relWrite(e.p, r, old)
 }
 
 // unparent sets the foreign key of child, removed from parent's collection

@@ -78,7 +78,7 @@ func (pl *plan) polyMember(owner *entry, r *mapper.PolyRelation, tm *mapper.Mode
 }
 
 // polyOwner names one owner's interface-typed one-to-many, whose members
-// the session last saw in Session.polyPrev: recorded by its load and by
+// the session last saw in rareState.polyPrev: recorded by its load and by
 // each flush, so the next flush finds the members removed since.
 type polyOwner struct {
 	p mapper.Ref
@@ -90,8 +90,9 @@ func (s *Session) polyLoaded(r *mapper.PolyRelation, owner mapper.Ref) {
 	if !r.Many {
 		return
 	}
-	if s.polyPrev == nil {
-		s.polyPrev = map[polyOwner][]mapper.Ref{}
+	rs := s.rareState()
+	if rs.polyPrev == nil {
+		rs.polyPrev = map[polyOwner][]mapper.Ref{}
 	}
 	vs := polyValues(r, owner)
 	refs := make([]mapper.Ref, 0, len(vs))
@@ -100,7 +101,7 @@ func (s *Session) polyLoaded(r *mapper.PolyRelation, owner mapper.Ref) {
 			refs = append(refs, p)
 		}
 	}
-	s.polyPrev[polyOwner{owner, r}] = refs
+	rs.polyPrev[polyOwner{owner, r}] = refs
 }
 
 // polyFinish records the members of the flushed owners' loaded
@@ -116,12 +117,12 @@ func (pl *plan) polyFinish() {
 			}
 		}
 	}
-	if s.polyPrev == nil {
+	if s.rare == nil || s.rare.polyPrev == nil {
 		return
 	}
 	for e := range pl.deletes {
 		for _, r := range e.m.PolyRelations() {
-			delete(s.polyPrev, polyOwner{e.p, r})
+			delete(s.rare.polyPrev, polyOwner{e.p, r})
 		}
 	}
 }
@@ -133,7 +134,7 @@ func (pl *plan) polyFinish() {
 // sets its key.
 func (pl *plan) polyOrphans(all []*entry, del func(*entry)) error {
 	s := pl.s
-	if len(s.polyPrev) == 0 {
+	if s.rare == nil || len(s.rare.polyPrev) == 0 {
 		return nil
 	}
 	var held map[mapper.Ref]bool // every current member, made on first need
@@ -142,7 +143,7 @@ func (pl *plan) polyOrphans(all []*entry, del func(*entry)) error {
 			continue
 		}
 		for _, r := range e.m.PolyRelations() {
-			prev, ok := s.polyPrev[polyOwner{e.p, r}]
+			prev, ok := s.rare.polyPrev[polyOwner{e.p, r}]
 			if !ok || len(prev) == 0 || r.Field(e.p).IsNil() {
 				continue
 			}

@@ -42,11 +42,19 @@ func (s *Session) endPartial(pe *PartialCommitError) {
 // keep accepts, in the same order.
 func (j *journal) filter(keep func(*core.Table) bool) *journal {
 	out := &journal{}
+	k := 0 // the next of j.rels
 	for _, w := range j.writes {
+		if w.f == nil {
+			rw := j.rels[k]
+			k++
+			if keep(rw.rel.Owner.Table()) {
+				out.writes = append(out.writes, w)
+				out.rels = append(out.rels, rw)
+			}
+			continue
+		}
 		var t *core.Table
-		if w.rel != nil {
-			t = w.rel.Owner.Table()
-		} else if w.f.Col != nil {
+		if w.f.Col != nil {
 			t = w.f.Col.Table()
 		}
 		if keep(t) {

@@ -165,7 +165,7 @@ func (h host) Populate(r *mapper.Relation, owners []mapper.Ref, handles []loader
 		set++
 		ts := targets(i)
 		buf = r.SetFrom(o, ts, buf)
-		if e.coll != nil {
+		if e.coll.loaded() {
 			e.coll = e.coll.add(r, ts, len(e.m.Relations()))
 			continue
 		}
@@ -182,7 +182,7 @@ func (h host) Populate(r *mapper.Relation, owners []mapper.Ref, handles []loader
 		at := len(recs)
 		recs = recs[:at+nr]
 		recs[at] = collRec{r, ts}
-		e.coll = colls(recs[at : at+1 : at+nr])
+		e.coll = collsOf(recs[at : at+1 : at+nr])
 	}
 	if set > 0 {
 		s.fillProxiesLocked(r, owners)
@@ -324,7 +324,7 @@ func (s *Session) Load(ctx context.Context, obj any, rel string) error {
 		}
 	})
 	s.flushMu.Unlock()
-	if len(owners) == 1 && (s.opts.Strict || s.opts.OnNPlusOne != nil) {
+	if len(owners) == 1 && s.detect != nil { // Strict or OnNPlusOne
 		if rep, ok := s.detect.PerObject(r, 1); ok {
 			if s.opts.OnNPlusOne != nil {
 				s.opts.OnNPlusOne(rep)

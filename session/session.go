@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/athanor-orm/athanor"
 	"github.com/athanor-orm/athanor/core"
@@ -160,11 +161,27 @@ type Session struct {
 	addMu   sync.Mutex
 	addSlab objaccess.Slab // guarded by addMu; see addEntry
 
-	detect loader.Detector
+	// detect counts per-object loads; nil unless Strict or OnNPlusOne
+	// asks for it (most sessions never load one object at a time).
+	detect *loader.Detector
 
-	done *flushed // guarded by flushMu: the last flush, for its after-listeners (events.go)
+	rare *rareState // guarded by flushMu; nil until a rare feature needs it
+}
 
-	polyPrev map[polyOwner][]mapper.Ref // guarded by flushMu: see flush_poly.go
+// rareState is what only sessions with after-listeners or
+// interface-typed one-to-many relationships keep: one pointer in every
+// session instead of a field each.
+type rareState struct {
+	done     *flushed                   // the last flush, for its after-listeners (events.go)
+	polyPrev map[polyOwner][]mapper.Ref // see flush_poly.go
+}
+
+// rareState returns s.rare, made on first need; flushMu is held.
+func (s *Session) rareState() *rareState {
+	if s.rare == nil {
+		s.rare = &rareState{}
+	}
+	return s.rare
 }
 
 // New returns a session over ex: an *engine.DB, a *router.Router, a
@@ -187,6 +204,9 @@ func New(ex engine.Executor, opts Options) *Session {
 		opts.Filters.sealed.Store(true)
 	}
 	s := &Session{b: b, opts: opts}
+	if opts.Strict || opts.OnNPlusOne != nil {
+		s.detect = new(loader.Detector)
+	}
 	s.dialect = b.Dialect()
 	if s.dialect != nil {
 		s.returning = s.dialect.Features().ReturningInsert
@@ -604,19 +624,43 @@ func snapshot(m *mapper.Model, p mapper.Ref) mapper.Snapshot {
 // colls records, per relationship, the members an object had when it
 // was last loaded or flushed; a relationship absent from it was never
 // loaded. Models have few relationships, so a short list beats a map (one
-// per loaded object was most of an eager load's garbage).
-type colls []collRec
+// per loaded object was most of an eager load's garbage). It is a
+// []collRec held in two words, not three: every entry has one, and most
+// stay empty. The zero value is the empty list.
+type colls struct {
+	p    *collRec // the list's first element; nil: empty
+	n, c uint32   // its length and capacity
+}
 
 type collRec struct {
 	r  *mapper.Relation
 	ps []mapper.Ref
 }
 
+// collsOf returns the list holding the elements of recs (and its capacity).
+func collsOf(recs []collRec) colls {
+	if cap(recs) == 0 {
+		return colls{}
+	}
+	return colls{p: &recs[:1][0], n: uint32(len(recs)), c: uint32(cap(recs))}
+}
+
+// recs returns the list as a slice.
+func (c colls) recs() []collRec {
+	if c.p == nil {
+		return nil
+	}
+	return unsafe.Slice(c.p, c.c)[:c.n]
+}
+
+// loaded reports whether the list holds a record.
+func (c colls) loaded() bool { return c.n > 0 }
+
 // get returns the members recorded for r, and whether r was loaded.
 func (c colls) get(r *mapper.Relation) ([]mapper.Ref, bool) {
-	for i := range c {
-		if c[i].r == r {
-			return c[i].ps, true
+	for _, rec := range c.recs() {
+		if rec.r == r {
+			return rec.ps, true
 		}
 	}
 	return nil, false
@@ -629,10 +673,11 @@ func (c colls) add(r *mapper.Relation, ps []mapper.Ref, hint int) colls {
 	if ps == nil {
 		ps = []mapper.Ref{}
 	}
-	if c == nil {
-		c = make(colls, 0, hint)
+	recs := c.recs()
+	if recs == nil {
+		recs = make([]collRec, 0, hint)
 	}
-	return append(c, collRec{r, ps})
+	return collsOf(append(recs, collRec{r, ps}))
 }
 
 // collections records the members of every loaded relationship of the

@@ -3,6 +3,7 @@
 package objaccess
 
 import (
+	"math"
 	"reflect"
 	"unsafe"
 )
@@ -20,14 +21,20 @@ const slabMax = 64
 // The usual cycle is Next (the slot a row is scanned into), then Keep to
 // take it, or Discard to clear it for the next row. A Slab is used by one
 // goroutine; its zero value is not usable (see NewSlab).
+//
+// The counters are 32 bits wide, as a Slab is embedded in every session
+// and load: left and grow never exceed 2·slabMax, want is capped (beyond
+// 2·slabMax it only means "many"), and a type too large for size is
+// allocated one value per array, like a zero-size one, never stepping by
+// size.
 type Slab struct {
 	t      reflect.Type
 	ptrTyp unsafe.Pointer // interface type word of *t (see Next)
-	size   uintptr
 	cur    unsafe.Pointer // the current slot, or nil
-	left   int            // slots in the array from cur on
-	grow   int            // length of the last array
-	want   int            // values still expected (see Expect)
+	size   uint32         // of t; 0: one value per array (see above)
+	left   int32          // slots in the array from cur on
+	grow   int32          // length of the last array
+	want   int32          // values still expected (see Expect)
 }
 
 // Expect tells s that about n more values will be taken (a query's LIMIT):
@@ -35,12 +42,16 @@ type Slab struct {
 // one array when at most 2·slabMax values are still expected (splitting
 // it in two would cost an allocation more for about the same bytes, and
 // a value kept pins at most 2·slabMax), else arrays of slabMax.
-func (s *Slab) Expect(n int) { s.want = max(n, 0) }
+func (s *Slab) Expect(n int) { s.want = int32(min(max(n, 0), math.MaxInt32)) }
 
 // NewSlab returns a Slab of values of type t.
 func NewSlab(t reflect.Type) Slab {
 	ptr := reflect.Zero(reflect.PointerTo(t)).Interface() // a nil *t: no allocation
-	return Slab{t: t, ptrTyp: (*eface)(unsafe.Pointer(&ptr)).typ, size: t.Size()}
+	size := t.Size()
+	if uint64(size) > math.MaxUint32 {
+		size = 0
+	}
+	return Slab{t: t, ptrTyp: (*eface)(unsafe.Pointer(&ptr)).typ, size: uint32(size)}
 }
 
 // eface is the layout of an interface value.
@@ -73,7 +84,7 @@ func (s *Slab) next() unsafe.Pointer {
 		}
 		t := s.t
 		if s.grow > 1 { // an array of one is laid out as its element: skip ArrayOf's lookup
-			t = reflect.ArrayOf(s.grow, t)
+			t = reflect.ArrayOf(int(s.grow), t)
 		}
 		s.cur = reflect.New(t).UnsafePointer()
 		s.left = s.grow
@@ -95,7 +106,7 @@ func (s *Slab) Keep() {
 		s.cur = nil // never point past the array's end
 		return
 	}
-	s.cur = unsafe.Add(s.cur, s.size)
+	s.cur = unsafe.Add(s.cur, uintptr(s.size))
 }
 
 // Discard zeroes the current slot, so that Next returns it again.

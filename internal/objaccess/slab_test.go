@@ -1,8 +1,10 @@
 package objaccess
 
 import (
+	"math"
 	"reflect"
 	"testing"
+	"unsafe"
 )
 
 func TestSlab(t *testing.T) {
@@ -62,5 +64,35 @@ func TestSlab(t *testing.T) {
 				t.Fatalf("%v arrays for %d values, want %d", arrays, c.n, c.arrays)
 			}
 		})
+	}
+}
+
+// A Slab is embedded in every session and load: it stays six words.
+func TestSlabSize(t *testing.T) {
+	if got := unsafe.Sizeof(Slab{}); got > 48 {
+		t.Fatalf("Slab is %d bytes, want at most 48", got)
+	}
+}
+
+// The 32-bit counters: an expectation beyond their range still means
+// "many" (arrays of slabMax), and a type too large to count its size in 32
+// bits gets one value per array, never a step of a truncated size.
+func TestSlabWide(t *testing.T) {
+	s := NewSlab(reflect.TypeFor[int64]())
+	s.Expect(math.MaxInt64)
+	if s.want != math.MaxInt32 {
+		t.Fatalf("want %d, expected it capped at %d", s.want, math.MaxInt32)
+	}
+	a := s.Next().(*int64)
+	s.Keep()
+	b := s.Next().(*int64)
+	if s.grow != slabMax || uintptr(unsafe.Pointer(b))-uintptr(unsafe.Pointer(a)) != 8 {
+		t.Fatalf("grow %d, step %d: want %d and 8", s.grow, uintptr(unsafe.Pointer(b))-uintptr(unsafe.Pointer(a)), slabMax)
+	}
+	if unsafe.Sizeof(uintptr(0)) == 8 {
+		huge := NewSlab(reflect.ArrayOf(1<<33, reflect.TypeFor[byte]())) // never allocated here
+		if huge.size != 0 {
+			t.Fatalf("size %d for a type of 8 GiB, want 0", huge.size)
+		}
 	}
 }

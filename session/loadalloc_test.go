@@ -203,7 +203,7 @@ func TestInsertAllocs(t *testing.T) {
 	}
 	one, hundred := testing.AllocsPerRun(20, insert(1)), testing.AllocsPerRun(20, insert(100))
 	t.Logf("insert of 1 object: %v allocations; of 100: %v", one, hundred)
-	// Measured 10 and 81: entries and snapshots come from slabs, and
+	// Measured 10 and 80: entries and snapshots come from slabs, and
 	// the object set's table grows by doubling (5 arrays for 100), so 100
 	// objects cost little more than pgx's own work for 7 array arguments
 	// (the batch goes as INSERT … SELECT unnest, whose expression nodes,
@@ -224,8 +224,8 @@ func TestInsertAllocs(t *testing.T) {
 	if one > maxOne {
 		t.Errorf("inserting one object allocates %v times, want at most %v", one, maxOne)
 	}
-	if hundred > 81 {
-		t.Errorf("inserting 100 objects allocates %v times, want at most 81", hundred)
+	if hundred > 80 {
+		t.Errorf("inserting 100 objects allocates %v times, want at most 80", hundred)
 	}
 }
 
@@ -261,11 +261,11 @@ func TestUpdateAllocs(t *testing.T) {
 	if err := db.QueryRow(ctx, core.Raw("SELECT counter FROM overhead_rows WHERE id = ?", r.ID)).Scan(&got); err != nil || got != r.Counter {
 		t.Fatalf("counter in the database: %d (%v), want %d", got, err, r.Counter)
 	}
-	// Measured 9: the plan (which holds the flush's context, marking its
-	// own reads), the UPDATE (built in one step: the statement, its
-	// assignment and condition lists, the key condition), the object's
-	// new snapshot, and pgx's for the exec.
-	if n > 10 {
-		t.Errorf("committing one changed field allocates %v times, want at most 10", n)
+	// Measured 9 (also through PgBouncer): the plan (which holds the
+	// flush's context, marking its own reads), the UPDATE (built in one
+	// step: the statement, its assignment and condition lists, the key
+	// condition), the object's new snapshot, and pgx's for the exec.
+	if n > 9 {
+		t.Errorf("committing one changed field allocates %v times, want at most 9", n)
 	}
 }

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"sync"
 	"unsafe"
 )
 
@@ -23,17 +22,9 @@ type insertForm struct {
 	returning []*Column
 	rows      int
 	e         *shapeEntry
-	next      *insertForm // same hash
 }
 
-// insertFormLimit bounds the cache; when full it is cleared.
-const insertFormLimit = 1024
-
-var insertForms struct {
-	mu sync.RWMutex
-	m  map[updateKey]*insertForm // guarded by mu
-	n  int                       // forms in m; guarded by mu
-}
+var insertForms formCache[*InsertStmt, *insertForm]
 
 // simpleKey returns s's key in insertForms and its number of values if s
 // is a simple INSERT.
@@ -82,12 +73,8 @@ func (s *InsertStmt) fromSimple(d Dialect, spare []any) (*shapeEntry, []any, boo
 	if !ok {
 		return nil, nil, false
 	}
-	insertForms.mu.RLock()
-	f := insertForms.m[k]
-	insertForms.mu.RUnlock()
-	for ; f != nil && !f.matches(s); f = f.next {
-	}
-	if f == nil {
+	f, ok := insertForms.find(k, s)
+	if !ok {
 		return nil, nil, false
 	}
 	return f.e, s.rowArgs(total, spare), true
@@ -105,17 +92,5 @@ func (s *InsertStmt) noteSimple(d Dialect, e *shapeEntry, args []any) {
 	for i, r := range q.returning {
 		f.returning[i] = r.(*Column)
 	}
-	insertForms.mu.Lock()
-	defer insertForms.mu.Unlock()
-	if insertForms.m == nil || insertForms.n >= insertFormLimit {
-		insertForms.m, insertForms.n = make(map[updateKey]*insertForm), 0
-	}
-	for x := insertForms.m[k]; x != nil; x = x.next {
-		if x.matches(s) {
-			return
-		}
-	}
-	f.next = insertForms.m[k]
-	insertForms.m[k] = f
-	insertForms.n++
+	insertForms.add(k, s, f)
 }

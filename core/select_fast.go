@@ -1,7 +1,6 @@
 package core
 
 import (
-	"sync"
 	"unsafe"
 )
 
@@ -24,7 +23,6 @@ type selectForm struct {
 	where []formPred
 	flags uint8
 	e     *shapeEntry
-	next  *selectForm // same hash
 }
 
 // selCol is one item of a simple select list: a column, or (col nil) the
@@ -41,14 +39,7 @@ const (
 	selNoCols // SELECT *
 )
 
-// selectFormLimit bounds the cache; when full it is cleared.
-const selectFormLimit = 1024
-
-var selectForms struct {
-	mu sync.RWMutex
-	m  map[updateKey]*selectForm // guarded by mu
-	n  int                       // forms in m; guarded by mu
-}
+var selectForms formCache[*SelectStmt, *selectForm]
 
 func (q *selectData) flags() uint8 {
 	var f uint8
@@ -193,12 +184,8 @@ func (s *SelectStmt) fromSimple(d Dialect, spare []any) (*shapeEntry, []any, boo
 	if !ok {
 		return nil, nil, false
 	}
-	selectForms.mu.RLock()
-	f := selectForms.m[k]
-	selectForms.mu.RUnlock()
-	for ; f != nil && !f.matches(s); f = f.next {
-	}
-	if f == nil {
+	f, ok := selectForms.find(k, s)
+	if !ok {
 		return nil, nil, false
 	}
 	q := &s.q
@@ -253,17 +240,5 @@ func (s *SelectStmt) noteSimple(d Dialect, e *shapeEntry, args []any) {
 			f.where = append(f.where, formPred{op: c.op, col: c.l.(*Column)})
 		}
 	}
-	selectForms.mu.Lock()
-	defer selectForms.mu.Unlock()
-	if selectForms.m == nil || selectForms.n >= selectFormLimit {
-		selectForms.m, selectForms.n = make(map[updateKey]*selectForm), 0
-	}
-	for x := selectForms.m[k]; x != nil; x = x.next {
-		if x.matches(s) {
-			return
-		}
-	}
-	f.next = selectForms.m[k]
-	selectForms.m[k] = f
-	selectForms.n++
+	selectForms.add(k, s, f)
 }

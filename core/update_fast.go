@@ -1,7 +1,6 @@
 package core
 
 import (
-	"sync"
 	"unsafe"
 )
 
@@ -21,7 +20,6 @@ type updateForm struct {
 	sets  []*Column
 	where []formPred
 	e     *shapeEntry
-	next  *updateForm // same hash
 }
 
 type formPred struct {
@@ -35,14 +33,7 @@ type updateKey struct {
 	h uint64
 }
 
-// updateFormLimit bounds the cache; when full it is cleared.
-const updateFormLimit = 1024
-
-var updateForms struct {
-	mu sync.RWMutex
-	m  map[updateKey]*updateForm // guarded by mu
-	n  int                       // forms in m; guarded by mu
-}
+var updateForms formCache[*UpdateStmt, *updateForm]
 
 // simpleKey returns s's key and total number of arguments if s is a
 // simple UPDATE whose columns are intact (see intact) and whose values
@@ -119,12 +110,8 @@ func (s *UpdateStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool
 	if !ok {
 		return nil, nil, false
 	}
-	updateForms.mu.RLock()
-	f := updateForms.m[k]
-	updateForms.mu.RUnlock()
-	for ; f != nil && !f.matches(s); f = f.next {
-	}
-	if f == nil {
+	f, ok := updateForms.find(k, s)
+	if !ok {
 		return nil, nil, false
 	}
 	var args []any
@@ -158,17 +145,5 @@ func (s *UpdateStmt) noteCache(d Dialect, e *shapeEntry, args []any) {
 		c := p.(compare)
 		f.where[i] = formPred{op: c.op, col: c.l.(*Column)}
 	}
-	updateForms.mu.Lock()
-	defer updateForms.mu.Unlock()
-	if updateForms.m == nil || updateForms.n >= updateFormLimit {
-		updateForms.m, updateForms.n = make(map[updateKey]*updateForm), 0
-	}
-	for x := updateForms.m[k]; x != nil; x = x.next {
-		if x.matches(s) {
-			return
-		}
-	}
-	f.next = updateForms.m[k]
-	updateForms.m[k] = f
-	updateForms.n++
+	updateForms.add(k, s, f)
 }

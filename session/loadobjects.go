@@ -106,10 +106,7 @@ func newLoaded(m *mapper.Model, p mapper.Ref, lb *loadBlock, blocks *objaccess.S
 	e, snap := (*entry)(blk), m.SnapshotIn(p, lb.snapAt(blk))
 	e.m, e.p, e.snap = m, p, snap
 	e.coll = collections(m, p)
-	// No other goroutine sees e before it is published (under the
-	// identity map's lock): a plain store, not an atomic one, which is a
-	// full fence on amd64, paid per row.
-	*(*uint32)(unsafe.Pointer(&e.state)) = uint32(Persistent)
+	e.setState(Persistent)
 	return e
 }
 

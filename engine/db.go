@@ -120,6 +120,7 @@ func OpenConfig(ctx context.Context, cfg *Config) (*DB, error) {
 		}
 	}
 	res.Release()
+	db.hooks.opened(OpenedData{Dialect: db.dialect, Endpoint: c.Endpoint()})
 
 	db.bg.Add(1)
 	go db.maintain()
@@ -134,6 +135,10 @@ func (db *DB) Driver() Driver { return db.driver }
 
 // String describes the endpoint without its password.
 func (db *DB) String() string { return "engine.DB(" + db.cfg.String() + ")" }
+
+// Endpoint is the server (or SQLite file) db connects to, without the
+// password.
+func (db *DB) Endpoint() Endpoint { return db.cfg.Endpoint() }
 
 // Close closes idle connections, waits for connections in use to be
 // returned, and stops the DB's goroutines. Further calls return ErrClosed.

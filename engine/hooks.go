@@ -7,8 +7,8 @@ import (
 	"github.com/athanor-orm/athanor/core"
 )
 
-// Config.Hook is a QueryHook; it may also implement TxHook, BatchHook and
-// PoolHook. Each event carries a …Data struct, so new fields never break
+// Config.Hook is a QueryHook; it may also implement TxHook, BatchHook,
+// PoolHook and OpenHook. Each event carries a …Data struct, so new fields never break
 // an implementation. The engine type-asserts the optional interfaces
 // once, at Open; a DB without a hook does no hook work at all on its hot
 // paths. MultiHook combines several hooks into one.
@@ -121,6 +121,24 @@ type BatchStartData struct {
 	InTx      bool
 }
 
+// OpenHook learns which dialect a DB runs with. When Config.Dialect is nil
+// the dialect is chosen by OpenConfig from the server's version (MariaDB or
+// MySQL behind a mysql:// DSN), so a hook configured before Open cannot
+// know it from the Config.
+type OpenHook interface {
+	// Opened is called once by OpenConfig, after the dialect is known and
+	// before the DB is returned, so before any other event of this DB.
+	Opened(data OpenedData)
+}
+
+// OpenedData describes a DB that OpenConfig is about to return.
+type OpenedData struct {
+	// Dialect is the dialect statements are compiled with (DB.Dialect).
+	Dialect core.Dialect
+	// Endpoint is the server (or SQLite file) the DB connects to.
+	Endpoint Endpoint
+}
+
 // BatchEndData describes a finished batch.
 type BatchEndData struct {
 	// Failed counts statements that returned an error.
@@ -198,6 +216,8 @@ func (m *multiHook) AcquireEnd(ctx context.Context, d AcquireEndData) { m.acquir
 
 func (m *multiHook) Released(d ReleaseData) { m.released(d) }
 
+func (m *multiHook) Opened(d OpenedData) { m.opened(d) }
+
 // hookSet is the hooks asserted once at Open. Each field is nil when no
 // hook implements the interface; a slice of one is the common case.
 type hookSet struct {
@@ -205,6 +225,7 @@ type hookSet struct {
 	pool  []PoolHook
 	tx    []TxHook
 	batch []BatchHook
+	open  []OpenHook
 }
 
 func newHookSet(h QueryHook) hookSet {
@@ -228,6 +249,9 @@ func (s *hookSet) add(h QueryHook) {
 	}
 	if b, ok := h.(BatchHook); ok {
 		s.batch = append(s.batch, b)
+	}
+	if o, ok := h.(OpenHook); ok {
+		s.open = append(s.open, o)
 	}
 }
 
@@ -287,5 +311,11 @@ func (s *hookSet) acquireEnd(ctx context.Context, d AcquireEndData) {
 func (s *hookSet) released(d ReleaseData) {
 	for _, h := range s.pool {
 		h.Released(d)
+	}
+}
+
+func (s *hookSet) opened(d OpenedData) {
+	for _, h := range s.open {
+		h.Opened(d)
 	}
 }

@@ -112,3 +112,65 @@ func TestMultiHook(t *testing.T) {
 		return tx.Rollback(ctx)
 	}, "full acquire", "full acquired", "full begin", "full tx end")
 }
+
+// openHook records Opened calls and the statements seen after them.
+type openHook struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (h *openHook) Opened(d engine.OpenedData) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	name := "<nil>"
+	if d.Dialect != nil {
+		name = d.Dialect.Name()
+	}
+	h.events = append(h.events, "opened "+name+" "+d.Endpoint.Database)
+}
+
+func (h *openHook) QueryStart(ctx context.Context, _ engine.QueryStartData) context.Context {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, "query")
+	return ctx
+}
+
+func (h *openHook) QueryEnd(context.Context, engine.QueryEndData) {}
+
+// Opened comes once, first, with the dialect Open chose from the server
+// (the DSN's mysql:// scheme names no flavour), also through MultiHook.
+func TestOpenHook(t *testing.T) {
+	for _, kind := range []testdb.Kind{testdb.KindPostgres, testdb.KindMySQL} {
+		t.Run(string(kind), func(t *testing.T) {
+			s := testdb.Require(t, kind)
+			cfg, err := engine.ParseConfig(s.Primary.URL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, other := &openHook{}, &openHook{}
+			cfg.Hook = engine.MultiHook(h, other)
+			ctx := context.Background()
+			db, err := engine.OpenConfig(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Exec(ctx, core.Raw("SELECT 1")); err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"opened " + db.Dialect().Name() + " " + s.Primary.Database, "query"}
+			for _, hk := range []*openHook{h, other} {
+				hk.mu.Lock()
+				got := append([]string(nil), hk.events...)
+				hk.mu.Unlock()
+				if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+					t.Errorf("events %q, want %q", got, want)
+				}
+			}
+			if ep := db.Endpoint(); ep.Database != s.Primary.Database || ep.Host == "" {
+				t.Errorf("Endpoint() = %+v", ep)
+			}
+		})
+	}
+}

@@ -3,7 +3,8 @@ package router
 import (
 	"context"
 	"fmt"
-	"strings"
+	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,22 +111,19 @@ func (n *node) status() ReplicaStatus {
 		InFlight: n.inFlight.Load(), Err: n.lastErr, Since: n.since}
 }
 
+// nodeName is db's default name: host:port for a server (as tracing
+// names its endpoint), the file for SQLite, which has no server.
 func nodeName(db *engine.DB) string {
-	if a, ok := any(db).(interface{ Addr() string }); ok {
-		return a.Addr()
+	ep := db.Endpoint()
+	switch {
+	case ep.Host != "" && ep.Port != 0:
+		return net.JoinHostPort(ep.Host, strconv.Itoa(ep.Port))
+	case ep.Host != "":
+		return ep.Host
+	case ep.Database != "":
+		return ep.Database
 	}
-	s := db.String()
-	// engine.DB(postgres://user@host:port/db) → host:port
-	if _, rest, ok := strings.Cut(s, "://"); ok {
-		if _, hp, ok := strings.Cut(rest, "@"); ok {
-			rest = hp
-		}
-		if i := strings.IndexAny(rest, "/?)"); i >= 0 {
-			rest = rest[:i]
-		}
-		return rest
-	}
-	return s
+	return db.String()
 }
 
 // replicationOf returns the replication positions of db's dialect, nil

@@ -35,14 +35,14 @@ func TestEndpointFromConfig(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := tr.endpointFor(cfg)
-			if e.system != tt.system || e.host != tt.host || e.port != tt.port || e.namespace != tt.namespace {
+			if sys := e.facts().system; sys != tt.system || e.host != tt.host || e.port != tt.port || e.namespace != tt.namespace {
 				t.Errorf("endpoint = system %q host %q port %d namespace %q; want %q %q %d %q",
-					e.system, e.host, e.port, e.namespace, tt.system, tt.host, tt.port, tt.namespace)
+					sys, e.host, e.port, e.namespace, tt.system, tt.host, tt.port, tt.namespace)
 			}
 		})
 	}
-	if e := tr.endpointFor(nil); e.system != "" || e.host != "" {
-		t.Errorf("nil config: %+v", e)
+	if e := tr.endpointFor(nil); e.facts().system != "" || e.host != "" {
+		t.Errorf("nil config: system %q host %q", e.facts().system, e.host)
 	}
 }
 

@@ -22,8 +22,8 @@ func (t *Tracer) logSlow(ctx context.Context, e *endpoint, st *stmtState, d engi
 		return
 	}
 	attrs := make([]slog.Attr, 0, 16)
-	if e.system != "" {
-		attrs = append(attrs, slog.String(string(keySystem), e.system))
+	if sys := e.facts().system; sys != "" {
+		attrs = append(attrs, slog.String(string(keySystem), sys))
 	}
 	if e.host != "" {
 		attrs = append(attrs, slog.String(string(keyServerAddress), e.host), slog.Int(string(keyServerPort), e.port))
@@ -76,8 +76,8 @@ func (t *Tracer) logSlow(ctx context.Context, e *endpoint, st *stmtState, d engi
 // picks it at Open) argsDialect, which lists the arguments in the order
 // they are written, one per placeholder.
 func (e *endpoint) logDialect() core.Dialect {
-	if e.dialect != nil {
-		return e.dialect
+	if d := e.facts().dialect; d != nil {
+		return d
 	}
 	return argsDialect{}
 }

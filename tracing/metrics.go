@@ -101,7 +101,7 @@ func (in *instruments) init(m metric.Meter) error {
 
 func (in *instruments) recordDuration(ctx context.Context, e *endpoint, op, table, errType, code string, d time.Duration) {
 	attrs := make([]attribute.KeyValue, 0, 10)
-	attrs = append(attrs, e.attrs...)
+	attrs = append(attrs, e.facts().attrs...)
 	if op != "" {
 		attrs = append(attrs, keyOperation.String(op))
 	}

@@ -86,7 +86,7 @@ func (e *endpoint) QueryStart(ctx context.Context, d engine.QueryStartData) cont
 	if ts.on {
 		st.dec, st.route = takeRoute(ctx, e.node)
 		attrs := make([]attribute.KeyValue, 0, 16)
-		attrs = append(attrs, e.attrs...)
+		attrs = append(attrs, e.facts().attrs...)
 		if st.op != "" {
 			attrs = append(attrs, keyOperation.String(st.op))
 		}
@@ -224,7 +224,8 @@ type nameKey struct {
 // spanName is "<operation> <table>", or the part that is known, or the
 // database system; cached so a hot statement does not build a string.
 func (t *Tracer) spanName(e *endpoint, op, table string) string {
-	k := nameKey{e.system, op, table}
+	sys := e.facts().system
+	k := nameKey{sys, op, table}
 	t.namesMu.RLock()
 	n, ok := t.names[k]
 	t.namesMu.RUnlock()
@@ -238,8 +239,8 @@ func (t *Tracer) spanName(e *endpoint, op, table string) string {
 		n = op
 	case table != "":
 		n = table
-	case e.system != "":
-		n = e.system
+	case sys != "":
+		n = sys
 	default:
 		n = "athanor.query"
 	}

@@ -179,7 +179,7 @@ func (t *Tracer) endpointFor(cfg *engine.Config) *endpoint {
 	if cfg == nil {
 		return &endpoint{t: t}
 	}
-	e := &endpoint{t: t, system: systemName(cfg)}
+	e := &endpoint{t: t}
 	// A server endpoint (SQLite has a file, no server).
 	if ep := cfg.Endpoint(); ep.Host != "" {
 		e.host, e.port, e.namespace = ep.Host, ep.Port, ep.Database
@@ -189,40 +189,57 @@ func (t *Tracer) endpointFor(cfg *engine.Config) *endpoint {
 		// same name lets a routing decision find this endpoint's span.
 		e.node = net.JoinHostPort(e.host, strconv.Itoa(e.port))
 	}
-	e.dialect = cfg.Dialect
 	e.poolName = e.node
 	if e.namespace != "" {
 		e.poolName += "/" + e.namespace
 	}
-	var attrs []attribute.KeyValue
-	if e.system != "" {
-		attrs = append(attrs, keySystem.String(e.system))
+	e.learn(cfg.Dialect, string(cfg.Driver))
+	return e
+}
+
+// learn records the endpoint's dialect (nil: not known yet) and the
+// attributes every span and metric of it carries.
+func (e *endpoint) learn(d core.Dialect, driver string) {
+	f := &facts{dialect: d, system: systemName(d, driver)}
+	if f.system != "" {
+		f.attrs = append(f.attrs, keySystem.String(f.system))
 	}
 	if e.namespace != "" {
-		attrs = append(attrs, keyNamespace.String(e.namespace))
+		f.attrs = append(f.attrs, keyNamespace.String(e.namespace))
 	}
 	if e.host != "" {
-		attrs = append(attrs, keyServerAddress.String(e.host))
+		f.attrs = append(f.attrs, keyServerAddress.String(e.host))
 	}
 	if e.port != 0 {
-		attrs = append(attrs, keyServerPort.Int(e.port))
+		f.attrs = append(f.attrs, keyServerPort.Int(e.port))
 	}
-	e.attrs = attrs
-	return e
+	e.known.Store(f)
+}
+
+// Opened implements engine.OpenHook: a Config that left the dialect to
+// Open (a mysql:// DSN, which may reach MariaDB or MySQL) gets its
+// db.system.name from the server's answer.
+func (e *endpoint) Opened(d engine.OpenedData) {
+	if d.Dialect == nil {
+		return
+	}
+	if f := e.facts(); f.dialect == nil || f.dialect.Name() != d.Dialect.Name() {
+		e.learn(d.Dialect, "")
+	}
 }
 
 // otelSystems spells dialect names as OpenTelemetry's db.system.name
 // values where they differ.
 var otelSystems = map[string]string{"postgres": "postgresql"}
 
-// systemName is cfg's db.system.name: its dialect's name, which tells
+// systemName is the db.system.name of dialect d: its name, which tells
 // MariaDB from MySQL (a wrapping dialect's too), or, when the dialect is
-// left to Open (chosen there by the server's version), its driver
-// family's.
-func systemName(cfg *engine.Config) string {
-	name := string(cfg.Driver)
-	if cfg.Dialect != nil {
-		name = cfg.Dialect.Name()
+// not known yet (chosen by Open from the server's version, see Opened),
+// the driver family's.
+func systemName(d core.Dialect, driver string) string {
+	name := driver
+	if d != nil {
+		name = d.Name()
 	}
 	if s, ok := otelSystems[name]; ok {
 		return s
@@ -234,14 +251,30 @@ func systemName(cfg *engine.Config) string {
 // endpoint. The zero endpoint (Tracer.bare) knows nothing of it.
 type endpoint struct {
 	t         *Tracer
-	system    string
 	host      string
 	port      int
 	namespace string
 	node      string // host:port, as the router names it
 	poolName  string
-	dialect   core.Dialect         // for Options.LogValues; nil: not known before Open
-	attrs     []attribute.KeyValue // system, namespace, address, port
+	known     atomic.Pointer[facts] // nil: nothing known (Tracer.bare)
+}
+
+// facts is what an endpoint knows of its server's kind, replaced as a
+// whole when Open tells the dialect (see Opened).
+type facts struct {
+	system  string
+	dialect core.Dialect         // for Options.LogValues; nil: not known before Open
+	attrs   []attribute.KeyValue // system, namespace, address, port
+}
+
+var noFacts facts
+
+// facts returns what e knows; never nil.
+func (e *endpoint) facts() *facts {
+	if f := e.known.Load(); f != nil {
+		return f
+	}
+	return &noFacts
 }
 
 // Hooks of the bare Tracer delegate to its endpoint-less hook.

@@ -26,7 +26,7 @@ func (e *endpoint) TxBegin(ctx context.Context, d engine.TxBeginData) context.Co
 	}
 	name := "TRANSACTION"
 	attrs := make([]attribute.KeyValue, 0, 14)
-	attrs = append(attrs, e.attrs...)
+	attrs = append(attrs, e.facts().attrs...)
 	if d.Savepoint != "" {
 		name = "SAVEPOINT"
 		attrs = append(attrs, keyTxSavepoint.String(d.Savepoint))
@@ -69,7 +69,7 @@ func (e *endpoint) BatchStart(ctx context.Context, d engine.BatchStartData) cont
 		return ctx
 	}
 	attrs := make([]attribute.KeyValue, 0, 16)
-	attrs = append(attrs, e.attrs...)
+	attrs = append(attrs, e.facts().attrs...)
 	attrs = append(attrs, keyOperation.String("BATCH"), keyBatchSize.Int(d.Statements), keyBatchPipelined.Bool(d.Pipelined))
 	if dec, ok := takeRoute(ctx, e.node); ok {
 		attrs = appendRoute(attrs, dec)

@@ -223,8 +223,10 @@
 // # Hooks
 //
 // Config.Hook is a QueryHook (statements) that may also implement TxHook
-// (BEGIN, COMMIT, ROLLBACK, savepoints), BatchHook and PoolHook (acquire
-// and release); the optional interfaces are asserted once at Open, and
+// (BEGIN, COMMIT, ROLLBACK, savepoints), BatchHook, PoolHook (acquire
+// and release) and OpenHook (the dialect Open chose, which a DSN like
+// mysql:// leaves to the server's answer); the optional interfaces are
+// asserted once at Open, and
 // MultiHook combines several hooks. Each start method returns the context
 // its end method receives, so a hook keeps its state (a span) there. Each
 // event has a …Data struct, to which fields may be added. Without a hook

@@ -30,7 +30,10 @@
 // The Tracer itself may also be engine.Config.Hook (or one of an
 // engine.MultiHook); Instrument is
 // better, as its hook knows the endpoint (server.address, server.port,
-// db.namespace, db.system.name) and the router's name for it.
+// db.namespace, db.system.name) and the router's name for it. When the
+// Config leaves the dialect to Open (a mysql:// DSN, which reaches MariaDB
+// or MySQL), db.system.name is the one Open chose from the server's
+// version (engine.OpenHook): mariadb for a MariaDB server.
 //
 // # Spans
 //

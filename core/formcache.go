@@ -1,16 +1,21 @@
 package core
 
-import "sync"
+import (
+	"sync"
+	"unsafe"
+)
 
 // formCache holds the compiled forms of one kind of simple statement
-// (INSERT, SELECT, UPDATE; see the *_fast.go files) by hash key. Forms
-// whose keys collide are chained, and a hit is confirmed by the form's
-// own comparison with the statement, so a collision can only miss. The
-// cache is bounded: when full it is cleared.
+// (INSERT, SELECT, UPDATE; see the *_fast.go files, and the templates of
+// template.go) by hash key and dialect. The key is a plain integer, so a
+// lookup hashes no interface; forms whose keys collide are chained, and a
+// hit is confirmed by the dialect and the form's own comparison with the
+// statement, so a collision can only miss. The cache is bounded: when
+// full it is cleared.
 type formCache[S any, F form[S]] struct {
 	mu sync.RWMutex
-	m  map[updateKey]*formLink[F] // guarded by mu
-	n  int                        // forms in m; guarded by mu
+	m  map[uint64]*formLink[F] // guarded by mu
+	n  int                     // forms in m; guarded by mu
 }
 
 // form is a compiled form that can tell whether a statement has it.
@@ -21,6 +26,7 @@ type form[S any] interface {
 // formLink chains forms under one key. Links are never changed once in
 // the map (new ones go in front), so a chain is read without the lock.
 type formLink[F any] struct {
+	d    Dialect
 	f    F
 	next *formLink[F]
 }
@@ -28,13 +34,13 @@ type formLink[F any] struct {
 // formLimit bounds each cache.
 const formLimit = 1024
 
-// find returns the form under k that s has.
-func (c *formCache[S, F]) find(k updateKey, s S) (F, bool) {
+// find returns the form under k, for dialect d, that s has.
+func (c *formCache[S, F]) find(k uint64, d Dialect, s S) (F, bool) {
 	c.mu.RLock()
 	l := c.m[k]
 	c.mu.RUnlock()
 	for ; l != nil; l = l.next {
-		if l.f.matches(s) {
+		if l.d == d && l.f.matches(s) {
 			return l.f, true
 		}
 	}
@@ -42,18 +48,46 @@ func (c *formCache[S, F]) find(k updateKey, s S) (F, bool) {
 	return none, false
 }
 
-// add records f, s's form, under k unless a form s has is there.
-func (c *formCache[S, F]) add(k updateKey, s S, f F) {
+// add records f, s's form for dialect d, under k unless a form s has
+// for d is there.
+func (c *formCache[S, F]) add(k uint64, d Dialect, s S, f F) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || c.n >= formLimit {
-		c.m, c.n = make(map[updateKey]*formLink[F]), 0
+		c.m, c.n = make(map[uint64]*formLink[F]), 0
 	}
 	for l := c.m[k]; l != nil; l = l.next {
-		if l.f.matches(s) {
+		if l.d == d && l.f.matches(s) {
 			return
 		}
 	}
-	c.m[k] = &formLink[F]{f: f, next: c.m[k]}
+	c.m[k] = &formLink[F]{d: d, f: f, next: c.m[k]}
 	c.n++
+}
+
+// formSeed starts the key of a form for dialect d with d's dynamic type
+// word, which hashes as a pointer where the interface itself would be
+// hashed through its type. Dialects of one type (MySQL and MariaDB) share
+// it: the cache tells them apart when it confirms a hit.
+func formSeed(d Dialect) uint64 {
+	return uint64(uintptr((*ifaceWords)(unsafe.Pointer(&d)).typ))
+}
+
+// mix folds x into h (a multiply-xorshift step): a hash for the cache's
+// key only, every hit is checked against the form.
+func mix(h, x uint64) uint64 {
+	h ^= x + 0x9e3779b97f4a7c15 + h<<6 + h>>2
+	h *= 0xff51afd7ed558ccd
+	return h ^ h>>33
+}
+
+// ptrWord is p as a key part.
+func ptrWord[T any](p *T) uint64 { return uint64(uintptr(unsafe.Pointer(p))) }
+
+// mixString folds s's bytes into h.
+func mixString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = mix(h, uint64(s[i]))
+	}
+	return h
 }

@@ -1,9 +1,5 @@
 package core
 
-import (
-	"unsafe"
-)
-
 // A simple INSERT (no template, plain values, columns and RETURNING all
 // intact columns of the table, nothing else; see plainRows) is what a
 // caller writing rows with core builds for every write. Its SQL depends
@@ -18,6 +14,7 @@ import (
 // columns keeps their addresses from being reused while the form is
 // cached.
 type insertForm struct {
+	table     *Table
 	cols      []*Column
 	returning []*Column
 	rows      int
@@ -28,30 +25,30 @@ var insertForms formCache[*InsertStmt, *insertForm]
 
 // simpleKey returns s's key in insertForms and its number of values if s
 // is a simple INSERT.
-func (s *InsertStmt) simpleKey(d Dialect) (updateKey, int, bool) {
+func (s *InsertStmt) simpleKey(d Dialect) (uint64, int, bool) {
 	q := &s.q
 	if q.tmpl != nil || q.rows.len() == 0 {
-		return updateKey{}, 0, false
+		return 0, 0, false
 	}
 	total, ok := s.plainRows()
 	if !ok {
-		return updateKey{}, 0, false
+		return 0, 0, false
 	}
-	h := mix(uint64(q.rows.len()), uint64(len(q.cols)))
+	h := mix(mix(mix(formSeed(d), ptrWord(q.table)), uint64(q.rows.len())), uint64(len(q.cols)))
 	for _, c := range q.cols {
-		h = mix(h, uint64(uintptr(unsafe.Pointer(c))))
+		h = mix(h, ptrWord(c))
 	}
 	h = mix(h, uint64(len(q.returning)))
 	for _, e := range q.returning {
-		h = mix(h, uint64(uintptr(unsafe.Pointer(e.(*Column))))) // plainRows checked
+		h = mix(h, ptrWord(e.(*Column))) // plainRows checked
 	}
-	return updateKey{d: d, t: q.table, h: h}, total, true
+	return h, total, true
 }
 
 // matches reports whether s has form f.
 func (f *insertForm) matches(s *InsertStmt) bool {
 	q := &s.q
-	if f.rows != q.rows.len() || len(f.cols) != len(q.cols) || len(f.returning) != len(q.returning) {
+	if f.table != q.table || f.rows != q.rows.len() || len(f.cols) != len(q.cols) || len(f.returning) != len(q.returning) {
 		return false
 	}
 	for i, c := range q.cols {
@@ -73,7 +70,7 @@ func (s *InsertStmt) fromSimple(d Dialect, spare []any) (*shapeEntry, []any, boo
 	if !ok {
 		return nil, nil, false
 	}
-	f, ok := insertForms.find(k, s)
+	f, ok := insertForms.find(k, d, s)
 	if !ok {
 		return nil, nil, false
 	}
@@ -88,9 +85,9 @@ func (s *InsertStmt) noteSimple(d Dialect, e *shapeEntry, args []any) {
 		return
 	}
 	q := &s.q
-	f := &insertForm{cols: append([]*Column(nil), q.cols...), returning: make([]*Column, len(q.returning)), rows: q.rows.len(), e: e}
+	f := &insertForm{table: q.table, cols: append([]*Column(nil), q.cols...), returning: make([]*Column, len(q.returning)), rows: q.rows.len(), e: e}
 	for i, r := range q.returning {
 		f.returning[i] = r.(*Column)
 	}
-	insertForms.add(k, s, f)
+	insertForms.add(k, d, s, f)
 }

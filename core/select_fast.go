@@ -1,9 +1,5 @@
 package core
 
-import (
-	"unsafe"
-)
-
 // A simple SELECT (no template; columns of its tables, or their stars,
 // from tables alone, WHERE a conjunction of comparisons of columns with
 // plain values, LIMIT and OFFSET, nothing else) is what a caller reading
@@ -77,18 +73,18 @@ func (q *selectData) selItem(e Expr) (selCol, bool) {
 
 // simpleKey returns s's key in selectForms and its number of arguments
 // if s is a simple SELECT.
-func (s *SelectStmt) simpleKey(d Dialect) (updateKey, int, bool) {
+func (s *SelectStmt) simpleKey(d Dialect) (uint64, int, bool) {
 	q := &s.q
 	if q.tmpl != nil || q.more != nil || len(q.order) > 0 || len(q.from) == 0 {
-		return updateKey{}, 0, false
+		return 0, 0, false
 	}
-	h := mix(uint64(q.flags()), uint64(len(q.from)))
+	h := mix(mix(formSeed(d), uint64(q.flags())), uint64(len(q.from)))
 	for _, f := range q.from {
 		t, ok := f.(*Table)
 		if !ok || t == nil {
-			return updateKey{}, 0, false
+			return 0, 0, false
 		}
-		h = mix(h, uint64(uintptr(unsafe.Pointer(t))))
+		h = mix(h, ptrWord(t))
 	}
 	if !q.cols.empty() {
 		n := 1 + len(q.cols.rest)
@@ -99,9 +95,9 @@ func (s *SelectStmt) simpleKey(d Dialect) (updateKey, int, bool) {
 			}
 			c, ok := q.selItem(e)
 			if !ok {
-				return updateKey{}, 0, false
+				return 0, 0, false
 			}
-			h = mix(h, uint64(uintptr(unsafe.Pointer(c.col)))^uint64(c.star+1))
+			h = mix(h, ptrWord(c.col)^uint64(c.star+1))
 		}
 		h = mix(h, uint64(n))
 	}
@@ -115,16 +111,13 @@ func (s *SelectStmt) simpleKey(d Dialect) (updateKey, int, bool) {
 			}
 			c, ok := p.(compare)
 			if !ok {
-				return updateKey{}, 0, false
+				return 0, 0, false
 			}
 			col, ok := c.l.(*Column)
 			if !ok || !intact(col) || !plainValue(c.r) {
-				return updateKey{}, 0, false
+				return 0, 0, false
 			}
-			h = mix(h, uint64(uintptr(unsafe.Pointer(col))))
-			for j := 0; j < len(c.op); j++ {
-				h = mix(h, uint64(c.op[j]))
-			}
+			h = mixString(mix(h, ptrWord(col)), c.op)
 		}
 		args = n
 	}
@@ -134,7 +127,7 @@ func (s *SelectStmt) simpleKey(d Dialect) (updateKey, int, bool) {
 	if q.hasOffset {
 		args++
 	}
-	return updateKey{d: d, t: q.from[0].(*Table), h: h}, args, true
+	return h, args, true
 }
 
 // matches reports whether s, a simple SELECT, has form f.
@@ -184,7 +177,7 @@ func (s *SelectStmt) fromSimple(d Dialect, spare []any) (*shapeEntry, []any, boo
 	if !ok {
 		return nil, nil, false
 	}
-	f, ok := selectForms.find(k, s)
+	f, ok := selectForms.find(k, d, s)
 	if !ok {
 		return nil, nil, false
 	}
@@ -240,5 +233,5 @@ func (s *SelectStmt) noteSimple(d Dialect, e *shapeEntry, args []any) {
 			f.where = append(f.where, formPred{op: c.op, col: c.l.(*Column)})
 		}
 	}
-	selectForms.add(k, s, f)
+	selectForms.add(k, d, s, f)
 }

@@ -1,7 +1,5 @@
 package core
 
-import "sync"
-
 // Compiling an INSERT built by adding rows to a template (see
 // InsertStmt.Template) need not walk the whole statement to find its
 // cached SQL: with plain values (each bound as one argument) the SQL
@@ -12,43 +10,30 @@ import "sync"
 // takes the shape path and records its entry here; later ones check the
 // statement and collect its values.
 
-// templateKey names the SQL of template t plus n rows of plain values in
-// dialect d. A key holds t, so t's address cannot be reused by another
-// statement while the key is in the cache.
-type templateKey struct {
-	d Dialect
+// insertTmpl is what the SQL of a statement built from template t with
+// n rows of plain values depends on besides the dialect. Its form holds
+// t, so t's address cannot be reused by another statement while the form
+// is in the cache.
+type insertTmpl struct {
 	t *InsertStmt
 	n int
 }
 
-// templateCacheLimit bounds each template cache; when full it is
-// cleared, like the shape cache.
-const templateCacheLimit = 1024
-
-type templateCache[K comparable] struct {
-	mu sync.RWMutex
-	m  map[K]*shapeEntry // guarded by mu
+// tmplForm is the cached SQL of a template's statements of one kind k.
+type tmplForm[K comparable] struct {
+	k K
+	e *shapeEntry
 }
+
+func (f *tmplForm[K]) matches(k K) bool { return f.k == k }
 
 var (
-	templates       templateCache[templateKey]
-	selectTemplates templateCache[selectKey]
+	templates       formCache[insertTmpl, *tmplForm[insertTmpl]]
+	selectTemplates formCache[selectTmpl, *tmplForm[selectTmpl]]
 )
 
-func (c *templateCache[K]) get(k K) *shapeEntry {
-	c.mu.RLock()
-	e := c.m[k]
-	c.mu.RUnlock()
-	return e
-}
-
-func (c *templateCache[K]) put(k K, e *shapeEntry) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= templateCacheLimit {
-		c.m = make(map[K]*shapeEntry)
-	}
-	c.m[k] = e
+func (k insertTmpl) hash(d Dialect) uint64 {
+	return mix(mix(formSeed(d), ptrWord(k.t)), uint64(k.n))
 }
 
 // plainRows reports whether s's SQL is its template's with this many
@@ -115,15 +100,16 @@ func (s *InsertStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool
 	if q.rows.len() == 0 {
 		return nil, nil, false
 	}
-	e := templates.get(templateKey{d, q.tmpl, q.rows.len()})
-	if e == nil {
+	k := insertTmpl{q.tmpl, q.rows.len()}
+	f, ok := templates.find(k.hash(d), d, k)
+	if !ok {
 		return nil, nil, false
 	}
 	total, ok := s.plainRows()
 	if !ok {
 		return nil, nil, false
 	}
-	return e, s.rowArgs(total, spare), true
+	return f.e, s.rowArgs(total, spare), true
 }
 
 // rowArgs returns the values of s's rows, total of them, as compiled
@@ -166,59 +152,64 @@ func (s *InsertStmt) noteCache(d Dialect, e *shapeEntry, args []any) {
 	if !ok || total != len(args) {
 		return
 	}
-	templates.put(templateKey{d, q.tmpl, q.rows.len()}, e)
+	k := insertTmpl{q.tmpl, q.rows.len()}
+	templates.add(k.hash(d), d, k, &tmplForm[insertTmpl]{k: k, e: e})
 }
 
-// selectKey names the SQL of template t with WHERE col op $1 in dialect
-// d. It holds t, as templateKey does.
-type selectKey struct {
-	d   Dialect
+// selectTmpl is what the SQL of a statement built from template t with
+// WHERE col op $1 depends on besides the dialect. Its form holds t, as
+// insertTmpl's does.
+type selectTmpl struct {
 	t   *SelectStmt
 	op  string
 	col *Column
+}
+
+func (k selectTmpl) hash(d Dialect) uint64 {
+	return mixString(mix(mix(formSeed(d), ptrWord(k.t)), ptrWord(k.col)), k.op)
 }
 
 // keyPred returns the key of s's SQL if it is its template's with one
 // comparison of an intact column and a plain value, and that value; the
 // template binds nothing of its own and selects intact columns (or *)
 // from tables, with no other clause a walk would read anew.
-func (s *SelectStmt) keyPred(d Dialect) (selectKey, any, bool) {
+func (s *SelectStmt) keyPred() (selectTmpl, any, bool) {
 	q, t := &s.q, s.q.tmpl
 	if t == nil || q.where.first == nil || len(q.where.rest) > 0 {
-		return selectKey{}, nil, false
+		return selectTmpl{}, nil, false
 	}
 	c, ok := q.where.first.(compare)
 	if !ok {
-		return selectKey{}, nil, false
+		return selectTmpl{}, nil, false
 	}
 	col, ok := c.l.(*Column)
 	if !ok || !intact(col) {
-		return selectKey{}, nil, false
+		return selectTmpl{}, nil, false
 	}
 	switch c.r.(type) {
 	case Expr, SelectQuery:
-		return selectKey{}, nil, false
+		return selectTmpl{}, nil, false
 	}
 	tq := &t.q
 	if !tq.where.empty() || tq.more != nil || len(tq.order) > 0 {
-		return selectKey{}, nil, false
+		return selectTmpl{}, nil, false
 	}
 	for _, f := range tq.from {
 		if _, ok := f.(*Table); !ok {
-			return selectKey{}, nil, false
+			return selectTmpl{}, nil, false
 		}
 	}
 	if !tq.cols.empty() {
 		if c, ok := tq.cols.first.(*Column); !ok || !intact(c) {
-			return selectKey{}, nil, false
+			return selectTmpl{}, nil, false
 		}
 		for _, e := range tq.cols.rest {
 			if c, ok := e.(*Column); !ok || !intact(c) {
-				return selectKey{}, nil, false
+				return selectTmpl{}, nil, false
 			}
 		}
 	}
-	return selectKey{d: d, t: t, op: c.op, col: col}, c.r, true
+	return selectTmpl{t: t, op: c.op, col: col}, c.r, true
 }
 
 // fromCache is InsertStmt.fromCache for a SELECT.
@@ -226,12 +217,12 @@ func (s *SelectStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool
 	if s.q.tmpl == nil {
 		return s.fromSimple(d, spare)
 	}
-	k, v, ok := s.keyPred(d)
+	k, v, ok := s.keyPred()
 	if !ok {
 		return nil, nil, false
 	}
-	e := selectTemplates.get(k)
-	if e == nil {
+	f, ok := selectTemplates.find(k.hash(d), d, k)
+	if !ok {
 		return nil, nil, false
 	}
 	var args []any
@@ -241,7 +232,7 @@ func (s *SelectStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool
 		args = make([]any, 1)
 	}
 	args[0] = v
-	return e, args, true
+	return f.e, args, true
 }
 
 // noteCache is InsertStmt.noteCache for a SELECT: the value of the
@@ -251,7 +242,7 @@ func (s *SelectStmt) noteCache(d Dialect, e *shapeEntry, args []any) {
 		s.noteSimple(d, e, args)
 		return
 	}
-	if k, _, ok := s.keyPred(d); ok && len(args) == 1 {
-		selectTemplates.put(k, e)
+	if k, _, ok := s.keyPred(); ok && len(args) == 1 {
+		selectTemplates.add(k.hash(d), d, k, &tmplForm[selectTmpl]{k: k, e: e})
 	}
 }

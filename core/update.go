@@ -2,16 +2,35 @@ package core
 
 import "sync/atomic"
 
+// updateData holds an UPDATE's clauses: the ones nearly every update has
+// inline, the others in more, so that the statement value every builder
+// call copies stays small.
 type updateData struct {
-	ctes  []*CTE
 	table *Table
 	sets  []Assignment
 	// setsClaimed, when set, counts the elements of sets' array that some
 	// statement holds (see appendShared).
 	setsClaimed *atomic.Int64
-	from        []FromItem
 	where       []Expr
-	returning   []Expr
+	// more is nil until one of its clauses is set. Statements share it:
+	// it is never changed, only replaced (see withMore).
+	more *updateMore
+}
+
+type updateMore struct {
+	ctes      []*CTE
+	from      []FromItem
+	returning []Expr
+}
+
+// noUpdateMore stands for a nil updateData.more when reading.
+var noUpdateMore updateMore
+
+func (q *updateData) rest() *updateMore {
+	if q.more == nil {
+		return &noUpdateMore
+	}
+	return q.more
 }
 
 // UpdateStmt is an immutable UPDATE.
@@ -37,6 +56,15 @@ func (s *UpdateStmt) with(f func(q *updateData)) *UpdateStmt {
 	return n
 }
 
+// withMore is with for the clauses in updateData.more, which it copies.
+func (s *UpdateStmt) withMore(f func(m *updateMore)) *UpdateStmt {
+	return s.with(func(q *updateData) {
+		m := *q.rest()
+		f(&m)
+		q.more = &m
+	})
+}
+
 // Set adds col = v (v bound unless it is an Expr).
 func (s *UpdateStmt) Set(col *Column, v any) *UpdateStmt {
 	return s.with(func(q *updateData) { q.sets, q.setsClaimed = appendShared1(q.sets, q.setsClaimed, Set(col, v)) })
@@ -50,7 +78,7 @@ func (s *UpdateStmt) SetAll(as ...Assignment) *UpdateStmt {
 // From joins other tables into the update (UPDATE … FROM on PostgreSQL and
 // SQLite, a multi-table UPDATE on MySQL); relate them in Where.
 func (s *UpdateStmt) From(items ...FromItem) *UpdateStmt {
-	return s.with(func(q *updateData) { q.from = appendClip(q.from, items...) })
+	return s.withMore(func(m *updateMore) { m.from = appendClip(m.from, items...) })
 }
 
 // Where adds predicates, ANDed.
@@ -60,13 +88,13 @@ func (s *UpdateStmt) Where(preds ...Expr) *UpdateStmt {
 
 // Returning adds RETURNING (PostgreSQL, SQLite).
 func (s *UpdateStmt) Returning(cols ...any) *UpdateStmt {
-	return s.with(func(q *updateData) { q.returning = appendClip(q.returning, toExprs(cols)...) })
+	return s.withMore(func(m *updateMore) { m.returning = appendClip(m.returning, toExprs(cols)...) })
 }
 
 // With attaches common table expressions: WITH … UPDATE (PostgreSQL,
 // SQLite).
 func (s *UpdateStmt) With(ctes ...*CTE) *UpdateStmt {
-	return s.with(func(q *updateData) { q.ctes = appendClip(q.ctes, ctes...) })
+	return s.withMore(func(m *updateMore) { m.ctes = appendClip(m.ctes, ctes...) })
 }
 
 // Writes implements Statement; an UPDATE always writes.
@@ -81,20 +109,20 @@ func (s *UpdateStmt) String() string { return debugString(s) }
 func (s *UpdateStmt) stmtMemo() *memo { return &s.m }
 
 func (s *UpdateStmt) writeStmt(w *writer) {
-	q := &s.q
+	q, m := &s.q, s.q.rest()
 	w.writes = true
 	if q.table == nil {
 		w.failf("core: update without a table")
 		return
 	}
-	writeDMLWith(w, q.ctes)
+	writeDMLWith(w, m.ctes)
 	w.s("UPDATE ")
 	q.table.writeFrom(w)
-	multi := len(q.from) > 0 && w.f.UpdateFrom == JoinMulti
-	if len(q.from) > 0 {
+	multi := len(m.from) > 0 && w.f.UpdateFrom == JoinMulti
+	if len(m.from) > 0 {
 		switch w.f.UpdateFrom {
 		case JoinMulti:
-			for _, f := range q.from {
+			for _, f := range m.from {
 				w.s(", ")
 				f.writeFrom(w)
 			}
@@ -104,9 +132,9 @@ func (s *UpdateStmt) writeStmt(w *writer) {
 	}
 	w.s(" SET ")
 	writeSets(w, q.table.Name(), q.sets, multi)
-	if len(q.from) > 0 && w.f.UpdateFrom == JoinFrom {
+	if len(m.from) > 0 && w.f.UpdateFrom == JoinFrom {
 		w.s(" FROM ")
-		for i, f := range q.from {
+		for i, f := range m.from {
 			if i > 0 {
 				w.s(", ")
 			}
@@ -114,11 +142,11 @@ func (s *UpdateStmt) writeStmt(w *writer) {
 		}
 	}
 	writeWhere(w, " WHERE ", nil, q.where)
-	if len(q.returning) > 0 {
+	if len(m.returning) > 0 {
 		if !w.f.ReturningUpdate {
 			w.unsupported("UPDATE … RETURNING")
 		}
 		w.s(" RETURNING ")
-		w.list(q.returning)
+		w.list(m.returning)
 	}
 }

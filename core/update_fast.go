@@ -1,9 +1,5 @@
 package core
 
-import (
-	"unsafe"
-)
-
 // A simple UPDATE (columns set to plain values, WHERE a conjunction of
 // comparisons of columns with plain values, nothing else) is rebuilt for
 // every write by an ORM and by callers updating by key. Its SQL depends
@@ -17,6 +13,7 @@ import (
 // columns keeps their addresses from being reused while the form is
 // cached.
 type updateForm struct {
+	table *Table
 	sets  []*Column
 	where []formPred
 	e     *shapeEntry
@@ -27,44 +24,35 @@ type formPred struct {
 	col *Column
 }
 
-type updateKey struct {
-	d Dialect
-	t *Table
-	h uint64
-}
-
 var updateForms formCache[*UpdateStmt, *updateForm]
 
-// simpleKey returns s's key and total number of arguments if s is a
-// simple UPDATE whose columns are intact (see intact) and whose values
-// fit them.
-func (s *UpdateStmt) simpleKey(d Dialect) (updateKey, int, bool) {
+// simpleKey returns s's key in updateForms and its total number of
+// arguments if s is a simple UPDATE whose columns are intact (see intact)
+// and whose values fit them.
+func (s *UpdateStmt) simpleKey(d Dialect) (uint64, int, bool) {
 	q := &s.q
-	if q.table == nil || len(q.ctes) > 0 || len(q.from) > 0 || len(q.returning) > 0 || len(q.sets) == 0 {
-		return updateKey{}, 0, false
+	if m := q.more; q.table == nil || len(q.sets) == 0 || m != nil && (len(m.ctes) > 0 || len(m.from) > 0 || len(m.returning) > 0) {
+		return 0, 0, false
 	}
-	h := uint64(len(q.sets))
+	h := mix(mix(formSeed(d), ptrWord(q.table)), uint64(len(q.sets)))
 	for _, a := range q.sets {
 		if !intact(a.col) || !plainValue(a.v) || checkFits(a.col, a.v) != nil {
-			return updateKey{}, 0, false
+			return 0, 0, false
 		}
-		h = mix(h, uint64(uintptr(unsafe.Pointer(a.col))))
+		h = mix(h, ptrWord(a.col))
 	}
 	for _, p := range q.where {
 		c, ok := p.(compare)
 		if !ok {
-			return updateKey{}, 0, false
+			return 0, 0, false
 		}
 		col, ok := c.l.(*Column)
 		if !ok || !intact(col) || !plainValue(c.r) {
-			return updateKey{}, 0, false
+			return 0, 0, false
 		}
-		h = mix(h, uint64(uintptr(unsafe.Pointer(col))))
-		for i := 0; i < len(c.op); i++ {
-			h = mix(h, uint64(c.op[i]))
-		}
+		h = mixString(mix(h, ptrWord(col)), c.op)
 	}
-	return updateKey{d: d, t: q.table, h: h}, len(q.sets) + len(q.where), true
+	return h, len(q.sets) + len(q.where), true
 }
 
 func plainValue(v any) bool {
@@ -75,18 +63,10 @@ func plainValue(v any) bool {
 	return true
 }
 
-// mix folds x into h (a multiply-xorshift step): a hash for the cache's
-// key only, every hit is checked against the form.
-func mix(h, x uint64) uint64 {
-	h ^= x + 0x9e3779b97f4a7c15 + h<<6 + h>>2
-	h *= 0xff51afd7ed558ccd
-	return h ^ h>>33
-}
-
 // matches reports whether s has form f.
 func (f *updateForm) matches(s *UpdateStmt) bool {
 	q := &s.q
-	if len(f.sets) != len(q.sets) || len(f.where) != len(q.where) {
+	if f.table != q.table || len(f.sets) != len(q.sets) || len(f.where) != len(q.where) {
 		return false
 	}
 	for i, a := range q.sets {
@@ -110,7 +90,7 @@ func (s *UpdateStmt) fromCache(d Dialect, spare []any) (*shapeEntry, []any, bool
 	if !ok {
 		return nil, nil, false
 	}
-	f, ok := updateForms.find(k, s)
+	f, ok := updateForms.find(k, d, s)
 	if !ok {
 		return nil, nil, false
 	}
@@ -137,7 +117,7 @@ func (s *UpdateStmt) noteCache(d Dialect, e *shapeEntry, args []any) {
 		return
 	}
 	q := &s.q
-	f := &updateForm{sets: make([]*Column, len(q.sets)), where: make([]formPred, len(q.where)), e: e}
+	f := &updateForm{table: q.table, sets: make([]*Column, len(q.sets)), where: make([]formPred, len(q.where)), e: e}
 	for i, a := range q.sets {
 		f.sets[i] = a.col
 	}
@@ -145,5 +125,5 @@ func (s *UpdateStmt) noteCache(d Dialect, e *shapeEntry, args []any) {
 		c := p.(compare)
 		f.where[i] = formPred{op: c.op, col: c.l.(*Column)}
 	}
-	updateForms.add(k, s, f)
+	updateForms.add(k, d, s, f)
 }

@@ -51,9 +51,10 @@ type Rows struct {
 	plan     *scanPlan
 	planType *typeInfo
 
-	// key is the struct plan of the scan in progress, handed to the
-	// driver as the destination layout.
-	key *scanPlan
+	// key identifies the destination layout of the scan in progress
+	// for the driver (RowSource.Scan): the struct plan, or the typeInfo
+	// of a single value.
+	key any
 
 	// scratch is a zeroed value of type scratchType.typ that One scans
 	// into, so that its result does not escape to the heap. Kept across
@@ -297,8 +298,12 @@ func (r *Rows) scanInto(ti *typeInfo, p unsafe.Pointer) error {
 		}
 		return r.scanStruct(ti.elem, *pp)
 	}
+	// One value of one type: ti identifies the layout, so the driver
+	// may keep its plan for the column as it does a struct's.
 	r.dest[0] = ref.ptr(p)
+	r.key = ti
 	err := r.scanValues(r.dest[:1])
+	r.key = nil
 	r.dest[0] = nil
 	return err
 }
@@ -338,10 +343,8 @@ func (r *Rows) scanValues(dest []any) error {
 	var err error
 	if r.buf != nil {
 		err = r.buf.ScanRow(r.bi-1, dest)
-	} else if r.key != nil {
-		err = r.src.Scan(dest, r.key)
 	} else {
-		err = r.src.Scan(dest, nil)
+		err = r.src.Scan(dest, r.key)
 	}
 	if err != nil && r.db != nil {
 		return r.db.classify(err)

@@ -70,8 +70,7 @@ func (s *InsertStmt) plainRows() (int, bool) {
 			return 0, false
 		}
 		for j, v := range row {
-			switch v.(type) {
-			case Expr, SelectQuery:
+			if !plainValue(v) {
 				return 0, false
 			}
 			if checkFits(q.cols[j], v) != nil {
@@ -186,8 +185,7 @@ func (s *SelectStmt) keyPred() (selectTmpl, any, bool) {
 	if !ok || !intact(col) {
 		return selectTmpl{}, nil, false
 	}
-	switch c.r.(type) {
-	case Expr, SelectQuery:
+	if !plainValue(c.r) {
 		return selectTmpl{}, nil, false
 	}
 	tq := &t.q

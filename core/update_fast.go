@@ -1,5 +1,7 @@
 package core
 
+import "time"
+
 // A simple UPDATE (columns set to plain values, WHERE a conjunction of
 // comparisons of columns with plain values, nothing else) is rebuilt for
 // every write by an ORM and by callers updating by key. Its SQL depends
@@ -55,8 +57,14 @@ func (s *UpdateStmt) simpleKey(d Dialect) (uint64, int, bool) {
 	return h, len(q.sets) + len(q.where), true
 }
 
+// plainValue reports whether v is bound as one argument: not an Expr nor
+// a subquery. The Go types callers bind most are told apart by their type
+// word alone; only other values take the interface switch, a cache lookup
+// for each call.
 func plainValue(v any) bool {
 	switch v.(type) {
+	case nil, string, int, int64, int32, bool, float64, []byte, time.Time:
+		return true
 	case Expr, SelectQuery:
 		return false
 	}

@@ -229,6 +229,12 @@ func (r *Rows) Columns() []string {
 	return cols
 }
 
+// noColumns is the columns of rows with no result.
+type noColumns struct{}
+
+func (noColumns) NumColumns() int       { return 0 }
+func (noColumns) ColumnName(int) string { return "" }
+
 func (r *Rows) numCols() int {
 	switch {
 	case r.buf != nil:
@@ -314,7 +320,16 @@ func (r *Rows) scanStruct(ti *typeInfo, base unsafe.Pointer) error {
 	p := r.plan
 	if r.planType != ti {
 		var err error
-		if p, err = ti.plan(r); err != nil {
+		// The driver's rows name the columns: asked directly, not
+		// through r, which would add a call per column.
+		var src columnSource = noColumns{}
+		switch {
+		case r.buf != nil:
+			src = r.buf
+		case r.src != nil:
+			src = r.src
+		}
+		if p, err = ti.plan(src); err != nil {
 			return err
 		}
 		r.plan, r.planType = p, ti
@@ -503,10 +518,15 @@ func One[T any](ctx context.Context, q Querier, stmt core.Statement) (T, error) 
 			return out, err
 		}
 	}
-	ti, err := typeInfoFor(reflect.TypeFor[T]())
-	if err != nil {
-		rows.Close()
-		return out, err
+	// A pooled Rows remembers the type its last One scanned into: a
+	// caller reading one type in a loop looks it up once.
+	ti := rows.scratchType
+	if t := reflect.TypeFor[T](); ti == nil || ti.typ != t {
+		var err error
+		if ti, err = typeInfoFor(t); err != nil {
+			rows.Close()
+			return out, err
+		}
 	}
 	if !rows.Next() {
 		if err := rows.Close(); err != nil {
@@ -517,7 +537,7 @@ func One[T any](ctx context.Context, q Querier, stmt core.Statement) (T, error) 
 	// Scanning hands field pointers to the driver, which would move out
 	// to the heap; scan into the rows' scratch value and copy instead.
 	p := (*T)(rows.scratchFor(ti))
-	err = rows.scanInto(ti, unsafe.Pointer(p))
+	err := rows.scanInto(ti, unsafe.Pointer(p))
 	out = *p
 	var zero T
 	*p = zero

@@ -225,15 +225,16 @@ func collectFields(ti *typeInfo, t reflect.Type, n FieldNamer, base uintptr, pre
 	return nil
 }
 
-// columnSource gives a plan lookup the column names without allocating.
+// columnSource gives a plan lookup the column names without allocating:
+// a driver's RowSource or BufferedRows.
 type columnSource interface {
-	numCols() int
-	colName(i int) string
+	NumColumns() int
+	ColumnName(i int) string
 }
 
 // plan returns the struct plan for the columns of src.
 func (ti *typeInfo) plan(src columnSource) (*scanPlan, error) {
-	n := src.numCols()
+	n := src.NumColumns()
 	if ps := ti.plans.Load(); ps != nil {
 	next:
 		for _, p := range *ps {
@@ -241,7 +242,7 @@ func (ti *typeInfo) plan(src columnSource) (*scanPlan, error) {
 				continue
 			}
 			for i, c := range p.cols {
-				if c != src.colName(i) {
+				if c != src.ColumnName(i) {
 					continue next
 				}
 			}
@@ -250,7 +251,7 @@ func (ti *typeInfo) plan(src columnSource) (*scanPlan, error) {
 	}
 	p := &scanPlan{cols: make([]string, n), fields: make([]fieldRef, n)}
 	for i := range n {
-		c := src.colName(i)
+		c := src.ColumnName(i)
 		p.cols[i] = c
 		f, ok := ti.fields[c]
 		if !ok {

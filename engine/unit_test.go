@@ -148,8 +148,8 @@ func TestScanPlanCachedPerColumns(t *testing.T) {
 
 type fakeCols []string
 
-func (f fakeCols) numCols() int         { return len(f) }
-func (f fakeCols) colName(i int) string { return f[i] }
+func (f fakeCols) NumColumns() int         { return len(f) }
+func (f fakeCols) ColumnName(i int) string { return f[i] }
 
 // A DSN of a driver family whose package was not imported names the
 // package to import, whether parsed or opened from a Config.

@@ -184,6 +184,9 @@ func (p *pgConn) Query(ctx context.Context, sql string, args []any, reuse engine
 		r = &pgRows{}
 	}
 	r.rows = rows
+	// pgx has read the result's description before returning: kept
+	// here, the engine's column lookups are one call, not two.
+	r.fields = rows.FieldDescriptions()
 	r.scan = r.scan.reset()
 	r.scan.conn = p
 	return r, nil
@@ -192,8 +195,9 @@ func (p *pgConn) Query(ctx context.Context, sql string, args []any, reuse engine
 // pgRows is the row source of a query. It is kept by the engine's pooled
 // Rows and reused by the next query, with its scan buffers.
 type pgRows struct {
-	rows pgx.Rows
-	scan rowScanner
+	rows   pgx.Rows
+	fields []pgconn.FieldDescription // rows' columns
+	scan   rowScanner
 	// self holds &scan, to hand it to pgx without allocating.
 	self [1]any
 }
@@ -217,9 +221,9 @@ func (r *pgRows) Scan(dest []any, key any) error {
 
 func (r *pgRows) Values() ([]any, error) { return r.rows.Values() }
 
-func (r *pgRows) NumColumns() int { return len(r.rows.FieldDescriptions()) }
+func (r *pgRows) NumColumns() int { return len(r.fields) }
 
-func (r *pgRows) ColumnName(i int) string { return r.rows.FieldDescriptions()[i].Name }
+func (r *pgRows) ColumnName(i int) string { return r.fields[i].Name }
 
 func (r *pgRows) Err() error { return r.rows.Err() }
 

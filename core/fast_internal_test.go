@@ -44,9 +44,9 @@ func TestSimpleFormsSkipTheWalk(t *testing.T) {
 
 // TestSimpleFormsNeverMix compiles statements that differ only in what
 // the form caches key on (tables, aliases, columns and their order,
-// stars, operators, DISTINCT, LIMIT, OFFSET, RETURNING, row counts),
-// interleaved and repeated: each compiles to what a full render without
-// any cache gives.
+// stars, operators, DISTINCT, LIMIT, OFFSET, RETURNING, row counts, an
+// UPDATE's FROM and WITH, the dialect), interleaved and repeated: each
+// compiles to what a full render without any cache gives.
 func TestSimpleFormsNeverMix(t *testing.T) {
 	tb := benchWide()
 	u, o, _ := benchTables()
@@ -78,8 +78,15 @@ func TestSimpleFormsNeverMix(t *testing.T) {
 		Insert(tb).Columns(tb.C("name"), tb.C("age")).Values("a", 1).Values("b", 2),
 		Insert(tb).Columns(tb.C("name"), tb.C("age")).Rows([]any{"a", 1}, []any{"b", 2}, []any{"c", 3}),
 		Insert(u).Columns(u.C("email")).Values("e"),
+		Update(tb).Set(tb.C("name"), "n").Where(Eq(tb.C("id"), 1)),
+		Update(tb).Set(tb.C("name"), "n").Where(Eq(tb.C("id"), 1)).Returning(tb.C("id")),
+		Update(tb).Set(tb.C("name"), "n").From(u).Where(Eq(tb.C("id"), 1)),
+		Update(tb).Set(tb.C("name"), "n").With().Where(Eq(tb.C("id"), 1)),
+		Update(tb).Set(tb.C("age"), 1).Set(tb.C("name"), "n").Where(Eq(tb.C("id"), 1)),
+		Update(u).Set(u.C("email"), "e").Where(Eq(u.C("id"), 1)),
 	}
-	for _, d := range []Dialect{benchDialect{}, genericDialect{}} {
+	// flavourDialect values share a type, hence a key seed.
+	for _, d := range []Dialect{benchDialect{}, genericDialect{}, flavourDialect{}, flavourDialect{flavour: true}} {
 		for round := range 3 {
 			for i, s := range stmts {
 				want, err := compileFull(d, s, nil)

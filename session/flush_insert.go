@@ -229,12 +229,13 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 	err := func() error {
 		pl.s.txMu.Lock()
 		defer pl.s.txMu.Unlock()
-		// The callback escapes, and so is allocated: it captures no
-		// more than it needs.
-		return pl.tx.QueryFunc(ctx, stmt, func(rs *engine.Rows) error { return pl.scanReturned(rs, sh, n) })
+		// The plan's own callback (see scanPending): a closure would
+		// escape, and be allocated per statement.
+		pl.ret.sh, pl.ret.n = sh, n
+		return pl.tx.QueryFunc(ctx, stmt, pl.scan)
 	}()
-	got := pl.ret.got
-	pl.ret.got = nil
+	got := pl.ret.got // may be pl.ret.dest's array: see scanReturned
+	pl.ret.got, pl.ret.sh = nil, nil
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", m.Name, err)
 	}
@@ -299,6 +300,12 @@ func keyOrder(n int, cmp func(a, b int) int) []int {
 	return nil
 }
 
+// scanPending is scanReturned of the INSERT sendInsert is running
+// (pl.ret.sh, pl.ret.n): the callback plan.scan holds.
+func (pl *plan) scanPending(rs *engine.Rows) error {
+	return pl.scanReturned(rs, pl.ret.sh, pl.ret.n)
+}
+
 // scanReturned reads the rows RETURNING gave for an INSERT of n rows of
 // shape sh into pl.ret.got, len(sh.retCols) values a row.
 func (pl *plan) scanReturned(rs *engine.Rows, sh *insertShape, n int) error {
@@ -353,6 +360,9 @@ func (pl *plan) scanReturned(rs *engine.Rows, sh *insertShape, n int) error {
 type returnBufs struct {
 	dest [2]any // then the row's values
 	got  []any  // the values scanned, from the scan to sendInsert
+	// The INSERT being read: its shape and rows (see scanPending).
+	sh *insertShape
+	n  int
 }
 
 // presnap records the snapshots inserted rows will have after the flush:

@@ -325,7 +325,11 @@ func (pl *plan) scanReturned(rs *engine.Rows, sh *insertShape, n int) error {
 		cs, dest = make([]mapper.Column, len(retCols)), make([]any, len(retCols))
 	}
 	for i, f := range retCols {
-		cs[i] = f.NewColumn(n)
+		if i < len(pl.ret.cols) {
+			cs[i] = f.NewColumnIn(n, &pl.ret.cols[i]) // read before the next INSERT
+		} else {
+			cs[i] = f.NewColumn(n)
+		}
 	}
 	if n == 1 {
 		// The row's values take the place of its scan
@@ -363,6 +367,10 @@ type returnBufs struct {
 	// The INSERT being read: its shape and rows (see scanPending).
 	sh *insertShape
 	n  int
+	// cols hold the first columns scanned where their values are small
+	// and plain (a generated integer key): sendInsert has set them in
+	// the objects before the next INSERT scans into them again.
+	cols [2]mapper.ColumnBuf
 }
 
 // presnap records the snapshots inserted rows will have after the flush:

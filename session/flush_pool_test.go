@@ -108,7 +108,7 @@ func TestPlanResetKeepsNothing(t *testing.T) {
 	pl.log.save(s, e)
 	pl.markDeleted(e)
 	pl.snap1e = e
-	pl.ret.got = pl.ret.dest[:1]
+	pl.ret.cs, pl.ret.rows = pl.ret.cols[:1], 1
 	pl.ret.dest[0] = 7
 	pl.tx = &pl.auto
 	scan := pl.scan

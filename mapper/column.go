@@ -24,6 +24,38 @@ func (f *Field) NewColumn(n int) Column {
 	return Column{f: f, base: reflect.New(t).UnsafePointer(), n: n}
 }
 
+// ColumnBuf is room for a Column of a few small plain values (an
+// integer key generated for one row, say), which its owner reuses from
+// one read to the next instead of allocating each Column (see
+// NewColumnIn). Its zero value is ready.
+type ColumnBuf struct {
+	w [2]uint64 // the values, laid out as NewColumn's array would be
+}
+
+// NewColumnIn is NewColumn in buf when the n values fit in it and hold
+// no pointers (integers, floats, booleans): the Column then lives in buf
+// and is good until buf holds another. Otherwise it allocates, as
+// NewColumn does.
+func (f *Field) NewColumnIn(n int, buf *ColumnBuf) Column {
+	if !f.plainScalar() || f.IsJSON() || n < 1 || uintptr(n)*f.Type.Size() > unsafe.Sizeof(buf.w) {
+		return f.NewColumn(n)
+	}
+	buf.w = [2]uint64{}
+	return Column{f: f, base: unsafe.Pointer(&buf.w), n: n}
+}
+
+// plainScalar reports a field of a type without pointers, aligned at
+// most as a uint64 is: a number or a boolean.
+func (f *Field) plainScalar() bool {
+	switch f.Type.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
+}
+
 func (c Column) at(i int) unsafe.Pointer {
 	if i < 0 || i >= c.n {
 		panic("mapper: column index out of range")

@@ -422,7 +422,7 @@ func txQuery(s *Session, ctx context.Context, tx Tx, stmt core.Statement, fn fun
 // so that a rollback of the transaction restores them. Reads wait
 // meanwhile. The caller holds flushMu.
 func (s *Session) bulkTx(ctx context.Context, fn func(context.Context, Tx) error, apply func(*journal)) error {
-	ctx = s.lockFlush(ctx, new(flushCtx))
+	ctx = s.lockFlush(ctx)
 	defer s.unlockFlush()
 	began := false
 	var tx Tx

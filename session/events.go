@@ -296,7 +296,8 @@ func (pl *plan) record() {
 	if ev == nil || !ev.anyAfter[opInsert] && !ev.anyAfter[opUpdate] && !ev.anyAfter[opDelete] && len(ev.afterFlush) == 0 {
 		return
 	}
-	f := &flushed{inserts: pl.inserts, updates: pl.updated}
+	// Copies: the after-listeners run once the plan is released.
+	f := &flushed{inserts: slices.Clone(pl.inserts), updates: slices.Clone(pl.updated)}
 	for e := range pl.deletes {
 		f.deletes = append(f.deletes, e)
 	}

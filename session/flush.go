@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/athanor-orm/athanor/core"
 	"github.com/athanor-orm/athanor/engine"
@@ -97,11 +98,25 @@ type plan struct {
 	ret        returnBufs
 	// updated: the entries updated, kept only with Events (events.go).
 	updated []*entry
-	// fc is the context the flush's statements run under (see
-	// lockFlush). A transaction the flush begins keeps it, and so the
-	// plan, until it ends.
-	fc flushCtx
+	// scan is scanReturned bound to this plan, made once with it: the
+	// RETURNING rows of every INSERT are read through it, so no closure
+	// is allocated per statement (see sendInsert).
+	scan func(*engine.Rows) error
 }
+
+// Plans are pooled: a flush's plan is mostly room for its bookkeeping,
+// which ends with the flush. What must be unique to one flush, its
+// context (see lockFlush), is not in the plan, and nothing the flush
+// leaves behind points into it: finish copies snapshots and states into
+// the entries, the transaction's journal copies the plan's (see
+// journal.merge), and the after-listeners' record copies its lists (see
+// record). A plan is released once its flush has ended, never while a
+// caller of the flush may still read it.
+var plans = sync.Pool{New: func() any {
+	pl := new(plan)
+	pl.scan = pl.scanPending
+	return pl
+}}
 
 // dropMemos forgets e's memoised diff and snapshot.
 func (pl *plan) dropMemos(e *entry) {
@@ -190,6 +205,7 @@ func (s *Session) endFailedCommit(ctx context.Context) {
 // nothing to flush.)
 func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token, committed bool, err error) {
 	pl := newPlan(s)
+	defer func() { pl.release() }() // pl may be replaced (beforeHooks); the last one is released last
 	if err := pl.collect(); err != nil {
 		return router.Token{}, false, err
 	}
@@ -212,7 +228,7 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 
 	// Reads wait while the flush writes: they never run in a transaction
 	// being ended, nor meet rows the identity map does not show yet.
-	ctx = s.lockFlush(ctx, &pl.fc)
+	ctx = s.lockFlush(ctx)
 	defer s.unlockFlush()
 	ctx, end := s.observeFlush(ctx, commit)
 	if end != nil {
@@ -289,10 +305,28 @@ func (s *Session) flushPlan(ctx context.Context, commit bool) (tok router.Token,
 	return router.Token{}, false, nil
 }
 
+// newPlan returns an empty plan for a flush of s, from the pool.
 func newPlan(s *Session) *plan {
-	pl := &plan{s: s}
+	pl := plans.Get().(*plan)
+	pl.s = s
 	pl.ints, pl.persist, pl.log.writes = pl.intBuf[:0], pl.persistBuf[:0], pl.writeBuf[:0]
 	return pl
+}
+
+// release clears pl, so that the pool keeps nothing of its flush
+// reachable, and returns it to the pool. pl may be nil.
+func (pl *plan) release() {
+	if pl == nil {
+		return
+	}
+	pl.reset()
+	plans.Put(pl)
+}
+
+// reset zeroes pl but for its bound scan function.
+func (pl *plan) reset() {
+	scan := pl.scan
+	*pl = plan{scan: scan}
 }
 
 // oneStatement reports whether the flush is exactly one statement: one

@@ -229,32 +229,32 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 	err := func() error {
 		pl.s.txMu.Lock()
 		defer pl.s.txMu.Unlock()
-		// The callback escapes, and so is allocated: it captures no
-		// more than it needs.
-		return pl.tx.QueryFunc(ctx, stmt, func(rs *engine.Rows) error { return pl.scanReturned(rs, sh, n) })
+		// The plan's own callback (see scanPending): a closure would
+		// escape, and be allocated per statement.
+		pl.ret.sh, pl.ret.n = sh, n
+		return pl.tx.QueryFunc(ctx, stmt, pl.scan)
 	}()
-	got := pl.ret.got
-	pl.ret.got = nil
+	cs, got := pl.ret.cs, pl.ret.rows // see scanReturned
+	pl.ret.cs, pl.ret.sh = nil, nil
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", m.Name, err)
 	}
-	w := len(retCols) // at least 1: ret is not empty
-	if len(got) != len(es)*w {
-		return fmt.Errorf("insert %s: %d rows returned for %d inserted", m.Name, len(got)/w, len(es))
+	if got != len(es) {
+		return fmt.Errorf("insert %s: %d rows returned for %d inserted", m.Name, got, len(es))
 	}
-	row := func(i int) []any { return got[i*w : (i+1)*w] } // returned row i
-	var match []int                                        // entry i gets returned row match[i]; nil: row i
+	val := func(i, j int) any { return cs[j].Value(i) } // returned row i's column j
+	var match []int                                     // entry i gets returned row match[i]; nil: row i
 	if sh.autoOmitted {
 		// Generated keys are increasing in VALUES order; sort what came
 		// back (RETURNING promises no order) and hand them out in order.
-		match = keyOrder(len(es), func(a, b int) int { return compareKey(row(a)[pkPos[0]], row(b)[pkPos[0]]) })
+		match = keyOrder(len(es), func(a, b int) int { return compareKey(val(a, pkPos[0]), val(b, pkPos[0])) })
 	} else {
 		match = make([]int, len(es))
 		byKey := map[idKey]int{}
 		for i := range len(es) {
 			kv := make([]any, len(pkPos))
 			for j, p := range pkPos {
-				kv[j] = row(i)[p]
+				kv[j] = val(i, p)
 			}
 			byKey[makeKey(m, kv)] = i
 		}
@@ -268,12 +268,12 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 	}
 	pl.log.writes = slices.Grow(pl.log.writes, len(es)*len(ret)) // a write per generated value
 	for i, e := range es {
-		r := row(i)
+		r := i
 		if match != nil {
-			r = row(match[i])
+			r = match[i]
 		}
 		for j, f := range retCols[:len(ret)] { // ret is retCols' prefix
-			if err := pl.set(e, f, r[j]); err != nil {
+			if err := pl.set(e, f, val(r, j)); err != nil {
 				return fmt.Errorf("insert %s: %w", m.Name, err)
 			}
 		}
@@ -299,36 +299,38 @@ func keyOrder(n int, cmp func(a, b int) int) []int {
 	return nil
 }
 
+// scanPending is scanReturned of the INSERT sendInsert is running
+// (pl.ret.sh, pl.ret.n): the callback plan.scan holds.
+func (pl *plan) scanPending(rs *engine.Rows) error {
+	return pl.scanReturned(rs, pl.ret.sh, pl.ret.n)
+}
+
 // scanReturned reads the rows RETURNING gave for an INSERT of n rows of
-// shape sh into pl.ret.got, len(sh.retCols) values a row.
+// shape sh into pl.ret.cs, one Column per column of sh.retCols, and
+// counts them in pl.ret.rows.
 func (pl *plan) scanReturned(rs *engine.Rows, sh *insertShape, n int) error {
 	retCols := sh.retCols
-	// Each returned column is scanned into a typed array of one
-	// value per inserted row: one allocation per column, values
-	// not boxed one by one.
-	// An insert of few generated columns scans into the plan's
-	// destinations (the scan moves them to the heap), its columns on the
-	// stack. The rows' values are kept back to back, len(retCols) a row.
-	var colBuf [len(returnBufs{}.dest)]mapper.Column
+	// Each returned column is scanned into a typed array of one value
+	// per inserted row: one allocation per column (none for a small
+	// plain one, see returnBufs.bufs), values not boxed one by one.
+	// Where there are few columns, the columns and the scan destinations
+	// are the plan's (the scan would move them to the heap).
 	var cs []mapper.Column
-	var dest, got []any
+	var dest []any
 	if len(retCols) <= len(pl.ret.dest) {
-		cs, dest = colBuf[:len(retCols)], pl.ret.dest[:len(retCols)]
+		cs, dest = pl.ret.cols[:len(retCols)], pl.ret.dest[:len(retCols)]
 	} else {
 		cs, dest = make([]mapper.Column, len(retCols)), make([]any, len(retCols))
 	}
 	for i, f := range retCols {
-		cs[i] = f.NewColumn(n)
+		if i < len(pl.ret.bufs) {
+			cs[i] = f.NewColumnIn(n, &pl.ret.bufs[i])
+		} else {
+			cs[i] = f.NewColumn(n)
+		}
 	}
-	if n == 1 {
-		// The row's values take the place of its scan
-		// destinations, not needed once it is scanned (a second
-		// row is an error).
-		got = dest[:0]
-	} else {
-		got = make([]any, 0, n*len(retCols))
-	}
-	for j := 0; rs.Next(); j++ {
+	j := 0
+	for ; rs.Next(); j++ {
 		if j == n {
 			return fmt.Errorf("more rows returned than the %d inserted", n)
 		}
@@ -338,21 +340,28 @@ func (pl *plan) scanReturned(rs *engine.Rows, sh *insertShape, n int) error {
 		if err := rs.Scan(dest...); err != nil {
 			return err
 		}
-		for i := range cs {
-			got = append(got, cs[i].Value(j))
-		}
 	}
-	// Handed out through the plan: a variable of sendInsert's
-	// set here would be moved to the heap.
-	pl.ret.got = got
+	// Handed out through the plan: a variable of sendInsert's set here
+	// would be moved to the heap.
+	pl.ret.cs, pl.ret.rows = cs, j
 	return rs.Err()
 }
 
-// returnBufs hold what an INSERT of one row scans RETURNING into (see
-// scanReturned), where the scan would move a variable to the heap.
+// returnBufs hold what an INSERT scans RETURNING into (see
+// scanReturned), where the scan would move a variable to the heap, and
+// hand the columns read over to sendInsert.
 type returnBufs struct {
-	dest [2]any // then the row's values
-	got  []any  // the values scanned, from the scan to sendInsert
+	dest [2]any           // scan destinations
+	cols [2]mapper.Column // the columns of an INSERT of few generated ones
+	// bufs hold the first columns where their values are small and
+	// plain (a generated integer key): sendInsert has set them in the
+	// objects before the next INSERT scans into them again.
+	bufs [2]mapper.ColumnBuf
+	cs   []mapper.Column // the columns read, from the scan to sendInsert
+	rows int             // the rows read
+	// The INSERT being read: its shape and rows (see scanPending).
+	sh *insertShape
+	n  int
 }
 
 // presnap records the snapshots inserted rows will have after the flush:

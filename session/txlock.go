@@ -29,13 +29,15 @@ func (c *flushCtx) Value(k any) any {
 }
 
 // lockFlush takes txLock exclusively for a flush and returns the
-// context its statements run under, fc, which the caller provides (a
-// flush's plan holds it: one allocation less). fc must be new, not
-// reused: a transaction the flush begins keeps it. The caller holds
-// flushMu.
-func (s *Session) lockFlush(ctx context.Context, fc *flushCtx) context.Context {
+// context its statements run under: a new flushCtx, never one of an
+// earlier flush, since readLock knows the flush's statements by its
+// address (a context an earlier flush handed out, kept by a caller,
+// must not pass for the running flush's). It is allocated on its own,
+// not in the pooled plan: a transaction the flush begins keeps it. The
+// caller holds flushMu.
+func (s *Session) lockFlush(ctx context.Context) context.Context {
 	s.txLock.Lock()
-	*fc = flushCtx{Context: ctx}
+	fc := &flushCtx{Context: ctx}
 	s.flush.Store(fc)
 	return fc
 }

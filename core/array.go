@@ -45,18 +45,18 @@ func (e arrayOp) writeExpr(w *writer) {
 func (e arrayOp) prec() int { return precCompare }
 
 // RowColumn is column Col of Rows, bound as one array parameter of
-// len(Rows) elements (NULL for a nil value): what an INSERT … SELECT
+// Rows.Len() elements (NULL for a nil value): what an INSERT … SELECT
 // unnest(…) of several rows binds for each of its columns (see
 // Features.UnnestArrays), without copying the values out of the rows.
 // Bind it (or a pointer to it) with Val, cast to the array type; a
 // driver of a dialect with UnnestArrays encodes it as that array.
 type RowColumn struct {
-	Rows [][]any
+	Rows RowValues
 	Col  int
 }
 
 // Len is the number of elements.
-func (c RowColumn) Len() int { return len(c.Rows) }
+func (c RowColumn) Len() int { return c.Rows.Len() }
 
 // Index returns element i.
-func (c RowColumn) Index(i int) any { return c.Rows[i][c.Col] }
+func (c RowColumn) Index(i int) any { return c.Rows.Value(i, c.Col) }

@@ -110,35 +110,39 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 	if len(es) == 1 {
 		return pl.insertRow(ctx, m, sh, es)
 	}
-	cols, ret := sh.cols, sh.ret
-	// Each row's values are taken from the snapshot the object will have
-	// once inserted: one allocation holds them all, unboxed (a value
-	// boxed on its own costs one each), and one backing array holds every
-	// row's list (unnest binds the rows as they are).
-	rows := make([][]any, len(es))
+	// Each row's values are those of the snapshot the object will have
+	// once inserted, all taken in one block, and bound from there: as
+	// arrays (unnest) straight from the snapshots, as VALUES from rows
+	// gathered for it.
 	snaps := make([]mapper.Snapshot, len(es))
 	blocks := insertShapes.Get(m).snaps // a copy: a new Slab
 	blocks.Expect(len(es))
-	flat := make([]any, len(es)*len(cols))
 	for j, e := range es {
 		snaps[j] = m.SnapshotIn(e.p, blocks.Next())
 		blocks.Keep()
-		rows[j] = flat[j*len(cols) : (j+1)*len(cols) : (j+1)*len(cols)]
-		if err := sh.values(m, snaps[j], rows[j]); err != nil {
-			return err
-		}
 	}
-	if err := badValues(sh, rows); err != nil {
+	src := &snapRows{snaps: snaps, fields: sh.fieldIdx}
+	if err := src.bad(sh); err != nil {
 		return fmt.Errorf("insert %s: %w", m.Name, err)
 	}
 	base := sh.plain
-	if len(ret) > 0 && pl.s.returningOf(m.Table()) {
+	if len(sh.ret) > 0 && pl.s.returningOf(m.Table()) {
 		base = sh.returning
 	}
-	if stmt := pl.unnest(m.Table(), sh, base, rows); stmt != nil {
+	if stmt := pl.unnest(m.Table(), sh, base, src); stmt != nil {
 		return pl.sendInsert(ctx, m, sh, stmt, es, snaps)
 	}
-	// VALUES: as many statements as the dialect's parameter limit needs.
+	// VALUES: one slice per row (the statement keeps them), backed by
+	// one array, in as many statements as the parameter limit needs.
+	cols := sh.cols
+	rows := make([][]any, len(es))
+	flat := make([]any, len(es)*len(cols))
+	for j := range es {
+		rows[j] = flat[j*len(cols) : (j+1)*len(cols) : (j+1)*len(cols)]
+		for c := range cols {
+			rows[j][c] = src.Value(j, c)
+		}
+	}
 	per := len(es)
 	if per > 1 {
 		per = pl.rowsPerStatement(m.Table(), len(cols))

@@ -226,8 +226,8 @@ func TestInsertAllocs(t *testing.T) {
 	if one > maxOne {
 		t.Errorf("inserting one object allocates %v times, want at most %v", one, maxOne)
 	}
-	if hundred > 78 {
-		t.Errorf("inserting 100 objects allocates %v times, want at most 78", hundred)
+	if hundred > 73 {
+		t.Errorf("inserting 100 objects allocates %v times, want at most 73", hundred)
 	}
 }
 

@@ -24,16 +24,16 @@ var rowColumnArrays = []uint32{
 }
 
 // registerRowColumns wraps the codecs of rowColumnArrays in
-// rowColumnCodec. Call it after the array codecs are final (they hold
-// their element type).
-func registerRowColumns(m *pgtype.Map) {
+// rowColumnCodec, which encodes into bufs (a connection's, or nil). Call
+// it after the array codecs are final (they hold their element type).
+func registerRowColumns(m *pgtype.Map, bufs *sendBufs) {
 	for _, oid := range rowColumnArrays {
 		t, ok := m.TypeForOID(oid)
 		if !ok {
 			continue
 		}
 		if ac, ok := t.Codec.(*pgtype.ArrayCodec); ok {
-			m.RegisterType(&pgtype.Type{Name: t.Name, OID: oid, Codec: rowColumnCodec{ac}})
+			m.RegisterType(&pgtype.Type{Name: t.Name, OID: oid, Codec: rowColumnCodec{ac, bufs}})
 		}
 	}
 }
@@ -44,17 +44,20 @@ func registerRowColumns(m *pgtype.Map) {
 // float8) are written without an element plan. pgx would take a copy of
 // the column as a []any through reflection, planning and growing as it
 // goes.
-type rowColumnCodec struct{ *pgtype.ArrayCodec }
+type rowColumnCodec struct {
+	*pgtype.ArrayCodec
+	bufs *sendBufs // the connection's, or nil (see sendBufs)
+}
 
 func (c rowColumnCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, value any) pgtype.EncodePlan {
 	if _, ok := rowColumnOf(value); ok {
 		if format != pgtype.BinaryFormatCode {
 			return nil
 		}
-		return rowColumnPlan{m: m, elem: c.ElementType.OID}
+		return rowColumnPlan{m: m, elem: c.ElementType.OID, bufs: c.bufs}
 	}
 	if format == pgtype.BinaryFormatCode {
-		if plan := planFlatSlice(c.ElementType.OID, value); plan != nil {
+		if plan := planFlatSlice(c.ElementType.OID, value, c.bufs); plan != nil {
 			return plan
 		}
 	}
@@ -67,21 +70,24 @@ func (c rowColumnCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, valu
 // box each element into an interface, an allocation per key. A key is
 // bound as the column's type, not the Go field's (an int64 field of a
 // SERIAL column makes int4[] of []int64).
-func planFlatSlice(elem uint32, value any) pgtype.EncodePlan {
+func planFlatSlice(elem uint32, value any, bufs *sendBufs) pgtype.EncodePlan {
 	switch value.(type) {
 	case []int64, []int32:
 		if elem == pgtype.Int8OID || elem == pgtype.Int4OID || elem == pgtype.Int2OID {
-			return flatSlicePlan{elem}
+			return flatSlicePlan{elem, bufs}
 		}
 	case []string:
 		if elem == pgtype.TextOID || elem == pgtype.VarcharOID {
-			return flatSlicePlan{elem}
+			return flatSlicePlan{elem, bufs}
 		}
 	}
 	return nil
 }
 
-type flatSlicePlan struct{ elem uint32 }
+type flatSlicePlan struct {
+	elem uint32
+	bufs *sendBufs // the connection's, or nil (see sendBufs)
+}
 
 // Encode writes value, a slice planFlatSlice accepted, as a binary
 // one-dimensional array without NULLs (a nil slice is the empty array).
@@ -92,7 +98,7 @@ func (p flatSlicePlan) Encode(value any, buf []byte) ([]byte, error) {
 		for _, x := range s {
 			size += len(x)
 		}
-		buf = arrayHeader(slices.Grow(buf, 20+size), p.elem, len(s))
+		buf = arrayHeader(p.bufs.grow(buf, 20+size), p.elem, len(s))
 		for _, x := range s {
 			buf = binary.BigEndian.AppendUint32(buf, uint32(len(x)))
 			buf = append(buf, x...)
@@ -101,16 +107,16 @@ func (p flatSlicePlan) Encode(value any, buf []byte) ([]byte, error) {
 	}
 	switch v := value.(type) {
 	case []int64:
-		return appendInts(buf, p.elem, v)
+		return appendInts(p.bufs, buf, p.elem, v)
 	case []int32:
-		return appendInts(buf, p.elem, v)
+		return appendInts(p.bufs, buf, p.elem, v)
 	}
 	return nil, fmt.Errorf("cannot encode %T as an array", value)
 }
 
 // appendInts writes the binary array of keys, elements of type elem
 // (int8, int4 or int2).
-func appendInts[T int32 | int64](buf []byte, elem uint32, keys []T) ([]byte, error) {
+func appendInts[T int32 | int64](bufs *sendBufs, buf []byte, elem uint32, keys []T) ([]byte, error) {
 	width, lo, hi := 8, int64(math.MinInt64), int64(math.MaxInt64)
 	switch elem {
 	case pgtype.Int4OID:
@@ -118,7 +124,7 @@ func appendInts[T int32 | int64](buf []byte, elem uint32, keys []T) ([]byte, err
 	case pgtype.Int2OID:
 		width, lo, hi = 2, math.MinInt16, math.MaxInt16
 	}
-	buf = arrayHeader(slices.Grow(buf, 20+(4+width)*len(keys)), elem, len(keys))
+	buf = arrayHeader(bufs.grow(buf, 20+(4+width)*len(keys)), elem, len(keys))
 	for i, k := range keys {
 		x := int64(k)
 		if x < lo || x > hi {
@@ -150,6 +156,7 @@ func intTypeName(elem uint32) string {
 type rowColumnPlan struct {
 	m    *pgtype.Map
 	elem uint32
+	bufs *sendBufs // the connection's, or nil (see sendBufs)
 }
 
 // Encode writes the binary array: one dimension, a has-null flag, the
@@ -162,7 +169,7 @@ func (p rowColumnPlan) Encode(value any, buf []byte) ([]byte, error) {
 		// The other columns of the rows usually follow as the next
 		// parameters (an unnest INSERT binds them in order): room is made
 		// for them too, so that pgx's parameter buffer grows once.
-		buf = slices.Grow(buf, need+restSize(col))
+		buf = p.bufs.grow(buf, need+restSize(col))
 	}
 	if n == 0 {
 		return arrayHeader(buf, p.elem, 0), nil
@@ -325,34 +332,6 @@ func (p rowColumnPlan) size(col core.RowColumn) int {
 		size += 8 * n
 	}
 	return size
-}
-
-// restSize estimates the encoded length of the columns after col's in
-// its rows, as arrays, by the Go types of their values.
-func restSize(col core.RowColumn) int {
-	if len(col.Rows) == 0 {
-		return 0
-	}
-	size := 0
-	for _, r := range col.Rows {
-		for _, v := range r[col.Col+1:] {
-			switch x := v.(type) {
-			case string:
-				size += len(x)
-			case []byte:
-				size += len(x)
-			case bool, int8, uint8:
-				size++
-			case int16, uint16:
-				size += 2
-			case int32, uint32, float32:
-				size += 4
-			default:
-				size += 8
-			}
-		}
-	}
-	return size + (len(col.Rows[0])-col.Col-1)*(20+4*len(col.Rows))
 }
 
 // untypedArgs returns args with each core.RowColumn written as the text

@@ -32,7 +32,7 @@ func TestRowColumnArrays(t *testing.T) {
 	const want = `a,NULL,c"d|1,NULL,3|7,NULL,-2|t,NULL,f|1.5,NULL,-0.25|2026-03-01 12:30:00+00,NULL,2026-03-01 13:30:00+00|\x01,NULL,\x`
 	args := make([]any, 7)
 	for j := range args {
-		args[j] = core.RowColumn{Rows: rows, Col: j}
+		args[j] = core.RowColumn{Rows: core.ValueRows(rows), Col: j}
 	}
 	for _, mode := range []string{"", "exec", "simple_protocol"} {
 		t.Run("mode="+mode, func(t *testing.T) {
@@ -53,7 +53,7 @@ func TestRowColumnArrays(t *testing.T) {
 			if err != nil || got != want {
 				t.Fatalf("got %q, %v\nwant %q", got, err, want)
 			}
-			big := core.RowColumn{Rows: [][]any{{int64(1)}, {int64(1 << 20)}}}
+			big := core.RowColumn{Rows: core.ValueRows{{int64(1)}, {int64(1 << 20)}}}
 			if _, err := engine.One[int](t.Context(), db, core.Raw(`SELECT cardinality(CAST(? AS SMALLINT[]))`, big)); err == nil {
 				t.Error("an integer out of the range of SMALLINT was sent")
 			}

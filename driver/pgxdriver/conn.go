@@ -31,6 +31,7 @@ type pgConn struct {
 	// untyped: the connection's exec mode sends parameters without their
 	// types (see plainArgs). Kept here: pgx's Config returns a copy.
 	untyped bool
+	bufs    sendBufs // see sendBufs
 }
 
 // colPlans is the pgx side of a destination layout: the column types it
@@ -151,11 +152,24 @@ func (p *pgConn) Exec(ctx context.Context, sql string, args []any) (engine.Resul
 			return engine.Result{}, engine.NotSent(err)
 		}
 	}
+	p.reserve(args)
 	tag, err := p.c.Exec(ctx, sql, args...)
 	if err != nil {
 		return engine.Result{}, p.sendError(err)
 	}
 	return engine.Result{RowsAffected: tag.RowsAffected()}, nil
+}
+
+// reserve makes room in the connection's write buffer for the message
+// binding args, when they hold arrays of rows (see sendBufs). Sent before
+// pgx's own messages, it adds no bytes to them.
+func (p *pgConn) reserve(args []any) {
+	if p.untyped {
+		return // the arrays went to text (untypedArgs)
+	}
+	if n := argsSize(args); n > minReserve {
+		p.c.PgConn().Frontend().Send(reserveMsg{&p.bufs, n})
+	}
 }
 
 // Commit implements engine.Committer: an aborted transaction's COMMIT is
@@ -175,6 +189,7 @@ func (p *pgConn) Query(ctx context.Context, sql string, args []any, reuse engine
 			return nil, engine.NotSent(err)
 		}
 	}
+	p.reserve(args)
 	rows, err := p.c.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, p.sendError(err)

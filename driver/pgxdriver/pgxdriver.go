@@ -213,8 +213,9 @@ func (k *connector) Connect(ctx context.Context, h engine.Host) (engine.Conn, er
 	// The time policy (see the engine package doc): times are sent to
 	// TIMESTAMP and DATE as UTC, and scanned in UTC whatever the
 	// machine's zone.
-	RegisterTypes(c.TypeMap())
-	return &pgConn{c: c, h: h, untyped: untypedParams(cfg.DefaultQueryExecMode)}, nil
+	p := &pgConn{c: c, h: h, untyped: untypedParams(cfg.DefaultQueryExecMode)}
+	registerTypes(c.TypeMap(), &p.bufs)
+	return p, nil
 }
 
 func (k *connector) Dialect(context.Context, engine.Conn) (core.Dialect, error) {

@@ -13,7 +13,11 @@ import (
 // instead of time.Local; a core.RowColumn is encoded as an array of the
 // type its parameter is cast to. Call it from pgx's AfterConnect, or on
 // conn.TypeMap() right after pgx.Connect.
-func RegisterTypes(m *pgtype.Map) {
+func RegisterTypes(m *pgtype.Map) { registerTypes(m, nil) }
+
+// registerTypes is RegisterTypes for a map of the driver's own
+// connection, whose large messages are built in bufs.
+func registerTypes(m *pgtype.Map, bufs *sendBufs) {
 	m.RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID, Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
 	m.RegisterType(&pgtype.Type{Name: "timestamp", OID: pgtype.TimestampOID, Codec: &utcTimestampCodec{pgtype.TimestampCodec{ScanLocation: time.UTC}}})
 	m.RegisterType(&pgtype.Type{Name: "date", OID: pgtype.DateOID, Codec: utcDateCodec{}})
@@ -26,7 +30,7 @@ func RegisterTypes(m *pgtype.Map) {
 	array("_timestamp", pgtype.TimestampArrayOID, "timestamp")
 	array("_date", pgtype.DateArrayOID, "date")
 	registerWholeInts(m)
-	registerRowColumns(m)
+	registerRowColumns(m, bufs)
 }
 
 // utcTimestampCodec is pgx's TIMESTAMP codec, except that a time.Time is

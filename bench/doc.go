@@ -10,7 +10,8 @@
 //
 //	ReadByPK, ParallelReadByPK (RunParallel), ReadSlice100, InsertOne,
 //	InsertMulti100 (one multi-row INSERT for everyone; COPY apart as
-//	pgx-copy), UpdateOne (row 1, which exists: RowsAffected must be 1
+//	pgx-copy; the paired InsertMulti100Distinct varies the rows between
+//	operations), UpdateOne (row 1, which exists: RowsAffected must be 1
 //	where the API reports it, and the row is read back afterwards)
 //	  impl: pgx, athanor-core, athanor, gorm, bun, sqlx
 //	EagerLoad (100 authors × 10 books × 3 tags, many-to-many)

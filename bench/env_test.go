@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
@@ -95,8 +96,20 @@ func init() {
 }
 
 func newModel() Model {
-	return Model{Name: "Orm Benchmark", Title: "Just a Benchmark for fun", Fax: "99909990", Web: "http://blog.milkpod29.me", Age: 100, Right: true, Counter: 1000}
+	m := Model{Name: "Orm Benchmark", Title: "Just a Benchmark for fun", Fax: "99909990", Web: "http://blog.milkpod29.me", Age: 100, Right: true, Counter: 1000}
+	if distinctRows.Load() {
+		m.Counter = rowSeq.Add(1)
+	}
+	return m
 }
+
+// distinctRows, while set, gives every model newModel makes a counter of
+// its own (rowSeq), so that no two rows written are alike, as in real
+// inserts: see InsertMulti100Distinct in paired_test.go.
+var (
+	distinctRows atomic.Bool
+	rowSeq       atomic.Int64
+)
 
 func newORMModel() ORMModel {
 	m := newModel()

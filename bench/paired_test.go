@@ -104,6 +104,19 @@ var pairedWorkloads = []pairedWorkload{
 	{name: "InsertMulti100", rows: 0, op: func(im impl, _ *int64) func(context.Context) error {
 		return im.insertMulti100
 	}},
+	// InsertMulti100 with rows that differ from one operation to the
+	// next (their counters). InsertMulti100's rows are the same in every
+	// operation, so a library that writes the values into the SQL text
+	// (Bun) sends the same statement each time, which pgx's statement
+	// cache prepares once; here its every statement is new to the
+	// server, as with real data. Libraries that bind are unaffected.
+	{name: "InsertMulti100Distinct", rows: 0, op: func(im impl, _ *int64) func(context.Context) error {
+		return func(ctx context.Context) error {
+			distinctRows.Store(true)
+			defer distinctRows.Store(false)
+			return im.insertMulti100(ctx)
+		}
+	}},
 	{name: "UpdateOne", rows: 1,
 		op: func(im impl, counter *int64) func(context.Context) error {
 			return func(ctx context.Context) error {

@@ -217,17 +217,18 @@ func TestInsertAllocs(t *testing.T) {
 	// the snapshots (one array per statement of many rows holds them, as
 	// a snapshot keeps no []any; a one-row statement copies them from the
 	// stack).
-	maxOne := 8.0
+	maxOne, maxHundred := 8.0, 73.0
 	if testdb.ViaPgBouncer() {
 		// Through PgBouncer the INSERT is not prepared: pgx describes it
-		// before it runs (measured 9).
+		// before it runs (measured 9 and 74).
 		maxOne++
+		maxHundred++
 	}
 	if one > maxOne {
 		t.Errorf("inserting one object allocates %v times, want at most %v", one, maxOne)
 	}
-	if hundred > 73 {
-		t.Errorf("inserting 100 objects allocates %v times, want at most 73", hundred)
+	if hundred > maxHundred {
+		t.Errorf("inserting 100 objects allocates %v times, want at most %v", hundred, maxHundred)
 	}
 }
 

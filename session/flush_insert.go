@@ -167,7 +167,7 @@ func (pl *plan) insertRow(ctx context.Context, m *mapper.Model, sh *insertShape,
 	} else {
 		vals = make([]any, len(sh.cols))
 	}
-	snaps := [1]mapper.Snapshot{m.Snapshot(es[0].p)}
+	snaps := [1]mapper.Snapshot{pl.s.snapshotFor(m, es[0])}
 	if err := sh.values(m, snaps[0], vals); err != nil {
 		return err
 	}

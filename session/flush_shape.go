@@ -36,7 +36,13 @@ type insertShape struct {
 
 // insertShapes caches a model's shapes by omitted set: few per model.
 var insertShapes = mapper.NewSlot(func(m *mapper.Model) *shapeSet {
-	return &shapeSet{snaps: objaccess.NewSlab(m.SnapshotType())}
+	set := &shapeSet{snaps: objaccess.NewSlab(m.SnapshotType())}
+	for i, f := range m.Fields() {
+		if f.AutoIncrement || f.HasDefault {
+			set.omittable = append(set.omittable, i)
+		}
+	}
+	return set
 })
 
 // shapeSet is a model's insert shapes. Most models only ever have one
@@ -48,6 +54,9 @@ type shapeSet struct {
 	// snaps is an unused Slab of the model's snapshots, copied by each
 	// INSERT (NewSlab looks types up).
 	snaps objaccess.Slab
+	// omittable are the indexes of the fields an INSERT may leave to the
+	// server (see omit): the only ones omitted need look at.
+	omittable []int
 }
 
 type keyedShape struct {
@@ -57,7 +66,8 @@ type keyedShape struct {
 
 // insertShapeFor returns the shape of e's INSERT.
 func insertShapeFor(m *mapper.Model, e *entry) *insertShape {
-	set, k := insertShapes.Get(m), omitted(m, e)
+	set := insertShapes.Get(m)
+	k := set.omitted(m, e)
 	if f := set.first.Load(); f != nil && f.k == k {
 		return f.sh
 	}
@@ -268,15 +278,25 @@ type omitSet struct {
 // omitted is the set of columns an INSERT of e leaves to the database
 // (see omit).
 func omitted(m *mapper.Model, e *entry) omitSet {
+	return insertShapes.Get(m).omitted(m, e)
+}
+
+// omitted is omitted of e, a row of the set's model m.
+func (set *shapeSet) omitted(m *mapper.Model, e *entry) omitSet {
 	var s omitSet
 	fields := m.Fields()
-	for i, f := range fields[:min(len(fields), 64)] {
+	if len(fields) <= 64 {
+		for _, i := range set.omittable {
+			if omit(fields[i], e.p) {
+				s.lo |= 1 << i
+			}
+		}
+		return s
+	}
+	for i, f := range fields[:64] {
 		if omit(f, e.p) {
 			s.lo |= 1 << i
 		}
-	}
-	if len(fields) <= 64 {
-		return s
 	}
 	var buf [32]byte // on the stack for models of up to 320 fields
 	var hi []byte
@@ -285,14 +305,14 @@ func omitted(m *mapper.Model, e *entry) omitSet {
 	} else {
 		hi = make([]byte, n)
 	}
-	set := false
+	hasHi := false
 	for i, f := range fields[64:] {
 		if omit(f, e.p) {
 			hi[i/8] |= 1 << (i % 8)
-			set = true
+			hasHi = true
 		}
 	}
-	if set {
+	if hasHi {
 		s.hi = string(hi)
 	}
 	return s

@@ -203,24 +203,24 @@ func TestInsertAllocs(t *testing.T) {
 	}
 	one, hundred := testing.AllocsPerRun(20, insert(1)), testing.AllocsPerRun(20, insert(100))
 	t.Logf("insert of 1 object: %v allocations; of 100: %v", one, hundred)
-	// Measured 8 and 78: entries and snapshots come from slabs, and
+	// Measured 6 and 72–73: entries and snapshots come from slabs (a
+	// session's first entry in one block with its first snapshot and its
+	// first flush's context, see firstwrite.go), and
 	// the object set's table grows by doubling (5 arrays for 100), so 100
 	// objects cost little more than pgx's own work for 7 array arguments
 	// (the batch goes as INSERT … SELECT unnest, whose expression nodes,
-	// five per column, are most of the rest; the arrays are encoded from
-	// the rows, see core.RowColumn); the flush's list of inserts shares
+	// five per column, are most of the rest; the arrays are encoded
+	// straight from the snapshots, see snapRows); the flush's list of inserts shares
 	// the array of the session's objects, and the RETURNING rows are
 	// read in the typed arrays they were scanned into; a one-object flush keeps its diff, snapshot,
 	// RETURNING row, generated integer key and journal entry in the plan,
-	// which is pooled (only the flush's context is new) and reads
-	// RETURNING through its own callback; the INSERT's values point into
-	// the snapshots (one array per statement of many rows holds them, as
-	// a snapshot keeps no []any; a one-row statement copies them from the
-	// stack).
-	maxOne, maxHundred := 8.0, 73.0
+	// which is pooled and reads
+	// RETURNING through its own callback; a one-row INSERT's values
+	// point into the snapshot (copied from the stack by the statement).
+	maxOne, maxHundred := 6.0, 73.0
 	if testdb.ViaPgBouncer() {
 		// Through PgBouncer the INSERT is not prepared: pgx describes it
-		// before it runs (measured 9 and 74).
+		// before it runs (measured 7 and 74).
 		maxOne++
 		maxHundred++
 	}

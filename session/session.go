@@ -146,20 +146,27 @@ type Session struct {
 	txMu      sync.Mutex
 	closed    atomic.Bool
 	returning bool // the dialect's INSERT … RETURNING (beside closed: no padding)
+	// The parts of first's block taken (see firstwrite.go); guarded by
+	// flushMu.
+	firstCtxUsed, firstSnapUsed bool
 
 	// txHandle is Begin's handle of tx, nil for a transaction a flush
 	// began; a savepoint's holds the transactions enclosing it (see
 	// tx.go). Guarded by txLock.
 	txHandle *SessionTx
 
-	// tokMu guards opts.Token, which holds the session's causal token:
-	// Options.Token merged with the tokens of its commits.
-	tokMu sync.Mutex
-
 	seq atomic.Int64 // Add order
 
+	// addMu guards addSlab, and opts.Token, which holds the session's
+	// causal token: Options.Token merged with the tokens of its commits.
+	// (One lock for both, held briefly and never nested: Session's size
+	// is pinned, see size_test.go.)
 	addMu   sync.Mutex
 	addSlab objaccess.Slab // guarded by addMu; see addEntry
+	// first is the first added object's entry, at the head of a block
+	// that holds the first flush's context and a snapshot too (see
+	// firstwrite.go); nil until an Add. Stored holding addMu.
+	first atomic.Pointer[entry]
 
 	// detect counts per-object loads; nil unless Strict or OnNPlusOne
 	// asks for it (most sessions never load one object at a time).
@@ -226,16 +233,26 @@ func New(ex engine.Executor, opts Options) *Session {
 func (s *Session) addEntry(m *mapper.Model, p mapper.Ref) (*entry, bool) {
 	s.addMu.Lock()
 	defer s.addMu.Unlock()
-	if s.addSlab == (objaccess.Slab{}) {
-		s.addSlab = entrySlab
+	own := s.first.Load() == nil
+	var ne *entry
+	if own {
+		ne = newFirstBlock(m)
+	} else {
+		if s.addSlab == (objaccess.Slab{}) {
+			s.addSlab = entrySlab
+		}
+		ne = s.addSlab.Next().(*entry)
 	}
-	ne := s.addSlab.Next().(*entry)
 	ne.m, ne.p, ne.seq = m, p, s.seq.Add(1)
 	ne.setState(Pending)
 	e, ok := s.objs.putIfAbsent(ne)
-	if ok {
+	switch {
+	case own && ok:
+		s.first.Store(ne)
+	case own: // the block is dropped: the next Add makes another
+	case ok:
 		s.addSlab.Keep()
-	} else {
+	default:
 		s.addSlab.Discard()
 	}
 	return e, ok
@@ -394,8 +411,8 @@ func (s *Session) Expunge(objs ...any) {
 // Options.Token: carry it (router.WithToken, or its String in a cookie) so
 // later requests read their own writes.
 func (s *Session) Token() router.Token {
-	s.tokMu.Lock()
-	defer s.tokMu.Unlock()
+	s.addMu.Lock()
+	defer s.addMu.Unlock()
 	return s.opts.Token
 }
 
@@ -481,9 +498,12 @@ func (s *Session) Commit(ctx context.Context) error {
 
 // mergeToken folds a commit's token into the session's.
 func (s *Session) mergeToken(tok router.Token) {
-	s.tokMu.Lock()
+	if tok.IsZero() { // a single engine's commit: nothing to merge
+		return
+	}
+	s.addMu.Lock()
 	s.opts.Token = s.opts.Token.Merge(tok)
-	s.tokMu.Unlock()
+	s.addMu.Unlock()
 }
 
 // Rollback rolls the session's transaction back, with the savepoints

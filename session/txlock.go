@@ -32,12 +32,17 @@ func (c *flushCtx) Value(k any) any {
 // context its statements run under: a new flushCtx, never one of an
 // earlier flush, since readLock knows the flush's statements by its
 // address (a context an earlier flush handed out, kept by a caller,
-// must not pass for the running flush's). It is allocated on its own,
-// not in the pooled plan: a transaction the flush begins keeps it. The
-// caller holds flushMu.
+// must not pass for the running flush's). It is not in the pooled plan:
+// a transaction the flush begins keeps it. The first flush after an Add
+// takes the one in the first added entry's block (see firstwrite.go),
+// each other flush allocates its own. The caller holds flushMu.
 func (s *Session) lockFlush(ctx context.Context) context.Context {
 	s.txLock.Lock()
-	fc := &flushCtx{Context: ctx}
+	fc := s.firstCtx()
+	if fc == nil {
+		fc = new(flushCtx)
+	}
+	fc.Context = ctx
 	s.flush.Store(fc)
 	return fc
 }

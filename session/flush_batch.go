@@ -1,9 +1,6 @@
 package session
 
-import (
-	"github.com/athanor-orm/athanor/core"
-	"github.com/athanor-orm/athanor/mapper"
-)
+import "github.com/athanor-orm/athanor/core"
 
 // features are the dialect's (a zero, conservative set without one).
 func (s *Session) features() core.Features {
@@ -52,18 +49,4 @@ func (pl *plan) oneInsert(sh *insertShape, es []*entry) bool {
 		}
 	}
 	return true
-}
-
-// badValues returns the error of a value in rows that cannot be bound: a
-// JSON field's that encoding/json refused when the row's snapshot was
-// taken (see mapper.ValueError).
-func badValues(sh *insertShape, rows [][]any) error {
-	for _, c := range sh.json {
-		for _, r := range rows {
-			if err, ok := r[c].(*mapper.ValueError); ok {
-				return err
-			}
-		}
-	}
-	return nil
 }

@@ -168,40 +168,18 @@ func (pl *plan) insertRow(ctx context.Context, m *mapper.Model, sh *insertShape,
 		vals = make([]any, len(sh.cols))
 	}
 	snaps := [1]mapper.Snapshot{pl.s.snapshotFor(m, es[0])}
-	if err := sh.values(m, snaps[0], vals); err != nil {
-		return err
-	}
-	if err := badValues(sh, [][]any{vals}); err != nil {
+	src := snapRows{snaps: snaps[:], fields: sh.fieldIdx}
+	if err := src.bad(sh); err != nil {
 		return fmt.Errorf("insert %s: %w", m.Name, err)
+	}
+	for c := range vals {
+		vals[c] = src.Value(0, c)
 	}
 	base := sh.plain
 	if len(sh.ret) > 0 && pl.s.returningOf(m.Table()) {
 		base = sh.returning
 	}
 	return pl.sendInsert(ctx, m, sh, base.Values(vals...), es, snaps[:])
-}
-
-// values puts in vals the values of sh.cols in snap, the snapshot of a
-// row to insert.
-func (sh *insertShape) values(m *mapper.Model, snap mapper.Snapshot, vals []any) error {
-	if k := sh.colsFrom; k >= 0 {
-		// The columns sent are a run of the fields.
-		for c := range vals {
-			vals[c] = snap.Value(k + c)
-		}
-		return nil
-	}
-	c := 0
-	for i, f := range m.Fields() { // cols are in Fields order
-		if c < len(sh.cols) && sh.cols[c] == f {
-			vals[c] = snap.Value(i)
-			c++
-		}
-	}
-	if c != len(sh.cols) {
-		return fmt.Errorf("insert %s: internal error: insert columns not in field order", m.Name)
-	}
-	return nil
 }
 
 // sendInsert runs stmt, the INSERT of es (whose snapshots, taken for it,

@@ -194,24 +194,31 @@ func TestJSONFields(t *testing.T) {
 			t.Errorf("refreshed map: %v, want empty", r.Meta)
 		}
 
-		// A value encoding/json refuses: an error naming the field, nothing written.
-		for _, bad := range []*jsonDoc{
-			{Name: "bad-insert", Meta: map[string]any{"f": math.Inf(1)}},
+		// A value encoding/json refuses: an error naming the field, nothing
+		// written, in a one-row INSERT and in a multi-row one (the second
+		// row the bad one).
+		for _, batch := range [][]*jsonDoc{
+			{{Name: "bad-insert", Meta: map[string]any{"f": math.Inf(1)}}},
+			{{Name: "good-in-batch", Meta: map[string]any{"f": 1}}, {Name: "bad-in-batch", Meta: map[string]any{"f": math.Inf(-1)}}},
 		} {
 			s := newSession()
-			if err := s.Add(bad); err != nil {
-				t.Fatal(err)
+			for _, d := range batch {
+				if err := s.Add(d); err != nil {
+					t.Fatal(err)
+				}
 			}
 			err := s.Commit(ctx)
 			if err == nil || !strings.Contains(err.Error(), "Meta") {
-				t.Fatalf("insert of an infinite float: %v, want an error naming Meta", err)
+				t.Fatalf("insert of %d rows, one with an infinite float: %v, want an error naming Meta", len(batch), err)
 			}
 			var ue *json.UnsupportedValueError
 			if !errors.As(err, &ue) {
 				t.Errorf("error %v does not wrap the encoding error", err)
 			}
-			if bad.ID != 0 {
-				t.Errorf("failed insert left key %d", bad.ID)
+			for _, d := range batch {
+				if d.ID != 0 {
+					t.Errorf("failed insert left key %d on %s", d.ID, d.Name)
+				}
 			}
 		}
 		s = newSession()

@@ -12,10 +12,10 @@ import (
 // connection's, then the Bind message copies them into the frontend's
 // write buffer. Both buffers are dropped after any message over a
 // kilobyte and grown again by doubling for the next one, so a message of
-// n bytes costs about 4n bytes of garbage. sendBufs keeps both at their
-// size instead, per connection: the array encoder (rowColumnPlan) writes
-// into params, and reserve makes msg the write buffer before the
-// statement is sent.
+// n bytes left two to four times n bytes of garbage. sendBufs keeps both
+// at their size instead, per connection: the array encoders
+// (rowColumnPlan, flatSlicePlan) write into params, and reserve makes msg
+// the write buffer before the statement is sent.
 
 // maxKeptBuf bounds what a connection keeps: larger messages are built
 // in buffers of their own, as pgx does, so that one huge INSERT does not

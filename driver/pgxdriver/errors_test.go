@@ -299,6 +299,12 @@ func TestClassifyRealServer(t *testing.T) {
 	})
 
 	t.Run("connection lost: backend terminated", func(t *testing.T) {
+		if testdb.ViaPgBouncer() {
+			// PgBouncer reports a pid of its own (not a backend's), and
+			// in transaction mode the client's next query goes to
+			// another server connection: the client's is never lost.
+			t.Skip("through PgBouncer the client holds no backend to terminate; the direct pass covers this")
+		}
 		victim := connect(t, cl.Primary)
 		var pid uint32 = victim.PgConn().PID()
 		var ok bool

@@ -86,7 +86,8 @@
 // impl run in alternating, individually timed blocks (-paired.block
 // operations, default 1, order ABBA) within one sub-benchmark; metric
 // ratio is the median of the per-pair ratios impl/floor, with ratio-p25
-// and ratio-p75; ns/op, B/op and allocs/op are the impl's alone.
+// and ratio-p75; delta-ns is the impl's median time per operation minus
+// the floor's; ns/op, B/op and allocs/op are the impl's alone.
 //
 // Each workload's first impl is the A/A control, <floor>-again (pgx-again,
 // database/sql-again; EagerLoad pgx-again, sqlx-again;

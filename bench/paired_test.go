@@ -36,6 +36,12 @@ import (
 //	                     pair, not the uncertainty of the median (with n
 //	                     pairs a 95 % interval for the median is about
 //	                     ±1.8·(p75−p25)/√n)
+//	delta-ns             median time of the implementation's blocks minus
+//	                     the floor's, per operation: what the library adds
+//	                     to a typical operation in absolute terms, which
+//	                     tells a fixed cost per operation (the same
+//	                     microseconds on every workload) from one that
+//	                     grows with the rows
 //	ns/op                the implementation's time only: the sum of its
 //	                     blocks over b.N, its number of operations (the
 //	                     floor's b.N operations are extra work, so the
@@ -258,6 +264,8 @@ func runPaired(b *testing.B, floorOp, op func(context.Context) error) {
 	}
 	k := *pairedBlock
 	ratios := make([]float64, 0, b.N/k+1)
+	floorTimes := make([]float64, 0, b.N/k+1)
+	implTimes := make([]float64, 0, b.N/k+1)
 	var implTime time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -272,6 +280,8 @@ func runPaired(b *testing.B, floorOp, op func(context.Context) error) {
 			tFloor = block(floorOp, n)
 		}
 		ratios = append(ratios, float64(tImpl)/float64(tFloor))
+		floorTimes = append(floorTimes, float64(tFloor)/float64(n))
+		implTimes = append(implTimes, float64(tImpl)/float64(n))
 		implTime += tImpl
 		done += n
 	}
@@ -280,6 +290,9 @@ func runPaired(b *testing.B, floorOp, op func(context.Context) error) {
 	b.ReportMetric(quantile(ratios, 0.5), "ratio")
 	b.ReportMetric(quantile(ratios, 0.25), "ratio-p25")
 	b.ReportMetric(quantile(ratios, 0.75), "ratio-p75")
+	slices.Sort(floorTimes)
+	slices.Sort(implTimes)
+	b.ReportMetric(quantile(implTimes, 0.5)-quantile(floorTimes, 0.5), "delta-ns")
 	b.ReportMetric(float64(implTime.Nanoseconds())/float64(b.N), "ns/op")
 
 	// The framework's B/op and allocs/op would count both sides: measure

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/athanor-orm/athanor/core"
@@ -146,6 +147,76 @@ func TestScanSkipsNilDestinations(t *testing.T) {
 		rows := res[0].Rows()
 		if err := scan(rows); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// ScanLayout scans one pointer per column, on every driver, from one
+// result to the next under one key (the PostgreSQL driver then keeps its
+// plans), in buffered batch results too, and never reads a single pointer
+// as the whole row.
+func TestScanLayout(t *testing.T) {
+	type layout struct{ name string }
+	key := layout{"items: id, name, qty"}
+	eachDB(t, func(t *testing.T, db *engine.DB) {
+		ctx := context.Background()
+		createItems(t, db)
+		for i, name := range []string{"one", "two"} {
+			if _, err := db.Exec(ctx, insertItem(int64(i+1), name, 10*(i+1))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		stmt := core.Select(items.C("id"), items.C("name"), items.C("qty")).From(items).OrderBy(core.Asc(items.C("id")))
+		type item struct {
+			id   int64
+			name string
+			qty  int
+		}
+		scan := func(rows *engine.Rows) ([]item, error) {
+			var got []item
+			for rows.Next() {
+				var it item
+				if err := rows.ScanLayout(key, &it.id, &it.name, &it.qty); err != nil {
+					return nil, err
+				}
+				got = append(got, it)
+			}
+			return got, rows.Err()
+		}
+		want := []item{{1, "one", 10}, {2, "two", 20}}
+		for run := range 3 { // the second and third reuse the first's plans
+			var got []item
+			err := db.QueryFunc(ctx, stmt, func(rows *engine.Rows) error {
+				var err error
+				got, err = scan(rows)
+				return err
+			})
+			if err != nil {
+				t.Fatalf("run %d: %v", run, err)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("run %d: %v, want %v", run, got, want)
+			}
+		}
+		res, err := db.Batch(ctx, stmt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := scan(res[0].Rows()); err != nil || !slices.Equal(got, want) {
+			t.Fatalf("batch: %v %v, want %v", got, err, want)
+		}
+		// One struct pointer is one column's destination, not the row.
+		type named struct{ Name string }
+		var scanErr error
+		_ = db.QueryFunc(ctx, core.Select(items.C("name")).From(items).Limit(1), func(rows *engine.Rows) error {
+			for rows.Next() {
+				var n named
+				scanErr = rows.ScanLayout(layout{"items: name as named"}, &n)
+			}
+			return rows.Err()
+		})
+		if scanErr == nil {
+			t.Error("a struct destination was read as the row")
 		}
 	})
 }

@@ -289,6 +289,28 @@ func (r *Rows) Scan(dest ...any) error {
 	return r.scanValues(dest)
 }
 
+// ScanLayout copies the current row into dest, one pointer per column in
+// order (a nil one skips its column), as Scan does for such a dest but
+// never reading one pointer to a struct or map as the whole row. key is a
+// comparable value that comes only with destinations of these types in
+// this order, on every call (a caller scanning its own layout many times,
+// an ORM loading one model, uses a value of a type of its own): the driver
+// may then keep its per-column plans from one result to the next, as it
+// does for the struct scans of Scan, One and All, instead of planning each
+// result's columns again.
+func (r *Rows) ScanLayout(key any, dest ...any) error {
+	if r.closed {
+		if r.err != nil {
+			return r.err
+		}
+		return errors.New("engine: scan: rows are closed")
+	}
+	r.key = key
+	err := r.scanValues(dest)
+	r.key = nil
+	return err
+}
+
 // scanInto scans the current row into *T at p, for the generic helpers.
 func (r *Rows) scanInto(ti *typeInfo, p unsafe.Pointer) error {
 	ref := fieldRef{ptrTyp: ti.ptrWord}

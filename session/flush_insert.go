@@ -319,7 +319,7 @@ func (pl *plan) scanReturned(rs *engine.Rows, sh *insertShape, n int) error {
 		for i := range cs {
 			dest[i] = cs[i].Addr(j)
 		}
-		if err := rs.Scan(dest...); err != nil {
+		if err := rs.ScanLayout(returnLayout{sh}, dest...); err != nil {
 			return err
 		}
 	}
@@ -328,6 +328,11 @@ func (pl *plan) scanReturned(rs *engine.Rows, sh *insertShape, n int) error {
 	pl.ret.cs, pl.ret.rows = cs, j
 	return rs.Err()
 }
+
+// returnLayout keys the scans of the RETURNING columns of an INSERT of
+// shape sh, one pointer per column of sh.retCols (see
+// engine.Rows.ScanLayout).
+type returnLayout struct{ sh *insertShape }
 
 // returnBufs hold what an INSERT scans RETURNING into (see
 // scanReturned), where the scan would move a variable to the heap, and

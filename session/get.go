@@ -232,7 +232,7 @@ func (lr *loadRun) scan(rows *engine.Rows) error {
 		for i, f := range fields {
 			lr.dest[i] = f.Addr(p)
 		}
-		if err := rows.Scan(lr.dest...); err != nil {
+		if err := rows.ScanLayout(loadLayout{m}, lr.dest...); err != nil {
 			lr.publish() // the rows before, as they would be one by one
 			return err
 		}
@@ -268,6 +268,11 @@ func (lr *loadRun) scan(rows *engine.Rows) error {
 	return rows.Err()
 }
 
+// loadLayout keys the scans of a model's LoadFields, one pointer per
+// field in order (see engine.Rows.ScanLayout), so that the driver plans
+// a model's columns once per connection rather than once per load.
+type loadLayout struct{ m *mapper.Model }
+
 // scanOne is scan for a lookup by key: each row's object and entry
 // allocated alone (typically one of each).
 func (lr *loadRun) scanOne(rows *engine.Rows, fields []*mapper.Field) error {
@@ -277,7 +282,7 @@ func (lr *loadRun) scanOne(rows *engine.Rows, fields []*mapper.Field) error {
 		for i, f := range fields {
 			lr.dest[i] = f.Addr(p)
 		}
-		if err := rows.Scan(lr.dest...); err != nil {
+		if err := rows.ScanLayout(loadLayout{m}, lr.dest...); err != nil {
 			return err
 		}
 		got := s.adoptLoadedIn(m, p, lr.lb, nil)

@@ -114,12 +114,10 @@ func (r *fakeRows) Close() (int64, error)  { return 1, nil }
 
 func init() { engine.Register(fakeRT{}) }
 
-// BenchmarkFakeInsertOne is bench/'s InsertOne over a runtime that
-// answers at once (see fakeRT): the session's client CPU per insert of
-// one object, beside the engine's for the same statement built by hand.
-func BenchmarkFakeInsertOne(b *testing.B) {
-	ctx := context.Background()
-	db, err := engine.OpenConfig(ctx, &engine.Config{Driver: "fakebench", Dialect: postgres.Dialect, MaxConns: 1})
+// openFake opens a one-connection engine over fakeRT and a registry
+// holding overheadRow.
+func openFake(b *testing.B) (*engine.DB, *mapper.Registry) {
+	db, err := engine.OpenConfig(context.Background(), &engine.Config{Driver: "fakebench", Dialect: postgres.Dialect, MaxConns: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -128,6 +126,15 @@ func BenchmarkFakeInsertOne(b *testing.B) {
 	if _, err := mapper.RegisterIn[overheadRow](reg); err != nil {
 		b.Fatal(err)
 	}
+	return db, reg
+}
+
+// BenchmarkFakeInsertOne is bench/'s InsertOne over a runtime that
+// answers at once (see fakeRT): the session's client CPU per insert of
+// one object, beside the engine's for the same statement built by hand.
+func BenchmarkFakeInsertOne(b *testing.B) {
+	ctx := context.Background()
+	db, reg := openFake(b)
 	m, err := reg.Of(reflect.TypeFor[overheadRow]())
 	if err != nil {
 		b.Fatal(err)
@@ -198,15 +205,7 @@ var evictBuf = make([]byte, 8<<20)
 // INSERT), with no server.
 func BenchmarkFakeInsertMulti100(b *testing.B) {
 	ctx := context.Background()
-	db, err := engine.OpenConfig(ctx, &engine.Config{Driver: "fakebench", Dialect: postgres.Dialect, MaxConns: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	reg := mapper.NewRegistry()
-	if _, err := mapper.RegisterIn[overheadRow](reg); err != nil {
-		b.Fatal(err)
-	}
+	db, reg := openFake(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		s := session.New(session.DB(db), session.Options{Registry: reg})

@@ -22,6 +22,14 @@ type Ref struct{ p unsafe.Pointer }
 // IsNil reports whether r references no object.
 func (r Ref) IsNil() bool { return r.p == nil }
 
+// Hash returns a hash of the object's identity (its address, which Go's
+// collector never moves), for tables keyed by object: equal Refs hash
+// equal. The address is mixed with seed and multiplied by 2⁶⁴/φ, so that
+// objects at a fixed stride spread over the high bits; take those.
+func (r Ref) Hash(seed uint64) uint64 {
+	return (uint64(uintptr(r.p)) ^ seed) * 0x9e3779b97f4a7c15
+}
+
 // New allocates a zero object of the model and returns it as a *T in an
 // interface, with its Ref.
 func (m *Model) New() (any, Ref) {

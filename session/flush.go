@@ -96,6 +96,10 @@ type plan struct {
 	persistBuf [1]*entry
 	writeBuf   [1]fieldWrite // backs log.writes: the key a one-row INSERT sets
 	ret        returnBufs
+	// idxKeys and idxEntries are the inserted entries finish indexes at
+	// once (see indexInt).
+	idxKeys    []intKey
+	idxEntries []*entry
 	// updated: the entries updated, kept only with Events (events.go).
 	updated []*entry
 	// scan is scanReturned bound to this plan, made once with it: the
@@ -160,6 +164,35 @@ func (pl *plan) set(e *entry, f *mapper.Field, v any) error {
 	pl.dropMemos(e) // the diff and snapshot are stale
 	pl.log.writes = append(pl.log.writes, fieldWrite{p: e.p, f: f, old: old})
 	return nil
+}
+
+// indexInt sets the key of e, an inserted entry of a model whose
+// identity is one integer column, and queues it for indexInts: the
+// identity map takes a flush's new rows under one acquisition of its
+// lock, its table grown once, as it takes a load's (see Session.index).
+func (pl *plan) indexInt(e *entry) {
+	i := e.m.IntKey()
+	n, _ := e.m.Fields()[i].Int(e.p)
+	im := e.m.IdentityModel() // one key per row across a hierarchy
+	e.key = idKey{m: im, k0: e.snap.Value(i)}
+	if pl.idxKeys == nil {
+		pl.idxKeys = make([]intKey, 0, len(pl.inserts))
+		pl.idxEntries = make([]*entry, 0, len(pl.inserts))
+	}
+	pl.idxKeys = append(pl.idxKeys, intKey{m: im, n: n})
+	pl.idxEntries = append(pl.idxEntries, e)
+}
+
+// indexInts records the entries indexInt queued in the identity map. As
+// with Session.index, an entry whose key another holds stays out of it.
+func (pl *plan) indexInts() {
+	if len(pl.idxKeys) == 0 {
+		return
+	}
+	pl.s.ids.publishInts(pl.idxKeys, pl.idxEntries, nil)
+	clear(pl.idxKeys)
+	clear(pl.idxEntries)
+	pl.idxKeys, pl.idxEntries = pl.idxKeys[:0], pl.idxEntries[:0]
 }
 
 // flushLocked flushes. With commit set (Session.Commit), a flush of a
@@ -527,8 +560,13 @@ func (pl *plan) finish(committed bool) {
 			continue
 		}
 		e.setState(Persistent)
-		s.index(e)
+		if e.m.IntKey() < 0 || len(pl.inserts) == 1 {
+			s.index(e)
+			continue
+		}
+		pl.indexInt(e)
 	}
+	pl.indexInts()
 	// Objects added by cascade join the ones Add put in the object set.
 	for _, e := range pl.added {
 		if e.State() == Persistent {

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,10 @@ type insertShape struct {
 	// arrays are the types cols are sent as, one array each, to
 	// PostgreSQL (see unnest); nil where the columns do not allow it.
 	arrays []core.Type
+	// checked are the positions in cols whose values unnest checks row
+	// by row (arrayValue): the others' values are always of one
+	// predeclared type that goes in their array (see plainArray).
+	checked []int
 	// json are the positions in cols of JSON fields, whose values may
 	// be ones that cannot be encoded (see snapRows.bad).
 	json []int
@@ -104,6 +109,11 @@ func newInsertShape(m *mapper.Model, e *entry) *insertShape {
 	// core then finds without walking the statement.
 	sh.plain = core.Insert(m.Table()).Columns(ccols...).Template()
 	sh.arrays = arrayTypes(m.Table(), ccols)
+	for i, ty := range sh.arrays {
+		if !plainArray(sh.cols[i], ty.Kind) {
+			sh.checked = append(sh.checked, i)
+		}
+	}
 	if len(sh.ret) == 0 {
 		return sh
 	}
@@ -184,9 +194,10 @@ func (pl *plan) unnest(t *core.Table, sh *insertShape, base *core.InsertStmt, ro
 	if sh.arrays == nil || n < minUnnestRows || !pl.s.featuresOf(t).UnnestArrays {
 		return nil
 	}
-	for j, ty := range sh.arrays {
+	for _, j := range sh.checked {
+		k := sh.arrays[j].Kind
 		for r := range n {
-			if !arrayValue(ty.Kind, rows.Value(r, j)) {
+			if !arrayValue(k, rows.Value(r, j)) {
 				return nil
 			}
 		}
@@ -249,6 +260,24 @@ func arrayValue(k core.TypeKind, v any) bool {
 		return k == core.TypeBytes
 	case time.Time:
 		return k == core.TypeDate || k == core.TypeTimestamp || k == core.TypeTimestampTZ
+	}
+	return false
+}
+
+// plainArray reports whether every value of f is one arrayValue takes
+// for kind k, so that unnest need not look at them: f holds a predeclared
+// scalar type (not a named one, a pointer or an interface), which a
+// snapshot keeps as it is (unless f is JSON), so its values are all of
+// that type.
+func plainArray(f *mapper.Field, k core.TypeKind) bool {
+	t := f.Type
+	if f.IsJSON() || t.PkgPath() != "" || t.Name() == "" {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Float32, reflect.Float64, reflect.String:
+		return arrayValue(k, reflect.Zero(t).Interface())
 	}
 	return false
 }

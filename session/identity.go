@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math/bits"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"sync"
@@ -394,10 +395,10 @@ func (os *objectSet) init() {
 // seed moves entries between slots from process to process, never the
 // table's size.
 func home(p mapper.Ref, bits uint) int {
-	return int(maphash.Comparable(addrSeed, p) >> (64 - bits))
+	return int(p.Hash(addrSeed) >> (64 - bits))
 }
 
-var addrSeed = maphash.MakeSeed()
+var addrSeed = rand.Uint64()
 
 // find returns the index of p's slot in tab, or of the free slot where it
 // would go. tab must not be empty (nor full: the load bound keeps a free
@@ -599,15 +600,18 @@ func (os *objectSet) remove(p mapper.Ref) {
 	}
 }
 
-// putIfAbsent stores e unless the set holds an entry for its object; it
-// returns the entry holding the object and whether it is e.
-func (os *objectSet) putIfAbsent(e *entry) (*entry, bool) {
+// putNew returns the entry holding p, and false; or, if the set holds
+// none, stores the entry mk makes for p and returns it, and true. mk runs
+// holding the set's lock (so makes nothing for an object the set holds)
+// and must not call the set.
+func (os *objectSet) putNew(p mapper.Ref, mk func() *entry) (*entry, bool) {
 	os.mu.Lock()
 	defer os.mu.Unlock()
 	os.index()
-	if cur := os.indexed(e.p); cur != nil {
-		return cur, cur == e
+	if cur := os.indexed(p); cur != nil {
+		return cur, false
 	}
+	e := mk()
 	os.reserve(1)
 	os.insert(e)
 	os.n.Add(1)

@@ -203,10 +203,12 @@ func TestInsertAllocs(t *testing.T) {
 	}
 	one, hundred := testing.AllocsPerRun(20, insert(1)), testing.AllocsPerRun(20, insert(100))
 	t.Logf("insert of 1 object: %v allocations; of 100: %v", one, hundred)
-	// Measured 6 and 72–73: entries and snapshots come from slabs (a
-	// session's first entry in one block with its first snapshot and its
-	// first flush's context, see firstwrite.go), and
-	// the object set's table grows by doubling (5 arrays for 100), so 100
+	// Measured 6 and 70 (the bound leaves one to spare): entries and
+	// snapshots come from slabs (a session's first entry in one block
+	// with its first snapshot and its first flush's context, see
+	// firstwrite.go), the object set's table grows by doubling (5 arrays
+	// for 100), and the identity map takes the new rows at once, its
+	// table grown once, so 100
 	// objects cost little more than pgx's own work for 7 array arguments
 	// (the batch goes as INSERT … SELECT unnest, whose expression nodes,
 	// five per column, are most of the rest; the arrays are encoded
@@ -217,12 +219,12 @@ func TestInsertAllocs(t *testing.T) {
 	// which is pooled and reads
 	// RETURNING through its own callback; a one-row INSERT's values
 	// point into the snapshot (copied from the stack by the statement).
-	maxOne, maxHundred := 6.0, 73.0
+	maxOne, maxHundred := 6.0, 71.0
 	if testdb.ViaPgBouncer() {
 		// Through PgBouncer the INSERT is not prepared: pgx describes it
-		// before it runs (measured 7 and 74).
+		// before it runs (measured 7 and 72).
 		maxOne++
-		maxHundred++
+		maxHundred += 2
 	}
 	if one > maxOne {
 		t.Errorf("inserting one object allocates %v times, want at most %v", one, maxOne)

@@ -157,15 +157,13 @@ type Session struct {
 
 	seq atomic.Int64 // Add order
 
-	// addMu guards addSlab, and opts.Token, which holds the session's
-	// causal token: Options.Token merged with the tokens of its commits.
-	// (One lock for both, held briefly and never nested: Session's size
-	// is pinned, see size_test.go.)
-	addMu   sync.Mutex
-	addSlab objaccess.Slab // guarded by addMu; see addEntry
+	// tokenMu guards opts.Token, which holds the session's causal token:
+	// Options.Token merged with the tokens of its commits.
+	tokenMu sync.Mutex
+	addSlab objaccess.Slab // guarded by objs' lock; see addEntry
 	// first is the first added object's entry, at the head of a block
 	// that holds the first flush's context and a snapshot too (see
-	// firstwrite.go); nil until an Add. Stored holding addMu.
+	// firstwrite.go); nil until an Add. Stored holding objs' lock.
 	first atomic.Pointer[entry]
 
 	// detect counts per-object loads; nil unless Strict or OnNPlusOne
@@ -231,31 +229,24 @@ func New(ex engine.Executor, opts Options) *Session {
 // adding many objects makes a few allocations, not one per object (they
 // all live as long as the session).
 func (s *Session) addEntry(m *mapper.Model, p mapper.Ref) (*entry, bool) {
-	s.addMu.Lock()
-	defer s.addMu.Unlock()
-	own := s.first.Load() == nil
-	var ne *entry
-	if own {
-		ne = newFirstBlock(m)
-	} else {
-		if s.addSlab == (objaccess.Slab{}) {
-			s.addSlab = entrySlab
+	// The entry is made under the object set's lock, which guards addSlab
+	// and first: only when p is new, so no block is made and dropped.
+	return s.objs.putNew(p, func() *entry {
+		var ne *entry
+		if s.first.Load() == nil {
+			ne = newFirstBlock(m)
+			s.first.Store(ne)
+		} else {
+			if s.addSlab == (objaccess.Slab{}) {
+				s.addSlab = entrySlab
+			}
+			ne = s.addSlab.Next().(*entry)
+			s.addSlab.Keep()
 		}
-		ne = s.addSlab.Next().(*entry)
-	}
-	ne.m, ne.p, ne.seq = m, p, s.seq.Add(1)
-	ne.setState(Pending)
-	e, ok := s.objs.putIfAbsent(ne)
-	switch {
-	case own && ok:
-		s.first.Store(ne)
-	case own: // the block is dropped: the next Add makes another
-	case ok:
-		s.addSlab.Keep()
-	default:
-		s.addSlab.Discard()
-	}
-	return e, ok
+		ne.m, ne.p, ne.seq = m, p, s.seq.Add(1)
+		ne.setState(Pending)
+		return ne
+	})
 }
 
 // entrySlab is an unused Slab of entries, copied by a session's first
@@ -411,8 +402,8 @@ func (s *Session) Expunge(objs ...any) {
 // Options.Token: carry it (router.WithToken, or its String in a cookie) so
 // later requests read their own writes.
 func (s *Session) Token() router.Token {
-	s.addMu.Lock()
-	defer s.addMu.Unlock()
+	s.tokenMu.Lock()
+	defer s.tokenMu.Unlock()
 	return s.opts.Token
 }
 
@@ -501,9 +492,9 @@ func (s *Session) mergeToken(tok router.Token) {
 	if tok.IsZero() { // a single engine's commit: nothing to merge
 		return
 	}
-	s.addMu.Lock()
+	s.tokenMu.Lock()
 	s.opts.Token = s.opts.Token.Merge(tok)
-	s.addMu.Unlock()
+	s.tokenMu.Unlock()
 }
 
 // Rollback rolls the session's transaction back, with the savepoints

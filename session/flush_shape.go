@@ -265,10 +265,10 @@ func arrayValue(k core.TypeKind, v any) bool {
 }
 
 // plainArray reports whether every value of f is one arrayValue takes
-// for kind k, so that unnest need not look at them: f holds a predeclared
-// scalar type (not a named one, a pointer or an interface), which a
-// snapshot keeps as it is (unless f is JSON), so its values are all of
-// that type.
+// for kind k, so that unnest need not look at them: f's type is a
+// predeclared scalar (string, int64…; not a type defined from one, a
+// pointer or an interface), which a snapshot keeps as it is unless f is
+// JSON, so its values all have that type.
 func plainArray(f *mapper.Field, k core.TypeKind) bool {
 	t := f.Type
 	if f.IsJSON() || t.PkgPath() != "" || t.Name() == "" {

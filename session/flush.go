@@ -171,15 +171,11 @@ func (pl *plan) set(e *entry, f *mapper.Field, v any) error {
 // identity map takes a flush's new rows under one acquisition of its
 // lock, its table grown once, as it takes a load's (see Session.index).
 func (pl *plan) indexInt(e *entry) {
-	i := e.m.IntKey()
-	n, _ := e.m.Fields()[i].Int(e.p)
-	im := e.m.IdentityModel() // one key per row across a hierarchy
-	e.key = idKey{m: im, k0: e.snap.Value(i)}
 	if pl.idxKeys == nil {
 		pl.idxKeys = make([]intKey, 0, len(pl.inserts))
 		pl.idxEntries = make([]*entry, 0, len(pl.inserts))
 	}
-	pl.idxKeys = append(pl.idxKeys, intKey{m: im, n: n})
+	pl.idxKeys = append(pl.idxKeys, intIdent(e, e.m.IntKey()))
 	pl.idxEntries = append(pl.idxEntries, e)
 }
 

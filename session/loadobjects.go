@@ -130,15 +130,12 @@ func (lr *loadRun) publish() {
 	}
 	s, m := lr.s, lr.m
 	i := m.IntKey()
-	f, im := m.Fields()[i], m.IdentityModel() // one key per row across a hierarchy
 	seq := s.seq.Add(int64(len(es))) - int64(len(es))
 	keys := lr.keys[:0]
 	for _, e := range es {
 		seq++
 		e.seq = seq
-		n, _ := f.Int(e.p)
-		e.key = idKey{m: im, k0: e.snap.Value(i)}
-		keys = append(keys, intKey{m: im, n: n})
+		keys = append(keys, intIdent(e, i))
 	}
 	s.ids.publishInts(keys, es, &s.objs)
 	out := lr.out[lr.batchAt:]
@@ -198,13 +195,20 @@ func (s *Session) index(e *entry) (*entry, bool) {
 // puts e in os under the key's lock (see identityMap.publish).
 func (s *Session) publish(e *entry, os *objectSet) (*entry, bool) {
 	if i := e.m.IntKey(); i >= 0 {
-		n, _ := e.m.Fields()[i].Int(e.p)
-		im := e.m.IdentityModel() // one key per row across a hierarchy
-		e.key = idKey{m: im, k0: e.snap.Value(i)}
-		return s.ids.publishInt(intKey{m: im, n: n}, e, os)
+		return s.ids.publishInt(intIdent(e, i), e, os)
 	}
 	e.key = snapKeyOf(e.m, e.snap)
 	return s.ids.publish(e.key, e, os)
+}
+
+// intIdent sets the key of e, whose model's identity is its i-th field,
+// one integer column, from e's snapshot, and returns the key unboxed, as
+// the identity map's integer tables take it.
+func intIdent(e *entry, i int) intKey {
+	n, _ := e.m.Fields()[i].Int(e.p)
+	im := e.m.IdentityModel() // one key per row across a hierarchy
+	e.key = idKey{m: im, k0: e.snap.Value(i)}
+	return intKey{m: im, n: n}
 }
 
 // loadBlock is the layout of an entry allocated with its snapshot: one

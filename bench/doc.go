@@ -121,6 +121,15 @@
 // paired-floor: <impl>, which benchstat keeps apart as it does goos: and
 // cpu:.
 //
+// Two flags study the server connections' part in a ratio; neither is
+// the default method (bench/README, "Server connections: two effects").
+// -paired.fresh closes every handle's idle connections before each
+// pairing, so both sides run on new ones, and collects the garbage that
+// leaves before the timed pairs. -settle makes every new PostgreSQL
+// connection first run one in-memory sort of over a megabyte, which
+// raises the server process's malloc trim threshold as a long-running
+// backend's is.
+//
 // The CRUD and EagerLoad sub-benchmarks also report cpu-ns/op: the
 // process's CPU time (user and system, every goroutine's, the garbage
 // collector's included; the database server's not) per operation. It is

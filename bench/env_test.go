@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
@@ -289,6 +290,7 @@ func openEnvConns(b testing.TB, c testdb.Cluster, pg bool, conns int32) *env {
 		if err != nil {
 			b.Fatal(err)
 		}
+		settleBackend(&ccfg.Config)
 		e.std = stdlib.OpenDB(*ccfg)
 		e.sqlx = sqlx.NewDb(e.std, "pgx")
 		gstd := stdlib.OpenDB(*ccfg)
@@ -355,6 +357,9 @@ func openEngine(b testing.TB, c testdb.Cluster, conns int32) *engine.DB {
 		b.Fatal(err)
 	}
 	cfg.MaxConns = conns
+	if pc, ok := cfg.Postgres.(*pgx.ConnConfig); ok {
+		settleBackend(&pc.Config)
+	}
 	db, err := engine.OpenConfig(context.Background(), cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -371,6 +376,7 @@ func openPgxPool(b testing.TB, c testdb.Cluster, conns int32) *pgxpool.Pool {
 		b.Fatal(err)
 	}
 	pcfg.MaxConns = conns
+	settleBackend(&pcfg.ConnConfig.Config)
 	pool, err := pgxpool.NewWithConfig(context.Background(), pcfg)
 	if err != nil {
 		b.Fatal(err)
@@ -397,6 +403,62 @@ func mysqlConnector(b testing.TB, c testdb.Cluster) driver.Connector {
 // no implicit transaction around single writes, no logging.
 func gormConfig() *gorm.Config {
 	return &gorm.Config{PrepareStmt: true, SkipDefaultTransaction: true, Logger: logger.Discard}
+}
+
+// settleSQL sorts 50,000 integers in memory (within the default
+// work_mem: no temporary file): its array of sort entries, more than a
+// megabyte, is allocated by glibc with mmap. Freeing it raises the server
+// process's malloc trim threshold above it for good (glibc adjusts it to
+// the largest mmap chunk freed), as a server process that has run for a
+// while in production has long done.
+const settleSQL = "SELECT count(*) FROM (SELECT g FROM generate_series(1, 50000) g ORDER BY g DESC) s"
+
+// settleBackend makes every connection of cfg run settleSQL once, right
+// after connecting, when -settle is given. A new PostgreSQL backend trims
+// its heap whenever a statement frees more than 128 KB at its top, and
+// grows it again, page by page, for the next: whether a statement pays
+// that depends on where the backend's earlier allocations happen to lie,
+// down to the length of the statement texts it has cached, not on the
+// statement's own work (bench/README, "Server connections: two effects").
+// Every library's connections are settled alike, so none pays it by
+// chance.
+func settleBackend(cfg *pgconn.Config) {
+	if !*settleFlag {
+		return
+	}
+	next := cfg.AfterConnect
+	cfg.AfterConnect = func(ctx context.Context, c *pgconn.PgConn) error {
+		if next != nil {
+			if err := next(ctx, c); err != nil {
+				return err
+			}
+		}
+		_, err := c.Exec(ctx, settleSQL).ReadAll()
+		return err
+	}
+}
+
+// reconnect closes the idle server connections of every handle of e, so
+// that each library's next statements run on connections opened anew.
+// With -paired.fresh the paired benchmarks call it before each pairing: a
+// connection that has been running a workload for a while and one opened
+// for it do not run it alike (bench/README, "Server connections: two
+// effects"), and the floor's is otherwise the older in every pairing but
+// the first.
+func (e *env) reconnect(b testing.TB) {
+	b.Helper()
+	if e.pool != nil {
+		e.pool.Reset()
+	}
+	e.db.ResetPool()
+	gstd, err := e.gorm.DB()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, db := range []*sql.DB{e.std, gstd, e.bun.DB} {
+		db.SetMaxIdleConns(0) // closes the idle connections
+		limitTo(db, int(e.conns))
+	}
 }
 
 func limitTo(db *sql.DB, n int) {

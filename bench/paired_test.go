@@ -146,6 +146,16 @@ var pairedWorkloads = []pairedWorkload{
 }
 
 // pairedFloorFlag chooses the CRUD workloads' floor; see pairedFloorName.
+// pairedFresh and settleFlag are for studying the server connections' part
+// in a ratio (bench/README, "Server connections: two effects"); neither
+// is the default method yet.
+var (
+	pairedFresh = flag.Bool("paired.fresh", false,
+		"close every handle's idle server connections before each pairing in BenchmarkPaired and BenchmarkMariaDBPaired, so both sides run on new ones")
+	settleFlag = flag.Bool("settle", false,
+		"make every new PostgreSQL connection of the benchmarks run one in-memory sort of a few megabytes first (settleSQL)")
+)
+
 var pairedFloorFlag = flag.String("paired.floor", "library",
 	"floor of the CRUD workloads in BenchmarkPaired and BenchmarkMariaDBPaired: "+
 		"library (pgx on PostgreSQL, database/sql on MariaDB; also accepted by those names) or athanor-core")
@@ -203,6 +213,10 @@ func benchPaired(b *testing.B, pg bool, setup func(testing.TB) *env) {
 			var counter int64 = 1 << 20
 			for _, im := range append([]impl{control}, ims...) {
 				b.Run(im.name, func(b *testing.B) {
+					if *pairedFresh {
+						e.reconnect(b)
+						twin.reconnect(b)
+					}
 					runPaired(b, w.op(floor, &counter), w.op(im, &counter))
 					if w.verify != nil {
 						w.verify(b, e, counter)
@@ -242,7 +256,13 @@ func pairedEagerLoad(b *testing.B, e, twin *env) {
 		{"gorm", e.eagerGorm},
 		{"bun", e.eagerBun},
 	} {
-		b.Run(im.name, func(b *testing.B) { runPaired(b, floor, im.fn) })
+		b.Run(im.name, func(b *testing.B) {
+			if *pairedFresh {
+				e.reconnect(b)
+				twin.reconnect(b)
+			}
+			runPaired(b, floor, im.fn)
+		})
 	}
 }
 
@@ -253,6 +273,12 @@ func runPaired(b *testing.B, floorOp, op func(context.Context) error) {
 	ctx := context.Background()
 	warm(b, func() error { return floorOp(ctx) })
 	warm(b, func() error { return op(ctx) })
+	if *pairedFresh {
+		// The connections just closed and opened (each with its own type
+		// map and buffers) leave garbage whose collection would otherwise
+		// fall on the timed pairs, mostly on the side allocating more.
+		runtime.GC()
+	}
 	block := func(fn func(context.Context) error, n int) time.Duration {
 		t0 := time.Now()
 		for range n {

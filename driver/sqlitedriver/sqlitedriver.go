@@ -13,10 +13,12 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/athanor-orm/athanor/core"
 	litedialect "github.com/athanor-orm/athanor/dialect/sqlite"
@@ -118,12 +120,44 @@ var sqlConfig = &engine.SQLConfig{
 
 type connector struct{ dc driver.Connector }
 
+// connectBusyLimit bounds how long Connect keeps retrying a connection
+// that SQLite refused with SQLITE_BUSY while setting it up.
+const connectBusyLimit = 5 * time.Second
+
+// Connect opens one connection. Processes that open a new database at the
+// same moment race to switch it to the DSN's journal mode (WAL by
+// default), which takes the database's exclusive lock: SQLite answers a
+// loser that already reads the database SQLITE_BUSY at once, without
+// waiting out busy_timeout (waiting could deadlock). The driver closes
+// that connection; Connect makes a new one after a short pause, for up to
+// connectBusyLimit or until ctx ends, by which time the winner's switch is
+// done (WAL is then set and the next switch is a no-op).
 func (k *connector) Connect(ctx context.Context, h engine.Host) (engine.Conn, error) {
-	c, err := k.dc.Connect(ctx)
-	if err != nil {
-		return nil, err
+	deadline := time.Now().Add(connectBusyLimit)
+	pause := time.Millisecond
+	for {
+		c, err := k.dc.Connect(ctx)
+		if err == nil {
+			return engine.NewSQLConn(c, h, sqlConfig), nil
+		}
+		if !busy(err) || time.Now().Add(pause).After(deadline) {
+			return nil, err
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%w (retrying after: %w)", ctx.Err(), err)
+		case <-t.C:
+		}
+		pause = min(2*pause, 50*time.Millisecond)
 	}
-	return engine.NewSQLConn(c, h, sqlConfig), nil
+}
+
+// busy reports whether err is SQLITE_BUSY or one of its extended codes.
+func busy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 func (k *connector) Dialect(context.Context, engine.Conn) (core.Dialect, error) {

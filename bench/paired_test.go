@@ -145,7 +145,6 @@ var pairedWorkloads = []pairedWorkload{
 	},
 }
 
-// pairedFloorFlag chooses the CRUD workloads' floor; see pairedFloorName.
 // pairedFresh and settleFlag are for studying the server connections' part
 // in a ratio (bench/README, "Server connections: two effects"); neither
 // is the default method yet.
@@ -153,9 +152,10 @@ var (
 	pairedFresh = flag.Bool("paired.fresh", false,
 		"close every handle's idle server connections before each pairing in BenchmarkPaired and BenchmarkMariaDBPaired, so both sides run on new ones")
 	settleFlag = flag.Bool("settle", false,
-		"make every new PostgreSQL connection of the benchmarks run one in-memory sort of a few megabytes first (settleSQL)")
+		"make every new PostgreSQL connection of the benchmarks first run one in-memory sort of over a megabyte (settleSQL)")
 )
 
+// pairedFloorFlag chooses the CRUD workloads' floor; see pairedFloorName.
 var pairedFloorFlag = flag.String("paired.floor", "library",
 	"floor of the CRUD workloads in BenchmarkPaired and BenchmarkMariaDBPaired: "+
 		"library (pgx on PostgreSQL, database/sql on MariaDB; also accepted by those names) or athanor-core")

@@ -224,3 +224,41 @@ func BenchmarkFakeInsertMulti100(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFakeReadByPK is bench/'s ReadByPK over fakeRT: the client CPU
+// of a fresh session's Get against the engine's One for the same row.
+func BenchmarkFakeReadByPK(b *testing.B) {
+	ctx := context.Background()
+	db, reg := openFake(b)
+	m, err := reg.Of(reflect.TypeFor[overheadRow]())
+	if err != nil {
+		b.Fatal(err)
+	}
+	t := m.Table()
+	coreOp := func() error {
+		_, err := engine.One[overheadRow](ctx, db, core.Select(t.Star()).From(t).Where(core.Eq(t.C("id"), 1)))
+		return err
+	}
+	ormOp := func() error {
+		s := session.New(session.DB(db), session.Options{Registry: reg})
+		r, err := session.Get[overheadRow](ctx, s, 1)
+		if err == nil && r.ID == 0 {
+			return errors.New("no id")
+		}
+		return err
+	}
+	for _, c := range []struct {
+		name string
+		op   func() error
+	}{{"core", coreOp}, {"orm", ormOp}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.op(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(c.name+"-cold", func(b *testing.B) { coldLoop(b, c.op) })
+	}
+}

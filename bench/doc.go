@@ -121,6 +121,14 @@
 // paired-floor: <impl>, which benchstat keeps apart as it does goos: and
 // cpu:.
 //
+// Within a workload the impls after the control run in a fixed order,
+// and a pairing's ratio depends on its position (each meets the floor's
+// connection after the pairings before it). -paired.rotate k rotates
+// that order left by k places (EagerLoad's three ORMs alike); a
+// measurement of five processes passes k = 0…4, so that each impl runs
+// once in each position, and cmd/report's round r passes k = r
+// (bench/README, "Order of the impls").
+//
 // Two flags study the server connections' part in a ratio; neither is
 // the default method (bench/README, "Server connections: two effects").
 // -paired.fresh closes every handle's idle connections before each

@@ -155,6 +155,26 @@ var (
 		"make every new PostgreSQL connection of the benchmarks first run one in-memory sort of over a megabyte (settleSQL)")
 )
 
+// pairedRotate counterbalances the order of the impls. Within a workload
+// every impl but the control runs after the ones before it in the list,
+// on a floor connection they have used, and a position has moved a
+// ratio by a few percent (bench/README, "Order of the impls"). So the
+// rounds of a measurement (cmd/report's; separate go test processes)
+// pass 0, 1, 2, …: over as many rounds as there are impls, each impl
+// holds each position once, and the median over the rounds carries the
+// same mix of positions for every impl.
+var pairedRotate = flag.Int("paired.rotate", 0,
+	"in BenchmarkPaired and BenchmarkMariaDBPaired, rotate the order of the impls after the A/A control left by this many places")
+
+// rotated returns ims rotated left by -paired.rotate places.
+func rotated[T any](ims []T) []T {
+	if len(ims) == 0 {
+		return ims
+	}
+	k := *pairedRotate % len(ims)
+	return append(slices.Clone(ims[k:]), ims[:k]...)
+}
+
 // pairedFloorFlag chooses the CRUD workloads' floor; see pairedFloorName.
 var pairedFloorFlag = flag.String("paired.floor", "library",
 	"floor of the CRUD workloads in BenchmarkPaired and BenchmarkMariaDBPaired: "+
@@ -189,6 +209,9 @@ func benchPaired(b *testing.B, pg bool, setup func(testing.TB) *env) {
 	if *pairedBlock < 1 {
 		b.Fatalf("-paired.block %d: want at least 1", *pairedBlock)
 	}
+	if *pairedRotate < 0 {
+		b.Fatalf("-paired.rotate %d: want 0 or more", *pairedRotate)
+	}
 	floorName, err := pairedFloorName(*pairedFloorFlag, pg)
 	if err != nil {
 		b.Fatal(err)
@@ -207,6 +230,7 @@ func benchPaired(b *testing.B, pg bool, setup func(testing.TB) *env) {
 			floor, ims := splitFloor(e.impls(), floorName)
 			control, _ := splitFloor(twin.impls(), floorName)
 			control.name += againSuffix
+			ims = rotated(ims)
 			// One counter for the workload, across impls and across the
 			// framework's calls of each sub-benchmark (b.N = 1, then the
 			// -benchtime): every update writes a new value.
@@ -247,15 +271,16 @@ func pairedEagerLoad(b *testing.B, e, twin *env) {
 	if e.pg {
 		floor, control, name = e.eagerPgx, twin.eagerPgx, "pgx"
 	}
-	for _, im := range []struct {
+	type eagerImpl struct {
 		name string
 		fn   func(context.Context) error
-	}{
-		{name + againSuffix, control},
+	}
+	ims := rotated([]eagerImpl{
 		{"athanor", e.eagerAthanor},
 		{"gorm", e.eagerGorm},
 		{"bun", e.eagerBun},
-	} {
+	})
+	for _, im := range append([]eagerImpl{{name + againSuffix, control}}, ims...) {
 		b.Run(im.name, func(b *testing.B) {
 			if *pairedFresh {
 				e.reconnect(b)
@@ -461,4 +486,32 @@ func TestPairedControl(t *testing.T) {
 			t.Errorf("both handles talk to server connection %d", id)
 		}
 	})
+}
+
+// TestRotated checks -paired.rotate's order: left by k, modulo the
+// list's length, the list itself untouched.
+func TestRotated(t *testing.T) {
+	defer func(k int) { *pairedRotate = k }(*pairedRotate)
+	ims := []string{"a", "b", "c", "d", "e"}
+	for _, c := range []struct {
+		k    int
+		want []string
+	}{
+		{0, []string{"a", "b", "c", "d", "e"}},
+		{1, []string{"b", "c", "d", "e", "a"}},
+		{4, []string{"e", "a", "b", "c", "d"}},
+		{7, []string{"c", "d", "e", "a", "b"}},
+	} {
+		*pairedRotate = c.k
+		if got := rotated(ims); !slices.Equal(got, c.want) {
+			t.Errorf("-paired.rotate %d: %v, want %v", c.k, got, c.want)
+		}
+	}
+	if !slices.Equal(ims, []string{"a", "b", "c", "d", "e"}) {
+		t.Errorf("rotated changed its argument: %v", ims)
+	}
+	*pairedRotate = 3
+	if got := rotated([]string(nil)); len(got) != 0 {
+		t.Errorf("rotated(nil) = %v", got)
+	}
 }

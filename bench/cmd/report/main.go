@@ -25,7 +25,10 @@
 // (default 1s: the ratios need about a second per sub-benchmark to be
 // reproducible), and the first go test skips them. BenchmarkStream100k
 // and BenchmarkMariaDBStream100k (100,000 rows per operation) run apart
-// likewise, with -stream-benchtime (default 3x).
+// likewise, with -stream-benchtime (default 3x). Round r passes
+// -paired.rotate=r: the paired benchmarks run their impls in an order
+// rotated by r, so that with -count 5 (five impls after the control)
+// each impl runs once in each position.
 //
 // Throughput curves (sub-benchmarks pool=<P>/goroutines=<G>/<impl> with
 // an ops/s metric: BenchmarkCurveReadByPK, BenchmarkCurveEagerLoad) are
@@ -98,11 +101,15 @@ func run(in, out, bench string, count int, benchtime, pairedBenchtime, streamBen
 		for _, args := range invocations {
 			shown = append(shown, "go "+strings.Join(args, " "))
 		}
-		command = fmt.Sprintf("%d rounds of: %s", count, strings.Join(shown, "; "))
+		command = fmt.Sprintf("%d rounds (round r: -paired.rotate=r) of: %s", count, strings.Join(shown, "; "))
 		var buf bytes.Buffer
 		for round := range count {
 			for i, args := range invocations {
-				fmt.Fprintf(os.Stderr, "report: round %d/%d: %s\n", round+1, count, shown[i])
+				// Round r rotates the paired benchmarks' order of impls
+				// by r, so that over the rounds each impl runs in each
+				// position (bench/README, "Order of the impls").
+				args = append(slices.Clone(args), fmt.Sprintf("-paired.rotate=%d", round))
+				fmt.Fprintf(os.Stderr, "report: round %d/%d: %s -paired.rotate=%d\n", round+1, count, shown[i], round)
 				cmd := exec.Command("go", args...)
 				cmd.Stdout = io.MultiWriter(&buf, os.Stderr)
 				cmd.Stderr = os.Stderr

@@ -129,17 +129,22 @@ func openFake(b *testing.B) (*engine.DB, *mapper.Registry) {
 	return db, reg
 }
 
+// overheadTable is the table reg maps overheadRow to.
+func overheadTable(b *testing.B, reg *mapper.Registry) *core.Table {
+	m, err := reg.Of(reflect.TypeFor[overheadRow]())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m.Table()
+}
+
 // BenchmarkFakeInsertOne is bench/'s InsertOne over a runtime that
 // answers at once (see fakeRT): the session's client CPU per insert of
 // one object, beside the engine's for the same statement built by hand.
 func BenchmarkFakeInsertOne(b *testing.B) {
 	ctx := context.Background()
 	db, reg := openFake(b)
-	m, err := reg.Of(reflect.TypeFor[overheadRow]())
-	if err != nil {
-		b.Fatal(err)
-	}
-	t := m.Table()
+	t := overheadTable(b, reg)
 	cols := []*core.Column{t.C("name"), t.C("title"), t.C("fax"), t.C("web"), t.C("age"), t.C("right"), t.C("counter")}
 	coreOp := func() error {
 		r := newOverheadRow()
@@ -160,6 +165,13 @@ func BenchmarkFakeInsertOne(b *testing.B) {
 		}
 		return nil
 	}
+	coreAndORM(b, coreOp, ormOp)
+}
+
+// coreAndORM runs the engine's and the session's version of one
+// operation, each in a warm loop (core, orm) and a cold one (core-cold,
+// orm-cold; see coldLoop).
+func coreAndORM(b *testing.B, coreOp, ormOp func() error) {
 	for _, c := range []struct {
 		name string
 		op   func() error
@@ -230,11 +242,7 @@ func BenchmarkFakeInsertMulti100(b *testing.B) {
 func BenchmarkFakeReadByPK(b *testing.B) {
 	ctx := context.Background()
 	db, reg := openFake(b)
-	m, err := reg.Of(reflect.TypeFor[overheadRow]())
-	if err != nil {
-		b.Fatal(err)
-	}
-	t := m.Table()
+	t := overheadTable(b, reg)
 	coreOp := func() error {
 		_, err := engine.One[overheadRow](ctx, db, core.Select(t.Star()).From(t).Where(core.Eq(t.C("id"), 1)))
 		return err
@@ -247,18 +255,5 @@ func BenchmarkFakeReadByPK(b *testing.B) {
 		}
 		return err
 	}
-	for _, c := range []struct {
-		name string
-		op   func() error
-	}{{"core", coreOp}, {"orm", ormOp}} {
-		b.Run(c.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := c.op(); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run(c.name+"-cold", func(b *testing.B) { coldLoop(b, c.op) })
-	}
+	coreAndORM(b, coreOp, ormOp)
 }

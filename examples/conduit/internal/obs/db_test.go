@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -171,15 +172,27 @@ func TestRouterObserved(t *testing.T) {
 				if v := value(t, m, "athanor_db_pool_acquires_total", l); v < 1 {
 					t.Errorf("%s: %v acquires", e.Addr(), v)
 				}
-				var open float64
-				for _, state := range []string{"idle", "in_use", "constructing"} {
-					open += value(t, m, "athanor_db_pool_connections", map[string]string{"node": e.Addr(), "role": role, "state": state})
-				}
 				// Every node served a query, so it opened a connection; the
 				// pool may have closed it since (a probe cancelled under
 				// load breaks its connection), which the destroyed counter
-				// then shows.
-				destroyed := value(t, m, "athanor_db_pool_destroyed_connections_total", l)
+				// then shows. The states are summed from one gather (the
+				// node's probes move its connection between idle and in use
+				// between two), and the counter is polled briefly: the pool
+				// closes a connection in a goroutine of its own, which may
+				// count it after the connection has left the states.
+				var open, destroyed float64
+				for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+					open = 0
+					for _, s := range gather(t, m, "athanor_db_pool_connections") {
+						if s.labels["node"] == e.Addr() && s.labels["role"] == role {
+							open += s.value
+						}
+					}
+					destroyed = value(t, m, "athanor_db_pool_destroyed_connections_total", l)
+					if open+destroyed >= 1 || time.Now().After(deadline) {
+						break
+					}
+				}
 				if open > value(t, m, "athanor_db_pool_max_connections", l) || open+destroyed < 1 {
 					t.Errorf("%s: %v open connections, %v destroyed", e.Addr(), open, destroyed)
 				}

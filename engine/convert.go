@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"time"
@@ -66,6 +67,9 @@ func convertAssign(dest any, src any) error {
 		}
 	case *int32:
 		if n, ok, err := asInt(src); ok || err != nil {
+			if err == nil && int64(int32(n)) != n {
+				return fmt.Errorf("value %d overflows int32", n)
+			}
 			*d = int32(n)
 			return err
 		}
@@ -242,6 +246,10 @@ func convertReflect(dest, src any) error {
 			return err
 		}
 		if f, ok := src.(float64); ok {
+			// Only a whole number in range: no fraction dropped, no wrap.
+			if f != math.Trunc(f) || f < -(1<<63) || f >= 1<<63 || e.OverflowInt(int64(f)) {
+				return fmt.Errorf("value %v does not fit %s", f, e.Type())
+			}
 			e.SetInt(int64(f))
 			return nil
 		}
@@ -254,15 +262,27 @@ func convertReflect(dest, src any) error {
 			e.SetUint(uint64(s))
 			return nil
 		case uint64:
+			if e.OverflowUint(s) {
+				return fmt.Errorf("value %d overflows %s", s, e.Type())
+			}
 			e.SetUint(s)
 			return nil
 		case []byte, string:
 			u, err := strconv.ParseUint(asString(s), 10, 64)
+			if err != nil {
+				return fmt.Errorf("converting %q to an unsigned integer: %w", asString(s), err)
+			}
+			if e.OverflowUint(u) {
+				return fmt.Errorf("value %d overflows %s", u, e.Type())
+			}
 			e.SetUint(u)
-			return err
+			return nil
 		}
 	case reflect.Float32, reflect.Float64:
 		if f, ok, err := asFloat(src); ok || err != nil {
+			if err == nil && e.OverflowFloat(f) {
+				return fmt.Errorf("value %v overflows %s", f, e.Type())
+			}
 			e.SetFloat(f)
 			return err
 		}

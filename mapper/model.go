@@ -3,6 +3,7 @@ package mapper
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"reflect"
 	"sync/atomic"
 	"time"
@@ -286,7 +287,13 @@ func (f *Field) Set(obj Ref, v any) error {
 	switch {
 	case sv.Type().AssignableTo(target.Type()):
 		target.Set(sv)
-	case sv.Type().ConvertibleTo(target.Type()) && isNumber(sv.Kind()) == isNumber(target.Kind()):
+	case isNumber(sv.Kind()) && isNumber(target.Kind()):
+		c, ok := convertNumber(sv, target.Type())
+		if !ok {
+			return fmt.Errorf("mapper: field %s: %v (%T) does not fit %s", f.Name, v, v, target.Type())
+		}
+		target.Set(c)
+	case sv.Type().ConvertibleTo(target.Type()) && !isNumber(sv.Kind()) && !isNumber(target.Kind()):
 		target.Set(sv.Convert(target.Type()))
 	default:
 		return fmt.Errorf("mapper: field %s: cannot store %T in %s", f.Name, v, f.Type)
@@ -349,10 +356,108 @@ func (f *Field) Key(v any) (any, error) {
 	if sv.Type() == t {
 		return v, nil
 	}
-	if sv.Type().ConvertibleTo(t) && isNumber(sv.Kind()) == isNumber(t.Kind()) {
+	if x, ok := v.(int); ok && t == int64Type { // Get(ctx, s, 7) of an int64 key
+		return int64(x), nil
+	}
+	if isNumber(sv.Kind()) && isNumber(t.Kind()) {
+		c, ok := convertNumber(sv, t)
+		if !ok {
+			return nil, fmt.Errorf("mapper: field %s: key %v (%T) does not fit %s", f.Name, v, v, t)
+		}
+		return c.Interface(), nil
+	}
+	if sv.Type().ConvertibleTo(t) && !isNumber(sv.Kind()) && !isNumber(t.Kind()) {
 		return sv.Convert(t).Interface(), nil
 	}
 	return nil, fmt.Errorf("mapper: field %s: key of type %T does not fit %s", f.Name, v, t)
+}
+
+var int64Type = reflect.TypeFor[int64]()
+
+// convertNumber returns the number sv as a value of the number type t,
+// and false when t cannot hold it exactly: an integer out of t's range
+// (reflect's Convert would wrap it, or flip its sign), a fraction or an
+// out-of-range float for an integer type, an integer a float type would
+// round. Between float types only the range is checked: a float32 field
+// holds a float64 rounded, as Go's own conversion does.
+func convertNumber(sv reflect.Value, t reflect.Type) (reflect.Value, bool) {
+	out := reflect.New(t).Elem()
+	const two63 = 1 << 63 // as a float64: exactly 2^63
+	switch tk := t.Kind(); {
+	case isInt(sv.Kind()):
+		n := sv.Int()
+		switch {
+		case isInt(tk):
+			if out.OverflowInt(n) {
+				return out, false
+			}
+			out.SetInt(n)
+		case isUint(tk):
+			if n < 0 || out.OverflowUint(uint64(n)) {
+				return out, false
+			}
+			out.SetUint(uint64(n))
+		default:
+			f := float64(n)
+			if f >= two63 || int64(f) != n || !exactIn(tk, f) {
+				return out, false
+			}
+			out.SetFloat(f)
+		}
+	case isUint(sv.Kind()):
+		u := sv.Uint()
+		switch {
+		case isInt(tk):
+			if u > math.MaxInt64 || out.OverflowInt(int64(u)) {
+				return out, false
+			}
+			out.SetInt(int64(u))
+		case isUint(tk):
+			if out.OverflowUint(u) {
+				return out, false
+			}
+			out.SetUint(u)
+		default:
+			f := float64(u)
+			if f >= 2*two63 || uint64(f) != u || !exactIn(tk, f) {
+				return out, false
+			}
+			out.SetFloat(f)
+		}
+	default: // a float
+		f := sv.Float()
+		switch {
+		case isInt(tk):
+			if f != math.Trunc(f) || f < -two63 || f >= two63 || out.OverflowInt(int64(f)) {
+				return out, false
+			}
+			out.SetInt(int64(f))
+		case isUint(tk):
+			if f != math.Trunc(f) || f < 0 || f >= 2*two63 || out.OverflowUint(uint64(f)) {
+				return out, false
+			}
+			out.SetUint(uint64(f))
+		default:
+			if out.OverflowFloat(f) {
+				return out, false
+			}
+			out.SetFloat(f)
+		}
+	}
+	return out, true
+}
+
+// exactIn reports whether the float kind k holds the integral f exactly.
+func exactIn(k reflect.Kind, f float64) bool {
+	return k == reflect.Float64 || float64(float32(f)) == f
+}
+
+func isInt(k reflect.Kind) bool {
+	return k == reflect.Int || k == reflect.Int8 || k == reflect.Int16 || k == reflect.Int32 || k == reflect.Int64
+}
+
+func isUint(k reflect.Kind) bool {
+	return k == reflect.Uint || k == reflect.Uint8 || k == reflect.Uint16 || k == reflect.Uint32 || k == reflect.Uint64 || k == reflect.Uintptr
 }
 
 func isNumber(k reflect.Kind) bool {

@@ -129,6 +129,11 @@
 // once in each position, and cmd/report's round r passes k = r
 // (bench/README, "Order of the impls").
 //
+// -paired.cpu also reports each impl's client CPU against the floor's
+// (cpu-ratio, cpu-delta-ns), read after every block: what a library adds
+// to a pair is its own work, not waiting (bench/README, "Where a gap
+// goes: client CPU").
+//
 // Two flags study the server connections' part in a ratio; neither is
 // the default method (bench/README, "Server connections: two effects").
 // -paired.fresh closes every handle's idle connections before each

@@ -145,6 +145,14 @@ var pairedWorkloads = []pairedWorkload{
 	},
 }
 
+// pairedCPU adds the client's side of each pair: the process's CPU time
+// in each block (every goroutine's, the collector's included), read after
+// every block. The CPU a library adds to a pair tells its own work apart
+// from time spent waiting on the server (bench/README, "Where a gap
+// goes: client CPU"). Off by default: reading the clock is a system call.
+var pairedCPU = flag.Bool("paired.cpu", false,
+	"in BenchmarkPaired and BenchmarkMariaDBPaired, also report the client CPU of each pair (cpu-ratio, cpu-delta-ns)")
+
 // pairedFresh and settleFlag are for studying the server connections' part
 // in a ratio (bench/README, "Server connections: two effects"); neither
 // is the default method yet.
@@ -304,36 +312,52 @@ func runPaired(b *testing.B, floorOp, op func(context.Context) error) {
 		// fall on the timed pairs, mostly on the side allocating more.
 		runtime.GC()
 	}
-	block := func(fn func(context.Context) error, n int) time.Duration {
+	// cpu is the process's CPU time at the end of the last block (with
+	// -paired.cpu): each block's is the difference from the one before.
+	var cpu time.Duration
+	block := func(fn func(context.Context) error, n int) (time.Duration, time.Duration) {
+		c0 := cpu
 		t0 := time.Now()
 		for range n {
 			if err := fn(ctx); err != nil {
 				b.Fatal(err)
 			}
 		}
-		return time.Since(t0)
+		d := time.Since(t0)
+		if *pairedCPU {
+			cpu = pairCPU()
+		}
+		return d, cpu - c0
 	}
 	k := *pairedBlock
 	ratios := make([]float64, 0, b.N/k+1)
 	floorTimes := make([]float64, 0, b.N/k+1)
 	implTimes := make([]float64, 0, b.N/k+1)
-	var implTime time.Duration
+	var cpuRatios []float64
+	var implTime, cpuDelta time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()
 	for pair, done := 0, 0; done < b.N; pair++ {
 		n := min(k, b.N-done)
-		var tFloor, tImpl time.Duration
+		if *pairedCPU {
+			cpu = pairCPU()
+		}
+		var tFloor, tImpl, cFloor, cImpl time.Duration
 		if pair%2 == 0 {
-			tFloor = block(floorOp, n)
-			tImpl = block(op, n)
+			tFloor, cFloor = block(floorOp, n)
+			tImpl, cImpl = block(op, n)
 		} else {
-			tImpl = block(op, n)
-			tFloor = block(floorOp, n)
+			tImpl, cImpl = block(op, n)
+			tFloor, cFloor = block(floorOp, n)
 		}
 		ratios = append(ratios, float64(tImpl)/float64(tFloor))
 		floorTimes = append(floorTimes, float64(tFloor)/float64(n))
 		implTimes = append(implTimes, float64(tImpl)/float64(n))
 		implTime += tImpl
+		if *pairedCPU && cFloor > 0 {
+			cpuRatios = append(cpuRatios, float64(cImpl)/float64(cFloor))
+			cpuDelta += cImpl - cFloor
+		}
 		done += n
 	}
 	b.StopTimer()
@@ -345,6 +369,13 @@ func runPaired(b *testing.B, floorOp, op func(context.Context) error) {
 	slices.Sort(implTimes)
 	b.ReportMetric(quantile(implTimes, 0.5)-quantile(floorTimes, 0.5), "delta-ns")
 	b.ReportMetric(float64(implTime.Nanoseconds())/float64(b.N), "ns/op")
+	if *pairedCPU && len(cpuRatios) > 0 {
+		slices.Sort(cpuRatios)
+		b.ReportMetric(quantile(cpuRatios, 0.5), "cpu-ratio")
+		// A mean, not a median: CPU time adds up, and the collector's
+		// work lands in whichever blocks it runs in.
+		b.ReportMetric(float64(cpuDelta.Nanoseconds())/float64(b.N), "cpu-delta-ns")
+	}
 
 	// The framework's B/op and allocs/op would count both sides: measure
 	// op alone instead, untimed, as testing.AllocsPerRun does.

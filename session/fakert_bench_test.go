@@ -1,10 +1,17 @@
 package session_test
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
+	"regexp"
 	"testing"
+	"text/template"
 	"time"
 
 	"github.com/athanor-orm/athanor/core"
@@ -169,8 +176,10 @@ func BenchmarkFakeInsertOne(b *testing.B) {
 }
 
 // coreAndORM runs the engine's and the session's version of one
-// operation, each in a warm loop (core, orm) and a cold one (core-cold,
-// orm-cold; see coldLoop).
+// operation, each in a warm loop (core, orm) and two cold ones (see
+// coldLoop): core-cold and orm-cold evict the data caches before each
+// operation, core-coldcode and orm-coldcode run unrelated library code
+// first as well.
 func coreAndORM(b *testing.B, coreOp, ormOp func() error) {
 	for _, c := range []struct {
 		name string
@@ -184,7 +193,8 @@ func coreAndORM(b *testing.B, coreOp, ormOp func() error) {
 				}
 			}
 		})
-		b.Run(c.name+"-cold", func(b *testing.B) { coldLoop(b, c.op) })
+		b.Run(c.name+"-cold", func(b *testing.B) { coldLoop(b, c.op, false) })
+		b.Run(c.name+"-coldcode", func(b *testing.B) { coldLoop(b, c.op, true) })
 	}
 }
 
@@ -193,10 +203,16 @@ func coreAndORM(b *testing.B, coreOp, ormOp func() error) {
 // the same small machine finds the client's caches much like that: the
 // server ran in between. The ORM's excess over core here, not in the
 // warm loop, is the one the paired benchmarks measure on such a machine
-// (bench/README, "Client and server on separate CPUs").
-func coldLoop(b *testing.B, op func() error) {
+// (bench/README, "Client and server on separate CPUs"). Writing evictBuf
+// evicts data only; with code set, op also finds its instructions
+// evicted, as it does after the kernel and the server have run (bench/
+// README, "Where a gap goes: client CPU").
+func coldLoop(b *testing.B, op func() error, code bool) {
 	var spent time.Duration
 	for b.Loop() {
+		if code {
+			runOtherCode()
+		}
 		for i := 0; i < len(evictBuf); i += 64 { // a cache line
 			evictBuf[i]++
 		}
@@ -211,6 +227,27 @@ func coldLoop(b *testing.B, op func() error) {
 
 // evictBuf is larger than the last-level cache a small VM's CPU gets.
 var evictBuf = make([]byte, 8<<20)
+
+// runOtherCode runs a spread of the standard library (parsers, encoders,
+// a compressor, a hash) for its instruction footprint, some hundreds of
+// kilobytes; otherSink keeps its results.
+func runOtherCode() {
+	re := regexp.MustCompile(`^([a-z]+)\s*=\s*(\d{1,4})$`)
+	otherSink = re.FindStringSubmatch("abc = 12")
+	js, _ := json.Marshal(map[string]any{"a": []int{1, 2, 3}, "b": "x", "c": map[string]float64{"z": 1.5}})
+	var v map[string]any
+	_ = json.Unmarshal(js, &v)
+	var buf bytes.Buffer
+	w, _ := flate.NewWriter(&buf, flate.DefaultCompression)
+	_, _ = w.Write(bytes.Repeat(js, 20))
+	_ = w.Close()
+	otherSink = sha256.Sum256(buf.Bytes())
+	t := template.Must(template.New("t").Parse(`{{range .}}{{.}},{{end}}`))
+	_ = t.Execute(&buf, []int{1, 2, 3})
+	otherSink = fmt.Sprintf("%v %q %x", v, "s", buf.Len())
+}
+
+var otherSink any
 
 // BenchmarkFakeInsertMulti100 is bench/'s InsertMulti100 over fakeRT:
 // the session's client CPU per flush of 100 new objects (one unnest

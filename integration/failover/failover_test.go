@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package failover_test runs the router across a real primary failover on
 // the PostgreSQL trio of scripts/dbup-failover (A primary on 5460, B its
 // standby on 5461, C a standby of B on 5462): A is stopped and B promoted

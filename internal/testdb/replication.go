@@ -3,11 +3,8 @@ package testdb
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -48,27 +45,12 @@ func flock(how int) (release func(), err error) {
 // through takes the lock at path with how after passing the turnstile:
 // it waits while an exclusive waiter holds it.
 func through(how int) (release func(), err error) {
-	gate, err := flockFile(turnstilePath, syscall.LOCK_EX)
+	gate, err := flockFile(turnstilePath, lockExclusive)
 	if err != nil {
 		return nil, err
 	}
 	defer gate()
 	return flock(how)
-}
-
-func flockFile(name string, how int) (release func(), err error) {
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), name), os.O_CREATE|os.O_RDWR, 0o666)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), how); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
 }
 
 // shared holds, per test name, the release of the shared lock taken by
@@ -91,7 +73,7 @@ func LockReplication(t testing.TB) {
 		holderMu.Unlock()
 	}
 	lockMu.Lock()
-	release, err := through(syscall.LOCK_EX)
+	release, err := through(lockExclusive)
 	if err != nil {
 		lockMu.Unlock()
 		t.Fatalf("testdb: replication lock: %v", err)
@@ -298,7 +280,7 @@ func shareReplication(t testing.TB) (release func()) {
 		return func() {}
 	}
 	lockMu.RLock()
-	rel, err := through(syscall.LOCK_SH)
+	rel, err := through(lockShared)
 	if err != nil {
 		lockMu.RUnlock()
 		t.Fatalf("testdb: replication lock: %v", err)

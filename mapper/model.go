@@ -128,15 +128,19 @@ func (m *Model) SelectAll() *core.SelectStmt { return m.loadSet().all }
 // Field is one mapped column of a model, with the field's offset so values
 // are read and written without reflection lookups by name.
 type Field struct {
-	// Name is the Go field name; Column the column name.
-	Name   string
-	Column string
-	// Col is the column in the model's table.
-	Col *core.Column
-	// Type is the Go type of the field.
-	Type reflect.Type
-	// Index is the reflect field index path (embedded structs flattened).
-	Index []int
+	// The access plan (see access.go) comes first: reading or writing a
+	// value touches these and the key flags, and together they share a
+	// cache line instead of trailing the names.
+	offset  uintptr
+	typ     unsafe.Pointer // interface type word of Type
+	ptrTyp  unsafe.Pointer // interface type word of *Type
+	snapOff uintptr        // offset of that copy (else of an any) in the block
+	intKind reflect.Kind   // Type's kind when it is an integer type
+	basic   basicKind      // Type is a predeclared type Value reads directly
+	inline  bool           // Snapshot copies the value into its block
+	json    bool           // bound and snapshotted as JSON text (see json.go)
+	ptr     bool           // Type is a pointer: nil is NULL
+	cmp     cmpKind        // how an inline copy compares (see snapshot.go)
 
 	PrimaryKey    bool
 	AutoIncrement bool
@@ -145,6 +149,17 @@ type Field struct {
 	// HasDefault reports a server default: an INSERT of a nil pointer
 	// field leaves the column out so the default applies.
 	HasDefault bool
+
+	// Col is the column in the model's table.
+	Col *core.Column
+	// Name is the Go field name; Column the column name.
+	Name   string
+	Column string
+	// Type is the Go type of the field.
+	Type reflect.Type
+	// Index is the reflect field index path (embedded structs flattened).
+	Index []int
+
 	// RenamedFrom is the column's former name (tag renamed_from:), a
 	// hint for schema migrations; empty if none.
 	RenamedFrom string
@@ -159,20 +174,7 @@ type Field struct {
 	// Model.ShardKey).
 	ShardKey bool
 	lpos     int // index in Model.Loadable
-
-	offset uintptr
-	ptr    bool // Type is a pointer: nil is NULL
-	eq     func(a, b any) bool
-
-	// The access plan (see access.go).
-	typ     unsafe.Pointer // interface type word of Type
-	ptrTyp  unsafe.Pointer // interface type word of *Type
-	basic   basicKind      // Type is a predeclared type Value reads directly
-	intKind reflect.Kind   // Type's kind when it is an integer type
-	inline  bool           // Snapshot copies the value into its block
-	json    bool           // bound and snapshotted as JSON text (see json.go)
-	snapOff uintptr        // offset of that copy (else of an any) in the block
-	cmp     cmpKind        // how an inline copy compares (see snapshot.go)
+	eq       func(a, b any) bool
 }
 
 // Addr returns a pointer to the field of the struct at obj, typed *F, for

@@ -58,6 +58,19 @@ func (pl *plan) collect() error {
 		all = make([]*entry, 0, n)
 	}
 	all = s.objs.appendTo(all)
+	if len(all) == 1 && standalone(all[0].m) {
+		// The session's one object has no relationships: nothing cascades
+		// from it, links it or is orphaned by it, so the flush is its own
+		// INSERT or UPDATE (a request's write, most often).
+		switch e := all[0]; e.State() {
+		case Pending:
+			pl.inserts = all
+			return nil
+		case Persistent:
+			pl.persist = append(pl.persist, e)
+			return nil
+		}
+	}
 	sortBySeq(all)
 	// save-update cascade. The session's objects are found in its object
 	// set (see lookup); known holds the ones the flush adds.
@@ -204,6 +217,12 @@ func (pl *plan) collect() error {
 		}
 	}
 	return nil
+}
+
+// standalone reports whether m's objects relate to no others through
+// their own fields: no relationships, polymorphic ones or proxies.
+func standalone(m *mapper.Model) bool {
+	return len(m.Relations()) == 0 && len(m.PolyRelations()) == 0 && len(m.Proxies()) == 0
 }
 
 func nullable(fs []*mapper.Field) bool {

@@ -33,7 +33,18 @@ func (d dialect) Name() string {
 	return "mysql"
 }
 
+// Features returns the dialect's fixed feature set, one per flavour, built
+// once (see the postgres dialect's).
 func (d dialect) Features() core.Features {
+	if d.mariadb {
+		return mariadbFeatures
+	}
+	return mysqlFeatures
+}
+
+var mysqlFeatures, mariadbFeatures = buildFeatures(false), buildFeatures(true)
+
+func buildFeatures(mariadb bool) core.Features {
 	f := core.Features{
 		Upsert:             core.UpsertOnDuplicateKey,
 		OffsetWithoutLimit: "18446744073709551615",
@@ -51,12 +62,12 @@ func (d dialect) Features() core.Features {
 	}
 	// Functional key parts exist on MySQL 8.0.13 and later; MariaDB has
 	// neither them nor partial indexes.
-	f.ExpressionIndexes = !d.mariadb
+	f.ExpressionIndexes = !mariadb
 	// LATERAL came in MySQL 8.0.14; MariaDB has none.
-	f.Lateral = !d.mariadb
+	f.Lateral = !mariadb
 	// MySQL 8 accepts WITH before UPDATE and DELETE; MariaDB does not, so
 	// the flag stays off for both rather than differ by statement.
-	if d.mariadb {
+	if mariadb {
 		f.ReturningInsert, f.ReturningDelete = true, true
 		f.ShareLock = "LOCK IN SHARE MODE"
 		f.CreateIndexIfNotExists = true

@@ -29,33 +29,36 @@ const maxIdentLen = 63
 
 func (dialect) Name() string { return "postgres" }
 
-func (dialect) Features() core.Features {
-	return core.Features{
-		ReturningInsert: true, ReturningUpdate: true, ReturningDelete: true,
-		Upsert:     core.UpsertOnConflict,
-		NullsOrder: true,
-		ILike:      true,
-		AnyArray:   true,
-		EnumTypes:  true,
-		Locking:    true, ShareLock: "FOR SHARE", SkipLocked: true, NoWait: true,
-		SetOpAll: true, FullJoin: true, RightJoin: true,
-		UpdateFrom: core.JoinFrom, DeleteUsing: core.JoinFrom,
-		ModifyingCTE:           true,
-		DMLWith:                true,
-		DropForeignKey:         "DROP CONSTRAINT",
-		AlterIfExists:          true,
-		CreateIndexIfNotExists: true,
-		UnnestArrays:           true,
-		MaxIdentLen:            maxIdentLen,
-		MaxParams:              65535, // the Bind message counts them in 16 bits
-		NumberedParams:         true,
-		Match:                  core.MatchLike,
-		DatePart:               core.DatePartExtract,
-		Comments:               core.CommentsOn,
-		PartialIndexes:         true,
-		ExpressionIndexes:      true,
-		Lateral:                true,
-	}
+// Features returns the dialect's fixed feature set. It is built once:
+// callers ask for it on every session and statement writer, through the
+// interface, where building the struct field by field each time showed.
+func (dialect) Features() core.Features { return features }
+
+var features = core.Features{
+	ReturningInsert: true, ReturningUpdate: true, ReturningDelete: true,
+	Upsert:     core.UpsertOnConflict,
+	NullsOrder: true,
+	ILike:      true,
+	AnyArray:   true,
+	EnumTypes:  true,
+	Locking:    true, ShareLock: "FOR SHARE", SkipLocked: true, NoWait: true,
+	SetOpAll: true, FullJoin: true, RightJoin: true,
+	UpdateFrom: core.JoinFrom, DeleteUsing: core.JoinFrom,
+	ModifyingCTE:           true,
+	DMLWith:                true,
+	DropForeignKey:         "DROP CONSTRAINT",
+	AlterIfExists:          true,
+	CreateIndexIfNotExists: true,
+	UnnestArrays:           true,
+	MaxIdentLen:            maxIdentLen,
+	MaxParams:              65535, // the Bind message counts them in 16 bits
+	NumberedParams:         true,
+	Match:                  core.MatchLike,
+	DatePart:               core.DatePartExtract,
+	Comments:               core.CommentsOn,
+	PartialIndexes:         true,
+	ExpressionIndexes:      true,
+	Lateral:                true,
 }
 
 // AppendParamCast implements core.ParamCaster. PostgreSQL types a

@@ -19,23 +19,25 @@ type dialect struct{}
 
 func (dialect) Name() string { return "sqlite" }
 
-func (dialect) Features() core.Features {
-	return core.Features{
-		ReturningInsert: true, ReturningUpdate: true, ReturningDelete: true,
-		Upsert:             core.UpsertOnConflict,
-		NullsOrder:         true,
-		OffsetWithoutLimit: "-1",
-		FullJoin:           true, RightJoin: true,
-		UpdateFrom:             core.JoinFrom,
-		DeleteUsing:            core.JoinNone,
-		DMLWith:                true,
-		CreateIndexIfNotExists: true,
-		MaxParams:              32766, // SQLITE_MAX_VARIABLE_NUMBER's default
-		Match:                  core.MatchGlob,
-		DatePart:               core.DatePartStrftime,
-		PartialIndexes:         true,
-		ExpressionIndexes:      true,
-	}
+// Features returns the dialect's fixed feature set, built once (see the
+// postgres dialect's).
+func (dialect) Features() core.Features { return features }
+
+var features = core.Features{
+	ReturningInsert: true, ReturningUpdate: true, ReturningDelete: true,
+	Upsert:             core.UpsertOnConflict,
+	NullsOrder:         true,
+	OffsetWithoutLimit: "-1",
+	FullJoin:           true, RightJoin: true,
+	UpdateFrom:             core.JoinFrom,
+	DeleteUsing:            core.JoinNone,
+	DMLWith:                true,
+	CreateIndexIfNotExists: true,
+	MaxParams:              32766, // SQLITE_MAX_VARIABLE_NUMBER's default
+	Match:                  core.MatchGlob,
+	DatePart:               core.DatePartStrftime,
+	PartialIndexes:         true,
+	ExpressionIndexes:      true,
 }
 
 func (dialect) AppendPlaceholder(b []byte, _ int) []byte { return append(b, '?') }

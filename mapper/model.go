@@ -43,11 +43,6 @@ type Model struct {
 	// snapPtrTyp the interface type word of a pointer to one.
 	snapType   reflect.Type
 	snapPtrTyp unsafe.Pointer
-	// snapWhole: the object holds the block's layout at offset snapAt
-	// (every field inline, each at snapAt plus its offset in the block),
-	// so a snapshot is one typed copy, not a copy per field.
-	snapWhole bool
-	snapAt    uintptr
 	// ptrTyp is the interface type word of *T (see Ref).
 	ptrTyp unsafe.Pointer
 	// computed fields (not columns) and the default load set, see

@@ -45,33 +45,6 @@ func (m *Model) snapPlan() {
 	}
 	m.snapType = t
 	m.snapPtrTyp = typeWord(reflect.New(t).Interface())
-	m.snapWhole, m.snapAt = sameLayout(m.fields)
-}
-
-// snapPtrAt is p as a *S in an interface, S being the block's type.
-func (m *Model) snapPtrAt(p unsafe.Pointer) any {
-	var v any
-	*(*eface)(unsafe.Pointer(&v)) = eface{typ: m.snapPtrTyp, data: p}
-	return v
-}
-
-// sameLayout reports whether the object holds every field's copy where
-// the snapshot block puts it, shifted by the returned offset: then the
-// block's type, laid over the object there, covers exactly the column
-// fields (a gap between two of them in the object is the block's
-// alignment padding, too short to hold a pointer), and one typed copy of
-// it takes the whole snapshot.
-func sameLayout(fs []*Field) (bool, uintptr) {
-	if len(fs) == 0 || fs[0].offset < fs[0].snapOff {
-		return false, 0
-	}
-	at := fs[0].offset - fs[0].snapOff
-	for _, f := range fs {
-		if !f.inline || f.offset != at+f.snapOff {
-			return false, 0
-		}
-	}
-	return true, at
 }
 
 // Snapshot returns a snapshot of the object obj: the value of every field,
@@ -99,13 +72,11 @@ func (m *Model) SnapshotIn(obj Ref, blk any) Snapshot {
 	return m.snapshotInto(obj, e.data)
 }
 
-// snapshotInto is Snapshot in the block at blk.
+// snapshotInto is Snapshot in the block at blk, taken field by field. (One
+// typed copy of the whole block, where the object holds its layout, was a
+// few nanoseconds faster per object but ran reflect's assignment checks:
+// code a single-row operation runs nowhere else, and pays for cold.)
 func (m *Model) snapshotInto(obj Ref, blk unsafe.Pointer) Snapshot {
-	if m.snapWhole {
-		// (Values made from *S interfaces: NewAt would look *S up.)
-		reflect.ValueOf(m.snapPtrAt(blk)).Elem().Set(reflect.ValueOf(m.snapPtrAt(obj.at(m.snapAt))).Elem())
-		return Snapshot{m: m, blk: blk}
-	}
 	for _, f := range m.fields {
 		f.snapshotInto(obj, blk)
 	}

@@ -274,6 +274,38 @@ func BenchmarkFakeInsertMulti100(b *testing.B) {
 	}
 }
 
+// BenchmarkFakeUpdateOne is bench/'s UpdateOne over fakeRT: one session
+// holds a loaded object, and each operation changes its counter and
+// commits (an UPDATE of that column alone), beside the engine's UPDATE of
+// the row's columns as bench/'s athanor-core sends it.
+func BenchmarkFakeUpdateOne(b *testing.B) {
+	ctx := context.Background()
+	db, reg := openFake(b)
+	t := overheadTable(b, reg)
+	var n int64
+	coreOp := func() error {
+		n++
+		r := newOverheadRow()
+		_, err := db.Exec(ctx, core.Update(t).
+			Set(t.C("name"), r.Name).Set(t.C("title"), r.Title).Set(t.C("fax"), r.Fax).
+			Set(t.C("web"), r.Web).Set(t.C("age"), r.Age).Set(t.C("right"), r.Right).
+			Set(t.C("counter"), n).
+			Where(core.Eq(t.C("id"), 1)))
+		return err
+	}
+	s := session.New(session.DB(db), session.Options{Registry: reg})
+	obj, err := session.Get[overheadRow](ctx, s, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ormOp := func() error {
+		n++
+		obj.Counter = n
+		return s.Commit(ctx)
+	}
+	coreAndORM(b, coreOp, ormOp)
+}
+
 // BenchmarkFakeReadByPK is bench/'s ReadByPK over fakeRT: the client CPU
 // of a fresh session's Get against the engine's One for the same row.
 func BenchmarkFakeReadByPK(b *testing.B) {

@@ -134,6 +134,24 @@ func (pl *plan) dropMemos(e *entry) {
 	delete(pl.snaps, e)
 }
 
+// keyMoved reports whether the flush may have changed a field of the
+// identity of e, a persistent entry: its primary key, or the shard key
+// that is part of it (see identShard), as the diff against e's snapshot
+// shows. Without a snapshot (an attached object) it cannot tell, and says
+// so. Only then does finish recompute e's key for the identity map.
+func (pl *plan) keyMoved(e *entry) bool {
+	if e.snap.IsZero() {
+		return true
+	}
+	fs, sf := e.m.Fields(), identShard(e.m)
+	for _, i := range pl.changed(e) {
+		if f := fs[i]; f.PrimaryKey || f == sf {
+			return true
+		}
+	}
+	return false
+}
+
 // snapOf returns the snapshot presnap recorded for e.
 func (pl *plan) snapOf(e *entry) (mapper.Snapshot, bool) {
 	if pl.snap1e == e {
@@ -571,8 +589,12 @@ func (pl *plan) finish(committed bool) {
 	}
 	for _, e := range pl.persist {
 		save(e)
+		moved := pl.keyMoved(e) // against the snapshot about to be replaced
 		e.snap = snapshot(e.m, e.p)
 		e.coll = collections(e.m, e.p)
+		if !moved {
+			continue
+		}
 		if k := identOf(e.m, e.p); k != e.key {
 			s.ids.remove(e.key, e)
 			e.key = k

@@ -403,8 +403,9 @@ func (s *Session) Expunge(objs ...any) {
 // later requests read their own writes.
 func (s *Session) Token() router.Token {
 	s.tokenMu.Lock()
-	defer s.tokenMu.Unlock()
-	return s.opts.Token
+	tok := s.opts.Token
+	s.tokenMu.Unlock()
+	return tok
 }
 
 // readCtx adds the session's causal token to ctx.
@@ -622,6 +623,12 @@ func (s *Session) autoflush(ctx context.Context) error {
 		return engine.ErrNilContext // every statement of the session passes here
 	}
 	if s.opts.NoAutoflush {
+		return nil
+	}
+	if !s.holdsObjects() && !s.closed.Load() {
+		// Nothing to flush (a fresh session's first read): no need to
+		// take the flush lock. A flush running meanwhile makes the read
+		// wait anyway (see readLock).
 		return nil
 	}
 	return s.Flush(ctx)

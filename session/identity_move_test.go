@@ -57,25 +57,26 @@ func TestFlushMovesIdentityOnlyWithTheKey(t *testing.T) {
 				t.Fatal(err)
 			}
 
+			// held checks that Get finds c under key from the identity
+			// map, with no SELECT.
+			held := func(key, after string) {
+				t.Helper()
+				e.hk.reset()
+				if got, err := session.Get[country](ctx, s, key); err != nil || got != c {
+					t.Fatalf("after a change of %s, Get(%s) = %p, %v; want the held object %p", after, key, got, err, c)
+				}
+				if n := len(e.hk.with("SELECT")); n != 0 {
+					t.Fatalf("after a change of %s, Get(%s) ran %d SELECTs, want none (the identity map holds it)", after, key, n)
+				}
+			}
+
 			c.Name = "République française"
 			write()
-			e.hk.reset()
-			if got, err := session.Get[country](ctx, s, "fr"); err != nil || got != c {
-				t.Fatalf("after a change of name, Get(fr) = %p, %v; want the held object %p", got, err, c)
-			}
-			if n := len(e.hk.with("SELECT")); n != 0 {
-				t.Fatalf("after a change of name, Get(fr) ran %d SELECTs, want none (the identity map holds it)", n)
-			}
+			held("fr", "name")
 
 			c.Code = "fx"
 			write()
-			e.hk.reset()
-			if got, err := session.Get[country](ctx, s, "fx"); err != nil || got != c {
-				t.Fatalf("after a change of key, Get(fx) = %p, %v; want the held object %p", got, err, c)
-			}
-			if n := len(e.hk.with("SELECT")); n != 0 {
-				t.Fatalf("after a change of key, Get(fx) ran %d SELECTs, want none", n)
-			}
+			held("fx", "key")
 			if got, err := session.Get[country](ctx, s, "fr"); !errors.Is(err, athanor.ErrNoRows) {
 				t.Fatalf("after a change of key, Get(fr) = %v, %v; want ErrNoRows", got, err)
 			}

@@ -129,7 +129,7 @@ type Field struct {
 	offset  uintptr
 	typ     unsafe.Pointer // interface type word of Type
 	ptrTyp  unsafe.Pointer // interface type word of *Type
-	snapOff uintptr        // offset of that copy (else of an any) in the block
+	snapOff uintptr        // offset in the snapshot block of the inline copy, or of the any
 	intKind reflect.Kind   // Type's kind when it is an integer type
 	basic   basicKind      // Type is a predeclared type Value reads directly
 	inline  bool           // Snapshot copies the value into its block

@@ -69,6 +69,11 @@ type plan struct {
 	inserts []*entry
 	deletes map[*entry]bool
 	persist []*entry // persistent, not deleted
+	// lone is the flush's one object when it is all the flush holds,
+	// with nothing linked to it (see collect): its INSERT or UPDATE is
+	// then the whole flush, and the stages that order, link and group
+	// statements are skipped, as they would do nothing.
+	lone    *entry
 	links   map[*entry][]link
 	linkBuf []link // backs the first link of each child (see addLink)
 	m2mAdd  map[pairKey]pair
@@ -381,6 +386,9 @@ func (pl *plan) reset() {
 // else), or one changed persistent object. Deletes may cascade, and
 // association rows are statements of their own: neither qualifies.
 func (pl *plan) oneStatement() (bool, error) {
+	if e := pl.lone; e != nil {
+		return e.State() == Pending || len(pl.changed(e)) > 0, nil
+	}
 	if len(pl.deletes) > 0 || len(pl.m2mAdd) > 0 || len(pl.m2mDel) > 0 || len(pl.inserts) > pl.s.opts.BatchSize {
 		return false, nil
 	}
@@ -453,6 +461,12 @@ func (s *Session) holdsObjects() bool {
 
 // execute runs the flush's statements.
 func (pl *plan) execute(ctx context.Context) error {
+	if e := pl.lone; e != nil {
+		if e.State() == Pending {
+			return pl.insert(ctx, e.m, pl.inserts)
+		}
+		return pl.update(ctx, e)
+	}
 	if len(pl.deletes) > 0 { // both start from the deleted objects
 		if err := pl.loadCascades(ctx); err != nil {
 			return err
@@ -607,6 +621,8 @@ func (pl *plan) finish(committed bool) {
 		s.objs.remove(e.p)
 		e.setState(Detached)
 	}
-	pl.polyFinish() // see flush_poly.go
+	if pl.lone == nil { // a lone object has no polymorphic relationships (see standalone)
+		pl.polyFinish() // see flush_poly.go
+	}
 	pl.record()
 }

@@ -64,10 +64,10 @@ func (pl *plan) collect() error {
 		// INSERT or UPDATE (a request's write, most often).
 		switch e := all[0]; e.State() {
 		case Pending:
-			pl.inserts = all
+			pl.inserts, pl.lone = all, e
 			return nil
 		case Persistent:
-			pl.persist = append(pl.persist, e)
+			pl.persist, pl.lone = append(pl.persist, e), e
 			return nil
 		}
 	}

@@ -51,7 +51,7 @@ func (pl *plan) insert(ctx context.Context, m *mapper.Model, es []*entry) error 
 // sharded.
 func (pl *plan) insertRows(ctx context.Context, m *mapper.Model, es []*entry) error {
 	if len(es) == 1 {
-		return pl.insertChunk(ctx, m, insertShapeFor(m, es[0]), es)
+		return pl.insertRow(ctx, m, insertShapeFor(m, es[0]), es)
 	}
 	// Rows with the same columns left to the server go in one statement.
 	shapes, groups := insertGroups(m, es)
@@ -125,12 +125,9 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 	if err := src.bad(sh); err != nil {
 		return fmt.Errorf("insert %s: %w", m.Name, err)
 	}
-	base := sh.plain
-	if len(sh.ret) > 0 && pl.s.returningOf(m.Table()) {
-		base = sh.returning
-	}
+	base, returning := pl.insertBase(m, sh)
 	if stmt := pl.unnest(m.Table(), sh, base, src); stmt != nil {
-		return pl.sendInsert(ctx, m, sh, stmt, es, snaps)
+		return pl.sendInsert(ctx, m, sh, returning, stmt, es, snaps)
 	}
 	// VALUES: one slice per row (the statement keeps them), backed by
 	// one array, in as many statements as the parameter limit needs.
@@ -149,7 +146,7 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 	}
 	for a := 0; a < len(es); a += per {
 		b := min(a+per, len(es))
-		if err := pl.sendInsert(ctx, m, sh, base.Rows(rows[a:b]...), es[a:b], snaps[a:b]); err != nil {
+		if err := pl.sendInsert(ctx, m, sh, returning, base.Rows(rows[a:b]...), es[a:b], snaps[a:b]); err != nil {
 			return err
 		}
 	}
@@ -175,19 +172,27 @@ func (pl *plan) insertRow(ctx context.Context, m *mapper.Model, sh *insertShape,
 	for c := range vals {
 		vals[c] = src.Value(0, c)
 	}
-	base := sh.plain
+	base, returning := pl.insertBase(m, sh)
+	return pl.sendInsert(ctx, m, sh, returning, base.Values(vals...), es, snaps[:])
+}
+
+// insertBase is the template of the INSERTs of shape sh, and whether it
+// returns the columns the server generates (where there are any and the
+// dialect can).
+func (pl *plan) insertBase(m *mapper.Model, sh *insertShape) (*core.InsertStmt, bool) {
 	if len(sh.ret) > 0 && pl.s.returningOf(m.Table()) {
-		base = sh.returning
+		return sh.returning, true
 	}
-	return pl.sendInsert(ctx, m, sh, base.Values(vals...), es, snaps[:])
+	return sh.plain, false
 }
 
 // sendInsert runs stmt, the INSERT of es (whose snapshots, taken for it,
 // are snaps), and stores in es what the database generated: keys and
-// defaults.
-func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape, stmt *core.InsertStmt, es []*entry, snaps []mapper.Snapshot) error {
+// defaults, read back from RETURNING when returning is set (see
+// insertBase).
+func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape, returning bool, stmt *core.InsertStmt, es []*entry, snaps []mapper.Snapshot) error {
 	cols, ret := sh.cols, sh.ret
-	if len(ret) == 0 || !pl.s.returningOf(m.Table()) {
+	if !returning {
 		res, err := pl.exec(ctx, stmt)
 		if err != nil {
 			return fmt.Errorf("insert %s: %w", m.Name, err)
@@ -206,24 +211,50 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 		return nil
 	}
 	// RETURNING the generated columns, with the key to match rows.
-	retCols, pkPos := sh.retCols, sh.pkPos
+	retCols := sh.retCols
 	n := len(es)
+	// One row returning only generated columns (the key among them):
+	// the row returned is that row, and nothing is matched. It is
+	// scanned straight into the object, whose fields are journaled
+	// first, so a failure part-way puts them back.
+	var into *entry
+	if n == 1 && len(retCols) == len(ret) {
+		into = es[0]
+		for _, f := range ret {
+			pl.log.writes = append(pl.log.writes, fieldWrite{p: into.p, f: f, old: f.Value(into.p)})
+		}
+		pl.dropMemos(into)
+	}
 	err := func() error {
 		pl.s.txMu.Lock()
 		defer pl.s.txMu.Unlock()
 		// The plan's own callback (see scanPending): a closure would
 		// escape, and be allocated per statement.
-		pl.ret.sh, pl.ret.n = sh, n
+		pl.ret.sh, pl.ret.n, pl.ret.into = sh, n, into
 		return pl.tx.QueryFunc(ctx, stmt, pl.scan)
 	}()
 	cs, got := pl.ret.cs, pl.ret.rows // see scanReturned
-	pl.ret.cs, pl.ret.sh = nil, nil
+	pl.ret.cs, pl.ret.sh, pl.ret.into = nil, nil, nil
 	if err != nil {
 		return fmt.Errorf("insert %s: %w", m.Name, err)
 	}
 	if got != len(es) {
 		return fmt.Errorf("insert %s: %d rows returned for %d inserted", m.Name, got, len(es))
 	}
+	if into == nil {
+		if err := pl.matchReturned(m, sh, cs, es); err != nil {
+			return err
+		}
+	}
+	pl.presnap(m, cols, snaps, es)
+	return nil
+}
+
+// matchReturned hands the rows RETURNING gave for an INSERT of es (read
+// into cs, see scanReturned) to their objects: generated keys in key
+// order, else by the keys the rows were inserted with.
+func (pl *plan) matchReturned(m *mapper.Model, sh *insertShape, cs []mapper.Column, es []*entry) error {
+	ret, retCols, pkPos := sh.ret, sh.retCols, sh.pkPos
 	val := func(i, j int) any { return cs[j].Value(i) } // returned row i's column j
 	var match []int                                     // entry i gets returned row match[i]; nil: row i
 	if sh.autoOmitted {
@@ -260,7 +291,6 @@ func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape
 			}
 		}
 	}
-	pl.presnap(m, cols, snaps, es)
 	return nil
 }
 
@@ -294,9 +324,10 @@ func (pl *plan) scanReturned(rs *engine.Rows, sh *insertShape, n int) error {
 	retCols := sh.retCols
 	// Each returned column is scanned into a typed array of one value
 	// per inserted row: one allocation per column (none for a small
-	// plain one, see returnBufs.bufs), values not boxed one by one.
-	// Where there are few columns, the columns and the scan destinations
-	// are the plan's (the scan would move them to the heap).
+	// plain one, see returnBufs.bufs), values not boxed one by one; or,
+	// for one row, into its object (pl.ret.into, see sendInsert). Where
+	// there are few columns, the columns and the scan destinations are
+	// the plan's (the scan would move them to the heap).
 	var cs []mapper.Column
 	var dest []any
 	if len(retCols) <= len(pl.ret.dest) {
@@ -304,10 +335,14 @@ func (pl *plan) scanReturned(rs *engine.Rows, sh *insertShape, n int) error {
 	} else {
 		cs, dest = make([]mapper.Column, len(retCols)), make([]any, len(retCols))
 	}
+	into := pl.ret.into
 	for i, f := range retCols {
-		if i < len(pl.ret.bufs) {
+		switch {
+		case into != nil:
+			dest[i] = f.Addr(into.p)
+		case i < len(pl.ret.bufs):
 			cs[i] = f.NewColumnIn(n, &pl.ret.bufs[i])
-		} else {
+		default:
 			cs[i] = f.NewColumn(n)
 		}
 	}
@@ -316,8 +351,10 @@ func (pl *plan) scanReturned(rs *engine.Rows, sh *insertShape, n int) error {
 		if j == n {
 			return fmt.Errorf("more rows returned than the %d inserted", n)
 		}
-		for i := range cs {
-			dest[i] = cs[i].Addr(j)
+		if into == nil {
+			for i := range cs {
+				dest[i] = cs[i].Addr(j)
+			}
 		}
 		if err := rs.ScanLayout(returnLayout{sh}, dest...); err != nil {
 			return err
@@ -346,9 +383,11 @@ type returnBufs struct {
 	bufs [2]mapper.ColumnBuf
 	cs   []mapper.Column // the columns read, from the scan to sendInsert
 	rows int             // the rows read
-	// The INSERT being read: its shape and rows (see scanPending).
-	sh *insertShape
-	n  int
+	// The INSERT being read: its shape and rows (see scanPending), and
+	// the entry of its one row when scanned into its object.
+	sh   *insertShape
+	n    int
+	into *entry
 }
 
 // presnap records the snapshots inserted rows will have after the flush:

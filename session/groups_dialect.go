@@ -64,7 +64,7 @@ func (s *Session) returningOf(t *core.Table) bool {
 			return d.Features().ReturningInsert
 		}
 	}
-	return s.returning
+	return s.features().ReturningInsert // (asked when needed: a read has no use for it)
 }
 
 // dialectFor is the dialect stmt is checked against before it is sent:

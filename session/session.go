@@ -143,9 +143,8 @@ type Session struct {
 	flush  atomic.Pointer[flushCtx] // the running flush's context; stored holding txLock
 	// txMu is held while a statement runs on tx, whose connection serves
 	// one at a time.
-	txMu      sync.Mutex
-	closed    atomic.Bool
-	returning bool // the dialect's INSERT … RETURNING (beside closed: no padding)
+	txMu   sync.Mutex
+	closed atomic.Bool
 	// The parts of first's block taken (see firstwrite.go); guarded by
 	// flushMu.
 	firstCtxUsed, firstSnapUsed bool
@@ -213,9 +212,6 @@ func New(ex engine.Executor, opts Options) *Session {
 		s.detect = new(loader.Detector)
 	}
 	s.dialect = b.Dialect()
-	if s.dialect != nil {
-		s.returning = s.dialect.Features().ReturningInsert
-	}
 	if rb, ok := b.(routerBackend); ok {
 		rb.conf = &groupConf{multi: opts.MultiGroup, token: s.Token}
 		s.b = rb

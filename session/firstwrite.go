@@ -1,22 +1,40 @@
 package session
 
 // This file holds the block of a session's first added object: its
-// entry, the context of the session's first flush and the snapshot that
-// flush's INSERT takes of the object, in one allocation instead of
-// three. A session that adds and commits one object (a request's write)
-// allocates them together. (The block, like any entry, lives as long as
-// the session: so does the first flush's context, which it holds.)
+// entry, the slab of the entries of the objects added after it, the
+// context of the session's first flush and the snapshot that flush's
+// INSERT takes of the object, in one allocation instead of three. A
+// session that adds and commits one object (a request's write) allocates
+// them together, and a session that adds none carries none of them.
+// (The block, like any entry, lives as long as the session: so does the
+// first flush's context, which it holds.)
 
 import (
 	"reflect"
 	"unsafe"
 
+	"github.com/athanor-orm/athanor/internal/objaccess"
 	"github.com/athanor-orm/athanor/mapper"
 )
 
+// firstHead is the head of every first-object block: the entry, first
+// so that the entry's address is the block's, and the slab of the
+// entries added after it (guarded, like Session.first, by the object
+// set's lock).
+type firstHead struct {
+	e    entry
+	slab objaccess.Slab
+}
+
+// addSlab returns the slab of the entries added after first, the
+// session's first added entry.
+func addSlab(first *entry) *objaccess.Slab {
+	return &(*firstHead)(unsafe.Pointer(first)).slab
+}
+
 // firstLayout is the layout of a model's first-object block: a struct of
-// an entry (first, so that the entry's address is the block's), a
-// flushCtx and the model's snapshot type (see mapper.SnapshotType).
+// a firstHead, a flushCtx and the model's snapshot type (see
+// mapper.SnapshotType).
 type firstLayout struct {
 	t       reflect.Type
 	ctxAt   uintptr // offset of the flushCtx
@@ -26,7 +44,7 @@ type firstLayout struct {
 
 var firstLayouts = mapper.NewSlot(func(m *mapper.Model) *firstLayout {
 	t := reflect.StructOf([]reflect.StructField{
-		{Name: "E", Type: reflect.TypeFor[entry]()},
+		{Name: "H", Type: reflect.TypeFor[firstHead]()},
 		{Name: "C", Type: reflect.TypeFor[flushCtx]()},
 		{Name: "S", Type: m.SnapshotType()},
 	})

@@ -68,12 +68,14 @@ var (
 type Options struct {
 	// Registry holds the models; default mapper.Default.
 	Registry *mapper.Registry
-	// NoAutoflush turns off the flush that runs before every query.
-	NoAutoflush bool
 	// BatchSize bounds the rows of one multi-row INSERT (and the keys of
 	// one DELETE); default 500. Statements hold fewer where the dialect's
 	// limit on bound values (core.Features.MaxParams) requires.
 	BatchSize int
+	// NoAutoflush turns off the flush that runs before every query.
+	// (Beside the other flags: a session holds its Options, and their
+	// padding would be its too; see TestStructSizes.)
+	NoAutoflush bool
 	// Tx are the options of the session's transaction.
 	Tx engine.TxOptions
 	// MultiGroup lets a transaction over a router write to several bind
@@ -159,10 +161,10 @@ type Session struct {
 	// tokenMu guards opts.Token, which holds the session's causal token:
 	// Options.Token merged with the tokens of its commits.
 	tokenMu sync.Mutex
-	addSlab objaccess.Slab // guarded by objs' lock; see addEntry
 	// first is the first added object's entry, at the head of a block
-	// that holds the first flush's context and a snapshot too (see
-	// firstwrite.go); nil until an Add. Stored holding objs' lock.
+	// that holds the slab of the later added objects' entries, the first
+	// flush's context and a snapshot too (see firstwrite.go); nil until
+	// an Add. Stored holding objs' lock.
 	first atomic.Pointer[entry]
 
 	// detect counts per-object loads; nil unless Strict or OnNPlusOne
@@ -225,19 +227,21 @@ func New(ex engine.Executor, opts Options) *Session {
 // adding many objects makes a few allocations, not one per object (they
 // all live as long as the session).
 func (s *Session) addEntry(m *mapper.Model, p mapper.Ref) (*entry, bool) {
-	// The entry is made under the object set's lock, which guards addSlab
-	// and first: only when p is new, so no block is made and dropped.
+	// The entry is made under the object set's lock, which guards first
+	// and its block's slab: only when p is new, so no block is made and
+	// dropped.
 	return s.objs.putNew(p, func() *entry {
 		var ne *entry
-		if s.first.Load() == nil {
+		if first := s.first.Load(); first == nil {
 			ne = newFirstBlock(m)
 			s.first.Store(ne)
 		} else {
-			if s.addSlab == (objaccess.Slab{}) {
-				s.addSlab = entrySlab
+			slab := addSlab(first)
+			if *slab == (objaccess.Slab{}) {
+				*slab = entrySlab
 			}
-			ne = s.addSlab.Next().(*entry)
-			s.addSlab.Keep()
+			ne = slab.Next().(*entry)
+			slab.Keep()
 		}
 		ne.m, ne.p, ne.seq = m, p, s.seq.Add(1)
 		ne.setState(Pending)

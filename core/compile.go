@@ -99,6 +99,9 @@ func compile(d Dialect, s Statement, spare []any) (*shapeEntry, []any, error) {
 		if e, args, ok := c.fromCache(d, spare); ok {
 			return e, args, nil
 		}
+		if x, ok := s.(shorthand); ok {
+			return compile(d, x.expand(), spare)
+		}
 		e, args, err := compileShape(d, s, spare)
 		if err == nil {
 			c.noteCache(d, e, args)
@@ -115,6 +118,12 @@ func compile(d Dialect, s Statement, spare []any) (*shapeEntry, []any, error) {
 	}
 	return &shapeEntry{d: d, sql: c.SQL, writes: c.Writes, tables: c.Tables}, c.Args, nil
 }
+
+// shorthand is a statement standing for another, which it builds on
+// demand (InsertRow): compiled through its own cachedForm when that
+// finds it, else as the statement it stands for, whose compilation
+// leaves the entry the next one finds.
+type shorthand interface{ expand() Statement }
 
 // ddlStatement marks statements that bypass the shape cache.
 type ddlStatement interface{ ddl() }

@@ -134,7 +134,11 @@
 // FROM tables, WHERE comparisons of columns with values, LIMIT, OFFSET,
 // DISTINCT) by its tables, columns and operators; and an INSERT or a
 // SELECT built from a kept template (InsertStmt.Template,
-// SelectStmt.Template) by adding rows, or one comparison, to it.
+// SelectStmt.Template) by adding rows, or one comparison, to it. A
+// template's Row is its one-row INSERT as a statement of its own: it
+// holds the template and a copy of the row, and compiles to the
+// template's cached SQL with the row as its arguments, copying no
+// statement.
 //
 // Building is cheap too: builder calls chained in one expression keep
 // their intermediate statements on the stack, so

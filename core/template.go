@@ -45,41 +45,59 @@ func (k insertTmpl) hash(d Dialect) uint64 {
 // It returns the total number of values.
 func (s *InsertStmt) plainRows() (int, bool) {
 	q := &s.q
-	if q.sel != nil || q.more != nil || q.table == nil {
+	if !q.plainHead() {
 		return 0, false
-	}
-	for _, c := range q.cols {
-		if !intact(c) {
-			return 0, false
-		}
-	}
-	for _, e := range q.returning {
-		if c, ok := e.(*Column); !ok || !intact(c) {
-			return 0, false
-		}
-	}
-	for _, c := range q.table.Columns() {
-		if c.Default != nil {
-			return 0, false
-		}
 	}
 	total := 0
 	for i := range q.rows.len() {
 		row := q.rows.row(i)
-		if len(row) != len(q.cols) {
+		if !q.plainRow(row) {
 			return 0, false
-		}
-		for j, v := range row {
-			if !plainValue(v) {
-				return 0, false
-			}
-			if checkFits(q.cols[j], v) != nil {
-				return 0, false // the shape path reports it
-			}
 		}
 		total += len(row)
 	}
 	return total, true
+}
+
+// plainHead is plainRows' check of what is not a row: the statement has
+// no clause but its table, columns, rows and RETURNING columns, and its
+// table binds no client-side default.
+func (q *insertData) plainHead() bool {
+	if q.sel != nil || q.more != nil || q.table == nil {
+		return false
+	}
+	for _, c := range q.cols {
+		if !intact(c) {
+			return false
+		}
+	}
+	for _, e := range q.returning {
+		if c, ok := e.(*Column); !ok || !intact(c) {
+			return false
+		}
+	}
+	for _, c := range q.table.Columns() {
+		if c.Default != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// plainRow is plainRows' check of one row.
+func (q *insertData) plainRow(row []any) bool {
+	if len(row) != len(q.cols) {
+		return false
+	}
+	for j, v := range row {
+		if !plainValue(v) {
+			return false
+		}
+		if checkFits(q.cols[j], v) != nil {
+			return false // the shape path reports it
+		}
+	}
+	return true
 }
 
 // intact reports whether c is a table's column, named as when the table

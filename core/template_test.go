@@ -260,3 +260,109 @@ func TestSimpleUpdateForms(t *testing.T) {
 		t.Errorf("after a rename: %s (%v), want %s", got.SQL, err, want)
 	}
 }
+
+// TestInsertRowFromTemplate compiles one-row INSERTs built with Row, as
+// a session's flush of one object does: each must compile to what the
+// same statement built with Values afresh compiles to, through the
+// template cache when it qualifies and through a walk when it does not
+// (a value that is an expression, a client-side default, a template that
+// already has rows, a row that is wrong).
+func TestInsertRowFromTemplate(t *testing.T) {
+	tbl := core.MustTable(core.TableDef{Name: "row_kept", Columns: []core.Column{
+		{Name: "id", Type: core.Type{Kind: core.TypeBigInt}, PrimaryKey: true, AutoIncrement: true},
+		{Name: "name", Type: core.Type{Kind: core.TypeText}},
+		{Name: "n", Type: core.Type{Kind: core.TypeInt}},
+	}})
+	other := core.MustTable(core.TableDef{Name: "row_other", Columns: []core.Column{
+		{Name: "n", Type: core.Type{Kind: core.TypeInt}},
+	}})
+	withDefault := core.MustTable(core.TableDef{Name: "row_def", Columns: []core.Column{
+		{Name: "name", Type: core.Type{Kind: core.TypeText}},
+		{Name: "n", Type: core.Type{Kind: core.TypeInt}, Default: 7},
+	}})
+	cols := []*core.Column{tbl.C("name"), tbl.C("n")}
+	plain := core.Insert(tbl).Columns(cols...).Template()
+	ret := plain.Returning(tbl.C("id")).Template()
+	def := core.Insert(withDefault).Columns(withDefault.C("name")).Template()
+	fresh := func(rows ...[]any) *core.InsertStmt { return core.Insert(tbl).Columns(cols...).Rows(rows...) }
+	sub := core.Select(core.Func("max", other.C("n"))).From(other)
+	type tc struct {
+		name string
+		row  *core.InsertRow
+		want *core.InsertStmt
+	}
+	var cases []tc
+	for round := range 3 { // the first round fills the cache
+		a, b := []any{"a", round}, []any{"b", round + 1}
+		cases = append(cases,
+			tc{"one row", plain.Row(a...), fresh(a)},
+			tc{"returning", ret.Row(a...), fresh(a).Returning(tbl.C("id"))},
+			tc{"no template", core.Insert(tbl).Columns(cols...).Row(a...), fresh(a)},
+			tc{"template with a row", plain.Values(a...).Row(b...), fresh(a, b)},
+			tc{"expression value", plain.Row(core.Func("lower", "X"), round), fresh([]any{core.Func("lower", "X"), round})},
+			tc{"subquery value", plain.Row("s", sub), fresh([]any{"s", sub})},
+			tc{"nil value", plain.Row(nil, round), fresh([]any{nil, round})},
+			tc{"client default", def.Row("a"), core.Insert(withDefault).Columns(withDefault.C("name")).Values("a")},
+			tc{"too few values", plain.Row("a"), fresh([]any{"a"})},
+			tc{"value that does not fit", plain.Row("a", 1.5), fresh([]any{"a", 1.5})},
+		)
+	}
+	for _, d := range []core.Dialect{postgres.Dialect, mysql.Dialect} {
+		for _, c := range cases {
+			got, err := core.Compile(d, c.row)
+			want, werr := core.Compile(d, c.want)
+			if (err == nil) != (werr == nil) {
+				t.Fatalf("%s %s: error %v, with Values %v", d.Name(), c.name, err, werr)
+			}
+			if err != nil {
+				continue
+			}
+			if got.SQL != want.SQL || got.Writes != want.Writes || !slices.Equal(got.Tables, want.Tables) ||
+				!slices.Equal(c.row.Tables(), c.want.Tables()) || !c.row.Writes() {
+				t.Errorf("%s %s:\n got %s %v %v\nwant %s %v", d.Name(), c.name, got.SQL, got.Tables, c.row.Tables(), want.SQL, want.Tables)
+			}
+			if !slices.Equal(got.Args, want.Args) {
+				t.Errorf("%s %s: args %v, want %v", d.Name(), c.name, got.Args, want.Args)
+			}
+		}
+	}
+	if got, want := plain.Row("a", 1).String(), plain.Values("a", 1).String(); got != want {
+		t.Errorf("String: %s, want %s", got, want)
+	}
+	if got, want := plain.Row("a", 1).Stmt().Returning(tbl.C("id")).String(), ret.Values("a", 1).String(); got != want {
+		t.Errorf("Stmt then Returning: %s, want %s", got, want)
+	}
+
+	// The row is a copy: the caller may reuse its slice.
+	vals := []any{"mine", 1}
+	r := plain.Row(vals...)
+	vals[0], vals[1] = "changed", 2
+	if c, err := core.Compile(postgres.Dialect, r); err != nil || c.Args[0] != "mine" || c.Args[1] != 1 {
+		t.Errorf("after the caller reused its slice: %v, %v", c.Args, err)
+	}
+	// Compiled from the cache, a row costs nothing more than itself.
+	if testing.AllocsPerRun(100, func() {
+		if _, err := core.Compile(postgres.Dialect, r); err != nil {
+			t.Fatal(err)
+		}
+	}) != 0 {
+		t.Error("compiling a row of a cached template allocates")
+	}
+
+	// A column renamed after the SQL was cached is seen, as by a walk.
+	renamed := core.MustTable(core.TableDef{Name: "row_renamed", Columns: []core.Column{
+		{Name: "id", Type: core.Type{Kind: core.TypeBigInt}, PrimaryKey: true, AutoIncrement: true},
+		{Name: "a", Type: core.Type{Kind: core.TypeText}},
+	}})
+	tmpl := core.Insert(renamed).Columns(renamed.C("a")).Returning(renamed.C("id")).Template()
+	for range 2 {
+		if _, err := core.Compile(postgres.Dialect, tmpl.Row("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	renamed.C("a").Name = "a2"
+	c, err := core.Compile(postgres.Dialect, tmpl.Row("x"))
+	if want := `INSERT INTO "row_renamed" ("a2") VALUES ($1) RETURNING "row_renamed"."id"`; err != nil || c.SQL != want {
+		t.Errorf("after a rename: %s, %v; want %s", c.SQL, err, want)
+	}
+}

@@ -154,8 +154,8 @@ func (pl *plan) insertChunk(ctx context.Context, m *mapper.Model, sh *insertShap
 }
 
 // insertRow is insertChunk for one row, which unnest never takes: the
-// statement keeps a copy of the values (see core.InsertStmt.Values), so
-// they are gathered in an array on the stack.
+// template's one-row statement (see core.InsertStmt.Row), which keeps a
+// copy of the values, so they are gathered in an array on the stack.
 func (pl *plan) insertRow(ctx context.Context, m *mapper.Model, sh *insertShape, es []*entry) error {
 	var buf [16]any
 	var vals []any
@@ -173,7 +173,7 @@ func (pl *plan) insertRow(ctx context.Context, m *mapper.Model, sh *insertShape,
 		vals[c] = src.Value(0, c)
 	}
 	base, returning := pl.insertBase(m, sh)
-	return pl.sendInsert(ctx, m, sh, returning, base.Values(vals...), es, snaps[:])
+	return pl.sendInsert(ctx, m, sh, returning, base.Row(vals...), es, snaps[:])
 }
 
 // insertBase is the template of the INSERTs of shape sh, and whether it
@@ -190,7 +190,7 @@ func (pl *plan) insertBase(m *mapper.Model, sh *insertShape) (*core.InsertStmt, 
 // are snaps), and stores in es what the database generated: keys and
 // defaults, read back from RETURNING when returning is set (see
 // insertBase).
-func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape, returning bool, stmt *core.InsertStmt, es []*entry, snaps []mapper.Snapshot) error {
+func (pl *plan) sendInsert(ctx context.Context, m *mapper.Model, sh *insertShape, returning bool, stmt core.Statement, es []*entry, snaps []mapper.Snapshot) error {
 	cols, ret := sh.cols, sh.ret
 	if !returning {
 		res, err := pl.exec(ctx, stmt)

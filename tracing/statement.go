@@ -172,7 +172,7 @@ func operation(s core.Statement, sql string) (op, table string) {
 	switch s.(type) {
 	case *core.SelectStmt, *core.CompoundStmt:
 		op = "SELECT"
-	case *core.InsertStmt:
+	case *core.InsertStmt, *core.InsertRow:
 		op = "INSERT"
 	case *core.UpdateStmt:
 		op = "UPDATE"

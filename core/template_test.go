@@ -10,30 +10,75 @@ import (
 	"github.com/athanor-orm/athanor/dialect/postgres"
 )
 
+// kept is what the tests of INSERT templates insert into: a table with
+// a generated key, its templates without and with RETURNING, and a
+// table with a client-side default and its template.
+type kept struct {
+	tbl, withDefault *core.Table
+	cols             []*core.Column
+	plain, ret, def  *core.InsertStmt
+}
+
+func newKept(name string) kept {
+	k := kept{
+		tbl: core.MustTable(core.TableDef{Name: name, Columns: []core.Column{
+			{Name: "id", Type: core.Type{Kind: core.TypeBigInt}, PrimaryKey: true, AutoIncrement: true},
+			{Name: "name", Type: core.Type{Kind: core.TypeText}},
+			{Name: "n", Type: core.Type{Kind: core.TypeInt}},
+		}}),
+		withDefault: core.MustTable(core.TableDef{Name: name + "_def", Columns: []core.Column{
+			{Name: "name", Type: core.Type{Kind: core.TypeText}},
+			{Name: "n", Type: core.Type{Kind: core.TypeInt}, Default: 7},
+		}}),
+	}
+	k.cols = []*core.Column{k.tbl.C("name"), k.tbl.C("n")}
+	k.plain = core.Insert(k.tbl).Columns(k.cols...).Template()
+	k.ret = k.plain.Returning(k.tbl.C("id")).Template()
+	k.def = core.Insert(k.withDefault).Columns(k.withDefault.C("name")).Template()
+	return k
+}
+
+// fresh is the INSERT of rows built without a template.
+func (k kept) fresh(rows ...[]any) *core.InsertStmt {
+	return core.Insert(k.tbl).Columns(k.cols...).Rows(rows...)
+}
+
+// compilesAlike checks that got compiles as want does, on PostgreSQL's and
+// MySQL's dialects: the same SQL, arguments and routing facts, or an
+// error for both.
+func compilesAlike(t *testing.T, name string, got, want core.Statement) {
+	t.Helper()
+	for _, d := range []core.Dialect{postgres.Dialect, mysql.Dialect} {
+		g, err := core.Compile(d, got)
+		w, werr := core.Compile(d, want)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("%s %s: error %v, want %v", d.Name(), name, err, werr)
+		}
+		if err != nil {
+			continue
+		}
+		if g.SQL != w.SQL || g.Writes != w.Writes || !slices.Equal(g.Tables, w.Tables) ||
+			got.Writes() != want.Writes() || !slices.Equal(got.Tables(), want.Tables()) {
+			t.Errorf("%s %s:\n got %s %v %v\nwant %s %v %v", d.Name(), name, g.SQL, g.Tables, got.Tables(), w.SQL, w.Tables, want.Tables())
+		}
+		if !slices.Equal(g.Args, w.Args) {
+			t.Errorf("%s %s: args %v, want %v", d.Name(), name, g.Args, w.Args)
+		}
+	}
+}
+
 // TestInsertFromKeptStatement compiles INSERTs built by adding rows to one
 // kept statement, as an ORM does on every flush: after the first, their
 // SQL comes from the template cache, and it must be what a statement
 // built afresh compiles to, whatever the rows, the dialect, and the
 // clauses added after the rows.
 func TestInsertFromKeptStatement(t *testing.T) {
-	tbl := core.MustTable(core.TableDef{Name: "kept", Columns: []core.Column{
-		{Name: "id", Type: core.Type{Kind: core.TypeBigInt}, PrimaryKey: true, AutoIncrement: true},
-		{Name: "name", Type: core.Type{Kind: core.TypeText}},
-		{Name: "n", Type: core.Type{Kind: core.TypeInt}},
-	}})
-	withDefault := core.MustTable(core.TableDef{Name: "kept_def", Columns: []core.Column{
-		{Name: "name", Type: core.Type{Kind: core.TypeText}},
-		{Name: "n", Type: core.Type{Kind: core.TypeInt}, Default: 7},
-	}})
-	cols := []*core.Column{tbl.C("name"), tbl.C("n")}
-	plain := core.Insert(tbl).Columns(cols...).Template()
-	ret := plain.Returning(tbl.C("id")).Template()
-	def := core.Insert(withDefault).Columns(withDefault.C("name")).Template()
+	k := newKept("kept")
+	tbl, withDefault, cols, plain, ret, def, fresh := k.tbl, k.withDefault, k.cols, k.plain, k.ret, k.def, k.fresh
 	untemplated := core.Insert(tbl).Columns(cols...)
-	fresh := func(rows ...[]any) *core.InsertStmt { return core.Insert(tbl).Columns(cols...).Rows(rows...) }
 	type tc struct {
 		name      string
-		kept, new *core.InsertStmt
+		kept, new core.Statement
 	}
 	var cases []tc
 	for round := range 3 { // the first round fills the cache
@@ -53,28 +98,8 @@ func TestInsertFromKeptStatement(t *testing.T) {
 			tc{"client default", def.Values("a"), core.Insert(withDefault).Columns(withDefault.C("name")).Values("a")},
 		)
 	}
-	for _, d := range []core.Dialect{postgres.Dialect, mysql.Dialect} {
-		for _, c := range cases {
-			got, err := core.Compile(d, c.kept)
-			want, werr := core.Compile(d, c.new)
-			if (err == nil) != (werr == nil) {
-				t.Fatalf("%s %s: error %v, afresh %v", d.Name(), c.name, err, werr)
-			}
-			if err != nil {
-				continue
-			}
-			if got.SQL != want.SQL || !slices.Equal(got.Tables, want.Tables) || got.Writes != want.Writes {
-				t.Errorf("%s %s:\n got %s %v\nwant %s %v", d.Name(), c.name, got.SQL, got.Tables, want.SQL, want.Tables)
-			}
-			if len(got.Args) != len(want.Args) {
-				t.Errorf("%s %s: args %v, want %v", d.Name(), c.name, got.Args, want.Args)
-			}
-			for i := range min(len(got.Args), len(want.Args)) {
-				if got.Args[i] != want.Args[i] {
-					t.Errorf("%s %s: arg %d is %v, want %v", d.Name(), c.name, i, got.Args[i], want.Args[i])
-				}
-			}
-		}
+	for _, c := range cases {
+		compilesAlike(t, c.name, c.kept, c.new)
 	}
 	// Rows that are wrong are reported as they are afresh.
 	for _, bad := range []*core.InsertStmt{plain.Rows([]any{"a"}), plain.Rows([]any{"a", 1.5})} {
@@ -114,26 +139,37 @@ func TestUpdateOfKeepsCopies(t *testing.T) {
 // the template's SQL is cached: the next statement built from it must
 // compile to the new SQL, as a walk would.
 func TestTemplateSeesColumnChanges(t *testing.T) {
-	tbl := core.MustTable(core.TableDef{Name: "renamed", Columns: []core.Column{
-		{Name: "id", Type: core.Type{Kind: core.TypeBigInt}, PrimaryKey: true, AutoIncrement: true},
-		{Name: "a", Type: core.Type{Kind: core.TypeText}},
-		{Name: "b", Type: core.Type{Kind: core.TypeText}},
-	}})
-	tmpl := core.Insert(tbl).Columns(tbl.C("a")).Returning(tbl.C("id")).Template()
-	for range 2 {
-		if _, err := core.Compile(postgres.Dialect, tmpl.Values("x")); err != nil {
-			t.Fatal(err)
-		}
+	builds := []struct {
+		name  string
+		build func(tmpl *core.InsertStmt, vals ...any) core.Statement
+	}{
+		{"Values", func(tmpl *core.InsertStmt, vals ...any) core.Statement { return tmpl.Values(vals...) }},
+		{"Row", func(tmpl *core.InsertStmt, vals ...any) core.Statement { return tmpl.Row(vals...) }},
 	}
-	tbl.C("a").Name = "a2"
-	c, err := core.Compile(postgres.Dialect, tmpl.Values("x"))
-	if want := `INSERT INTO "renamed" ("a2") VALUES ($1) RETURNING "renamed"."id"`; err != nil || c.SQL != want {
-		t.Errorf("after a rename: %s, %v; want %s", c.SQL, err, want)
-	}
-	tbl.C("b").Default = "d"
-	c, err = core.Compile(postgres.Dialect, tmpl.Values("x"))
-	if want := `INSERT INTO "renamed" ("a2", "b") VALUES ($1, $2) RETURNING "renamed"."id"`; err != nil || c.SQL != want || len(c.Args) != 2 {
-		t.Errorf("after a default is set: %s %v, %v; want %s", c.SQL, c.Args, err, want)
+	for _, b := range builds {
+		t.Run(b.name, func(t *testing.T) {
+			tbl := core.MustTable(core.TableDef{Name: "renamed", Columns: []core.Column{
+				{Name: "id", Type: core.Type{Kind: core.TypeBigInt}, PrimaryKey: true, AutoIncrement: true},
+				{Name: "a", Type: core.Type{Kind: core.TypeText}},
+				{Name: "b", Type: core.Type{Kind: core.TypeText}},
+			}})
+			tmpl := core.Insert(tbl).Columns(tbl.C("a")).Returning(tbl.C("id")).Template()
+			for range 2 {
+				if _, err := core.Compile(postgres.Dialect, b.build(tmpl, "x")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tbl.C("a").Name = "a2"
+			c, err := core.Compile(postgres.Dialect, b.build(tmpl, "x"))
+			if want := `INSERT INTO "renamed" ("a2") VALUES ($1) RETURNING "renamed"."id"`; err != nil || c.SQL != want {
+				t.Errorf("after a rename: %s, %v; want %s", c.SQL, err, want)
+			}
+			tbl.C("b").Default = "d"
+			c, err = core.Compile(postgres.Dialect, b.build(tmpl, "x"))
+			if want := `INSERT INTO "renamed" ("a2", "b") VALUES ($1, $2) RETURNING "renamed"."id"`; err != nil || c.SQL != want || len(c.Args) != 2 {
+				t.Errorf("after a default is set: %s %v, %v; want %s", c.SQL, c.Args, err, want)
+			}
+		})
 	}
 }
 
@@ -268,28 +304,16 @@ func TestSimpleUpdateForms(t *testing.T) {
 // (a value that is an expression, a client-side default, a template that
 // already has rows, a row that is wrong).
 func TestInsertRowFromTemplate(t *testing.T) {
-	tbl := core.MustTable(core.TableDef{Name: "row_kept", Columns: []core.Column{
-		{Name: "id", Type: core.Type{Kind: core.TypeBigInt}, PrimaryKey: true, AutoIncrement: true},
-		{Name: "name", Type: core.Type{Kind: core.TypeText}},
-		{Name: "n", Type: core.Type{Kind: core.TypeInt}},
-	}})
+	k := newKept("row_kept")
+	tbl, withDefault, cols, plain, ret, def, fresh := k.tbl, k.withDefault, k.cols, k.plain, k.ret, k.def, k.fresh
 	other := core.MustTable(core.TableDef{Name: "row_other", Columns: []core.Column{
 		{Name: "n", Type: core.Type{Kind: core.TypeInt}},
 	}})
-	withDefault := core.MustTable(core.TableDef{Name: "row_def", Columns: []core.Column{
-		{Name: "name", Type: core.Type{Kind: core.TypeText}},
-		{Name: "n", Type: core.Type{Kind: core.TypeInt}, Default: 7},
-	}})
-	cols := []*core.Column{tbl.C("name"), tbl.C("n")}
-	plain := core.Insert(tbl).Columns(cols...).Template()
-	ret := plain.Returning(tbl.C("id")).Template()
-	def := core.Insert(withDefault).Columns(withDefault.C("name")).Template()
-	fresh := func(rows ...[]any) *core.InsertStmt { return core.Insert(tbl).Columns(cols...).Rows(rows...) }
 	sub := core.Select(core.Func("max", other.C("n"))).From(other)
 	type tc struct {
 		name string
-		row  *core.InsertRow
-		want *core.InsertStmt
+		row  core.Statement
+		want core.Statement
 	}
 	var cases []tc
 	for round := range 3 { // the first round fills the cache
@@ -307,24 +331,8 @@ func TestInsertRowFromTemplate(t *testing.T) {
 			tc{"value that does not fit", plain.Row("a", 1.5), fresh([]any{"a", 1.5})},
 		)
 	}
-	for _, d := range []core.Dialect{postgres.Dialect, mysql.Dialect} {
-		for _, c := range cases {
-			got, err := core.Compile(d, c.row)
-			want, werr := core.Compile(d, c.want)
-			if (err == nil) != (werr == nil) {
-				t.Fatalf("%s %s: error %v, with Values %v", d.Name(), c.name, err, werr)
-			}
-			if err != nil {
-				continue
-			}
-			if got.SQL != want.SQL || got.Writes != want.Writes || !slices.Equal(got.Tables, want.Tables) ||
-				!slices.Equal(c.row.Tables(), c.want.Tables()) || !c.row.Writes() {
-				t.Errorf("%s %s:\n got %s %v %v\nwant %s %v", d.Name(), c.name, got.SQL, got.Tables, c.row.Tables(), want.SQL, want.Tables)
-			}
-			if !slices.Equal(got.Args, want.Args) {
-				t.Errorf("%s %s: args %v, want %v", d.Name(), c.name, got.Args, want.Args)
-			}
-		}
+	for _, c := range cases {
+		compilesAlike(t, c.name, c.row, c.want)
 	}
 	if got, want := plain.Row("a", 1).String(), plain.Values("a", 1).String(); got != want {
 		t.Errorf("String: %s, want %s", got, want)
@@ -349,20 +357,4 @@ func TestInsertRowFromTemplate(t *testing.T) {
 		t.Error("compiling a row of a cached template allocates")
 	}
 
-	// A column renamed after the SQL was cached is seen, as by a walk.
-	renamed := core.MustTable(core.TableDef{Name: "row_renamed", Columns: []core.Column{
-		{Name: "id", Type: core.Type{Kind: core.TypeBigInt}, PrimaryKey: true, AutoIncrement: true},
-		{Name: "a", Type: core.Type{Kind: core.TypeText}},
-	}})
-	tmpl := core.Insert(renamed).Columns(renamed.C("a")).Returning(renamed.C("id")).Template()
-	for range 2 {
-		if _, err := core.Compile(postgres.Dialect, tmpl.Row("x")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	renamed.C("a").Name = "a2"
-	c, err := core.Compile(postgres.Dialect, tmpl.Row("x"))
-	if want := `INSERT INTO "row_renamed" ("a2") VALUES ($1) RETURNING "row_renamed"."id"`; err != nil || c.SQL != want {
-		t.Errorf("after a rename: %s, %v; want %s", c.SQL, err, want)
-	}
 }
